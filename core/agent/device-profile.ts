@@ -1,0 +1,22 @@
+import type { Observable } from 'rxjs';
+import type { CommandSpec } from '../commands/types.js';
+import type { JsonObject } from '../state/json.js';
+
+/** One command the reconciler wants run to move reported state towards desired. */
+export interface ReconcileStep {
+  readonly command: string;
+  readonly params: JsonObject;
+}
+
+/**
+ * What makes a device a particular kind of device: its commands and where its reported state
+ * comes from. Core knows no device type; the player profile is one of these, a headset another.
+ */
+export interface DeviceProfile {
+  readonly name: string;
+  readonly commands: readonly CommandSpec[];
+  /** Partial reported-state updates (merge patches) from the device's own side, e.g. a player. */
+  readonly state$?: Observable<JsonObject>;
+  /** Commands that move reported towards desired, given the delta (desired minus reported). */
+  reconcile?(delta: JsonObject): readonly ReconcileStep[];
+}

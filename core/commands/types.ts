@@ -1,0 +1,68 @@
+import type { z } from 'zod';
+import type { ErrorObject } from '../errors.js';
+import type { JsonObject, JsonValue } from '../state/json.js';
+
+/** A command as it travels on the wire (the AmoraOS seed format). */
+export interface CommandRequest {
+  readonly command: string;
+  readonly command_id: string;
+  readonly params: JsonObject;
+  /** Sender's clock, epoch seconds or milliseconds; informational only. */
+  readonly timestamp?: number;
+}
+
+/** The answer to one command; `error` is present exactly when `success` is false. */
+export type CommandResponse =
+  | {
+      readonly command_id: string;
+      readonly command: string;
+      readonly success: true;
+      readonly result?: JsonValue;
+      readonly timestamp: number;
+    }
+  | {
+      readonly command_id: string;
+      readonly command: string;
+      readonly success: false;
+      readonly error: ErrorObject;
+      readonly timestamp: number;
+    };
+
+/** The error codes a command response can carry, with the HTTP-like status each maps to. */
+export const COMMAND_ERROR_STATUS = {
+  invalid_params: 400,
+  unknown_command: 404,
+  not_found: 404,
+  payload_too_large: 413,
+  busy: 409,
+  conflict: 409,
+  handler_failed: 500,
+  unavailable: 503,
+  timeout: 504,
+} as const satisfies Record<string, number>;
+
+export type CommandErrorCode = keyof typeof COMMAND_ERROR_STATUS;
+
+/** What a handler gets besides its parameters. */
+export interface CommandContext {
+  readonly commandId: string;
+  /** Aborted when the deadline passes or the agent stops. */
+  readonly signal: AbortSignal;
+}
+
+/** One command of a device profile: its name, parameter schema and handler. */
+export interface CommandSpec<S extends z.ZodType = z.ZodType, R extends JsonValue | void = JsonValue | void> {
+  readonly name: string;
+  readonly description: string;
+  readonly params: S;
+  /** Overrides the dispatcher's default deadline for this command. */
+  readonly timeoutMs?: number;
+  readonly handler: (params: z.output<S>, context: CommandContext) => Promise<R> | R;
+}
+
+/** Helper that keeps a spec's parameter type tied to its schema. */
+export function defineCommand<S extends z.ZodType, R extends JsonValue | void>(
+  spec: CommandSpec<S, R>,
+): CommandSpec<S, R> {
+  return spec;
+}

@@ -1,0 +1,34 @@
+import type { Observable } from 'rxjs';
+import type { ConnectionStatus } from '../transport/connection-status.js';
+import type { PlayerState } from './player-state.js';
+
+/**
+ * Binds the player profile to a real or simulated player. Operations reject with a CommandError
+ * carrying a meaningful code (`not_found` for an unknown playlist, `conflict` for next at the end
+ * of the queue, `unavailable` while the player is unreachable); they never hang.
+ * `stopPlayback` is named apart from the lifecycle `stop()`.
+ */
+export interface PlayerAdapter {
+  readonly id: string;
+  /** Current state; emits on every change (and periodically for position while playing). */
+  readonly state$: Observable<PlayerState>;
+  /** Health of the link to the player. */
+  readonly status$: Observable<ConnectionStatus>;
+
+  start(signal: AbortSignal): Promise<void>;
+  stop(): Promise<void>;
+
+  play(): Promise<void>;
+  pause(): Promise<void>;
+  stopPlayback(): Promise<void>;
+  next(): Promise<void>;
+  previous(): Promise<void>;
+  /** 0-100. */
+  setVolume(volume: number): Promise<void>;
+  /** Seconds into the current track. */
+  seek(position: number): Promise<void>;
+  /** Replaces the queue with a stored playlist and starts playing it. */
+  loadPlaylist(name: string): Promise<void>;
+  getPlaylists(): Promise<readonly string[]>;
+  getStatus(): Promise<PlayerState>;
+}
