@@ -1,0 +1,167 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findBinary, missingBinariesMessage } from './binaries.js';
+import { freePort } from './free-port.js';
+
+/**
+ * A real Mosquitto on a random 127.0.0.1 port, for integration tests and the benchmark (so no
+ * vitest here). The config sets `set_tcp_nodelay true` by default: without it every QoS 1 round
+ * trip stalls 40-90 ms on Nagle + delayed ACK (see docs on latency).
+ */
+export interface MosquittoOptions {
+  /** `set_tcp_nodelay true` in the config. Default true; the benchmark also measures false. */
+  readonly nodelay?: boolean;
+  /** `allow_anonymous`. Default true; set false with a password_file in extraConfig. */
+  readonly allowAnonymous?: boolean;
+  /** Keep sessions and retained messages across restart() (persistence in the temp dir). Default false. */
+  readonly persistence?: boolean;
+  /**
+   * Lines appended after the listener line, so per-listener options (cafile, certfile, keyfile,
+   * require_certificate) apply to it; global ones (password_file) work too.
+   */
+  readonly extraConfig?: string;
+  /** Path of the mosquitto binary; found in PATH or /usr/sbin by default. */
+  readonly binary?: string;
+  /** Scheme of the returned url, e.g. 'mqtts' when extraConfig sets up TLS. Default 'mqtt'. */
+  readonly scheme?: string;
+}
+
+export interface MosquittoHandle {
+  readonly port: number;
+  /** e.g. mqtt://127.0.0.1:41234 */
+  readonly url: string;
+  /** The temp directory holding the config; tests may put password or cert files there. */
+  readonly dir: string;
+  /** Stops the broker (SIGTERM, SIGKILL if it lingers) and awaits its exit. Idempotent. */
+  stop(): Promise<void>;
+  /** Stops and starts it again on the same port. */
+  restart(): Promise<void>;
+  /** The last lines Mosquitto wrote, for failure messages. */
+  log(): string;
+  /** Removes the temp directory after stopping. */
+  dispose(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 10_000;
+const STOP_GRACE_MS = 5_000;
+const BIND_ATTEMPTS = 3;
+
+/** Writes a config into a temp dir, starts `mosquitto -c`, resolves once it accepts connections. */
+export async function startMosquitto(options: MosquittoOptions = {}): Promise<MosquittoHandle> {
+  const binary = options.binary ?? findBinary('mosquitto');
+  if (binary === undefined) throw new Error(missingBinariesMessage(['mosquitto']));
+  const dir = await mkdtemp(join(tmpdir(), 'amora-mosquitto-'));
+  const configPath = join(dir, 'mosquitto.conf');
+  const logLines: string[] = [];
+  let child: ChildProcess | undefined;
+  let port = 0;
+
+  const launch = async (): Promise<void> => {
+    await writeFile(configPath, renderConfig(port, dir, options));
+    const started = spawn(binary, ['-c', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = started;
+    started.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      logLines.push(...chunk.split('\n').filter(Boolean));
+      if (logLines.length > 200) logLines.splice(0, logLines.length - 200);
+    });
+    await waitUntilAccepting(port, started, () => logLines.join('\n'));
+  };
+
+  const stop = async (): Promise<void> => {
+    const running = child;
+    child = undefined;
+    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = once(running, 'exit');
+    running.kill('SIGTERM');
+    const timer = setTimeout(() => running.kill('SIGKILL'), STOP_GRACE_MS);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  // An orphaned broker would outlive a crashed test run and keep its port.
+  const killOnExit = (): void => void child?.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    try {
+      await launch();
+      break;
+    } catch (error) {
+      await stop();
+      // The port taken between freePort() and bind: try another one.
+      if (attempt < BIND_ATTEMPTS && /Address already in use/i.test(logLines.join('\n'))) continue;
+      process.removeListener('exit', killOnExit);
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  const scheme = options.scheme ?? 'mqtt';
+  return {
+    port,
+    url: `${scheme}://127.0.0.1:${port}`,
+    dir,
+    stop,
+    async restart() {
+      await stop();
+      await launch();
+    },
+    log: () => logLines.join('\n'),
+    async dispose() {
+      await stop();
+      process.removeListener('exit', killOnExit);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function renderConfig(port: number, dir: string, options: MosquittoOptions): string {
+  const lines = [
+    `listener ${port} 127.0.0.1`,
+    `allow_anonymous ${options.allowAnonymous === false ? 'false' : 'true'}`,
+    `set_tcp_nodelay ${options.nodelay === false ? 'false' : 'true'}`,
+    'log_dest stderr',
+    'log_type error',
+    'log_type warning',
+    'log_type notice',
+    options.persistence ? `persistence true\npersistence_location ${dir}/` : 'persistence false',
+  ];
+  if (options.extraConfig) lines.push(options.extraConfig);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Polls a TCP connect until the broker accepts; fails fast if the process exits first. */
+async function waitUntilAccepting(port: number, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let exited = false;
+  const onExit = (): void => {
+    exited = true;
+  };
+  child.once('exit', onExit);
+  try {
+    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+      if (exited) throw new Error(`mosquitto exited during startup (code ${child.exitCode}):\n${log()}`);
+      if (await canConnect(port)) return;
+      if (Date.now() > deadline) throw new Error(`mosquitto did not accept connections on ${port}:\n${log()}`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  } finally {
+    child.removeListener('exit', onExit);
+  }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
