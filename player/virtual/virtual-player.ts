@@ -1,0 +1,161 @@
+import { inject, injectable } from 'inversify';
+import { BehaviorSubject, distinctUntilChanged, type Observable } from 'rxjs';
+import type { Clock } from '../../core/clock.js';
+import { CommandError } from '../../core/errors.js';
+import type { PlayerAdapter } from '../../core/player/player-adapter.js';
+import type { PlayerState } from '../../core/player/player-state.js';
+import { TOKENS } from '../../core/plugins/tokens.js';
+import type { ConnectionStatus } from '../../core/transport/connection-status.js';
+import { VirtualPlayback } from './virtual-playback.js';
+import { DEFAULT_VIRTUAL_PLAYLISTS, type VirtualPlayerOptions, type VirtualTrack } from './virtual-player-options.js';
+
+/**
+ * An in-memory player for demos, dev mode, tests and benchmarks. It behaves like MPD (same state
+ * transitions, same errors), advances positions from the injected clock, reports the position every
+ * `positionIntervalMs` while playing and moves to the next track when one ends.
+ */
+@injectable()
+export class VirtualPlayer implements PlayerAdapter {
+  private readonly playback: VirtualPlayback;
+  private readonly playlists: Readonly<Record<string, readonly VirtualTrack[]>>;
+  private readonly states: BehaviorSubject<PlayerState>;
+  private readonly statuses: BehaviorSubject<ConnectionStatus>;
+  private volume: number;
+  private playlist: string | null = null;
+  private timer: { cancel(): void } | undefined;
+  private running = false;
+
+  readonly state$: Observable<PlayerState>;
+  readonly status$: Observable<ConnectionStatus>;
+
+  constructor(
+    @inject(TOKENS.KindOptions) private readonly options: VirtualPlayerOptions,
+    @inject(TOKENS.Clock) private readonly clock: Clock,
+    @inject(TOKENS.InstanceId) readonly id: string,
+  ) {
+    this.playback = new VirtualPlayback(() => clock.now());
+    this.playlists = options.playlists ?? DEFAULT_VIRTUAL_PLAYLISTS;
+    this.volume = options.initialVolume;
+    this.states = new BehaviorSubject(this.snapshot());
+    this.statuses = new BehaviorSubject<ConnectionStatus>({ state: 'connecting', since: clock.now() });
+    this.state$ = this.states.asObservable();
+    this.status$ = this.statuses.asObservable().pipe(distinctUntilChanged((a, b) => a.state === b.state));
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    this.running = true;
+    this.statuses.next({ state: 'online', since: this.clock.now() });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.statuses.next({ state: 'closed', since: this.clock.now() });
+  }
+
+  async play(): Promise<void> {
+    this.run(() => this.playback.play());
+  }
+
+  async pause(): Promise<void> {
+    this.run(() => this.playback.pause());
+  }
+
+  async stopPlayback(): Promise<void> {
+    this.run(() => this.playback.stop());
+  }
+
+  async next(): Promise<void> {
+    this.run(() => this.playback.next());
+  }
+
+  async previous(): Promise<void> {
+    this.run(() => this.playback.previous());
+  }
+
+  async setVolume(volume: number): Promise<void> {
+    this.run(() => {
+      if (!Number.isInteger(volume) || volume < 0 || volume > 100) {
+        throw new CommandError('invalid_params', `volume must be an integer 0-100, got ${volume}`);
+      }
+      this.volume = volume;
+    });
+  }
+
+  async seek(position: number): Promise<void> {
+    this.run(() => this.playback.seek(position));
+  }
+
+  async loadPlaylist(name: string): Promise<void> {
+    this.run(() => {
+      const tracks = Object.hasOwn(this.playlists, name) ? this.playlists[name] : undefined;
+      if (tracks === undefined) throw new CommandError('not_found', `no such playlist: ${name}`, { details: { name } });
+      this.playback.load(tracks);
+      this.playlist = name;
+    });
+  }
+
+  async getPlaylists(): Promise<readonly string[]> {
+    this.requireRunning();
+    return Object.keys(this.playlists);
+  }
+
+  async getStatus(): Promise<PlayerState> {
+    this.run(() => undefined);
+    return this.states.value;
+  }
+
+  /** Settles track ends, applies one operation, publishes the result and re-arms the position timer. */
+  private run(operation: () => void): void {
+    this.requireRunning();
+    this.playback.settle();
+    try {
+      operation();
+    } finally {
+      this.publish();
+      this.schedule();
+    }
+  }
+
+  private requireRunning(): void {
+    if (!this.running) throw new CommandError('unavailable', `player ${this.id} is not running`);
+  }
+
+  /** One timer at a time: the next position report, or the end of the track if that comes first. */
+  private schedule(): void {
+    this.timer?.cancel();
+    this.timer = undefined;
+    const untilEnd = this.playback.msUntilTrackEnd();
+    if (untilEnd === undefined || !this.running) return;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.playback.settle();
+      this.publish();
+      this.schedule();
+    }, Math.min(this.options.positionIntervalMs, untilEnd));
+  }
+
+  private publish(): void {
+    const next = this.snapshot();
+    if (JSON.stringify(next) !== JSON.stringify(this.states.value)) this.states.next(next);
+  }
+
+  private snapshot(): PlayerState {
+    const track = this.playback.track;
+    return {
+      audio: { volume: this.volume, device: this.options.device, backend: 'virtual' },
+      playback: {
+        status: this.playback.status,
+        current_track: track?.title ?? null,
+        // Millisecond precision: enough for a UI, and stable across equal clock readings.
+        position: Math.round(this.playback.position * 1000) / 1000,
+        duration: track?.duration ?? 0,
+        playlist: this.playlist,
+      },
+      playlists: Object.keys(this.playlists),
+    };
+  }
+}
