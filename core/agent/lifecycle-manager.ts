@@ -117,7 +117,7 @@ export class LifecycleManager {
 
   private async stopAll(): Promise<void> {
     this.run?.abort(new Error('stopped'));
-    for (const component of [...this.attempted].reverse()) {
+    for (const component of this.attempted.toReversed()) {
       const previous = this.statuses.value[component.id];
       this.setPhase(component.id, 'stopping', previous?.error);
       try {

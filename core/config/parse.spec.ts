@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../errors.js';
+import { parseConfig } from './parse.js';
+
+const minimal = { device: { id: 'player-001' }, transports: [{ kind: 'mqtt', url: 'mqtt://localhost:1883' }] };
+
+function configError(run: () => unknown): ConfigError {
+  let caught: unknown;
+  try {
+    run();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(ConfigError);
+  return caught as ConfigError;
+}
+
+describe('parseConfig: schema', () => {
+  it('accepts a minimal config and fills defaults', () => {
+    const config = parseConfig(minimal);
+    expect(config.device).toEqual({ id: 'player-001', profile: 'player' });
+    expect(config.transports).toEqual([{ kind: 'mqtt', url: 'mqtt://localhost:1883' }]);
+    expect(config.player).toBeUndefined();
+  });
+
+  it('passes kind options through untouched', () => {
+    const config = parseConfig({ ...minimal, player: { kind: 'mpd', host: 'localhost', port: 6600, extra: { a: 1 } } });
+    expect(config.player).toEqual({ kind: 'mpd', host: 'localhost', port: 6600, extra: { a: 1 } });
+  });
+
+  it('records baseDir', () => {
+    expect(parseConfig(minimal, { baseDir: '/etc/amora' }).baseDir).toBe('/etc/amora');
+  });
+
+  it('accepts numeric strings for numeric options', () => {
+    const config = parseConfig({ ...minimal, commands: { timeoutMs: '5000' }, system: { enabled: 'false' } });
+    expect(config.commands?.timeoutMs).toBe(5000);
+    expect(config.system?.enabled).toBe(false);
+  });
+
+  it('names the bad key path and the expected shape', () => {
+    const error = configError(() => parseConfig({ device: { id: 'x' }, transports: [{ kind: 'mqtt' }, { url: 'x' }] }));
+    expect(error.message).toContain('transports[1].kind');
+    expect(error.message).toContain('kind name');
+    expect(error.details).toMatchObject({ path: 'transports[1].kind' });
+  });
+
+  it('requires a device id of the allowed characters', () => {
+    expect(configError(() => parseConfig({ ...minimal, device: {} })).message).toMatch(/device\.id: expected a device id/);
+    expect(configError(() => parseConfig({ ...minimal, device: { id: 'bad id/1' } })).message).toContain(
+      'device.id: expected a device id of letters, digits',
+    );
+  });
+
+  it('requires at least one transport', () => {
+    expect(configError(() => parseConfig({ device: { id: 'a' }, transports: [] })).message).toContain(
+      'transports: expected at least one transport',
+    );
+    expect(configError(() => parseConfig({ device: { id: 'a' } })).message).toContain('transports: expected a list of transports');
+  });
+
+  it('names unknown keys, so typos are caught', () => {
+    const error = configError(() => parseConfig({ ...minimal, telemetry: { batchsize: 10 } }));
+    expect(error.message).toContain('telemetry.batchsize: unknown key "batchsize"');
+  });
+
+  it('names the expected values of an enum', () => {
+    expect(configError(() => parseConfig({ ...minimal, log: { level: 'loud' } })).message).toMatch(/log\.level: .*"info"/);
+  });
+
+  it('prefixes errors with the source', () => {
+    expect(configError(() => parseConfig({}, { source: '/etc/amora.yaml' })).message).toMatch(/^\/etc\/amora\.yaml: /);
+  });
+});
+
+describe('parseConfig: ${VAR} interpolation', () => {
+  it('replaces variables and defaults in every string', () => {
+    const config = parseConfig(
+      {
+        device: { id: '${DEVICE}' },
+        transports: [{ kind: 'mqtt', url: 'mqtt://${HOST:-localhost}:${PORT:-1883}', password: '${EMPTY:-fallback}' }],
+      },
+      { env: { DEVICE: 'player-007', PORT: '8883', EMPTY: '' } },
+    );
+    expect(config.device.id).toBe('player-007');
+    expect(config.transports[0]).toEqual({ kind: 'mqtt', url: 'mqtt://localhost:8883', password: 'fallback' });
+  });
+
+  it('keeps $${...} as a literal', () => {
+    const config = parseConfig({ ...minimal, device: { id: 'a', name: 'cost $${NOT_A_VAR}' } }, { env: {} });
+    expect(config.device.name).toBe('cost ${NOT_A_VAR}');
+  });
+
+  it('an unset variable without default names the key path and the variable', () => {
+    const error = configError(() =>
+      parseConfig({ ...minimal, transports: [{ kind: 'azure-iot-hub', connectionString: '${AZURE_CS}' }] }, { env: {} }),
+    );
+    expect(error.message).toContain('transports[0].connectionString');
+    expect(error.message).toContain('AZURE_CS');
+    expect(error.details).toEqual({ path: 'transports[0].connectionString', variable: 'AZURE_CS' });
+  });
+
+  it('an empty variable without default is used as it is', () => {
+    expect(parseConfig({ ...minimal, device: { id: 'a', name: '${EMPTY}' } }, { env: { EMPTY: '' } }).device.name).toBe('');
+  });
+});
+
+describe('parseConfig: AMORA_* overrides', () => {
+  it('applies the shortcuts over the file', () => {
+    const config = parseConfig(minimal, {
+      env: { AMORA_DEVICE_ID: 'from-env', AMORA_DEVICE_NAME: 'Kitchen', AMORA_LOG_LEVEL: 'debug', AMORA_PLAYER_KIND: 'virtual' },
+    });
+    expect(config.device).toMatchObject({ id: 'from-env', name: 'Kitchen' });
+    expect(config.log?.level).toBe('debug');
+    expect(config.player).toEqual({ kind: 'virtual' });
+  });
+
+  it('applies AMORA__a__b paths, JSON-typed values, list indexes and appends', () => {
+    const config = parseConfig(minimal, {
+      env: {
+        AMORA__device__name: 'Living Room',
+        AMORA__telemetry__batchSize: '50',
+        AMORA__transports__0__url: 'mqtts://broker:8883',
+        AMORA__transports__1__kind: 'azure-iot-hub',
+        AMORA__transports__1__connectionString: 'HostName=h;DeviceId=d;SharedAccessKey=k',
+        AMORA__plugins: '["./my-plugin.js"]',
+        AMORA__device__id: '"123"',
+      },
+    });
+    expect(config.device).toMatchObject({ id: '123', name: 'Living Room' });
+    expect(config.telemetry?.batchSize).toBe(50);
+    expect(config.transports).toEqual([
+      { kind: 'mqtt', url: 'mqtts://broker:8883' },
+      { kind: 'azure-iot-hub', connectionString: 'HostName=h;DeviceId=d;SharedAccessKey=k' },
+    ]);
+    expect(config.plugins).toEqual(['./my-plugin.js']);
+  });
+
+  it('ignores other AMORA_ variables', () => {
+    expect(() => parseConfig(minimal, { env: { AMORA_REQUIRE_SYSTEM_DEPS: '1', AMORA_AZURE_CONNECTION_STRING: 'x' } })).not.toThrow();
+  });
+
+  it('refuses a list index past the end', () => {
+    expect(configError(() => parseConfig(minimal, { env: { AMORA__transports__5__kind: 'mqtt' } })).message).toContain(
+      'AMORA__transports__5__kind',
+    );
+  });
+
+  it('overrides are validated like the file', () => {
+    expect(configError(() => parseConfig(minimal, { env: { AMORA_LOG_LEVEL: 'chatty' } })).message).toContain('log.level');
+  });
+});
+
+describe('parseConfig: AmoraOS config.json layout', () => {
+  it('maps device, mpd, broker and iot sections', () => {
+    const config = parseConfig({
+      device: { device_id: 'amora-42', name: 'Studio' },
+      mpd: { host: 'localhost', port: 6600, password: 'pw' },
+      broker: { host: 'broker.local', port: 8883, username: 'dev', password: 'secret', use_tls: true, topic_prefix: 'amora' },
+      iot: { connection_string: 'HostName=hub;DeviceId=amora-42;SharedAccessKey=abc' },
+    });
+    expect(config.device).toEqual({ id: 'amora-42', name: 'Studio', profile: 'player' });
+    expect(config.player).toEqual({ kind: 'mpd', host: 'localhost', port: 6600, password: 'pw' });
+    expect(config.transports).toEqual([
+      { kind: 'mqtt', url: 'mqtts://broker.local:8883', username: 'dev', password: 'secret', topicPrefix: 'amora' },
+      { kind: 'azure-iot-hub', connectionString: 'HostName=hub;DeviceId=amora-42;SharedAccessKey=abc' },
+    ]);
+  });
+
+  it('dev_mode selects the virtual player; tls and default ports', () => {
+    const config = parseConfig({
+      device: { id: 'dev-1' },
+      dev_mode: true,
+      mpd: { host: 'localhost', port: 6600 },
+      broker: { host: 'localhost', tls: false },
+      iot: { connectionString: 'HostName=hub;DeviceId=dev-1;SharedAccessKey=abc', provider: 'azure' },
+    });
+    expect(config.player).toEqual({ kind: 'virtual' });
+    expect(config.transports[0]).toEqual({ kind: 'mqtt', url: 'mqtt://localhost:1883' });
+    expect(config.transports[1]?.kind).toBe('azure-iot-hub');
+  });
+
+  it('interpolates and applies overrides to the mapped layout', () => {
+    const config = parseConfig(
+      { device: { device_id: '${ID}' }, broker: { host: 'b', port: 1883 } },
+      { env: { ID: 'amora-1', AMORA_DEVICE_NAME: 'Hall' } },
+    );
+    expect(config.device).toMatchObject({ id: 'amora-1', name: 'Hall' });
+  });
+
+  it('an AmoraOS file without any transport section names `transports`', () => {
+    expect(configError(() => parseConfig({ device: { id: 'a' }, mpd: { host: 'h', port: 1 } })).message).toContain('transports');
+  });
+});
