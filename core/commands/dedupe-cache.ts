@@ -1,0 +1,107 @@
+import { systemClock, type Clock } from '../clock.js';
+
+export interface DedupeCacheOptions {
+  /** How long a settled answer is kept, measured from when it settled, ms. */
+  readonly windowMs: number;
+  /** Most settled answers kept; the least recently used go first. */
+  readonly max: number;
+  readonly clock?: Clock;
+}
+
+interface Entry<T> {
+  readonly promise: Promise<T>;
+  /** Epoch ms after which the entry is stale; Infinity while the work is still running. */
+  expiresAt: number;
+}
+
+/**
+ * Remembers the answer to each key (a command_id) for a while, so a repeated request gets the
+ * first answer again and the work runs once, including when the repeat arrives while the first
+ * is still running (both get the same promise).
+ *
+ * Bounded by `max` settled entries (LRU) and by `windowMs` after settling (TTL, checked lazily
+ * with the injected clock, so no timers are left behind). Running entries are never evicted,
+ * since evicting one would let a duplicate run concurrently: the cache may briefly hold `max`
+ * plus the number of running tasks. A task that rejects is forgotten, so a retry can run it again.
+ */
+export class DedupeCache<T> {
+  private readonly entries = new Map<string, Entry<T>>();
+  private readonly windowMs: number;
+  private readonly max: number;
+  private readonly clock: Clock;
+
+  constructor(options: DedupeCacheOptions) {
+    this.windowMs = options.windowMs;
+    this.max = Math.max(0, Math.floor(options.max));
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Entries held, running ones included (stale ones may be counted until next touched). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /**
+   * The remembered answer for `key` (`hit: true`), or the answer of `run()` started now and
+   * remembered (`hit: false`). `run` is called synchronously on a miss.
+   */
+  getOrRun(key: string, run: () => Promise<T>): { readonly hit: boolean; readonly value: Promise<T> } {
+    const existing = this.lookup(key);
+    if (existing) return { hit: true, value: existing.promise };
+
+    let promise: Promise<T>;
+    try {
+      promise = run();
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    const entry: Entry<T> = { promise, expiresAt: Number.POSITIVE_INFINITY };
+    this.entries.set(key, entry);
+    entry.promise.then(
+      () => {
+        // Only if still ours: the key may have been cleared meanwhile.
+        if (this.entries.get(key) === entry) {
+          entry.expiresAt = this.clock.now() + this.windowMs;
+          this.evict();
+        }
+      },
+      () => {
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+      },
+    );
+    return { hit: false, value: entry.promise };
+  }
+
+  /** Forgets everything. */
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private lookup(key: string): Entry<T> | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    this.entries.delete(key);
+    if (entry.expiresAt <= this.clock.now()) return undefined;
+    // Re-inserting moves the key to the end of the Map's order: most recently used.
+    this.entries.set(key, entry);
+    return entry;
+  }
+
+  private evict(): void {
+    // Stale entries only cost memory, so they are swept only when the bound is reached.
+    if (this.entries.size <= this.max) return;
+    const now = this.clock.now();
+    let settled = 0;
+    for (const [key, entry] of this.entries) {
+      if (entry.expiresAt <= now) this.entries.delete(key);
+      else if (entry.expiresAt !== Number.POSITIVE_INFINITY) settled++;
+    }
+    // Map order is least recently used first.
+    for (const [key, entry] of this.entries) {
+      if (settled <= this.max) break;
+      if (entry.expiresAt === Number.POSITIVE_INFINITY) continue;
+      this.entries.delete(key);
+      settled--;
+    }
+  }
+}

@@ -1,0 +1,211 @@
+import type { z } from 'zod';
+import { systemClock, type Clock } from '../clock.js';
+import { CommandError, ConfigError, TimeoutError, toErrorObject, type ErrorObject } from '../errors.js';
+import { silentLogger, type Logger } from '../logging/logger.js';
+import type { JsonValue } from '../state/json.js';
+import { findJsonProblem } from '../state/json-guard.js';
+import type { InboundCommand } from '../transport/device-transport.js';
+import { decodeCommand } from './decode.js';
+import { DedupeCache } from './dedupe-cache.js';
+import type { CommandDispatcherApi } from './dispatcher.types.js';
+import { COMMAND_ERROR_STATUS, type CommandRequest, type CommandResponse, type CommandSpec } from './types.js';
+
+export interface CommandDispatcherOptions {
+  readonly specs: readonly CommandSpec[];
+  /** Deadline of a handler unless its spec says otherwise, ms. Default 10 000. */
+  readonly timeoutMs?: number;
+  /** How long an answer is remembered for a repeated command_id, ms. Default 10 minutes. */
+  readonly dedupeWindowMs?: number;
+  /** Most answers remembered. Default 1 000. */
+  readonly dedupeMax?: number;
+  /** Largest command payload accepted by `dispatch`, UTF-8 bytes. Default 256 KiB. */
+  readonly maxPayloadBytes?: number;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+/** The HTTP-like status of an error code (for transports such as Azure direct methods); 500 if unknown. */
+export function commandErrorStatus(code: string): number {
+  return Object.hasOwn(COMMAND_ERROR_STATUS, code)
+    ? COMMAND_ERROR_STATUS[code as keyof typeof COMMAND_ERROR_STATUS]
+    : 500;
+}
+
+/**
+ * Validates and runs commands against their specs (see CommandDispatcherApi).
+ *
+ * - Every request ends in a response; `dispatch` and `execute` never reject.
+ * - A command_id seen within the dedupe window gets the first answer (the same promise while the
+ *   first run is still going); the handler runs once. The same id with another command name is
+ *   answered `conflict` without running anything.
+ * - A handler gets an AbortSignal that fires at its deadline (answer `timeout`) or on
+ *   `abortAll()` (answer `unavailable`); the answer does not wait for a handler that ignores it.
+ */
+export class CommandDispatcher implements CommandDispatcherApi {
+  static readonly commandErrorStatus = commandErrorStatus;
+
+  private readonly specs: ReadonlyMap<string, CommandSpec>;
+  private readonly timeoutMs: number;
+  private readonly maxPayloadBytes: number;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly dedupe: DedupeCache<CommandResponse>;
+  private readonly running = new Set<Promise<CommandResponse>>();
+  private readonly controllers = new Set<AbortController>();
+
+  constructor(options: CommandDispatcherOptions) {
+    const specs = new Map<string, CommandSpec>();
+    for (const spec of options.specs) {
+      if (specs.has(spec.name)) throw new ConfigError(`command "${spec.name}" is defined twice`, { details: { path: 'commands' } });
+      specs.set(spec.name, spec);
+    }
+    this.specs = specs;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.maxPayloadBytes = options.maxPayloadBytes ?? 256 * 1024;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.dedupe = new DedupeCache<CommandResponse>({
+      windowMs: options.dedupeWindowMs ?? 10 * 60_000,
+      max: options.dedupeMax ?? 1_000,
+      clock: this.clock,
+    });
+  }
+
+  /** Names of the commands this dispatcher knows. */
+  get commands(): readonly string[] {
+    return [...this.specs.keys()];
+  }
+
+  /** Handlers currently running (answered or not). */
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  /** Decodes, runs and answers; undefined (and a warning) when no command_id could be read. */
+  async dispatch(inbound: InboundCommand): Promise<CommandResponse | undefined> {
+    try {
+      const decoded = decodeCommand(inbound, { maxPayloadBytes: this.maxPayloadBytes });
+      if (decoded.ok) return await this.execute(decoded.request);
+      this.logger.warn(
+        { command: decoded.command, command_id: decoded.commandId, code: decoded.error.code, reason: decoded.error.message },
+        'command refused',
+      );
+      if (decoded.commandId === undefined) return undefined;
+      return this.failure({ command_id: decoded.commandId, command: decoded.command ?? '' }, decoded.error);
+    } catch (error) {
+      // Unreachable by design (decode and execute never throw); never let a transport see a throw.
+      this.logger.error({ err: toErrorObject(error) }, 'command dispatch failed');
+      return undefined;
+    }
+  }
+
+  execute(request: CommandRequest): Promise<CommandResponse> {
+    const { hit, value } = this.dedupe.getOrRun(request.command_id, () => this.track(this.run(request)));
+    if (!hit) return value;
+    this.logger.debug({ command: request.command, command_id: request.command_id }, 'repeated command_id, answering again');
+    return value.then((first) =>
+      first.command === request.command
+        ? first
+        : this.failure(request, {
+            code: 'conflict',
+            message: `command_id "${request.command_id}" was already used for command "${first.command}"`,
+            details: { command_id: request.command_id, command: first.command },
+          }),
+    );
+  }
+
+  /** Aborts every running handler; their commands are answered `unavailable` at once. */
+  abortAll(reason = 'the agent is stopping'): void {
+    for (const controller of this.controllers) controller.abort(new CommandError('unavailable', reason));
+  }
+
+  /** Resolves once every command running now (and any started meanwhile) has been answered. */
+  async drain(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled(this.running);
+  }
+
+  private track(response: Promise<CommandResponse>): Promise<CommandResponse> {
+    this.running.add(response);
+    void response.finally(() => this.running.delete(response));
+    return response;
+  }
+
+  private async run(request: CommandRequest): Promise<CommandResponse> {
+    const started = this.clock.now();
+    const spec = this.specs.get(request.command);
+    if (!spec) {
+      return this.failure(request, {
+        code: 'unknown_command',
+        message: `unknown command "${request.command}"`,
+        details: { command: request.command, known: this.commands },
+      });
+    }
+    let response: CommandResponse;
+    try {
+      const parsed = spec.params.safeParse(request.params);
+      if (!parsed.success) return this.failure(request, paramsError(parsed.error));
+      const result = await this.runHandler(spec, parsed.data, request.command_id);
+      response = this.success(request, result);
+    } catch (error) {
+      response = this.failure(request, toErrorObject(error));
+    }
+    const fields = { command: request.command, command_id: request.command_id, durationMs: this.clock.now() - started };
+    if (response.success) this.logger.debug(fields, 'command succeeded');
+    else this.logger.warn({ ...fields, code: response.error.code, reason: response.error.message }, 'command failed');
+    return response;
+  }
+
+  /** Runs the handler against its deadline and the abort signal; rejects with the abort reason. */
+  private runHandler(spec: CommandSpec, params: unknown, commandId: string): Promise<JsonValue | void> {
+    const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
+    const controller = new AbortController();
+    this.controllers.add(controller);
+    const timer = this.clock.setTimeout(
+      () => controller.abort(new TimeoutError(`command "${spec.name}" did not finish within ${timeoutMs} ms`, { details: { timeoutMs } })),
+      timeoutMs,
+    );
+    return new Promise<JsonValue | void>((resolve, reject) => {
+      const onAbort = (): void => reject(controller.signal.reason);
+      controller.signal.addEventListener('abort', onAbort, { once: true });
+      // Called inside a promise chain so a synchronous throw becomes a rejection too.
+      Promise.resolve()
+        .then(() => spec.handler(params as z.output<z.ZodType>, { commandId, signal: controller.signal }))
+        .then(resolve, reject)
+        .finally(() => {
+          timer.cancel();
+          controller.signal.removeEventListener('abort', onAbort);
+          this.controllers.delete(controller);
+        });
+    });
+  }
+
+  private success(request: Pick<CommandRequest, 'command_id' | 'command'>, result: JsonValue | void): CommandResponse {
+    const base = { command_id: request.command_id, command: request.command, success: true as const, timestamp: this.clock.now() };
+    if (result === undefined) return base;
+    const problem = findJsonProblem(result);
+    if (problem) {
+      return this.failure(request, { code: 'handler_failed', message: `handler returned a result that is not JSON: ${problem.message}` });
+    }
+    return { ...base, result };
+  }
+
+  private failure(request: Pick<CommandRequest, 'command_id' | 'command'>, error: ErrorObject): CommandResponse {
+    return { command_id: request.command_id, command: request.command, success: false, error, timestamp: this.clock.now() };
+  }
+}
+
+/** invalid_params naming the first offending field, with every issue in JSON-safe form. */
+function paramsError(error: z.ZodError): ErrorObject {
+  const issues = error.issues.map((issue) => ({
+    path: issue.path.map((part) => (typeof part === 'number' ? part : String(part))),
+    code: issue.code,
+    message: issue.message,
+  }));
+  const first = issues[0];
+  const field = first && first.path.length > 0 ? first.path.join('.') : 'params';
+  return {
+    code: 'invalid_params',
+    message: `invalid params: ${field}: ${first?.message ?? 'invalid'}`,
+    details: { field, issues },
+  };
+}

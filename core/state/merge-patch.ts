@@ -1,0 +1,145 @@
+/**
+ * JSON merge patch (RFC 7386) over immutable JSON objects.
+ *
+ * - `null` in a patch deletes the key; objects merge recursively; arrays and primitives replace.
+ * - Inputs are never mutated (not even frozen). Results are new frozen nodes where something
+ *   changed and the target's own nodes where nothing did (structural sharing), so applying a patch
+ *   that changes nothing returns the target itself, and `result === target` is a cheap
+ *   "no change" test. Results are deeply frozen when the target was (DeviceState's always is).
+ * - A consequence of RFC 7386 worth knowing: a patch cannot set a member to `null`, and applying
+ *   a patch strips `null` members from objects it adds. `null` inside arrays is kept (arrays are
+ *   opaque values).
+ *
+ * Patches come from the outside (desired state from a cloud, a profile's updates), so
+ * `applyMergePatch` refuses, by throwing `CommandError` with code `invalid_params` and
+ * `details: {field, reason}`, any patch that holds a key `__proto__`, `constructor` or `prototype`
+ * (anywhere, arrays included), non-JSON values, or nesting deeper than 64 levels. Such keys are
+ * never written onto an object.
+ */
+import { CommandError } from '../errors.js';
+import { findJsonProblem } from './json-guard.js';
+import { isJsonObject, type JsonArray, type JsonObject, type JsonValue } from './json.js';
+
+const EMPTY: JsonObject = Object.freeze({});
+
+/**
+ * Applies `patch` to `target` (RFC 7386) and returns the result; see the module comment.
+ * Members of the patch whose value is `undefined` are treated as absent, as JSON.stringify does.
+ * @throws CommandError `invalid_params` for an unsafe or non-JSON patch.
+ */
+export function applyMergePatch(target: JsonObject, patch: JsonObject): JsonObject {
+  assertSafePatch(patch);
+  return mergeObject(target, patch);
+}
+
+/** Throws `CommandError('invalid_params')` unless `patch` is a safe JSON object (see module comment). */
+export function assertSafePatch(patch: unknown): asserts patch is JsonObject {
+  if (!isJsonObject(patch)) {
+    throw new CommandError('invalid_params', 'a merge patch must be a JSON object', {
+      details: { field: '', reason: 'not_json' },
+    });
+  }
+  const problem = findJsonProblem(patch, { allowUndefinedMembers: true });
+  if (problem) {
+    throw new CommandError('invalid_params', `invalid merge patch: ${problem.message}`, {
+      details: { field: problem.path, reason: problem.kind },
+    });
+  }
+}
+
+function mergeObject(target: JsonObject, patch: JsonObject): JsonObject {
+  // Copied lazily so an ineffective patch allocates nothing and returns `target` itself.
+  let result: Record<string, JsonValue> | undefined;
+  for (const key of Object.keys(patch)) {
+    const value = patch[key];
+    if (value === undefined) continue;
+    const present = Object.hasOwn(target, key);
+    const current = present ? target[key] : undefined;
+    let next: JsonValue | undefined;
+    if (value === null) {
+      if (!present) continue;
+      next = undefined;
+    } else if (isJsonObject(value)) {
+      next = mergeObject(isJsonObject(current) ? current : EMPTY, value);
+      if (next === current) continue;
+    } else {
+      if (present && deepEqual(current, value)) continue;
+      next = frozenCopy(value);
+    }
+    // Spread copies with define semantics, so even an odd key in `target` cannot reach a prototype.
+    result ??= { ...target };
+    if (next === undefined) delete result[key];
+    else result[key] = next;
+  }
+  return result === undefined ? target : Object.freeze(result);
+}
+
+/**
+ * The smallest merge patch that turns `from` into `to`: `{}` when they are deep-equal.
+ * `applyMergePatch(from, createMergePatch(from, to))` deep-equals `to` whenever `to` holds no
+ * `null` object members (RFC 7386 cannot express those). New patch nodes are frozen; the patch
+ * shares unchanged subtrees of `to`, so treat it as read-only.
+ */
+export function createMergePatch(from: JsonObject, to: JsonObject): JsonObject {
+  const patch: Record<string, JsonValue> = {};
+  for (const key of Object.keys(from)) {
+    if (from[key] !== undefined && (!Object.hasOwn(to, key) || to[key] === undefined)) patch[key] = null;
+  }
+  for (const key of Object.keys(to)) {
+    const next = to[key];
+    if (next === undefined) continue;
+    if (!Object.hasOwn(from, key) || from[key] === undefined) {
+      patch[key] = next;
+      continue;
+    }
+    const previous = from[key]!;
+    if (isJsonObject(previous) && isJsonObject(next)) {
+      const nested = createMergePatch(previous, next);
+      if (Object.keys(nested).length > 0) patch[key] = nested;
+    } else if (!deepEqual(previous, next)) {
+      patch[key] = next;
+    }
+  }
+  return Object.freeze(patch);
+}
+
+/** Structural equality of JSON values (own enumerable keys, order-insensitive for objects). */
+export function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
+  const objectA = a as JsonObject;
+  const objectB = b as JsonObject;
+  const keys = Object.keys(objectA);
+  if (keys.length !== Object.keys(objectB).length) return false;
+  for (const key of keys) {
+    if (!Object.hasOwn(objectB, key) || !deepEqual(objectA[key], objectB[key])) return false;
+  }
+  return true;
+}
+
+/** Freezes `value` and everything reachable from it, in place; returns it for chaining. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  return Object.freeze(value);
+}
+
+/**
+ * A deeply frozen copy of a JSON value taken from a patch, so the result never aliases (and
+ * freezing never touches) the caller's objects. Object members that are `undefined` are dropped.
+ */
+function frozenCopy(value: JsonValue): JsonValue {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return Object.freeze((value as JsonArray).map(frozenCopy));
+  const copy: Record<string, JsonValue> = {};
+  for (const key of Object.keys(value)) {
+    const member = (value as JsonObject)[key];
+    if (member !== undefined) copy[key] = frozenCopy(member);
+  }
+  return Object.freeze(copy);
+}

@@ -1,0 +1,87 @@
+export interface OutboxOptions<T> {
+  /** Most items kept; pushing one more drops the oldest. */
+  readonly capacity: number;
+  /** Called on every drop with the total dropped so far and the item lost, so it can be logged and shown in status. */
+  readonly onOverflow?: (droppedCount: number, item: T) => void;
+}
+
+/** What one `drain()` did. */
+export interface DrainResult {
+  readonly sent: number;
+  /** Items still queued afterwards. */
+  readonly remaining: number;
+  /** Why sending stopped early; absent when the queue was emptied. */
+  readonly error?: unknown;
+}
+
+/**
+ * A bounded FIFO of messages waiting for a connection. When full, the oldest item is dropped
+ * (fresh state and telemetry matter more than stale), and every drop is counted and reported
+ * through `onOverflow`: nothing is lost silently.
+ *
+ * `drain()` sends in order and stops at the first failure, keeping the failed item and everything
+ * after it. Only one drain runs at a time; a second call joins the running one. Items pushed while
+ * draining are sent by the same drain.
+ */
+export class Outbox<T> {
+  private readonly capacity: number;
+  private readonly onOverflow: ((droppedCount: number, item: T) => void) | undefined;
+  // Sequence numbers tell whether the item being sent is still the head when its send finishes
+  // (an overflow meanwhile may have dropped it).
+  private readonly queue: { readonly seq: number; readonly item: T }[] = [];
+  private nextSeq = 0;
+  private droppedCount = 0;
+  private draining: Promise<DrainResult> | undefined;
+
+  constructor(options: OutboxOptions<T>) {
+    this.capacity = Math.max(0, Math.floor(options.capacity));
+    this.onOverflow = options.onOverflow;
+  }
+
+  get size(): number {
+    return this.queue.length;
+  }
+
+  /** Items dropped because the outbox was full, since it was created. */
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  /** The shape ConnectionStatus.outbox expects. */
+  stats(): { readonly queued: number; readonly dropped: number } {
+    return { queued: this.queue.length, dropped: this.droppedCount };
+  }
+
+  /** Queues an item, dropping (and reporting) the oldest when full. */
+  push(item: T): void {
+    this.queue.push({ seq: this.nextSeq++, item });
+    while (this.queue.length > this.capacity) {
+      const lost = this.queue.shift()!;
+      this.droppedCount++;
+      this.onOverflow?.(this.droppedCount, lost.item);
+    }
+  }
+
+  /** Sends queued items in order with `send`; never rejects (see DrainResult). */
+  drain(send: (item: T) => Promise<void>): Promise<DrainResult> {
+    this.draining ??= this.run(send).finally(() => {
+      this.draining = undefined;
+    });
+    return this.draining;
+  }
+
+  private async run(send: (item: T) => Promise<void>): Promise<DrainResult> {
+    let sent = 0;
+    while (this.queue.length > 0) {
+      const head = this.queue[0]!;
+      try {
+        await send(head.item);
+      } catch (error) {
+        return { sent, remaining: this.queue.length, error };
+      }
+      sent++;
+      if (this.queue[0]?.seq === head.seq) this.queue.shift();
+    }
+    return { sent, remaining: 0 };
+  }
+}

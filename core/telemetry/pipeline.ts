@@ -1,0 +1,89 @@
+import { Subject, type Observable } from 'rxjs';
+import { systemClock, type Clock } from '../clock.js';
+import { AmoraError } from '../errors.js';
+import type { JsonValue } from '../state/json.js';
+import type { TelemetryPipelineApi } from './pipeline.types.js';
+import type { TelemetryBatch, TelemetryRecord } from './types.js';
+
+export interface TelemetryPipelineOptions {
+  /** Records of one kind per batch; a full batch leaves at once. Default 50. */
+  readonly batchSize?: number;
+  /** Longest a record waits for its batch to fill, ms, counted from the batch's first record. Default 1 000. */
+  readonly batchIntervalMs?: number;
+  readonly clock?: Clock;
+}
+
+/** Kinds become MQTT topic levels and cloud message properties: no wildcards, separators or spaces. */
+const KIND_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+interface Pending {
+  readonly records: TelemetryRecord[];
+  readonly timer: { cancel(): void };
+}
+
+/**
+ * Groups telemetry records per kind into batches, sent when `batchSize` records are waiting or
+ * `batchIntervalMs` after the first one arrived, whichever comes first. Time comes from the
+ * injected Clock, so tests (and the virtual player) control it.
+ *
+ * `batches$` is hot: subscribe before emitting (batches formed with no subscriber are gone).
+ * Keeping batches while a transport is offline is the Outbox's job, not this one's.
+ */
+export class TelemetryPipeline implements TelemetryPipelineApi {
+  readonly batches$: Observable<TelemetryBatch>;
+
+  private readonly batchSize: number;
+  private readonly batchIntervalMs: number;
+  private readonly clock: Clock;
+  private readonly subject = new Subject<TelemetryBatch>();
+  private readonly pending = new Map<string, Pending>();
+  private stopped = false;
+
+  constructor(options: TelemetryPipelineOptions = {}) {
+    this.batchSize = Math.max(1, Math.floor(options.batchSize ?? 50));
+    this.batchIntervalMs = Math.max(0, options.batchIntervalMs ?? 1_000);
+    this.clock = options.clock ?? systemClock;
+    this.batches$ = this.subject.asObservable();
+  }
+
+  /**
+   * Adds one record, stamped with the clock's time. `data` must be JSON. Ignored after `stop()`.
+   * @throws AmoraError `invalid_params` for a kind that cannot be used in a topic.
+   */
+  emit(kind: string, data: JsonValue): void {
+    if (!KIND_PATTERN.test(kind)) {
+      throw new AmoraError('invalid_params', `telemetry kind "${kind}" must match ${KIND_PATTERN}`, { details: { field: 'kind' } });
+    }
+    if (this.stopped) return;
+    const record: TelemetryRecord = { kind, data, timestamp: this.clock.now() };
+    let pending = this.pending.get(kind);
+    if (!pending) {
+      pending = { records: [], timer: this.clock.setTimeout(() => this.flushKind(kind), this.batchIntervalMs) };
+      this.pending.set(kind, pending);
+    }
+    pending.records.push(record);
+    if (pending.records.length >= this.batchSize) this.flushKind(kind);
+  }
+
+  /** Sends every pending batch now. */
+  flush(): void {
+    // Deleting the visited key during Map iteration is well defined.
+    for (const kind of this.pending.keys()) this.flushKind(kind);
+  }
+
+  /** Flushes, then completes `batches$`; later records are ignored. Idempotent. */
+  stop(): void {
+    if (this.stopped) return;
+    this.flush();
+    this.stopped = true;
+    this.subject.complete();
+  }
+
+  private flushKind(kind: string): void {
+    const pending = this.pending.get(kind);
+    if (!pending) return;
+    this.pending.delete(kind);
+    pending.timer.cancel();
+    if (pending.records.length > 0) this.subject.next({ kind, records: pending.records });
+  }
+}
