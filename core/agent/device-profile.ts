@@ -17,6 +17,9 @@ export interface DeviceProfile {
   readonly commands: readonly CommandSpec[];
   /** Partial reported-state updates (merge patches) from the device's own side, e.g. a player. */
   readonly state$?: Observable<JsonObject>;
-  /** Commands that move reported towards desired, given the delta (desired minus reported). */
-  reconcile?(delta: JsonObject): readonly ReconcileStep[];
+  /**
+   * Commands that move reported towards desired, given the delta (desired minus reported) and the
+   * current reported state (for desired keys that are not mirrored one to one in reported state).
+   */
+  reconcile?(delta: JsonObject, reported: JsonObject): readonly ReconcileStep[];
 }

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { strictParams } from '../agent/strict-params.js';
+import { defineCommand, type CommandSpec } from '../commands/types.js';
+import type { JsonObject } from '../state/json.js';
+import type { PlayerAdapter } from './player-adapter.js';
+import type { PlayerState } from './player-state.js';
+
+/** The commands of the player profile, in the order they are documented. */
+export const PLAYER_COMMANDS = [
+  'play',
+  'pause',
+  'stop',
+  'next',
+  'previous',
+  'setVolume',
+  'seek',
+  'loadPlaylist',
+  'getPlaylists',
+  'getStatus',
+] as const;
+
+export type PlayerCommandName = (typeof PLAYER_COMMANDS)[number];
+
+const noParams = strictParams({});
+
+/** The player profile's command specs, bound to one player. */
+export function createPlayerCommands(player: PlayerAdapter): readonly CommandSpec[] {
+  return [
+    defineCommand({ name: 'play', description: 'Start or resume playback.', params: noParams, handler: () => player.play() }),
+    defineCommand({ name: 'pause', description: 'Pause playback, keeping the position.', params: noParams, handler: () => player.pause() }),
+    defineCommand({ name: 'stop', description: 'Stop playback.', params: noParams, handler: () => player.stopPlayback() }),
+    defineCommand({ name: 'next', description: 'Skip to the next track of the queue.', params: noParams, handler: () => player.next() }),
+    defineCommand({ name: 'previous', description: 'Go back to the previous track of the queue.', params: noParams, handler: () => player.previous() }),
+    defineCommand({
+      name: 'setVolume',
+      description: 'Set the volume, an integer from 0 to 100.',
+      params: strictParams({ volume: z.number().int().min(0).max(100) }),
+      handler: ({ volume }) => player.setVolume(volume),
+    }),
+    defineCommand({
+      name: 'seek',
+      description: 'Move to a position in the current track, in seconds.',
+      params: strictParams({ position: z.number().min(0) }),
+      handler: ({ position }) => player.seek(position),
+    }),
+    defineCommand({
+      name: 'loadPlaylist',
+      description: 'Replace the queue with a stored playlist and start playing it.',
+      params: strictParams({ playlist: z.string().min(1) }),
+      handler: ({ playlist }) => player.loadPlaylist(playlist),
+    }),
+    defineCommand({
+      name: 'getPlaylists',
+      description: 'List the stored playlists.',
+      params: noParams,
+      handler: async () => ({ playlists: [...(await player.getPlaylists())] }),
+    }),
+    defineCommand({
+      name: 'getStatus',
+      description: 'Return the full player state: audio, playback and playlists.',
+      params: noParams,
+      handler: async () => playerStateToJson(await player.getStatus()),
+    }),
+  ];
+}
+
+/**
+ * The player state as the reported-state sections `audio`, `playback`, `playlists`. Optional
+ * fields that are absent become `null`, so as a merge patch a vanished value is deleted rather
+ * than left stale.
+ */
+export function playerStateToJson(state: PlayerState): JsonObject {
+  const { audio, playback } = state;
+  return {
+    audio: { volume: audio.volume, device: audio.device ?? null, backend: audio.backend ?? null },
+    playback: {
+      status: playback.status,
+      current_track: playback.current_track,
+      position: playback.position,
+      duration: playback.duration,
+      playlist: playback.playlist,
+    },
+    playlists: [...state.playlists],
+  };
+}

@@ -1,0 +1,156 @@
+import { BehaviorSubject, firstValueFrom, NEVER } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { CommandDispatcher } from '../commands/dispatcher.js';
+import type { CommandResponse } from '../commands/types.js';
+import { CommandError } from '../errors.js';
+import type { PlayerAdapter } from './player-adapter.js';
+import { PLAYER_COMMANDS } from './player-commands.js';
+import { createPlayerProfile } from './player-profile.js';
+import type { PlayerState } from './player-state.js';
+
+const initial: PlayerState = {
+  audio: { volume: 50, backend: 'pulse' },
+  playback: { status: 'stopped', current_track: null, position: 0, duration: 0, playlist: null },
+  playlists: ['Morning Jazz', 'Focus'],
+};
+
+/** Records every operation; only what the profile touches is implemented. */
+function recordingPlayer(): PlayerAdapter & { calls: string[]; state: BehaviorSubject<PlayerState> } {
+  const calls: string[] = [];
+  const state = new BehaviorSubject(initial);
+  const record = (call: string) => async () => void calls.push(call);
+  return {
+    id: 'recording',
+    calls,
+    state,
+    state$: state.asObservable(),
+    status$: NEVER,
+    start: async () => undefined,
+    stop: async () => undefined,
+    play: record('play'),
+    pause: record('pause'),
+    stopPlayback: record('stopPlayback'),
+    next: record('next'),
+    previous: record('previous'),
+    setVolume: async (volume) => void calls.push(`setVolume ${volume}`),
+    seek: async (position) => void calls.push(`seek ${position}`),
+    loadPlaylist: async (name) => {
+      if (name === 'Missing') throw new CommandError('not_found', `playlist "${name}" not found`);
+      calls.push(`loadPlaylist ${name}`);
+    },
+    getPlaylists: async () => state.value.playlists,
+    getStatus: async () => state.value,
+  };
+}
+
+function setup() {
+  const player = recordingPlayer();
+  const profile = createPlayerProfile(player);
+  const dispatcher = new CommandDispatcher({ specs: profile.commands });
+  let id = 0;
+  const run = (command: string, params: Record<string, unknown> = {}): Promise<CommandResponse> =>
+    dispatcher.execute({ command, command_id: `c${++id}`, params: params as never });
+  return { player, profile, run };
+}
+
+describe('player profile commands', () => {
+  it('declares every command with a description', () => {
+    const { profile } = setup();
+    expect(profile.name).toBe('player');
+    expect(profile.commands.map((c) => c.name)).toEqual([...PLAYER_COMMANDS]);
+    for (const spec of profile.commands) expect(spec.description).toMatch(/^[A-Z].+\.$/);
+  });
+
+  it('drives the player; stop maps to stopPlayback', async () => {
+    const { player, run } = setup();
+    for (const command of ['play', 'pause', 'stop', 'next', 'previous']) expect((await run(command)).success).toBe(true);
+    await run('setVolume', { volume: 40 });
+    await run('seek', { position: 12.5 });
+    await run('loadPlaylist', { playlist: 'Focus' });
+    expect(player.calls).toEqual(['play', 'pause', 'stopPlayback', 'next', 'previous', 'setVolume 40', 'seek 12.5', 'loadPlaylist Focus']);
+  });
+
+  it('answers getPlaylists and getStatus with JSON results', async () => {
+    const { run } = setup();
+    expect(await run('getPlaylists')).toMatchObject({ success: true, result: { playlists: ['Morning Jazz', 'Focus'] } });
+    expect(await run('getStatus')).toMatchObject({
+      success: true,
+      result: { audio: { volume: 50, device: null, backend: 'pulse' }, playback: { status: 'stopped' }, playlists: ['Morning Jazz', 'Focus'] },
+    });
+  });
+
+  it('setVolume {volume: 150} is invalid_params naming volume', async () => {
+    const { player, run } = setup();
+    const response = await run('setVolume', { volume: 150 });
+    expect(response).toMatchObject({ success: false, error: { code: 'invalid_params', details: { field: 'volume' } } });
+    expect(response.success === false && response.error.message).toContain('volume');
+    expect(player.calls).toEqual([]);
+  });
+
+  it('refuses wrong types, empty playlists and negative positions', async () => {
+    const { run } = setup();
+    expect(await run('setVolume', { volume: 'loud' })).toMatchObject({ error: { code: 'invalid_params', details: { field: 'volume' } } });
+    expect(await run('setVolume', { volume: 40.5 })).toMatchObject({ error: { code: 'invalid_params', details: { field: 'volume' } } });
+    expect(await run('seek', { position: -1 })).toMatchObject({ error: { code: 'invalid_params', details: { field: 'position' } } });
+    expect(await run('loadPlaylist', { playlist: '' })).toMatchObject({ error: { code: 'invalid_params', details: { field: 'playlist' } } });
+    expect(await run('loadPlaylist', {})).toMatchObject({ error: { code: 'invalid_params', details: { field: 'playlist' } } });
+  });
+
+  it('names an unknown parameter key, so typos fail loudly', async () => {
+    const { player, run } = setup();
+    const typo = await run('setVolume', { volum: 40 });
+    expect(typo).toMatchObject({ success: false, error: { code: 'invalid_params', details: { field: 'volum' } } });
+    expect(typo.success === false && typo.error.message).toContain('unknown parameter (expected volume)');
+    expect(await run('play', { now: true })).toMatchObject({ error: { code: 'invalid_params', details: { field: 'now' } } });
+    expect(player.calls).toEqual([]);
+  });
+
+  it('passes player errors through with their code', async () => {
+    const { run } = setup();
+    expect(await run('loadPlaylist', { playlist: 'Missing' })).toMatchObject({ success: false, error: { code: 'not_found' } });
+  });
+});
+
+describe('player profile state', () => {
+  it('maps player state to audio, playback and playlists; vanished optional fields become null', async () => {
+    const { player, profile } = setup();
+    expect(await firstValueFrom(profile.state$!)).toEqual({
+      audio: { volume: 50, device: null, backend: 'pulse' },
+      playback: { status: 'stopped', current_track: null, position: 0, duration: 0, playlist: null },
+      playlists: ['Morning Jazz', 'Focus'],
+    });
+    player.state.next({ ...initial, audio: { volume: 10, device: 'hw:0' } });
+    expect((await firstValueFrom(profile.state$!))['audio']).toEqual({ volume: 10, device: 'hw:0', backend: null });
+  });
+});
+
+describe('player reconciler', () => {
+  const reported = { playback: { status: 'stopped', playlist: 'Focus' }, audio: { volume: 50 } };
+
+  it('maps desired volume, default playlist and status to commands in a composable order', () => {
+    const { profile } = setup();
+    const steps = profile.reconcile!(
+      { audio: { volume: 40 }, content: { default_playlist: 'Morning Jazz' }, playback: { status: 'paused' } },
+      reported,
+    );
+    expect(steps).toEqual([
+      { command: 'loadPlaylist', params: { playlist: 'Morning Jazz' } },
+      { command: 'setVolume', params: { volume: 40 } },
+      { command: 'pause', params: {} },
+    ]);
+  });
+
+  it('skips the default playlist when it is already the reported one', () => {
+    const { profile } = setup();
+    expect(profile.reconcile!({ content: { default_playlist: 'Focus' } }, reported)).toEqual([]);
+  });
+
+  it('maps each playback status and ignores unknown values and types', () => {
+    const { profile } = setup();
+    const statusStep = (status: unknown) => profile.reconcile!({ playback: { status: status as never } }, reported);
+    expect(statusStep('playing')).toEqual([{ command: 'play', params: {} }]);
+    expect(statusStep('stopped')).toEqual([{ command: 'stop', params: {} }]);
+    expect(statusStep('rewinding')).toEqual([]);
+    expect(profile.reconcile!({ audio: { volume: '40' }, content: 'x', playback: 3 }, reported)).toEqual([]);
+  });
+});

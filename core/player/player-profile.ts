@@ -1,0 +1,21 @@
+import { map } from 'rxjs';
+import type { DeviceProfile } from '../agent/device-profile.js';
+import type { PlayerAdapter } from './player-adapter.js';
+import { createPlayerCommands, playerStateToJson } from './player-commands.js';
+import { reconcilePlayer } from './player-reconciler.js';
+
+/** The name of the player device profile (`device.profile` in the config). */
+export const PLAYER_PROFILE = 'player';
+
+/**
+ * The music-player device profile: its commands bound to `player`, its reported state
+ * (`audio`, `playback`, `playlists`) from the player's state stream, and its reconciler.
+ */
+export function createPlayerProfile(player: PlayerAdapter): DeviceProfile {
+  return {
+    name: PLAYER_PROFILE,
+    commands: createPlayerCommands(player),
+    state$: player.state$.pipe(map(playerStateToJson)),
+    reconcile: reconcilePlayer,
+  };
+}
