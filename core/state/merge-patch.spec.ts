@@ -5,8 +5,8 @@ import type { JsonObject, JsonValue } from './json.js';
 import { UNSAFE_KEYS } from './json-guard.js';
 import { applyMergePatch, createMergePatch, deepEqual, deepFreeze } from './merge-patch.js';
 
-/** Deep copy through JSON, so a test can compare an input before and after. */
-const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+/** Deep copy, so a test can compare an input before and after. */
+const clone = <T>(value: T): T => structuredClone(value);
 
 function isDeepFrozen(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return true;
@@ -152,7 +152,8 @@ describe('merge patch laws (property tests)', () => {
   const leaf = fc.oneof(
     fc.string({ maxLength: 6 }),
     fc.integer(),
-    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    // -0 is left out: JSON cannot carry it (it serialises as 0), while toEqual tells it from 0.
+    fc.double({ noNaN: true, noDefaultInfinity: true }).filter((n) => !Object.is(n, -0)),
     fc.boolean(),
   );
   const { document, patch } = fc.letrec<{ document: JsonObject; patch: JsonObject; item: JsonValue; member: JsonValue; patchMember: JsonValue }>((tie) => ({
