@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem } from './topics.js';
+
+/**
+ * Options of the `mqtt` transport kind, as written in the config's `transports:` entry (without
+ * `kind`). Numbers and booleans also accept their string forms, because `${VAR}` interpolation
+ * and AMORA_* overrides produce strings.
+ */
+
+const MQTT_PROTOCOLS = ['mqtt:', 'mqtts:', 'ws:', 'wss:'];
+
+const toNumber = (value: unknown): unknown =>
+  typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
+const toBoolean = (value: unknown): unknown => (value === 'true' ? true : value === 'false' ? false : value);
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.preprocess(toNumber, z.number().int().min(min).max(max));
+const bool = () => z.preprocess(toBoolean, z.boolean());
+const qos = z.preprocess(toNumber, z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'expected QoS 0, 1 or 2' }));
+
+const url = z.string().refine(
+  (value) => {
+    try {
+      return MQTT_PROTOCOLS.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  },
+  { error: 'expected a broker URL such as mqtt://host:1883, mqtts://host:8883, ws://host/mqtt or wss://host/mqtt' },
+);
+
+const topicLevel = (what: string) =>
+  z.string().superRefine((value, context) => {
+    const problem = topicLevelProblem(value);
+    if (problem) context.addIssue({ code: 'custom', message: `${what} ${problem}` });
+  });
+
+/** PEM text, or the path of a file holding it (read by the Node plugin module, never in a browser). */
+const pemOrPath = z.string().min(1);
+
+export const mqttTlsOptionsSchema = z.strictObject({
+  /** CA certificate(s) to trust, instead of the system store. */
+  ca: pemOrPath.optional(),
+  /** Client certificate for mutual TLS. */
+  cert: pemOrPath.optional(),
+  /** Client private key for mutual TLS. */
+  key: pemOrPath.optional(),
+  /** Verify the broker's certificate. Default true; false only for local experiments. */
+  rejectUnauthorized: bool().optional(),
+});
+
+const qosDefault = () => qos.default(1);
+
+export const mqttOptionsSchema = z.strictObject({
+  url: url.default('mqtt://127.0.0.1:1883'),
+  /** Stable across restarts so the broker keeps the session; defaults to `amora-{deviceId}` or a random id for controllers. */
+  clientId: topicLevel('clientId').max(128).optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  tls: mqttTlsOptionsSchema.optional(),
+  topicPrefix: z
+    .string()
+    .default(DEFAULT_TOPIC_PREFIX)
+    .superRefine((value, context) => {
+      const problem = topicPrefixProblem(value);
+      if (problem) context.addIssue({ code: 'custom', message: `topicPrefix ${problem}` });
+    }),
+  protocolVersion: z.preprocess(toNumber, z.union([z.literal(4), z.literal(5)], { error: 'expected protocolVersion 4 (MQTT 3.1.1) or 5' })).default(5),
+  keepaliveSeconds: int(0, 65_535).default(30),
+  /** How long the broker keeps the session (subscriptions, queued QoS 1 commands) after a disconnect. MQTT 5 only. */
+  sessionExpirySeconds: int(0, 4_294_967_295).default(86_400),
+  qos: z
+    .strictObject({
+      state: qosDefault(),
+      commands: qosDefault(),
+      responses: qosDefault(),
+      telemetry: qosDefault(),
+      connection: qosDefault(),
+    })
+    .prefault({}),
+  connectTimeoutMs: int(1).default(10_000),
+  /** Reconnection backoff; when absent, the agent's RetryPolicy (or the default one) is used. */
+  retry: z.strictObject({ initialMs: int(1).default(1_000), maxMs: int(1).default(30_000) }).optional(),
+  /** Responses and telemetry kept while offline; the oldest are dropped (and counted) beyond this. */
+  outboxSize: int(0).default(1_000),
+  /** Largest payload published or accepted. 256 KiB by default, the common cloud limit. */
+  maxPayloadBytes: int(1, 268_435_455).default(262_144),
+});
+
+/** The `mqtt` kind's options as written in a config. */
+export type MqttOptionsInput = z.input<typeof mqttOptionsSchema>;
+/** The `mqtt` kind's options after validation and defaults. */
+export type MqttOptions = z.output<typeof mqttOptionsSchema>;
+export type MqttTlsOptions = z.output<typeof mqttTlsOptionsSchema>;
+export type MqttQos = 0 | 1 | 2;
+
+/** Validates options written in code (throws a ZodError naming the bad key). */
+export function parseMqttOptions(input: MqttOptionsInput = {}): MqttOptions {
+  return mqttOptionsSchema.parse(input);
+}
