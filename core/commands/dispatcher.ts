@@ -132,6 +132,14 @@ export class CommandDispatcher implements CommandDispatcherApi {
 
   private async run(request: CommandRequest): Promise<CommandResponse> {
     const started = this.clock.now();
+    const response = await this.answer(request);
+    const fields = { command: request.command, command_id: request.command_id, durationMs: this.clock.now() - started };
+    if (response.success) this.logger.debug(fields, 'command succeeded');
+    else this.logger.warn({ ...fields, code: response.error.code, reason: response.error.message }, 'command failed');
+    return response;
+  }
+
+  private async answer(request: CommandRequest): Promise<CommandResponse> {
     const spec = this.specs.get(request.command);
     if (!spec) {
       return this.failure(request, {
@@ -140,19 +148,13 @@ export class CommandDispatcher implements CommandDispatcherApi {
         details: { command: request.command, known: this.commands },
       });
     }
-    let response: CommandResponse;
     try {
       const parsed = spec.params.safeParse(request.params);
       if (!parsed.success) return this.failure(request, paramsError(parsed.error));
-      const result = await this.runHandler(spec, parsed.data, request.command_id);
-      response = this.success(request, result);
+      return this.success(request, await this.runHandler(spec, parsed.data, request.command_id));
     } catch (error) {
-      response = this.failure(request, toErrorObject(error));
+      return this.failure(request, toErrorObject(error));
     }
-    const fields = { command: request.command, command_id: request.command_id, durationMs: this.clock.now() - started };
-    if (response.success) this.logger.debug(fields, 'command succeeded');
-    else this.logger.warn({ ...fields, code: response.error.code, reason: response.error.message }, 'command failed');
-    return response;
   }
 
   /** Runs the handler against its deadline and the abort signal; rejects with the abort reason. */

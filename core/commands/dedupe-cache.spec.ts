@@ -1,0 +1,116 @@
+import { describe, expect, it, vi } from 'vitest';
+import { ManualClock } from '../../test/support/manual-clock.js';
+import { DedupeCache } from './dedupe-cache.js';
+
+/** A promise plus its resolve/reject, so a test decides when work finishes. */
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Lets settled promises run their callbacks. */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('DedupeCache', () => {
+  it('runs concurrent duplicates once and gives both the same answer', async () => {
+    const cache = new DedupeCache<string>({ windowMs: 1_000, max: 10, clock: new ManualClock() });
+    const work = deferred<string>();
+    const run = vi.fn(() => work.promise);
+    const first = cache.getOrRun('id', run);
+    const second = cache.getOrRun('id', run);
+    expect(first.hit).toBe(false);
+    expect(second.hit).toBe(true);
+    expect(second.value).toBe(first.value);
+    work.resolve('answer');
+    await expect(second.value).resolves.toBe('answer');
+    expect(run).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps an answer for the window after it settled, then runs again', async () => {
+    const clock = new ManualClock();
+    const cache = new DedupeCache<number>({ windowMs: 1_000, max: 10, clock });
+    let runs = 0;
+    const run = (): Promise<number> => Promise.resolve(++runs);
+    expect(await cache.getOrRun('id', run).value).toBe(1);
+    await settle();
+    clock.advance(999);
+    expect(cache.getOrRun('id', run)).toMatchObject({ hit: true });
+    expect(await cache.getOrRun('id', run).value).toBe(1);
+    clock.advance(1);
+    expect(cache.getOrRun('id', run).hit).toBe(false);
+    expect(runs).toBe(2);
+  });
+
+  it('never expires work that is still running, however long it takes', async () => {
+    const clock = new ManualClock();
+    const cache = new DedupeCache<string>({ windowMs: 100, max: 10, clock });
+    const work = deferred<string>();
+    cache.getOrRun('id', () => work.promise);
+    clock.advance(10_000);
+    expect(cache.getOrRun('id', () => Promise.resolve('again')).hit).toBe(true);
+    work.resolve('done');
+    await settle();
+    clock.advance(99);
+    expect(cache.getOrRun('id', () => Promise.resolve('again')).hit).toBe(true);
+  });
+
+  it('forgets work that rejected so a retry runs it again', async () => {
+    const cache = new DedupeCache<string>({ windowMs: 1_000, max: 10, clock: new ManualClock() });
+    const first = cache.getOrRun('id', () => Promise.reject(new Error('boom')));
+    await expect(first.value).rejects.toThrow('boom');
+    await settle();
+    const retry = cache.getOrRun('id', () => Promise.resolve('ok'));
+    expect(retry.hit).toBe(false);
+    await expect(retry.value).resolves.toBe('ok');
+  });
+
+  it('turns a synchronous throw into a rejection', async () => {
+    const cache = new DedupeCache<string>({ windowMs: 1_000, max: 10 });
+    const result = cache.getOrRun('id', () => {
+      throw new Error('sync');
+    });
+    await expect(result.value).rejects.toThrow('sync');
+  });
+
+  it('evicts the least recently used settled answers beyond max', async () => {
+    const cache = new DedupeCache<string>({ windowMs: 60_000, max: 2, clock: new ManualClock() });
+    const value = (key: string) => () => Promise.resolve(key);
+    await cache.getOrRun('a', value('a')).value;
+    await cache.getOrRun('b', value('b')).value;
+    await settle();
+    expect(cache.getOrRun('a', value('a')).hit).toBe(true); // a is now more recent than b
+    await cache.getOrRun('c', value('c')).value;
+    await settle();
+    expect(cache.size).toBe(2);
+    expect(cache.getOrRun('a', value('a')).hit).toBe(true);
+    expect(cache.getOrRun('c', value('c')).hit).toBe(true);
+    expect(cache.getOrRun('b', value('b')).hit).toBe(false);
+  });
+
+  it('never evicts running work, even beyond max', async () => {
+    const cache = new DedupeCache<string>({ windowMs: 60_000, max: 1, clock: new ManualClock() });
+    const slow = deferred<string>();
+    cache.getOrRun('slow', () => slow.promise);
+    await cache.getOrRun('x', () => Promise.resolve('x')).value;
+    await cache.getOrRun('y', () => Promise.resolve('y')).value;
+    await settle();
+    expect(cache.getOrRun('slow', () => Promise.resolve('again')).hit).toBe(true);
+    expect(cache.size).toBe(2); // slow (running) + one settled
+  });
+
+  it('clear() forgets everything, and late settlements do not resurrect entries', async () => {
+    const cache = new DedupeCache<string>({ windowMs: 60_000, max: 10, clock: new ManualClock() });
+    const work = deferred<string>();
+    cache.getOrRun('id', () => work.promise);
+    cache.clear();
+    work.resolve('late');
+    await settle();
+    expect(cache.size).toBe(0);
+    expect(cache.getOrRun('id', () => Promise.resolve('fresh')).hit).toBe(false);
+  });
+});
