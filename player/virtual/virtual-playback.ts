@@ -100,18 +100,23 @@ export class VirtualPlayback {
     this.anchor(0);
   }
 
-  /** The next track; conflict when not playing or already at the last track. */
+  /**
+   * The next track; conflict when stopped or already at the last track (where MPD would silently
+   * stop). Like MPD, moving to another track while paused resumes playback.
+   */
   next(): void {
     const current = this.requireActive('next');
     if (current + 1 >= this.tracks.length) throw new CommandError('conflict', 'already at the last track of the queue');
     this.current = current + 1;
+    this.state = 'playing';
     this.anchor(0);
   }
 
-  /** The previous track, or the start of the first one; conflict when not playing. */
+  /** The previous track, or the start of the first one; conflict when stopped; resumes when paused. */
   previous(): void {
     const current = this.requireActive('previous');
     this.current = Math.max(current - 1, 0);
+    this.state = 'playing';
     this.anchor(0);
   }
 

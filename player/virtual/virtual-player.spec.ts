@@ -19,7 +19,7 @@ const PLAYLISTS = {
 
 async function started(input: VirtualPlayerOptionsInput = { playlists: PLAYLISTS }) {
   const clock = new ManualClock();
-  const player = new VirtualPlayer(virtualPlayerOptionsSchema.parse(input), clock, 'virtual');
+  const player = new VirtualPlayer(virtualPlayerOptionsSchema.parse(input), 'virtual', clock);
   const states: PlayerState[] = [];
   player.state$.subscribe((state) => states.push(state));
   await player.start(new AbortController().signal);
@@ -111,8 +111,10 @@ describe('VirtualPlayer', () => {
     expect(await codeOf(player.next())).toBe('conflict');
     expect(await codeOf(player.previous())).toBe('conflict');
     await player.play();
+    await player.pause();
+    // As in MPD, changing track while paused resumes playback.
     await player.next();
-    expect(last().playback.current_track).toBe('Two');
+    expect(last().playback).toMatchObject({ current_track: 'Two', status: 'playing' });
     expect(await codeOf(player.next())).toBe('conflict');
     await player.previous();
     await player.previous();

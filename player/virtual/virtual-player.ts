@@ -1,6 +1,6 @@
-import { inject, injectable } from 'inversify';
+import { inject, injectable, optional } from 'inversify';
 import { BehaviorSubject, distinctUntilChanged, type Observable } from 'rxjs';
-import type { Clock } from '../../core/clock.js';
+import { systemClock, type Clock } from '../../core/clock.js';
 import { CommandError } from '../../core/errors.js';
 import type { PlayerAdapter } from '../../core/player/player-adapter.js';
 import type { PlayerState } from '../../core/player/player-state.js';
@@ -30,8 +30,8 @@ export class VirtualPlayer implements PlayerAdapter {
 
   constructor(
     @inject(TOKENS.KindOptions) private readonly options: VirtualPlayerOptions,
-    @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.InstanceId) readonly id: string,
+    @inject(TOKENS.Clock) @optional() private readonly clock: Clock = systemClock,
   ) {
     this.playback = new VirtualPlayback(() => clock.now());
     this.playlists = options.playlists ?? DEFAULT_VIRTUAL_PLAYLISTS;

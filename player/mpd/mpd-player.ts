@@ -1,0 +1,366 @@
+import { inject, injectable, optional } from 'inversify';
+import { BehaviorSubject, ReplaySubject, type Observable } from 'rxjs';
+import { systemClock, type Clock } from '../../core/clock.js';
+import { CommandError, toErrorObject } from '../../core/errors.js';
+import { silentLogger, type Logger } from '../../core/logging/logger.js';
+import type { PlayerAdapter } from '../../core/player/player-adapter.js';
+import type { PlayerState } from '../../core/player/player-state.js';
+import { TOKENS } from '../../core/plugins/tokens.js';
+import type { ConnectionStatus } from '../../core/transport/connection-status.js';
+import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-backoff.js';
+import type { RetryPolicy } from '../../core/transport/retry-policy.js';
+import { MpdConnection, type MpdTarget } from './mpd-connection.js';
+import { toCommandError } from './mpd-errors.js';
+import type { MpdPlayerOptions } from './mpd-player-options.js';
+import {
+  parseOutputName,
+  parsePlaylistNames,
+  splitStatusAndSong,
+  toPlayerState,
+  type MpdFields,
+} from './mpd-response.js';
+
+/**
+ * Drives a real MPD through mpd2. State comes from MPD's idle notifications (player, mixer,
+ * playlist, options, stored_playlist, output) followed by one `status` + `currentsong` read; while
+ * playing, the position is extrapolated locally from the last `elapsed`, so nothing is polled.
+ * A lost connection turns `status$` offline, is retried with the RetryPolicy and fully resynced;
+ * meanwhile commands reject at once with `unavailable`.
+ */
+@injectable()
+export class MpdPlayer implements PlayerAdapter {
+  readonly state$: Observable<PlayerState>;
+  readonly status$: Observable<ConnectionStatus>;
+
+  private readonly states = new ReplaySubject<PlayerState>(1);
+  private readonly statuses: BehaviorSubject<ConnectionStatus>;
+  private readonly retryPolicy: RetryPolicy;
+  private connection: MpdConnection | undefined;
+  private run: AbortController | undefined;
+  private loop: Promise<void> | undefined;
+
+  // What the last reads said, and when: the position moves on from `statusAt`.
+  private status: MpdFields = {};
+  private song: MpdFields = {};
+  private statusAt = 0;
+  private playlists: readonly string[] = [];
+  private device: string | undefined;
+  /** The playlist loadPlaylist put in the queue, until the queue changes (MPD's queue version moves). */
+  private loaded: { readonly name: string; queueVersion?: string } | undefined;
+  private published: string | undefined;
+  private positionTimer: { cancel(): void } | undefined;
+  private refreshQueued = false;
+
+  constructor(
+    @inject(TOKENS.KindOptions) private readonly options: MpdPlayerOptions,
+    @inject(TOKENS.InstanceId) readonly id: string,
+    @inject(TOKENS.Clock) @optional() private readonly clock: Clock = systemClock,
+    @inject(TOKENS.RetryPolicy) @optional() retryPolicy?: RetryPolicy,
+    @inject(TOKENS.Logger) @optional() private readonly logger: Logger = silentLogger,
+  ) {
+    this.retryPolicy =
+      options.reconnect !== undefined || retryPolicy === undefined
+        ? new ExponentialBackoffRetryPolicy(options.reconnect ?? {})
+        : retryPolicy;
+    this.statuses = new BehaviorSubject<ConnectionStatus>({ state: 'connecting', since: clock.now() });
+    this.state$ = this.states.asObservable();
+    this.status$ = this.statuses.asObservable();
+  }
+
+  /** Connects; resolves once the first attempt has settled (online, or offline and retrying). */
+  async start(signal: AbortSignal): Promise<void> {
+    if (this.run !== undefined) throw new Error(`player ${this.id} started twice`);
+    signal.throwIfAborted();
+    const run = new AbortController();
+    this.run = run;
+    signal.addEventListener('abort', () => run.abort(), { once: true, signal: run.signal });
+    await new Promise<void>((settled) => {
+      this.loop = this.connectLoop(run.signal, settled);
+    });
+  }
+
+  /** Closes the connection and ends the reconnect loop. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.run === undefined) return;
+    this.run.abort();
+    this.stopPositionTimer();
+    await this.connection?.close();
+    await this.loop;
+    this.setStatus({ state: 'closed', since: this.clock.now() });
+  }
+
+  async play(): Promise<void> {
+    await this.exec('play', async (connection) => {
+      const status = await this.refreshStatus(connection);
+      if (status['playlistlength'] === '0') throw new CommandError('conflict', 'the queue is empty: load a playlist first');
+      await connection.send('play', this.options.commandTimeoutMs);
+    });
+  }
+
+  async pause(): Promise<void> {
+    // `pause 1`, not the deprecated toggle: pausing twice stays paused, pausing when stopped does nothing.
+    await this.exec('pause', (connection) => connection.send('pause 1', this.options.commandTimeoutMs));
+  }
+
+  async stopPlayback(): Promise<void> {
+    await this.exec('stop', (connection) => connection.send('stop', this.options.commandTimeoutMs));
+  }
+
+  async next(): Promise<void> {
+    await this.exec('next', async (connection) => {
+      const status = await this.refreshStatus(connection);
+      if (status['state'] !== 'play' && status['state'] !== 'pause') {
+        throw new CommandError('conflict', 'cannot go to the next track: not playing');
+      }
+      // MPD silently stops at the end of the queue; the profile answers conflict instead.
+      const last = Number(status['song']) >= Number(status['playlistlength']) - 1;
+      if (last && status['repeat'] !== '1' && status['random'] !== '1') {
+        throw new CommandError('conflict', 'already at the last track of the queue');
+      }
+      await connection.send('next', this.options.commandTimeoutMs);
+    });
+  }
+
+  async previous(): Promise<void> {
+    await this.exec('previous', (connection) => connection.send('previous', this.options.commandTimeoutMs));
+  }
+
+  async setVolume(volume: number): Promise<void> {
+    if (!Number.isInteger(volume) || volume < 0 || volume > 100) {
+      throw new CommandError('invalid_params', `volume must be an integer 0-100, got ${volume}`);
+    }
+    await this.exec('setvol', (connection) => connection.send(`setvol ${volume}`, this.options.commandTimeoutMs));
+  }
+
+  async seek(position: number): Promise<void> {
+    if (!Number.isFinite(position) || position < 0) {
+      throw new CommandError('invalid_params', `position must be a number of seconds >= 0, got ${position}`);
+    }
+    await this.exec('seekcur', async (connection) => {
+      const status = await this.refreshStatus(connection);
+      if (status['state'] !== 'play' && status['state'] !== 'pause') {
+        throw new CommandError('conflict', 'cannot seek: not playing');
+      }
+      // MPD accepts a position past the end (and ends the track); the profile refuses it.
+      const duration = Number.parseFloat(status['duration'] ?? '');
+      if (Number.isFinite(duration) && position > duration) {
+        throw new CommandError('invalid_params', `position ${position} is outside the track (0-${duration} s)`, {
+          details: { position, duration },
+        });
+      }
+      await connection.send(`seekcur ${position}`, this.options.commandTimeoutMs);
+    });
+  }
+
+  async loadPlaylist(name: string): Promise<void> {
+    if (name.length === 0) throw new CommandError('invalid_params', 'playlist name must not be empty');
+    await this.exec('load', async (connection) => {
+      // Checked first: in a command list MPD keeps what ran before a failure, so a bad name
+      // would otherwise leave the queue cleared.
+      await connection.send(`listplaylist ${quote(name)}`, this.options.commandTimeoutMs);
+      await connection.sendList(['clear', `load ${quote(name)}`, 'play'], this.options.commandTimeoutMs);
+      this.loaded = { name };
+    });
+  }
+
+  async getPlaylists(): Promise<readonly string[]> {
+    return this.exec(
+      'listplaylists',
+      async (connection) => {
+        await this.refreshPlaylists(connection);
+        return this.playlists;
+      },
+      false,
+    );
+  }
+
+  async getStatus(): Promise<PlayerState> {
+    return this.exec(
+      'status',
+      async (connection) => {
+        await this.refreshStatus(connection);
+        return this.currentState();
+      },
+      false,
+    );
+  }
+
+  /**
+   * Runs an operation on the live connection and maps failures to coded errors. After a change
+   * (`reread`) it reads the state before answering, so the caller's next read agrees with it.
+   */
+  private async exec<T>(
+    command: string,
+    operation: (connection: MpdConnection) => Promise<T>,
+    reread = true,
+  ): Promise<T> {
+    const connection = this.connection;
+    if (connection === undefined || !connection.isOpen) {
+      throw new CommandError('unavailable', `MPD is not connected (${this.describeTarget()})`);
+    }
+    try {
+      const result = await operation(connection);
+      if (reread) await this.refreshStatus(connection);
+      return result;
+    } catch (error) {
+      throw toCommandError(error, command);
+    }
+  }
+
+  private async connectLoop(signal: AbortSignal, settled: () => void): Promise<void> {
+    for (let attempt = 1; !signal.aborted; attempt++) {
+      let connection: MpdConnection | undefined;
+      try {
+        connection = await MpdConnection.open(this.target(), this.clock, (subsystem) => this.onChange(subsystem));
+        if (signal.aborted) break;
+        this.connection = connection;
+        await this.resync(connection);
+        attempt = 0;
+        this.setStatus({ state: 'online', since: this.clock.now() });
+        this.logger.info({ player: this.id, mpd: this.describeTarget() }, 'connected to MPD');
+        settled();
+        const reason = await connection.closed;
+        if (signal.aborted) break;
+        this.onLost(reason);
+      } catch (error) {
+        if (signal.aborted) break;
+        await connection?.close();
+        this.onLost(error);
+        if (!this.retryPolicy.shouldRetry(error)) {
+          this.logger.error({ player: this.id, err: toErrorObject(error) }, 'MPD refused the connection; not retrying');
+          break;
+        }
+      } finally {
+        settled();
+      }
+      await this.wait(this.retryPolicy.nextRetryTimeout(Math.max(attempt, 1), false), signal);
+    }
+    await this.connection?.close();
+    this.connection = undefined;
+  }
+
+  private onLost(error: unknown): void {
+    this.connection = undefined;
+    this.stopPositionTimer();
+    const errorObject = toErrorObject(error, 'unavailable');
+    this.logger.warn({ player: this.id, err: errorObject }, 'MPD unreachable; retrying');
+    this.setStatus({ state: 'offline', since: this.clock.now(), error: errorObject });
+  }
+
+  /** Everything, after a (re)connect: MPD may have restarted with another queue, volume, outputs. */
+  private async resync(connection: MpdConnection): Promise<void> {
+    this.loaded = undefined;
+    this.device = parseOutputName(await connection.send('outputs', this.options.commandTimeoutMs));
+    // Published once, by the status read: no half-synced state in between.
+    await this.refreshPlaylists(connection, false);
+    await this.refreshStatus(connection);
+  }
+
+  private onChange(subsystem: string): void {
+    const connection = this.connection;
+    if (connection === undefined) return;
+    const refresh = (read: (c: MpdConnection) => Promise<unknown>): void =>
+      void read(connection).catch((error: unknown) => {
+        // A lost connection is handled by the connect loop; anything else is worth a line.
+        if (connection.isOpen) this.logger.warn({ player: this.id, err: toErrorObject(error) }, 'MPD state read failed');
+      });
+    if (subsystem === 'stored_playlist') refresh((c) => this.refreshPlaylists(c));
+    else if (subsystem === 'output') {
+      refresh(async (c) => {
+        this.device = parseOutputName(await c.send('outputs', this.options.commandTimeoutMs));
+        this.publish();
+      });
+    } else if (['player', 'mixer', 'playlist', 'options'].includes(subsystem) && !this.refreshQueued) {
+      // mpd2 emits the subsystems of one idle answer back to back: one read covers them all.
+      this.refreshQueued = true;
+      queueMicrotask(() => {
+        this.refreshQueued = false;
+        refresh((c) => this.refreshStatus(c));
+      });
+    }
+  }
+
+  /** Reads `status` + `currentsong` in one command list, publishes, and returns the status. */
+  private async refreshStatus(connection: MpdConnection): Promise<MpdFields> {
+    const answer = await connection.sendList(['status', 'currentsong'], this.options.commandTimeoutMs);
+    const { status, song } = splitStatusAndSong(answer);
+    this.status = status;
+    this.song = song;
+    this.statusAt = this.clock.now();
+    if (this.loaded !== undefined) {
+      this.loaded.queueVersion ??= status['playlist'];
+      if (this.loaded.queueVersion !== status['playlist']) this.loaded = undefined;
+    }
+    this.publish();
+    this.armPositionTimer();
+    return status;
+  }
+
+  private async refreshPlaylists(connection: MpdConnection, publish = true): Promise<void> {
+    this.playlists = parsePlaylistNames(await connection.send('listplaylists', this.options.commandTimeoutMs));
+    if (publish) this.publish();
+  }
+
+  private currentState(): PlayerState {
+    const context = { playlists: this.playlists, device: this.device, playlist: this.loaded?.name ?? null };
+    return toPlayerState(this.status, this.song, context, (this.clock.now() - this.statusAt) / 1000);
+  }
+
+  /** Emits the state unless it equals the last one emitted. */
+  private publish(): void {
+    if (this.statusAt === 0) return; // nothing read yet
+    const state = this.currentState();
+    const serialised = JSON.stringify(state);
+    if (serialised === this.published) return;
+    this.published = serialised;
+    this.states.next(state);
+  }
+
+  private armPositionTimer(): void {
+    this.stopPositionTimer();
+    if (this.status['state'] !== 'play' || this.connection === undefined) return;
+    this.positionTimer = this.clock.setTimeout(() => {
+      this.positionTimer = undefined;
+      this.publish();
+      this.armPositionTimer();
+    }, this.options.positionIntervalMs);
+  }
+
+  private stopPositionTimer(): void {
+    this.positionTimer?.cancel();
+    this.positionTimer = undefined;
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    const previous = this.statuses.value;
+    if (previous.state === status.state && previous.error?.message === status.error?.message) return;
+    this.statuses.next(status);
+  }
+
+  private wait(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      function done(): void {
+        timer.cancel();
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+    });
+  }
+
+  private target(): MpdTarget {
+    const { host, port, socketPath, password, connectTimeoutMs } = this.options;
+    return { host, port, socketPath, password, connectTimeoutMs };
+  }
+
+  /** Where MPD is, for messages; never includes the password. */
+  private describeTarget(): string {
+    return this.options.socketPath ?? `${this.options.host}:${this.options.port}`;
+  }
+}
+
+/** Quotes one MPD protocol argument (mpd2's escapeArg leaves backslashes unescaped). */
+function quote(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}

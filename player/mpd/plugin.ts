@@ -1,0 +1,22 @@
+import { ContainerModule } from 'inversify';
+import { defineKind, definePlugin, PLUGIN_API_VERSION } from '../../core/plugins/plugin.js';
+import { TOKENS } from '../../core/plugins/tokens.js';
+import { mpdPlayerOptionsSchema } from './mpd-player-options.js';
+import { MpdPlayer } from './mpd-player.js';
+
+/** The built-in `mpd` player kind: a Music Player Daemon reached over TCP or a Unix socket. */
+export default definePlugin({
+  name: 'amora-mpd-player',
+  apiVersion: PLUGIN_API_VERSION,
+  kinds: {
+    mpd: defineKind({
+      role: 'player',
+      description: 'Music Player Daemon via mpd2: idle-driven state, reconnect with backoff',
+      options: mpdPlayerOptionsSchema,
+      module: () =>
+        new ContainerModule((options) => {
+          options.bind(TOKENS.PlayerAdapter).to(MpdPlayer).inSingletonScope();
+        }),
+    }),
+  },
+});
