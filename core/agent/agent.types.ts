@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { Clock } from '../clock.js';
-import type { JsonValue } from '../state/json.js';
+import type { JsonObject, JsonValue } from '../state/json.js';
 import type { DeviceStateStore } from '../state/device-state.types.js';
 import type { Logger } from '../logging/logger.js';
 import type { ConnectionStatus } from '../transport/connection-status.js';
@@ -20,8 +20,25 @@ export interface AgentOptions {
   readonly telemetry?: {
     readonly batchSize?: number;
     readonly batchIntervalMs?: number;
+    /** Kept for transports (each keeps its own outbox); the agent does not queue. */
     readonly outboxSize?: number;
+    /** When set, the reported state is also sent as `<profile>Status` telemetry at this interval (AmoraOS `playerStatus`). */
+    readonly statusIntervalMs?: number;
   };
+  /** The agent's version, reported as `system.version`. Default '0.0.0'. */
+  readonly version?: string;
+  /** The `system` section of reported state; `false` leaves it out (e.g. a profile that reports its own). */
+  readonly system?: false | SystemSectionOptions;
+  /** Longest stop() waits for in-flight commands and publishes before closing transports, ms. Default 10 000. */
+  readonly stopTimeoutMs?: number;
+}
+
+/** How the agent fills the `system` section of reported state. */
+export interface SystemSectionOptions {
+  /** How often `system.uptime` is refreshed, ms. Default 60 000 (each refresh is a state publish). */
+  readonly uptimeIntervalMs?: number;
+  /** Extra members merged into `system` at every refresh (e.g. `free_space`). */
+  readonly extra?: () => JsonObject;
 }
 
 /** The merged health view: one status per component and transport. */

@@ -1,0 +1,279 @@
+import { Subscription, type Observable } from 'rxjs';
+import { systemClock, type Clock } from '../clock.js';
+import { decodeCommand } from '../commands/decode.js';
+import { CommandDispatcher } from '../commands/dispatcher.js';
+import type { CommandResponse } from '../commands/types.js';
+import { toErrorObject } from '../errors.js';
+import { silentLogger, type Logger } from '../logging/logger.js';
+import { DeviceState } from '../state/device-state.js';
+import type { JsonObject, JsonValue } from '../state/json.js';
+import { TelemetryPipeline } from '../telemetry/pipeline.js';
+import type { TelemetryBatch } from '../telemetry/types.js';
+import type { DeviceTransport, InboundCommand } from '../transport/device-transport.js';
+import { mergeHealth, type HealthSource } from './agent-health.js';
+import type { AgentApi, AgentHealth, AgentOptions } from './agent.types.js';
+import type { DeviceProfile } from './device-profile.js';
+import type { Lifecycle } from './lifecycle.js';
+import { LifecycleManager } from './lifecycle-manager.js';
+import { ReconcileLoop } from './reconcile-loop.js';
+import { StatePublisher } from './state-publisher.js';
+import { SystemSection } from './system-section.js';
+
+type AgentPhase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/**
+ * One device: its state, its profile's commands, N transports. Wiring, in short:
+ * profile state → reported state → every transport; every transport's commands → dispatcher →
+ * the same transport; desired state from any transport → delta → reconciler → dispatcher;
+ * telemetry → batches → every transport. A failure on one transport is logged and never reaches
+ * the others. Components (the player) start before transports and stop after them.
+ */
+export class Agent implements AgentApi {
+  readonly deviceId: string;
+  readonly state: DeviceState;
+  readonly health$: Observable<AgentHealth>;
+  /** Per-component lifecycle phases (idle, starting, running, failed, ...). */
+  readonly lifecycle: LifecycleManager;
+
+  private readonly profile: DeviceProfile;
+  private readonly transports: readonly DeviceTransport[];
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly dispatcher: CommandDispatcher;
+  private readonly telemetry: TelemetryPipeline;
+  private readonly publishers: ReadonlyMap<DeviceTransport, StatePublisher>;
+  private readonly reconciler: ReconcileLoop;
+  private readonly system?: SystemSection;
+  private readonly stopTimeoutMs: number;
+  private readonly statusIntervalMs?: number;
+  private readonly subscriptions = new Subscription();
+  /** Commands being answered and telemetry being sent; stop() waits for them. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private statusTimer?: { cancel(): void };
+  private accepting = false;
+  private phase: AgentPhase = 'idle';
+  private stopping?: Promise<void>;
+
+  constructor(private readonly options: AgentOptions) {
+    this.deviceId = options.deviceId;
+    this.profile = options.profile;
+    this.transports = [...options.transports];
+    this.logger = options.logger ?? silentLogger;
+    this.clock = options.clock ?? systemClock;
+    this.stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+    this.statusIntervalMs = options.telemetry?.statusIntervalMs;
+    this.state = new DeviceState(this.clock);
+    this.dispatcher = new CommandDispatcher({
+      specs: this.profile.commands,
+      timeoutMs: options.commands?.timeoutMs,
+      dedupeWindowMs: options.commands?.dedupeWindowMs,
+      dedupeMax: options.commands?.dedupeMax,
+      clock: this.clock,
+      logger: this.logger,
+    });
+    this.telemetry = new TelemetryPipeline({
+      batchSize: options.telemetry?.batchSize,
+      batchIntervalMs: options.telemetry?.batchIntervalMs,
+      clock: this.clock,
+    });
+    this.publishers = new Map(this.transports.map((t) => [t, new StatePublisher(t, this.logger)]));
+    this.reconciler = new ReconcileLoop(this.profile, this.dispatcher, () => this.state.snapshot.state, this.logger);
+    if (options.system !== false) {
+      this.system = new SystemSection(options.version ?? '0.0.0', options.system ?? {}, this.clock, (patch) => this.patchState(patch, 'system'));
+    }
+    const components: readonly Lifecycle[] = options.components ?? [];
+    this.lifecycle = new LifecycleManager([...components, ...this.transports], { logger: this.logger, clock: this.clock });
+    this.health$ = mergeHealth(this.lifecycle.status$, [...components, ...this.transports] as readonly HealthSource[]);
+  }
+
+  /**
+   * Wires everything, then starts components (the player) and transports in that order. A part
+   * that fails to start is logged and shown in health$; the rest still start. Rejects only when
+   * `signal` aborts (after stopping what started).
+   */
+  async start(signal?: AbortSignal): Promise<void> {
+    if (this.phase !== 'idle') throw new Error(`agent ${this.deviceId} cannot start: it is ${this.phase}`);
+    this.phase = 'starting';
+    this.wire();
+    try {
+      const result = await this.lifecycle.start(signal);
+      if (result.failed.length > 0) this.logger.warn({ failed: result.failed.map((f) => f.id) }, 'agent started with failures');
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+    if (this.phase !== 'starting') return; // stop() was called meanwhile.
+    for (const transport of this.transports) {
+      if (this.lifecycle.status[transport.id]?.phase === 'running') this.publishers.get(transport)?.begin(this.state.snapshot);
+    }
+    this.subscriptions.add(this.state.delta$.subscribe((delta) => this.reconciler.offer(delta)));
+    this.startStatusTelemetry();
+    this.phase = 'running';
+    this.logger.info({ device: this.deviceId, transports: this.transports.map((t) => t.id) }, 'agent started');
+  }
+
+  /**
+   * Stops gracefully: refuses new commands, waits (up to stopTimeoutMs) for in-flight commands to
+   * be answered and state and telemetry to be handed over, then stops transports (they announce
+   * offline) and finally components. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  /** Sends a telemetry record of `kind` on every transport, batched. @throws AmoraError for a kind unfit for topics. */
+  emitTelemetry(kind: string, data: JsonValue): void {
+    this.telemetry.emit(kind, data);
+  }
+
+  /** Runs a command locally, as if it came from a transport (used by tests, CLIs and custom code). */
+  execute(command: string, params: JsonObject = {}, commandId = `local-${this.clock.now()}-${Math.random().toString(36).slice(2, 8)}`): Promise<CommandResponse> {
+    return this.dispatcher.execute({ command, command_id: commandId, params });
+  }
+
+  private wire(): void {
+    this.accepting = true;
+    if (this.profile.state$) {
+      this.subscriptions.add(
+        this.profile.state$.subscribe({
+          next: (patch) => this.patchState(patch, 'profile'),
+          error: (error: unknown) => this.logger.error({ err: toErrorObject(error) }, 'profile state stream failed'),
+        }),
+      );
+    }
+    this.system?.start();
+    this.subscriptions.add(this.state.changes$.subscribe((change) => this.publishers.forEach((p) => p.push(change))));
+    for (const transport of this.transports) {
+      this.subscriptions.add(
+        transport.commands$.subscribe({
+          next: (inbound) => this.track(this.answer(transport, inbound)),
+          error: (error: unknown) => this.logger.error({ transport: transport.id, err: toErrorObject(error) }, 'command stream failed'),
+        }),
+      );
+      this.subscriptions.add(
+        transport.desired$.subscribe({
+          next: (update) => {
+            try {
+              this.state.setDesired(update.patch, update.full ?? false);
+            } catch (error) {
+              this.logger.warn({ transport: transport.id, err: toErrorObject(error) }, 'desired state refused');
+            }
+          },
+          error: (error: unknown) => this.logger.error({ transport: transport.id, err: toErrorObject(error) }, 'desired stream failed'),
+        }),
+      );
+    }
+    this.subscriptions.add(this.telemetry.batches$.subscribe((batch) => this.track(this.sendTelemetry(batch))));
+  }
+
+  private patchState(patch: JsonObject, source: string): void {
+    try {
+      this.state.patch(patch);
+    } catch (error) {
+      this.logger.error({ source, err: toErrorObject(error) }, 'reported state patch refused');
+    }
+  }
+
+  /** Dispatches one inbound command and answers on the transport it came from. */
+  private async answer(transport: DeviceTransport, inbound: InboundCommand): Promise<void> {
+    const response = this.accepting ? await this.dispatcher.dispatch(inbound) : this.refuse(inbound);
+    if (!response) return;
+    try {
+      await transport.respond(inbound, response);
+    } catch (error) {
+      this.logger.warn({ transport: transport.id, command_id: response.command_id, err: toErrorObject(error) }, 'command response failed');
+    }
+  }
+
+  /** The answer to a command that arrives while stopping: `unavailable`, without running it. */
+  private refuse(inbound: InboundCommand): CommandResponse | undefined {
+    const decoded = decodeCommand(inbound, { maxPayloadBytes: Number.MAX_SAFE_INTEGER });
+    const commandId = decoded.ok ? decoded.request.command_id : decoded.commandId;
+    if (commandId === undefined) return undefined;
+    const command = decoded.ok ? decoded.request.command : (decoded.command ?? '');
+    const error = { code: 'unavailable', message: `device ${this.deviceId} is stopping` };
+    return { command_id: commandId, command, success: false, error, timestamp: this.clock.now() };
+  }
+
+  private async sendTelemetry(batch: TelemetryBatch): Promise<void> {
+    await Promise.all(
+      this.transports.map((transport) =>
+        transport.publishTelemetry(batch).catch((error: unknown) => {
+          this.logger.warn({ transport: transport.id, kind: batch.kind, err: toErrorObject(error) }, 'telemetry publish failed');
+        }),
+      ),
+    );
+  }
+
+  private startStatusTelemetry(): void {
+    const interval = this.statusIntervalMs;
+    if (!interval) return;
+    const tick = (): void => {
+      this.telemetry.emit(`${this.profile.name}Status`, this.state.snapshot.state);
+      this.statusTimer = this.clock.setTimeout(tick, interval);
+    };
+    this.statusTimer = this.clock.setTimeout(tick, interval);
+  }
+
+  private track(task: Promise<void>): void {
+    this.inFlight.add(task);
+    void task.finally(() => this.inFlight.delete(task));
+  }
+
+  private async shutdown(): Promise<void> {
+    const wasStarted = this.phase !== 'idle';
+    this.phase = 'stopping';
+    this.accepting = false;
+    this.statusTimer?.cancel();
+    this.system?.stop();
+    if (wasStarted) {
+      const drained = await this.withDeadline(this.drain());
+      if (!drained) {
+        this.logger.warn({ timeoutMs: this.stopTimeoutMs }, 'stop deadline passed: aborting in-flight commands');
+        this.dispatcher.abortAll();
+        await this.withDeadline(this.settleInFlight());
+      }
+    }
+    for (const publisher of this.publishers.values()) publisher.end();
+    await this.lifecycle.stop();
+    this.subscriptions.unsubscribe();
+    this.telemetry.stop();
+    this.state.dispose();
+    this.phase = 'stopped';
+    this.logger.info({ device: this.deviceId }, 'agent stopped');
+  }
+
+  /** Everything that must leave before transports close: answers, reconcile steps, telemetry, state. */
+  private async drain(): Promise<void> {
+    await this.reconciler.stop();
+    await this.dispatcher.drain();
+    this.telemetry.flush();
+    await this.settleInFlight();
+  }
+
+  private async settleInFlight(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    await Promise.all([...this.publishers.values()].map((p) => p.idle()));
+  }
+
+  /** True when `work` finished before stopTimeoutMs. */
+  private withDeadline(work: Promise<void>): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const timer = this.clock.setTimeout(() => resolve(false), this.stopTimeoutMs);
+      const done = (): void => {
+        timer.cancel();
+        resolve(true);
+      };
+      void work.then(done, (error: unknown) => {
+        this.logger.error({ err: toErrorObject(error) }, 'stop: draining failed');
+        done();
+      });
+    });
+  }
+}
+
+/** Creates an agent without dependency injection. */
+export function createAgent(options: AgentOptions): Agent {
+  return new Agent(options);
+}

@@ -1,0 +1,71 @@
+import { toErrorObject } from '../errors.js';
+import type { Logger } from '../logging/logger.js';
+import { createMergePatch } from '../state/merge-patch.js';
+import type { StateChange, StateSnapshot } from '../state/snapshot.js';
+import type { DeviceTransport } from '../transport/device-transport.js';
+
+/**
+ * Feeds one transport with reported state, one publish at a time and in order. Changes that
+ * arrive while a publish is in flight are coalesced: only the latest snapshot is sent next, with
+ * a patch computed from the last one sent, so a slow transport never builds a backlog and never
+ * sees patches out of order. A failed publish is logged; resync after a reconnect is the
+ * transport's job.
+ */
+export class StatePublisher {
+  private lastSent?: StateSnapshot;
+  private pending?: StateSnapshot;
+  private sending?: Promise<void>;
+  private active = false;
+
+  constructor(
+    private readonly transport: DeviceTransport,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Starts publishing with the whole current state (the transport has just started). */
+  begin(current: StateSnapshot): void {
+    this.active = true;
+    this.offer(current, undefined);
+  }
+
+  /** Stops publishing; what is in flight still completes (see idle()). */
+  end(): void {
+    this.active = false;
+    this.pending = undefined;
+  }
+
+  push(change: StateChange): void {
+    if (this.active) this.offer(change.snapshot, change.patch);
+  }
+
+  /** Resolves when no publish is in flight. */
+  async idle(): Promise<void> {
+    while (this.sending) await this.sending;
+  }
+
+  private offer(snapshot: StateSnapshot, patch: StateChange['patch'] | undefined): void {
+    if (this.lastSent && snapshot.version <= this.lastSent.version) return;
+    if (this.sending) {
+      this.pending = snapshot;
+      return;
+    }
+    // The change's own patch is exact only for the direct successor of what was last sent.
+    const exact = patch !== undefined && this.lastSent !== undefined && snapshot.version === this.lastSent.version + 1;
+    this.send(snapshot, exact ? patch : createMergePatch(this.lastSent?.state ?? {}, snapshot.state));
+  }
+
+  private send(snapshot: StateSnapshot, patch: StateChange['patch']): void {
+    this.lastSent = snapshot;
+    this.sending = this.transport
+      .publishState(snapshot, patch)
+      .catch((error: unknown) => {
+        this.logger.warn({ transport: this.transport.id, version: snapshot.version, err: toErrorObject(error) }, 'state publish failed');
+      })
+      .finally(() => {
+        this.sending = undefined;
+        const next = this.pending;
+        this.pending = undefined;
+        if (next && this.active) this.offer(next, undefined);
+      });
+  }
+}

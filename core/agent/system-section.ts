@@ -1,0 +1,38 @@
+import type { Clock } from '../clock.js';
+import type { JsonObject } from '../state/json.js';
+import type { SystemSectionOptions } from './agent.types.js';
+
+/**
+ * Keeps the `system` section of reported state: `version` once, `uptime` (whole seconds since
+ * start) refreshed at a modest interval, because every refresh is a state publish on every transport.
+ */
+export class SystemSection {
+  private timer?: { cancel(): void };
+  private startedAt = 0;
+
+  constructor(
+    private readonly version: string,
+    private readonly options: SystemSectionOptions,
+    private readonly clock: Clock,
+    private readonly patch: (patch: JsonObject) => void,
+  ) {}
+
+  start(): void {
+    this.startedAt = this.clock.now();
+    this.patch({ system: { version: this.version, uptime: 0, ...this.options.extra?.() } });
+    this.schedule();
+  }
+
+  stop(): void {
+    this.timer?.cancel();
+    this.timer = undefined;
+  }
+
+  private schedule(): void {
+    this.timer = this.clock.setTimeout(() => {
+      const uptime = Math.floor((this.clock.now() - this.startedAt) / 1000);
+      this.patch({ system: { uptime, ...this.options.extra?.() } });
+      this.schedule();
+    }, this.options.uptimeIntervalMs ?? 60_000);
+  }
+}
