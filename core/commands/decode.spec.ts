@@ -1,4 +1,4 @@
-import fc from 'fast-check';
+import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { InboundCommand } from '../transport/device-transport.js';
 import { decodeCommand, type DecodeResult } from './decode.js';
@@ -178,23 +178,23 @@ describe('decodeCommand, out-of-band command names (e.g. Azure direct methods)',
   });
 });
 
-describe('decodeCommand never throws (property tests)', () => {
-  function assertWellFormed(result: DecodeResult): void {
-    if (result.ok) {
-      expect(typeof result.request.command).toBe('string');
-      expect(result.request.command.length).toBeGreaterThan(0);
-      expect(typeof result.request.command_id).toBe('string');
-      expect(result.request.command_id.length).toBeGreaterThan(0);
-      expect(typeof result.request.params).toBe('object');
-      expect(Array.isArray(result.request.params)).toBe(false);
-      expect(result.request.params).not.toBeNull();
-    } else {
-      expect(['invalid_params', 'payload_too_large']).toContain(result.error.code);
-      expect(typeof result.error.message).toBe('string');
-      if (result.commandId !== undefined) expect(typeof result.commandId).toBe('string');
-    }
+/** What is wrong with a decode result's shape; empty when it is a valid request or a coded error. */
+function shapeProblems(result: DecodeResult): string[] {
+  const problems: string[] = [];
+  if (result.ok) {
+    const { command, command_id, params } = result.request;
+    if (typeof command !== 'string' || command === '') problems.push('command');
+    if (typeof command_id !== 'string' || command_id === '') problems.push('command_id');
+    if (typeof params !== 'object' || params === null || Array.isArray(params)) problems.push('params');
+  } else {
+    if (!['invalid_params', 'payload_too_large'].includes(result.error.code)) problems.push(`code ${result.error.code}`);
+    if (typeof result.error.message !== 'string' || result.error.message === '') problems.push('message');
+    if (result.commandId !== undefined && typeof result.commandId !== 'string') problems.push('commandId');
   }
+  return problems;
+}
 
+describe('decodeCommand never throws (property tests)', () => {
   const optionalName = fc.option(fc.string({ maxLength: 8 }), { nil: undefined });
   const envelope = fc.record(
     {
@@ -220,7 +220,8 @@ describe('decodeCommand never throws (property tests)', () => {
   it('for arbitrary strings, bytes and JSON, in-band or out-of-band', () => {
     fc.assert(
       fc.property(payload, optionalName, optionalName, fc.integer({ min: 0, max: 200 }), (p, command, requestId, max) => {
-        assertWellFormed(decodeCommand({ payload: p, command, requestId }, { maxPayloadBytes: max }));
+        const result = decodeCommand({ payload: p as InboundCommand['payload'], command, requestId }, { maxPayloadBytes: max });
+        expect(shapeProblems(result)).toEqual([]);
       }),
       { numRuns: 500 },
     );
@@ -242,8 +243,8 @@ describe('decodeCommand never throws (property tests)', () => {
 
   it('survives hostile nesting without overflowing the stack', () => {
     const depth = 200_000;
-    for (const payload of ['['.repeat(depth) + ']'.repeat(depth), `{"command":"x","command_id":"c","params":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`]) {
-      const result = decodeCommand({ payload }, { maxPayloadBytes: 10 * depth });
+    for (const hostile of ['['.repeat(depth) + ']'.repeat(depth), `{"command":"x","command_id":"c","params":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`]) {
+      const result = decodeCommand({ payload: hostile }, { maxPayloadBytes: 10 * depth });
       expect(result.ok).toBe(false);
     }
   });

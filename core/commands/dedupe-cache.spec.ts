@@ -13,6 +13,9 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reje
   return { promise, resolve, reject };
 }
 
+/** A task answering its own key. */
+const value = (key: string) => (): Promise<string> => Promise.resolve(key);
+
 /** Lets settled promises run their callbacks. */
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -20,7 +23,7 @@ describe('DedupeCache', () => {
   it('runs concurrent duplicates once and gives both the same answer', async () => {
     const cache = new DedupeCache<string>({ windowMs: 1_000, max: 10, clock: new ManualClock() });
     const work = deferred<string>();
-    const run = vi.fn(() => work.promise);
+    const run = vi.fn<() => Promise<string>>(() => work.promise);
     const first = cache.getOrRun('id', run);
     const second = cache.getOrRun('id', run);
     expect(first.hit).toBe(false);
@@ -79,7 +82,6 @@ describe('DedupeCache', () => {
 
   it('evicts the least recently used settled answers beyond max', async () => {
     const cache = new DedupeCache<string>({ windowMs: 60_000, max: 2, clock: new ManualClock() });
-    const value = (key: string) => () => Promise.resolve(key);
     await cache.getOrRun('a', value('a')).value;
     await cache.getOrRun('b', value('b')).value;
     await settle();

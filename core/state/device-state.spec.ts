@@ -1,4 +1,5 @@
 import { Container } from 'inversify';
+import type { Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../test/support/manual-clock.js';
 import { CommandError } from '../errors.js';
@@ -168,12 +169,13 @@ describe('DeviceState', () => {
   it('dispose() completes every stream', () => {
     const state = new DeviceState(new ManualClock(), initial);
     const completed: string[] = [];
-    for (const [name, stream] of Object.entries({
+    const streams: Record<string, Observable<unknown>> = {
       reported: state.reported$,
       changes: state.changes$,
       desired: state.desired$,
       delta: state.delta$,
-    })) {
+    };
+    for (const [name, stream] of Object.entries(streams)) {
       stream.subscribe({ complete: () => completed.push(name) });
     }
     state.dispose();

@@ -1,4 +1,4 @@
-import fc from 'fast-check';
+import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CommandError } from '../errors.js';
 import type { JsonObject, JsonValue } from './json.js';
@@ -226,7 +226,7 @@ describe('merge patch laws (property tests)', () => {
       Array.isArray(value)
         ? value.map(canonical)
         : typeof value === 'object' && value !== null
-          ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]))
+          ? Object.fromEntries(Object.keys(value).toSorted().map((k) => [k, canonical((value as Record<string, unknown>)[k])]))
           : value;
     fc.assert(
       fc.property(document, document, (a, b) => {
