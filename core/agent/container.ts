@@ -1,0 +1,143 @@
+import { Container } from 'inversify';
+import { systemClock, type Clock } from '../clock.js';
+import type { LoadedConfig } from '../config/parse.js';
+import type { KindSection } from '../config/schema.js';
+import { PluginLoadError } from '../errors.js';
+import { silentLogger, type Logger } from '../logging/logger.js';
+import type { PlayerAdapter } from '../player/player-adapter.js';
+import { createPlayerProfile, PLAYER_PROFILE } from '../player/player-profile.js';
+import type { PluginRegistry } from '../plugins/loader.js';
+import type { PluginKindRole } from '../plugins/plugin.js';
+import { TOKENS } from '../plugins/tokens.js';
+import type { ControllerTransport } from '../transport/controller-transport.js';
+import type { DeviceTransport } from '../transport/device-transport.js';
+import { ExponentialBackoffRetryPolicy } from '../transport/exponential-backoff.js';
+import type { RetryPolicy } from '../transport/retry-policy.js';
+import type { Agent } from './agent.js';
+import { AGENT_TOKENS, agentModule } from './agent-module.js';
+import type { DeviceProfile } from './device-profile.js';
+
+export interface BuildOptions {
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  readonly retryPolicy?: RetryPolicy;
+}
+
+export interface BuildAgentOptions extends BuildOptions {
+  /** Reported as `system.version`; the CLI passes the package version. */
+  readonly version?: string;
+  /** Use this profile instead of the one named by `device.profile` (custom agents in code). */
+  readonly profile?: DeviceProfile | ((player: PlayerAdapter | undefined) => DeviceProfile);
+}
+
+export interface BuildControllerOptions extends BuildOptions {
+  /** Which `transports` entry to build the controller side of. Default 0. */
+  readonly transportIndex?: number;
+}
+
+/** The player kind used when the config has no `player` section. */
+export const DEFAULT_PLAYER_KIND = 'virtual';
+
+/**
+ * Builds an agent from a validated config through DI: loads the config's plugins, instantiates
+ * the player kind (default `virtual`) and every transport kind, each in its own child container
+ * (instance ids `mqtt`, `mqtt#2`, ...), picks the profile, and resolves TOKENS.Agent.
+ * Nothing starts here; call `agent.start(signal)`. Fails with PluginLoadError on bad kinds/options.
+ */
+export async function buildAgent(config: LoadedConfig, registry: PluginRegistry, options: BuildAgentOptions = {}): Promise<Agent> {
+  const root = await rootContainer(config, registry, options);
+  if (options.version !== undefined) root.bind(AGENT_TOKENS.Version).toConstantValue(options.version);
+
+  const profileName = config.device.profile;
+  const needsPlayer = profileName === PLAYER_PROFILE && options.profile === undefined;
+  const playerSection = config.player ?? (needsPlayer ? { kind: DEFAULT_PLAYER_KIND } : undefined);
+  let player: PlayerAdapter | undefined;
+  if (playerSection) {
+    player = await instantiate<PlayerAdapter>(registry, root, playerSection, 'player', TOKENS.PlayerAdapter, playerSection.kind);
+    root.bind(TOKENS.PlayerAdapter).toConstantValue(player);
+  }
+
+  const ids = instanceIds(config.transports);
+  for (const [index, section] of config.transports.entries()) {
+    const transport = await instantiate<DeviceTransport>(registry, root, section, 'transport', TOKENS.DeviceTransport, ids[index] ?? section.kind);
+    root.bind(TOKENS.DeviceTransport).toConstantValue(transport);
+  }
+
+  root.bind(TOKENS.DeviceProfile).toConstantValue(await resolveProfile(root, registry, profileName, player, options.profile));
+  root.load(agentModule());
+  return root.get<Agent>(TOKENS.Agent);
+}
+
+/**
+ * Builds the controller side (apps, backends, `amora ctl`/`watch`) of one `transports` entry:
+ * the same kind and options, resolved as TOKENS.ControllerTransport. Not started.
+ */
+export async function buildController(
+  config: LoadedConfig,
+  registry: PluginRegistry,
+  options: BuildControllerOptions = {},
+): Promise<ControllerTransport> {
+  const index = options.transportIndex ?? 0;
+  const section = config.transports[index];
+  if (!section) {
+    throw new PluginLoadError('(config)', undefined, `transports[${index}] does not exist (the config has ${config.transports.length})`);
+  }
+  const root = await rootContainer(config, registry, options);
+  return instantiate<ControllerTransport>(registry, root, section, 'transport', TOKENS.ControllerTransport, instanceIds(config.transports)[index] ?? section.kind);
+}
+
+/** Instance ids unique within an agent: the kind name, then `kind#2`, `kind#3`, ... */
+export function instanceIds(sections: readonly KindSection[]): string[] {
+  const seen = new Map<string, number>();
+  return sections.map((section) => {
+    const count = (seen.get(section.kind) ?? 0) + 1;
+    seen.set(section.kind, count);
+    return count === 1 ? section.kind : `${section.kind}#${count}`;
+  });
+}
+
+async function rootContainer(config: LoadedConfig, registry: PluginRegistry, options: BuildOptions): Promise<Container> {
+  for (const specifier of config.plugins ?? []) await registry.loadPlugin(specifier, { baseDir: config.baseDir });
+  const root = new Container();
+  root.bind(TOKENS.Config).toConstantValue(config);
+  root.bind(TOKENS.Logger).toConstantValue(options.logger ?? silentLogger);
+  root.bind(TOKENS.Clock).toConstantValue(options.clock ?? systemClock);
+  root.bind(TOKENS.DeviceId).toConstantValue(config.device.id);
+  root.bind(TOKENS.RetryPolicy).toConstantValue(options.retryPolicy ?? new ExponentialBackoffRetryPolicy());
+  return root;
+}
+
+async function instantiate<T>(
+  registry: PluginRegistry,
+  root: Container,
+  section: KindSection,
+  role: PluginKindRole,
+  token: symbol,
+  instanceId: string,
+): Promise<T> {
+  const { plugin, kind } = await registry.loadKind(section.kind);
+  if (kind.role !== role) {
+    throw new PluginLoadError(plugin.name, section.kind, `kind is a ${kind.role}, but is configured as a ${role}`);
+  }
+  return registry.instantiateAsync<T>(root, section.kind, section, token, instanceId);
+}
+
+/**
+ * The device profile: an explicit one, the built-in `player` profile, or a plugin kind named
+ * like the profile whose module binds TOKENS.DeviceProfile (it may inject TOKENS.PlayerAdapter).
+ */
+async function resolveProfile(
+  root: Container,
+  registry: PluginRegistry,
+  name: string,
+  player: PlayerAdapter | undefined,
+  explicit: BuildAgentOptions['profile'],
+): Promise<DeviceProfile> {
+  if (typeof explicit === 'function') return explicit(player);
+  if (explicit) return explicit;
+  if (name === PLAYER_PROFILE) {
+    if (!player) throw new PluginLoadError(PLAYER_PROFILE, undefined, 'the player profile needs a player');
+    return createPlayerProfile(player);
+  }
+  return registry.instantiateAsync<DeviceProfile>(root, name, {}, TOKENS.DeviceProfile, name);
+}
