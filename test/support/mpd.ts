@@ -29,6 +29,8 @@ export interface MpdOptions {
   readonly mixer?: 'software' | 'none';
   /** Requires this password (the default permissions then allow nothing without it). */
   readonly password?: string;
+  /** Also listen on a Unix socket in the temp dir (handle.socketPath). */
+  readonly unixSocket?: boolean;
   /** Path of the mpd binary; found in PATH by default. */
   readonly binary?: string;
 }
@@ -36,6 +38,8 @@ export interface MpdOptions {
 export interface MpdHandle extends MpdEndpoint {
   /** The temp directory holding config, music, playlists and database. */
   readonly dir: string;
+  /** The Unix socket MPD listens on too, when asked for with `unixSocket`. */
+  readonly socketPath?: string;
   /** Runs mpc against this MPD and resolves with its stdout. */
   mpc(...args: string[]): Promise<string>;
   /** Sends one raw protocol command over a fresh connection; rejects with MpdAckError on ACK. */
@@ -150,6 +154,7 @@ export async function startMpd(options: MpdOptions = {}): Promise<MpdHandle> {
     },
     password: options.password,
     dir,
+    socketPath: options.unixSocket ? join(dir, 'socket') : undefined,
     mpc,
     command: (line) => mpdRequest(endpoint(), line),
     status: () => mpdObject(endpoint(), 'status'),
@@ -191,6 +196,7 @@ function renderConfig(dir: string, port: number, options: MpdOptions): string {
     `pid_file           ${quoteArgument(join(dir, 'pid'))}`,
     `bind_to_address    "${HOST}"`,
     `port               "${port}"`,
+    ...(options.unixSocket ? [`bind_to_address    ${quoteArgument(join(dir, 'socket'))}`] : []),
     // Tests ask for a database update themselves and wait for it; no inotify surprises meanwhile.
     'auto_update        "no"',
     'audio_output {',
