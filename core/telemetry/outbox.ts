@@ -21,15 +21,15 @@ export interface DrainResult {
  *
  * `drain()` sends in order and stops at the first failure, keeping the failed item and everything
  * after it. Only one drain runs at a time; a second call joins the running one. Items pushed while
- * draining are sent by the same drain.
+ * draining are sent by the same drain. The item being sent is out of the queue meanwhile (not
+ * counted in `size`, not droppable); if its send fails it goes back to the front, and only if the
+ * queue filled up meanwhile is it then dropped, as the oldest. So `dropped` counts exactly the
+ * items that were never delivered.
  */
 export class Outbox<T> {
   private readonly capacity: number;
   private readonly onOverflow: ((droppedCount: number, item: T) => void) | undefined;
-  // Sequence numbers tell whether the item being sent is still the head when its send finishes
-  // (an overflow meanwhile may have dropped it).
-  private readonly queue: { readonly seq: number; readonly item: T }[] = [];
-  private nextSeq = 0;
+  private readonly queue: T[] = [];
   private droppedCount = 0;
   private draining: Promise<DrainResult> | undefined;
 
@@ -54,12 +54,8 @@ export class Outbox<T> {
 
   /** Queues an item, dropping (and reporting) the oldest when full. */
   push(item: T): void {
-    this.queue.push({ seq: this.nextSeq++, item });
-    while (this.queue.length > this.capacity) {
-      const lost = this.queue.shift()!;
-      this.droppedCount++;
-      this.onOverflow?.(this.droppedCount, lost.item);
-    }
+    this.queue.push(item);
+    this.trim();
   }
 
   /** Sends queued items in order with `send`; never rejects (see DrainResult). */
@@ -73,15 +69,25 @@ export class Outbox<T> {
   private async run(send: (item: T) => Promise<void>): Promise<DrainResult> {
     let sent = 0;
     while (this.queue.length > 0) {
-      const head = this.queue[0]!;
+      const item = this.queue.shift()!;
       try {
-        await send(head.item);
+        await send(item);
       } catch (error) {
+        this.queue.unshift(item);
+        this.trim();
         return { sent, remaining: this.queue.length, error };
       }
       sent++;
-      if (this.queue[0]?.seq === head.seq) this.queue.shift();
     }
     return { sent, remaining: 0 };
+  }
+
+  /** Drops the oldest items beyond capacity, counting and reporting each. */
+  private trim(): void {
+    while (this.queue.length > this.capacity) {
+      const lost = this.queue.shift()!;
+      this.droppedCount++;
+      this.onOverflow?.(this.droppedCount, lost);
+    }
   }
 }
