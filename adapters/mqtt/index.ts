@@ -8,3 +8,5 @@ export type { ConnectionMessage, OfflineReason, TelemetryMessage } from './messa
 export { MqttDeviceTransport, type MqttCommandContext } from './device-transport.js';
 export { inlineTlsLoader, type ResolvedTls, type TlsMaterialLoader } from './tls.js';
 export { MQTT_TOKENS } from './tokens.js';
+export { MqttControllerTransport } from './controller-transport.js';
+export { topicMatches } from './topic-match.js';

@@ -1,0 +1,336 @@
+import { inject, injectable, optional } from 'inversify';
+import {
+  distinctUntilChanged,
+  filter,
+  firstValueFrom,
+  map,
+  Observable,
+  ReplaySubject,
+  scan,
+  share,
+  startWith,
+  race,
+  type OperatorFunction,
+} from 'rxjs';
+import { systemClock, type Clock } from '../../core/clock.js';
+import type { CommandResponse } from '../../core/commands/types.js';
+import { TimeoutError, TransportError } from '../../core/errors.js';
+import { silentLogger, type Logger } from '../../core/logging/logger.js';
+import { TOKENS } from '../../core/plugins/tokens.js';
+import type { JsonObject } from '../../core/state/json.js';
+import type { DeviceStateMessage } from '../../core/state/snapshot.js';
+import type { ConnectionStatus, PresenceState } from '../../core/transport/connection-status.js';
+import type { ControllerTransport, DeviceInfo, InvokeOptions } from '../../core/transport/controller-transport.js';
+import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-backoff.js';
+import type { RetryPolicy } from '../../core/transport/retry-policy.js';
+import { controllerClientId } from './client-id.js';
+import { MqttConnection } from './connection.js';
+import {
+  commandResponseSchema,
+  connectionMessageSchema,
+  deviceStateMessageSchema,
+  readPayload,
+  telemetryMessageSchema,
+  type TelemetryMessage,
+} from './messages.js';
+import type { MqttOptions } from './options.js';
+import { encodePayload } from './payload.js';
+import { inlineTlsLoader, type TlsMaterialLoader } from './tls.js';
+import { MQTT_TOKENS } from './tokens.js';
+import { TopicSubscriptions, type TopicLease, type TopicMessage } from './topic-subscriptions.js';
+import { assertTopicLevel, MqttTopics } from './topics.js';
+
+const DEFAULT_INVOKE_TIMEOUT_MS = 10_000;
+/** Upper bound on waiting for the broker's retained state when the sync marker does not come back. */
+const RETAINED_WAIT_CAP_MS = 2_000;
+
+interface PendingInvoke {
+  resolve(response: CommandResponse): void;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * The controller side of the generic MQTT protocol, for apps, backends and `amora ctl`.
+ * Browser-safe (mqtt.js over ws:// or wss:// there).
+ *
+ * Topic streams are ref-counted: the first subscriber subscribes on the broker, the last one
+ * unsubscribes, and late subscribers get the latest value at once. Commands are correlated by
+ * command_id; with MQTT 5 responses come to this client's own response topic (with correlation
+ * data), with 3.1.1 from the device's responses topic.
+ */
+@injectable()
+export class MqttControllerTransport implements ControllerTransport {
+  readonly status$: Observable<ConnectionStatus>;
+  /** The client id in use (random unless configured); names this controller's response topic. */
+  readonly clientId: string;
+
+  private readonly topics: MqttTopics;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly connection: MqttConnection;
+  private readonly subscriptions: TopicSubscriptions;
+  private readonly streams = new Map<string, Observable<unknown>>();
+  private readonly pending = new Map<string, Set<PendingInvoke>>();
+  private readonly syncWaiters = new Map<string, () => void>();
+  /** MQTT 3.1.1: device responses topics stay subscribed once used (no SUBSCRIBE round trip per call). */
+  private readonly responseLeases = new Map<string, TopicLease>();
+  private readonly clientTopic: string;
+  private syncSeq = 0;
+
+  constructor(
+    @inject(TOKENS.KindOptions) private readonly options: MqttOptions,
+    @inject(TOKENS.InstanceId) readonly id: string,
+    @inject(TOKENS.Logger) @optional() logger: Logger | undefined,
+    @inject(TOKENS.RetryPolicy) @optional() retryPolicy: RetryPolicy | undefined,
+    @inject(TOKENS.Clock) @optional() clock: Clock | undefined,
+    @inject(MQTT_TOKENS.TlsLoader) @optional() private readonly tlsLoader: TlsMaterialLoader | undefined,
+  ) {
+    this.topics = new MqttTopics(options.topicPrefix);
+    this.logger = (logger ?? silentLogger).child({ controller: id });
+    this.clock = clock ?? systemClock;
+    this.clientId = options.clientId ?? controllerClientId();
+    this.clientTopic = `${this.topics.prefix}/clients/${assertTopicLevel(this.clientId, 'client id')}`;
+    this.connection = new MqttConnection(
+      {
+        url: options.url,
+        clientId: this.clientId,
+        protocolVersion: options.protocolVersion,
+        keepaliveSeconds: options.keepaliveSeconds,
+        connectTimeoutMs: options.connectTimeoutMs,
+        // A controller has no backlog worth keeping; it resubscribes what is live instead.
+        clean: true,
+        ...(options.username === undefined ? {} : { username: options.username }),
+        ...(options.password === undefined ? {} : { password: options.password }),
+      },
+      {
+        onConnected: () => this.onConnected(),
+        onMessage: (topic, payload, packet) => this.onMessage({ topic, payload, packet }),
+      },
+      {
+        retryPolicy: retryPolicy ?? new ExponentialBackoffRetryPolicy(options.retry ?? {}),
+        clock: this.clock,
+        logger: this.logger,
+      },
+    );
+    this.subscriptions = new TopicSubscriptions(this.connection, options.qos.responses, this.logger);
+    this.status$ = this.connection.status$;
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    const tls = this.options.tls ? await (this.tlsLoader ?? inlineTlsLoader)(this.options.tls) : undefined;
+    await this.connection.start(signal, tls);
+  }
+
+  async stop(): Promise<void> {
+    for (const lease of this.responseLeases.values()) lease.release();
+    this.responseLeases.clear();
+    await this.connection.stop();
+  }
+
+  state$(deviceId: string): Observable<DeviceStateMessage> {
+    return this.stream(`state:${deviceId}`, this.topics.state(deviceId), (source) =>
+      source.pipe(
+        map((message) => readPayload(deviceStateMessageSchema, message.payload)),
+        filter((message): message is DeviceStateMessage => message !== undefined && message.device_id === deviceId),
+      ),
+    );
+  }
+
+  connection$(deviceId: string): Observable<PresenceState> {
+    return this.stream(`connection:${deviceId}`, this.topics.connection(deviceId), (source) =>
+      source.pipe(
+        map((message) => presenceOf(message)),
+        filter((presence): presence is PresenceState => presence !== undefined),
+        startWith<PresenceState>('unknown'),
+        distinctUntilChanged(),
+      ),
+    );
+  }
+
+  devices$(): Observable<readonly DeviceInfo[]> {
+    return this.stream('devices', this.topics.allDevices('connection'), (source) =>
+      source.pipe(
+        scan((devices, message) => {
+          const parsed = this.topics.parse(message.topic);
+          const presence = presenceOf(message);
+          if (!parsed || presence === undefined || devices.get(parsed.deviceId) === presence) return devices;
+          return new Map(devices).set(parsed.deviceId, presence);
+        }, new Map<string, PresenceState>()),
+        distinctUntilChanged(),
+        map((devices) =>
+          [...devices]
+            .toSorted(([a], [b]) => a.localeCompare(b))
+            .map(([deviceId, presence]): DeviceInfo => ({ deviceId, presence })),
+        ),
+      ),
+    );
+  }
+
+  /** Telemetry batches of one device (one kind, or all kinds). */
+  telemetry$(deviceId: string, kind?: string): Observable<TelemetryMessage> {
+    const topic = this.topics.telemetryFilter(deviceId, kind ?? '#');
+    return this.stream(`telemetry:${topic}`, topic, (source) =>
+      source.pipe(
+        map((message) => readPayload(telemetryMessageSchema, message.payload)),
+        filter((message): message is TelemetryMessage => message !== undefined),
+      ),
+      false,
+    );
+  }
+
+  async invoke(deviceId: string, command: string, params: JsonObject = {}, options: InvokeOptions = {}): Promise<CommandResponse> {
+    const commandId = options.commandId ?? newCommandId();
+    const timeoutMs = options.timeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS;
+    const payload = encodePayload(
+      { command, command_id: commandId, params, timestamp: this.clock.now() },
+      this.options.maxPayloadBytes,
+      `command "${command}"`,
+    );
+    if (!this.connection.online) throw new TransportError('unavailable', `cannot send "${command}" to ${deviceId}: controller is offline`);
+    // Known only once connected: a 3.1.1-only broker makes the connection fall back from 5.
+    const v5 = this.connection.protocolVersion === 5;
+
+    // MQTT 5: answers come to our client topic (always subscribed). 3.1.1: listen on the device's
+    // responses topic for as long as this call waits.
+    const lease = v5 ? undefined : this.responseLease(deviceId);
+    let timeout: { cancel(): void } | undefined;
+    const waiter: PendingInvoke = { resolve: () => undefined };
+    const answered = new Promise<CommandResponse>((resolve, reject) => {
+      waiter.resolve = resolve;
+      timeout = this.clock.setTimeout(
+        () => reject(new TimeoutError(`no response to "${command}" (${commandId}) from ${deviceId} within ${timeoutMs} ms`, { details: { commandId, deviceId } })),
+        timeoutMs,
+      );
+    });
+    // The deadline may pass while we still await the SUBACK or PUBACK; it is awaited below.
+    answered.catch(() => undefined);
+    const waiters = this.pending.get(commandId) ?? new Set<PendingInvoke>();
+    waiters.add(waiter);
+    this.pending.set(commandId, waiters);
+    try {
+      await lease?.ready;
+      await this.connection.publish(this.topics.commands(deviceId), payload, {
+        qos: this.options.qos.commands,
+        retain: false,
+        ...(v5
+          ? { properties: { responseTopic: `${this.clientTopic}/responses`, correlationData: encoder.encode(commandId) as Buffer } }
+          : {}),
+      });
+      return await answered;
+    } finally {
+      timeout?.cancel();
+      waiters.delete(waiter);
+      if (waiters.size === 0) this.pending.delete(commandId);
+    }
+  }
+
+  async getState(deviceId: string): Promise<DeviceStateMessage | undefined> {
+    const values = new ReplaySubject<DeviceStateMessage>(1);
+    const subscription = this.state$(deviceId).subscribe(values);
+    try {
+      // A stream already live replays its latest value synchronously.
+      let latest: DeviceStateMessage | undefined;
+      values.subscribe((value) => (latest = value)).unsubscribe();
+      if (latest) return latest;
+      if (!this.connection.online) throw new TransportError('unavailable', `cannot read the state of ${deviceId}: controller is offline`);
+      const lease = this.subscriptions.add(this.topics.state(deviceId), () => undefined);
+      try {
+        await lease.ready;
+        // The broker sends retained messages right after the SUBACK; a marker published after the
+        // SUBACK comes back behind them, so its arrival means "there was none".
+        const marker = this.syncPoint();
+        const first = await firstValueFrom(race(values, marker.pipe(map(() => undefined))), { defaultValue: undefined });
+        return first;
+      } finally {
+        lease.release();
+      }
+    } finally {
+      subscription.unsubscribe();
+    }
+  }
+
+  async setDesired(deviceId: string, patch: JsonObject): Promise<void> {
+    const payload = encodePayload(patch, this.options.maxPayloadBytes, 'desired-state patch');
+    if (!this.connection.online) throw new TransportError('unavailable', `cannot set desired state of ${deviceId}: controller is offline`);
+    await this.connection.publish(this.topics.desired(deviceId), payload, { qos: this.options.qos.commands, retain: false });
+  }
+
+  private responseLease(deviceId: string): TopicLease {
+    let lease = this.responseLeases.get(deviceId);
+    if (!lease) {
+      lease = this.subscriptions.add(this.topics.responses(deviceId), (message) => this.onResponse(message));
+      this.responseLeases.set(deviceId, lease);
+    }
+    return lease;
+  }
+
+  /** One shared, ref-counted, replaying stream per key. */
+  private stream<T>(key: string, topic: string, pipe: OperatorFunction<TopicMessage, T>, replay = true): Observable<T> {
+    const cached = this.streams.get(key) as Observable<T> | undefined;
+    if (cached) return cached;
+    const source = new Observable<TopicMessage>((subscriber) => {
+      const lease = this.subscriptions.add(topic, (message) => subscriber.next(message));
+      return () => lease.release();
+    });
+    const shared = source.pipe(
+      pipe,
+      share<T>(replay ? { connector: () => new ReplaySubject<T>(1), resetOnRefCountZero: true } : { resetOnRefCountZero: true }),
+    );
+    this.streams.set(key, shared);
+    return shared;
+  }
+
+  /** A marker message to ourselves: resolves when it has made the round trip through the broker. */
+  private syncPoint(): Observable<void> {
+    return new Observable<void>((subscriber) => {
+      const nonce = `${++this.syncSeq}`;
+      this.syncWaiters.set(nonce, () => {
+        subscriber.next();
+        subscriber.complete();
+      });
+      this.connection.publish(`${this.clientTopic}/sync`, nonce, { qos: 0, retain: false }).catch(() => undefined);
+      // If something (an ACL) swallows the marker, do not wait forever.
+      const cap = this.clock.setTimeout(() => subscriber.complete(), RETAINED_WAIT_CAP_MS);
+      return () => {
+        cap.cancel();
+        this.syncWaiters.delete(nonce);
+      };
+    });
+  }
+
+  private async onConnected(): Promise<void> {
+    await this.connection.subscribe({ [`${this.clientTopic}/+`]: { qos: this.options.qos.responses } });
+    await this.subscriptions.resubscribeAll();
+  }
+
+  private onMessage(message: TopicMessage): void {
+    if (message.topic.startsWith(`${this.clientTopic}/`)) {
+      const channel = message.topic.slice(this.clientTopic.length + 1);
+      if (channel === 'responses') this.onResponse(message);
+      else if (channel === 'sync') this.syncWaiters.get(decoder.decode(message.payload))?.();
+      return;
+    }
+    this.subscriptions.dispatch(message);
+  }
+
+  private onResponse(message: TopicMessage): void {
+    const response = readPayload(commandResponseSchema, message.payload);
+    if (!response) {
+      this.logger.debug({ topic: message.topic }, 'ignoring a malformed command response');
+      return;
+    }
+    for (const waiter of this.pending.get(response.command_id) ?? []) waiter.resolve(response);
+  }
+}
+
+function presenceOf(message: TopicMessage): PresenceState | undefined {
+  // An empty retained payload clears presence (e.g. a decommissioned device).
+  if (message.payload.byteLength === 0) return 'unknown';
+  return readPayload(connectionMessageSchema, message.payload)?.status;
+}
+
+function newCommandId(): string {
+  return globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}

@@ -1,0 +1,38 @@
+import { ContainerModule } from 'inversify';
+import { defineKind, definePlugin, PLUGIN_API_VERSION } from '../../core/plugins/plugin.js';
+import { TOKENS } from '../../core/plugins/tokens.js';
+import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-backoff.js';
+import { MqttControllerTransport } from './controller-transport.js';
+import { MqttDeviceTransport } from './device-transport.js';
+import { mqttOptionsSchema } from './options.js';
+import { fileTlsLoader } from './tls-files.node.js';
+import { MQTT_TOKENS } from './tokens.js';
+
+/**
+ * The built-in `mqtt` transport kind, loaded through the same plugin API a third party uses.
+ * Node-only (reads TLS files); browsers construct the transports from `amora-sync/mqtt` directly.
+ */
+export class MqttTransportModule extends ContainerModule {
+  /** Binds both ends; `retry` in the options overrides the agent's RetryPolicy for this instance. */
+  static fromOptions(options: { readonly retry?: { readonly initialMs: number; readonly maxMs: number } | undefined }): MqttTransportModule {
+    return new MqttTransportModule(({ bind }) => {
+      bind(TOKENS.DeviceTransport).to(MqttDeviceTransport).inSingletonScope();
+      bind(TOKENS.ControllerTransport).to(MqttControllerTransport).inSingletonScope();
+      bind(MQTT_TOKENS.TlsLoader).toConstantValue(fileTlsLoader);
+      if (options.retry) bind(TOKENS.RetryPolicy).toConstantValue(new ExponentialBackoffRetryPolicy(options.retry));
+    });
+  }
+}
+
+export default definePlugin({
+  name: 'amora-mqtt',
+  apiVersion: PLUGIN_API_VERSION,
+  kinds: {
+    mqtt: defineKind({
+      role: 'transport',
+      description: 'generic MQTT (Mosquitto, EMQX, HiveMQ, the embedded aedes): retained state, MQTT 5 request/response, LWT presence',
+      options: mqttOptionsSchema,
+      module: (options) => MqttTransportModule.fromOptions(options),
+    }),
+  },
+});
