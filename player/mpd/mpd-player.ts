@@ -351,7 +351,7 @@ export class MpdPlayer implements PlayerAdapter {
 
   private target(): MpdTarget {
     const { host, port, socketPath, password, connectTimeoutMs } = this.options;
-    return { host, port, socketPath, password, connectTimeoutMs };
+    return { host, port, socketPath, password: password === '' ? undefined : password, connectTimeoutMs };
   }
 
   /** Where MPD is, for messages; never includes the password. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** One simulated track: a title and how long it plays, in seconds. */
-export const virtualTrackSchema = z.object({
+export const virtualTrackSchema = z.strictObject({
   title: z.string().min(1),
   duration: z.number().positive(),
 });
@@ -9,16 +9,17 @@ export const virtualTrackSchema = z.object({
 /**
  * Options of the `virtual` player kind. Playlists map a name to its tracks; when omitted, a small
  * default library (Morning Jazz, Focus, Road Trip) is used so a demo has something to play.
+ * Strict, so a misspelt key is named instead of ignored.
  */
-export const virtualPlayerOptionsSchema = z.object({
+export const virtualPlayerOptionsSchema = z.strictObject({
   playlists: z
     .record(z.string().min(1), z.array(virtualTrackSchema).min(1))
     .refine((playlists) => Object.keys(playlists).length > 0, 'at least one playlist')
     .optional(),
   /** 0-100. Default 50. */
-  initialVolume: z.number().int().min(0).max(100).default(50),
+  initialVolume: z.coerce.number().int().min(0).max(100).default(50),
   /** How often a playing player reports its position, ms. Default 1000. */
-  positionIntervalMs: z.number().int().positive().default(1000),
+  positionIntervalMs: z.coerce.number().int().positive().default(1000),
   /** Reported as `audio.device`. Default "virtual". */
   device: z.string().min(1).default('virtual'),
 });
