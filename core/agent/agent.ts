@@ -253,7 +253,7 @@ export class Agent implements AgentApi {
   }
 
   private async settleInFlight(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    while (this.inFlight.size > 0) await Promise.allSettled(this.inFlight);
     await Promise.all([...this.publishers.values()].map((p) => p.idle()));
   }
 

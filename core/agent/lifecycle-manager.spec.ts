@@ -4,15 +4,21 @@ import { LifecycleManager } from './lifecycle-manager.js';
 
 interface Probe extends Lifecycle {
   readonly signals: AbortSignal[];
+  /** Resolves when start() has been called. */
+  readonly entered: Promise<void>;
 }
 
 function component(id: string, log: string[], behaviour: { failStart?: boolean; failStop?: boolean; hang?: boolean } = {}): Probe {
   const signals: AbortSignal[] = [];
+  let enter!: () => void;
+  const entered = new Promise<void>((resolve) => (enter = resolve));
   return {
     id,
     signals,
+    entered,
     async start(signal) {
       signals.push(signal);
+      enter();
       log.push(`start ${id}`);
       if (behaviour.failStart) throw new Error(`${id} cannot start`);
       if (behaviour.hang) await new Promise<void>(() => undefined);
@@ -61,7 +67,7 @@ describe('LifecycleManager', () => {
     const hanging = component('b', log, { hang: true });
     const manager = new LifecycleManager([component('a', log), hanging, component('c', log)]);
     const starting = manager.start(controller.signal);
-    await expect.poll(() => log.includes('start b')).toBe(true);
+    await hanging.entered;
     controller.abort(new Error('cancelled by user'));
     await expect(starting).rejects.toThrow('cancelled by user');
     expect(log).toEqual(['start a', 'start b', 'stop b', 'stop a']);
@@ -77,9 +83,10 @@ describe('LifecycleManager', () => {
 
   it('stop() during start cancels the remaining starts', async () => {
     const log: string[] = [];
-    const manager = new LifecycleManager([component('a', log, { hang: true }), component('b', log)]);
+    const hanging = component('a', log, { hang: true });
+    const manager = new LifecycleManager([hanging, component('b', log)]);
     const starting = manager.start();
-    await expect.poll(() => log.includes('start a')).toBe(true);
+    await hanging.entered;
     await manager.stop();
     await expect(starting).rejects.toThrow('stopped');
     expect(log).toEqual(['start a', 'stop a']);

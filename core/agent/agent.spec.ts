@@ -1,0 +1,315 @@
+import { Container } from 'inversify';
+import { filter, firstValueFrom, Subject } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { deferred, EventLog, FakePlayer, InMemoryTransport, type TransportFaults } from '../../test/support/agent-doubles.js';
+import { ManualClock } from '../../test/support/manual-clock.js';
+import type { Logger } from '../logging/logger.js';
+import { createPlayerProfile } from '../player/player-profile.js';
+import { TOKENS } from '../plugins/tokens.js';
+import type { JsonObject } from '../state/json.js';
+import { Agent, createAgent } from './agent.js';
+import type { AgentOptions } from './agent.types.js';
+import { agentModule } from './agent-module.js';
+
+interface LogLine {
+  level: string;
+  message: string;
+  fields: Record<string, unknown>;
+}
+
+/** Log lines in an array, with a way to wait for one. */
+class LogLines extends Array<LogLine> {
+  private readonly added = new Subject<LogLine>();
+
+  record(line: LogLine): void {
+    this.push(line);
+    this.added.next(line);
+  }
+
+  waitFor(test: (line: LogLine) => boolean): Promise<LogLine> {
+    const found = this.find(test);
+    return found ? Promise.resolve(found) : firstValueFrom(this.added.pipe(filter(test)));
+  }
+}
+
+function recordingLogger(lines: LogLines): Logger {
+  const at =
+    (level: string) =>
+    (fields: Record<string, unknown> | string, message?: string): void => {
+      lines.record(typeof fields === 'string' ? { level, message: fields, fields: {} } : { level, message: message ?? '', fields });
+    };
+  const logger: Logger = { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
+  return logger;
+}
+
+function setup(overrides: Partial<AgentOptions> = {}, faults: [TransportFaults?, TransportFaults?] = []) {
+  const events = new EventLog();
+  const log = events.entries;
+  const lines = new LogLines();
+  const clock = new ManualClock();
+  const player = new FakePlayer('player', events);
+  const mqtt = new InMemoryTransport('mqtt', events, faults[0]);
+  const azure = new InMemoryTransport('azure-iot-hub', events, faults[1]);
+  const agent = createAgent({
+    deviceId: 'player-001',
+    profile: createPlayerProfile(player),
+    transports: [mqtt, azure],
+    components: [player],
+    clock,
+    logger: recordingLogger(lines),
+    version: '1.2.3',
+    telemetry: { batchSize: 1 },
+    ...overrides,
+  });
+  return { agent, player, mqtt, azure, log, events, lines, clock };
+}
+
+const reportedVolume = (agent: Agent, volume: number) =>
+  firstValueFrom(agent.state.reported$.pipe(filter((s) => (s.state['audio'] as JsonObject | undefined)?.['volume'] === volume)));
+
+describe('Agent lifecycle', () => {
+  it('starts components before transports and stops transports before components', async () => {
+    const { agent, log } = setup();
+    await agent.start();
+    await agent.stop();
+    expect(log.filter((l) => /^(start|stop) /.test(l))).toEqual([
+      'start player',
+      'start mqtt',
+      'start azure-iot-hub',
+      'stop azure-iot-hub',
+      'stop mqtt',
+      'stop player',
+    ]);
+  });
+
+  it('keeps running when one transport fails to start and reports it in health$', async () => {
+    const { agent, mqtt, azure, lines } = setup({}, [{ failStart: true }]);
+    await agent.start();
+    const health = await firstValueFrom(agent.health$);
+    expect(health.components['mqtt']).toMatchObject({ state: 'offline', error: { message: 'mqtt refused the connection' } });
+    expect(health.components['azure-iot-hub']?.state).toBe('online');
+    expect(health.components['player']?.state).toBe('online');
+    expect(lines.some((l) => l.level === 'error' && l.fields['component'] === 'mqtt')).toBe(true);
+    // The failed transport is not fed; the healthy one is.
+    expect(mqtt.published).toEqual([]);
+    expect(azure.published.length).toBeGreaterThan(0);
+    await agent.stop();
+  });
+
+  it('abort during start stops what started and rejects', async () => {
+    const { agent, log, events } = setup({}, [undefined, { hangStart: true }]);
+    const controller = new AbortController();
+    const starting = agent.start(controller.signal);
+    await events.waitFor('start azure-iot-hub');
+    controller.abort(new Error('shutting down'));
+    await expect(starting).rejects.toThrow('shutting down');
+    expect(log.filter((l) => l.startsWith('stop'))).toEqual(['stop azure-iot-hub', 'stop mqtt', 'stop player']);
+  });
+
+  it('refuses a second start', async () => {
+    const { agent } = setup();
+    await agent.start();
+    await expect(agent.start()).rejects.toThrow('cannot start');
+    await agent.stop();
+  });
+});
+
+describe('Agent reported state', () => {
+  it('publishes the whole state first, then patches, to every transport', async () => {
+    const { agent, player, mqtt, azure } = setup();
+    await agent.start();
+    for (const transport of [mqtt, azure]) {
+      expect(transport.published[0]?.patch).toEqual(transport.published[0]?.state);
+      expect(transport.published[0]?.state).toMatchObject({
+        audio: { volume: 50 },
+        playback: { status: 'stopped' },
+        playlists: ['Morning Jazz', 'Focus'],
+        system: { version: '1.2.3', uptime: 0 },
+      });
+    }
+    await player.setVolume(30);
+    await Promise.resolve();
+    for (const transport of [mqtt, azure]) {
+      expect(transport.published.at(-1)).toMatchObject({ patch: { audio: { volume: 30 } }, version: agent.state.version });
+    }
+    await agent.stop();
+  });
+
+  it('a failing transport does not affect the others, and the failure is logged', async () => {
+    const { agent, player, mqtt, azure, lines } = setup({}, [{ failPublish: true }]);
+    await agent.start();
+    await player.setVolume(20);
+    await reportedVolume(agent, 20);
+    await lines.waitFor((l) => l.message === 'state publish failed' && l.fields['transport'] === 'mqtt' && l.fields['version'] === agent.state.version);
+    expect(azure.lastState?.['audio']).toEqual({ volume: 20 });
+    expect(mqtt.published).toEqual([]);
+    await agent.stop();
+  });
+
+  it('refreshes system.uptime from the clock and can leave the system section out', async () => {
+    const { agent, clock } = setup({ system: { uptimeIntervalMs: 60_000, extra: () => ({ free_space: 1024 }) } });
+    await agent.start();
+    clock.advance(120_000);
+    expect(agent.state.snapshot.state['system']).toEqual({ version: '1.2.3', uptime: 120, free_space: 1024 });
+    await agent.stop();
+
+    const bare = setup({ system: false });
+    await bare.agent.start();
+    expect(bare.agent.state.snapshot.state['system']).toBeUndefined();
+    await bare.agent.stop();
+  });
+});
+
+describe('Agent commands', () => {
+  it('answers each command on the transport it came from', async () => {
+    const { agent, player, mqtt, azure } = setup();
+    await agent.start();
+    const fromMqtt = firstValueFrom(mqtt.responses$);
+    mqtt.send('setVolume', { volume: 40 }, 'm-1');
+    expect(await fromMqtt).toMatchObject({ command_id: 'm-1', command: 'setVolume', success: true });
+    const fromAzure = firstValueFrom(azure.responses$);
+    azure.send('getPlaylists', {}, 'a-1');
+    expect(await fromAzure).toMatchObject({ command_id: 'a-1', success: true, result: { playlists: ['Morning Jazz', 'Focus'] } });
+    expect(mqtt.responses.map((r) => r.command_id)).toEqual(['m-1']);
+    expect(azure.responses.map((r) => r.command_id)).toEqual(['a-1']);
+    expect(player.calls).toEqual(['setVolume 40']);
+    await agent.stop();
+  });
+
+  it('answers invalid commands with a coded error', async () => {
+    const { agent, mqtt } = setup();
+    await agent.start();
+    const answer = firstValueFrom(mqtt.responses$);
+    mqtt.send('setVolume', { volume: 150 }, 'bad-1');
+    expect(await answer).toMatchObject({ success: false, error: { code: 'invalid_params', details: { field: 'volume' } } });
+    const unknown = firstValueFrom(mqtt.responses$);
+    mqtt.send('dance', {}, 'bad-2');
+    expect(await unknown).toMatchObject({ success: false, error: { code: 'unknown_command' } });
+    await agent.stop();
+  });
+});
+
+describe('Agent desired state', () => {
+  it('reconciles desired state from any transport into commands', async () => {
+    const { agent, player, azure } = setup();
+    await agent.start();
+    azure.desired.next({ patch: { audio: { volume: 35 }, content: { default_playlist: 'Focus' } } });
+    await reportedVolume(agent, 35);
+    expect(player.calls).toEqual(['loadPlaylist Focus', 'setVolume 35']);
+    // Converged: later state changes do not re-run anything.
+    await player.pause();
+    expect(player.calls).toEqual(['loadPlaylist Focus', 'setVolume 35', 'pause']);
+    await agent.stop();
+  });
+
+  it('reconciles a failing delta once, not in a loop', async () => {
+    const { agent, player, mqtt, lines } = setup();
+    await agent.start();
+    mqtt.desired.next({ patch: { content: { default_playlist: 'Missing' } }, full: true });
+    await lines.waitFor((l) => l.message === 'reconcile step failed');
+    // Reported state keeps changing; the unchanged delta is not reconciled again.
+    await player.setVolume(10);
+    await player.setVolume(11);
+    await agent.execute('getStatus');
+    expect(player.calls.filter((c) => c.startsWith('loadPlaylist'))).toEqual(['loadPlaylist Missing']);
+    await agent.stop();
+  });
+
+  it('reconciles again when reported state drifts from a desired value it had reached', async () => {
+    const { agent, player, mqtt } = setup();
+    await agent.start();
+    mqtt.desired.next({ patch: { audio: { volume: 60 } } });
+    await reportedVolume(agent, 60);
+    await player.setVolume(5);
+    await reportedVolume(agent, 60);
+    expect(player.calls).toEqual(['setVolume 60', 'setVolume 5', 'setVolume 60']);
+    await agent.stop();
+  });
+});
+
+describe('Agent telemetry', () => {
+  it('sends batches on every transport; one failing transport is logged and does not stop the others', async () => {
+    const { agent, mqtt, azure, lines } = setup({}, [{ failTelemetry: true }]);
+    await agent.start();
+    agent.emitTelemetry('metrics', { cpu: 0.5 });
+    expect(azure.telemetry).toEqual([{ kind: 'metrics', records: [{ kind: 'metrics', data: { cpu: 0.5 }, timestamp: expect.any(Number) }] }]);
+    await lines.waitFor((l) => l.message === 'telemetry publish failed' && l.fields['transport'] === 'mqtt');
+    expect(mqtt.telemetry).toEqual([]);
+    await agent.stop();
+  });
+
+  it('sends the reported state as <profile>Status telemetry when statusIntervalMs is set', async () => {
+    const { agent, azure, clock } = setup({ telemetry: { batchSize: 1, statusIntervalMs: 30_000 } });
+    await agent.start();
+    clock.advance(60_000);
+    expect(azure.telemetry.map((b) => b.kind)).toEqual(['playerStatus', 'playerStatus']);
+    expect(azure.telemetry[0]?.records[0]?.data).toMatchObject({ audio: { volume: 50 } });
+    await agent.stop();
+  });
+});
+
+describe('Agent graceful stop', () => {
+  it('answers an in-flight command before transports stop, and refuses new ones meanwhile', async () => {
+    const { agent, player, mqtt, log, events } = setup();
+    await agent.start();
+    const gate = deferred();
+    player.seekGate = gate.promise;
+    mqtt.send('seek', { position: 42 }, 'in-flight');
+    await events.waitFor('player seek 42');
+
+    const stopped = agent.stop();
+    const refused = firstValueFrom(mqtt.responses$);
+    mqtt.send('play', {}, 'too-late');
+    expect(await refused).toMatchObject({ command_id: 'too-late', success: false, error: { code: 'unavailable' } });
+    expect(log).not.toContain('stop mqtt');
+
+    gate.resolve();
+    await stopped;
+    const order = log.filter((l) => l === 'respond mqtt in-flight' || l.startsWith('stop '));
+    expect(order).toEqual(['respond mqtt in-flight', 'stop azure-iot-hub', 'stop mqtt', 'stop player']);
+    expect(mqtt.responses.find((r) => r.command_id === 'in-flight')).toMatchObject({ success: true });
+    expect(player.calls).not.toContain('play');
+  });
+
+  it('after stopTimeoutMs aborts what is still running, answers it, and stops anyway', async () => {
+    const { agent, player, mqtt, log, events, clock } = setup({ stopTimeoutMs: 1_000, commands: { timeoutMs: 60_000 } });
+    await agent.start();
+    player.seekGate = new Promise<void>(() => undefined);
+    mqtt.send('seek', { position: 1 }, 'stuck');
+    await events.waitFor('player seek 1');
+    const stopped = agent.stop();
+    clock.advance(1_000);
+    await stopped;
+    expect(mqtt.responses.find((r) => r.command_id === 'stuck')).toMatchObject({ success: false, error: { code: 'unavailable' } });
+    expect(log.indexOf('respond mqtt stuck')).toBeLessThan(log.indexOf('stop mqtt'));
+  });
+
+  it('stop is idempotent and works before start', async () => {
+    const { agent, log } = setup();
+    await Promise.all([agent.stop(), agent.stop()]);
+    expect(log).toEqual([]);
+  });
+});
+
+describe('Agent through DI', () => {
+  it('resolves TOKENS.Agent from container bindings', async () => {
+    const events = new EventLog();
+    const log = events.entries;
+    const player = new FakePlayer('player', events);
+    const transport = new InMemoryTransport('mqtt', events);
+    const container = new Container();
+    container.bind(TOKENS.DeviceId).toConstantValue('player-002');
+    container.bind(TOKENS.PlayerAdapter).toConstantValue(player);
+    container.bind(TOKENS.DeviceTransport).toConstantValue(transport);
+    container.bind(TOKENS.DeviceProfile).toConstantValue(createPlayerProfile(player));
+    container.load(agentModule());
+    const agent = container.get<Agent>(TOKENS.Agent);
+    expect(container.get(TOKENS.Agent)).toBe(agent);
+    expect(container.get(TOKENS.DeviceState)).toBe(agent.state);
+    await agent.start();
+    expect(agent.deviceId).toBe('player-002');
+    expect(transport.lastState).toMatchObject({ audio: { volume: 50 }, system: { version: '0.0.0' } });
+    await agent.stop();
+    expect(log.filter((l) => l.startsWith('st'))).toEqual(['start player', 'start mqtt', 'stop mqtt', 'stop player']);
+  });
+});
