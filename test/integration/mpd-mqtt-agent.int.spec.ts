@@ -78,7 +78,7 @@ describeWithBinaries(['mpd', 'mpc', 'mosquitto_pub', 'mosquitto_sub'], 'agent wi
       const message = JSON.parse(payload.toString()) as unknown;
       if (topic === TOPICS.state) states.push(message as DeviceStateMessage);
       else responses.push(message as CommandResponse);
-      for (const probe of [...waiters]) probe();
+      for (const probe of waiters) probe();
     });
     await watcher.subscribeAsync([TOPICS.state, TOPICS.responses], { qos: 1 });
   });
@@ -123,6 +123,8 @@ describeWithBinaries(['mpd', 'mpc', 'mosquitto_pub', 'mosquitto_sub'], 'agent wi
 
   it('reports a volume change made on the device itself', async () => {
     await mpd.mpc('volume', '42');
-    await until(() => states.some((s) => (s.state['audio'] as { volume?: number } | undefined)?.volume === 42));
+    const volumeOf = (s: DeviceStateMessage): number | undefined => (s.state['audio'] as { volume?: number } | undefined)?.volume;
+    await until(() => states.some((s) => volumeOf(s) === 42));
+    expect(volumeOf(states[states.length - 1] as DeviceStateMessage)).toBe(42);
   });
 });
