@@ -216,6 +216,16 @@ describe('CommandDispatcher.execute', () => {
       expect(await answer).toMatchObject({ error: { code: 'timeout' } });
     });
 
+    it('does not wait for a timed-out handler that never settles: drain() resolves', async () => {
+      const { spec } = controllable();
+      const { dispatcher, clock } = setup([spec], { timeoutMs: 10 });
+      const answer = dispatcher.execute(request('slow'));
+      clock.advance(10);
+      expect(await answer).toMatchObject({ error: { code: 'timeout' } });
+      expect(dispatcher.inFlight).toBe(0);
+      await expect(dispatcher.drain()).resolves.toBeUndefined();
+    });
+
     it('cancels the deadline once the handler answered', async () => {
       const { dispatcher, clock } = setup([setVolume]);
       await dispatcher.execute(request('setVolume', { volume: 1 }));

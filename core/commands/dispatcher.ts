@@ -76,7 +76,7 @@ export class CommandDispatcher implements CommandDispatcherApi {
     return [...this.specs.keys()];
   }
 
-  /** Handlers currently running (answered or not). */
+  /** Commands being run and not answered yet (dedupe hits not counted). */
   get inFlight(): number {
     return this.running.size;
   }
@@ -167,17 +167,32 @@ export class CommandDispatcher implements CommandDispatcherApi {
       timeoutMs,
     );
     return new Promise<JsonValue | void>((resolve, reject) => {
-      const onAbort = (): void => reject(controller.signal.reason);
+      // Cleanup happens when the command is answered, not when the handler settles: a handler that
+      // ignores its signal and never settles must not keep its controller (or timer) forever.
+      const finish = (): void => {
+        timer.cancel();
+        controller.signal.removeEventListener('abort', onAbort);
+        this.controllers.delete(controller);
+      };
+      const onAbort = (): void => {
+        finish();
+        reject(controller.signal.reason);
+      };
       controller.signal.addEventListener('abort', onAbort, { once: true });
-      // Called inside a promise chain so a synchronous throw becomes a rejection too.
+      // Called inside a promise chain so a synchronous throw becomes a rejection too; a late
+      // settlement after an abort lands here and is ignored.
       Promise.resolve()
         .then(() => spec.handler(params as z.output<z.ZodType>, { commandId, signal: controller.signal }))
-        .then(resolve, reject)
-        .finally(() => {
-          timer.cancel();
-          controller.signal.removeEventListener('abort', onAbort);
-          this.controllers.delete(controller);
-        });
+        .then(
+          (result) => {
+            finish();
+            resolve(result);
+          },
+          (error: unknown) => {
+            finish();
+            reject(error);
+          },
+        );
     });
   }
 
