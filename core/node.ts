@@ -1,0 +1,4 @@
+// Node-only entry: everything in core plus the helpers that need Node built-ins.
+export * from './index.js';
+export { loadConfigFile } from './config/load-file.js';
+export { nodePackageResolver } from './plugins/resolve-package.node.js';
