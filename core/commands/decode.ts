@@ -48,7 +48,7 @@ export function decodeCommand(inbound: InboundCommand, limits: DecodeLimits): De
   try {
     return decode(inbound, limits);
   } catch (error) {
-    // Unreachable by design; kept so a bug here still ends in an answerable error.
+    // Unreachable by design; kept so a bug here still ends in a coded error, not a throw.
     return fail('invalid_params', `could not decode command: ${error instanceof Error ? error.message : String(error)}`, 'payload');
   }
 }
