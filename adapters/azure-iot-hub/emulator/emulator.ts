@@ -1,0 +1,203 @@
+import { once } from 'node:events';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import { formatConnectionString } from '../connection-string.js';
+import {
+  certificatePaths,
+  createEmulatorCertificates,
+  loadOrCreateCertificates,
+  type EmulatorCertificates,
+} from './certificates.js';
+import { DeviceEndpoint, type TelemetryMessage } from './device-endpoint.js';
+import { HubRegistry, type CreateDeviceOptions, type DeviceRecord } from './hub-registry.js';
+import { ServiceEndpoint } from './service-endpoint.js';
+
+/**
+ * A local Azure IoT Hub for development and tests: MQTT over TLS for devices, HTTPS for the
+ * service REST API and MQTT over WebSocket (`/$iothub/websocket`, on the HTTPS port, as the real
+ * hub serves both on 443). It makes its own CA and server certificate (or loads them from
+ * `certDir`), keeps devices and twins in memory (or in `stateFile`), and prints connection
+ * strings whose HostName carries the port, which the real SDKs accept.
+ */
+export interface AzureIotHubEmulatorOptions {
+  /** Address to bind. Default 127.0.0.1. */
+  readonly bind?: string;
+  /** Host name written into connection strings; the server certificate covers it. Default `localhost`. */
+  readonly hostName?: string;
+  /** MQTT over TLS port; 0 picks a free one. Default 8883. */
+  readonly port?: number;
+  /** HTTPS (REST + MQTT over WebSocket) port; 0 picks a free one. Default 8443. */
+  readonly httpsPort?: number;
+  /** Devices to register at start (kept if the state file already has them). */
+  readonly devices?: readonly (string | ({ readonly deviceId: string } & CreateDeviceOptions))[];
+  /** JSON file keeping devices, keys, policies and twins across restarts. */
+  readonly stateFile?: string;
+  /** Directory for ca.pem, ca-key.pem, server.pem, server-key.pem: created on first start, reused later. */
+  readonly certDir?: string;
+  /** Certificates to use instead of generating them. */
+  readonly certificates?: EmulatorCertificates;
+}
+
+export interface EmulatedDevice {
+  readonly deviceId: string;
+  readonly authenticationType: 'sas' | 'selfSigned';
+  readonly primaryKey?: string;
+}
+
+export interface AzureIotHubEmulator {
+  /** The host name used in connection strings. */
+  readonly host: string;
+  readonly mqttPort: number;
+  /** MQTT over WebSocket shares the HTTPS port. */
+  readonly wsPort: number;
+  readonly httpsPort: number;
+  /** PEM of the CA that signed the server certificate: what clients must trust. */
+  readonly caPem: string;
+  /** Path of ca.pem when `certDir` was given. */
+  readonly caPath?: string;
+  /** `HostName=host:mqttPort;DeviceId=…;SharedAccessKey=…` (or `x509=true`); `websocket` points it at the HTTPS port. */
+  deviceConnectionString(deviceId: string, options?: { readonly websocket?: boolean }): string;
+  /** The `iothubowner` policy connection string, pointing at the HTTPS port. */
+  readonly serviceConnectionString: string;
+  readonly registry: {
+    createDevice(deviceId: string, options?: CreateDeviceOptions): EmulatedDevice;
+    getDevice(deviceId: string): EmulatedDevice | undefined;
+    listDevices(): readonly EmulatedDevice[];
+    deleteDevice(deviceId: string): void;
+    setStatus(deviceId: string, status: 'enabled' | 'disabled'): void;
+  };
+  /** Device-side controls and observations (telemetry capture, forced disconnects, throttling). */
+  readonly devices: Pick<DeviceEndpoint, 'telemetry$' | 'telemetry' | 'isConnected' | 'whenSubscribed' | 'disconnect' | 'throttleReportedPatches'>;
+  close(): Promise<void>;
+}
+
+export type { TelemetryMessage };
+
+/** Starts the emulator; resolves once both endpoints listen. */
+export async function startAzureIotHubEmulator(options: AzureIotHubEmulatorOptions = {}): Promise<AzureIotHubEmulator> {
+  const bind = options.bind ?? '127.0.0.1';
+  const hostName = options.hostName ?? 'localhost';
+  const certificates =
+    options.certificates ??
+    (options.certDir ? await loadOrCreateCertificates(options.certDir, [hostName]) : await createEmulatorCertificates([hostName]));
+
+  const registry = new HubRegistry(options.stateFile);
+  await registry.load();
+  for (const entry of options.devices ?? []) {
+    const { deviceId, ...create } = typeof entry === 'string' ? { deviceId: entry } : entry;
+    registry.ensureDevice(deviceId, create);
+  }
+
+  let ports = { mqtt: 0, https: 0 };
+  const hostNames = (): readonly string[] => {
+    const names = new Set<string>();
+    for (const name of [hostName, 'localhost', '127.0.0.1']) {
+      const lower = name.toLowerCase();
+      names.add(lower);
+      names.add(`${lower}:${ports.mqtt}`);
+      names.add(`${lower}:${ports.https}`);
+    }
+    return [...names];
+  };
+
+  const devices = await DeviceEndpoint.create({ registry, hostNames });
+  const service = new ServiceEndpoint({ registry, devices, hostNames });
+  // Client certificates are requested but not verified by TLS: X.509 devices are self-signed and
+  // matched by thumbprint against the registry, as IoT Hub does for "X.509 self-signed" devices.
+  const tlsOptions = { key: certificates.server.keyPem, cert: certificates.server.certPem, requestCert: true, rejectUnauthorized: false };
+
+  const mqttServer: TlsServer = createTlsServer(tlsOptions, (socket: TLSSocket) => {
+    socket.setNoDelay(true);
+    devices.handle(socket);
+  });
+  const webSockets = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
+  });
+  const httpsServer: HttpsServer = createHttpsServer(tlsOptions, (request, response) => {
+    void service.handle(request, response);
+  });
+  httpsServer.on('secureConnection', (socket: TLSSocket) => socket.setNoDelay(true));
+  httpsServer.on('upgrade', (request, socket: Socket, head) => {
+    if (new URL(request.url ?? '/', 'https://emulator').pathname !== '/$iothub/websocket') {
+      socket.destroy();
+      return;
+    }
+    webSockets.handleUpgrade(request, socket, head, (webSocket) => {
+      devices.handle(createWebSocketStream(webSocket), request);
+    });
+  });
+
+  await listen(mqttServer, options.port ?? 8883, bind);
+  await listen(httpsServer, options.httpsPort ?? 8443, bind);
+  ports = { mqtt: (mqttServer.address() as AddressInfo).port, https: (httpsServer.address() as AddressInfo).port };
+
+  const policy = registry.policy('iothubowner')!;
+  let closing: Promise<void> | undefined;
+  return {
+    host: hostName,
+    mqttPort: ports.mqtt,
+    wsPort: ports.https,
+    httpsPort: ports.https,
+    caPem: certificates.ca.certPem,
+    ...(options.certDir ? { caPath: certificatePaths(options.certDir).ca } : {}),
+    serviceConnectionString: formatConnectionString({
+      HostName: `${hostName}:${ports.https}`,
+      SharedAccessKeyName: policy.keyName,
+      SharedAccessKey: policy.primaryKey,
+    }),
+    deviceConnectionString(deviceId, connectionOptions = {}) {
+      const device = registry.requireDevice(deviceId);
+      const port = connectionOptions.websocket ? ports.https : ports.mqtt;
+      const fields: Record<string, string> = { HostName: `${hostName}:${port}`, DeviceId: deviceId };
+      if (device.authentication.type === 'sas') fields['SharedAccessKey'] = device.authentication.primaryKey;
+      else fields['x509'] = 'true';
+      return formatConnectionString(fields);
+    },
+    registry: {
+      createDevice: (deviceId, createOptions) => toEmulated(registry.createDevice(deviceId, createOptions)),
+      getDevice: (deviceId) => {
+        const device = registry.getDevice(deviceId);
+        return device && toEmulated(device);
+      },
+      listDevices: () => registry.listDevices().map(toEmulated),
+      deleteDevice: (deviceId) => {
+        devices.disconnect(deviceId);
+        registry.deleteDevice(deviceId);
+      },
+      setStatus: (deviceId, status) => {
+        registry.setStatus(deviceId, status);
+        if (status === 'disabled') devices.disconnect(deviceId);
+      },
+    },
+    devices,
+    close() {
+      closing ??= (async () => {
+        await devices.close();
+        for (const client of webSockets.clients) client.terminate();
+        webSockets.close();
+        httpsServer.closeAllConnections();
+        await Promise.all([closeServer(mqttServer), closeServer(httpsServer)]);
+        await registry.flush();
+      })();
+      return closing;
+    },
+  };
+}
+
+function toEmulated(device: DeviceRecord): EmulatedDevice {
+  return device.authentication.type === 'sas'
+    ? { deviceId: device.deviceId, authenticationType: 'sas', primaryKey: device.authentication.primaryKey }
+    : { deviceId: device.deviceId, authenticationType: 'selfSigned' };
+}
+
+async function listen(server: TlsServer | HttpsServer, port: number, host: string): Promise<void> {
+  server.listen(port, host);
+  await once(server, 'listening');
+}
+
+function closeServer(server: TlsServer | HttpsServer): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}

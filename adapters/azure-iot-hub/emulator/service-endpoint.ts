@@ -1,0 +1,251 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { JsonObject, JsonValue } from '../../../core/state/json.js';
+import { isJsonObject } from '../../../core/state/json.js';
+import { IOT_HUB_LIMITS, jsonByteLength } from '../limits.js';
+import { parseSasToken, sasResource, sasSignatureMatches } from '../sas.js';
+import { MethodInvocationError, type DeviceEndpoint } from './device-endpoint.js';
+import { RegistryError, type DeviceRecord, type HubRegistry, type PolicyRight } from './hub-registry.js';
+import { serviceTwinProperties, TwinUpdateError } from './twin-record.js';
+
+/**
+ * The service side of the emulator: the subset of IoT Hub's HTTPS REST API that the real
+ * `azure-iothub` package calls for twins (get, patch with If-Match, replace), direct methods
+ * (with connect and response timeouts, 404 for a device that stays offline) and the device
+ * registry (create, get, list, delete), authorised by policy SAS tokens. Errors use the hub's body
+ * shape `{"Message":"ErrorCode:{code};{text}"}`, which the SDK parses into typed errors.
+ */
+
+export interface ServiceEndpointOptions {
+  readonly registry: HubRegistry;
+  readonly devices: DeviceEndpoint;
+  readonly hostNames: () => readonly string[];
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errorCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const MAX_BODY_BYTES = IOT_HUB_LIMITS.messageBytes * 2;
+
+export class ServiceEndpoint {
+  constructor(private readonly options: ServiceEndpointOptions) {}
+
+  /** Handles one REST request; never throws. */
+  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(request.url ?? '/', 'https://emulator');
+      const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+      const body = await readJsonBody(request);
+      const result = await this.route(request.method ?? 'GET', segments, body, request);
+      send(response, 200, result.body, result.etag);
+    } catch (error) {
+      const failure = toHttpError(error);
+      send(response, failure.status, { Message: `ErrorCode:${failure.errorCode};${failure.message}`, ExceptionMessage: '' });
+    }
+  }
+
+  private async route(
+    method: string,
+    segments: readonly string[],
+    body: JsonValue | undefined,
+    request: IncomingMessage,
+  ): Promise<{ body: JsonValue; etag?: string }> {
+    const { registry } = this.options;
+    const [collection, deviceId, sub] = segments;
+    if (collection === 'twins' && deviceId !== undefined && sub === undefined) {
+      if (method === 'GET') {
+        this.authorize(request, ['RegistryRead', 'ServiceConnect']);
+        return this.twin(registry.requireDevice(deviceId));
+      }
+      if (method === 'PATCH' || method === 'PUT') {
+        this.authorize(request, ['RegistryWrite', 'ServiceConnect']);
+        if (!isJsonObject(body)) throw new HttpError(400, 'ArgumentInvalid', 'the twin patch must be a JSON object');
+        registry.patchTwin(deviceId, body, header(request, 'if-match'), method === 'PUT');
+        return this.twin(registry.requireDevice(deviceId));
+      }
+    }
+    if (collection === 'twins' && deviceId !== undefined && sub === 'methods' && method === 'POST') {
+      this.authorize(request, ['ServiceConnect']);
+      registry.requireDevice(deviceId);
+      return { body: await this.invoke(deviceId, body) };
+    }
+    if (collection === 'devices' && deviceId === undefined && method === 'GET') {
+      this.authorize(request, ['RegistryRead']);
+      return { body: registry.listDevices().map((device) => this.deviceJson(device)) };
+    }
+    if (collection === 'devices' && deviceId !== undefined && sub === undefined) {
+      if (method === 'GET') {
+        this.authorize(request, ['RegistryRead']);
+        return { body: this.deviceJson(registry.requireDevice(deviceId)) };
+      }
+      if (method === 'PUT') {
+        this.authorize(request, ['RegistryWrite']);
+        return { body: this.deviceJson(this.createOrUpdate(deviceId, body)) };
+      }
+      if (method === 'DELETE') {
+        this.authorize(request, ['RegistryWrite']);
+        registry.deleteDevice(deviceId);
+        return { body: null };
+      }
+    }
+    throw new HttpError(404, 'NotFound', `no route for ${method} /${segments.join('/')}`);
+  }
+
+  private async invoke(deviceId: string, body: JsonValue | undefined): Promise<JsonObject> {
+    if (!isJsonObject(body)) throw new HttpError(400, 'ArgumentInvalid', 'the method request must be a JSON object');
+    const methodName = body['methodName'];
+    if (typeof methodName !== 'string' || methodName === '') throw new HttpError(400, 'ArgumentInvalid', 'methodName is required');
+    const responseTimeout = seconds(body['responseTimeoutInSeconds'], 30, 5, 300, 'responseTimeoutInSeconds');
+    const connectTimeout = seconds(body['connectTimeoutInSeconds'], 0, 0, 300, 'connectTimeoutInSeconds');
+    const payload = body['payload'] ?? null;
+    if (jsonByteLength(payload) > IOT_HUB_LIMITS.methodPayloadBytes) {
+      throw new HttpError(413, 'MessageTooLarge', 'method payload is larger than 128 KB');
+    }
+    const result = await this.options.devices.invokeMethod(deviceId, methodName, payload, {
+      connectTimeoutMs: connectTimeout * 1000,
+      responseTimeoutMs: responseTimeout * 1000,
+    });
+    return { status: result.status, payload: result.payload };
+  }
+
+  private createOrUpdate(deviceId: string, body: JsonValue | undefined): DeviceRecord {
+    const { registry } = this.options;
+    const info = isJsonObject(body) ? body : {};
+    const authentication = isJsonObject(info['authentication']) ? info['authentication'] : {};
+    const symmetricKey = isJsonObject(authentication['symmetricKey']) ? authentication['symmetricKey'] : {};
+    const x509 = isJsonObject(authentication['x509Thumbprint']) ? authentication['x509Thumbprint'] : {};
+    const existing = registry.getDevice(deviceId);
+    const device =
+      existing ??
+      registry.createDevice(deviceId, {
+        ...(typeof symmetricKey['primaryKey'] === 'string' && symmetricKey['primaryKey'] ? { primaryKey: symmetricKey['primaryKey'] } : {}),
+        ...(typeof symmetricKey['secondaryKey'] === 'string' && symmetricKey['secondaryKey'] ? { secondaryKey: symmetricKey['secondaryKey'] } : {}),
+        ...(typeof x509['primaryThumbprint'] === 'string' && x509['primaryThumbprint'] ? { x509Thumbprint: x509['primaryThumbprint'] } : {}),
+      });
+    const status = info['status'];
+    return status === 'enabled' || status === 'disabled' ? registry.setStatus(deviceId, status) : device;
+  }
+
+  private twin(device: DeviceRecord): { body: JsonObject; etag: string } {
+    const presence = this.options.registry.presenceOf(device.deviceId);
+    const twin = device.twin;
+    return {
+      etag: twin.etag,
+      body: {
+        deviceId: device.deviceId,
+        etag: twin.etag,
+        deviceEtag: device.etag,
+        status: device.status,
+        connectionState: presence.connected ? 'Connected' : 'Disconnected',
+        lastActivityTime: new Date(presence.lastActivity).toISOString(),
+        cloudToDeviceMessageCount: 0,
+        authenticationType: device.authentication.type,
+        x509Thumbprint: thumbprints(device),
+        modelId: '',
+        version: twin.version,
+        tags: twin.tags,
+        properties: serviceTwinProperties(twin),
+        capabilities: { iotEdge: false },
+      },
+    };
+  }
+
+  private deviceJson(device: DeviceRecord): JsonObject {
+    const presence = this.options.registry.presenceOf(device.deviceId);
+    const auth = device.authentication;
+    return {
+      deviceId: device.deviceId,
+      generationId: device.deviceId,
+      etag: device.etag,
+      connectionState: presence.connected ? 'Connected' : 'Disconnected',
+      status: device.status,
+      statusReason: null,
+      connectionStateUpdatedTime: new Date(presence.lastActivity).toISOString(),
+      lastActivityTime: new Date(presence.lastActivity).toISOString(),
+      cloudToDeviceMessageCount: 0,
+      authentication: {
+        symmetricKey: auth.type === 'sas' ? { primaryKey: auth.primaryKey, secondaryKey: auth.secondaryKey } : { primaryKey: null, secondaryKey: null },
+        x509Thumbprint: thumbprints(device),
+        type: auth.type,
+      },
+      capabilities: { iotEdge: false },
+    };
+  }
+
+  /** Checks the policy SAS token in the Authorization header grants one of `rights`. */
+  private authorize(request: IncomingMessage, rights: readonly PolicyRight[]): void {
+    const fields = parseSasToken(header(request, 'authorization') ?? '');
+    const unauthorized = new HttpError(401, 'IotHubUnauthorizedAccess', 'Unauthorized');
+    if (!fields?.skn) throw unauthorized;
+    const policy = this.options.registry.policy(fields.skn);
+    if (!policy || !rights.some((right) => policy.rights.includes(right))) throw unauthorized;
+    if (!this.options.hostNames().includes(sasResource(fields).toLowerCase())) throw unauthorized;
+    if (fields.se * 1000 <= Date.now()) throw unauthorized;
+    if (!sasSignatureMatches(fields, policy.primaryKey) && !sasSignatureMatches(fields, policy.secondaryKey)) throw unauthorized;
+  }
+}
+
+function thumbprints(device: DeviceRecord): JsonObject {
+  const auth = device.authentication;
+  return auth.type === 'selfSigned'
+    ? { primaryThumbprint: auth.primaryThumbprint, secondaryThumbprint: auth.secondaryThumbprint ?? null }
+    : { primaryThumbprint: null, secondaryThumbprint: null };
+}
+
+function seconds(value: JsonValue | undefined, fallback: number, min: number, max: number, name: string): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new HttpError(400, 'ArgumentInvalid', `${name} must be between ${min} and ${max}`);
+  }
+  return value;
+}
+
+function header(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function readJsonBody(request: IncomingMessage): Promise<JsonValue | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'MessageTooLarge', 'request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    throw new HttpError(400, 'ArgumentInvalid', 'the request body is not valid JSON');
+  }
+}
+
+function send(response: ServerResponse, status: number, body: JsonValue, etag?: string): void {
+  const text = body === null ? '' : JSON.stringify(body);
+  const headers: Record<string, string | number> = {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  };
+  if (etag) headers['ETag'] = `"${etag}"`;
+  response.writeHead(status === 200 && body === null ? 204 : status, headers);
+  response.end(text);
+}
+
+function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof RegistryError) return new HttpError(error.status, error.errorCode, error.message);
+  if (error instanceof TwinUpdateError) {
+    return new HttpError(error.status, error.status === 412 ? 'PreconditionFailed' : 'ArgumentInvalid', error.message);
+  }
+  if (error instanceof MethodInvocationError) return new HttpError(error.status, error.errorCode, error.message);
+  return new HttpError(500, 'ServerError', 'internal emulator error');
+}
+

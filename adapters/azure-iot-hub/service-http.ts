@@ -1,0 +1,49 @@
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
+import { Http } from 'azure-iothub/dist/common-http/http.js';
+import { splitHostPort } from './connection-string.js';
+
+/**
+ * The HTTP request builder handed to azure-iothub's RestApiClient (the SDK's documented seam),
+ * so the real Client and Registry reach any `host:port` with a given CA:
+ *
+ * - The SDK passes the HostName as the TLS host verbatim, so `localhost:8443` would be looked up
+ *   as a host name; we split off the port.
+ * - Client and Registry constructors call `setOptions({http: {agent}})`, which replaces the
+ *   options (and with them the CA); ours stay fixed.
+ * - RestApiClient calls `request.setTimeout()` but never listens for 'timeout', so a silent
+ *   server would hang the call forever; we turn the timeout into an error.
+ * - TCP_NODELAY on every socket (small request/response exchanges, see the latency notes).
+ */
+export class HubHttpRequestBuilder extends Http {
+  constructor(options: { readonly ca?: string | undefined; readonly agent?: Agent } = {}) {
+    super();
+    const agent = options.agent ?? new Agent({ keepAlive: true, ...(options.ca ? { ca: options.ca } : {}) });
+    super.setOptions({ ...(options.ca ? { ca: options.ca } : {}), http: { agent } });
+  }
+
+  override setOptions(): void {
+    // Deliberately ignored: see the class comment.
+  }
+
+  override buildRequest(
+    method: Parameters<Http['buildRequest']>[0],
+    path: string,
+    headers: Parameters<Http['buildRequest']>[2],
+    host: string | { socketPath: string },
+    options: Parameters<Http['buildRequest']>[4],
+    done?: Parameters<Http['buildRequest']>[5],
+  ): ClientRequest {
+    const callback = typeof options === 'function' ? options : done!;
+    if (typeof host !== 'string') return super.buildRequest(method, path, headers, host, options, done);
+    const target = splitHostPort(host);
+    return super.buildRequest(method, path, headers, target.host, { port: target.port ?? 443, request: timedRequest }, callback);
+  }
+}
+
+function timedRequest(options: RequestOptions | string, callback?: (response: IncomingMessage) => void): ClientRequest {
+  const request = httpsRequest(options as RequestOptions, callback);
+  request.on('socket', (socket) => socket.setNoDelay(true));
+  request.on('timeout', () => request.destroy(new Error('the IoT Hub service did not answer in time')));
+  return request;
+}
