@@ -61,7 +61,7 @@ describe('core public API', () => {
       'deepEqual',
       'decodeCommand',
     ]) {
-      expect(core, name).toHaveProperty(name);
+      expect(core).toHaveProperty(name);
     }
   });
 });

@@ -1,0 +1,136 @@
+import { ContainerModule } from 'inversify';
+import { firstValueFrom } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { FakePlayer, InMemoryTransport } from '../../test/support/agent-doubles.js';
+import { parseConfig } from '../config/parse.js';
+import { PluginLoadError } from '../errors.js';
+import { PluginRegistry } from '../plugins/loader.js';
+import { defineKind, definePlugin } from '../plugins/plugin.js';
+import { TOKENS } from '../plugins/tokens.js';
+import type { DeviceProfile } from './device-profile.js';
+import { buildAgent, buildController, instanceIds } from './container.js';
+
+const built: { transports: InMemoryTransport[]; players: FakePlayer[]; options: unknown[] } = { transports: [], players: [], options: [] };
+
+const testPlugin = definePlugin({
+  name: 'test-kinds',
+  apiVersion: 1,
+  kinds: {
+    memory: defineKind({
+      role: 'transport',
+      options: z.strictObject({ topic: z.string().default('amora') }),
+      module: (options) =>
+        new ContainerModule(({ bind }) => {
+          bind(TOKENS.DeviceTransport).toDynamicValue((context) => {
+            const transport = new InMemoryTransport(context.get<string>(TOKENS.InstanceId));
+            built.transports.push(transport);
+            built.options.push({ ...options, deviceId: context.get(TOKENS.DeviceId) });
+            return transport;
+          });
+          bind(TOKENS.ControllerTransport).toDynamicValue((context) => ({ id: `controller ${context.get<string>(TOKENS.InstanceId)}`, options }));
+        }),
+    }),
+    virtual: defineKind({
+      role: 'player',
+      options: z.strictObject({ name: z.string().default('virtual') }),
+      module: (options) =>
+        new ContainerModule(({ bind }) => {
+          bind(TOKENS.PlayerAdapter).toDynamicValue(() => {
+            const player = new FakePlayer(options.name);
+            built.players.push(player);
+            return player;
+          });
+        }),
+    }),
+    headset: defineKind({
+      role: 'middleware',
+      options: z.strictObject({}),
+      module: () =>
+        new ContainerModule(({ bind }) => {
+          bind(TOKENS.DeviceProfile).toConstantValue({ name: 'headset', commands: [] } satisfies DeviceProfile);
+        }),
+    }),
+  },
+});
+
+function registry(): PluginRegistry {
+  const plugins = new PluginRegistry();
+  plugins.registerLazy('memory', async () => testPlugin);
+  plugins.registerLazy('virtual', async () => testPlugin);
+  plugins.registerLazy('headset', async () => testPlugin);
+  return plugins;
+}
+
+describe('buildAgent', () => {
+  it('instantiates the default player and every transport with unique instance ids', async () => {
+    built.transports.length = 0;
+    built.options.length = 0;
+    const config = parseConfig({
+      device: { id: 'player-009' },
+      transports: [{ kind: 'memory' }, { kind: 'memory', topic: 'site-b' }],
+    });
+    const agent = await buildAgent(config, registry(), { version: '9.9.9' });
+    expect(built.transports.map((t) => t.id)).toEqual(['memory', 'memory#2']);
+    expect(built.options).toEqual([
+      { topic: 'amora', deviceId: 'player-009' },
+      { topic: 'site-b', deviceId: 'player-009' },
+    ]);
+    await agent.start();
+    expect(built.transports[1]?.lastState).toMatchObject({ audio: { volume: 50 }, system: { version: '9.9.9' } });
+    const health = await firstValueFrom(agent.health$);
+    expect(Object.keys(health.components)).toEqual(['virtual', 'memory', 'memory#2']);
+    await agent.stop();
+  });
+
+  it('refuses a kind configured in the wrong role', async () => {
+    const config = parseConfig({ device: { id: 'a' }, player: { kind: 'memory' }, transports: [{ kind: 'memory' }] });
+    const error = await buildAgent(config, registry()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PluginLoadError);
+    expect((error as Error).message).toBe('plugin "test-kinds" kind "memory": kind is a transport, but is configured as a player');
+  });
+
+  it('names the plugin, kind and key of bad options', async () => {
+    const config = parseConfig({ device: { id: 'a' }, transports: [{ kind: 'memory', topics: 'x' }] });
+    await expect(buildAgent(config, registry())).rejects.toThrow('plugin "test-kinds" kind "memory": invalid options: topics: unknown key "topics"');
+  });
+
+  it('takes a non-player profile from a plugin kind of that name, without a default player', async () => {
+    built.players.length = 0;
+    const config = parseConfig({ device: { id: 'anc-1', profile: 'headset' }, transports: [{ kind: 'memory' }] });
+    const agent = await buildAgent(config, registry(), { clock: { now: () => 0, setTimeout: () => ({ cancel: () => undefined }) } });
+    expect(built.players).toEqual([]);
+    await agent.start();
+    expect(agent.state.snapshot.state).toEqual({ system: { version: '0.0.0', uptime: 0 } });
+    await agent.stop();
+  });
+
+  it('loads the plugins listed in the config relative to its directory', async () => {
+    const config = parseConfig(
+      { device: { id: 'a' }, plugins: ['./fixtures/greeter-plugin.js'], transports: [{ kind: 'memory' }] },
+      { baseDir: new URL('../plugins/', import.meta.url).href },
+    );
+    const plugins = registry();
+    await buildAgent(config, plugins);
+    expect(plugins.kindNames).toContain('greeter');
+  });
+});
+
+describe('buildController', () => {
+  it('builds the controller side of the chosen transport entry', async () => {
+    const config = parseConfig({ device: { id: 'cli' }, transports: [{ kind: 'memory' }, { kind: 'memory', topic: 'b' }] });
+    expect(await buildController(config, registry(), { transportIndex: 1 })).toEqual({ id: 'controller memory#2', options: { topic: 'b' } });
+    await expect(buildController(config, registry(), { transportIndex: 5 })).rejects.toThrow('transports[5] does not exist');
+  });
+});
+
+describe('instanceIds', () => {
+  it('numbers repeated kinds', () => {
+    expect(instanceIds([{ kind: 'mqtt' }, { kind: 'azure-iot-hub' }, { kind: 'mqtt' }, { kind: 'mqtt' }])).toEqual([
+      'mqtt',
+      'azure-iot-hub',
+      'mqtt#2',
+      'mqtt#3',
+    ]);
+  });
+});
