@@ -20,6 +20,10 @@ const TOPICS = {
   state: `amora/devices/${DEVICE}/state`,
 };
 
+function volumeOf(message: DeviceStateMessage): number | undefined {
+  return (message.state['audio'] as { volume?: number } | undefined)?.volume;
+}
+
 function run(binary: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(binary, [...args], (error, stdout, stderr) => (error ? reject(new Error(stderr || error.message)) : resolve(stdout)));
@@ -123,7 +127,6 @@ describeWithBinaries(['mpd', 'mpc', 'mosquitto_pub', 'mosquitto_sub'], 'agent wi
 
   it('reports a volume change made on the device itself', async () => {
     await mpd.mpc('volume', '42');
-    const volumeOf = (s: DeviceStateMessage): number | undefined => (s.state['audio'] as { volume?: number } | undefined)?.volume;
     await until(() => states.some((s) => volumeOf(s) === 42));
     expect(volumeOf(states[states.length - 1] as DeviceStateMessage)).toBe(42);
   });
