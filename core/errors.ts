@@ -63,12 +63,12 @@ export function isAmoraError(value: unknown): value is AmoraError {
 
 /** A command failed in a way the caller should see as a coded error response. */
 export class CommandError extends AmoraError {
-  override readonly name = 'CommandError';
+  override readonly name: string = 'CommandError';
 }
 
 /** An operation did not finish before its deadline. */
 export class TimeoutError extends AmoraError {
-  override readonly name = 'TimeoutError';
+  override readonly name: string = 'TimeoutError';
   constructor(message: string, options: AmoraErrorOptions = {}) {
     super('timeout', message, options);
   }
@@ -76,7 +76,7 @@ export class TimeoutError extends AmoraError {
 
 /** The configuration is invalid; `details.path` names the bad key. */
 export class ConfigError extends AmoraError {
-  override readonly name = 'ConfigError';
+  override readonly name: string = 'ConfigError';
   constructor(message: string, options: AmoraErrorOptions = {}) {
     super('config_invalid', message, options);
   }
@@ -84,7 +84,7 @@ export class ConfigError extends AmoraError {
 
 /** A plugin (or one of its kinds) could not be loaded or instantiated. */
 export class PluginLoadError extends AmoraError {
-  override readonly name = 'PluginLoadError';
+  override readonly name: string = 'PluginLoadError';
   constructor(
     readonly plugin: string,
     readonly kind: string | undefined,
@@ -97,7 +97,7 @@ export class PluginLoadError extends AmoraError {
 
 /** Credentials were refused; retrying with the same credentials cannot help. */
 export class AuthenticationError extends AmoraError {
-  override readonly name = 'AuthenticationError';
+  override readonly name: string = 'AuthenticationError';
   constructor(message: string, options: AmoraErrorOptions = {}) {
     super('authentication_failed', message, options);
   }
@@ -105,7 +105,7 @@ export class AuthenticationError extends AmoraError {
 
 /** A transport could not carry a message (connection lost, broker refused, payload too large). */
 export class TransportError extends AmoraError {
-  override readonly name = 'TransportError';
+  override readonly name: string = 'TransportError';
 }
 
 /** Turns anything thrown into an ErrorObject for a response or a log line. */
