@@ -93,6 +93,10 @@ describe('Agent lifecycle', () => {
     // The failed transport is not fed; the healthy one is.
     expect(mqtt.published).toEqual([]);
     expect(azure.published.length).toBeGreaterThan(0);
+    // It kept retrying on its own and came online: it gets the whole state from then on.
+    mqtt.statuses.next({ state: 'online', since: 5 });
+    expect(mqtt.published[0]?.patch).toEqual(agent.state.snapshot.state);
+    expect((await firstValueFrom(agent.health$)).components['mqtt']?.state).toBe('online');
     await agent.stop();
   });
 
@@ -143,6 +147,21 @@ describe('Agent reported state', () => {
     await lines.waitFor((l) => l.message === 'state publish failed' && l.fields['transport'] === 'mqtt' && l.fields['version'] === agent.state.version);
     expect(azure.lastState?.['audio']).toEqual({ volume: 20 });
     expect(mqtt.published).toEqual([]);
+    await agent.stop();
+  });
+
+  it('survives a throwing system extra callback', async () => {
+    const { agent, clock, lines } = setup({
+      system: {
+        extra: () => {
+          throw new Error('statfs failed');
+        },
+      },
+    });
+    await agent.start();
+    clock.advance(60_000);
+    expect(agent.state.snapshot.state['system']).toEqual({ version: '1.2.3', uptime: 60 });
+    expect(lines.filter((l) => l.message === 'system section callback failed')).toHaveLength(2);
     await agent.stop();
   });
 

@@ -1,4 +1,4 @@
-import { Subscription, type Observable } from 'rxjs';
+import { first, Subscription, type Observable } from 'rxjs';
 import { systemClock, type Clock } from '../clock.js';
 import { decodeCommand } from '../commands/decode.js';
 import { CommandDispatcher } from '../commands/dispatcher.js';
@@ -79,7 +79,13 @@ export class Agent implements AgentApi {
     this.publishers = new Map(this.transports.map((t) => [t, new StatePublisher(t, this.logger)]));
     this.reconciler = new ReconcileLoop(this.profile, this.dispatcher, () => this.state.snapshot.state, this.logger);
     if (options.system !== false) {
-      this.system = new SystemSection(options.version ?? '0.0.0', options.system ?? {}, this.clock, (patch) => this.patchState(patch, 'system'));
+      this.system = new SystemSection(
+        options.version ?? '0.0.0',
+        options.system ?? {},
+        this.clock,
+        (patch) => this.patchState(patch, 'system'),
+        (error) => this.logger.error({ err: toErrorObject(error) }, 'system section callback failed'),
+      );
     }
     const components: readonly Lifecycle[] = options.components ?? [];
     this.lifecycle = new LifecycleManager([...components, ...this.transports], { logger: this.logger, clock: this.clock });
@@ -103,9 +109,7 @@ export class Agent implements AgentApi {
       throw error;
     }
     if (this.phase !== 'starting') return; // stop() was called meanwhile.
-    for (const transport of this.transports) {
-      if (this.lifecycle.status[transport.id]?.phase === 'running') this.publishers.get(transport)?.begin(this.state.snapshot);
-    }
+    for (const transport of this.transports) this.beginPublishing(transport);
     this.subscriptions.add(this.state.delta$.subscribe((delta) => this.reconciler.offer(delta)));
     this.startStatusTelemetry();
     this.phase = 'running';
@@ -167,6 +171,27 @@ export class Agent implements AgentApi {
     this.subscriptions.add(this.telemetry.batches$.subscribe((batch) => this.track(this.sendTelemetry(batch))));
   }
 
+  /**
+   * Feeds a started transport with state, the whole snapshot first. One whose start failed is fed
+   * from the moment it reports online by itself (a transport that kept retrying after the error).
+   */
+  private beginPublishing(transport: DeviceTransport): void {
+    const publisher = this.publishers.get(transport);
+    if (!publisher) return;
+    if (this.lifecycle.status[transport.id]?.phase !== 'failed') {
+      publisher.begin(this.state.snapshot);
+      return;
+    }
+    const recovery = transport.status$.pipe(first((status) => status.state === 'online')).subscribe({
+      next: () => {
+        this.logger.info({ transport: transport.id }, 'transport recovered after a failed start');
+        if (this.phase === 'running') publisher.begin(this.state.snapshot);
+      },
+      error: () => undefined,
+    });
+    this.subscriptions.add(recovery);
+  }
+
   private patchState(patch: JsonObject, source: string): void {
     try {
       this.state.patch(patch);
@@ -209,8 +234,14 @@ export class Agent implements AgentApi {
   private startStatusTelemetry(): void {
     const interval = this.statusIntervalMs;
     if (!interval) return;
+    const kind = `${this.profile.name}Status`;
     const tick = (): void => {
-      this.telemetry.emit(`${this.profile.name}Status`, this.state.snapshot.state);
+      try {
+        this.telemetry.emit(kind, this.state.snapshot.state);
+      } catch (error) {
+        this.logger.error({ kind, err: toErrorObject(error) }, 'status telemetry refused');
+        return;
+      }
       this.statusTimer = this.clock.setTimeout(tick, interval);
     };
     this.statusTimer = this.clock.setTimeout(tick, interval);

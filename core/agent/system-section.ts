@@ -15,11 +15,12 @@ export class SystemSection {
     private readonly options: SystemSectionOptions,
     private readonly clock: Clock,
     private readonly patch: (patch: JsonObject) => void,
+    private readonly onError: (error: unknown) => void,
   ) {}
 
   start(): void {
     this.startedAt = this.clock.now();
-    this.patch({ system: { version: this.version, uptime: 0, ...this.options.extra?.() } });
+    this.patch({ system: { version: this.version, uptime: 0, ...this.extra() } });
     this.schedule();
   }
 
@@ -28,10 +29,20 @@ export class SystemSection {
     this.timer = undefined;
   }
 
+  /** The caller's extra members; a throwing callback costs its members, not the uptime timer. */
+  private extra(): JsonObject {
+    try {
+      return this.options.extra?.() ?? {};
+    } catch (error) {
+      this.onError(error);
+      return {};
+    }
+  }
+
   private schedule(): void {
     this.timer = this.clock.setTimeout(() => {
       const uptime = Math.floor((this.clock.now() - this.startedAt) / 1000);
-      this.patch({ system: { uptime, ...this.options.extra?.() } });
+      this.patch({ system: { uptime, ...this.extra() } });
       this.schedule();
     }, this.options.uptimeIntervalMs ?? 60_000);
   }
