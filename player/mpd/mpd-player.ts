@@ -212,7 +212,11 @@ export class MpdPlayer implements PlayerAdapter {
       let connection: MpdConnection | undefined;
       try {
         connection = await MpdConnection.open(this.target(), this.clock, (subsystem) => this.onChange(subsystem));
-        if (signal.aborted) break;
+        if (signal.aborted) {
+          // stop() came while connecting: this connection is nobody else's to close.
+          await connection.close();
+          break;
+        }
         this.connection = connection;
         await this.resync(connection);
         attempt = 0;
