@@ -100,7 +100,9 @@ export class MqttConnection {
    */
   start(signal: AbortSignal, tls?: ResolvedTls): Promise<void> {
     if (this.client || this.stopping) return Promise.resolve();
-    signal.addEventListener('abort', () => void this.stop(), { once: true });
+    // An abort while the first attempt is pending cancels the start; later, the owner's stop()
+    // follows (the lifecycle aborts its signal on stop) and says goodbye properly.
+    signal.addEventListener('abort', () => void (this.firstAttempt && this.stop()), { once: true });
     const settled = new Promise<void>((resolve) => (this.firstAttempt = { resolve }));
     this.tls = tls;
     this.client = this.createClient();
