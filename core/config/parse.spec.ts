@@ -140,6 +140,19 @@ describe('parseConfig: AMORA_* overrides', () => {
     expect(() => parseConfig(minimal, { env: { AMORA_REQUIRE_SYSTEM_DEPS: '1', AMORA_AZURE_CONNECTION_STRING: 'x' } })).not.toThrow();
   });
 
+  it('refuses an empty path segment', () => {
+    expect(configError(() => parseConfig(minimal, { env: { AMORA__device____name: 'x' } })).message).toContain(
+      'AMORA__device____name: empty key segment',
+    );
+  });
+
+  it('reads JSON-looking values as JSON and everything else as text', () => {
+    const config = parseConfig(minimal, {
+      env: { AMORA__transports__0__retain: 'false', AMORA__transports__0__port: '007', AMORA__transports__0__tags: '{"a":[1]}' },
+    });
+    expect(config.transports[0]).toMatchObject({ retain: false, port: '007', tags: { a: [1] } });
+  });
+
   it('refuses a list index past the end', () => {
     expect(configError(() => parseConfig(minimal, { env: { AMORA__transports__5__kind: 'mqtt' } })).message).toContain(
       'AMORA__transports__5__kind',
@@ -178,6 +191,27 @@ describe('parseConfig: AmoraOS config.json layout', () => {
     expect(config.player).toEqual({ kind: 'virtual' });
     expect(config.transports[0]).toEqual({ kind: 'mqtt', url: 'mqtt://localhost:1883' });
     expect(config.transports[1]?.kind).toBe('azure-iot-hub');
+  });
+
+  it('skips disabled sections, brackets IPv6 hosts and maps other iot providers to their kind', () => {
+    const config = parseConfig({
+      device: { id: 'a' },
+      broker: { host: '::1', port: 1883, use_tls: 'true' },
+      iot: { enabled: false, connection_string: 'x' },
+    });
+    expect(config.transports).toEqual([{ kind: 'mqtt', url: 'mqtts://[::1]:1883' }]);
+    const aws = parseConfig({ device: { id: 'a' }, iot: { provider: 'aws-iot', connectionString: 'x' } });
+    expect(aws.transports).toEqual([{ kind: 'aws-iot', connectionString: 'x' }]);
+    const off = parseConfig({ device: { id: 'a' }, broker: { enabled: false }, iot: { connection_string: 'HostName=h' } });
+    expect(off.transports.map((t) => t.kind)).toEqual(['azure-iot-hub']);
+  });
+
+  it('carries native sections over and leaves native files alone', () => {
+    const config = parseConfig({ device: { id: 'a' }, broker: { host: 'b' }, log: { level: 'debug' }, plugins: ['./p.js'] });
+    expect(config.log?.level).toBe('debug');
+    expect(config.plugins).toEqual(['./p.js']);
+    // A native file that happens to have no `mpd`/`broker` keys is not mistaken for AmoraOS.
+    expect(parseConfig(minimal).transports).toEqual(minimal.transports);
   });
 
   it('interpolates and applies overrides to the mapped layout', () => {
