@@ -5,6 +5,7 @@ import type { PlayerState } from '../../core/player/player-state.js';
 import { TOKENS } from '../../core/plugins/tokens.js';
 import type { ConnectionStatus } from '../../core/transport/connection-status.js';
 import { ManualClock } from '../../test/support/manual-clock.js';
+import { rejectionCode } from '../../test/support/wait-for.js';
 import plugin from './plugin.js';
 import { virtualPlayerOptionsSchema, type VirtualPlayerOptionsInput } from './virtual-player-options.js';
 import { VirtualPlayer } from './virtual-player.js';
@@ -27,15 +28,6 @@ async function started(input: VirtualPlayerOptionsInput = { playlists: PLAYLISTS
   return { clock, player, states, last };
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-}
-
 describe('VirtualPlayer', () => {
   it('starts online, stopped, with the default library and volume when configured with nothing', async () => {
     const { player, last } = await started({});
@@ -52,9 +44,9 @@ describe('VirtualPlayer', () => {
 
   it('refuses to play an empty queue and an unknown playlist', async () => {
     const { player } = await started();
-    expect(await codeOf(player.play())).toBe('conflict');
-    expect(await codeOf(player.loadPlaylist('Nope'))).toBe('not_found');
-    expect(await codeOf(player.loadPlaylist('toString'))).toBe('not_found');
+    expect(await rejectionCode(player.play())).toBe('conflict');
+    expect(await rejectionCode(player.loadPlaylist('Nope'))).toBe('not_found');
+    expect(await rejectionCode(player.loadPlaylist('toString'))).toBe('not_found');
   });
 
   it('loads a playlist, reports the position every interval and advances to the next track', async () => {
@@ -108,14 +100,14 @@ describe('VirtualPlayer', () => {
     const { player, last } = await started();
     await player.loadPlaylist('Short');
     await player.stopPlayback();
-    expect(await codeOf(player.next())).toBe('conflict');
-    expect(await codeOf(player.previous())).toBe('conflict');
+    expect(await rejectionCode(player.next())).toBe('conflict');
+    expect(await rejectionCode(player.previous())).toBe('conflict');
     await player.play();
     await player.pause();
     // As in MPD, changing track while paused resumes playback.
     await player.next();
     expect(last().playback).toMatchObject({ current_track: 'Two', status: 'playing' });
-    expect(await codeOf(player.next())).toBe('conflict');
+    expect(await rejectionCode(player.next())).toBe('conflict');
     await player.previous();
     await player.previous();
     expect(last().playback).toMatchObject({ current_track: 'One', position: 0 });
@@ -123,12 +115,12 @@ describe('VirtualPlayer', () => {
 
   it('seeks within the track and rejects positions outside it', async () => {
     const { player, last } = await started();
-    expect(await codeOf(player.seek(1))).toBe('conflict');
+    expect(await rejectionCode(player.seek(1))).toBe('conflict');
     await player.loadPlaylist('Other');
     await player.seek(7.5);
     expect(last().playback.position).toBe(7.5);
-    expect(await codeOf(player.seek(11))).toBe('invalid_params');
-    expect(await codeOf(player.seek(-1))).toBe('invalid_params');
+    expect(await rejectionCode(player.seek(11))).toBe('invalid_params');
+    expect(await rejectionCode(player.seek(-1))).toBe('invalid_params');
   });
 
   it('sets the volume within 0-100', async () => {
@@ -136,8 +128,8 @@ describe('VirtualPlayer', () => {
     expect(last().audio.volume).toBe(20);
     await player.setVolume(75);
     expect(last().audio.volume).toBe(75);
-    expect(await codeOf(player.setVolume(101))).toBe('invalid_params');
-    expect(await codeOf(player.setVolume(2.5))).toBe('invalid_params');
+    expect(await rejectionCode(player.setVolume(101))).toBe('invalid_params');
+    expect(await rejectionCode(player.setVolume(2.5))).toBe('invalid_params');
   });
 
   it('does not emit when a command changes nothing', async () => {
@@ -157,7 +149,7 @@ describe('VirtualPlayer', () => {
     await player.stop();
     expect(clock.pending).toBe(0);
     expect(statuses).toEqual(['online', 'closed']);
-    expect(await codeOf(player.play())).toBe('unavailable');
+    expect(await rejectionCode(player.play())).toBe('unavailable');
   });
 
   it('rejects invalid options with a message naming the key', () => {
