@@ -45,6 +45,9 @@ interface OutgoingMessage {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The dispatcher's default command size limit; above it (or ours) a payload is refused unparsed. */
+const DISPATCHER_MAX_PAYLOAD_BYTES = 256 * 1024;
+
 /**
  * The generic MQTT device transport (see topics.ts for the layout).
  *
@@ -294,7 +297,8 @@ export class MqttDeviceTransport implements DeviceTransport {
       ...(properties?.correlationData ? { correlationData: new Uint8Array(properties.correlationData) } : {}),
     };
     // Too large to parse: still try to address the refusal to its command_id.
-    const requestId = payload.byteLength > this.options.maxPayloadBytes ? scanCommandId(payload) : undefined;
+    const tooLarge = payload.byteLength > Math.min(this.options.maxPayloadBytes, DISPATCHER_MAX_PAYLOAD_BYTES);
+    const requestId = tooLarge ? scanCommandId(payload) : undefined;
     this.commandsSubject.next({ payload, context, ...(requestId === undefined ? {} : { requestId }) });
   }
 
