@@ -14,23 +14,16 @@ describe('encodePayload', () => {
   });
 
   it('refuses with payload_too_large and the sizes', () => {
-    try {
-      encodePayload({ data: 'x'.repeat(200) }, 100, 'telemetry batch');
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toBeInstanceOf(TransportError);
-      expect((error as TransportError).toJSON()).toMatchObject({
-        code: 'payload_too_large',
-        details: { maxPayloadBytes: 100 },
-      });
-      expect((error as TransportError).message).toMatch(/^telemetry batch is \d+ bytes/);
-    }
+    const refuse = (): string => encodePayload({ data: 'x'.repeat(200) }, 100, 'telemetry batch');
+    expect(refuse).toThrow(TransportError);
+    expect(refuse).toThrow(/^telemetry batch is \d+ bytes, more than maxPayloadBytes 100$/);
+    expect(refuse).toThrow(expect.objectContaining({ code: 'payload_too_large', details: { bytes: 211, maxPayloadBytes: 100 } }));
   });
 });
 
-describe('scanCommandId', () => {
-  const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
+describe('scanCommandId', () => {
   it('finds a string or numeric command_id anywhere', () => {
     expect(scanCommandId(bytes(`{"params":{"v":"${'x'.repeat(1000)}"},"command_id":"abc-1"}`))).toBe('abc-1');
     expect(scanCommandId(bytes('{"command_id": 42, "command":"x"}'))).toBe('42');

@@ -37,7 +37,7 @@ describe('MqttTopics', () => {
 
   it('refuses wildcard, empty-level and $-prefixes', () => {
     for (const prefix of ['', 'a/+', 'a//b', '#', '$SYS', 'a/']) {
-      expect(topicPrefixProblem(prefix), prefix).toBeDefined();
+      expect(topicPrefixProblem(prefix)).toBeDefined();
       expect(() => new MqttTopics(prefix)).toThrow(ConfigError);
     }
     expect(topicPrefixProblem('amora')).toBeUndefined();
