@@ -1,4 +1,4 @@
-import { catchError, combineLatest, map, of, startWith, type Observable } from 'rxjs';
+import { catchError, combineLatest, distinctUntilChanged, map, of, startWith, type Observable } from 'rxjs';
 import type { ConnectionStatus } from '../transport/connection-status.js';
 import type { AgentHealth } from './agent.types.js';
 import type { ComponentStatus } from './lifecycle-manager.js';
@@ -35,6 +35,8 @@ export function mergeHealth(phases$: Observable<Readonly<Record<string, Componen
       });
       return { components };
     }),
+    // Phases and statuses change together often; subscribers want changes, not repeats.
+    distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)),
   );
 }
 

@@ -153,6 +153,15 @@ describe('PluginRegistry lazy kinds', () => {
     expect(registry.resolveKind('greeter').plugin.name).toBe('test-plugin');
   });
 
+  it('an explicitly registered plugin takes over a lazily registered kind', async () => {
+    const registry = new PluginRegistry();
+    registry.registerLazy('greeter', () => Promise.reject(new Error('never imported')));
+    registry.register(testPlugin({ name: 'custom-greeter' }));
+    await expect(registry.loadKind('greeter')).resolves.toMatchObject({ plugin: { name: 'custom-greeter' } });
+    registry.registerLazy('greeter', () => Promise.reject(new Error('ignored: the kind is loaded')));
+    expect(registry.resolveKind('greeter').plugin.name).toBe('custom-greeter');
+  });
+
   it('wraps a failing import and a plugin that lacks the kind', async () => {
     const registry = new PluginRegistry();
     registry.registerLazy('aws-iot', () => Promise.reject(new Error('Cannot find package aws-crt')));

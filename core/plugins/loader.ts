@@ -56,7 +56,8 @@ export class PluginRegistry {
 
   /**
    * Validates a plugin's shape and API version and registers its kinds. Registering the same
-   * plugin again is a no-op; a kind already provided by another plugin is refused.
+   * plugin again is a no-op; a kind already provided by another loaded plugin is refused. A kind
+   * only registered lazily (a built-in not imported yet) is taken over: the explicit plugin wins.
    */
   register(candidate: unknown, source = 'plugin'): AmoraPlugin {
     const plugin = validatePlugin(candidate, source);
