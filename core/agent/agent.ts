@@ -10,7 +10,7 @@ import type { JsonObject, JsonValue } from '../state/json.js';
 import { TelemetryPipeline } from '../telemetry/pipeline.js';
 import type { TelemetryBatch } from '../telemetry/types.js';
 import type { DeviceTransport, InboundCommand } from '../transport/device-transport.js';
-import { mergeHealth, type HealthSource } from './agent-health.js';
+import { mergeHealth } from './agent-health.js';
 import type { AgentApi, AgentHealth, AgentOptions } from './agent.types.js';
 import type { DeviceProfile } from './device-profile.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -54,7 +54,7 @@ export class Agent implements AgentApi {
   private phase: AgentPhase = 'idle';
   private stopping?: Promise<void>;
 
-  constructor(private readonly options: AgentOptions) {
+  constructor(options: AgentOptions) {
     this.deviceId = options.deviceId;
     this.profile = options.profile;
     this.transports = [...options.transports];
@@ -89,7 +89,7 @@ export class Agent implements AgentApi {
     }
     const components: readonly Lifecycle[] = options.components ?? [];
     this.lifecycle = new LifecycleManager([...components, ...this.transports], { logger: this.logger, clock: this.clock });
-    this.health$ = mergeHealth(this.lifecycle.status$, [...components, ...this.transports] as readonly HealthSource[]);
+    this.health$ = mergeHealth(this.lifecycle.status$, [...components, ...this.transports]);
   }
 
   /**
@@ -109,10 +109,10 @@ export class Agent implements AgentApi {
       throw error;
     }
     if (this.phase !== 'starting') return; // stop() was called meanwhile.
+    this.phase = 'running';
     for (const transport of this.transports) this.beginPublishing(transport);
     this.subscriptions.add(this.state.delta$.subscribe((delta) => this.reconciler.offer(delta)));
     this.startStatusTelemetry();
-    this.phase = 'running';
     this.logger.info({ device: this.deviceId, transports: this.transports.map((t) => t.id) }, 'agent started');
   }
 
