@@ -1,5 +1,5 @@
 import { inject, injectable, optional } from 'inversify';
-import { BehaviorSubject, ReplaySubject, type Observable } from 'rxjs';
+import { BehaviorSubject, type Observable } from 'rxjs';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { CommandError, toErrorObject } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logging/logger.js';
@@ -12,13 +12,7 @@ import type { RetryPolicy } from '../../core/transport/retry-policy.js';
 import { MpdConnection, type MpdTarget } from './mpd-connection.js';
 import { toCommandError } from './mpd-errors.js';
 import type { MpdPlayerOptions } from './mpd-player-options.js';
-import {
-  parseOutputName,
-  parsePlaylistNames,
-  splitStatusAndSong,
-  toPlayerState,
-  type MpdFields,
-} from './mpd-response.js';
+import { MpdStateReader } from './mpd-state-reader.js';
 
 /**
  * Drives a real MPD through mpd2. State comes from MPD's idle notifications (player, mixer,
@@ -32,24 +26,12 @@ export class MpdPlayer implements PlayerAdapter {
   readonly state$: Observable<PlayerState>;
   readonly status$: Observable<ConnectionStatus>;
 
-  private readonly states = new ReplaySubject<PlayerState>(1);
+  private readonly reader: MpdStateReader;
   private readonly statuses: BehaviorSubject<ConnectionStatus>;
   private readonly retryPolicy: RetryPolicy;
   private connection: MpdConnection | undefined;
   private run: AbortController | undefined;
   private loop: Promise<void> | undefined;
-
-  // What the last reads said, and when: the position moves on from `statusAt`.
-  private status: MpdFields = {};
-  private song: MpdFields = {};
-  private statusAt = 0;
-  private playlists: readonly string[] = [];
-  private device: string | undefined;
-  /** The playlist loadPlaylist put in the queue, until the queue changes (MPD's queue version moves). */
-  private loaded: { readonly name: string; queueVersion?: string } | undefined;
-  private published: string | undefined;
-  private positionTimer: { cancel(): void } | undefined;
-  private refreshQueued = false;
 
   constructor(
     @inject(TOKENS.KindOptions) private readonly options: MpdPlayerOptions,
@@ -62,8 +44,13 @@ export class MpdPlayer implements PlayerAdapter {
       options.reconnect !== undefined || retryPolicy === undefined
         ? new ExponentialBackoffRetryPolicy(options.reconnect ?? {})
         : retryPolicy;
+    this.reader = new MpdStateReader(clock, {
+      positionIntervalMs: options.positionIntervalMs,
+      commandTimeoutMs: options.commandTimeoutMs,
+      onReadFailed: (error) => logger.warn({ player: id, err: toErrorObject(error) }, 'MPD state read failed'),
+    });
     this.statuses = new BehaviorSubject<ConnectionStatus>({ state: 'connecting', since: clock.now() });
-    this.state$ = this.states.asObservable();
+    this.state$ = this.reader.state$;
     this.status$ = this.statuses.asObservable();
   }
 
@@ -83,7 +70,7 @@ export class MpdPlayer implements PlayerAdapter {
   async stop(): Promise<void> {
     if (this.run === undefined) return;
     this.run.abort();
-    this.stopPositionTimer();
+    this.reader.detach();
     await this.connection?.close();
     await this.loop;
     this.setStatus({ state: 'closed', since: this.clock.now() });
@@ -91,7 +78,7 @@ export class MpdPlayer implements PlayerAdapter {
 
   async play(): Promise<void> {
     await this.exec('play', async (connection) => {
-      const status = await this.refreshStatus(connection);
+      const status = await this.reader.readStatus(connection);
       if (status['playlistlength'] === '0') throw new CommandError('conflict', 'the queue is empty: load a playlist first');
       await connection.send('play', this.options.commandTimeoutMs);
     });
@@ -108,7 +95,7 @@ export class MpdPlayer implements PlayerAdapter {
 
   async next(): Promise<void> {
     await this.exec('next', async (connection) => {
-      const status = await this.refreshStatus(connection);
+      const status = await this.reader.readStatus(connection);
       if (status['state'] !== 'play' && status['state'] !== 'pause') {
         throw new CommandError('conflict', 'cannot go to the next track: not playing');
       }
@@ -137,7 +124,7 @@ export class MpdPlayer implements PlayerAdapter {
       throw new CommandError('invalid_params', `position must be a number of seconds >= 0, got ${position}`);
     }
     await this.exec('seekcur', async (connection) => {
-      const status = await this.refreshStatus(connection);
+      const status = await this.reader.readStatus(connection);
       if (status['state'] !== 'play' && status['state'] !== 'pause') {
         throw new CommandError('conflict', 'cannot seek: not playing');
       }
@@ -159,17 +146,14 @@ export class MpdPlayer implements PlayerAdapter {
       // would otherwise leave the queue cleared.
       await connection.send(`listplaylist ${quote(name)}`, this.options.commandTimeoutMs);
       await connection.sendList(['clear', `load ${quote(name)}`, 'play'], this.options.commandTimeoutMs);
-      this.loaded = { name };
+      this.reader.playlistLoaded(name);
     });
   }
 
   async getPlaylists(): Promise<readonly string[]> {
     return this.exec(
       'listplaylists',
-      async (connection) => {
-        await this.refreshPlaylists(connection);
-        return this.playlists;
-      },
+      (connection) => this.reader.readPlaylists(connection),
       false,
     );
   }
@@ -178,8 +162,8 @@ export class MpdPlayer implements PlayerAdapter {
     return this.exec(
       'status',
       async (connection) => {
-        await this.refreshStatus(connection);
-        return this.currentState();
+        await this.reader.readStatus(connection);
+        return this.reader.current();
       },
       false,
     );
@@ -200,7 +184,7 @@ export class MpdPlayer implements PlayerAdapter {
     }
     try {
       const result = await operation(connection);
-      if (reread) await this.refreshStatus(connection);
+      if (reread) await this.reader.readStatus(connection);
       return result;
     } catch (error) {
       throw toCommandError(error, command);
@@ -211,14 +195,14 @@ export class MpdPlayer implements PlayerAdapter {
     for (let attempt = 1; !signal.aborted; attempt++) {
       let connection: MpdConnection | undefined;
       try {
-        connection = await MpdConnection.open(this.target(), this.clock, (subsystem) => this.onChange(subsystem));
+        connection = await MpdConnection.open(this.target(), this.clock, (subsystem) => this.reader.onChange(subsystem));
         if (signal.aborted) {
           // stop() came while connecting: this connection is nobody else's to close.
           await connection.close();
           break;
         }
         this.connection = connection;
-        await this.resync(connection);
+        await this.reader.attach(connection);
         attempt = 0;
         this.setStatus({ state: 'online', since: this.clock.now() });
         this.logger.info({ player: this.id, mpd: this.describeTarget() }, 'connected to MPD');
@@ -245,94 +229,10 @@ export class MpdPlayer implements PlayerAdapter {
 
   private onLost(error: unknown): void {
     this.connection = undefined;
-    this.stopPositionTimer();
+    this.reader.detach();
     const errorObject = toErrorObject(error, 'unavailable');
-    this.logger.warn({ player: this.id, err: errorObject }, 'MPD unreachable; retrying');
+    this.logger.warn({ player: this.id, err: errorObject }, 'MPD unreachable');
     this.setStatus({ state: 'offline', since: this.clock.now(), error: errorObject });
-  }
-
-  /** Everything, after a (re)connect: MPD may have restarted with another queue, volume, outputs. */
-  private async resync(connection: MpdConnection): Promise<void> {
-    this.loaded = undefined;
-    this.device = parseOutputName(await connection.send('outputs', this.options.commandTimeoutMs));
-    // Published once, by the status read: no half-synced state in between.
-    await this.refreshPlaylists(connection, false);
-    await this.refreshStatus(connection);
-  }
-
-  private onChange(subsystem: string): void {
-    const connection = this.connection;
-    if (connection === undefined) return;
-    const refresh = (read: (c: MpdConnection) => Promise<unknown>): void =>
-      void read(connection).catch((error: unknown) => {
-        // A lost connection is handled by the connect loop; anything else is worth a line.
-        if (connection.isOpen) this.logger.warn({ player: this.id, err: toErrorObject(error) }, 'MPD state read failed');
-      });
-    if (subsystem === 'stored_playlist') refresh((c) => this.refreshPlaylists(c));
-    else if (subsystem === 'output') {
-      refresh(async (c) => {
-        this.device = parseOutputName(await c.send('outputs', this.options.commandTimeoutMs));
-        this.publish();
-      });
-    } else if (['player', 'mixer', 'playlist', 'options'].includes(subsystem) && !this.refreshQueued) {
-      // mpd2 emits the subsystems of one idle answer back to back: one read covers them all.
-      this.refreshQueued = true;
-      queueMicrotask(() => {
-        this.refreshQueued = false;
-        refresh((c) => this.refreshStatus(c));
-      });
-    }
-  }
-
-  /** Reads `status` + `currentsong` in one command list, publishes, and returns the status. */
-  private async refreshStatus(connection: MpdConnection): Promise<MpdFields> {
-    const answer = await connection.sendList(['status', 'currentsong'], this.options.commandTimeoutMs);
-    const { status, song } = splitStatusAndSong(answer);
-    this.status = status;
-    this.song = song;
-    this.statusAt = this.clock.now();
-    if (this.loaded !== undefined) {
-      this.loaded.queueVersion ??= status['playlist'];
-      if (this.loaded.queueVersion !== status['playlist']) this.loaded = undefined;
-    }
-    this.publish();
-    this.armPositionTimer();
-    return status;
-  }
-
-  private async refreshPlaylists(connection: MpdConnection, publish = true): Promise<void> {
-    this.playlists = parsePlaylistNames(await connection.send('listplaylists', this.options.commandTimeoutMs));
-    if (publish) this.publish();
-  }
-
-  private currentState(): PlayerState {
-    const context = { playlists: this.playlists, device: this.device, playlist: this.loaded?.name ?? null };
-    return toPlayerState(this.status, this.song, context, (this.clock.now() - this.statusAt) / 1000);
-  }
-
-  /** Emits the state unless it equals the last one emitted. */
-  private publish(): void {
-    if (this.statusAt === 0) return; // nothing read yet
-    const state = this.currentState();
-    const serialised = JSON.stringify(state);
-    if (serialised === this.published) return;
-    this.published = serialised;
-    this.states.next(state);
-  }
-
-  private armPositionTimer(): void {
-    this.stopPositionTimer();
-    if (this.status['state'] !== 'play' || this.connection === undefined) return;
-    this.positionTimer = this.clock.setTimeout(() => {
-      this.positionTimer = undefined;
-      this.publish();
-      this.armPositionTimer();
-    }, this.options.positionIntervalMs);
-  }
-
-  private stopPositionTimer(): void {
-    this.positionTimer?.cancel();
-    this.positionTimer = undefined;
   }
 
   private setStatus(status: ConnectionStatus): void {
@@ -343,6 +243,7 @@ export class MpdPlayer implements PlayerAdapter {
 
   private wait(ms: number, signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
       const timer = this.clock.setTimeout(done, ms);
       signal.addEventListener('abort', done, { once: true });
       function done(): void {
