@@ -50,6 +50,7 @@ export type { TelemetryBatch, TelemetryRecord } from './telemetry/types.js';
 export type { TelemetryPipelineApi } from './telemetry/pipeline.types.js';
 export { TelemetryPipeline, type TelemetryPipelineOptions } from './telemetry/pipeline.js';
 export { Outbox, type DrainResult, type OutboxOptions } from './telemetry/outbox.js';
+export { RateLimiter, rateLimitTelemetry, type RateLimiterOptions, type TelemetryRateLimitOptions } from './telemetry/rate-limit.js';
 
 // Transports
 export type { ConnectionState, ConnectionStatus, PresenceState } from './transport/connection-status.js';
