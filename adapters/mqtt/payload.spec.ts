@@ -14,13 +14,13 @@ describe('encodePayload', () => {
   });
 
   it('refuses with payload_too_large and the sizes', () => {
-    const refuse = (): string => encodePayload({ data: 'x'.repeat(200) }, 100, 'telemetry batch');
     expect(refuse).toThrow(TransportError);
     expect(refuse).toThrow(/^telemetry batch is \d+ bytes, more than maxPayloadBytes 100$/);
     expect(refuse).toThrow(expect.objectContaining({ code: 'payload_too_large', details: { bytes: 211, maxPayloadBytes: 100 } }));
   });
 });
 
+const refuse = (): string => encodePayload({ data: 'x'.repeat(200) }, 100, 'telemetry batch');
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 describe('scanCommandId', () => {

@@ -26,6 +26,8 @@ export interface MosquittoOptions {
   readonly extraConfig?: string;
   /** Path of the mosquitto binary; found in PATH or /usr/sbin by default. */
   readonly binary?: string;
+  /** A fixed port (e.g. one a client is already retrying); random by default. */
+  readonly port?: number;
   /** Scheme of the returned url, e.g. 'mqtts' when extraConfig sets up TLS. Default 'mqtt'. */
   readonly scheme?: string;
 }
@@ -87,14 +89,14 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   process.once('exit', killOnExit);
 
   for (let attempt = 1; ; attempt++) {
-    port = await freePort();
+    port = options.port ?? (await freePort());
     try {
       await launch();
       break;
     } catch (error) {
       await stop();
       // The port taken between freePort() and bind: try another one.
-      if (attempt < BIND_ATTEMPTS && /Address already in use/i.test(logLines.join('\n'))) continue;
+      if (options.port === undefined && attempt < BIND_ATTEMPTS && /Address already in use/i.test(logLines.join('\n'))) continue;
       process.removeListener('exit', killOnExit);
       await rm(dir, { recursive: true, force: true });
       throw error;
@@ -131,6 +133,9 @@ function renderConfig(port: number, dir: string, options: MosquittoOptions): str
     'log_type notice',
     options.persistence ? `persistence true\npersistence_location ${dir}/` : 'persistence false',
   ];
+  // Run as root (CI containers), mosquitto drops to user "mosquitto", which cannot read or write
+  // our private temp dir (persistence, password files, certificates). Keep the current user.
+  if (process.getuid?.() === 0) lines.push('user root');
   if (options.extraConfig) lines.push(options.extraConfig);
   return `${lines.join('\n')}\n`;
 }
