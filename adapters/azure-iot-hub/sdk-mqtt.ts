@@ -34,7 +34,6 @@ export interface SdkMethodResponse {
 export interface AmoraSdkTransport {
   readonly base: MqttBaseLike;
   enableMethods(done: (error?: Error) => void): void;
-  sendMethodResponse(response: SdkMethodResponse, done: (error?: Error) => void): void;
 }
 
 function baseOf(transport: object): MqttBaseLike {
@@ -62,4 +61,17 @@ export class AmoraMqttWs extends deviceMqtt.MqttWs implements AmoraSdkTransport 
     if (/:\d+$/.test(host)) config.uri = `wss://${host}/$iothub/websocket`;
     return config;
   }
+}
+
+/** Either SDK transport, with the seams above. */
+export type AmoraTransport = AmoraMqtt | AmoraMqttWs;
+
+/**
+ * Answers a direct method through the SDK transport. Its typings ask for a whole
+ * DeviceMethodResponse object, but it reads only `requestId`, `status` and `payload`.
+ */
+export function sendMethodResponse(transport: AmoraTransport, response: SdkMethodResponse): Promise<void> {
+  type Send = (response: SdkMethodResponse, done: (error?: Error) => void) => void;
+  const send = (transport.sendMethodResponse as unknown as Send).bind(transport);
+  return new Promise((resolve, reject) => send(response, (error) => (error ? reject(error) : resolve())));
 }

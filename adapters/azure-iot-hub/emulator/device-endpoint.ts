@@ -34,6 +34,14 @@ export interface TelemetryMessage {
   readonly enqueuedTime: number;
 }
 
+/** A reported-properties patch the hub accepted. */
+export interface ReportedPatch {
+  readonly deviceId: string;
+  readonly patch: JsonObject;
+  /** The reported `$version` after it. */
+  readonly version: number;
+}
+
 /** The device's answer to a direct method. */
 export interface MethodResult {
   readonly status: number;
@@ -82,6 +90,7 @@ export class DeviceEndpoint {
   private readonly pendingMethods = new Map<string, PendingMethod>();
   private readonly readyWaiters = new Map<string, Set<() => void>>();
   private readonly telemetrySubject = new Subject<TelemetryMessage>();
+  private readonly reportedSubject = new Subject<ReportedPatch>();
   private readonly captured: TelemetryMessage[] = [];
   private readonly telemetryBuffer: number;
   private throttledPatches = 0;
@@ -122,6 +131,11 @@ export class DeviceEndpoint {
   /** Every captured device-to-cloud message, live. */
   get telemetry$(): Observable<TelemetryMessage> {
     return this.telemetrySubject.asObservable();
+  }
+
+  /** Every accepted reported-properties patch, live (what devices send, exactly). */
+  get reportedPatches$(): Observable<ReportedPatch> {
+    return this.reportedSubject.asObservable();
   }
 
   /** The last captured messages, optionally of one device. */
@@ -312,6 +326,7 @@ export class DeviceEndpoint {
     try {
       const version = this.registry.patchReported(client.id, patch);
       this.publishTo(client, `$iothub/twin/res/204/?$rid=${rid}&$version=${version}`, Buffer.alloc(0));
+      this.reportedSubject.next({ deviceId: client.id, patch, version });
     } catch (error) {
       const status = error instanceof TwinUpdateError ? error.status : 500;
       this.twinResponse(client, status, rid, { errorCode: status * 1000 + 4, message: (error as Error).message });

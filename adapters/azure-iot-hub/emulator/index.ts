@@ -1,5 +1,5 @@
 /** The local Azure IoT Hub emulator (Node only). */
 export { startAzureIotHubEmulator } from './emulator.js';
-export type { AzureIotHubEmulator, AzureIotHubEmulatorOptions, EmulatedDevice, TelemetryMessage } from './emulator.js';
+export type { AzureIotHubEmulator, AzureIotHubEmulatorOptions, EmulatedDevice, ReportedPatch, TelemetryMessage } from './emulator.js';
 export { createDeviceCertificate, certificateThumbprint, createEmulatorCertificates, type EmulatorCertificates, type PemPair } from './certificates.js';
 export type { MethodResult } from './device-endpoint.js';

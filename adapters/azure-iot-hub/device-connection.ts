@@ -1,0 +1,275 @@
+import common from 'azure-iot-common';
+import deviceSdk from 'azure-iot-device';
+import { distinctUntilChanged, ReplaySubject, type Observable } from 'rxjs';
+import type { Clock } from '../../core/clock.js';
+import { AmoraError, type ErrorObject } from '../../core/errors.js';
+import type { Logger } from '../../core/logging/logger.js';
+import type { ConnectionState, ConnectionStatus } from '../../core/transport/connection-status.js';
+import type { RetryPolicy } from '../../core/transport/retry-policy.js';
+import type { DeviceConnectionInfo } from './connection-string.js';
+import { AmoraMqtt, AmoraMqttWs, type AmoraTransport } from './sdk-mqtt.js';
+import { isThrottledError, toConnectionError } from './sdk-errors.js';
+
+/**
+ * One azure-iot-device Client kept connected by our RetryPolicy. The SDK's own retries are
+ * switched off (NoRetry): they would retry refused credentials forever and cannot be observed.
+ *
+ * SDK behaviour this works around:
+ * - `Client.close()` removes the client's own 'disconnect' listener from the transport for good,
+ *   so a reopened client never reports a lost connection again. We listen on the transport.
+ * - While disconnected, `sendEvent`, `enableMethods` and twin calls open a connection on their
+ *   own, bypassing any backoff. Callers use the connection only while `online`.
+ * - MqttBase's connect timeout is a fixed 60 s; ours is `connectTimeoutMs`.
+ * - A SAS token renewal reconnects inside the SDK without any event; `onTokenRenewed` lets the
+ *   transport resync what may have been missed meanwhile.
+ */
+
+type DeviceClient = InstanceType<typeof deviceSdk.Client>;
+
+export interface AzureConnectionSettings {
+  readonly connectionString: string;
+  readonly info: DeviceConnectionInfo;
+  readonly transport: 'mqtt' | 'mqtt-ws';
+  readonly keepaliveSeconds: number;
+  readonly sasTokenTtlSeconds: number;
+  readonly sasRenewalMarginSeconds: number;
+  readonly connectTimeoutMs: number;
+}
+
+export interface DeviceTls {
+  readonly ca?: string;
+  readonly x509?: { readonly cert: string; readonly key: string; readonly passphrase?: string };
+}
+
+export interface AzureConnectionHooks {
+  /** After every accepted connection and before the status turns online (subscribe, resync). */
+  onConnected(link: DeviceLink, first: boolean): Promise<void>;
+  /** When a connection (or an attempt) ends for any reason other than stop(). */
+  onDisconnected(error: AmoraError): void;
+  /** The SDK renewed the SAS token, reconnecting under the hood. */
+  onTokenRenewed?(): void;
+}
+
+/** What the transport uses while connected. */
+export interface DeviceLink {
+  readonly client: DeviceClient;
+  readonly transport: AmoraTransport;
+}
+
+export interface AzureConnectionDeps {
+  readonly retryPolicy: RetryPolicy;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export class AzureDeviceConnection {
+  private readonly statusSubject = new ReplaySubject<ConnectionStatus>(1);
+  readonly status$: Observable<ConnectionStatus> = this.statusSubject.asObservable().pipe(distinctUntilChanged(sameStatus));
+  /** Built at construction so the transport can attach its listeners (twin channel) once. */
+  readonly link: DeviceLink;
+
+  private status: ConnectionStatus;
+  private outbox: ConnectionStatus['outbox'];
+  private failures = 0;
+  private connectedOnce = false;
+  private isOnline = false;
+  private attempting = false;
+  private generation = 0;
+  private stopping: Promise<void> | undefined;
+  private retryTimer: { cancel(): void } | undefined;
+  private firstAttempt: { resolve(): void } | undefined;
+  private readonly where: string;
+  private tls: DeviceTls = {};
+
+  constructor(
+    private readonly settings: AzureConnectionSettings,
+    private readonly hooks: AzureConnectionHooks,
+    private readonly deps: AzureConnectionDeps,
+  ) {
+    this.where = settings.info.hostName;
+    this.status = { state: 'offline', since: deps.clock.now() };
+    this.statusSubject.next(this.status);
+    this.link = this.createLink();
+  }
+
+  /** True between a completed onConnected hook and the next loss of the connection. */
+  get online(): boolean {
+    return this.isOnline;
+  }
+
+  /**
+   * Connects; resolves once the first attempt has settled (online, or failed and retrying or
+   * given up). `tls` is read by the caller first (files are read once, and a missing one is a
+   * configuration error to report at start, not a connection failure to retry).
+   */
+  start(signal: AbortSignal, tls: DeviceTls = {}): Promise<void> {
+    if (this.stopping || this.firstAttempt || this.generation > 0) return Promise.resolve();
+    this.tls = tls;
+    signal.addEventListener('abort', () => void this.stop(), { once: true });
+    const settled = new Promise<void>((resolve) => (this.firstAttempt = { resolve }));
+    void this.attempt();
+    return settled;
+  }
+
+  /** Runs `beforeEnd` while still online, then closes the client. Idempotent. */
+  stop(beforeEnd?: () => Promise<void>): Promise<void> {
+    this.stopping ??= this.close(beforeEnd);
+    return this.stopping;
+  }
+
+  /** Reports outbox counters in the status (they belong to the connection's health). */
+  setOutbox(outbox: ConnectionStatus['outbox']): void {
+    this.outbox = outbox;
+    this.emit(this.status.state, this.status.error, false);
+  }
+
+  private createLink(): DeviceLink {
+    const { settings } = this;
+    const Transport = settings.transport === 'mqtt-ws' ? AmoraMqttWs : AmoraMqtt;
+    let transport: AmoraTransport;
+    if (settings.info.auth === 'sas-key') {
+      const provider = deviceSdk.SharedAccessKeyAuthenticationProvider.fromConnectionString(
+        settings.connectionString,
+        settings.sasTokenTtlSeconds,
+        settings.sasRenewalMarginSeconds,
+      );
+      // Registered after the transport's own listener, so the SDK is already reconnecting when we hear of it.
+      transport = new Transport(provider);
+      provider.on('newTokenAvailable', () => {
+        this.deps.logger.debug({ hub: this.where }, 'SAS token renewed; the SDK reconnects with it');
+        if (this.isOnline) this.hooks.onTokenRenewed?.();
+      });
+    } else if (settings.info.auth === 'sas-token') {
+      const token = /(?:^|;)\s*SharedAccessSignature=(.*?)\s*(?:;|$)/.exec(settings.connectionString)?.[1] ?? '';
+      transport = new Transport(deviceSdk.SharedAccessSignatureAuthenticationProvider.fromSharedAccessSignature(token));
+    } else {
+      // The certificate and key arrive with setOptions() before the first connect.
+      transport = new Transport(deviceSdk.X509AuthenticationProvider.fromX509Options(settings.info.deviceId, settings.info.hostName, {}));
+    }
+    const client = new deviceSdk.Client(transport);
+    client.setRetryPolicy(new common.NoRetry());
+    // The SDK emits 'error' for failures of features it enables on its own; unhandled, it would throw.
+    client.on('error', (error: Error) => this.deps.logger.debug({ err: { message: error.message } }, 'IoT Hub client error'));
+    transport.on('disconnect', (error?: Error) => this.onTransportDisconnect(error));
+    return { client, transport };
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.stopping) return;
+    this.retryTimer = undefined;
+    const generation = ++this.generation;
+    this.attempting = true;
+    this.emit('connecting', this.status.error);
+    const { client } = this.link;
+    try {
+      const tls = this.tls;
+      // One call with everything: the SDK's MqttBase replaces its options on each setOptions().
+      await client.setOptions({ keepalive: this.settings.keepaliveSeconds, ...(tls.ca ? { ca: tls.ca } : {}), ...tls.x509 });
+      await this.withTimeout(client.open(), this.settings.connectTimeoutMs);
+      if (this.stopping || generation !== this.generation) return;
+      const first = !this.connectedOnce;
+      this.connectedOnce = true;
+      await this.hooks.onConnected(this.link, first);
+      if (this.stopping || generation !== this.generation) return;
+      this.attempting = false;
+      this.isOnline = true;
+      this.failures = 0;
+      this.emit('online', undefined);
+      this.deps.logger.info({ hub: this.where, deviceId: this.settings.info.deviceId }, 'IoT Hub connected');
+      this.settleFirstAttempt();
+    } catch (error) {
+      this.attempting = false;
+      if (this.stopping || generation !== this.generation) return;
+      // Leave the transport disconnected before the next attempt (a failed resync left it open).
+      await new Promise<void>((resolve) => this.link.transport.disconnect(() => resolve()));
+      this.failed(toConnectionError(error, this.where, false), false);
+    }
+  }
+
+  private onTransportDisconnect(error: Error | undefined): void {
+    if (this.stopping || !this.isOnline) return; // an attempt in progress handles its own failure
+    this.isOnline = false;
+    this.generation++;
+    this.failed(toConnectionError(error, this.where, true), true);
+  }
+
+  private failed(error: AmoraError, wasOnline: boolean): void {
+    this.hooks.onDisconnected(error);
+    this.failures++;
+    this.emit('offline', error.toJSON());
+    this.settleFirstAttempt();
+    if (!this.deps.retryPolicy.shouldRetry(error)) {
+      this.deps.logger.error({ err: error.toJSON(), hub: this.where }, 'IoT Hub refused the connection; not retrying');
+      return;
+    }
+    const delay = this.deps.retryPolicy.nextRetryTimeout(this.failures, isThrottledError(error));
+    (wasOnline ? this.deps.logger.warn : this.deps.logger.debug)(
+      { err: error.toJSON(), retryInMs: delay, attempt: this.failures },
+      'IoT Hub offline; reconnecting',
+    );
+    this.retryTimer = this.deps.clock.setTimeout(() => void this.attempt(), delay);
+  }
+
+  private async close(beforeEnd?: () => Promise<void>): Promise<void> {
+    this.retryTimer?.cancel();
+    this.retryTimer = undefined;
+    this.generation++;
+    if (this.isOnline && beforeEnd) {
+      try {
+        await beforeEnd();
+      } catch (error) {
+        this.deps.logger.warn({ err: { message: (error as Error).message } }, 'IoT Hub graceful goodbye failed');
+      }
+    }
+    this.isOnline = false;
+    this.attempting = false;
+    await this.withTimeout(this.link.client.close(), 5_000).catch(() => undefined);
+    this.emit('closed', undefined);
+    this.settleFirstAttempt();
+  }
+
+  private withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.deps.clock.setTimeout(() => {
+        reject(new Error(`no answer from the hub within ${ms} ms`));
+      }, ms);
+      promise.then(
+        (value) => {
+          timer.cancel();
+          resolve(value);
+        },
+        (error: unknown) => {
+          timer.cancel();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  private settleFirstAttempt(): void {
+    this.firstAttempt?.resolve();
+    this.firstAttempt = undefined;
+  }
+
+  private emit(state: ConnectionState, error: ErrorObject | undefined, newState = true): void {
+    const since = newState && state !== this.status.state ? this.deps.clock.now() : this.status.since;
+    this.status = {
+      state,
+      since,
+      ...(error === undefined ? {} : { error }),
+      ...(this.outbox === undefined ? {} : { outbox: this.outbox }),
+    };
+    this.statusSubject.next(this.status);
+  }
+}
+
+function sameStatus(a: ConnectionStatus, b: ConnectionStatus): boolean {
+  return (
+    a.state === b.state &&
+    a.since === b.since &&
+    a.error?.code === b.error?.code &&
+    a.error?.message === b.error?.message &&
+    a.outbox?.queued === b.outbox?.queued &&
+    a.outbox?.dropped === b.outbox?.dropped
+  );
+}
