@@ -1,0 +1,342 @@
+import { iot, mqtt } from 'aws-iot-device-sdk-v2';
+import { distinctUntilChanged, ReplaySubject, type Observable } from 'rxjs';
+import type { Clock } from '../../core/clock.js';
+import { TransportError, toErrorObject, type ErrorObject } from '../../core/errors.js';
+import type { Logger } from '../../core/logging/logger.js';
+import type { ConnectionState, ConnectionStatus } from '../../core/transport/connection-status.js';
+import type { RetryPolicy } from '../../core/transport/retry-policy.js';
+import { toCrtError } from './crt-errors.js';
+import { PublishRateLimiter } from './publish-rate-limiter.js';
+
+/**
+ * One aws-iot-device-sdk-v2 (aws-crt, MQTT 3.1.1) connection kept up by our RetryPolicy.
+ *
+ * Why not the SDK's own reconnect: it waits without jitter, and after a reconnect that did not
+ * resume the session (`session_present: false`) its subscriptions are silently gone, the
+ * most-reported bug of the v2 SDK, reproduced against our emulator. So when a connection is
+ * interrupted we disconnect it (which stops the SDK's reconnect), wait what the policy says,
+ * and open a fresh connection; after every connect we subscribe to every wanted filter again
+ * (idempotent for the broker) before the `onConnected` hook runs.
+ */
+
+export interface CrtConnectionSettings {
+  /** Host name of the endpoint (IOT_ENDPOINT). */
+  readonly endpoint: string;
+  readonly port: number;
+  readonly certPath: string;
+  readonly keyPath: string;
+  /** Root CA (IOT_ROOT_CA_PATH); the system trust store when absent. */
+  readonly caPath?: string;
+  readonly clientId: string;
+  readonly keepAliveSeconds: number;
+  /** False asks the broker to keep the session (AWS keeps it an hour), so QoS 1 messages wait for us. */
+  readonly cleanSession: boolean;
+  /** How long a QoS 1 publish, subscribe or connect may wait for its acknowledgement. */
+  readonly operationTimeoutMs: number;
+  /** The last will, evaluated before every connect so its timestamp is fresh. */
+  readonly will?: () => { readonly topic: string; readonly payload: string; readonly qos: 0 | 1; readonly retain: boolean };
+}
+
+export interface CrtConnectionHooks {
+  /** After every connect, once subscriptions are restored and before the status turns online. */
+  onConnected?(session: { readonly sessionPresent: boolean; readonly first: boolean }): Promise<void>;
+  /** When a connection is lost (not on stop()). */
+  onDisconnected?(): void;
+  onMessage(topic: string, payload: Uint8Array, retain: boolean): void;
+}
+
+export interface CrtConnectionDeps {
+  readonly retryPolicy: RetryPolicy;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Publishes per second over this connection (AWS IoT discards what exceeds 100). */
+  readonly maxPublishesPerSecond: number;
+}
+
+const STOP_TIMEOUT_MS = 5_000;
+
+interface Live {
+  readonly connection: mqtt.MqttClientConnection;
+  /** Rejects when this connection is lost, so in-flight operations do not wait for a resend. */
+  readonly lost: Promise<never>;
+}
+
+export class CrtConnection {
+  private readonly statusSubject = new ReplaySubject<ConnectionStatus>(1);
+  readonly status$: Observable<ConnectionStatus> = this.statusSubject.asObservable().pipe(distinctUntilChanged(sameStatus));
+
+  private readonly subscriptions = new Map<string, 0 | 1>();
+  private readonly limiter: PublishRateLimiter;
+  private client: mqtt.MqttClient | undefined;
+  private live: Live | undefined;
+  private status: ConnectionStatus;
+  private outbox: ConnectionStatus['outbox'];
+  private failures = 0;
+  private connectedOnce = false;
+  private isOnline = false;
+  private generation = 0;
+  private retryTimer: { cancel(): void } | undefined;
+  private firstAttempt: (() => void) | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly settings: CrtConnectionSettings,
+    private readonly hooks: CrtConnectionHooks,
+    private readonly deps: CrtConnectionDeps,
+  ) {
+    this.limiter = new PublishRateLimiter(deps.maxPublishesPerSecond, deps.clock);
+    this.status = { state: 'offline', since: deps.clock.now() };
+    this.statusSubject.next(this.status);
+  }
+
+  /** True from a completed onConnected hook until the connection is lost. */
+  get online(): boolean {
+    return this.isOnline;
+  }
+
+  /** True while a connection is up (the onConnected hook may still be running). */
+  get connected(): boolean {
+    return this.live !== undefined;
+  }
+
+  /** Connects; resolves once the first attempt has settled (online, or failed and retrying). */
+  start(signal: AbortSignal): Promise<void> {
+    if (this.client || this.stopping) return Promise.resolve();
+    signal.addEventListener('abort', () => void this.stop(), { once: true });
+    this.client = new mqtt.MqttClient();
+    const settled = new Promise<void>((resolve) => (this.firstAttempt = resolve));
+    void this.attempt();
+    return settled;
+  }
+
+  /** Runs `beforeEnd` while still connected (a goodbye), then disconnects cleanly. Idempotent. */
+  stop(beforeEnd?: () => Promise<void>): Promise<void> {
+    this.stopping ??= this.close(beforeEnd);
+    return this.stopping;
+  }
+
+  /** Filters to keep subscribed across every reconnect; subscribes now when connected. */
+  async subscribe(filters: readonly string[], qos: 0 | 1): Promise<void> {
+    for (const filter of filters) this.subscriptions.set(filter, qos);
+    const live = this.live;
+    if (live) await this.subscribeOn(live, filters.map((filter) => [filter, qos] as const));
+  }
+
+  async unsubscribe(filters: readonly string[]): Promise<void> {
+    for (const filter of filters) this.subscriptions.delete(filter);
+    const live = this.live;
+    if (!live) return;
+    await Promise.all(filters.map((filter) => this.guard(live, live.connection.unsubscribe(filter), `unsubscribe from ${filter}`)));
+  }
+
+  /** Publishes while connected, after the rate limiter allows it; QoS 1 resolves on PUBACK. */
+  async publish(topic: string, payload: string, qos: 0 | 1, retain = false): Promise<void> {
+    await this.limiter.acquire();
+    const live = this.live;
+    if (!live || this.stopping) throw new TransportError('unavailable', 'AWS IoT connection is not up');
+    const qosLevel = qos === 1 ? mqtt.QoS.AtLeastOnce : mqtt.QoS.AtMostOnce;
+    await this.guard(live, live.connection.publish(topic, payload, qosLevel, retain), `publish to ${topic}`);
+  }
+
+  /** Reports outbox counters in the status. */
+  setOutbox(outbox: ConnectionStatus['outbox']): void {
+    this.outbox = outbox;
+    this.emit(this.status.state, this.status.error, false);
+  }
+
+  private async attempt(): Promise<void> {
+    this.retryTimer = undefined;
+    if (this.stopping || !this.client) return;
+    const generation = ++this.generation;
+    this.emit('connecting', this.status.error);
+    let connection: mqtt.MqttClientConnection;
+    try {
+      connection = this.client.new_connection(this.buildConfig());
+    } catch (error) {
+      this.failed(toCrtError(error, 'cannot set up the TLS connection'));
+      return;
+    }
+    let onLost!: (error: unknown) => void;
+    const lost = new Promise<never>((_, reject) => (onLost = reject));
+    lost.catch(() => undefined);
+    const live: Live = { connection, lost };
+    connection.on('interrupt', (error) => {
+      onLost(new TransportError('unavailable', `AWS IoT connection lost: ${error.message}`));
+      if (this.live === live) this.onInterrupted(live, error);
+    });
+    connection.on('message', (topic, payload, _dup, _qos, retain) => {
+      if (this.live === live) this.hooks.onMessage(topic, new Uint8Array(payload), retain);
+    });
+
+    let sessionPresent: boolean;
+    try {
+      sessionPresent = await connection.connect();
+    } catch (error) {
+      releaseFailed(connection);
+      if (generation === this.generation && !this.stopping) {
+        this.failed(toCrtError(error, `cannot connect to ${this.settings.endpoint}:${this.settings.port}`));
+      }
+      return;
+    }
+    if (this.stopping || generation !== this.generation) {
+      await this.release(connection);
+      return;
+    }
+
+    this.live = live;
+    const first = !this.connectedOnce;
+    this.connectedOnce = true;
+    try {
+      await this.subscribeOn(live, [...this.subscriptions]);
+      await this.hooks.onConnected?.({ sessionPresent, first });
+    } catch (error) {
+      if (this.live !== live) return; // lost meanwhile; onInterrupted took care of it
+      this.deps.logger.error({ err: toErrorObject(error) }, 'AWS IoT session setup failed after connect; reconnecting');
+      this.live = undefined;
+      await this.release(connection);
+      this.failed(error);
+      return;
+    }
+    if (this.live !== live || this.stopping) return;
+    this.failures = 0;
+    this.isOnline = true;
+    this.emit('online', undefined);
+    this.deps.logger.info({ endpoint: this.settings.endpoint, clientId: this.settings.clientId }, 'AWS IoT connected');
+    this.settleFirstAttempt();
+  }
+
+  private onInterrupted(live: Live, error: Error): void {
+    this.live = undefined;
+    this.isOnline = false;
+    this.hooks.onDisconnected?.();
+    // Stops the SDK's own reconnect; ours follows the retry policy with a fresh connection.
+    void this.release(live.connection);
+    if (!this.stopping) this.failed(toCrtError(error, 'AWS IoT connection lost'));
+  }
+
+  private failed(error: unknown): void {
+    this.failures++;
+    const errorObject = toErrorObject(error, 'transport_failed');
+    if (!this.deps.retryPolicy.shouldRetry(error)) {
+      this.deps.logger.error({ err: errorObject }, 'AWS IoT connection refused; not retrying');
+      this.emit('offline', errorObject);
+      this.settleFirstAttempt();
+      return;
+    }
+    const delay = this.deps.retryPolicy.nextRetryTimeout(this.failures, false);
+    this.deps.logger.warn({ err: errorObject, retryInMs: delay, attempt: this.failures }, 'AWS IoT not connected; retrying');
+    this.emit('offline', errorObject);
+    this.retryTimer = this.deps.clock.setTimeout(() => void this.attempt(), delay);
+    this.settleFirstAttempt();
+  }
+
+  private async subscribeOn(live: Live, filters: readonly (readonly [string, 0 | 1])[]): Promise<void> {
+    await Promise.all(
+      filters.map(async ([filter, qos]) => {
+        const level = qos === 1 ? mqtt.QoS.AtLeastOnce : mqtt.QoS.AtMostOnce;
+        const grant = await this.guard(live, live.connection.subscribe(filter, level), `subscribe to ${filter}`);
+        // A SUBACK failure (0x80) arrives as a granted QoS of 128.
+        if ((grant.qos as number) === 128) throw new TransportError('transport_failed', `AWS IoT refused the subscription to ${filter}`);
+      }),
+    );
+  }
+
+  /** Races an SDK operation against the loss of its connection, mapping its string rejections. */
+  private async guard<T>(live: Live, operation: Promise<T>, what: string): Promise<T> {
+    try {
+      return await Promise.race([operation, live.lost]);
+    } catch (error) {
+      if (error instanceof TransportError) throw error;
+      throw toCrtError(error, `cannot ${what}`);
+    }
+  }
+
+  private buildConfig(): mqtt.MqttConnectionConfig {
+    const { settings } = this;
+    let builder = iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder_from_path(settings.certPath, settings.keyPath)
+      .with_endpoint(settings.endpoint)
+      .with_port(settings.port)
+      .with_client_id(settings.clientId)
+      .with_clean_session(settings.cleanSession)
+      .with_keep_alive_seconds(settings.keepAliveSeconds)
+      .with_ping_timeout_ms(Math.min(settings.operationTimeoutMs, settings.keepAliveSeconds * 500))
+      .with_protocol_operation_timeout_ms(settings.operationTimeoutMs);
+    if (settings.caPath) builder = builder.with_certificate_authority_from_path(undefined, settings.caPath);
+    if (settings.will) {
+      const { topic, payload, qos, retain } = settings.will();
+      builder = builder.with_will(new mqtt.MqttWill(topic, qos === 1 ? mqtt.QoS.AtLeastOnce : mqtt.QoS.AtMostOnce, payload, retain));
+    }
+    return builder.build();
+  }
+
+  /** Disconnects a connection that was up (DISCONNECT, so no will), bounded in time. */
+  private async release(connection: mqtt.MqttClientConnection): Promise<void> {
+    let timer: { cancel(): void } | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = this.deps.clock.setTimeout(resolve, STOP_TIMEOUT_MS)));
+    try {
+      await Promise.race([connection.disconnect(), timeout]);
+    } catch (error) {
+      this.deps.logger.debug({ err: String(error) }, 'AWS IoT disconnect failed');
+    } finally {
+      timer?.cancel();
+    }
+  }
+
+  private async close(beforeEnd?: () => Promise<void>): Promise<void> {
+    this.retryTimer?.cancel();
+    this.retryTimer = undefined;
+    const live = this.live;
+    if (live && this.isOnline && beforeEnd) {
+      try {
+        await beforeEnd();
+      } catch (error) {
+        this.deps.logger.warn({ err: toErrorObject(error) }, 'AWS IoT goodbye not sent');
+      }
+    }
+    this.generation++;
+    this.live = undefined;
+    this.isOnline = false;
+    this.limiter.cancelAll();
+    if (live) await this.release(live.connection);
+    this.emit('closed', undefined);
+    this.settleFirstAttempt();
+  }
+
+  private settleFirstAttempt(): void {
+    this.firstAttempt?.();
+    this.firstAttempt = undefined;
+  }
+
+  private emit(state: ConnectionState, error: ErrorObject | undefined, newState = true): void {
+    const since = newState && state !== this.status.state ? this.deps.clock.now() : this.status.since;
+    this.status = {
+      state,
+      since,
+      ...(error ? { error } : {}),
+      ...(this.outbox ? { outbox: this.outbox } : {}),
+    };
+    this.statusSubject.next(this.status);
+  }
+}
+
+/**
+ * A connection whose CONNECT failed never opened, so `disconnect()` refuses it
+ * (AWS_ERROR_MQTT_NOT_CONNECTED) and its native side is never freed through the usual 'closed'
+ * path; `close()` (untyped, public in the JS) releases it.
+ */
+function releaseFailed(connection: mqtt.MqttClientConnection): void {
+  try {
+    (connection as unknown as { close(): void }).close();
+  } catch {
+    // already released by the SDK
+  }
+}
+
+function sameStatus(a: ConnectionStatus, b: ConnectionStatus): boolean {
+  return (
+    a.state === b.state &&
+    a.error?.message === b.error?.message &&
+    a.outbox?.queued === b.outbox?.queued &&
+    a.outbox?.dropped === b.outbox?.dropped
+  );
+}

@@ -1,0 +1,321 @@
+import { inject, injectable, optional } from 'inversify';
+import { Subject, type Observable } from 'rxjs';
+import { systemClock, type Clock } from '../../core/clock.js';
+import type { CommandResponse } from '../../core/commands/types.js';
+import { isAmoraError, toErrorObject, TransportError } from '../../core/errors.js';
+import { silentLogger, type Logger } from '../../core/logging/logger.js';
+import { TOKENS } from '../../core/plugins/tokens.js';
+import type { JsonObject } from '../../core/state/json.js';
+import { createMergePatch } from '../../core/state/merge-patch.js';
+import type { StateSnapshot } from '../../core/state/snapshot.js';
+import { Outbox } from '../../core/telemetry/outbox.js';
+import type { TelemetryBatch } from '../../core/telemetry/types.js';
+import type { ConnectionStatus } from '../../core/transport/connection-status.js';
+import type { DesiredUpdate, DeviceTransport, InboundCommand, TransportCapabilities } from '../../core/transport/device-transport.js';
+import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-backoff.js';
+import type { RetryPolicy } from '../../core/transport/retry-policy.js';
+import { CrtConnection } from './crt-connection.js';
+import type { ConnectionMessage, OfflineReason } from './messages.js';
+import type { AwsIotOptions } from './options.js';
+import { MQTT_PAYLOAD_LIMIT_BYTES, encodeResponse, telemetryPayloads } from './payloads.js';
+import { parseDelta } from './shadow-document.js';
+import { ShadowMirror } from './shadow-mirror.js';
+import { ShadowRejectedError, ShadowRequests } from './shadow-requests.js';
+import { checkShadowSize } from './shadow-size.js';
+import { AwsTopics } from './topics.js';
+
+/** A response or telemetry batch waiting for the connection. */
+interface OutgoingMessage {
+  readonly topic: string;
+  readonly payload: string;
+  readonly qos: 0 | 1;
+}
+
+/**
+ * The AWS IoT Core device transport (aws-iot-device-sdk-v2 over mutual TLS).
+ *
+ * - Reported state lives in the Device Shadow (classic or named). Each change is sent as a
+ *   `reported` merge patch from what the shadow holds (as this device last saw it) to the new
+ *   state, with the shadow version it applies to and a clientToken. A 409 (someone updated the
+ *   shadow meanwhile) re-reads the shadow and retries with the new version, a bounded number of
+ *   times. The 8 KiB state limit is checked before sending; configured sections can be kept out
+ *   of the shadow and sent as telemetry instead.
+ * - Desired state: `update/delta` and others' accepted updates feed `desired$`; after every
+ *   (re)connect a GET replaces desired state whole, so changes made while offline apply.
+ * - After every (re)connect: subscriptions restored (see crt-connection.ts for why), shadow
+ *   read, `online` announced, reported state brought up to date, then the outbox drained. The
+ *   will announces `offline`/`lost`.
+ * - Commands, responses, presence and telemetry use the generic MQTT payloads (topics.ts).
+ */
+@injectable()
+export class AwsIotDeviceTransport implements DeviceTransport {
+  readonly capabilities: TransportCapabilities;
+  readonly status$: Observable<ConnectionStatus>;
+  readonly commands$: Observable<InboundCommand>;
+  readonly desired$: Observable<DesiredUpdate>;
+
+  private readonly thingName: string;
+  private readonly topics: AwsTopics;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly connection: CrtConnection;
+  private readonly shadow: ShadowRequests;
+  private readonly mirror = new ShadowMirror();
+  private readonly outbox: Outbox<OutgoingMessage>;
+  private readonly commandsSubject = new Subject<InboundCommand>();
+  private readonly desiredSubject = new Subject<DesiredUpdate>();
+  private readonly commandsTopic: string;
+  private readonly deltaTopic: string;
+  private readonly offload: ReadonlySet<string>;
+  /** What reported state should be in the shadow (offloaded sections left out). */
+  private target: JsonObject | undefined;
+  /** Shadow updates run one at a time, in order. */
+  private syncChain: Promise<void> = Promise.resolve();
+  /** Highest shadow version whose desired state was passed on. */
+  private desiredVersion = -1;
+  /** True once the resync after a connect is done: publishes go straight out. */
+  private ready = false;
+  private stopped = false;
+
+  constructor(
+    @inject(TOKENS.KindOptions) private readonly options: AwsIotOptions,
+    @inject(TOKENS.InstanceId) readonly id: string,
+    @inject(TOKENS.DeviceId) private readonly deviceId: string,
+    @inject(TOKENS.Logger) @optional() logger: Logger | undefined,
+    @inject(TOKENS.RetryPolicy) @optional() retryPolicy: RetryPolicy | undefined,
+    @inject(TOKENS.Clock) @optional() clock: Clock | undefined,
+  ) {
+    this.thingName = options.thingName ?? deviceId;
+    this.topics = new AwsTopics(options.topicPrefix);
+    this.logger = (logger ?? silentLogger).child({ transport: id, thing: this.thingName });
+    this.clock = clock ?? systemClock;
+    this.offload = new Set(options.shadow.offloadSections);
+    this.commandsTopic = this.topics.commands(this.thingName);
+    this.capabilities = { maxPayloadBytes: MQTT_PAYLOAD_LIMIT_BYTES, qos: [0, 1], retained: true, desiredState: true };
+    this.outbox = new Outbox<OutgoingMessage>({
+      capacity: options.telemetry.maxBufferSize,
+      onOverflow: (dropped, lost) => {
+        this.logger.warn({ dropped, topic: lost.topic }, 'AWS IoT outbox full; dropped the oldest message');
+        this.reportOutbox();
+      },
+    });
+    this.shadow = new ShadowRequests(
+      this.thingName,
+      options.shadowName,
+      (topic, payload) => this.connection.publish(topic, payload, 1),
+      this.clock,
+      options.shadow.requestTimeoutMs,
+      (payload) => this.onForeignUpdate(payload),
+    );
+    this.deltaTopic = this.shadow.topic('update/delta');
+    this.connection = new CrtConnection(
+      {
+        endpoint: options.endpoint,
+        port: options.port,
+        certPath: options.certPath,
+        keyPath: options.keyPath,
+        ...(options.caPath === undefined ? {} : { caPath: options.caPath }),
+        clientId: options.clientId ?? this.thingName,
+        keepAliveSeconds: options.keepAliveSeconds,
+        cleanSession: options.cleanSession,
+        operationTimeoutMs: options.operationTimeoutMs,
+        will: () => ({
+          topic: this.topics.connection(this.thingName),
+          payload: JSON.stringify(this.connectionMessage('offline', 'lost')),
+          qos: options.qos.connection,
+          retain: options.retainPresence,
+        }),
+      },
+      {
+        onConnected: () => this.resync(),
+        onDisconnected: () => this.onDisconnected(),
+        onMessage: (topic, payload, retain) => this.onMessage(topic, payload, retain),
+      },
+      {
+        retryPolicy: retryPolicy ?? new ExponentialBackoffRetryPolicy(options.retry ?? {}),
+        clock: this.clock,
+        logger: this.logger,
+        maxPublishesPerSecond: options.telemetry.maxPublishesPerSecond,
+      },
+    );
+    void this.connection.subscribe([...this.shadow.responseTopics(), this.deltaTopic], 1);
+    void this.connection.subscribe([this.commandsTopic], options.qos.commands);
+    this.status$ = this.connection.status$;
+    this.commands$ = this.commandsSubject.asObservable();
+    this.desired$ = this.desiredSubject.asObservable();
+    this.reportOutbox();
+  }
+
+  start(signal: AbortSignal): Promise<void> {
+    return this.connection.start(signal);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.ready = false;
+    await this.connection.stop(() => this.publishConnection('offline', 'graceful'));
+    this.shadow.failAll(new TransportError('closed', 'transport stopped'));
+    this.commandsSubject.complete();
+    this.desiredSubject.complete();
+  }
+
+  /**
+   * Brings the shadow's reported section to this snapshot. Resolves once the shadow accepted it,
+   * or at once while offline (the next connect sends it). Rejects with `payload_too_large`,
+   * before sending anything, when the shadow would exceed its size limit.
+   */
+  async publishState(snapshot: StateSnapshot, patch: JsonObject): Promise<void> {
+    const inShadow: Record<string, JsonObject[string]> = {};
+    for (const [key, value] of Object.entries(snapshot.state)) if (!this.offload.has(key)) inShadow[key] = value;
+    checkShadowSize({ desired: this.mirror.desired, reported: inShadow }, this.options.shadow.maxStateBytes, [...this.offload]);
+    this.target = inShadow;
+    const offloaded = Object.keys(patch).filter((key) => this.offload.has(key));
+    const telemetry = offloaded.map((key) => this.publishOffloaded(key, snapshot.state[key] ?? null, snapshot.timestamp));
+    await Promise.all([...telemetry, this.ready ? this.enqueueSync() : Promise.resolve()]);
+  }
+
+  async respond(_command: InboundCommand, response: CommandResponse): Promise<void> {
+    await this.send({
+      topic: this.topics.responses(this.thingName),
+      payload: encodeResponse(response, this.logger),
+      qos: this.options.qos.responses,
+    });
+  }
+
+  async publishTelemetry(batch: TelemetryBatch): Promise<void> {
+    const topic = this.topics.telemetry(this.thingName, batch.kind);
+    for (const payload of telemetryPayloads(this.deviceId, batch)) {
+      await this.send({ topic, payload, qos: this.options.qos.telemetry });
+    }
+  }
+
+  /** After each connect: shadow read, presence, reported state, then what waited in the outbox. */
+  private async resync(): Promise<void> {
+    const document = await this.shadow.get();
+    this.mirror.reset(document);
+    // Whole desired state on every connect: whatever changed while we were away applies now.
+    this.desiredVersion = Math.max(this.desiredVersion, document?.version ?? -1);
+    this.desiredSubject.next({ patch: document?.desired ?? {}, full: true, ...(document ? { version: document.version } : {}) });
+    await this.publishConnection('online');
+    for (;;) {
+      const target = this.target;
+      await this.enqueueSync().catch((error: unknown) => {
+        if (!this.connection.connected) throw error;
+        this.logger.error({ err: toErrorObject(error) }, 'reported state not accepted by the shadow');
+      });
+      const drained = await this.outbox.drain((message) => this.connection.publish(message.topic, message.payload, message.qos));
+      this.reportOutbox();
+      if (drained.error !== undefined) throw drained.error;
+      if (this.target === target && this.outbox.size === 0) break;
+    }
+    this.ready = true;
+  }
+
+  private onDisconnected(): void {
+    this.ready = false;
+    this.mirror.invalidate();
+    this.shadow.failAll(new TransportError('unavailable', 'AWS IoT connection lost'));
+  }
+
+  /** Queues one reconciliation of the shadow with the target state; runs after those before it. */
+  private enqueueSync(): Promise<void> {
+    const run = this.syncChain.then(() => this.syncShadow());
+    this.syncChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async syncShadow(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const target = this.target;
+      if (target === undefined || !this.connection.connected) return;
+      if (!this.mirror.isSynced) this.mirror.reset(await this.shadow.get());
+      const patch = createMergePatch(this.mirror.reported, target);
+      if (Object.keys(patch).length === 0) return;
+      try {
+        const { version } = await this.shadow.update({ reported: patch }, this.mirror.version);
+        this.mirror.applyOwn(patch, version);
+        return;
+      } catch (error) {
+        if (!(error instanceof ShadowRejectedError) || error.status !== 409) throw error;
+        if (attempt >= this.options.shadow.conflictRetries) {
+          throw new TransportError('conflict', `shadow version conflict persisted after ${attempt + 1} attempts`, { cause: error });
+        }
+        this.logger.info({ attempt: attempt + 1 }, 'shadow version conflict; re-reading the shadow and retrying');
+        this.mirror.invalidate();
+      }
+    }
+  }
+
+  private onForeignUpdate(payload: Uint8Array): void {
+    let accepted: unknown;
+    try {
+      accepted = JSON.parse(new TextDecoder().decode(payload));
+    } catch {
+      return;
+    }
+    const change = this.mirror.applyForeign(accepted);
+    if (change && change.version > this.desiredVersion) {
+      this.desiredVersion = change.version;
+      this.desiredSubject.next({ patch: change.patch, full: change.full, version: change.version });
+    }
+  }
+
+  private onDelta(payload: Uint8Array): void {
+    const delta = parseDelta(payload);
+    if (!delta) {
+      this.logger.warn('ignoring an unreadable shadow delta');
+      return;
+    }
+    // The accepted update that caused this delta may have passed desired state on already.
+    if (delta.version <= this.desiredVersion) return;
+    this.desiredVersion = delta.version;
+    this.desiredSubject.next({ patch: delta.state, version: delta.version });
+  }
+
+  private onMessage(topic: string, payload: Uint8Array, retain: boolean): void {
+    if (topic === this.commandsTopic) {
+      if (retain) {
+        // A retained command would run again on every reconnect; refuse it rather than guess.
+        this.logger.warn({ topic }, 'ignoring a retained command (publish commands without the retain flag)');
+        return;
+      }
+      this.commandsSubject.next({ payload });
+    } else if (topic === this.deltaTopic) {
+      this.onDelta(payload);
+    } else if (!this.shadow.handle(topic, payload)) {
+      this.logger.debug({ topic }, 'message on an unexpected topic');
+    }
+  }
+
+  private async send(message: OutgoingMessage): Promise<void> {
+    if (this.ready) {
+      try {
+        await this.connection.publish(message.topic, message.payload, message.qos);
+        return;
+      } catch (error) {
+        // Lost before the acknowledgement: keep the message for the next connect.
+        if (this.connection.connected || (isAmoraError(error) && error.code === 'payload_too_large')) throw error;
+      }
+    }
+    if (this.stopped) return;
+    this.outbox.push(message);
+    this.reportOutbox();
+  }
+
+  private async publishOffloaded(section: string, value: JsonObject[string], timestamp: number): Promise<void> {
+    await this.publishTelemetry({ kind: `state-${section}`, records: [{ kind: `state-${section}`, data: value, timestamp }] });
+  }
+
+  private connectionMessage(status: 'online' | 'offline', reason?: OfflineReason): ConnectionMessage {
+    return { device_id: this.deviceId, status, timestamp: this.clock.now(), ...(reason ? { reason } : {}) };
+  }
+
+  private publishConnection(status: 'online' | 'offline', reason?: OfflineReason): Promise<void> {
+    const payload = JSON.stringify(this.connectionMessage(status, reason));
+    return this.connection.publish(this.topics.connection(this.thingName), payload, this.options.qos.connection, this.options.retainPresence);
+  }
+
+  private reportOutbox(): void {
+    this.connection.setOutbox(this.outbox.stats());
+  }
+}

@@ -1,0 +1,197 @@
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server, type TLSSocket } from 'node:tls';
+import type { Logger } from '../../../core/logging/logger.js';
+import { MQTT_PAYLOAD_LIMIT_BYTES } from '../payloads.js';
+import { parseShadowTopic } from '../shadow-topics.js';
+import type { ShadowService } from './shadow-service.js';
+import type { ThingRegistry } from './thing-registry.js';
+
+export interface MqttEndpointOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: { readonly certPem: string; readonly keyPem: string; readonly caPem: string };
+  readonly registry: ThingRegistry;
+  readonly shadows: ShadowService;
+  readonly logger: Logger;
+}
+
+type DisconnectReason =
+  | 'CLIENT_INITIATED_DISCONNECT'
+  | 'SERVER_INITIATED_DISCONNECT'
+  | 'DUPLICATE_CLIENTID'
+  | 'MQTT_KEEP_ALIVE_TIMEOUT'
+  | 'CONNECTION_LOST';
+
+/**
+ * The emulator's MQTT endpoint: aedes behind a TLS server that requires a client certificate
+ * signed by the emulator CA (refused in the handshake otherwise) and registered to a thing
+ * (refused at CONNECT with "not authorized" otherwise). Publishes to the shadow request topics go
+ * to the shadow service; other `$aws/` topics are reserved and refused, as in AWS IoT; everything
+ * else is routed as ordinary MQTT (retained messages and wills included). Lifecycle events go to
+ * `$aws/events/presence/{connected|disconnected}/{clientId}`.
+ */
+export class MqttEndpoint {
+  private readonly broker: Aedes;
+  private readonly server: Server;
+  private readonly sockets = new Set<TLSSocket>();
+  private readonly connected = new Map<string, Client>();
+  private readonly principals = new WeakMap<Client, string>();
+  private readonly superseded = new WeakSet<Client>();
+  private readonly timedOut = new WeakSet<Client>();
+  private readonly sessionVersions = new Map<string, number>();
+  private closing = false;
+
+  constructor(private readonly options: MqttEndpointOptions) {
+    this.broker = new Aedes({
+      authenticate: (client, _username, _password, done) => this.authenticate(client, done),
+      authorizePublish: (client, packet, done) => done(this.authorizePublish(client, packet.topic, packet.payload)),
+    });
+    this.broker.on('clientReady', (client) => this.presence(client, 'connected'));
+    this.broker.on('clientDisconnect', (client) => this.onDisconnect(client));
+    this.broker.on('keepaliveTimeout', (client) => this.timedOut.add(client));
+    this.broker.on('clientError', (client, error) => options.logger.debug({ clientId: client.id, err: error.message }, 'mqtt client error'));
+    this.broker.on('publish', (packet, client) => {
+      if (!client) return;
+      const shadow = parseShadowTopic(packet.topic);
+      if (shadow && shadow.result === undefined) this.options.shadows.handleMqttRequest(shadow, toBytes(packet.payload));
+    });
+
+    this.server = createServer(
+      {
+        cert: options.tls.certPem,
+        key: options.tls.keyPem,
+        ca: [options.tls.caPem],
+        requestCert: true,
+        rejectUnauthorized: true,
+        // aws-iot-device-sdk-v2 offers AWS IoT's ALPN name; plain MQTT clients offer none.
+        ALPNProtocols: ['x-amzn-mqtt-ca', 'mqtt'],
+      },
+      (socket) => {
+        socket.setNoDelay(true);
+        this.sockets.add(socket);
+        socket.once('close', () => this.sockets.delete(socket));
+        this.broker.handle(socket);
+      },
+    );
+    this.server.on('tlsClientError', (error) => {
+      // An unknown certificate ends here: the handshake fails and the client sees a TLS error.
+      options.logger.debug({ err: error.message }, 'TLS handshake refused');
+    });
+  }
+
+  /** Listens; resolves with the bound port. */
+  async start(): Promise<number> {
+    await this.broker.listen();
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Publishes from the service side (shadow notifications, REST Publish). */
+  publish(topic: string, payload: string | Uint8Array, qos: 0 | 1 = 1, retain = false): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.broker.publish(
+        { cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain, dup: false },
+        (error) => (error ? reject(error) : resolve()),
+      );
+    });
+  }
+
+  /** Cuts a client's connection without a goodbye, as a network failure would; false if not connected. */
+  dropClient(clientId: string): boolean {
+    const client = this.connected.get(clientId);
+    if (!client) return false;
+    (client.conn as TLSSocket).destroy();
+    return true;
+  }
+
+  /** Client ids connected now. */
+  clientIds(): string[] {
+    return [...this.connected.keys()].toSorted();
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.broker.close(() => resolve()));
+    await serverClosed;
+  }
+
+  private authenticate(client: Client, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
+    const socket = client.conn as TLSSocket;
+    const peer = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
+    const thingName = peer?.raw ? this.options.registry.thingForCertificate(peer.raw) : undefined;
+    if (thingName === undefined) {
+      this.options.logger.info({ clientId: client.id }, 'refused a certificate that is not registered to a thing');
+      const error = Object.assign(new Error('certificate not registered'), { returnCode: 5 }) as AuthenticateError;
+      done(error, false);
+      return;
+    }
+    this.principals.set(client, thingName);
+    // A second connection with the same client id drops the first, as in AWS IoT.
+    const previous = this.connected.get(client.id);
+    if (previous && previous !== client) this.superseded.add(previous);
+    done(null, true);
+  }
+
+  private authorizePublish(client: Client | null, topic: string, payload: unknown): Error | null {
+    if (client === null) return null;
+    if (toBytes(payload).length > MQTT_PAYLOAD_LIMIT_BYTES) {
+      return new Error(`payload over ${MQTT_PAYLOAD_LIMIT_BYTES} bytes`);
+    }
+    if (topic.startsWith('$')) {
+      const shadow = parseShadowTopic(topic);
+      // Only the shadow request topics are open to clients; AWS IoT disconnects on the rest.
+      if (!shadow || shadow.result !== undefined) return new Error(`reserved topic ${topic}`);
+    }
+    return null;
+  }
+
+  private onDisconnect(client: Client): void {
+    if (this.connected.get(client.id) === client) this.connected.delete(client.id);
+    let reason: DisconnectReason = 'CONNECTION_LOST';
+    if (this.superseded.has(client)) reason = 'DUPLICATE_CLIENTID';
+    // aedes marks a client that sent DISCONNECT only in this private flag (it also skips the will).
+    // oxlint-disable-next-line no-underscore-dangle
+    else if ((client as Client & { _disconnected?: boolean })._disconnected) reason = 'CLIENT_INITIATED_DISCONNECT';
+    else if (this.timedOut.has(client)) reason = 'MQTT_KEEP_ALIVE_TIMEOUT';
+    else if (this.closing) reason = 'SERVER_INITIATED_DISCONNECT';
+    this.presence(client, 'disconnected', reason);
+  }
+
+  private presence(client: Client, eventType: 'connected' | 'disconnected', disconnectReason?: DisconnectReason): void {
+    if (eventType === 'connected') {
+      this.connected.set(client.id, client);
+      this.sessionVersions.set(client.id, (this.sessionVersions.get(client.id) ?? -1) + 1);
+    }
+    // Wildcards in a client id cannot be a topic level; AWS IoT refuses such ids anyway.
+    if (this.closing || /[+#]/.test(client.id)) return;
+    const socket = client.conn as TLSSocket;
+    const event = {
+      clientId: client.id,
+      timestamp: Date.now(),
+      eventType,
+      sessionIdentifier: `${client.id}-${this.sessionVersions.get(client.id) ?? 0}`,
+      principalIdentifier: this.principals.get(client) ?? 'unknown',
+      ...(eventType === 'connected' ? { ipAddress: socket.remoteAddress ?? '', versionNumber: this.sessionVersions.get(client.id) ?? 0 } : {}),
+      ...(disconnectReason ? { clientInitiatedDisconnect: disconnectReason === 'CLIENT_INITIATED_DISCONNECT', disconnectReason } : {}),
+      ...(eventType === 'disconnected' ? { versionNumber: this.sessionVersions.get(client.id) ?? 0 } : {}),
+    };
+    this.publish(`$aws/events/presence/${eventType}/${client.id}`, JSON.stringify(event), 1).catch((error: unknown) => {
+      this.options.logger.debug({ err: String(error) }, 'presence event not published');
+    });
+  }
+}
+
+function toBytes(payload: unknown): Uint8Array {
+  if (payload instanceof Uint8Array) return payload;
+  if (typeof payload === 'string') return Buffer.from(payload);
+  return new Uint8Array();
+}

@@ -1,0 +1,168 @@
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isValidThingName } from '../shadow-topics.js';
+import {
+  certificateId,
+  createCertificateAuthority,
+  createDeviceCertificate,
+  createServerCertificate,
+  type CertificatePair,
+} from './certificates.js';
+
+/**
+ * The emulator's things and their certificates, kept in a certificate directory so a device
+ * configured once keeps working across emulator restarts:
+ *
+ * ```
+ * {certDir}/ca.pem                      root CA the devices trust (IOT_ROOT_CA_PATH)
+ * {certDir}/ca.key                      CA private key (signs server and device certificates)
+ * {certDir}/server.pem, server.key      endpoint certificate (localhost, 127.0.0.1, ::1)
+ * {certDir}/things/{thing}.cert.pem     device certificate (IOT_CERT_PATH)
+ * {certDir}/things/{thing}.private.key  device key (IOT_KEY_PATH)
+ * ```
+ *
+ * A client certificate is accepted only when the CA signed it (checked by TLS) and it is
+ * registered to a thing here (checked at CONNECT), like an ACTIVE certificate in AWS IoT.
+ */
+
+/** Paths and id of one thing's credentials. */
+export interface ThingCredentials {
+  readonly thingName: string;
+  readonly certPath: string;
+  readonly keyPath: string;
+  readonly certificateId: string;
+}
+
+const CERT_SUFFIX = '.cert.pem';
+const KEY_SUFFIX = '.private.key';
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+async function writePrivate(path: string, pem: string): Promise<void> {
+  await writeFile(path, pem, { mode: 0o600 });
+}
+
+export class ThingRegistry {
+  private readonly byCertificate = new Map<string, string>();
+  private readonly byThing = new Map<string, ThingCredentials>();
+  private readonly inactive = new Set<string>();
+
+  private constructor(
+    readonly certDir: string,
+    private readonly ca: CertificatePair,
+  ) {}
+
+  /** Opens (creating when missing) the CA in `certDir` and registers every thing found there. */
+  static async open(certDir: string): Promise<ThingRegistry> {
+    await mkdir(join(certDir, 'things'), { recursive: true, mode: 0o700 });
+    const caPath = join(certDir, 'ca.pem');
+    const caKeyPath = join(certDir, 'ca.key');
+    const [certPem, keyPem] = await Promise.all([readIfExists(caPath), readIfExists(caKeyPath)]);
+    let ca: CertificatePair;
+    if (certPem && keyPem) {
+      ca = { certPem, keyPem };
+    } else {
+      ca = createCertificateAuthority();
+      await writePrivate(caKeyPath, ca.keyPem);
+      await writeFile(caPath, ca.certPem);
+    }
+    const registry = new ThingRegistry(certDir, ca);
+    for (const file of await readdir(join(certDir, 'things'))) {
+      if (!file.endsWith(CERT_SUFFIX)) continue;
+      const thingName = file.slice(0, -CERT_SUFFIX.length);
+      if (isValidThingName(thingName)) await registry.register(thingName);
+    }
+    return registry;
+  }
+
+  /** The CA certificate path devices use as their root CA. */
+  get caPath(): string {
+    return join(this.certDir, 'ca.pem');
+  }
+
+  get caCertPem(): string {
+    return this.ca.certPem;
+  }
+
+  /** Issues (or reuses) the endpoint certificate for these host names; returns PEMs and paths. */
+  async serverCertificate(hosts: readonly string[]): Promise<CertificatePair & { certPath: string; keyPath: string }> {
+    const certPath = join(this.certDir, 'server.pem');
+    const keyPath = join(this.certDir, 'server.key');
+    const hostsPath = join(this.certDir, 'server.hosts');
+    const wanted = hosts.toSorted().join(',');
+    const [certPem, keyPem, issuedFor] = await Promise.all([readIfExists(certPath), readIfExists(keyPath), readIfExists(hostsPath)]);
+    if (certPem && keyPem && issuedFor === wanted) return { certPem, keyPem, certPath, keyPath };
+    const pair = createServerCertificate(this.ca, hosts);
+    await writePrivate(keyPath, pair.keyPem);
+    await writeFile(certPath, pair.certPem);
+    await writeFile(hostsPath, wanted);
+    return { ...pair, certPath, keyPath };
+  }
+
+  /** Registers a thing with a new device certificate, or returns the one it already has. */
+  async createThing(thingName: string): Promise<ThingCredentials> {
+    if (!isValidThingName(thingName)) {
+      throw new RangeError(`invalid thing name "${thingName}" (1-128 of letters, digits, ':', '_', '-')`);
+    }
+    const existing = this.byThing.get(thingName);
+    if (existing) return existing;
+    const { certPath, keyPath } = this.paths(thingName);
+    const pair = createDeviceCertificate(this.ca, thingName);
+    await writePrivate(keyPath, pair.keyPem);
+    await writeFile(certPath, pair.certPem);
+    return this.register(thingName);
+  }
+
+  /** Removes a thing and its certificate: connections with it are refused from now on. */
+  async deleteThing(thingName: string): Promise<void> {
+    const existing = this.byThing.get(thingName);
+    if (!existing) return;
+    this.byThing.delete(thingName);
+    this.byCertificate.delete(existing.certificateId);
+    this.inactive.delete(existing.certificateId);
+    await Promise.all([rm(existing.certPath, { force: true }), rm(existing.keyPath, { force: true })]);
+  }
+
+  /** The thing an ACTIVE client certificate (DER) is registered to, or undefined. */
+  thingForCertificate(der: Buffer): string | undefined {
+    const id = certificateId(der);
+    return this.inactive.has(id) ? undefined : this.byCertificate.get(id);
+  }
+
+  /** Marks a thing's certificate ACTIVE or INACTIVE (AWS IoT UpdateCertificate); inactive ones are refused. */
+  setCertificateActive(thingName: string, active: boolean): void {
+    const credentials = this.byThing.get(thingName);
+    if (!credentials) throw new RangeError(`no thing named "${thingName}"`);
+    if (active) this.inactive.delete(credentials.certificateId);
+    else this.inactive.add(credentials.certificateId);
+  }
+
+  thingNames(): string[] {
+    return [...this.byThing.keys()].toSorted();
+  }
+
+  credentials(thingName: string): ThingCredentials | undefined {
+    return this.byThing.get(thingName);
+  }
+
+  private paths(thingName: string): { certPath: string; keyPath: string } {
+    const base = join(this.certDir, 'things', thingName);
+    return { certPath: base + CERT_SUFFIX, keyPath: base + KEY_SUFFIX };
+  }
+
+  private async register(thingName: string): Promise<ThingCredentials> {
+    const { certPath, keyPath } = this.paths(thingName);
+    const certPem = await readFile(certPath, 'utf8');
+    const credentials: ThingCredentials = { thingName, certPath, keyPath, certificateId: certificateId(certPem) };
+    this.byThing.set(thingName, credentials);
+    this.byCertificate.set(credentials.certificateId, thingName);
+    return credentials;
+  }
+}
