@@ -14,7 +14,7 @@ import {
 } from 'rxjs';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { CommandResponse } from '../../core/commands/types.js';
-import { TimeoutError, TransportError } from '../../core/errors.js';
+import { AmoraError, TimeoutError, TransportError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logging/logger.js';
 import { TOKENS } from '../../core/plugins/tokens.js';
 import type { JsonObject } from '../../core/state/json.js';
@@ -46,6 +46,7 @@ const RETAINED_WAIT_CAP_MS = 2_000;
 
 interface PendingInvoke {
   resolve(response: CommandResponse): void;
+  reject(error: unknown): void;
 }
 
 const encoder = new TextEncoder();
@@ -124,6 +125,8 @@ export class MqttControllerTransport implements ControllerTransport {
   }
 
   async stop(): Promise<void> {
+    const closed = new AmoraError('closed', 'controller stopped before the response arrived');
+    for (const waiters of this.pending.values()) for (const waiter of waiters) waiter.reject(closed);
     for (const lease of this.responseLeases.values()) lease.release();
     this.responseLeases.clear();
     await this.connection.stop();
@@ -196,9 +199,10 @@ export class MqttControllerTransport implements ControllerTransport {
     // responses topic for as long as this call waits.
     const lease = v5 ? undefined : this.responseLease(deviceId);
     let timeout: { cancel(): void } | undefined;
-    const waiter: PendingInvoke = { resolve: () => undefined };
+    const waiter: PendingInvoke = { resolve: () => undefined, reject: () => undefined };
     const answered = new Promise<CommandResponse>((resolve, reject) => {
       waiter.resolve = resolve;
+      waiter.reject = reject;
       timeout = this.clock.setTimeout(
         () => reject(new TimeoutError(`no response to "${command}" (${commandId}) from ${deviceId} within ${timeoutMs} ms`, { details: { commandId, deviceId } })),
         timeoutMs,

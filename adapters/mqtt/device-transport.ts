@@ -241,7 +241,10 @@ export class MqttDeviceTransport implements DeviceTransport {
         if (this.connection.connected) throw error;
       }
     }
-    if (this.stopped) return;
+    if (this.stopped) {
+      this.logger.warn({ topic: message.topic }, 'MQTT transport stopped; message not sent');
+      return;
+    }
     this.outbox.push(message);
     this.reportOutbox();
   }

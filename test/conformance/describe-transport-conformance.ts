@@ -133,6 +133,13 @@ export function describeTransportConformance(name: string, harness: TransportHar
       expect(slow).toMatchObject({ success: false, error: { code: 'timeout' } });
     });
 
+    it('rejects invoke with a TimeoutError when nobody answers', async () => {
+      await expect(controller.invoke(`conf-${process.pid}-nobody`, 'echo', { value: 1 }, { timeoutMs: 300 })).rejects.toMatchObject({
+        name: 'TimeoutError',
+        code: 'timeout',
+      });
+    });
+
     it('answers a repeated command_id with the first answer without running it again', async () => {
       const device = await startDevice();
       const first = await invoke(device, 'counter', {}, `${device.id}-once`);
@@ -150,6 +157,16 @@ export function describeTransportConformance(name: string, harness: TransportHar
       await presence.wait('offline after stop', (p) => p === 'offline');
       presence.stop();
       expect(presence.values).toContain('offline');
+    });
+
+    it('lists the device among devices$ with its presence', async () => {
+      const device = await startDevice();
+      const devices = new Recorder(controller.devices$(), eventTimeoutMs);
+      await devices.wait(`${device.id} online`, (list) => list.some((d) => d.deviceId === device.id && d.presence === 'online'));
+      await device.agent.stop();
+      const after = await devices.wait(`${device.id} offline`, (list) => list.some((d) => d.deviceId === device.id && d.presence === 'offline'));
+      devices.stop();
+      expect(after.filter((d) => d.deviceId === device.id)).toHaveLength(1);
     });
 
     it('reports an abrupt loss as offline, then reconnects and resyncs state and commands', async (context) => {
