@@ -66,6 +66,8 @@ export class MqttConnection {
   private generation = 0;
   private isOnline = false;
   private stopping: Promise<void> | undefined;
+  /** Set once the goodbye is sent: nothing more may be published. */
+  private closing = false;
   private retryTimer: { cancel(): void } | undefined;
   private firstAttempt: { resolve(): void } | undefined;
 
@@ -122,7 +124,7 @@ export class MqttConnection {
   /** Publishes while connected. Resolves on PUBACK (QoS 1/2) or once written (QoS 0). */
   publish(topic: string, payload: string | Uint8Array, options: IClientPublishOptions): Promise<void> {
     const client = this.client;
-    if (!client || !client.connected || this.stopping) {
+    if (!client || !client.connected || this.closing) {
       return Promise.reject(new TransportError('unavailable', 'MQTT client is not connected'));
     }
     return new Promise<void>((resolve, reject) => {
@@ -279,6 +281,7 @@ export class MqttConnection {
         this.deps.logger.warn({ err: toErrorObject(error) }, 'MQTT graceful goodbye failed');
       }
     }
+    this.closing = true;
     this.isOnline = false;
     if (client) {
       // Clean DISCONNECT (the broker then discards the will) once in-flight messages are acked;

@@ -213,22 +213,41 @@ export class MqttDeviceTransport implements DeviceTransport {
 
   /** After each connect: subscriptions, presence, full state, then what waited in the outbox. */
   private async resync(session: { sessionPresent: boolean; first: boolean }): Promise<void> {
+    let subscribeError: unknown;
     if (session.first || !session.sessionPresent) {
       const qos = this.options.qos.commands;
-      await this.connection.subscribe({ [this.commandsTopic]: { qos }, [this.desiredTopic]: { qos } });
+      subscribeError = await this.tolerate('subscribe', this.connection.subscribe({ [this.commandsTopic]: { qos }, [this.desiredTopic]: { qos } }));
     }
-    await this.publishConnection('online');
+    await this.tolerate('presence', this.publishConnection('online'));
     // Loop: a state change or a response may arrive while we publish; `ready` flips only when
     // nothing is pending, in the same tick as the last check.
     for (;;) {
       const state = this.latestState;
-      if (state) await this.sendState(this.stateMessage(state));
-      const drained = await this.outbox.drain((message) => this.sendNow(message));
+      if (state) await this.tolerate('state', this.sendState(this.stateMessage(state)));
+      // A message the broker refuses (an ACL, a size limit) is dropped, not retried forever.
+      const drained = await this.outbox.drain(async (message) => void (await this.tolerate(message.topic, this.sendNow(message))));
       this.reportOutbox();
       if (drained.error !== undefined) throw drained.error;
       if (this.latestState === state && this.outbox.size === 0) break;
     }
     this.ready = true;
+    // Reported as the status's error: online, but commands cannot arrive.
+    if (subscribeError !== undefined) throw subscribeError;
+  }
+
+  /**
+   * Awaits a publish or subscribe of the resync. A lost connection aborts the resync (rethrows);
+   * a refusal on a live connection is logged and returned so the resync goes on.
+   */
+  private async tolerate(what: string, operation: Promise<void>): Promise<unknown> {
+    try {
+      await operation;
+      return undefined;
+    } catch (error) {
+      if (!this.connection.connected) throw error;
+      this.logger.warn({ what, err: isAmoraError(error) ? error.toJSON() : String(error) }, 'MQTT resync step refused by the broker');
+      return error;
+    }
   }
 
   private async send(message: OutgoingMessage): Promise<void> {
