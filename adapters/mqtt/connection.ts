@@ -1,7 +1,7 @@
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IConnackPacket, type IPublishPacket, type ISubscriptionGrant, type MqttClient } from 'mqtt';
 import { distinctUntilChanged, ReplaySubject, type Observable } from 'rxjs';
 import type { Clock } from '../../core/clock.js';
-import { AmoraError, TransportError, type ErrorObject } from '../../core/errors.js';
+import { toErrorObject, TransportError, type ErrorObject } from '../../core/errors.js';
 import type { Logger } from '../../core/logging/logger.js';
 import type { ConnectionState, ConnectionStatus } from '../../core/transport/connection-status.js';
 import type { RetryPolicy } from '../../core/transport/retry-policy.js';
@@ -227,7 +227,7 @@ export class MqttConnection {
       await this.hooks.onConnected?.({ sessionPresent: connack.sessionPresent, first });
     } catch (error) {
       if (!current()) return; // lost again meanwhile; onClose reports it
-      hookError = toErrorObject(error);
+      hookError = toErrorObject(error, 'transport_failed');
       this.deps.logger.error({ err: hookError }, 'MQTT session setup failed after connect');
     }
     if (!current()) return;
@@ -278,7 +278,7 @@ export class MqttConnection {
       try {
         await beforeEnd();
       } catch (error) {
-        this.deps.logger.warn({ err: toErrorObject(error) }, 'MQTT graceful goodbye failed');
+        this.deps.logger.warn({ err: toErrorObject(error, 'transport_failed') }, 'MQTT graceful goodbye failed');
       }
     }
     this.closing = true;
@@ -321,10 +321,6 @@ export class MqttConnection {
 function isProtocolRefusal(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
   return code === 1 || code === 132;
-}
-
-function toErrorObject(error: unknown): ErrorObject {
-  return error instanceof AmoraError ? error.toJSON() : { code: 'transport_failed', message: error instanceof Error ? error.message : String(error) };
 }
 
 function sameStatus(a: ConnectionStatus, b: ConnectionStatus): boolean {
