@@ -46,6 +46,11 @@ interface TelemetryOut {
 }
 
 const METHOD_PREFIX = '$iothub/methods/POST/';
+/**
+ * A direct method carrying a whole command in the seed wire format (`{command, command_id,
+ * params}`), for backends that send one generic method instead of one per command.
+ */
+export const ENVELOPE_METHOD = 'command';
 
 /**
  * The Azure IoT Hub device transport, on azure-iot-device + azure-iot-device-mqtt.
@@ -59,7 +64,8 @@ const METHOD_PREFIX = '$iothub/methods/POST/';
  *   (`full: true`), then apply notifications newer than it (DesiredVersionGate); a desired
  *   `command: {action, parameters}` becomes a command answered in reported `command_response`.
  * - Direct methods → `commands$` (`command` = method name, `requestId` = the hub's rid), answered
- *   with the status of the error code and a `{result, message}` payload plus our response.
+ *   with the status of the error code and a `{result, message}` payload plus our response. The
+ *   method `command` carries a whole seed-format command instead (ENVELOPE_METHOD).
  * - Telemetry → device-to-cloud messages (JSON, UTF-8, property `messageType` = kind), at most
  *   256 KB each (batches are split); kept in a bounded outbox while offline.
  * - Connection: our RetryPolicy; SAS tokens renewed before expiry by the SDK, after which the
@@ -282,7 +288,10 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
       return;
     }
     const context: MethodContext = { kind: 'method', rid };
-    this.commandsSubject.next({ payload: new Uint8Array(payload), command: name, requestId: rid, context });
+    const body = new Uint8Array(payload);
+    this.commandsSubject.next(
+      name === ENVELOPE_METHOD ? { payload: body, requestId: rid, context } : { payload: body, command: name, requestId: rid, context },
+    );
   }
 
   /**
@@ -303,21 +312,22 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
       const stateDiff = snapshot ? createMergePatch(withoutOwnKeys(this.hubReported), withoutOwnKeys(snapshot.state)) : {};
       const patch = own ? { ...stateDiff, ...own } : stateDiff;
       if (Object.keys(patch).length === 0) return;
-      await this.patchWithBackoff(patch);
-      this.hubReported = applyMergePatch(this.hubReported, patch);
+      if (!(await this.patchWithBackoff(patch))) return;
+      this.hubReported = applyMergePatch(this.hubReported ?? {}, patch);
       if (this.ownReported === own) this.ownReported = undefined;
       if (this.latest === snapshot && this.ownReported === undefined) return;
     }
   }
 
-  private async patchWithBackoff(patch: JsonObject): Promise<void> {
+  /** Sends one patch; false when the connection was lost meanwhile (the next resync sends it). */
+  private async patchWithBackoff(patch: JsonObject): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.twin.patchReported(patch);
-        return;
+        return true;
       } catch (error) {
-        if (!this.connection.online && !this.stopped && isAmoraError(error) && error.code !== 'transport_failed') {
-          return; // lost meanwhile: the next resync sends what the hub lacks
+        if (this.hubReported === undefined || (!this.connection.online && isAmoraError(error) && error.code !== 'transport_failed')) {
+          return false;
         }
         if (!isThrottledError(error) || attempt > this.options.throttledRetries) throw error;
         const delay = this.retryPolicy.nextRetryTimeout(attempt, true);

@@ -52,8 +52,8 @@ export interface MethodResult {
 export class MethodInvocationError extends Error {
   override readonly name = 'MethodInvocationError';
   constructor(
-    readonly status: 404 | 504,
-    readonly errorCode: 'DeviceNotOnline' | 'GatewayTimeout',
+    readonly status: 404 | 413 | 504,
+    readonly errorCode: 'DeviceNotOnline' | 'GatewayTimeout' | 'MessageTooLarge',
     message: string,
   ) {
     super(message);
@@ -176,6 +176,22 @@ export class DeviceEndpoint {
     payload: JsonValue,
     timeouts: { readonly connectTimeoutMs: number; readonly responseTimeoutMs: number },
   ): Promise<MethodResult> {
+    return this.invokeRawMethod(deviceId, methodName, Buffer.from(JSON.stringify(payload)), timeouts);
+  }
+
+  /**
+   * Like invokeMethod with the request body given as bytes, for tests of malformed payloads
+   * (the REST API can only carry JSON). The hub's 128 KB limit still applies (413).
+   */
+  async invokeRawMethod(
+    deviceId: string,
+    methodName: string,
+    body: Buffer,
+    timeouts: { readonly connectTimeoutMs: number; readonly responseTimeoutMs: number },
+  ): Promise<MethodResult> {
+    if (body.length > IOT_HUB_LIMITS.methodPayloadBytes) {
+      throw new MethodInvocationError(413, 'MessageTooLarge', 'method payload is larger than 128 KB');
+    }
     if (!(await this.waitUntilSubscribed(deviceId, METHODS_FILTER, timeouts.connectTimeoutMs))) {
       throw new MethodInvocationError(404, 'DeviceNotOnline', 'Timed out waiting for device to connect.');
     }
@@ -192,7 +208,7 @@ export class DeviceEndpoint {
           resolve(result);
         },
       });
-      this.deliver(deviceId, METHODS_FILTER, `$iothub/methods/POST/${methodName}/?$rid=${rid}`, payload);
+      this.deliverBytes(deviceId, METHODS_FILTER, `$iothub/methods/POST/${methodName}/?$rid=${rid}`, body);
     });
   }
 
@@ -339,9 +355,13 @@ export class DeviceEndpoint {
 
   /** Sends to the device's connected client if it subscribed to `filter` (QoS 0, as IoT Hub does). */
   private deliver(deviceId: string, filter: string, topic: string, body: JsonValue): void {
+    this.deliverBytes(deviceId, filter, topic, Buffer.from(JSON.stringify(body)));
+  }
+
+  private deliverBytes(deviceId: string, filter: string, topic: string, body: Buffer): void {
     const session = this.sessions.get(deviceId);
     if (!session?.client || !session.subscriptions.has(filter)) return;
-    this.publishTo(session.client, topic, Buffer.from(JSON.stringify(body)));
+    this.publishTo(session.client, topic, body);
   }
 
   private publishTo(client: Client, topic: string, payload: Buffer): void {

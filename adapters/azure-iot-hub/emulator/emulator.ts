@@ -36,7 +36,7 @@ export interface AzureIotHubEmulatorOptions {
   readonly stateFile?: string;
   /** Directory for ca.pem, ca-key.pem, server.pem, server-key.pem: created on first start, reused later. */
   readonly certDir?: string;
-  /** Certificates to use instead of generating them. */
+  /** Certificates to use instead of generating them (e.g. to restart on the same CA). */
   readonly certificates?: EmulatorCertificates;
 }
 
@@ -69,7 +69,7 @@ export interface AzureIotHubEmulator {
     setStatus(deviceId: string, status: 'enabled' | 'disabled'): void;
   };
   /** Device-side controls and observations (telemetry capture, forced disconnects, throttling). */
-  readonly devices: Pick<DeviceEndpoint, 'telemetry$' | 'reportedPatches$' | 'telemetry' | 'isConnected' | 'whenSubscribed' | 'disconnect' | 'throttleReportedPatches'>;
+  readonly devices: Pick<DeviceEndpoint, 'telemetry$' | 'reportedPatches$' | 'telemetry' | 'isConnected' | 'whenSubscribed' | 'disconnect' | 'throttleReportedPatches' | 'invokeRawMethod'>;
   close(): Promise<void>;
 }
 

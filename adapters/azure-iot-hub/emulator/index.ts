@@ -2,4 +2,4 @@
 export { startAzureIotHubEmulator } from './emulator.js';
 export type { AzureIotHubEmulator, AzureIotHubEmulatorOptions, EmulatedDevice, ReportedPatch, TelemetryMessage } from './emulator.js';
 export { createDeviceCertificate, certificateThumbprint, createEmulatorCertificates, type EmulatorCertificates, type PemPair } from './certificates.js';
-export type { MethodResult } from './device-endpoint.js';
+export { MethodInvocationError, type MethodResult } from './device-endpoint.js';

@@ -1,0 +1,336 @@
+import { inject, injectable, optional } from 'inversify';
+import {
+  concatMap,
+  distinctUntilChanged,
+  EMPTY,
+  exhaustMap,
+  filter,
+  from,
+  map,
+  Observable,
+  ReplaySubject,
+  share,
+  startWith,
+  timer,
+  catchError,
+} from 'rxjs';
+import { systemClock, type Clock } from '../../core/clock.js';
+import type { CommandResponse } from '../../core/commands/types.js';
+import { AmoraError, ConfigError, TimeoutError, TransportError } from '../../core/errors.js';
+import { silentLogger, type Logger } from '../../core/logging/logger.js';
+import { TOKENS } from '../../core/plugins/tokens.js';
+import type { JsonObject } from '../../core/state/json.js';
+import type { DeviceStateMessage } from '../../core/state/snapshot.js';
+import type { ConnectionStatus, PresenceState } from '../../core/transport/connection-status.js';
+import type { ControllerTransport, DeviceInfo, InvokeOptions } from '../../core/transport/controller-transport.js';
+import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-backoff.js';
+import type { RetryPolicy } from '../../core/transport/retry-policy.js';
+import { COMMAND_RESPONSE_KEY } from './desired-command.js';
+import { IOT_HUB_LIMITS, jsonByteLength } from './limits.js';
+import { commandResponseFromMethod } from './method-answer.js';
+import { SERVICE_CONNECTION_STRING_ENV, type AzureIotHubOptions } from './options.js';
+import { readPem, resolveConnectionString } from './secrets.js';
+import { IotHubServiceClient, statusOf, type DevicePresence, type ServiceTwin } from './service-client.js';
+
+const DEFAULT_INVOKE_TIMEOUT_MS = 10_000;
+/** IoT Hub's bounds for a direct method's response timeout, seconds. */
+const MIN_RESPONSE_TIMEOUT_S = 5;
+const MAX_RESPONSE_TIMEOUT_S = 300;
+const MAX_ETAG_ATTEMPTS = 3;
+
+/**
+ * The controller side on IoT Hub's service API (azure-iothub), for apps, backends and `amora ctl`.
+ *
+ * - `invoke()` → a direct method named after the command, payload `{command_id, params,
+ *   timestamp}`; the device's answer is read back into a CommandResponse. No answer in time, or
+ *   a device that is unknown or not connected (the hub's 404 after `methodConnectTimeoutSeconds`),
+ *   rejects with TimeoutError; stop() rejects calls in flight with `closed`; payloads over
+ *   128 KB are refused locally.
+ * - `getState()` / `state$()` → twin reported properties (`version` is the reported `$version`);
+ *   `state$` and `connection$` re-read every `refreshIntervalMs` while subscribed (live device
+ *   events leave IoT Hub only through its Event Hub endpoint, which this transport does not read).
+ *   A reconnect between two reads shows as offline-then-online, from the hub's
+ *   `connectionStateUpdatedTime`.
+ * - `setDesired()` → a desired-properties patch with the twin's ETag, re-read and retried when
+ *   the twin changed meanwhile (412).
+ * - `status$` is the service's reachability: each call's outcome, and a probe when idle.
+ */
+@injectable()
+export class AzureIotHubControllerTransport implements ControllerTransport {
+  readonly status$: Observable<ConnectionStatus>;
+
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly retryPolicy: RetryPolicy;
+  private readonly connectionString: string;
+  private readonly statusSubject = new ReplaySubject<ConnectionStatus>(1);
+  private readonly streams = new Map<string, Observable<unknown>>();
+  private readonly etags = new Map<string, string>();
+  private service: IotHubServiceClient | undefined;
+  private status: ConnectionStatus;
+  private probeTimer: { cancel(): void } | undefined;
+  private lastSuccess = 0;
+  private stopped = false;
+  /** Rejecters of invokes in flight: stop() ends them with `closed`. */
+  private readonly pending = new Set<(error: Error) => void>();
+
+  constructor(
+    @inject(TOKENS.KindOptions) private readonly options: AzureIotHubOptions,
+    @inject(TOKENS.InstanceId) readonly id: string,
+    @inject(TOKENS.Logger) @optional() logger: Logger | undefined,
+    @inject(TOKENS.RetryPolicy) @optional() retryPolicy: RetryPolicy | undefined,
+    @inject(TOKENS.Clock) @optional() clock: Clock | undefined,
+  ) {
+    this.connectionString = resolveConnectionString(options.serviceConnectionString, SERVICE_CONNECTION_STRING_ENV, 'serviceConnectionString');
+    this.logger = (logger ?? silentLogger).child({ controller: id });
+    this.clock = clock ?? systemClock;
+    this.retryPolicy = retryPolicy ?? new ExponentialBackoffRetryPolicy(options.retry ?? {});
+    this.status = { state: 'offline', since: this.clock.now() };
+    this.statusSubject.next(this.status);
+    this.status$ = this.statusSubject.asObservable().pipe(distinctUntilChanged((a, b) => a.state === b.state && a.error?.message === b.error?.message));
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    if (this.service || this.stopped) return;
+    signal.addEventListener('abort', () => void this.stop(), { once: true });
+    try {
+      this.service = new IotHubServiceClient(this.connectionString, await readPem(this.options.ca, 'ca'));
+    } catch (error) {
+      if (error instanceof AmoraError) throw error;
+      throw new ConfigError(`azure-iot-hub: ${(error as Error).message}`, { cause: error, details: { path: 'serviceConnectionString' } });
+    }
+    this.setStatus('connecting');
+    await this.probe();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const reject of this.pending) reject(new TransportError('closed', 'the IoT Hub controller was stopped'));
+    this.pending.clear();
+    this.probeTimer?.cancel();
+    this.probeTimer = undefined;
+    this.service?.close();
+    this.setStatus('closed');
+  }
+
+  state$(deviceId: string): Observable<DeviceStateMessage> {
+    return this.poll(`state:${deviceId}`, () => this.readState(deviceId), (source) =>
+      source.pipe(
+        filter((message): message is DeviceStateMessage => message !== undefined),
+        distinctUntilChanged((a, b) => a.version === b.version),
+      ),
+    );
+  }
+
+  connection$(deviceId: string): Observable<PresenceState> {
+    return this.poll(`connection:${deviceId}`, () => this.call(() => this.requireService().presence(deviceId)), (source) => {
+      let previous: DevicePresence | undefined;
+      return source.pipe(
+        concatMap((presence) => {
+          const changes = presenceChanges(previous, presence);
+          previous = presence;
+          return from(changes);
+        }),
+        startWith<PresenceState>('unknown'),
+        distinctUntilChanged(),
+      );
+    });
+  }
+
+  devices$(): Observable<readonly DeviceInfo[]> {
+    return this.poll('devices', () => this.call(() => this.requireService().listPresence()), (source) =>
+      source.pipe(
+        map((devices) =>
+          devices
+            .map((device): DeviceInfo => ({ deviceId: device.deviceId, presence: device.connected ? 'online' : 'offline' }))
+            .toSorted((a, b) => a.deviceId.localeCompare(b.deviceId)),
+        ),
+        distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)),
+      ),
+    );
+  }
+
+  async invoke(deviceId: string, command: string, params: JsonObject = {}, options: InvokeOptions = {}): Promise<CommandResponse> {
+    const commandId = options.commandId ?? newCommandId();
+    const timeoutMs = options.timeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS;
+    const payload = { command_id: commandId, params, timestamp: this.clock.now() };
+    if (jsonByteLength(payload) > IOT_HUB_LIMITS.methodPayloadBytes) {
+      throw new TransportError('payload_too_large', `command "${command}" is larger than the ${IOT_HUB_LIMITS.methodPayloadBytes} byte direct-method limit`, {
+        details: { maxPayloadBytes: IOT_HUB_LIMITS.methodPayloadBytes },
+      });
+    }
+    const responseTimeout = Math.min(Math.max(Math.ceil(timeoutMs / 1000), MIN_RESPONSE_TIMEOUT_S), MAX_RESPONSE_TIMEOUT_S);
+    const call = this.call(() =>
+      this.requireService().invoke(deviceId, {
+        methodName: command,
+        payload,
+        responseTimeoutInSeconds: responseTimeout,
+        connectTimeoutInSeconds: this.options.methodConnectTimeoutSeconds,
+      }),
+    ).catch((error: unknown) => {
+      // The hub answers 404 for a device that is unknown or did not connect in time: nobody answered.
+      if (error instanceof AmoraError && statusOf(error.cause) === 404) {
+        throw new TimeoutError(`no response to "${command}" (${commandId}): device ${deviceId} is not connected to IoT Hub`, {
+          cause: error,
+          details: { commandId, deviceId, status: 404 },
+        });
+      }
+      throw error;
+    });
+    const answer = await this.deadline(call, timeoutMs, () =>
+      new TimeoutError(`no response to "${command}" (${commandId}) from ${deviceId} within ${timeoutMs} ms`, { details: { commandId, deviceId } }),
+    );
+    return commandResponseFromMethod(command, commandId, answer.status, answer.payload, this.clock.now());
+  }
+
+  async getState(deviceId: string): Promise<DeviceStateMessage | undefined> {
+    return this.readState(deviceId);
+  }
+
+  async setDesired(deviceId: string, patch: JsonObject): Promise<void> {
+    if (jsonByteLength(patch) > IOT_HUB_LIMITS.twinSectionBytes) {
+      throw new TransportError('payload_too_large', `the desired patch is larger than the ${IOT_HUB_LIMITS.twinSectionBytes} byte twin limit`);
+    }
+    for (let attempt = 1; ; attempt++) {
+      let etag = this.etags.get(deviceId);
+      if (etag === undefined) {
+        const twin = await this.call(() => this.requireService().getTwin(deviceId));
+        if (!twin) throw new TransportError('not_found', `device ${deviceId} is not registered in IoT Hub`, { details: { deviceId } });
+        etag = twin.etag;
+      }
+      try {
+        const twin = await this.call(() => this.requireService().updateDesired(deviceId, patch, etag));
+        this.etags.set(deviceId, twin.etag);
+        return;
+      } catch (error) {
+        this.etags.delete(deviceId);
+        if (!(error instanceof AmoraError && error.code === 'conflict') || attempt >= MAX_ETAG_ATTEMPTS) throw error;
+        this.logger.debug({ deviceId, attempt }, 'twin changed since it was read; reading it again');
+      }
+    }
+  }
+
+  private async readState(deviceId: string): Promise<DeviceStateMessage | undefined> {
+    const twin = await this.call(() => this.requireService().getTwin(deviceId));
+    if (!twin) return undefined;
+    this.etags.set(deviceId, twin.etag);
+    return toStateMessage(deviceId, twin);
+  }
+
+  /** A shared, ref-counted, replaying stream that re-reads every `refreshIntervalMs` while subscribed. */
+  private poll<R, T>(key: string, read: () => Promise<R>, pipe: (source: Observable<R>) => Observable<T>): Observable<T> {
+    const cached = this.streams.get(key) as Observable<T> | undefined;
+    if (cached) return cached;
+    const reads = timer(0, this.options.refreshIntervalMs).pipe(
+      exhaustMap(() =>
+        from(read()).pipe(
+          catchError((error: unknown) => {
+            this.logger.debug({ key, err: { message: (error as Error).message } }, 'IoT Hub read failed; trying again at the next refresh');
+            return EMPTY;
+          }),
+        ),
+      ),
+    );
+    const shared = pipe(reads).pipe(share<T>({ connector: () => new ReplaySubject<T>(1), resetOnRefCountZero: true }));
+    this.streams.set(key, shared);
+    return shared;
+  }
+
+  /** Runs a service call: retries throttled ones with the RetryPolicy, and keeps status$ current. */
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await operation();
+        this.healthy();
+        return result;
+      } catch (error) {
+        const status = error instanceof AmoraError ? statusOf(error.cause) : undefined;
+        // Any HTTP answer but refused credentials, throttling and server errors proves the hub reachable.
+        if (status === undefined || status === 401 || status === 403 || status === 429 || status >= 500) {
+          if (!(error instanceof AmoraError && error.code === 'timeout')) this.unhealthy(error);
+        } else {
+          this.healthy();
+        }
+        if (status !== 429 || attempt > 3 || this.stopped) throw error;
+        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, this.retryPolicy.nextRetryTimeout(attempt, true)));
+      }
+    }
+  }
+
+  /** When no call succeeded for a refresh interval, asks the hub for a twin to learn whether it is reachable. */
+  private async probe(): Promise<void> {
+    this.probeTimer = undefined;
+    if (this.stopped || !this.service) return;
+    if (this.clock.now() - this.lastSuccess >= this.options.refreshIntervalMs) {
+      // Any answer, including "no such device", proves the service reachable and the key good.
+      await this.call(() => this.requireService().getTwin('amora-health-probe')).catch(() => undefined);
+    }
+    if (!this.stopped) this.probeTimer = this.clock.setTimeout(() => void this.probe(), this.options.refreshIntervalMs);
+  }
+
+  private healthy(): void {
+    this.lastSuccess = this.clock.now();
+    if (this.status.state !== 'online' && !this.stopped) this.setStatus('online');
+  }
+
+  private unhealthy(error: unknown): void {
+    if (this.stopped) return;
+    const object = error instanceof AmoraError ? error.toJSON() : { code: 'unavailable', message: String(error) };
+    this.setStatus('offline', object);
+  }
+
+  private setStatus(state: ConnectionStatus['state'], error?: ConnectionStatus['error']): void {
+    const since = state === this.status.state ? this.status.since : this.clock.now();
+    this.status = { state, since, ...(error === undefined ? {} : { error }) };
+    this.statusSubject.next(this.status);
+  }
+
+  private requireService(): IotHubServiceClient {
+    if (!this.service || this.stopped) throw new TransportError('unavailable', 'the IoT Hub controller is not started');
+    return this.service;
+  }
+
+  /** Settles like `promise`, or rejects at the deadline or when the controller stops. */
+  private deadline<T>(promise: Promise<T>, ms: number, error: () => Error): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const settle = (): void => {
+        timeout.cancel();
+        this.pending.delete(reject);
+      };
+      const timeout = this.clock.setTimeout(() => {
+        settle();
+        reject(error());
+      }, ms);
+      this.pending.add(reject);
+      promise.then(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (failure: unknown) => {
+          settle();
+          reject(failure);
+        },
+      );
+    });
+  }
+}
+
+/** The presence values a new reading implies, given the previous one. */
+function presenceChanges(previous: DevicePresence | undefined, current: DevicePresence | undefined): PresenceState[] {
+  if (!current) return ['unknown'];
+  if (!current.connected) return ['offline'];
+  // Connected before and now, but the state changed in between: it was lost and came back.
+  if (previous?.connected && previous.changedAt !== undefined && current.changedAt !== previous.changedAt) return ['offline', 'online'];
+  return ['online'];
+}
+
+function toStateMessage(deviceId: string, twin: ServiceTwin): DeviceStateMessage | undefined {
+  const { [COMMAND_RESPONSE_KEY]: _own, ...state } = twin.reported;
+  if (Object.keys(state).length === 0) return undefined;
+  return { device_id: deviceId, state, version: twin.reportedVersion, timestamp: twin.reportedUpdated ?? Date.now() };
+}
+
+function newCommandId(): string {
+  return globalThis.crypto.randomUUID();
+}
