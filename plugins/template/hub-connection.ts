@@ -45,7 +45,7 @@ const CLOSE_TIMEOUT_MS = 2_000;
 
 /**
  * One WebSocket to the hub, kept open with the injected RetryPolicy (exponential backoff by
- * default; refused tokens are not retried). Shared by the device and the controller transport.
+ * default; refused tokens are not retried, nor is a connection another one took over). Shared by the device and the controller transport.
  * Nothing happens before start(): the constructor only sets fields.
  */
 export class HubConnection {
@@ -201,7 +201,8 @@ export class HubConnection {
     this.failures++;
     this.emit('offline', error.toJSON());
     this.settleFirstAttempt();
-    if (!this.deps.retryPolicy.shouldRetry(error)) {
+    // Taking the connection back from whoever replaced us would only start a tug of war.
+    if (code === CLOSE_CODES.replaced || !this.deps.retryPolicy.shouldRetry(error)) {
       this.deps.logger.error({ err: error.toJSON() }, 'the hub refused us; not retrying');
       return;
     }
@@ -243,6 +244,7 @@ export class HubConnection {
 /** Why a connection ended, as an error of the family; refused tokens become AuthenticationError (not retried). */
 function closeError(code: number, reason: string, cause: unknown, wasOnline: boolean): AuthenticationError | TransportError | TimeoutError {
   if (code === CLOSE_CODES.unauthorized) return new AuthenticationError('the hub refused the token');
+  if (code === CLOSE_CODES.replaced) return new TransportError('conflict', 'another connection took over this device id at the hub');
   if (cause instanceof TimeoutError) return cause;
   const detail = cause instanceof Error ? cause.message : reason || `close code ${code}`;
   const message = wasOnline ? `connection to the hub lost: ${detail}` : `cannot connect to the hub: ${detail}`;

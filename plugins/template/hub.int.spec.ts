@@ -1,0 +1,136 @@
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Container } from 'inversify';
+import { filter, firstValueFrom, type Observable } from 'rxjs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  ExponentialBackoffRetryPolicy,
+  PluginRegistry,
+  TOKENS,
+  buildAgent,
+  buildController,
+  defineCommand,
+  parseConfig,
+  type ConnectionStatus,
+  type ControllerTransport,
+  type DesiredUpdate,
+  type DeviceTransport,
+  type RetryPolicy,
+} from '../../core/index.js';
+import { startWsHub, type WsHubServer } from './hub-server.js';
+import type { WsHubOptionsInput } from './options.js';
+import wsHubPlugin from './plugin.js';
+
+/** The default policy, counting how often it was asked for a wait (i.e. a retry was scheduled). */
+class CountingRetryPolicy implements RetryPolicy {
+  scheduled = 0;
+  private readonly inner = new ExponentialBackoffRetryPolicy({ initialMs: 20, maxMs: 100 });
+  shouldRetry(error: unknown): boolean {
+    return this.inner.shouldRetry(error);
+  }
+  nextRetryTimeout(attempt: number, throttled: boolean): number {
+    this.scheduled++;
+    return this.inner.nextRetryTimeout(attempt, throttled);
+  }
+}
+
+const TOKEN = 'site-token';
+let hub: WsHubServer;
+const started: { stop(): Promise<void> }[] = [];
+
+beforeAll(async () => {
+  hub = await startWsHub({ port: 0, token: TOKEN });
+});
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((part) => part.stop()));
+});
+
+afterAll(async () => {
+  await hub.close();
+});
+
+function build<T>(token: symbol, deviceId: string, options: WsHubOptionsInput = {}, retryPolicy?: RetryPolicy): T {
+  const registry = new PluginRegistry();
+  registry.register(wsHubPlugin);
+  const root = new Container();
+  root.bind(TOKENS.DeviceId).toConstantValue(deviceId);
+  if (retryPolicy) root.bind(TOKENS.RetryPolicy).toConstantValue(retryPolicy);
+  return registry.instantiate<T>(root, 'ws-hub', { url: hub.url, token: TOKEN, ...options }, token, 'ws-hub');
+}
+
+async function start<T extends DeviceTransport | ControllerTransport>(transport: T): Promise<T> {
+  started.push(transport);
+  await transport.start(new AbortController().signal);
+  return transport;
+}
+
+function until<T>(source: Observable<T>, predicate: (value: T) => boolean): Promise<T> {
+  return firstValueFrom(source.pipe(filter(predicate)));
+}
+
+describe('ws-hub', () => {
+  it('refuses a wrong token with authentication_failed and never retries it', async () => {
+    const policy = new CountingRetryPolicy();
+    const device = build<DeviceTransport>(TOKENS.DeviceTransport, 'intruder', { token: 'wrong' }, policy);
+    await start(device);
+    const status: ConnectionStatus = await until(device.status$, (s) => s.state === 'offline' && s.error !== undefined);
+    expect(status.error).toEqual({ code: 'authentication_failed', message: 'the hub refused the token' });
+    expect(JSON.stringify(status)).not.toContain('wrong');
+    expect(policy.scheduled).toBe(0);
+  });
+
+  it('keeps desired state for a device that is away and hands it over at its welcome', async () => {
+    const controller = await start(build<ControllerTransport>(TOKENS.ControllerTransport, 'unused'));
+    await controller.setDesired('desk-1', { anc: { mode: 'on' } });
+    await controller.setDesired('desk-1', { anc: { level: 3 } });
+    const device = build<DeviceTransport>(TOKENS.DeviceTransport, 'desk-1');
+    const updates: DesiredUpdate[] = [];
+    device.desired$.subscribe((update) => updates.push(update));
+    await start(device);
+    expect(updates).toEqual([{ patch: { anc: { mode: 'on', level: 3 } }, full: true }]);
+    // While connected, patches go straight through.
+    const next = until(device.desired$, () => true);
+    await controller.setDesired('desk-1', { anc: { level: null } });
+    expect(await next).toEqual({ patch: { anc: { level: null } } });
+  });
+
+  it('lets a second connection with the same device id take over; the first stops instead of fighting back', async () => {
+    const controller = await start(build<ControllerTransport>(TOKENS.ControllerTransport, 'unused'));
+    const policy = new CountingRetryPolicy();
+    const first = await start(build<DeviceTransport>(TOKENS.DeviceTransport, 'twin', {}, policy));
+    await until(controller.connection$('twin'), (p) => p === 'online');
+    const presence: string[] = [];
+    controller.connection$('twin').subscribe((p) => presence.push(p));
+    await start(build<DeviceTransport>(TOKENS.DeviceTransport, 'twin'));
+    const status = await until(first.status$, (s) => s.state === 'offline' && s.error !== undefined);
+    expect(status.error?.code).toBe('conflict');
+    expect(policy.scheduled).toBe(0);
+    expect(presence).toEqual(['online', 'offline', 'online']);
+  });
+
+  it('is registered from a config by `plugins:` and built by buildAgent and buildController', async () => {
+    const config = parseConfig(
+      {
+        device: { id: 'cfg-1', profile: 'echo' },
+        plugins: ['./plugin.js'],
+        transports: [{ kind: 'ws-hub', url: '${HUB_URL}', token: '${HUB_TOKEN}' }],
+      },
+      { env: { HUB_URL: hub.url, HUB_TOKEN: TOKEN }, baseDir: dirname(fileURLToPath(import.meta.url)) },
+    );
+    // vitest resolves ./plugin.js to plugin.ts here; after `npm run build` Node imports dist/plugins/template/plugin.js.
+    const registry = new PluginRegistry();
+    const profile = {
+      name: 'echo',
+      commands: [defineCommand({ name: 'echo', description: 'answers its text', params: z.strictObject({ text: z.string() }), handler: ({ text }) => ({ text }) })],
+    };
+    const agent = await buildAgent(config, registry, { profile });
+    started.push(agent);
+    await agent.start();
+    const controller = await start(await buildController(config, registry));
+    await until(controller.connection$('cfg-1'), (p) => p === 'online');
+    expect(await controller.invoke('cfg-1', 'echo', { text: 'hi' })).toMatchObject({ success: true, result: { text: 'hi' } });
+    expect((await controller.getState('cfg-1'))?.state).toMatchObject({ system: { version: '0.0.0' } });
+  });
+});
