@@ -78,6 +78,8 @@ export class CrtConnection {
   private retryTimer: { cancel(): void } | undefined;
   private firstAttempt: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
+  /** Set once the goodbye is sent: nothing else goes out. (stop() publishes before it is set.) */
+  private closed = false;
 
   constructor(
     private readonly settings: CrtConnectionSettings,
@@ -99,10 +101,12 @@ export class CrtConnection {
     return this.live !== undefined;
   }
 
-  /** Connects; resolves once the first attempt has settled (online, or failed and retrying). */
-  start(signal: AbortSignal): Promise<void> {
+  /**
+   * Connects; resolves once the first attempt has settled (online, or failed and retrying).
+   * The owner handles its start signal (it has a goodbye to say first; see stop()).
+   */
+  start(): Promise<void> {
     if (this.client || this.stopping) return Promise.resolve();
-    signal.addEventListener('abort', () => void this.stop(), { once: true });
     this.client = new mqtt.MqttClient();
     const settled = new Promise<void>((resolve) => (this.firstAttempt = resolve));
     void this.attempt();
@@ -133,7 +137,7 @@ export class CrtConnection {
   async publish(topic: string, payload: string, qos: 0 | 1, retain = false): Promise<void> {
     await this.limiter.acquire();
     const live = this.live;
-    if (!live || this.stopping) throw new TransportError('unavailable', 'AWS IoT connection is not up');
+    if (!live || this.closed) throw new TransportError('unavailable', 'AWS IoT connection is not up');
     const qosLevel = qos === 1 ? mqtt.QoS.AtLeastOnce : mqtt.QoS.AtMostOnce;
     await this.guard(live, live.connection.publish(topic, payload, qosLevel, retain), `publish to ${topic}`);
   }
@@ -293,6 +297,7 @@ export class CrtConnection {
         this.deps.logger.warn({ err: toErrorObject(error) }, 'AWS IoT goodbye not sent');
       }
     }
+    this.closed = true;
     this.generation++;
     this.live = undefined;
     this.isOnline = false;

@@ -17,7 +17,7 @@ import type { RetryPolicy } from '../../core/transport/retry-policy.js';
 import { CrtConnection } from './crt-connection.js';
 import type { ConnectionMessage, OfflineReason } from './messages.js';
 import type { AwsIotOptions } from './options.js';
-import { MQTT_PAYLOAD_LIMIT_BYTES, encodeResponse, telemetryPayloads } from './payloads.js';
+import { MQTT_PAYLOAD_LIMIT_BYTES, encodeResponse, scanCommandId, telemetryPayloads } from './payloads.js';
 import { parseDelta } from './shadow-document.js';
 import { ShadowMirror } from './shadow-mirror.js';
 import { ShadowRejectedError, ShadowRequests } from './shadow-requests.js';
@@ -76,6 +76,7 @@ export class AwsIotDeviceTransport implements DeviceTransport {
   /** True once the resync after a connect is done: publishes go straight out. */
   private ready = false;
   private stopped = false;
+  private stopping: Promise<void> | undefined;
 
   constructor(
     @inject(TOKENS.KindOptions) private readonly options: AwsIotOptions,
@@ -147,10 +148,17 @@ export class AwsIotDeviceTransport implements DeviceTransport {
   }
 
   start(signal: AbortSignal): Promise<void> {
-    return this.connection.start(signal);
+    signal.addEventListener('abort', () => void this.stop(), { once: true });
+    return this.connection.start();
   }
 
-  async stop(): Promise<void> {
+  /** Announces `offline`/`graceful`, disconnects and completes the streams. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
     this.stopped = true;
     this.ready = false;
     await this.connection.stop(() => this.publishConnection('offline', 'graceful'));
@@ -279,7 +287,9 @@ export class AwsIotDeviceTransport implements DeviceTransport {
         this.logger.warn({ topic }, 'ignoring a retained command (publish commands without the retain flag)');
         return;
       }
-      this.commandsSubject.next({ payload });
+      // Too large to parse: still try to address the refusal to its command_id.
+      const requestId = payload.byteLength > MQTT_PAYLOAD_LIMIT_BYTES ? scanCommandId(payload) : undefined;
+      this.commandsSubject.next(requestId === undefined ? { payload } : { payload, requestId });
     } else if (topic === this.deltaTopic) {
       this.onDelta(payload);
     } else if (!this.shadow.handle(topic, payload)) {

@@ -1,0 +1,328 @@
+import { GetThingShadowCommand, PublishCommand, UpdateThingShadowCommand, type IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { inject, injectable, optional } from 'inversify';
+import { readFile } from 'node:fs/promises';
+import { distinctUntilChanged, map, Observable, ReplaySubject, scan, share, startWith, filter, type OperatorFunction } from 'rxjs';
+import { systemClock, type Clock } from '../../core/clock.js';
+import type { CommandResponse } from '../../core/commands/types.js';
+import { TimeoutError, TransportError } from '../../core/errors.js';
+import { silentLogger, type Logger } from '../../core/logging/logger.js';
+import { TOKENS } from '../../core/plugins/tokens.js';
+import type { JsonObject } from '../../core/state/json.js';
+import { deepEqual } from '../../core/state/merge-patch.js';
+import type { DeviceStateMessage } from '../../core/state/snapshot.js';
+import type { ConnectionStatus, PresenceState } from '../../core/transport/connection-status.js';
+import type { ControllerTransport, DeviceInfo, InvokeOptions } from '../../core/transport/controller-transport.js';
+import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-backoff.js';
+import type { RetryPolicy } from '../../core/transport/retry-policy.js';
+import { CrtConnection } from './crt-connection.js';
+import { createDataPlaneClient, dataPlaneError, isNotFound } from './data-plane.js';
+import { commandResponseSchema, connectionMessageSchema, readPayload, telemetryMessageSchema, type TelemetryMessage } from './messages.js';
+import type { AwsIotOptions } from './options.js';
+import { MQTT_PAYLOAD_LIMIT_BYTES } from './payloads.js';
+import { parseDocuments, parseGetAccepted } from './shadow-document.js';
+import { shadowTopic } from './shadow-topics.js';
+import { TopicRouter, type TopicLease } from './topic-router.js';
+import { AwsTopics } from './topics.js';
+
+const DEFAULT_INVOKE_TIMEOUT_MS = 10_000;
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+interface PendingInvoke {
+  resolve(response: CommandResponse): void;
+  reject(error: unknown): void;
+}
+
+interface RoutedMessage {
+  readonly topic: string;
+  readonly payload: Uint8Array;
+}
+
+/**
+ * The controller side on AWS IoT Core, for apps, backends and `amora ctl`:
+ *
+ * - `getState` / `setDesired`: GetThingShadow / UpdateThingShadow (desired) over the data-plane
+ *   REST API (`@aws-sdk/client-iot-data-plane`, SigV4).
+ * - `invoke`: publishes the command on `{p}/devices/{thing}/commands` (over its own MQTT
+ *   connection, or the REST Publish API) and waits for the response with the same command_id on
+ *   `.../responses`, subscribed before the command leaves.
+ * - `state$`: the shadow's reported state, read once over REST and then followed through
+ *   `shadow/update/documents`; `connection$` / `devices$`: the devices' presence topics.
+ *
+ * The MQTT side is a real aws-iot-device-sdk-v2 connection with the controller's own
+ * certificate (a client id of its own; the IoT policy must allow it). Shadow versions stand in
+ * for state versions and shadow timestamps (seconds) become milliseconds.
+ */
+@injectable()
+export class AwsIotControllerTransport implements ControllerTransport {
+  readonly status$: Observable<ConnectionStatus>;
+  readonly clientId: string;
+
+  private readonly topics: AwsTopics;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly connection: CrtConnection;
+  private readonly router: TopicRouter;
+  private readonly streams = new Map<string, Observable<unknown>>();
+  private readonly pending = new Map<string, Set<PendingInvoke>>();
+  private readonly responseLeases = new Map<string, TopicLease>();
+  private dataPlane: IoTDataPlaneClient | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    @inject(TOKENS.KindOptions) private readonly options: AwsIotOptions,
+    @inject(TOKENS.InstanceId) readonly id: string,
+    @inject(TOKENS.Logger) @optional() logger: Logger | undefined,
+    @inject(TOKENS.RetryPolicy) @optional() retryPolicy: RetryPolicy | undefined,
+    @inject(TOKENS.Clock) @optional() clock: Clock | undefined,
+  ) {
+    this.topics = new AwsTopics(options.topicPrefix);
+    this.logger = (logger ?? silentLogger).child({ controller: id });
+    this.clock = clock ?? systemClock;
+    this.clientId = options.clientId ?? `amora-ctl-${Math.random().toString(36).slice(2, 10)}`;
+    this.connection = new CrtConnection(
+      {
+        endpoint: options.endpoint,
+        port: options.port,
+        certPath: options.certPath,
+        keyPath: options.keyPath,
+        ...(options.caPath === undefined ? {} : { caPath: options.caPath }),
+        clientId: this.clientId,
+        keepAliveSeconds: options.keepAliveSeconds,
+        // A controller has no backlog worth keeping; its live filters are restored on connect.
+        cleanSession: true,
+        operationTimeoutMs: options.operationTimeoutMs,
+      },
+      { onMessage: (topic, payload, retain) => this.router.dispatch(topic, payload, retain) },
+      {
+        retryPolicy: retryPolicy ?? new ExponentialBackoffRetryPolicy(options.retry ?? {}),
+        clock: this.clock,
+        logger: this.logger,
+        maxPublishesPerSecond: options.telemetry.maxPublishesPerSecond,
+      },
+    );
+    this.router = new TopicRouter(this.connection, 1, this.logger);
+    this.status$ = this.connection.status$;
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    signal.addEventListener('abort', () => void this.stop(), { once: true });
+    const caPem = this.options.caPath ? await readFile(this.options.caPath, 'utf8') : undefined;
+    this.dataPlane = createDataPlaneClient(this.options, caPem);
+    await this.connection.start();
+  }
+
+  /** Disconnects; invocations still waiting are rejected with `closed`. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    const closed = new TransportError('closed', 'controller stopped before the device answered');
+    for (const waiters of this.pending.values()) for (const waiter of waiters) waiter.reject(closed);
+    for (const lease of this.responseLeases.values()) lease.release();
+    this.responseLeases.clear();
+    await this.connection.stop();
+    this.dataPlane?.destroy();
+  }
+
+  state$(deviceId: string): Observable<DeviceStateMessage> {
+    const documentsTopic = shadowTopic(deviceId, this.options.shadowName, 'update/documents');
+    return this.stream(`state:${deviceId}`, (subscriber) => {
+      let latestVersion = -1;
+      let latestReported: JsonObject | undefined;
+      const emit = (reported: JsonObject | undefined, version: number, timestampSeconds: number | undefined): void => {
+        if (version <= latestVersion) return;
+        latestVersion = version;
+        if (reported === undefined || (latestReported !== undefined && deepEqual(latestReported, reported))) return;
+        latestReported = reported;
+        subscriber.next({ device_id: deviceId, state: reported, version, timestamp: (timestampSeconds ?? this.clock.now() / 1000) * 1000 });
+      };
+      const lease = this.router.add(documentsTopic, (_topic, payload) => {
+        const documents = parseDocuments(payload);
+        if (documents) emit(documents.current.reported, documents.current.version, documents.timestamp);
+      });
+      // Subscribed first, read second: a change in between arrives with a higher version.
+      lease.ready
+        .then(() => this.readShadow(deviceId))
+        .then((document) => {
+          if (document) emit(document.reported, document.version, document.timestamp);
+        })
+        .catch((error: unknown) => this.logger.warn({ deviceId, err: String(error) }, 'could not read the shadow for state$'));
+      return () => lease.release();
+    });
+  }
+
+  connection$(deviceId: string): Observable<PresenceState> {
+    return this.stream(`connection:${deviceId}`, this.topicSource(this.topics.connection(deviceId)), (source) =>
+      source.pipe(
+        map((message) => presenceOf(message.payload)),
+        filter((presence): presence is PresenceState => presence !== undefined),
+        startWith<PresenceState>('unknown'),
+        distinctUntilChanged(),
+      ),
+    );
+  }
+
+  devices$(): Observable<readonly DeviceInfo[]> {
+    return this.stream('devices', this.topicSource(this.topics.allDevices('connection')), (source) =>
+      source.pipe(
+        scan((devices, message) => {
+          const parsed = this.topics.parseDevice(message.topic);
+          const presence = presenceOf(message.payload);
+          if (!parsed || presence === undefined || devices.get(parsed.thingName) === presence) return devices;
+          return new Map(devices).set(parsed.thingName, presence);
+        }, new Map<string, PresenceState>()),
+        distinctUntilChanged(),
+        map((devices) =>
+          [...devices].toSorted(([a], [b]) => a.localeCompare(b)).map(([deviceId, presence]): DeviceInfo => ({ deviceId, presence })),
+        ),
+      ),
+    );
+  }
+
+  /** Telemetry batches of one device (one kind, or all kinds). */
+  telemetry$(deviceId: string, kind?: string): Observable<TelemetryMessage> {
+    const topic = kind === undefined ? `${this.topics.prefix}/telemetry/${deviceId}/#` : this.topics.telemetry(deviceId, kind);
+    return this.stream(
+      `telemetry:${topic}`,
+      this.topicSource(topic),
+      (source) =>
+        source.pipe(
+          map((message) => readPayload(telemetryMessageSchema, message.payload)),
+          filter((message): message is TelemetryMessage => message !== undefined),
+        ),
+      false,
+    );
+  }
+
+  async invoke(deviceId: string, command: string, params: JsonObject = {}, options: InvokeOptions = {}): Promise<CommandResponse> {
+    const commandId = options.commandId ?? crypto.randomUUID();
+    const timeoutMs = options.timeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS;
+    const payload = JSON.stringify({ command, command_id: commandId, params, timestamp: this.clock.now() });
+    if (encoder.encode(payload).byteLength > MQTT_PAYLOAD_LIMIT_BYTES) {
+      throw new TransportError('payload_too_large', `command "${command}" is over AWS IoT's ${MQTT_PAYLOAD_LIMIT_BYTES}-byte limit`);
+    }
+    if (!this.connection.online) throw new TransportError('unavailable', `cannot send "${command}" to ${deviceId}: controller is offline`);
+
+    const lease = this.responseLease(deviceId);
+    let timer: { cancel(): void } | undefined;
+    const waiter: PendingInvoke = { resolve: () => undefined, reject: () => undefined };
+    const answered = new Promise<CommandResponse>((resolve, reject) => {
+      waiter.resolve = resolve;
+      waiter.reject = reject;
+      timer = this.clock.setTimeout(
+        () => reject(new TimeoutError(`no response to "${command}" (${commandId}) from ${deviceId} within ${timeoutMs} ms`, { details: { commandId, deviceId } })),
+        timeoutMs,
+      );
+    });
+    // The deadline may pass while the SUBACK or PUBACK is awaited; it is awaited below.
+    answered.catch(() => undefined);
+    const waiters = this.pending.get(commandId) ?? new Set();
+    waiters.add(waiter);
+    this.pending.set(commandId, waiters);
+    try {
+      await lease.ready;
+      await this.publishCommand(this.topics.commands(deviceId), payload);
+      return await answered;
+    } finally {
+      timer?.cancel();
+      waiters.delete(waiter);
+      if (waiters.size === 0) this.pending.delete(commandId);
+    }
+  }
+
+  async getState(deviceId: string): Promise<DeviceStateMessage | undefined> {
+    const document = await this.readShadow(deviceId);
+    if (!document?.reported) return undefined;
+    return {
+      device_id: deviceId,
+      state: document.reported,
+      version: document.version,
+      timestamp: (document.timestamp ?? this.clock.now() / 1000) * 1000,
+    };
+  }
+
+  async setDesired(deviceId: string, patch: JsonObject): Promise<void> {
+    const payload = encoder.encode(JSON.stringify({ state: { desired: patch } }));
+    try {
+      await this.requireDataPlane().send(
+        new UpdateThingShadowCommand({ thingName: deviceId, payload, ...(this.options.shadowName ? { shadowName: this.options.shadowName } : {}) }),
+      );
+    } catch (error) {
+      throw dataPlaneError(error, `cannot set desired state of ${deviceId}`);
+    }
+  }
+
+  private async readShadow(deviceId: string): Promise<ReturnType<typeof parseGetAccepted>> {
+    try {
+      const response = await this.requireDataPlane().send(
+        new GetThingShadowCommand({ thingName: deviceId, ...(this.options.shadowName ? { shadowName: this.options.shadowName } : {}) }),
+      );
+      return parseGetAccepted(response.payload ?? new Uint8Array());
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw dataPlaneError(error, `cannot read the shadow of ${deviceId}`);
+    }
+  }
+
+  private async publishCommand(topic: string, payload: string): Promise<void> {
+    if (this.options.controller.commandPublish === 'mqtt') {
+      await this.connection.publish(topic, payload, this.options.qos.commands);
+      return;
+    }
+    try {
+      await this.requireDataPlane().send(new PublishCommand({ topic, qos: this.options.qos.commands, payload: encoder.encode(payload) }));
+    } catch (error) {
+      throw dataPlaneError(error, `cannot publish to ${topic}`);
+    }
+  }
+
+  private requireDataPlane(): IoTDataPlaneClient {
+    if (!this.dataPlane) throw new TransportError('unavailable', 'AWS IoT controller is not started');
+    return this.dataPlane;
+  }
+
+  private responseLease(deviceId: string): TopicLease {
+    let lease = this.responseLeases.get(deviceId);
+    if (!lease) {
+      lease = this.router.add(this.topics.responses(deviceId), (_topic, payload) => {
+        const response = readPayload(commandResponseSchema, payload);
+        if (!response) return;
+        for (const waiter of this.pending.get(response.command_id) ?? []) waiter.resolve(response);
+      });
+      this.responseLeases.set(deviceId, lease);
+    }
+    return lease;
+  }
+
+  private topicSource(topic: string): (subscriber: { next(message: RoutedMessage): void }) => () => void {
+    return (subscriber) => {
+      const lease = this.router.add(topic, (received, payload) => subscriber.next({ topic: received, payload }));
+      return () => lease.release();
+    };
+  }
+
+  /** One shared, ref-counted (and by default replaying) stream per key. */
+  private stream<T, S = T>(
+    key: string,
+    produce: (subscriber: { next(value: S): void }) => () => void,
+    pipe?: OperatorFunction<S, T>,
+    replay = true,
+  ): Observable<T> {
+    const cached = this.streams.get(key) as Observable<T> | undefined;
+    if (cached) return cached;
+    const source = new Observable<S>((subscriber) => produce(subscriber));
+    const piped = (pipe ? source.pipe(pipe) : source) as Observable<T>;
+    const shared = piped.pipe(share<T>(replay ? { connector: () => new ReplaySubject<T>(1), resetOnRefCountZero: true } : { resetOnRefCountZero: true }));
+    this.streams.set(key, shared);
+    return shared;
+  }
+}
+
+function presenceOf(payload: Uint8Array): PresenceState | undefined {
+  // An empty retained payload clears presence (e.g. a decommissioned device).
+  if (payload.byteLength === 0) return 'unknown';
+  return readPayload(connectionMessageSchema, decoder.decode(payload))?.status;
+}

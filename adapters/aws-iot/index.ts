@@ -1,0 +1,12 @@
+/**
+ * The AWS IoT Core adapter (Node only: aws-iot-device-sdk-v2 runs on aws-crt's native binary):
+ * device and controller transports, options, topic layouts and the local emulator.
+ */
+export { AwsIotDeviceTransport } from './device-transport.js';
+export { AwsIotControllerTransport } from './controller-transport.js';
+export { awsIotOptionsSchema, parseAwsIotOptions, withAncEnvironment, ANC_ENVIRONMENT, type AwsIotOptions, type AwsIotOptionsInput } from './options.js';
+export { AwsTopics, DEFAULT_TOPIC_PREFIX } from './topics.js';
+export { shadowTopic, shadowTopicPrefix, parseShadowTopic, type ParsedShadowTopic, type ShadowOperation } from './shadow-topics.js';
+export { SHADOW_STATE_LIMIT_BYTES } from './shadow-document.js';
+export type { ConnectionMessage, OfflineReason, TelemetryMessage } from './messages.js';
+export { startAwsIotEmulator, type AwsIotEmulator, type AwsIotEmulatorOptions } from './emulator/emulator.js';

@@ -1,0 +1,35 @@
+import { ContainerModule } from 'inversify';
+import { defineKind, definePlugin, PLUGIN_API_VERSION } from '../../core/plugins/plugin.js';
+import { TOKENS } from '../../core/plugins/tokens.js';
+import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-backoff.js';
+import { AwsIotControllerTransport } from './controller-transport.js';
+import { AwsIotDeviceTransport } from './device-transport.js';
+import { awsIotOptionsSchema } from './options.js';
+
+/**
+ * The built-in `aws-iot` transport kind, loaded through the same plugin API a third party uses.
+ * Node-only: aws-iot-device-sdk-v2 runs on aws-crt's native binary.
+ */
+export class AwsIotTransportModule extends ContainerModule {
+  /** Binds both ends; `retry` in the options overrides the agent's RetryPolicy for this instance. */
+  static fromOptions(options: { readonly retry?: { readonly initialMs: number; readonly maxMs: number } | undefined }): AwsIotTransportModule {
+    return new AwsIotTransportModule(({ bind }) => {
+      bind(TOKENS.DeviceTransport).to(AwsIotDeviceTransport).inSingletonScope();
+      bind(TOKENS.ControllerTransport).to(AwsIotControllerTransport).inSingletonScope();
+      if (options.retry) bind(TOKENS.RetryPolicy).toConstantValue(new ExponentialBackoffRetryPolicy(options.retry));
+    });
+  }
+}
+
+export default definePlugin({
+  name: 'amora-aws-iot',
+  apiVersion: PLUGIN_API_VERSION,
+  kinds: {
+    'aws-iot': defineKind({
+      role: 'transport',
+      description: 'AWS IoT Core (aws-iot-device-sdk-v2, mutual TLS): Device Shadow for state, MQTT topics for commands, presence and telemetry',
+      options: awsIotOptionsSchema,
+      module: (options) => AwsIotTransportModule.fromOptions(options),
+    }),
+  },
+});
