@@ -13,8 +13,8 @@ export const wsHubOptionsSchema = z.strictObject({
       error: 'expected a hub URL such as ws://127.0.0.1:8787 or wss://hub.example',
     })
     .default('ws://127.0.0.1:8787'),
-  /** Shared secret the hub asks for (when it was started with one). A secret: never logged. */
-  token: z.string().min(1).optional(),
+  /** Shared secret the hub asks for (when it was started with one); empty means none. A secret: never logged. */
+  token: z.preprocess((value) => (value === '' ? undefined : value), z.string().optional()),
   /** Longest a connection attempt may take, up to the hub's welcome, ms. */
   connectTimeoutMs: z.coerce.number().int().positive().default(10_000),
   /** Reconnection backoff; when absent the agent's RetryPolicy (TOKENS.RetryPolicy) is used. */

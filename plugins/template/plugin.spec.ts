@@ -46,7 +46,7 @@ describe('ws-hub plugin', () => {
   });
 
   it('applies defaults and reads numbers from strings (as ${VAR} interpolation produces)', () => {
-    const options = wsHubPlugin.kinds['ws-hub'].options.parse({ maxPayloadBytes: '1024', retry: { initialMs: '50' } });
+    const options = wsHubPlugin.kinds['ws-hub'].options.parse({ maxPayloadBytes: '1024', retry: { initialMs: '50' }, token: '' });
     expect(options).toEqual({
       url: 'ws://127.0.0.1:8787',
       connectTimeoutMs: 10_000,
