@@ -1,0 +1,31 @@
+import { startEmbeddedBroker } from '../../adapters/mqtt/node.js';
+import { findBinary } from '../../test/support/binaries.js';
+import { startMosquitto } from '../../test/support/mosquitto.js';
+
+/** A broker the benchmark runs both implementations through, started and stopped by it. */
+export interface BenchBroker {
+  readonly name: string;
+  readonly description: string;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export const BROKER_NAMES = ['embedded', 'mosquitto', 'mosquitto-nagle'] as const;
+export type BrokerName = (typeof BROKER_NAMES)[number];
+
+/** Starts a broker on a random port, or says why it cannot (Mosquitto not installed). */
+export async function startBenchBroker(name: BrokerName): Promise<BenchBroker | string> {
+  if (name === 'embedded') {
+    const broker = await startEmbeddedBroker({ port: 0 });
+    return { name, description: 'embedded aedes (no-delay sockets)', url: `mqtt://127.0.0.1:${broker.port}`, stop: () => broker.close() };
+  }
+  if (!findBinary('mosquitto')) return 'mosquitto is not installed (apt-get install mosquitto)';
+  const nodelay = name === 'mosquitto';
+  const broker = await startMosquitto({ nodelay });
+  return {
+    name,
+    description: `Mosquitto, set_tcp_nodelay ${nodelay}${nodelay ? '' : ' (its default)'}`,
+    url: broker.url,
+    stop: () => broker.dispose(),
+  };
+}

@@ -1,0 +1,112 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { LatencyRecorder, nowMs } from './latency-recorder.js';
+import type { ScenarioOptions, ScenarioResult } from './scenario.js';
+
+/**
+ * The baseline: the same work done with mqtt.js alone, as a developer would write it by hand:
+ * retained QoS 1 JSON state (~300 bytes), QoS 1 command + response. With `noDelay` the sockets
+ * set TCP_NODELAY (as Amora's do); without it, mqtt.js's defaults.
+ */
+export async function runRawMqtt(options: ScenarioOptions, noDelay: boolean): Promise<ScenarioResult> {
+  const device = await connect(options.url, 'raw-device', noDelay);
+  const app = await connect(options.url, 'raw-app', noDelay);
+  try {
+    return {
+      stateLatency: await stateLatency(device, app, options),
+      commandRoundTrip: await commandRoundTrip(device, app, options),
+      throughputPerSecond: await throughput(device, app, options),
+      throughputDelivered: options.throughputMessages,
+    };
+  } finally {
+    await Promise.all([device.endAsync(), app.endAsync()]);
+  }
+}
+
+async function connect(url: string, clientId: string, noDelay: boolean): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(url, { clientId: `${clientId}-${process.pid}`, reconnectPeriod: 0 });
+  if (noDelay) (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+  return client;
+}
+
+function statePayload(version: number): string {
+  return JSON.stringify({
+    device_id: 'bench-raw',
+    version,
+    timestamp: Date.now(),
+    state: {
+      audio: { volume: version % 100, backend: 'virtual', device: 'null' },
+      playback: { status: 'playing', current_track: 'So What', position: version, duration: 545, playlist: 'Morning Jazz' },
+      playlists: ['Morning Jazz', 'Focus', 'Road Trip'],
+      system: { version: '0.1.0', uptime: 360 },
+    },
+  });
+}
+
+async function stateLatency(device: MqttClient, app: MqttClient, options: ScenarioOptions) {
+  const topic = 'bench/raw/state';
+  await app.subscribeAsync(topic, { qos: 1 });
+  const recorder = new LatencyRecorder();
+  let resolveNext: (() => void) | undefined;
+  app.on('message', (t) => {
+    if (t === topic) resolveNext?.();
+  });
+  for (let i = 0; i < options.warmup + options.samples; i++) {
+    const received = new Promise<void>((resolve) => (resolveNext = resolve));
+    const start = nowMs();
+    device.publish(topic, statePayload(i), { qos: 1, retain: true });
+    await received;
+    if (i >= options.warmup) recorder.record(nowMs() - start);
+  }
+  app.removeAllListeners('message');
+  await app.unsubscribeAsync(topic);
+  device.publish(topic, '', { qos: 1, retain: true });
+  return recorder.summary();
+}
+
+async function commandRoundTrip(device: MqttClient, app: MqttClient, options: ScenarioOptions) {
+  await device.subscribeAsync('bench/raw/commands', { qos: 1 });
+  await app.subscribeAsync('bench/raw/responses', { qos: 1 });
+  device.on('message', (_topic, payload) => {
+    const command = JSON.parse(payload.toString()) as { command: string; command_id: string };
+    const response = { command_id: command.command_id, command: command.command, success: true, result: {}, timestamp: Date.now() };
+    device.publish('bench/raw/responses', JSON.stringify(response), { qos: 1 });
+  });
+  const pending = new Map<string, () => void>();
+  app.on('message', (_topic, payload) => {
+    const response = JSON.parse(payload.toString()) as { command_id: string };
+    pending.get(response.command_id)?.();
+  });
+  const recorder = new LatencyRecorder();
+  for (let i = 0; i < options.warmup + options.samples; i++) {
+    const id = `raw-${i}`;
+    const answered = new Promise<void>((resolve) => pending.set(id, resolve));
+    const start = nowMs();
+    app.publish('bench/raw/commands', JSON.stringify({ command: 'echo', command_id: id, params: { value: i }, timestamp: Date.now() }), { qos: 1 });
+    await answered;
+    pending.delete(id);
+    if (i >= options.warmup) recorder.record(nowMs() - start);
+  }
+  device.removeAllListeners('message');
+  app.removeAllListeners('message');
+  await device.unsubscribeAsync('bench/raw/commands');
+  await app.unsubscribeAsync('bench/raw/responses');
+  return recorder.summary();
+}
+
+async function throughput(device: MqttClient, app: MqttClient, options: ScenarioOptions): Promise<number> {
+  const topic = 'bench/raw/throughput';
+  await app.subscribeAsync(topic, { qos: 1 });
+  const last = options.throughputMessages - 1;
+  const done = new Promise<void>((resolve) => {
+    app.on('message', (_t, payload) => {
+      if ((JSON.parse(payload.toString()) as { version: number }).version === last) resolve();
+    });
+  });
+  const start = nowMs();
+  for (let i = 0; i < options.throughputMessages; i++) device.publish(topic, statePayload(i), { qos: 1 });
+  await done;
+  const seconds = (nowMs() - start) / 1000;
+  app.removeAllListeners('message');
+  await app.unsubscribeAsync(topic);
+  return options.throughputMessages / seconds;
+}

@@ -1,0 +1,23 @@
+import type { AmoraPlugin } from '../core/plugins/plugin.js';
+import { PluginRegistry } from '../core/plugins/loader.js';
+
+/**
+ * Built-in kinds, each loaded on first use through the same plugin API a third party uses, so an
+ * agent on MQTT never imports a cloud SDK.
+ */
+const BUILTIN_KINDS: Readonly<Record<string, () => Promise<{ default: AmoraPlugin }>>> = {
+  mqtt: () => import('../adapters/mqtt/plugin.js'),
+  'azure-iot-hub': () => import('../adapters/azure-iot-hub/plugin.js'),
+  'aws-iot': () => import('../adapters/aws-iot/plugin.js'),
+  virtual: () => import('../player/virtual/plugin.js'),
+  mpd: () => import('../player/mpd/plugin.js'),
+};
+
+/** A registry that knows every built-in kind. */
+export function createBuiltinRegistry(): PluginRegistry {
+  const registry = new PluginRegistry();
+  for (const [kind, load] of Object.entries(BUILTIN_KINDS)) {
+    registry.registerLazy(kind, async () => (await load()).default);
+  }
+  return registry;
+}
