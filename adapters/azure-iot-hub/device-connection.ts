@@ -73,6 +73,7 @@ export class AzureDeviceConnection {
   private failures = 0;
   private connectedOnce = false;
   private isOnline = false;
+  private isConnected = false;
   private attempting = false;
   private generation = 0;
   private stopping: Promise<void> | undefined;
@@ -95,6 +96,11 @@ export class AzureDeviceConnection {
   /** True between a completed onConnected hook and the next loss of the connection. */
   get online(): boolean {
     return this.isOnline;
+  }
+
+  /** True from an accepted connect (onConnected may still be running) to the next loss. */
+  get connected(): boolean {
+    return this.isConnected;
   }
 
   /**
@@ -143,8 +149,8 @@ export class AzureDeviceConnection {
       const token = /(?:^|;)\s*SharedAccessSignature=(.*?)\s*(?:;|$)/.exec(settings.connectionString)?.[1] ?? '';
       transport = new Transport(deviceSdk.SharedAccessSignatureAuthenticationProvider.fromSharedAccessSignature(token));
     } else {
-      // The certificate and key arrive with setOptions() before the first connect.
-      transport = new Transport(deviceSdk.X509AuthenticationProvider.fromX509Options(settings.info.deviceId, settings.info.hostName, {}));
+      // The certificate and key arrive with setOptions() before the first connect (read at start).
+      transport = new Transport(new deviceSdk.X509AuthenticationProvider({ host: settings.info.hostName, deviceId: settings.info.deviceId }));
     }
     const client = new deviceSdk.Client(transport);
     client.setRetryPolicy(new common.NoRetry());
@@ -167,6 +173,7 @@ export class AzureDeviceConnection {
       await client.setOptions({ keepalive: this.settings.keepaliveSeconds, ...(tls.ca ? { ca: tls.ca } : {}), ...tls.x509 });
       await this.withTimeout(client.open(), this.settings.connectTimeoutMs);
       if (this.stopping || generation !== this.generation) return;
+      this.isConnected = true;
       const first = !this.connectedOnce;
       this.connectedOnce = true;
       await this.hooks.onConnected(this.link, first);
@@ -179,6 +186,7 @@ export class AzureDeviceConnection {
       this.settleFirstAttempt();
     } catch (error) {
       this.attempting = false;
+      this.isConnected = false;
       if (this.stopping || generation !== this.generation) return;
       // Leave the transport disconnected before the next attempt (a failed resync left it open).
       await new Promise<void>((resolve) => this.link.transport.disconnect(() => resolve()));
@@ -187,6 +195,7 @@ export class AzureDeviceConnection {
   }
 
   private onTransportDisconnect(error: Error | undefined): void {
+    this.isConnected = false;
     if (this.stopping || !this.isOnline) return; // an attempt in progress handles its own failure
     this.isOnline = false;
     this.generation++;
@@ -222,6 +231,7 @@ export class AzureDeviceConnection {
       }
     }
     this.isOnline = false;
+    this.isConnected = false;
     this.attempting = false;
     await this.withTimeout(this.link.client.close(), 5_000).catch(() => undefined);
     this.emit('closed', undefined);

@@ -210,7 +210,7 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
     }
     const method = context as MethodContext | undefined;
     if (method?.kind !== 'method') return;
-    if (!this.connection.online) {
+    if (!this.connection.connected) {
       // The hub has already failed the call for the caller (the device was disconnected).
       throw new TransportError('unavailable', `cannot answer method ${response.command}: not connected to IoT Hub`);
     }

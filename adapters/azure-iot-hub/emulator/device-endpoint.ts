@@ -34,6 +34,14 @@ export interface TelemetryMessage {
   readonly enqueuedTime: number;
 }
 
+/** A device connected (with the expiry of its SAS token, if it used one) or disconnected. */
+export interface ConnectionEvent {
+  readonly deviceId: string;
+  readonly connected: boolean;
+  /** Epoch seconds. */
+  readonly tokenExpiresAt?: number;
+}
+
 /** A reported-properties patch the hub accepted. */
 export interface ReportedPatch {
   readonly deviceId: string;
@@ -91,6 +99,7 @@ export class DeviceEndpoint {
   private readonly readyWaiters = new Map<string, Set<() => void>>();
   private readonly telemetrySubject = new Subject<TelemetryMessage>();
   private readonly reportedSubject = new Subject<ReportedPatch>();
+  private readonly connectionSubject = new Subject<ConnectionEvent>();
   private readonly captured: TelemetryMessage[] = [];
   private readonly telemetryBuffer: number;
   private throttledPatches = 0;
@@ -131,6 +140,11 @@ export class DeviceEndpoint {
   /** Every captured device-to-cloud message, live. */
   get telemetry$(): Observable<TelemetryMessage> {
     return this.telemetrySubject.asObservable();
+  }
+
+  /** Devices connecting and disconnecting, live. */
+  get connections$(): Observable<ConnectionEvent> {
+    return this.connectionSubject.asObservable();
   }
 
   /** Every accepted reported-properties patch, live (what devices send, exactly). */
@@ -235,6 +249,7 @@ export class DeviceEndpoint {
     if (!this.hostNames().includes(identity.host.toLowerCase())) return refuse(5, 'username names another hub');
     const device = this.registry.getDevice(identity.clientId);
     if (!device || device.status !== 'enabled') return refuse(5, 'device unknown or disabled');
+    let tokenExpiresAt: number | undefined;
 
     if (device.authentication.type === 'sas') {
       const fields = parseSasToken(password?.toString('utf8') ?? '');
@@ -247,6 +262,7 @@ export class DeviceEndpoint {
         ? policyKeys(this.registry, fields.skn)
         : [device.authentication.primaryKey, device.authentication.secondaryKey];
       if (!keys.some((key) => sasSignatureMatches(fields, key))) return refuse(5, 'token signature does not match');
+      tokenExpiresAt = fields.se;
     } else {
       const thumbprint = peerThumbprint(client);
       const allowed = [device.authentication.primaryThumbprint, device.authentication.secondaryThumbprint];
@@ -261,12 +277,15 @@ export class DeviceEndpoint {
     session.client = client;
     this.registry.setPresence(device.deviceId, true);
     done(null, true);
+    this.connectionSubject.next({ deviceId: device.deviceId, connected: true, ...(tokenExpiresAt === undefined ? {} : { tokenExpiresAt }) });
     this.notifyReady(device.deviceId);
   }
 
   private authorizeSubscribe(client: Client, subscription: Subscription): Subscription | null {
     const allowed = [`devices/${client.id}/messages/devicebound/#`, TWIN_RESPONSE_FILTER, DESIRED_FILTER, METHODS_FILTER];
     if (!allowed.includes(subscription.topic)) return null;
+    // IoT Hub grants at most QoS 1. aedes computes the SUBACK before this hook, so a QoS 2 request
+    // still reads "granted 2"; what is stored and delivered is QoS 1 at most.
     return { ...subscription, qos: subscription.qos > 1 ? 1 : subscription.qos };
   }
 
@@ -283,6 +302,7 @@ export class DeviceEndpoint {
     session.client = undefined;
     if (client.clean) this.sessions.delete(client.id);
     this.registry.setPresence(client.id, false);
+    this.connectionSubject.next({ deviceId: client.id, connected: false });
   }
 
   private authorizePublish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void {

@@ -10,7 +10,7 @@ import {
   loadOrCreateCertificates,
   type EmulatorCertificates,
 } from './certificates.js';
-import { DeviceEndpoint, type ReportedPatch, type TelemetryMessage } from './device-endpoint.js';
+import { DeviceEndpoint, type ConnectionEvent, type ReportedPatch, type TelemetryMessage } from './device-endpoint.js';
 import { HubRegistry, type CreateDeviceOptions, type DeviceRecord } from './hub-registry.js';
 import { ServiceEndpoint } from './service-endpoint.js';
 
@@ -69,11 +69,11 @@ export interface AzureIotHubEmulator {
     setStatus(deviceId: string, status: 'enabled' | 'disabled'): void;
   };
   /** Device-side controls and observations (telemetry capture, forced disconnects, throttling). */
-  readonly devices: Pick<DeviceEndpoint, 'telemetry$' | 'reportedPatches$' | 'telemetry' | 'isConnected' | 'whenSubscribed' | 'disconnect' | 'throttleReportedPatches' | 'invokeRawMethod'>;
+  readonly devices: Pick<DeviceEndpoint, 'telemetry$' | 'reportedPatches$' | 'connections$' | 'telemetry' | 'isConnected' | 'whenSubscribed' | 'disconnect' | 'throttleReportedPatches' | 'invokeRawMethod'>;
   close(): Promise<void>;
 }
 
-export type { ReportedPatch, TelemetryMessage };
+export type { ConnectionEvent, ReportedPatch, TelemetryMessage };
 
 /** Starts the emulator; resolves once both endpoints listen. */
 export async function startAzureIotHubEmulator(options: AzureIotHubEmulatorOptions = {}): Promise<AzureIotHubEmulator> {
