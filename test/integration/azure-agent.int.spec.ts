@@ -69,7 +69,9 @@ describe('an agent on Azure IoT Hub (emulator)', () => {
 
   it('moves the player towards desired state set through the controller', async () => {
     await controller.setDesired('player-az', { audio: { volume: 12 } });
-    await next(client.status$, (u) => (u.state['audio'] as { volume?: number } | undefined)?.volume === 12);
+    const update = await next(client.status$, (u) => (u.state['audio'] as { volume?: number } | undefined)?.volume === 12);
+    expect(update.deviceId).toBe('player-az');
+    expect(await client.getStatus()).toMatchObject({ audio: { volume: 12 } });
   });
 
   it('answers malformed method payloads with 400 and our error object, and keeps running', async () => {
@@ -132,6 +134,8 @@ describe('an agent on Azure IoT Hub (emulator)', () => {
     const closed = new Promise<void>((resolve) => raw.once('close', () => resolve()));
     raw.publish('devices/offline-dev/messages/events/', 'x', { qos: 2 });
     await closed;
+    expect(raw.connected).toBe(false);
+    expect(hub.devices.telemetry('offline-dev')).toEqual([]);
   });
 
   it('connects an X.509 device identified by its certificate thumbprint', async () => {
