@@ -206,6 +206,21 @@ describe('Agent commands', () => {
     expect(await unknown).toMatchObject({ success: false, error: { code: 'unknown_command' } });
     await agent.stop();
   });
+  it('holds each command to the payload limit of the transport that carried it', async () => {
+    const { agent, mqtt, azure } = setup();
+    (mqtt as { capabilities: InMemoryTransport['capabilities'] }).capabilities = { ...mqtt.capabilities, maxPayloadBytes: 1024 };
+    (azure as { capabilities: InMemoryTransport['capabilities'] }).capabilities = { ...azure.capabilities, maxPayloadBytes: 512 * 1024 };
+    await agent.start();
+    // Over 256 KiB (the dispatcher's own default) but within the Azure transport's limit.
+    const big = 'x'.repeat(300 * 1024);
+    const fromAzure = firstValueFrom(azure.responses$);
+    azure.send('loadPlaylist', { playlist: big }, 'big-1');
+    expect(await fromAzure).toMatchObject({ command_id: 'big-1', success: false, error: { code: 'not_found' } });
+    const seen = mqtt.responses.length;
+    mqtt.send('loadPlaylist', { playlist: 'y'.repeat(2048) }, 'big-2');
+    await agent.stop();
+    expect(mqtt.responses.slice(seen).every((r) => !r.success && r.error.code === 'payload_too_large')).toBe(true);
+  });
 });
 
 describe('Agent desired state', () => {

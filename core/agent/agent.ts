@@ -202,7 +202,9 @@ export class Agent implements AgentApi {
 
   /** Dispatches one inbound command and answers on the transport it came from. */
   private async answer(transport: DeviceTransport, inbound: InboundCommand): Promise<void> {
-    const response = this.accepting ? await this.dispatcher.dispatch(inbound) : this.refuse(inbound);
+    const response = this.accepting
+      ? await this.dispatcher.dispatch(inbound, { maxPayloadBytes: transport.capabilities.maxPayloadBytes })
+      : this.refuse(inbound);
     if (!response) return;
     try {
       await transport.respond(inbound, response);

@@ -82,9 +82,10 @@ export class CommandDispatcher implements CommandDispatcherApi {
   }
 
   /** Decodes, runs and answers; undefined (and a warning) when no command_id could be read. */
-  async dispatch(inbound: InboundCommand): Promise<CommandResponse | undefined> {
+  /** `maxPayloadBytes` overrides the dispatcher's limit for this command (the carrying transport's own). */
+  async dispatch(inbound: InboundCommand, limits: { readonly maxPayloadBytes?: number } = {}): Promise<CommandResponse | undefined> {
     try {
-      const decoded = decodeCommand(inbound, { maxPayloadBytes: this.maxPayloadBytes });
+      const decoded = decodeCommand(inbound, { maxPayloadBytes: limits.maxPayloadBytes ?? this.maxPayloadBytes });
       if (decoded.ok) return await this.execute(decoded.request);
       this.logger.warn(
         { command: decoded.command, command_id: decoded.commandId, code: decoded.error.code, reason: decoded.error.message },
