@@ -226,6 +226,10 @@ export class AwsIotControllerTransport implements ControllerTransport {
       await lease.ready;
       await this.publishCommand(this.topics.commands(deviceId), payload);
       return await answered;
+    } catch (error) {
+      // Stopped meanwhile: say so, rather than whichever operation the shutdown cut short.
+      if (this.stopping) throw new TransportError('closed', `controller stopped before ${deviceId} answered "${command}"`, { cause: error });
+      throw error;
     } finally {
       timer?.cancel();
       waiters.delete(waiter);

@@ -247,6 +247,8 @@ export class CrtConnection {
 
   /** Races an SDK operation against the loss of its connection, mapping its string rejections. */
   private async guard<T>(live: Live, operation: Promise<T>, what: string): Promise<T> {
+    // Once the loss wins the race, the operation's own late rejection has no one to hear it.
+    operation.catch(() => undefined);
     try {
       return await Promise.race([operation, live.lost]);
     } catch (error) {

@@ -27,6 +27,9 @@ const toNumber = (value: unknown): unknown =>
   typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
 const toBoolean = (value: unknown): unknown => (value === 'true' ? true : value === 'false' ? false : value);
 
+/** `${VAR:-}` interpolates to '': an optional option left empty is absent. */
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.preprocess(toNumber, z.number().int().min(min).max(max));
 const bool = () => z.preprocess(toBoolean, z.boolean());
 /** AWS IoT Core has no QoS 2. */
@@ -49,19 +52,19 @@ const awsIotObjectSchema = z.strictObject({
   endpoint: z.string({ error: 'expected endpoint (or IOT_ENDPOINT): the AWS IoT device data endpoint host' }).min(1),
   port: int(1, 65_535).default(8883),
   /** The thing (and classic shadow) this device is; defaults to the agent's device id. */
-  thingName: thingName.optional(),
+  thingName: optional(thingName),
   /** MQTT client id; defaults to the thing name (what the usual IoT policy requires). */
-  clientId: clientId.optional(),
+  clientId: optional(clientId),
   certPath: z.string({ error: 'expected certPath (or IOT_CERT_PATH): the device certificate PEM file' }).min(1),
   keyPath: z.string({ error: 'expected keyPath (or IOT_KEY_PATH): the device private key PEM file' }).min(1),
   /** Amazon Root CA 1 (or the emulator's CA); the system trust store when absent. */
-  caPath: z.string().min(1).optional(),
+  caPath: optional(z.string().min(1)),
   /** AWS IoT accepts 30-1200 s; the emulator also accepts less. */
   keepAliveSeconds: int(1, 1200).default(30),
   /** False keeps the session an hour on AWS, so QoS 1 commands sent while offline still arrive. */
   cleanSession: bool().default(false),
   /** Use this named shadow instead of the classic one. */
-  shadowName: shadowName.optional(),
+  shadowName: optional(shadowName),
   topicPrefix,
   qos: z.strictObject({ commands: qos(), responses: qos(), telemetry: qos(), connection: qos() }).prefault({}),
   /** Retain the presence message (needs iot:RetainPublish in the policy); controllers see it at once. */
@@ -94,9 +97,9 @@ const awsIotObjectSchema = z.strictObject({
   controller: z
     .strictObject({
       /** Region for SigV4; default from AWS_REGION, else us-east-1. */
-      region: z.string().min(1).optional(),
+      region: optional(z.string().min(1)),
       /** Data-plane URL; default `https://{endpoint}` (port 443). The emulator prints its own. */
-      httpsEndpoint: z.url({ protocol: /^https$/, error: 'expected an https:// URL' }).optional(),
+      httpsEndpoint: optional(z.url({ protocol: /^https$/, error: 'expected an https:// URL' })),
       /** Static credentials; absent means the AWS SDK's default chain (env, profile, role). */
       credentials: z
         .strictObject({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().optional() })
