@@ -29,9 +29,11 @@ describe('twin section limits', () => {
   });
 });
 
-describe('telemetry encoding', () => {
-  const record = (n: number, size = 10) => ({ kind: 'metrics', data: { n, pad: 'p'.repeat(size) }, timestamp: n });
+function record(n: number, size = 10) {
+  return { kind: 'metrics', data: { n, pad: 'p'.repeat(size) }, timestamp: n };
+}
 
+describe('telemetry encoding', () => {
   it('sends a batch as one message when it fits', () => {
     const bodies = encodeTelemetry('d1', { kind: 'metrics', records: [record(1), record(2)] });
     expect(bodies.map((body) => JSON.parse(body))).toEqual([

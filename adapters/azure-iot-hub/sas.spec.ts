@@ -48,11 +48,7 @@ describe('connection strings', () => {
     expect(() => deviceConnectionInfo(`HostName=h;SharedAccessKey=${key}`)).toThrow(/lacks DeviceId/);
     expect(() => deviceConnectionInfo(`HostName=h;DeviceId=d;SharedAccessKey=`)).toThrow(/needs SharedAccessKey/);
     expect(() => serviceConnectionInfo(`HostName=h;SharedAccessKey=${key}`)).toThrow(/lacks SharedAccessKeyName/);
-    try {
-      serviceConnectionInfo(`HostName=h;SharedAccessKey=${key}`);
-    } catch (error) {
-      expect((error as Error).message).not.toContain(key);
-    }
+    expect(() => serviceConnectionInfo(`HostName=h;SharedAccessKey=${key}`)).not.toThrow(key);
   });
 
   it('split a port off a host name', () => {
