@@ -1,19 +1,5 @@
 import { inject, injectable, optional } from 'inversify';
-import {
-  concatMap,
-  distinctUntilChanged,
-  EMPTY,
-  exhaustMap,
-  filter,
-  from,
-  map,
-  Observable,
-  ReplaySubject,
-  share,
-  startWith,
-  timer,
-  catchError,
-} from 'rxjs';
+import { concatMap, distinctUntilChanged, filter, from, map, Observable, ReplaySubject, share, startWith } from 'rxjs';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { CommandResponse } from '../../core/commands/types.js';
 import { AmoraError, ConfigError, TimeoutError, TransportError } from '../../core/errors.js';
@@ -37,6 +23,9 @@ const DEFAULT_INVOKE_TIMEOUT_MS = 10_000;
 const MIN_RESPONSE_TIMEOUT_S = 5;
 const MAX_RESPONSE_TIMEOUT_S = 300;
 const MAX_ETAG_ATTEMPTS = 3;
+/** Refresh period right after a change made through this controller, and for how long. */
+const FAST_REFRESH_MS = 200;
+const FAST_REFRESH_WINDOW_MS = 3_000;
 
 /**
  * The controller side on IoT Hub's service API (azure-iothub), for apps, backends and `amora ctl`.
@@ -47,8 +36,9 @@ const MAX_ETAG_ATTEMPTS = 3;
  *   rejects with TimeoutError; stop() rejects calls in flight with `closed`; payloads over
  *   128 KB are refused locally.
  * - `getState()` / `state$()` → twin reported properties (`version` is the reported `$version`);
- *   `state$` and `connection$` re-read every `refreshIntervalMs` while subscribed (live device
- *   events leave IoT Hub only through its Event Hub endpoint, which this transport does not read).
+ *   `state$` and `connection$` re-read every `refreshIntervalMs` while subscribed, faster for a
+ *   few seconds after a command or desired patch of ours (live device events leave IoT Hub only
+ *   through its Event Hub endpoint, which this transport does not read).
  *   A reconnect between two reads shows as offline-then-online, from the hub's
  *   `connectionStateUpdatedTime`.
  * - `setDesired()` → a desired-properties patch with the twin's ETag, re-read and retried when
@@ -70,6 +60,8 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
   private status: ConnectionStatus;
   private probeTimer: { cancel(): void } | undefined;
   private lastSuccess = 0;
+  /** Until when (epoch ms) polls run at FAST_REFRESH_MS. */
+  private fastUntil = 0;
   private stopped = false;
   /** Rejecters of invokes in flight: stop() ends them with `closed`. */
   private readonly pending = new Set<(error: Error) => void>();
@@ -180,6 +172,7 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
     const answer = await this.deadline(call, timeoutMs, () =>
       new TimeoutError(`no response to "${command}" (${commandId}) from ${deviceId} within ${timeoutMs} ms`, { details: { commandId, deviceId } }),
     );
+    this.fastUntil = this.clock.now() + FAST_REFRESH_WINDOW_MS;
     return commandResponseFromMethod(command, commandId, answer.status, answer.payload, this.clock.now());
   }
 
@@ -201,6 +194,7 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
       try {
         const twin = await this.call(() => this.requireService().updateDesired(deviceId, patch, etag));
         this.etags.set(deviceId, twin.etag);
+        this.fastUntil = this.clock.now() + FAST_REFRESH_WINDOW_MS;
         return;
       } catch (error) {
         this.etags.delete(deviceId);
@@ -217,20 +211,33 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
     return toStateMessage(deviceId, twin);
   }
 
-  /** A shared, ref-counted, replaying stream that re-reads every `refreshIntervalMs` while subscribed. */
+  /**
+   * A shared, ref-counted, replaying stream that re-reads every `refreshIntervalMs` while
+   * subscribed, and every FAST_REFRESH_MS for a while after this controller changed something
+   * (a command or a desired patch usually changes reported state within moments).
+   */
   private poll<R, T>(key: string, read: () => Promise<R>, pipe: (source: Observable<R>) => Observable<T>): Observable<T> {
     const cached = this.streams.get(key) as Observable<T> | undefined;
     if (cached) return cached;
-    const reads = timer(0, this.options.refreshIntervalMs).pipe(
-      exhaustMap(() =>
-        from(read()).pipe(
-          catchError((error: unknown) => {
-            this.logger.debug({ key, err: { message: (error as Error).message } }, 'IoT Hub read failed; trying again at the next refresh');
-            return EMPTY;
-          }),
-        ),
-      ),
-    );
+    const reads = new Observable<R>((subscriber) => {
+      let timer: { cancel(): void } | undefined;
+      let closed = false;
+      const loop = async (): Promise<void> => {
+        try {
+          subscriber.next(await read());
+        } catch (error) {
+          this.logger.debug({ key, err: { message: (error as Error).message } }, 'IoT Hub read failed; trying again at the next refresh');
+        }
+        if (closed) return;
+        const fast = this.clock.now() < this.fastUntil;
+        timer = this.clock.setTimeout(() => void loop(), fast ? Math.min(FAST_REFRESH_MS, this.options.refreshIntervalMs) : this.options.refreshIntervalMs);
+      };
+      void loop();
+      return () => {
+        closed = true;
+        timer?.cancel();
+      };
+    });
     const shared = pipe(reads).pipe(share<T>({ connector: () => new ReplaySubject<T>(1), resetOnRefCountZero: true }));
     this.streams.set(key, shared);
     return shared;

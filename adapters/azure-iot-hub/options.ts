@@ -16,23 +16,29 @@ const toNumber = (value: unknown): unknown =>
   typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.preprocess(toNumber, z.number().int().min(min).max(max));
 
+/** `${VAR:-}` interpolates to '': an empty string means "not given" (then the env fallback applies). */
+const emptyAsAbsent = (value: unknown): unknown => (value === '' ? undefined : value);
+
 /** PEM text, or the path of a file holding it. */
 const pemOrPath = z.string().min(1);
 
 const connectionString = (what: string) =>
-  z
-    .string()
-    .min(1)
-    .refine((value) => /(^|;)\s*HostName=/.test(value), { error: `expected an IoT Hub ${what} connection string (HostName=…;…)` });
+  z.preprocess(
+    emptyAsAbsent,
+    z
+      .string()
+      .refine((value) => /(^|;)\s*HostName=/.test(value), { error: `expected an IoT Hub ${what} connection string (HostName=…;…)` })
+      .optional(),
+  );
 
 export const azureIotHubOptionsSchema = z
   .strictObject({
     /** Device connection string: `HostName=…;DeviceId=…;SharedAccessKey=…` (or `x509=true`). Default: env AMORA_DEVICE_CONNECTION_STRING. */
-    connectionString: connectionString('device').optional(),
+    connectionString: connectionString('device'),
     /** MQTT over TLS (8883) or MQTT over WebSocket (443, for networks that only allow HTTPS). */
     transport: z.enum(['mqtt', 'mqtt-ws']).default('mqtt'),
     /** CA certificate(s) to trust instead of the system store (private hubs, gateways, the emulator). */
-    ca: pemOrPath.optional(),
+    ca: z.preprocess(emptyAsAbsent, pemOrPath.optional()),
     /** Client certificate and key for X.509 devices (connection string with `x509=true`). */
     x509: z.strictObject({ cert: pemOrPath, key: pemOrPath, passphrase: z.string().optional() }).optional(),
     /** MQTT keep-alive; IoT Hub drops a client after 1.5 times this without traffic. Default 60. */
@@ -52,7 +58,7 @@ export const azureIotHubOptionsSchema = z
     outboxSize: int(0).default(1_000),
 
     /** Controller side: a policy connection string (`HostName=…;SharedAccessKeyName=…;SharedAccessKey=…`). Default: env AMORA_SERVICE_CONNECTION_STRING. */
-    serviceConnectionString: connectionString('service').optional(),
+    serviceConnectionString: connectionString('service'),
     /** How often the controller re-reads twins and connection states for `state$()` / `connection$()`. */
     refreshIntervalMs: int(100).default(5_000),
     /** How long a direct method waits for an offline device to connect before answering 404. */
