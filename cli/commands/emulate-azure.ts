@@ -1,5 +1,6 @@
+import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { startAzureIotHubEmulator } from '../../adapters/azure-iot-hub/emulator/index.js';
+import { startAzureIotHubEmulator, type AzureIotHubEmulator } from '../../adapters/azure-iot-hub/emulator/index.js';
 import { listenError } from '../listen-error.js';
 import { onShutdown } from '../shutdown.js';
 
@@ -9,15 +10,22 @@ interface EmulateAzureOptions {
   readonly port: number;
   readonly httpsPort: number;
   readonly device: readonly string[];
+  readonly dir: string;
   readonly stateFile?: string;
   readonly certDir?: string;
+  readonly ephemeral?: boolean;
   readonly telemetry?: boolean;
 }
+
+/** Where the emulator keeps its CA, server certificate and registry unless told otherwise. */
+const DEFAULT_DIR = join('.amora', 'azure-iot-emulator');
 
 /**
  * `amora emulate azure`: a local IoT Hub that the real Azure SDKs accept (MQTT over TLS and
  * WebSocket for devices, HTTPS for the service API). Prints the connection strings to use; they
- * hold keys, so they go to stdout for the user only, never to a log.
+ * hold keys, so they go to stdout for the user only, never to a log. Certificates and the registry
+ * persist under `.amora/azure-iot-emulator/` so connection strings and the CA stay valid across
+ * restarts (`--ephemeral` keeps everything in memory).
  */
 export function emulateAzureCommand(): Command {
   return new Command('azure')
@@ -27,36 +35,24 @@ export function emulateAzureCommand(): Command {
     .option('-p, --port <n>', 'MQTT over TLS port for devices (0 = any free port)', port, 8883)
     .option('--https-port <n>', 'HTTPS port for the service API and MQTT over WebSocket (0 = any free port)', port, 8443)
     .option('-d, --device <id>', 'register a device with generated keys (repeatable)', collect, [] as string[])
-    .option('--state-file <path>', 'keep devices, keys and twins in this JSON file across restarts')
-    .option('--cert-dir <dir>', 'keep the generated CA and server certificate here (ca.pem is what clients trust)')
+    .option('--dir <path>', 'directory for certificates and state', DEFAULT_DIR)
+    .option('--state-file <path>', 'devices, keys and twins (default: <dir>/state.json)')
+    .option('--cert-dir <path>', 'CA and server certificate; ca.pem is what clients trust (default: <dir>)')
+    .option('--ephemeral', 'keep certificates and state in memory only')
     .option('--telemetry', 'print device-to-cloud messages as they arrive')
     .action(async (options: EmulateAzureOptions) => {
+      const persist = options.ephemeral ? {} : { stateFile: options.stateFile ?? join(options.dir, 'state.json'), certDir: options.certDir ?? options.dir };
       const hub = await startAzureIotHubEmulator({
         bind: options.bind,
         hostName: options.hostName,
         port: options.port,
         httpsPort: options.httpsPort,
         devices: options.device,
-        ...(options.stateFile ? { stateFile: options.stateFile } : {}),
-        ...(options.certDir ? { certDir: options.certDir } : {}),
+        ...persist,
       }).catch((error: unknown) => {
         throw listenError(error, options.bind);
       });
-      const out = (line = ''): void => void process.stdout.write(`${line}\n`);
-      out(`Azure IoT Hub emulator`);
-      out(`  devices (MQTT over TLS):  mqtts://${hub.host}:${hub.mqttPort}`);
-      out(`  service API (HTTPS) and MQTT over WebSocket:  https://${hub.host}:${hub.httpsPort}  (wss://${hub.host}:${hub.wsPort}/$iothub/websocket)`);
-      out(`  CA certificate to trust:  ${hub.caPath ?? '(in memory; pass --cert-dir to keep it in a file)'}`);
-      if (!hub.caPath) out(hub.caPem.trimEnd());
-      out();
-      out(`Service connection string (iothubowner):`);
-      out(`  ${hub.serviceConnectionString}`);
-      for (const device of hub.registry.listDevices()) {
-        out(`Device ${device.deviceId}:`);
-        out(`  ${hub.deviceConnectionString(device.deviceId)}`);
-        out(`  (WebSocket) ${hub.deviceConnectionString(device.deviceId, { websocket: true })}`);
-      }
-      if (hub.registry.listDevices().length === 0) out('No devices yet: pass --device <id>, or create them with the azure-iothub Registry API.');
+      printSummary(hub);
       if (options.telemetry) {
         hub.devices.telemetry$.subscribe((message) => {
           const type = message.properties['messageType'] ?? '-';
@@ -65,6 +61,37 @@ export function emulateAzureCommand(): Command {
       }
       onShutdown(() => hub.close());
     });
+}
+
+function printSummary(hub: AzureIotHubEmulator): void {
+  out('Azure IoT Hub emulator');
+  out(`  devices (MQTT over TLS):   mqtts://${hub.host}:${hub.mqttPort}`);
+  out(`  service API (HTTPS):       https://${hub.host}:${hub.httpsPort}`);
+  out(`  MQTT over WebSocket:       wss://${hub.host}:${hub.wsPort}/$iothub/websocket`);
+  out(`  CA certificate to trust:   ${hub.caPath ?? '(in memory, printed below)'}`);
+  if (!hub.caPath) out(hub.caPem.trimEnd());
+  out();
+  out('Service connection string (policy iothubowner):');
+  out(`  ${hub.serviceConnectionString}`);
+  const devices = hub.registry.listDevices();
+  for (const device of devices) {
+    out(`Device ${device.deviceId}:`);
+    out(`  ${hub.deviceConnectionString(device.deviceId)}`);
+    out(`  over WebSocket: ${hub.deviceConnectionString(device.deviceId, { websocket: true })}`);
+  }
+  if (devices.length === 0) {
+    out('No devices yet: pass --device <id>, or create them with the azure-iothub Registry API.');
+    return;
+  }
+  out();
+  out(`For examples/azure/agent.yaml (device ${devices[0]!.deviceId}):`);
+  out(`  export AMORA_DEVICE_CONNECTION_STRING='${hub.deviceConnectionString(devices[0]!.deviceId)}'`);
+  out(`  export AMORA_SERVICE_CONNECTION_STRING='${hub.serviceConnectionString}'`);
+  if (hub.caPath) out(`  export AMORA_AZURE_CA='${hub.caPath}'`);
+}
+
+function out(line = ''): void {
+  process.stdout.write(`${line}\n`);
 }
 
 function port(value: string): number {
