@@ -40,7 +40,7 @@ export function demoCommand(): Command {
       onShutdown(async () => {
         process.stderr.write('\nstopping: devices go offline, then the broker closes\n');
         abort.abort();
-        for (const agent of agents.reverse()) await agent.stop();
+        for (const agent of agents.toReversed()) await agent.stop();
         await broker.close();
       });
       const count = Math.max(1, Math.min(Number(options.devices) || 3, 100));
