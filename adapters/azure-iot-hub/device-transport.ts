@@ -46,6 +46,8 @@ interface TelemetryOut {
 }
 
 const METHOD_PREFIX = '$iothub/methods/POST/';
+/** How long stop() waits for a reported patch in flight. */
+const STOP_FLUSH_MS = 2_000;
 /**
  * A direct method carrying a whole command in the seed wire format (`{command, command_id,
  * params}`), for backends that send one generic method instead of one per command.
@@ -183,7 +185,8 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
   async stop(): Promise<void> {
     this.stopped = true;
     this.ready = false;
-    await this.connection.stop(() => this.reportedChain);
+    // A patch in flight may finish; one sleeping through a 429 backoff is not waited for long.
+    await this.connection.stop(() => this.settledWithin(this.reportedChain, STOP_FLUSH_MS));
     this.twin.failPending(new TransportError('closed', 'the transport was stopped'));
   }
 
@@ -239,6 +242,8 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
     this.reportOutbox();
     if (drained.error !== undefined) throw drained.error;
     this.ready = true;
+    // An answer to a desired command read with the twin may have arrived before `ready`.
+    if (this.ownReported) void this.flushReported().catch((error: unknown) => this.logSyncFailure(error));
   }
 
   /** GETs the whole twin: desired as a full update, reported as the base of the next patch. */
@@ -368,6 +373,16 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
     this.hubReported = undefined;
     this.gate.abortSync();
     this.twin.failPending(error);
+  }
+
+  private settledWithin(promise: Promise<void>, ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = this.clock.setTimeout(resolve, ms);
+      void promise.finally(() => {
+        timer.cancel();
+        resolve();
+      });
+    });
   }
 
   private logSyncFailure(error: unknown): void {

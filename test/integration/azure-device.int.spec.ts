@@ -23,7 +23,7 @@ describe('AzureIotHubDeviceTransport on the emulator', () => {
   }
 
   beforeAll(async () => {
-    hub = await startAzureIotHubEmulator({ port: 0, httpsPort: 0, devices: ['dev-state', 'dev-methods', 'dev-desired', 'dev-offline', 'dev-429', 'dev-limits', 'dev-ws'] });
+    hub = await startAzureIotHubEmulator({ port: 0, httpsPort: 0, devices: ['dev-state', 'dev-methods', 'dev-desired', 'dev-boot', 'dev-offline', 'dev-429', 'dev-limits', 'dev-ws'] });
   });
   afterEach(async () => {
     await Promise.all(running.splice(0).map((transport) => transport.stop()));
@@ -88,6 +88,30 @@ describe('AzureIotHubDeviceTransport on the emulator', () => {
     const { responseBody: twin } = await registry.getTwin('dev-desired');
     expect(twin.properties.reported['command_response']).toMatchObject({ command_id: 'desired-v4', success: true, desired: { action: 'setVolume' } });
     expect(updates.some((update) => 'command' in update.patch)).toBe(false);
+  });
+
+  it('runs a desired command found in the twin at connect once, and not again after a restart', async () => {
+    await serviceSdk(hub).registry.updateTwin('dev-boot', { properties: { desired: { command: { action: 'play', command_id: 'boot-1' } } } }, '*');
+    const first = azureDevice(hub, 'dev-boot');
+    running.push(first);
+    const commands: InboundCommand[] = [];
+    first.commands$.subscribe((command) => {
+      commands.push(command);
+      void first.respond(command, { command_id: command.requestId!, command: command.command!, success: true, timestamp: 1 });
+    });
+    const answered = next(hub.devices.reportedPatches$, (p) => p.deviceId === 'dev-boot' && 'command_response' in p.patch);
+    await first.start(new AbortController().signal);
+    expect((await answered).patch['command_response']).toMatchObject({ command_id: 'boot-1', success: true, desired: { action: 'play' } });
+    expect(commands.map((c) => [c.command, c.requestId])).toEqual([['play', 'boot-1']]);
+    await first.stop();
+
+    const second = azureDevice(hub, 'dev-boot');
+    running.push(second);
+    const again: InboundCommand[] = [];
+    second.commands$.subscribe((command) => again.push(command));
+    await second.start(new AbortController().signal);
+    await statusIs(second.status$, 'online');
+    expect(again).toEqual([]);
   });
 
   it('applies a desired change made while offline after reconnecting, and reports what changed meanwhile', async () => {
