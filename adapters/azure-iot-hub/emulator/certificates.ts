@@ -119,6 +119,7 @@ export function certificatePaths(certDir: string): { readonly ca: string; readon
 /**
  * Loads the CA and server certificate from `certDir`, creating (and writing) whichever is missing:
  * the first start generates them, later starts reuse them so clients keep trusting the same CA.
+ * A server certificate that does not name every host in `extraNames` is replaced (same CA).
  */
 export async function loadOrCreateCertificates(certDir: string, extraNames: readonly string[] = []): Promise<EmulatorCertificates> {
   await mkdir(certDir, { recursive: true, mode: 0o700 });
@@ -146,11 +147,17 @@ export async function loadOrCreateCertificates(certDir: string, extraNames: read
     await writeFile(join(certDir, FILES.caCert), ca.certPem, { mode: 0o644 });
     await writeFile(join(certDir, FILES.caKey), ca.keyPem, { mode: 0o600 });
   }
-  if (!fresh && serverCert && serverKey) return { ca, server: { certPem: serverCert, keyPem: serverKey } };
+  if (!fresh && serverCert && serverKey && covers(serverCert, extraNames)) return { ca, server: { certPem: serverCert, keyPem: serverKey } };
   const server = await createServerCertificate(ca, extraNames);
   await writeFile(join(certDir, FILES.serverCert), server.certPem, { mode: 0o644 });
   await writeFile(join(certDir, FILES.serverKey), server.keyPem, { mode: 0o600 });
   return { ca, server };
+}
+
+/** True when the certificate names every host (a new --host-name needs a new server certificate). */
+function covers(certPem: string, names: readonly string[]): boolean {
+  const cert = new X509Certificate(certPem);
+  return names.every((name) => (isIpAddress(name) ? cert.checkIP(name) : cert.checkHost(name)) !== undefined);
 }
 
 function isIpAddress(name: string): boolean {
