@@ -7,7 +7,7 @@ import { RateLimiter, rateLimitTelemetry } from './rate-limit.js';
 import type { TelemetryBatch } from './types.js';
 
 /** A send that does nothing, for constructor checks. */
-const send = async (): Promise<void> => undefined;
+const sendNothing = async (): Promise<void> => undefined;
 
 function recorder(clock: ManualClock) {
   const sent: { item: number; at: number }[] = [];
@@ -147,9 +147,9 @@ describe('RateLimiter', () => {
   });
 
   it('refuses a rate or burst that could never send', () => {
-    expect(() => new RateLimiter(send, { perSecond: 0 })).toThrow(RangeError);
-    expect(() => new RateLimiter(send, { perSecond: Number.NaN })).toThrow(RangeError);
-    expect(() => new RateLimiter(send, { perSecond: 5, burst: 0.5 })).toThrow(RangeError);
+    expect(() => new RateLimiter(sendNothing, { perSecond: 0 })).toThrow(RangeError);
+    expect(() => new RateLimiter(sendNothing, { perSecond: Number.NaN })).toThrow(RangeError);
+    expect(() => new RateLimiter(sendNothing, { perSecond: 5, burst: 0.5 })).toThrow(RangeError);
   });
 
   it('keeps time with the injected clock only: no timer is armed while tokens remain', async () => {

@@ -61,6 +61,7 @@ export class WsHubControllerTransport implements ControllerTransport {
         url: options.url,
         ...(options.token === undefined ? {} : { token: options.token }),
         connectTimeoutMs: options.connectTimeoutMs,
+        keepaliveMs: options.keepaliveSeconds * 1_000,
         maxPayloadBytes: options.maxPayloadBytes,
         hello: { type: 'hello', role: 'controller' },
       },

@@ -78,6 +78,7 @@ export class WsHubDeviceTransport implements DeviceTransport {
         url: options.url,
         ...(options.token === undefined ? {} : { token: options.token }),
         connectTimeoutMs: options.connectTimeoutMs,
+        keepaliveMs: options.keepaliveSeconds * 1_000,
         maxPayloadBytes: options.maxPayloadBytes,
         hello: { type: 'hello', role: 'device', deviceId },
       },

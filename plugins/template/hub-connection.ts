@@ -20,6 +20,8 @@ export interface HubConnectionSettings {
   readonly url: string;
   readonly token?: string;
   readonly connectTimeoutMs: number;
+  /** Ping interval; a hub that has not answered the previous ping by the next is taken as lost. 0 disables. */
+  readonly keepaliveMs: number;
   readonly maxPayloadBytes: number;
   /** The hello frame (without the token), sent first on every connection. */
   readonly hello: Extract<ClientFrame, { type: 'hello' }>;
@@ -160,6 +162,7 @@ export class HubConnection {
         return;
       }
       deadline.cancel();
+      this.keepAlive(socket);
       void this.onWelcome(socket, frame);
     });
     socket.on('error', (error) => {
@@ -169,6 +172,26 @@ export class HubConnection {
       deadline.cancel();
       if (socket === this.socket) this.onClose(code, reason.toString());
     });
+  }
+
+  /** Pings the hub so a connection that died silently (a dropped network) is noticed and replaced. */
+  private keepAlive(socket: WebSocket): void {
+    if (this.settings.keepaliveMs <= 0) return;
+    let answered = true;
+    socket.on('pong', () => (answered = true));
+    const tick = (): void => {
+      if (socket !== this.socket || socket.readyState !== WebSocket.OPEN) return;
+      if (!answered) {
+        this.lastError = new TimeoutError(`the hub did not answer a ping within ${this.settings.keepaliveMs} ms`);
+        socket.terminate();
+        return;
+      }
+      answered = false;
+      socket.ping();
+      timer = this.deps.clock.setTimeout(tick, this.settings.keepaliveMs);
+    };
+    let timer = this.deps.clock.setTimeout(tick, this.settings.keepaliveMs);
+    socket.once('close', () => timer.cancel());
   }
 
   private async onWelcome(socket: WebSocket, welcome: Extract<HubFrame, { type: 'welcome' }>): Promise<void> {

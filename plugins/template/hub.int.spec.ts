@@ -1,8 +1,10 @@
+import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Container } from 'inversify';
 import { filter, firstValueFrom, type Observable } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import {
   ExponentialBackoffRetryPolicy,
@@ -108,6 +110,23 @@ describe('ws-hub', () => {
     expect(status.error?.code).toBe('conflict');
     expect(policy.scheduled).toBe(0);
     expect(presence).toEqual(['online', 'offline', 'online']);
+  });
+
+  it('notices a hub that stopped answering (a silently dead connection) and reconnects', async () => {
+    // A hub that welcomes but never answers pings, as a peer behind a dropped network would not.
+    const mute = new WebSocketServer({ host: '127.0.0.1', port: 0, autoPong: false });
+    await new Promise((resolve) => mute.once('listening', resolve));
+    mute.on('connection', (socket) => socket.once('message', () => socket.send(JSON.stringify({ type: 'welcome' }))));
+    try {
+      const url = `ws://127.0.0.1:${(mute.address() as AddressInfo).port}`;
+      const device = await start(build<DeviceTransport>(TOKENS.DeviceTransport, 'quiet', { url, keepaliveSeconds: 0.05, retry: { initialMs: 10, maxMs: 20 } }));
+      const lost = await until(device.status$, (s) => s.state === 'offline');
+      expect(lost.error).toMatchObject({ code: 'timeout', message: 'the hub did not answer a ping within 50 ms' });
+      await until(device.status$, (s) => s.state === 'online');
+    } finally {
+      await Promise.all(started.splice(0).map((part) => part.stop()));
+      await new Promise((resolve) => mute.close(resolve));
+    }
   });
 
   it('is registered from a config by `plugins:` and built by buildAgent and buildController', async () => {

@@ -17,6 +17,8 @@ export const wsHubOptionsSchema = z.strictObject({
   token: z.preprocess((value) => (value === '' ? undefined : value), z.string().optional()),
   /** Longest a connection attempt may take, up to the hub's welcome, ms. */
   connectTimeoutMs: z.coerce.number().int().positive().default(10_000),
+  /** The client pings the hub this often and reconnects when a ping goes unanswered until the next; 0 disables. */
+  keepaliveSeconds: z.coerce.number().nonnegative().default(30),
   /** Reconnection backoff; when absent the agent's RetryPolicy (TOKENS.RetryPolicy) is used. */
   retry: z
     .strictObject({

@@ -50,6 +50,7 @@ describe('ws-hub plugin', () => {
     expect(options).toEqual({
       url: 'ws://127.0.0.1:8787',
       connectTimeoutMs: 10_000,
+      keepaliveSeconds: 30,
       retry: { initialMs: 50, maxMs: 30_000 },
       outboxSize: 1_000,
       maxPayloadBytes: 1_024,
