@@ -65,6 +65,7 @@ export type { AudioState, PlaybackState, PlaybackStatus, PlayerState, SystemStat
 export { PLAYER_COMMANDS, createPlayerCommands, playerStateToJson, type PlayerCommandName } from './player/player-commands.js';
 export { PLAYER_PROFILE, createPlayerProfile } from './player/player-profile.js';
 export { reconcilePlayer } from './player/player-reconciler.js';
+export { PlayerClient, type PlayerClientOptions, type PlayerStatusUpdate } from './player/player-client.js';
 
 // Agent
 export type { Lifecycle } from './agent/lifecycle.js';
