@@ -101,7 +101,9 @@ export class AwsIotControllerTransport implements ControllerTransport {
         maxPublishesPerSecond: options.telemetry.maxPublishesPerSecond,
       },
     );
-    this.router = new TopicRouter(this.connection, 1, this.logger);
+    // QoS 0: with a clean session QoS 1 buys nothing (nothing is kept for us while offline), and
+    // each PUBACK would hold back our next publish on aws-crt's Nagle-enabled socket.
+    this.router = new TopicRouter(this.connection, 0, this.logger);
     this.status$ = this.connection.status$;
   }
 

@@ -139,7 +139,11 @@ export class AwsIotDeviceTransport implements DeviceTransport {
         maxPublishesPerSecond: options.telemetry.maxPublishesPerSecond,
       },
     );
-    void this.connection.subscribe([...this.shadow.responseTopics(), this.deltaTopic], 1);
+    // Shadow answers at QoS 0: each is awaited with a deadline and the GET after every connect
+    // covers a lost delta, so QoS 1 would add nothing but PUBACKs, and aws-crt sockets run with
+    // Nagle's algorithm (no TCP_NODELAY), so a PUBACK still unacknowledged holds back our next
+    // publish until the broker's delayed ACK (20-40 ms per shadow update).
+    void this.connection.subscribe([...this.shadow.responseTopics(), this.deltaTopic], 0);
     void this.connection.subscribe([this.commandsTopic], options.qos.commands);
     this.status$ = this.connection.status$;
     this.commands$ = this.commandsSubject.asObservable();

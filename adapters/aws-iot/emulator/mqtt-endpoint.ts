@@ -1,5 +1,5 @@
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import type { Logger } from '../../../core/logging/logger.js';
 import { MQTT_PAYLOAD_LIMIT_BYTES } from '../payloads.js';
@@ -68,12 +68,14 @@ export class MqttEndpoint {
         ALPNProtocols: ['x-amzn-mqtt-ca', 'mqtt'],
       },
       (socket) => {
-        socket.setNoDelay(true);
         this.sockets.add(socket);
         socket.once('close', () => this.sockets.delete(socket));
         this.broker.handle(socket);
       },
     );
+    // No-delay on the raw TCP socket, before TLS: without it every small QoS 1 exchange waits on
+    // Nagle's algorithm and delayed ACKs (about 40 ms each way).
+    this.server.on('connection', (socket: Socket) => socket.setNoDelay(true));
     this.server.on('tlsClientError', (error) => {
       // An unknown certificate ends here: the handshake fails and the client sees a TLS error.
       options.logger.debug({ err: error.message }, 'TLS handshake refused');

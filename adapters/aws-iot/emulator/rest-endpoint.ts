@@ -51,8 +51,8 @@ export class RestEndpoint {
         else response.destroy();
       });
     });
+    this.server.on('connection', (socket: Socket) => socket.setNoDelay(true));
     this.server.on('secureConnection', (socket) => {
-      socket.setNoDelay(true);
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
