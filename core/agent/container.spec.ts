@@ -83,6 +83,19 @@ describe('buildAgent', () => {
     await agent.stop();
   });
 
+  it('passes commands.dedupeMax to the dispatcher: an answer pushed out of the cache runs again', async () => {
+    built.players.length = 0;
+    const config = parseConfig({ device: { id: 'a' }, transports: [{ kind: 'memory' }], commands: { dedupeMax: 1 } });
+    const agent = await buildAgent(config, registry());
+    await agent.start();
+    await agent.execute('setVolume', { volume: 10 }, 'first');
+    await agent.execute('setVolume', { volume: 10 }, 'first');
+    await agent.execute('setVolume', { volume: 20 }, 'second');
+    await agent.execute('setVolume', { volume: 10 }, 'first');
+    await agent.stop();
+    expect(built.players.at(-1)?.calls.filter((call) => call.startsWith('setVolume'))).toEqual(['setVolume 10', 'setVolume 20', 'setVolume 10']);
+  });
+
   it('refuses a kind configured in the wrong role', async () => {
     const config = parseConfig({ device: { id: 'a' }, player: { kind: 'memory' }, transports: [{ kind: 'memory' }] });
     const error = await buildAgent(config, registry()).catch((e: unknown) => e);

@@ -64,6 +64,18 @@ describe('parseConfig: schema', () => {
     expect(error.message).toContain('telemetry.batchsize: unknown key "batchsize"');
   });
 
+  it('accepts commands.dedupeMax (the dispatcher\'s remembered answers)', () => {
+    expect(parseConfig({ ...minimal, commands: { dedupeMax: '50' } }).commands?.dedupeMax).toBe(50);
+    expect(configError(() => parseConfig({ ...minimal, commands: { dedupeMax: -1 } })).message).toContain('commands.dedupeMax');
+  });
+
+  it('refuses telemetry.outboxSize and says where the outbox is sized', () => {
+    const error = configError(() => parseConfig({ ...minimal, telemetry: { outboxSize: 10 } }));
+    expect(error.message).toContain('telemetry.outboxSize: not an agent setting');
+    expect(error.message).toContain('set "outboxSize" on the transport entry (aws-iot: "telemetry.maxBufferSize")');
+    expect(error.details).toMatchObject({ path: 'telemetry.outboxSize' });
+  });
+
   it('names the expected values of an enum', () => {
     expect(configError(() => parseConfig({ ...minimal, log: { level: 'loud' } })).message).toMatch(/log\.level: .*"info"/);
   });

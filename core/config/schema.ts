@@ -16,6 +16,9 @@ export const DEVICE_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
+const OUTBOX_SIZE_MOVED =
+  'not an agent setting: each transport keeps its own offline outbox; set "outboxSize" on the transport entry (aws-iot: "telemetry.maxBufferSize")';
+
 /** A plugin-kind section: `kind` names the kind, every other key is that kind's option. */
 export const KindSectionSchema = z.looseObject({
   kind: z.string({ error: 'expected a kind name such as "mqtt"' }).min(1, 'expected a non-empty kind name'),
@@ -36,13 +39,19 @@ export const AgentConfigSchema = z.strictObject({
     .strictObject({
       timeoutMs: numberish(z.number().int().positive()).optional(),
       dedupeWindowMs: numberish(z.number().int().nonnegative()).optional(),
+      /** Most answers remembered for repeated command_ids (least recently used go first); 0 keeps none once answered. */
+      dedupeMax: numberish(z.number().int().nonnegative()).optional(),
     })
     .optional(),
   telemetry: z
     .strictObject({
       batchSize: numberish(z.number().int().positive()).optional(),
       batchIntervalMs: numberish(z.number().int().nonnegative()).optional(),
-      outboxSize: numberish(z.number().int().nonnegative()).optional(),
+      /**
+       * Not an agent setting: each transport keeps its own offline outbox, sized by its own option.
+       * Named here only so that a config still carrying it is told where the setting lives.
+       */
+      outboxSize: z.never({ error: OUTBOX_SIZE_MOVED }).optional(),
       statusIntervalMs: numberish(z.number().int().positive()).optional(),
     })
     .optional(),
