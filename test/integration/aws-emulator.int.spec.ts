@@ -123,6 +123,14 @@ describe('AWS IoT emulator: Device Shadow over MQTT (aws-iot-device-sdk-v2)', ()
     });
   });
 
+  it('closes the connection of a client that publishes to a reserved topic, as AWS IoT does', async () => {
+    const client = await SdkClient.connect(emulator, 'emu-rogue', 'emu-rogue');
+    const interrupted = new Promise<void>((resolve) => client.connection.on('interrupt', () => resolve()));
+    void client.publish('$aws/things/emu-device/shadow/update/accepted', { state: {} }).catch(() => undefined);
+    await interrupted;
+    await client.disconnect();
+  });
+
   it('refuses a certificate that is signed by its CA but not registered, at CONNECT', async () => {
     await emulator.createThing('emu-revoked');
     emulator.setCertificateActive('emu-revoked', false);
