@@ -183,7 +183,13 @@ export class AwsIotDeviceTransport implements DeviceTransport {
     this.target = inShadow;
     const offloaded = Object.keys(patch).filter((key) => this.offload.has(key));
     const telemetry = offloaded.map((key) => this.publishOffloaded(key, snapshot.state[key] ?? null, snapshot.timestamp));
-    await Promise.all([...telemetry, this.ready ? this.enqueueSync() : Promise.resolve()]);
+    const sync = this.ready
+      ? this.enqueueSync().catch((error: unknown) => {
+          // Lost meanwhile: the resync after the next connect sends it.
+          if (this.connection.connected) throw error;
+        })
+      : Promise.resolve();
+    await Promise.all([...telemetry, sync]);
   }
 
   async respond(_command: InboundCommand, response: CommandResponse): Promise<void> {
@@ -206,7 +212,8 @@ export class AwsIotDeviceTransport implements DeviceTransport {
     const document = await this.shadow.get();
     this.mirror.reset(document);
     // Whole desired state on every connect: whatever changed while we were away applies now.
-    this.desiredVersion = Math.max(this.desiredVersion, document?.version ?? -1);
+    // The GET is authoritative, also when versions started over (a shadow deleted and re-created).
+    this.desiredVersion = document?.version ?? -1;
     this.desiredSubject.next({ patch: document?.desired ?? {}, full: true, ...(document ? { version: document.version } : {}) });
     await this.publishConnection('online');
     for (;;) {
