@@ -212,10 +212,63 @@ describe('parseConfig: AmoraOS config.json layout', () => {
       iot: { enabled: false, connection_string: 'x' },
     });
     expect(config.transports).toEqual([{ kind: 'mqtt', url: 'mqtts://[::1]:1883' }]);
-    const aws = parseConfig({ device: { id: 'a' }, iot: { provider: 'aws-iot', connectionString: 'x' } });
-    expect(aws.transports).toEqual([{ kind: 'aws-iot', connectionString: 'x' }]);
-    const off = parseConfig({ device: { id: 'a' }, broker: { enabled: false }, iot: { connection_string: 'HostName=h' } });
+    const nats = parseConfig({ device: { id: 'a' }, iot: { provider: 'nats', connectionString: 'x' } });
+    expect(nats.transports).toEqual([{ kind: 'nats', connectionString: 'x' }]);
+    const off = parseConfig({ device: { id: 'a' }, broker: { enabled: 'false' }, iot: { connection_string: 'HostName=h' } });
     expect(off.transports.map((t) => t.kind)).toEqual(['azure-iot-hub']);
+  });
+
+  it('maps provider aws onto the aws-iot kind\'s own options', () => {
+    const config = parseConfig({
+      device: { device_id: 'anc-1' },
+      iot: { provider: 'aws', endpoint: 'abc-ats.iot.eu-west-1.amazonaws.com', thing_name: 'anc-1', cert_path: 'certs/device.pem.crt', key_path: 'certs/private.pem.key', ca_path: 'certs/AmazonRootCA1.pem', port: 8883, keep_alive: 60 },
+    });
+    expect(config.transports).toEqual([
+      {
+        kind: 'aws-iot',
+        endpoint: 'abc-ats.iot.eu-west-1.amazonaws.com',
+        thingName: 'anc-1',
+        certPath: 'certs/device.pem.crt',
+        keyPath: 'certs/private.pem.key',
+        caPath: 'certs/AmazonRootCA1.pem',
+        port: 8883,
+        keepAliveSeconds: 60,
+      },
+    ]);
+    // Everything left out comes from the kind's IOT_* variables when the agent is built.
+    expect(parseConfig({ device: { id: 'a' }, iot: { provider: 'AWS-IoT' } }).transports).toEqual([{ kind: 'aws-iot' }]);
+  });
+
+  it('refuses a connection string for AWS and says what to write instead, without quoting it', () => {
+    const error = configError(() => parseConfig({ device: { id: 'a' }, iot: { provider: 'aws-iot', connection_string: 'HostName=h;SharedAccessKey=s3cret' } }));
+    expect(error.message).toContain('iot.connection_string: AWS IoT Core has no connection string: write iot.endpoint, iot.cert_path and iot.key_path');
+    expect(error.message).toContain('IOT_ENDPOINT');
+    expect(error.message).not.toContain('s3cret');
+    expect(error.details).toMatchObject({ path: 'iot.connection_string' });
+  });
+
+  it('names unknown keys of the AmoraOS layout and the keys it knows', () => {
+    const top = configError(() => parseConfig({ device: { device_id: 'a' }, brokr: { host: 'b' }, iot: { connection_string: 'HostName=h' } }));
+    expect(top.message).toBe(
+      'invalid configuration: brokr: unknown key "brokr" (AmoraOS config.json keys: broker, commands, dev_mode, device, iot, log, mpd, plugins, system, telemetry)',
+    );
+    expect(top.details).toMatchObject({ path: 'brokr' });
+    const nested = configError(() => parseConfig({ device: { device_id: 'a', nmae: 'x' }, broker: { host: 'b', usrname: 'u' }, iot: { provider: 'aws', endpoint: 'e', certpath: 'c' } }));
+    expect(nested.details).toMatchObject({
+      issues: [
+        { path: 'device.nmae', message: 'unknown key "nmae" (device keys: device_id, id, name, profile)' },
+        { path: 'broker.usrname', message: expect.stringContaining('unknown key "usrname" (broker keys: enabled, host, password,') },
+        { path: 'iot.certpath', message: expect.stringContaining('unknown key "certpath" (iot keys with provider aws: ') },
+      ],
+    });
+    expect(configError(() => parseConfig({ device: { id: 'a' }, broker: 'localhost' })).message).toContain('broker: expected an object');
+    expect(configError(() => parseConfig({ device: { id: 'a' }, iot: { provider: 3 } })).message).toContain('iot.provider: expected a provider name');
+  });
+
+  it('names the config file in AmoraOS key errors', () => {
+    expect(() => parseConfig({ device: { device_id: 'a' }, mdp: {}, broker: {} }, { source: '/etc/amora/config.json' })).toThrow(
+      '/etc/amora/config.json: invalid configuration: mdp: unknown key "mdp"',
+    );
   });
 
   it('carries native sections over and leaves native files alone', () => {
