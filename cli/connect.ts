@@ -21,6 +21,7 @@ export async function awaitOnline(status$: Observable<ConnectionStatus>, what: s
   }
   if (settled.state !== 'online') {
     const reason = settled.error ? `${settled.error.message} (${settled.error.code})` : settled.state;
-    throw new CliError(`cannot reach ${what}: ${reason}`, EXIT.unreachable);
+    // Transports usually name the address themselves; say it once.
+    throw new CliError(reason.includes(what) ? reason : `cannot reach ${what}: ${reason}`, EXIT.unreachable);
   }
 }

@@ -1,50 +1,52 @@
 import { buildController } from '../core/agent/container.js';
 import { loadConfigFile } from '../core/config/load-file.js';
 import { parseConfig } from '../core/config/parse.js';
+import { redactString } from '../core/config/redact.js';
 import type { AgentConfig } from '../core/config/schema.js';
+import { PluginLoadError } from '../core/errors.js';
 import type { ControllerTransport } from '../core/transport/controller-transport.js';
 import { createBuiltinRegistry } from './builtins.js';
+import { locatePluginError } from './config-errors.js';
 import { awaitOnline } from './connect.js';
+import type { ControllerCliOptions } from './controller-options.js';
+import { CliError } from './exit-codes.js';
 import { createCliLogger } from './logger.js';
 
-export interface ControllerCliOptions {
-  readonly url: string;
-  readonly prefix?: string;
-  readonly config?: string;
-  readonly transport?: string;
-  readonly connectTimeout: string;
+/** A connected controller and where it is connected to, credentials masked, for messages. */
+export interface OpenController {
+  readonly controller: ControllerTransport;
+  readonly where: string;
 }
-
-/** Connection options shared by `ctl` and `watch`. */
-export const CONTROLLER_OPTION_HELP = {
-  url: 'broker URL (ignored with --config)',
-  prefix: 'topic prefix',
-  config: 'agent config file: talk to devices over its first transport (or --transport N)',
-  transport: 'index of the transport in --config to use',
-  connectTimeout: 'ms to wait for the connection',
-};
 
 /**
  * Opens a controller either from an agent config (same transports, other end) or, by default,
- * from a broker URL, and waits until it is connected.
+ * from a broker URL, and waits until it is connected. Stops it again when it cannot connect, so a
+ * failed `ctl` exits instead of retrying in the background.
  */
-export async function openController(options: ControllerCliOptions): Promise<{ controller: ControllerTransport; where: string }> {
-  const logger = createCliLogger(process.env.AMORA_LOG_LEVEL ?? 'warn');
-  let config: AgentConfig;
-  let index = 0;
-  if (options.config) {
-    config = await loadConfigFile(options.config, process.env);
-    index = Number(options.transport ?? 0);
-  } else {
-    const transport: Record<string, unknown> = { kind: 'mqtt', url: options.url };
-    if (options.prefix) transport.topicPrefix = options.prefix;
-    config = parseConfig({ device: { id: 'amora-cli' }, transports: [transport] }, { env: process.env });
-  }
+export async function openController(options: ControllerCliOptions): Promise<OpenController> {
+  // ctl and watch say in words what went wrong with the connection; the log is for debugging.
+  const logger = createCliLogger(process.env.AMORA_LOG_LEVEL ?? 'error');
+  const index = options.config ? (options.transport ?? 0) : 0;
+  const config = options.config ? await loadConfigFile(options.config, process.env) : urlConfig(options);
   const entry = config.transports[index];
-  if (!entry) throw new Error(`--transport ${index}: the config has ${config.transports.length} transport(s)`);
-  const where = typeof entry.url === 'string' ? entry.url : `${entry.kind} transport #${index}`;
-  const controller = await buildController(config, createBuiltinRegistry(), { logger, transportIndex: index });
+  if (!entry) throw new CliError(`--transport ${index}: the config has ${config.transports.length} transport(s)`);
+  const where = typeof entry.url === 'string' ? redactString(entry.url) : `${entry.kind} transport #${index}`;
+  const controller = await buildController(config, createBuiltinRegistry(), { logger, transportIndex: index }).catch((error: unknown) => {
+    if (options.config) throw locatePluginError(error, config, options.config, `transports[${index}]`);
+    if (error instanceof PluginLoadError) throw new CliError(`--url ${where}${options.prefix ? ` --prefix ${options.prefix}` : ''}: ${error.message}`);
+    throw error;
+  });
   await controller.start(new AbortController().signal);
-  await awaitOnline(controller.status$, where, Number(options.connectTimeout));
+  await awaitOnline(controller.status$, where, options.connectTimeout).catch(async (error: unknown) => {
+    await controller.stop();
+    throw error;
+  });
   return { controller, where };
+}
+
+/** A one-transport config for `--url` (and `--prefix`). */
+function urlConfig(options: ControllerCliOptions): AgentConfig {
+  const transport: Record<string, unknown> = { kind: 'mqtt', url: options.url };
+  if (options.prefix) transport.topicPrefix = options.prefix;
+  return parseConfig({ device: { id: 'amora-cli' }, transports: [transport] }, { env: process.env });
 }

@@ -1,12 +1,9 @@
-import { Command } from 'commander';
-import { startEmbeddedBroker } from '../../adapters/mqtt/node.js';
-import { createCliLogger } from '../logger.js';
-import { listenError } from '../listen-error.js';
-import { onShutdown } from '../shutdown.js';
+import { Command, Option } from 'commander';
+import { portNumber } from '../option-values.js';
 
 interface BrokerOptions {
-  readonly port: string;
-  readonly wsPort?: string;
+  readonly port: number;
+  readonly wsPort?: number;
   readonly host: string;
 }
 
@@ -14,21 +11,11 @@ interface BrokerOptions {
 export function brokerCommand(): Command {
   return new Command('broker')
     .description('run the embedded MQTT broker (aedes) on TCP and optionally WebSocket')
-    .option('-p, --port <n>', 'TCP port', '1883')
-    .option('--ws-port <n>', 'WebSocket port (off unless given)')
+    .addOption(new Option('-p, --port <n>', 'TCP port (0 = any free port)').default(1883).argParser(portNumber))
+    .addOption(new Option('--ws-port <n>', 'WebSocket port (off unless given; 0 = any free port)').argParser(portNumber))
     .option('--host <address>', 'address to bind (0.0.0.0 to accept other machines)', '127.0.0.1')
     .action(async (options: BrokerOptions) => {
-      const logger = createCliLogger();
-      const broker = await startEmbeddedBroker({
-        host: options.host,
-        port: Number(options.port),
-        ...(options.wsPort ? { wsPort: Number(options.wsPort) } : {}),
-        logger,
-      }).catch((error: unknown) => {
-        throw listenError(error, options.host);
-      });
-      process.stdout.write(`broker listening on mqtt://${options.host}:${broker.port}\n`);
-      if (broker.wsPort !== undefined) process.stdout.write(`websocket on ws://${options.host}:${broker.wsPort}\n`);
-      onShutdown(() => broker.close());
+      const { runBroker } = await import('../actions/broker.js');
+      await runBroker(options);
     });
 }

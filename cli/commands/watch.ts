@@ -1,58 +1,68 @@
-import { Command, Option } from 'commander';
-import { Subscription } from 'rxjs';
+import { Command } from 'commander';
+import { distinctUntilChanged, filter, Subscription, type Observable } from 'rxjs';
+import { redactString } from '../../core/config/redact.js';
 import { createMergePatch } from '../../core/state/merge-patch.js';
 import type { JsonObject } from '../../core/state/json.js';
+import type { ConnectionStatus } from '../../core/transport/connection-status.js';
 import type { ControllerTransport } from '../../core/transport/controller-transport.js';
-import { CONTROLLER_OPTION_HELP, openController, type ControllerCliOptions } from '../controller.js';
+import { addControllerOptions, type ControllerCliOptions } from '../controller-options.js';
 import { onShutdown } from '../shutdown.js';
 
 interface WatchOptions extends ControllerCliOptions {
   readonly json?: boolean;
 }
 
-/** `amora watch [DEVICE]`: stream state and presence changes as they happen. */
+/** `amora watch [DEVICE]`: stream state and presence changes as they happen, until Ctrl-C. */
 export function watchCommand(): Command {
-  return new Command('watch')
+  const command = new Command('watch')
     .description('stream state and connection changes of one device, or of every device seen')
     .argument('[device]', 'device id; all devices when omitted')
-    .option('--json', 'one JSON object per line: {type: "state"|"connection", device_id, ...}')
-    .addOption(new Option('--url <url>', CONTROLLER_OPTION_HELP.url).default('mqtt://localhost:1883').env('AMORA_MQTT_URL'))
-    .option('--prefix <prefix>', CONTROLLER_OPTION_HELP.prefix)
-    .addOption(new Option('-c, --config <file>', CONTROLLER_OPTION_HELP.config).env('AMORA_CONFIG'))
-    .option('--transport <n>', CONTROLLER_OPTION_HELP.transport)
-    .option('--connect-timeout <ms>', CONTROLLER_OPTION_HELP.connectTimeout, '5000')
-    .action(async (device: string | undefined, options: WatchOptions) => {
-      const { controller, where } = await openController(options);
-      const print = options.json ? printJson : printHuman;
-      const subscriptions = new Subscription();
-      const watched = new Set<string>();
-      const watchDevice = (id: string) => {
-        if (watched.has(id)) return;
-        watched.add(id);
-        subscriptions.add(watchOne(controller, id, print));
-      };
-      if (device) {
-        watchDevice(device);
-      } else {
-        subscriptions.add(controller.devices$().subscribe((devices) => devices.forEach((d) => watchDevice(d.deviceId))));
-      }
-      if (!options.json) process.stderr.write(`watching ${device ?? 'all devices'} on ${where} (Ctrl-C to stop)\n`);
-      onShutdown(async () => {
-        subscriptions.unsubscribe();
-        await controller.stop();
-      });
-      await new Promise<never>(() => undefined);
+    .option('--json', 'one JSON object per line: {type: "state"|"connection", device_id, ...}');
+  return addControllerOptions(command).action(async (device: string | undefined, options: WatchOptions) => {
+    const { openController } = await import('../controller.js');
+    const { controller, where } = await openController(options);
+    const print = options.json ? printJson : printHuman;
+    const subscriptions = new Subscription();
+    let stopping = false;
+    onShutdown(async () => {
+      stopping = true;
+      subscriptions.unsubscribe();
+      await controller.stop();
     });
+    subscriptions.add(reportLinkChanges(controller.status$, where, () => stopping));
+    const watched = new Set<string>();
+    const watchDevice = (id: string, discovered: boolean) => {
+      if (watched.has(id)) return;
+      watched.add(id);
+      subscriptions.add(watchOne(controller, id, print, discovered));
+    };
+    if (device) watchDevice(device, false);
+    else subscriptions.add(controller.devices$().subscribe((devices) => devices.forEach((d) => watchDevice(d.deviceId, true))));
+    if (!options.json) process.stderr.write(`watching ${device ?? 'all devices'} on ${where} (Ctrl-C to stop)\n`);
+    // Runs until a signal: the open connection keeps the process alive, onShutdown ends it.
+  });
 }
 
 type WatchEvent =
   | { type: 'connection'; device_id: string; status: string }
   | { type: 'state'; device_id: string; version: number; state: JsonObject; changed: JsonObject; timestamp: number };
 
-function watchOne(controller: ControllerTransport, id: string, print: (event: WatchEvent) => void): Subscription {
+/**
+ * Streams one device. A device found through devices$ has a known presence, so the placeholder
+ * `unknown` the stream starts with is noise there; for a device named by the user it is the answer.
+ */
+function watchOne(controller: ControllerTransport, id: string, print: (event: WatchEvent) => void, discovered: boolean): Subscription {
   const subscription = new Subscription();
   let previous: JsonObject | undefined;
-  subscription.add(controller.connection$(id).subscribe((status) => print({ type: 'connection', device_id: id, status })));
+  subscription.add(
+    controller
+      .connection$(id)
+      .pipe(
+        filter((status) => !(discovered && status === 'unknown')),
+        distinctUntilChanged(),
+      )
+      .subscribe((status) => print({ type: 'connection', device_id: id, status })),
+  );
   subscription.add(
     controller.state$(id).subscribe((message) => {
       const changed = previous === undefined ? message.state : createMergePatch(previous, message.state);
@@ -61,6 +71,21 @@ function watchOne(controller: ControllerTransport, id: string, print: (event: Wa
     }),
   );
   return subscription;
+}
+
+/** Tells the user on stderr when the broker link drops and comes back (watch keeps retrying). */
+function reportLinkChanges(status$: Observable<ConnectionStatus>, where: string, stopping: () => boolean): Subscription {
+  let online = true; // openController waited for it
+  return status$.pipe(filter(() => !stopping())).subscribe((status) => {
+    if (status.state === 'online' && !online) {
+      online = true;
+      process.stderr.write(`amora: connected to ${where} again\n`);
+    } else if ((status.state === 'offline' || status.state === 'connecting') && online) {
+      online = false;
+      const reason = status.error ? `: ${redactString(status.error.message)}` : '';
+      process.stderr.write(`amora: lost the connection to ${where}${reason}; retrying\n`);
+    }
+  });
 }
 
 function printJson(event: WatchEvent): void {

@@ -1,0 +1,46 @@
+import { hostname } from 'node:os';
+import { buildAgent } from '../../core/agent/container.js';
+import { loadConfigFile } from '../../core/config/load-file.js';
+import { parseConfig } from '../../core/config/parse.js';
+import { redactSecrets } from '../../core/config/redact.js';
+import { createBuiltinRegistry } from '../builtins.js';
+import { locatePluginError } from '../config-errors.js';
+import { logHealthChanges } from '../health-log.js';
+import { createCliLogger } from '../logger.js';
+import { onShutdown } from '../shutdown.js';
+import { packageVersion } from '../version.js';
+
+export interface AgentRunOptions {
+  readonly config?: string;
+  /** From --log-level or AMORA_LOG_LEVEL; the config's `log.level` otherwise. */
+  readonly logLevel?: string;
+}
+
+/** Builds and starts the agent, and stops it gracefully on SIGINT/SIGTERM. */
+export async function runAgent(options: AgentRunOptions): Promise<void> {
+  const config = options.config
+    ? await loadConfigFile(options.config, process.env)
+    : parseConfig(
+        { device: { id: safeDeviceId(hostname()) }, player: { kind: 'virtual' }, transports: [{ kind: 'mqtt', url: 'mqtt://localhost:1883' }] },
+        { env: process.env },
+      );
+  const logger = createCliLogger(options.logLevel ?? config.log?.level ?? 'info');
+  logger.info({ config: redactSecrets(config) }, 'starting agent');
+  const agent = await buildAgent(config, createBuiltinRegistry(), { logger, version: packageVersion() }).catch((error: unknown) => {
+    throw locatePluginError(error, config, options.config);
+  });
+  const abort = new AbortController();
+  const health = logHealthChanges(agent.health$, logger);
+  onShutdown(async () => {
+    logger.info('stopping agent');
+    abort.abort();
+    await agent.stop();
+    health.unsubscribe();
+  });
+  await agent.start(abort.signal);
+  logger.info({ device: config.device.id }, 'agent running');
+}
+
+function safeDeviceId(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, '-') || 'amora-device';
+}
