@@ -29,6 +29,9 @@ export default definePlugin({
       role: 'transport',
       description: 'AWS IoT Core (aws-iot-device-sdk-v2, mutual TLS): Device Shadow for state, MQTT topics for commands, presence and telemetry',
       options: awsIotOptionsSchema,
+      // Relative paths written in the config are read from its directory; the IOT_* variables'
+      // (filled in later by the schema) stay relative to the working directory, as in a shell.
+      paths: ['certPath', 'keyPath', 'caPath'],
       module: (options) => AwsIotTransportModule.fromOptions(options),
     }),
   },

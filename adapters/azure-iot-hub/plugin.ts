@@ -31,6 +31,8 @@ export default definePlugin({
       role: 'transport',
       description: 'Azure IoT Hub: twin reported/desired properties, direct methods, device-to-cloud telemetry (azure-iot-device, azure-iothub)',
       options: azureIotHubOptionsSchema,
+      // PEM text or file paths; relative paths are read from the config file's directory.
+      paths: ['ca', 'x509.cert', 'x509.key'],
       module: (options) => AzureIotHubTransportModule.fromOptions(options),
     }),
   },

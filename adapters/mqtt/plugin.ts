@@ -32,6 +32,8 @@ export default definePlugin({
       role: 'transport',
       description: 'generic MQTT (Mosquitto, EMQX, HiveMQ, the embedded aedes): retained state, MQTT 5 request/response, LWT presence',
       options: mqttOptionsSchema,
+      // PEM text or file paths; relative paths are read from the config file's directory.
+      paths: ['tls.ca', 'tls.cert', 'tls.key'],
       module: (options) => MqttTransportModule.fromOptions(options),
     }),
   },

@@ -1,8 +1,12 @@
 import { ContainerModule } from 'inversify';
 import { firstValueFrom } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { FakePlayer, InMemoryTransport } from '../../test/support/agent-doubles.js';
+import { loadConfigFile } from '../config/load-file.js';
 import { parseConfig } from '../config/parse.js';
 import { PluginLoadError } from '../errors.js';
 import { PluginRegistry } from '../plugins/loader.js';
@@ -19,7 +23,8 @@ const testPlugin = definePlugin({
   kinds: {
     memory: defineKind({
       role: 'transport',
-      options: z.strictObject({ topic: z.string().default('amora') }),
+      options: z.strictObject({ topic: z.string().default('amora'), tls: z.strictObject({ ca: z.string() }).optional() }),
+      paths: ['tls.ca'],
       module: (options) =>
         new ContainerModule(({ bind }) => {
           bind(TOKENS.DeviceTransport).toDynamicValue((context) => {
@@ -126,6 +131,38 @@ describe('buildAgent', () => {
     const plugins = registry();
     await buildAgent(config, plugins);
     expect(plugins.kindNames).toContain('greeter');
+  });
+});
+
+describe('file paths in kind options', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'amora-paths-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('resolves the paths a kind declares against the config file\'s directory, not the working directory', async () => {
+    const file = join(dir, 'agent.yaml');
+    await writeFile(file, 'device: { id: a }\ntransports:\n  - { kind: memory, tls: { ca: ./certs/ca.pem } }\n  - { kind: memory, tls: { ca: /abs/ca.pem } }\n');
+    expect(process.cwd()).not.toBe(dir);
+    const config = await loadConfigFile(file, {});
+    built.options.length = 0;
+    await buildAgent(config, registry());
+    expect(built.options).toEqual([
+      { topic: 'amora', tls: { ca: join(dir, 'certs', 'ca.pem') }, deviceId: 'a' },
+      { topic: 'amora', tls: { ca: '/abs/ca.pem' }, deviceId: 'a' },
+    ]);
+    expect(await buildController(config, registry())).toMatchObject({ options: { tls: { ca: join(dir, 'certs', 'ca.pem') } } });
+    // The config itself is left as written.
+    expect(config.transports[0]).toEqual({ kind: 'memory', tls: { ca: './certs/ca.pem' } });
+  });
+
+  it('leaves paths as written for a config without a directory (built in code)', async () => {
+    built.options.length = 0;
+    await buildAgent(parseConfig({ device: { id: 'a' }, transports: [{ kind: 'memory', tls: { ca: 'ca.pem' } }] }), registry());
+    expect(built.options).toEqual([{ topic: 'amora', tls: { ca: 'ca.pem' }, deviceId: 'a' }]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { Container } from 'inversify';
 import { systemClock, type Clock } from '../clock.js';
+import { resolveOptionPaths } from '../config/option-paths.js';
 import type { LoadedConfig } from '../config/parse.js';
 import type { KindSection } from '../config/schema.js';
 import { PluginLoadError } from '../errors.js';
@@ -53,13 +54,13 @@ export async function buildAgent(config: LoadedConfig, registry: PluginRegistry,
   const playerSection = config.player ?? (needsPlayer ? { kind: DEFAULT_PLAYER_KIND } : undefined);
   let player: PlayerAdapter | undefined;
   if (playerSection) {
-    player = await instantiate<PlayerAdapter>(registry, root, playerSection, 'player', TOKENS.PlayerAdapter, playerSection.kind);
+    player = await instantiate<PlayerAdapter>(registry, root, config, playerSection, 'player', TOKENS.PlayerAdapter, playerSection.kind);
     root.bind(TOKENS.PlayerAdapter).toConstantValue(player);
   }
 
   const ids = instanceIds(config.transports);
   for (const [index, section] of config.transports.entries()) {
-    const transport = await instantiate<DeviceTransport>(registry, root, section, 'transport', TOKENS.DeviceTransport, ids[index] ?? section.kind);
+    const transport = await instantiate<DeviceTransport>(registry, root, config, section, 'transport', TOKENS.DeviceTransport, ids[index] ?? section.kind);
     root.bind(TOKENS.DeviceTransport).toConstantValue(transport);
   }
 
@@ -83,7 +84,7 @@ export async function buildController(
     throw new PluginLoadError('(config)', undefined, `transports[${index}] does not exist (the config has ${config.transports.length})`);
   }
   const root = await rootContainer(config, registry, options);
-  return instantiate<ControllerTransport>(registry, root, section, 'transport', TOKENS.ControllerTransport, instanceIds(config.transports)[index] ?? section.kind);
+  return instantiate<ControllerTransport>(registry, root, config, section, 'transport', TOKENS.ControllerTransport, instanceIds(config.transports)[index] ?? section.kind);
 }
 
 /** Instance ids unique within an agent: the kind name, then `kind#2`, `kind#3`, ... */
@@ -107,9 +108,14 @@ async function rootContainer(config: LoadedConfig, registry: PluginRegistry, opt
   return root;
 }
 
+/**
+ * Builds one kind instance from its config section. Relative paths in the options the kind
+ * declares as file paths are resolved against the config's `baseDir` first.
+ */
 async function instantiate<T>(
   registry: PluginRegistry,
   root: Container,
+  config: LoadedConfig,
   section: KindSection,
   role: PluginKindRole,
   token: symbol,
@@ -119,7 +125,7 @@ async function instantiate<T>(
   if (kind.role !== role) {
     throw new PluginLoadError(plugin.name, section.kind, `kind is a ${kind.role}, but is configured as a ${role}`);
   }
-  return registry.instantiateAsync<T>(root, section.kind, section, token, instanceId);
+  return registry.instantiateAsync<T>(root, section.kind, resolveOptionPaths(section, kind.paths, config.baseDir), token, instanceId);
 }
 
 /**

@@ -62,6 +62,8 @@ describe('PluginRegistry.register', () => {
     expect((await failure(() => registry.register(badRole))).message).toBe('plugin "p" kind "k": role must be one of transport, player, middleware');
     const badOptions = { name: 'p', apiVersion: 1, kinds: { k: { role: 'player', options: {}, module: () => undefined } } };
     expect((await failure(() => registry.register(badOptions))).message).toContain('"options" must be a zod schema');
+    const badPaths = { name: 'p', apiVersion: 1, kinds: { k: { role: 'player', options: z.object({}), module: () => undefined, paths: 'tls.ca' } } };
+    expect((await failure(() => registry.register(badPaths))).message).toContain('"paths" must be a list of option keys');
   });
 
   it('refuses a kind another plugin already provides, accepts the same plugin twice', async () => {

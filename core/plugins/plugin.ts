@@ -17,6 +17,12 @@ export interface PluginKind<S extends z.ZodType = z.ZodType> {
   readonly description?: string;
   /** Validates this kind's entry of the config (without its `kind` key). */
   readonly options: S;
+  /**
+   * Options holding file paths, as dot-separated keys (`certPath`, `tls.ca`). A relative path
+   * there is resolved against the config file's directory before `options` validates the entry;
+   * inline PEM text, absolute paths and URLs are left alone.
+   */
+  readonly paths?: readonly string[];
   readonly module: (options: z.output<S>) => ContainerModule;
 }
 

@@ -35,11 +35,14 @@ export function validatePlugin(candidate: unknown, source: string): AmoraPlugin 
 
 function kindProblem(kind: unknown): string | undefined {
   if (typeof kind !== 'object' || kind === null) return 'expected a kind object {role, options, module}';
-  const { role, options, module } = kind as Record<string, unknown>;
+  const { role, options, module, paths } = kind as Record<string, unknown>;
   if (!ROLES.includes(role as PluginKindRole)) return `role must be one of ${ROLES.join(', ')}`;
   if (typeof (options as { safeParse?: unknown } | undefined)?.safeParse !== 'function') {
     return '"options" must be a zod schema';
   }
   if (typeof module !== 'function') return '"module" must be a function returning a ContainerModule';
+  if (paths !== undefined && !(Array.isArray(paths) && paths.every((path) => typeof path === 'string' && path !== ''))) {
+    return '"paths" must be a list of option keys such as "tls.ca"';
+  }
   return undefined;
 }
