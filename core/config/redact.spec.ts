@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactSecrets, redactString } from './redact.js';
+import { redactSecrets, redactString, SECRET_KEY_PATTERN } from './redact.js';
 
 describe('redactSecrets', () => {
   it('replaces values of secret-looking keys at any depth and leaves the rest', () => {
@@ -22,6 +22,28 @@ describe('redactSecrets', () => {
       ],
     });
     expect(config.player.password).toBe('pw');
+  });
+
+  it('masks secret keys in every naming style', () => {
+    const secrets = [
+      'password', 'Password', 'PASSWORD', 'mqttPassword', 'passwd', 'passphrase', 'secret', 'clientSecret', 'secretAccessKey', 'secrets',
+      'token', 'apiToken', 'sessionToken', 'sas', 'SAS', 'sasToken', 'credential', 'credentials', 'connectionString', 'connection_string',
+      'serviceConnectionString', 'AMORA_DEVICE_CONNECTION_STRING', 'connectionstring', 'privateKey', 'private_key', 'privatekey',
+      'sharedAccessKey', 'SharedAccessKey', 'sharedaccesskey', 'apiKey', 'api_key', 'API_KEY', 'apikey', 'api-key', 'key', 'Key', 'KEY',
+      'keys', 'primaryKey', 'accessKeyId', 'key2', 'SharedAccessSignature',
+    ];
+    expect(secrets.filter((key) => !SECRET_KEY_PATTERN.test(key))).toEqual([]);
+  });
+
+  it('leaves file paths and words that merely contain a secret word visible', () => {
+    const visible = [
+      'keyPath', 'certPath', 'caPath', 'key_path', 'KEY_PATH', 'IOT_KEY_PATH', 'privateKeyPath', 'socketPath', 'keyboard', 'Keyboard',
+      'monkey', 'hockey', 'keyword', 'keepAliveSeconds', 'kansas', 'sasquatch', 'host', 'url', 'topicPrefix', 'useTls', 'passage',
+    ];
+    expect(visible.filter((key) => SECRET_KEY_PATTERN.test(key))).toEqual([]);
+    const aws = { kind: 'aws-iot', certPath: 'certs/device.pem.crt', keyPath: 'certs/private.pem.key', caPath: 'certs/ca.pem', keyboard: 'de' };
+    expect(redactSecrets(aws)).toEqual(aws);
+    expect(redactSecrets({ tls: { key: 'certs/client.key', ca: 'certs/ca.pem' } })).toEqual({ tls: { key: '[redacted]', ca: 'certs/ca.pem' } });
   });
 
   it('masks URL userinfo and connection-string keys inside strings', () => {

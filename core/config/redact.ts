@@ -1,5 +1,44 @@
-/** Keys whose values are secrets wherever they appear in a config, log line or error detail. */
-export const SECRET_KEY_PATTERN = /password|passphrase|secret|key|token|connection.?string|sas|credential/i;
+// Secret words, matched as whole words of a key in camelCase, snake_case, kebab-case or CAPS
+// (`apiKey`, `api_key`, `API_KEY`, `apikey` for the compounds), plural too. Whole words, so that
+// `keyboard` or `monkey` are not secrets; a key ending in `Path` names a file, not its content.
+const SECRET_WORDS = [
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'token',
+  'sas',
+  'credential',
+  'signature',
+  'key',
+  'connection string',
+  'private key',
+  'shared access key',
+  'access key',
+  'api key',
+];
+const SEPARATOR = '[-_. ]';
+
+/** `connection string` → `[Cc]onnection[-_. ]?[Ss]tring|CONNECTION[-_. ]?STRING`. */
+function wordAlternatives(word: string): string {
+  const parts = word.split(' ');
+  const mixed = parts.map((part) => `[${part[0]!.toUpperCase()}${part[0]}]${part.slice(1)}`).join(`${SEPARATOR}?`);
+  const upper = parts.map((part) => part.toUpperCase()).join(`${SEPARATOR}?`);
+  return `${mixed}|${upper}`;
+}
+
+/**
+ * Keys whose values are secrets wherever they appear in a config, log line or error detail:
+ * `password`, `passphrase`, `secret`, `token`, `sas`, `credential`, `signature`, `connectionString`,
+ * `privateKey`, `sharedAccessKey`, `apiKey`, any other `...Key` word and `key` itself, in any
+ * naming style. Not file paths (`keyPath`, `certPath`) nor words that merely contain one
+ * (`keyboard`). Test it against a key name as written.
+ */
+export const SECRET_KEY_PATTERN = new RegExp(
+  // Not ending in Path; then one secret word starting at the key's start, a separator or a
+  // camelCase hump, and ending at the key's end, a separator, a hump or a digit.
+  `^(?![\\s\\S]*(?:[Pp]ath|PATH)$)[\\s\\S]*?(?:^|${SEPARATOR}|(?<=[a-z0-9])(?=[A-Z]))(?:${SECRET_WORDS.map(wordAlternatives).join('|')})[sS]?(?=$|${SEPARATOR}|[A-Z0-9])`,
+);
 
 export const REDACTED = '[redacted]';
 
