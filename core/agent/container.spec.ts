@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { FakePlayer, InMemoryTransport } from '../../test/support/agent-doubles.js';
+import { ManualClock } from '../../test/support/manual-clock.js';
 import { loadConfigFile } from '../config/load-file.js';
 import { parseConfig } from '../config/parse.js';
 import { PluginLoadError } from '../errors.js';
@@ -131,6 +132,47 @@ describe('buildAgent', () => {
     const plugins = registry();
     await buildAgent(config, plugins);
     expect(plugins.kindNames).toContain('greeter');
+  });
+});
+
+describe('rateLimit on a transport entry', () => {
+  it('delays that transport\'s telemetry beyond the rate and leaves the others alone; the kind never sees the key', async () => {
+    built.transports.length = 0;
+    built.options.length = 0;
+    const clock = new ManualClock(0);
+    const config = parseConfig({
+      device: { id: 'a' },
+      transports: [{ kind: 'memory', rateLimit: { perSecond: '10', burst: 1 } }, { kind: 'memory' }],
+      telemetry: { batchSize: 1 },
+      system: { enabled: false },
+    });
+    const agent = await buildAgent(config, registry(), { clock });
+    expect(built.options).toEqual([
+      { topic: 'amora', deviceId: 'a' },
+      { topic: 'amora', deviceId: 'a' },
+    ]);
+    await agent.start();
+    const [limited, free] = built.transports;
+    for (const n of [1, 2, 3]) agent.emitTelemetry('metrics', { n });
+    expect(free?.telemetry.map((batch) => batch.records[0]?.data)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(limited?.telemetry.map((batch) => batch.records[0]?.data)).toEqual([{ n: 1 }]);
+    clock.advance(100);
+    expect(limited?.telemetry.map((batch) => batch.records[0]?.data)).toEqual([{ n: 1 }, { n: 2 }]);
+    clock.advance(100);
+    expect(limited?.telemetry.map((batch) => batch.records[0]?.data)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    await agent.stop();
+  });
+
+  it('is validated by core: the entry names the bad key', () => {
+    expect(() => parseConfig({ device: { id: 'a' }, transports: [{ kind: 'memory', rateLimit: { perSecond: 0 } }] })).toThrow('transports[0].rateLimit.perSecond');
+    expect(() => parseConfig({ device: { id: 'a' }, transports: [{ kind: 'memory', rateLimit: { perSecond: 5, maxqueued: 1 } }] })).toThrow(
+      'transports[0].rateLimit.maxqueued: unknown key "maxqueued"',
+    );
+  });
+
+  it('is taken out of the options of the controller side too', async () => {
+    const config = parseConfig({ device: { id: 'cli' }, transports: [{ kind: 'memory', rateLimit: { perSecond: 5 } }] });
+    expect(await buildController(config, registry())).toEqual({ id: 'controller memory', options: { topic: 'amora' } });
   });
 });
 

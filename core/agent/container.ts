@@ -2,7 +2,7 @@ import { Container } from 'inversify';
 import { systemClock, type Clock } from '../clock.js';
 import { resolveOptionPaths } from '../config/option-paths.js';
 import type { LoadedConfig } from '../config/parse.js';
-import type { KindSection } from '../config/schema.js';
+import { CORE_TRANSPORT_KEYS, type KindSection, type RateLimitConfig } from '../config/schema.js';
 import { PluginLoadError } from '../errors.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
 import type { PlayerAdapter } from '../player/player-adapter.js';
@@ -10,6 +10,7 @@ import { createPlayerProfile, PLAYER_PROFILE } from '../player/player-profile.js
 import type { PluginRegistry } from '../plugins/loader.js';
 import type { PluginKindRole } from '../plugins/plugin.js';
 import { TOKENS } from '../plugins/tokens.js';
+import { rateLimitTelemetry } from '../telemetry/rate-limit.js';
 import type { ControllerTransport } from '../transport/controller-transport.js';
 import type { DeviceTransport } from '../transport/device-transport.js';
 import { ExponentialBackoffRetryPolicy } from '../transport/exponential-backoff.js';
@@ -42,7 +43,8 @@ export const DEFAULT_PLAYER_KIND = 'virtual';
 /**
  * Builds an agent from a validated config through DI: loads the config's plugins, instantiates
  * the player kind (default `virtual`) and every transport kind, each in its own child container
- * (instance ids `mqtt`, `mqtt#2`, ...), picks the profile, and resolves TOKENS.Agent.
+ * (instance ids `mqtt`, `mqtt#2`, ...), wraps those with a `rateLimit` in a telemetry rate
+ * limiter, picks the profile, and resolves TOKENS.Agent.
  * Nothing starts here; call `agent.start(signal)`. Fails with PluginLoadError on bad kinds/options.
  */
 export async function buildAgent(config: LoadedConfig, registry: PluginRegistry, options: BuildAgentOptions = {}): Promise<Agent> {
@@ -61,7 +63,7 @@ export async function buildAgent(config: LoadedConfig, registry: PluginRegistry,
   const ids = instanceIds(config.transports);
   for (const [index, section] of config.transports.entries()) {
     const transport = await instantiate<DeviceTransport>(registry, root, config, section, 'transport', TOKENS.DeviceTransport, ids[index] ?? section.kind);
-    root.bind(TOKENS.DeviceTransport).toConstantValue(transport);
+    root.bind(TOKENS.DeviceTransport).toConstantValue(section.rateLimit ? withRateLimit(transport, section.rateLimit, options) : transport);
   }
 
   root.bind(TOKENS.DeviceProfile).toConstantValue(await resolveProfile(root, registry, profileName, player, options.profile));
@@ -109,8 +111,9 @@ async function rootContainer(config: LoadedConfig, registry: PluginRegistry, opt
 }
 
 /**
- * Builds one kind instance from its config section. Relative paths in the options the kind
- * declares as file paths are resolved against the config's `baseDir` first.
+ * Builds one kind instance from its config section: core-level keys (`rateLimit`) are taken out,
+ * and relative paths in the options the kind declares as file paths are resolved against the
+ * config's `baseDir`, before the kind validates what is left.
  */
 async function instantiate<T>(
   registry: PluginRegistry,
@@ -125,7 +128,34 @@ async function instantiate<T>(
   if (kind.role !== role) {
     throw new PluginLoadError(plugin.name, section.kind, `kind is a ${kind.role}, but is configured as a ${role}`);
   }
-  return registry.instantiateAsync<T>(root, section.kind, resolveOptionPaths(section, kind.paths, config.baseDir), token, instanceId);
+  const options = resolveOptionPaths(role === 'transport' ? withoutCoreKeys(section) : section, kind.paths, config.baseDir);
+  return registry.instantiateAsync<T>(root, section.kind, options, token, instanceId);
+}
+
+function withoutCoreKeys(section: KindSection): KindSection {
+  const options: Record<string, unknown> = { ...section };
+  for (const key of CORE_TRANSPORT_KEYS) delete options[key];
+  return options as KindSection;
+}
+
+/**
+ * The transport with its telemetry sent through a token bucket (rateLimitTelemetry): batches over
+ * the rate wait; beyond `maxQueued` waiting the oldest is dropped, counted in its status and logged.
+ */
+function withRateLimit(transport: DeviceTransport, limit: RateLimitConfig, options: BuildOptions): DeviceTransport {
+  const logger = options.logger ?? silentLogger;
+  return rateLimitTelemetry(transport, {
+    perSecond: limit.perSecond,
+    ...(limit.burst === undefined ? {} : { burst: limit.burst }),
+    ...(limit.maxQueued === undefined ? {} : { capacity: limit.maxQueued }),
+    clock: options.clock ?? systemClock,
+    onOverflow: (dropped, batch) => {
+      // One line for the first drop, then one per hundred: a sustained overload must not flood the log.
+      if (dropped === 1 || dropped % 100 === 0) {
+        logger.warn({ transport: transport.id, kind: batch.kind, dropped, perSecond: limit.perSecond }, 'telemetry over the rate limit: dropped the oldest waiting batch');
+      }
+    },
+  });
 }
 
 /**

@@ -24,6 +24,28 @@ export const KindSectionSchema = z.looseObject({
   kind: z.string({ error: 'expected a kind name such as "mqtt"' }).min(1, 'expected a non-empty kind name'),
 });
 
+/**
+ * `rateLimit` on a transport entry: the agent sends that transport's telemetry no faster than
+ * `perSecond` on average (`burst` at once after a quiet spell); batches over the rate wait, and
+ * only when more than `maxQueued` wait is the oldest dropped (and counted in its status).
+ */
+export const RateLimitSchema = z.strictObject({
+  perSecond: numberish(z.number({ error: 'expected telemetry sends per second, a positive number' }).positive()),
+  burst: numberish(z.number().min(1)).optional(),
+  maxQueued: numberish(z.number().int().nonnegative()).optional(),
+});
+
+/**
+ * A `transports` entry: a kind section plus core-level keys (`rateLimit`) that the agent applies
+ * itself and strips before the kind validates its own options.
+ */
+export const TransportSectionSchema = KindSectionSchema.extend({
+  rateLimit: RateLimitSchema.optional(),
+});
+
+/** Keys of a transports entry that belong to core, not to the kind's options. */
+export const CORE_TRANSPORT_KEYS = ['rateLimit'] as const;
+
 export const AgentConfigSchema = z.strictObject({
   device: z.strictObject({
     id: z
@@ -33,7 +55,7 @@ export const AgentConfigSchema = z.strictObject({
     profile: z.string().min(1).default('player'),
   }),
   player: KindSectionSchema.optional(),
-  transports: z.array(KindSectionSchema, { error: 'expected a list of transports, each {kind, ...options}' }).min(1, 'expected at least one transport'),
+  transports: z.array(TransportSectionSchema, { error: 'expected a list of transports, each {kind, ...options}' }).min(1, 'expected at least one transport'),
   plugins: z.array(z.string().min(1)).optional(),
   commands: z
     .strictObject({
@@ -69,3 +91,7 @@ export const AgentConfigSchema = z.strictObject({
 export type AgentConfig = z.output<typeof AgentConfigSchema>;
 /** One `transports` entry or the `player` section. */
 export type KindSection = z.output<typeof KindSectionSchema>;
+/** One `transports` entry, core-level keys included. */
+export type TransportSection = z.output<typeof TransportSectionSchema>;
+/** A transport's telemetry rate limit. */
+export type RateLimitConfig = z.output<typeof RateLimitSchema>;
