@@ -1,4 +1,4 @@
-import pino, { type Logger as PinoLogger } from 'pino';
+import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import { redactSecrets, redactString } from '../core/config/redact.js';
 import { LOG_LEVELS } from '../core/config/schema.js';
 import type { LogFn, Logger } from '../core/logging/logger.js';
@@ -10,9 +10,13 @@ type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error';
  * config redaction first (secret-looking keys, URL credentials, SAS keys), so a secret that reaches
  * a log call by any path (a config dump, an error quoting a URL) never reaches the terminal.
  */
-export function createCliLogger(level: string = process.env.AMORA_LOG_LEVEL ?? 'info'): Logger {
+export function createCliLogger(
+  level: string = process.env.AMORA_LOG_LEVEL ?? 'info',
+  destination: DestinationStream = pino.destination({ fd: 2, sync: true }),
+): Logger {
   const valid = (LOG_LEVELS as readonly string[]).includes(level) ? level : 'info';
-  return wrap(pino({ level: valid, base: undefined }, pino.destination({ fd: 2, sync: true })));
+  // No pino `err` serializer: errors are made plain (and redacted) before pino sees them.
+  return wrap(pino({ level: valid, base: undefined, serializers: { err: (value: unknown) => value } }, destination));
 }
 
 /**

@@ -1,10 +1,13 @@
+import { findJsonProblem, isUnsafeKey } from '../core/state/json-guard.js';
 import type { JsonObject, JsonValue } from '../core/state/json.js';
 import { CliError } from './exit-codes.js';
 
 /**
  * Turns `key=value` arguments into command params. Values that parse as JSON keep their type
  * (`volume=40` is a number, `shuffle=true` a boolean, `tags=["a"]` an array); anything else is a
- * string, so `playlist=Morning Jazz` needs no quoting beyond the shell's.
+ * string, so `playlist=Morning Jazz` needs no quoting beyond the shell's, and `id=007` stays "007".
+ * Refuses what a device would refuse anyway (prototype keys, non-finite numbers), and a key given
+ * twice, since silently keeping one of them would hide a typo.
  */
 export function parseParams(pairs: readonly string[]): JsonObject {
   const params: Record<string, JsonValue> = {};
@@ -12,10 +15,12 @@ export function parseParams(pairs: readonly string[]): JsonObject {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new CliError(`expected key=value, got "${pair}"`);
     const key = pair.slice(0, eq);
-    if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
-      throw new CliError(`"${key}" is not allowed as a parameter name`);
-    }
-    params[key] = parseValue(pair.slice(eq + 1));
+    if (isUnsafeKey(key)) throw new CliError(`"${key}" is not allowed as a parameter name`);
+    if (Object.hasOwn(params, key)) throw new CliError(`parameter "${key}" is given twice`);
+    const value = parseValue(pair.slice(eq + 1));
+    const problem = findJsonProblem(value);
+    if (problem) throw new CliError(`parameter ${[key, problem.path].filter(Boolean).join('.')}: ${problem.message}`);
+    params[key] = value;
   }
   return params;
 }
