@@ -1,6 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { LatencyRecorder, nowMs } from './latency-recorder.js';
+import { LatencyRecorder, nowMs, type LatencySummary } from './latency-recorder.js';
 import type { ScenarioOptions, ScenarioResult } from './scenario.js';
+import { pause, type ProbeOptions } from './transport-probe.js';
 
 /**
  * The baseline: the same work done with mqtt.js alone, as a developer would write it by hand:
@@ -10,13 +11,25 @@ import type { ScenarioOptions, ScenarioResult } from './scenario.js';
 export async function runRawMqtt(options: ScenarioOptions, noDelay: boolean): Promise<ScenarioResult> {
   const device = await connect(options.url, 'raw-device', noDelay);
   const app = await connect(options.url, 'raw-app', noDelay);
+  const probe = { samples: options.samples, warmup: options.warmup, pacingMs: 0 };
   try {
     return {
-      stateLatency: await stateLatency(device, app, options),
-      commandRoundTrip: await commandRoundTrip(device, app, options),
+      stateLatency: await stateLatency(device, app, probe),
+      commandRoundTrip: await commandRoundTrip(device, app, { ...probe, ...options.commands }),
       throughputPerSecond: await throughput(device, app, options),
       throughputDelivered: options.throughputMessages,
     };
+  } finally {
+    await Promise.all([device.endAsync(), app.endAsync()]);
+  }
+}
+
+/** The latency rows alone, paced like the scenarios they stand beside; no-delay sockets. */
+export async function runRawMqttLatency(url: string, probe: ProbeOptions): Promise<{ stateLatency: LatencySummary; commandRoundTrip: LatencySummary }> {
+  const device = await connect(url, 'raw-device', true);
+  const app = await connect(url, 'raw-app', true);
+  try {
+    return { stateLatency: await stateLatency(device, app, probe), commandRoundTrip: await commandRoundTrip(device, app, probe) };
   } finally {
     await Promise.all([device.endAsync(), app.endAsync()]);
   }
@@ -42,7 +55,7 @@ function statePayload(version: number): string {
   });
 }
 
-async function stateLatency(device: MqttClient, app: MqttClient, options: ScenarioOptions) {
+async function stateLatency(device: MqttClient, app: MqttClient, options: ProbeOptions) {
   const topic = 'bench/raw/state';
   await app.subscribeAsync(topic, { qos: 1 });
   const recorder = new LatencyRecorder();
@@ -56,6 +69,7 @@ async function stateLatency(device: MqttClient, app: MqttClient, options: Scenar
     device.publish(topic, statePayload(i), { qos: 1, retain: true });
     await received;
     if (i >= options.warmup) recorder.record(nowMs() - start);
+    await pause(options.pacingMs);
   }
   app.removeAllListeners('message');
   await app.unsubscribeAsync(topic);
@@ -63,7 +77,7 @@ async function stateLatency(device: MqttClient, app: MqttClient, options: Scenar
   return recorder.summary();
 }
 
-async function commandRoundTrip(device: MqttClient, app: MqttClient, options: ScenarioOptions) {
+async function commandRoundTrip(device: MqttClient, app: MqttClient, options: ProbeOptions) {
   await device.subscribeAsync('bench/raw/commands', { qos: 1 });
   await app.subscribeAsync('bench/raw/responses', { qos: 1 });
   device.on('message', (_topic, payload) => {
@@ -85,6 +99,7 @@ async function commandRoundTrip(device: MqttClient, app: MqttClient, options: Sc
     await answered;
     pending.delete(id);
     if (i >= options.warmup) recorder.record(nowMs() - start);
+    await pause(options.pacingMs);
   }
   device.removeAllListeners('message');
   app.removeAllListeners('message');

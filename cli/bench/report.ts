@@ -1,6 +1,8 @@
 import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import type { LatencySummary } from './latency-recorder.js';
-import type { ScenarioResult } from './scenario.js';
+import { headerRow, latencyRow, versus } from './report-rows.js';
+import { cloudSection, mpdSection } from './report-scenarios.js';
+import type { CloudResult, MpdResult, ReferenceResult, ScenarioResult } from './scenario.js';
 
 export interface BrokerResult {
   readonly broker: string;
@@ -12,12 +14,28 @@ export interface BrokerResult {
   readonly amora: ScenarioResult;
 }
 
+/** How many samples each kind of row takes (after its warm-up), so a run stays a few minutes. */
+export interface SamplePlan {
+  /** Latency rows on the brokers. */
+  readonly brokers: { readonly samples: number; readonly warmup: number };
+  /** Command round trips that wait on Nagle's algorithm (44-88 ms each): raw (dflt), and every row on mosquitto-nagle. */
+  readonly nagleBound: { readonly samples: number; readonly warmup: number };
+  /** MPD, the clouds and their generic MQTT reference: paced, so the AWS transport's publish rate never waits. */
+  readonly paced: { readonly samples: number; readonly warmup: number; readonly pacingMs: number };
+}
+
 export interface BenchReport {
   readonly date: string;
   readonly machine: { os: string; cpu: string; cores: number; memoryGiB: number; node: string; loadavg: number[] };
+  /** `--samples` as given. */
   readonly samples: number;
+  readonly plan: SamplePlan;
   readonly results: readonly BrokerResult[];
-  readonly skipped: readonly { broker: string; reason: string }[];
+  /** Generic MQTT measured like the MPD and cloud rows, when any of them ran. */
+  readonly reference?: ReferenceResult;
+  readonly mpd?: MpdResult;
+  readonly clouds: readonly CloudResult[];
+  readonly skipped: readonly { scenario: string; reason: string }[];
 }
 
 export function machineInfo(): BenchReport['machine'] {
@@ -31,39 +49,46 @@ export function machineInfo(): BenchReport['machine'] {
   };
 }
 
-const ms = (value: number) => value.toFixed(3);
-
-function latencyRows(label: string, rawDefaults: LatencySummary, raw: LatencySummary, amora: LatencySummary): string[] {
-  const row = (who: string, s: LatencySummary, extra: string) =>
-    `  ${label.padEnd(18)} ${who.padEnd(10)} ${ms(s.p50).padStart(8)} ${ms(s.p95).padStart(8)} ${ms(s.p99).padStart(8)} ${ms(s.max).padStart(9)}  ${extra}`;
-  const delta = amora.p50 - raw.p50;
+function brokerRows(label: string, rawDefaults: LatencySummary, raw: LatencySummary, amora: LatencySummary): string[] {
   return [
-    row('raw (dflt)', rawDefaults, ''),
-    row('raw mqtt', raw, ''),
-    row('amora', amora, `p50 ${delta >= 0 ? '+' : ''}${ms(delta)} ms vs raw, ${(amora.p50 / raw.p50).toFixed(2)}x`),
+    latencyRow(label, 'raw (dflt)', rawDefaults),
+    latencyRow(label, 'raw mqtt', raw),
+    latencyRow(label, 'amora', amora, versus(amora, raw, 'raw')),
   ];
 }
 
-/** A table a person reads; ratios against raw mqtt.js measured in the same run. */
+function brokerSection(result: BrokerResult): string[] {
+  const ratio = result.amora.throughputPerSecond / result.raw.throughputPerSecond;
+  return [
+    `${result.broker}: ${result.description}`,
+    headerRow(),
+    ...brokerRows('state update', result.rawDefaults.stateLatency, result.raw.stateLatency, result.amora.stateLatency),
+    ...brokerRows('command round trip', result.rawDefaults.commandRoundTrip, result.raw.commandRoundTrip, result.amora.commandRoundTrip),
+    `  throughput          raw (dflt) ${Math.round(result.rawDefaults.throughputPerSecond)}/s, raw ${Math.round(result.raw.throughputPerSecond)}/s, amora ${Math.round(result.amora.throughputPerSecond)}/s (${(ratio * 100).toFixed(0)}% of raw; ${result.amora.throughputDelivered} of ${result.raw.throughputDelivered} updates sent as messages, the rest merged)`,
+    '',
+  ];
+}
+
+/** Says how many samples each kind of row takes, so nobody compares a 200-sample p99 with a 5,000-sample one unawares. */
+export function describePlan(plan: SamplePlan): string {
+  return (
+    `samples per row (n): brokers ${plan.brokers.samples} back to back after ${plan.brokers.warmup} warm-up; ` +
+    `Nagle-bound round trips ${plan.nagleBound.samples}; MPD, clouds and their mqtt reference ${plan.paced.samples}, one every ${plan.paced.pacingMs} ms`
+  );
+}
+
+/** A table a person reads; ratios against rows measured in the same run. */
 export function formatReport(report: BenchReport): string {
   const lines = [
     `Amora Sync benchmark, ${report.date}`,
     `${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.node}, load ${report.machine.loadavg.join(' ')}`,
-    `${report.samples} samples per latency row (ms); raw = mqtt.js with no-delay sockets, raw (dflt) = its defaults;`,
-    'compare rows within a broker, not across runs',
+    `${describePlan(report.plan)}; latencies in ms`,
+    'raw = mqtt.js with no-delay sockets, raw (dflt) = its defaults; compare rows within a section, not across runs',
     '',
   ];
-  for (const result of report.results) {
-    lines.push(`${result.broker}: ${result.description}`);
-    lines.push(`  ${'measure'.padEnd(18)} ${'who'.padEnd(10)} ${'p50'.padStart(8)} ${'p95'.padStart(8)} ${'p99'.padStart(8)} ${'max'.padStart(9)}`);
-    lines.push(...latencyRows('state update', result.rawDefaults.stateLatency, result.raw.stateLatency, result.amora.stateLatency));
-    lines.push(...latencyRows('command round trip', result.rawDefaults.commandRoundTrip, result.raw.commandRoundTrip, result.amora.commandRoundTrip));
-    const ratio = result.amora.throughputPerSecond / result.raw.throughputPerSecond;
-    lines.push(
-      `  throughput         raw (dflt) ${Math.round(result.rawDefaults.throughputPerSecond)}/s, raw ${Math.round(result.raw.throughputPerSecond)}/s, amora ${Math.round(result.amora.throughputPerSecond)}/s (${(ratio * 100).toFixed(0)}% of raw; ${result.amora.throughputDelivered} of ${result.raw.throughputDelivered} updates sent as messages, the rest merged)`,
-      '',
-    );
-  }
-  for (const skipped of report.skipped) lines.push(`${skipped.broker}: skipped, ${skipped.reason}`);
+  for (const result of report.results) lines.push(...brokerSection(result));
+  if (report.mpd) lines.push(...mpdSection(report.mpd, report.reference));
+  if (report.reference && report.clouds.length > 0) lines.push(...cloudSection(report.clouds, report.reference));
+  for (const skipped of report.skipped) lines.push(`${skipped.scenario}: skipped, ${skipped.reason}`);
   return lines.join('\n');
 }

@@ -1,11 +1,20 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { PluginRegistry } from '../../core/plugins/loader.js';
 import { createBuiltinRegistry } from '../builtins.js';
 import { runAmora } from './amora.js';
+import { runAws } from './aws.js';
+import { runAzure } from './azure.js';
 import { BROKER_NAMES, startBenchBroker, type BrokerName } from './brokers.js';
+import { runMpd } from './mpd.js';
+import { measureMqttReference } from './mqtt-reference.js';
 import { runRawMqtt } from './raw-mqtt.js';
-import { formatReport, machineInfo, type BenchReport, type BrokerResult } from './report.js';
-import type { ScenarioOptions } from './scenario.js';
+import { describePlan, formatReport, machineInfo, type BenchReport, type BrokerResult, type SamplePlan } from './report.js';
+import type { CloudResult, MpdResult, ReferenceResult, ScenarioOptions } from './scenario.js';
+
+/** Everything `--only` can name; the default runs them all (each skips itself, saying why, when it cannot run). */
+export const SCENARIO_NAMES = [...BROKER_NAMES, 'mpd', 'azure', 'aws'] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface BenchOptions {
   readonly samples: number;
@@ -13,45 +22,74 @@ export interface BenchOptions {
   readonly only?: readonly string[];
 }
 
+/** Paced rows are spaced so the AWS transport's publish limit (50/s by default) never holds one back. */
+const PACING_MS = 20;
+
+/** Sample counts per kind of row: the default run (5,000) takes a few minutes on 2 cores. */
+export function samplePlan(samples: number): SamplePlan {
+  const n = Math.max(samples, 100);
+  return {
+    brokers: { samples: n, warmup: Math.max(500, n / 10) },
+    nagleBound: { samples: Math.min(n, 200), warmup: 20 },
+    paced: { samples: Math.min(n, 500), warmup: 50, pacingMs: PACING_MS },
+  };
+}
+
 /**
- * Runs raw mqtt.js and Amora Sync through each broker in one process and one run, so their
- * figures are comparable as ratios on a noisy machine. On each broker: raw mqtt.js with its
- * defaults, raw mqtt.js with no-delay sockets (the baseline Amora is held to), then Amora, each
- * with its own warm-up.
+ * Runs raw mqtt.js and Amora Sync through each broker, then MPD and the clouds beside a generic
+ * MQTT reference, in one process and one run, so their figures are comparable as ratios on a noisy
+ * machine. On each broker: raw mqtt.js with its defaults, raw mqtt.js with no-delay sockets (the
+ * baseline Amora is held to), then Amora, each with its own warm-up.
  */
 export async function runBenchmarks(options: BenchOptions): Promise<BenchReport> {
-  const brokers = (options.only ?? BROKER_NAMES).filter((name): name is BrokerName => (BROKER_NAMES as readonly string[]).includes(name));
-  if (brokers.length === 0) throw new Error(`--only takes: ${BROKER_NAMES.join(', ')}`);
-  const samples = Math.max(options.samples, 100);
-  const results: BrokerResult[] = [];
-  const skipped: { broker: string; reason: string }[] = [];
+  const selected = selectScenarios(options.only);
+  const plan = samplePlan(options.samples);
+  process.stderr.write(`${describePlan(plan)}\n`);
   const registry = createBuiltinRegistry();
-  for (const name of brokers) {
-    const broker = await startBenchBroker(name);
-    if (typeof broker === 'string') {
-      skipped.push({ broker: name, reason: broker });
-      continue;
-    }
-    // Nagle's stalls cost 40-90 ms a round trip: fewer samples keep that row to a minute or so.
-    const scenario: ScenarioOptions = {
-      url: broker.url,
-      samples: name === 'mosquitto-nagle' ? Math.min(samples, 500) : samples,
-      warmup: name === 'mosquitto-nagle' ? 50 : Math.max(500, samples / 10),
-      throughputMessages: 20_000,
-    };
-    try {
-      process.stderr.write(`${name}: raw mqtt.js, defaults...\n`);
-      const rawDefaults = await runRawMqtt(scenario, false);
-      process.stderr.write(`${name}: raw mqtt.js, no-delay sockets...\n`);
-      const raw = await runRawMqtt(scenario, true);
-      process.stderr.write(`${name}: amora...\n`);
-      const amora = await runAmora(registry, scenario);
-      results.push({ broker: name, description: broker.description, rawDefaults, raw, amora });
-    } finally {
-      await broker.stop();
-    }
+  const skipped: { scenario: string; reason: string }[] = [];
+  const results: BrokerResult[] = [];
+  for (const name of BROKER_NAMES.filter((broker) => selected.has(broker))) {
+    const result = await runBroker(registry, name, plan);
+    if (typeof result === 'string') skipped.push({ scenario: name, reason: result });
+    else results.push(result);
   }
-  const report: BenchReport = { date: new Date().toISOString(), machine: machineInfo(), samples, results, skipped };
+
+  let reference: ReferenceResult | undefined;
+  const clouds: CloudResult[] = [];
+  if (selected.has('mpd') || selected.has('azure') || selected.has('aws')) {
+    process.stderr.write('mqtt reference (paced)...\n');
+    reference = await measureMqttReference(registry, plan.paced);
+  }
+  // One failing scenario is reported and the run goes on, so the others' figures are not lost.
+  const attempt = async <T>(name: ScenarioName, run: () => Promise<T | string>): Promise<T | undefined> => {
+    if (!selected.has(name)) return undefined;
+    process.stderr.write(`${name}...\n`);
+    try {
+      const outcome = await run();
+      if (typeof outcome !== 'string') return outcome;
+      skipped.push({ scenario: name, reason: outcome });
+    } catch (error) {
+      process.exitCode = 1;
+      skipped.push({ scenario: name, reason: `FAILED: ${error instanceof Error ? error.message : String(error)}` });
+    }
+    return undefined;
+  };
+  const mpd = await attempt<MpdResult>('mpd', () => runMpd(registry, plan.paced));
+  const azure = await attempt<CloudResult>('azure', () => runAzure(registry, plan.paced));
+  if (azure) clouds.push(azure);
+  clouds.push(...((await attempt<CloudResult[]>('aws', () => runAws(registry, plan.paced))) ?? []));
+
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    samples: options.samples,
+    plan,
+    results,
+    ...(reference ? { reference } : {}),
+    ...(mpd ? { mpd } : {}),
+    clouds,
+    skipped,
+  };
   process.stdout.write(`${formatReport(report)}\n`);
   if (options.jsonPath) {
     await mkdir(dirname(options.jsonPath), { recursive: true });
@@ -59,4 +97,39 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     process.stdout.write(`JSON: ${options.jsonPath}\n`);
   }
   return report;
+}
+
+function selectScenarios(only: readonly string[] | undefined): ReadonlySet<ScenarioName> {
+  if (only === undefined) return new Set(SCENARIO_NAMES);
+  const names = only.map((name) => name.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !(SCENARIO_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new Error(`--only takes a comma-separated subset of: ${SCENARIO_NAMES.join(', ')}${unknown.length ? ` (not: ${unknown.join(', ')})` : ''}`);
+  }
+  return new Set(names as ScenarioName[]);
+}
+
+/** Raw mqtt.js (defaults, then no-delay) and Amora through one broker; a string says why it was skipped. */
+async function runBroker(registry: PluginRegistry, name: BrokerName, plan: SamplePlan): Promise<BrokerResult | string> {
+  const broker = await startBenchBroker(name);
+  if (typeof broker === 'string') return broker;
+  // Round trips that wait on Nagle's algorithm cost 44-88 ms each: fewer of them keep the run short.
+  const nagleBound = name === 'mosquitto-nagle';
+  const scenario: ScenarioOptions = {
+    url: broker.url,
+    ...(nagleBound ? plan.nagleBound : plan.brokers),
+    throughputMessages: 20_000,
+    ...(nagleBound ? { commands: plan.nagleBound } : {}),
+  };
+  try {
+    process.stderr.write(`${name}: raw mqtt.js, defaults...\n`);
+    const rawDefaults = await runRawMqtt({ ...scenario, commands: plan.nagleBound }, false);
+    process.stderr.write(`${name}: raw mqtt.js, no-delay sockets...\n`);
+    const raw = await runRawMqtt(scenario, true);
+    process.stderr.write(`${name}: amora...\n`);
+    const amora = await runAmora(registry, scenario);
+    return { broker: name, description: broker.description, rawDefaults, raw, amora };
+  } finally {
+    await broker.stop();
+  }
 }

@@ -15,4 +15,50 @@ export interface ScenarioOptions {
   readonly samples: number;
   readonly warmup: number;
   readonly throughputMessages: number;
+  /** Fewer command round trips where each costs 44-88 ms (Nagle's algorithm meets delayed ACK). */
+  readonly commands?: { readonly samples: number; readonly warmup: number };
+}
+
+/** One transport's figures in the MPD and cloud scenarios, all from `patch()` or `invoke()` on Amora's API. */
+export interface TransportMeasures {
+  /** `patch()` → the far end (broker, hub, shadow service) has taken the update in, timed at its own hook. */
+  readonly atService?: LatencySummary;
+  /** `patch()` → the controller's `state$` shows it; absent where the controller polls. */
+  readonly atController?: LatencySummary;
+  /** `invoke()` → the response. */
+  readonly commandRoundTrip: LatencySummary;
+}
+
+/** Generic MQTT measured with the same samples and pacing, in the same run, as the scenarios beside it. */
+export interface ReferenceResult {
+  readonly description: string;
+  readonly samples: number;
+  readonly pacingMs: number;
+  readonly mqtt: TransportMeasures;
+  /** mqtt.js alone (no-delay sockets) on the same broker, same pacing: the floor on this machine. */
+  readonly raw: { readonly stateLatency: LatencySummary; readonly commandRoundTrip: LatencySummary };
+}
+
+/** A volume change made on MPD, seen by MPD's own `idle` client and by the controller through the agent. */
+export interface MpdResult {
+  readonly description: string;
+  readonly samples: number;
+  readonly pacingMs: number;
+  /** `setvol` from a second connection → a raw `idle mixer` connection is told (MPD alone). */
+  readonly mpdIdle: LatencySummary;
+  /** The same change → the controller's `state$` shows the volume (agent with the mpd player, MQTT). */
+  readonly agent: LatencySummary;
+}
+
+/** A cloud transport measured through its local emulator. */
+export interface CloudResult {
+  readonly name: string;
+  readonly description: string;
+  readonly samples: number;
+  readonly pacingMs: number;
+  /** What `atService` means for this cloud, e.g. "twin patch accepted by the hub". */
+  readonly serviceLabel: string;
+  /** Why `atController` is missing, when it is. */
+  readonly controllerNote?: string;
+  readonly measures: TransportMeasures;
 }

@@ -1,0 +1,67 @@
+import { filter, firstValueFrom, timeout } from 'rxjs';
+import type { Agent } from '../../core/agent/agent.js';
+import { buildAgent, buildController, type BuildAgentOptions } from '../../core/agent/container.js';
+import { parseConfig } from '../../core/config/parse.js';
+import type { PluginRegistry } from '../../core/plugins/loader.js';
+import type { ControllerTransport } from '../../core/transport/controller-transport.js';
+import { benchProfile } from './bench-profile.js';
+
+/** An agent and a controller of the same `transports` entry, both started, the device reachable. */
+export interface AgentPair {
+  readonly deviceId: string;
+  readonly agent: Agent;
+  readonly controller: ControllerTransport;
+  /** Stops the controller, then the agent (every connection closed, so the process can exit). */
+  stop(): Promise<void>;
+}
+
+export interface AgentPairOptions {
+  readonly deviceId: string;
+  /** One `transports:` entry (with `kind`). */
+  readonly transport: Record<string, unknown>;
+  /** A `player:` section; without one the agent runs the bench profile (the `echo` command, no player). */
+  readonly player?: Record<string, unknown>;
+  /**
+   * Resolves once the device can be reached through the controller. Default: the controller
+   * online and the device's presence online (a polling controller needs something faster).
+   */
+  readonly ready?: (pair: AgentPair) => Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 30_000;
+
+/** Builds both ends from one config through the built-in registry, as `amora agent` and `amora ctl` do. */
+export async function startAgentPair(registry: PluginRegistry, options: AgentPairOptions): Promise<AgentPair> {
+  const { deviceId } = options;
+  const raw = options.player
+    ? { device: { id: deviceId }, player: options.player, transports: [options.transport] }
+    : { device: { id: deviceId, profile: 'bench' }, system: { enabled: false }, transports: [options.transport] };
+  const config = parseConfig(raw, { env: {} });
+  const agentOptions: BuildAgentOptions = options.player ? {} : { profile: benchProfile };
+  const agent = await buildAgent(config, registry, agentOptions);
+  const controller = await buildController(config, registry);
+  const abort = new AbortController();
+  const pair: AgentPair = {
+    deviceId,
+    agent,
+    controller,
+    async stop() {
+      await controller.stop();
+      await agent.stop();
+    },
+  };
+  try {
+    await agent.start(abort.signal);
+    await controller.start(abort.signal);
+    await (options.ready ?? presenceOnline)(pair);
+  } catch (error) {
+    await pair.stop();
+    throw error;
+  }
+  return pair;
+}
+
+async function presenceOnline({ controller, deviceId }: AgentPair): Promise<void> {
+  await firstValueFrom(controller.status$.pipe(filter((s) => s.state === 'online'), timeout(READY_TIMEOUT_MS)));
+  await firstValueFrom(controller.connection$(deviceId).pipe(filter((p) => p === 'online'), timeout(READY_TIMEOUT_MS)));
+}

@@ -1,0 +1,27 @@
+import type { LatencySummary } from './latency-recorder.js';
+
+/** Table rows shared by every section of the report: one latency summary per row, in ms. */
+
+const ms = (value: number): string => value.toFixed(3);
+
+/** The column titles, aligned with latencyRow. */
+export function headerRow(): string {
+  return `  ${'measure'.padEnd(19)} ${'who'.padEnd(20)} ${'n'.padStart(5)} ${'p50'.padStart(8)} ${'p95'.padStart(8)} ${'p99'.padStart(8)} ${'max'.padStart(9)}`;
+}
+
+/** One row; `extra` (ratios, notes) goes after the figures. */
+export function latencyRow(measure: string, who: string, summary: LatencySummary, extra = ''): string {
+  const figures = [summary.p50, summary.p95, summary.p99].map((value) => ms(value).padStart(8)).join(' ');
+  return `  ${measure.padEnd(19)} ${who.padEnd(20)} ${String(summary.samples).padStart(5)} ${figures} ${ms(summary.max).padStart(9)}  ${extra}`.trimEnd();
+}
+
+/** A row with no figures, saying why. */
+export function noteRow(measure: string, who: string, note: string): string {
+  return `  ${measure.padEnd(19)} ${who.padEnd(20)} ${note}`;
+}
+
+/** `2.10x mqtt, p50 +0.123 ms`: the p50 ratio and difference against a row measured in the same run. */
+export function versus(summary: LatencySummary, reference: LatencySummary, name: string): string {
+  const delta = summary.p50 - reference.p50;
+  return `${(summary.p50 / reference.p50).toFixed(2)}x ${name}, p50 ${delta >= 0 ? '+' : ''}${ms(delta)} ms`;
+}

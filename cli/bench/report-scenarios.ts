@@ -1,0 +1,68 @@
+import { headerRow, latencyRow, noteRow, versus } from './report-rows.js';
+import type { CloudResult, MpdResult, ReferenceResult } from './scenario.js';
+
+/** The MPD and cloud sections of the report, each beside the generic MQTT reference of the same run. */
+
+const pacing = (samples: number, pacingMs: number): string =>
+  `${samples} samples${pacingMs > 0 ? `, one every ${pacingMs} ms` : ', back to back'}`;
+
+/** Issue 3: MPD's own notification, the agent's path to a controller, and the MQTT leg alone. */
+export function mpdSection(mpd: MpdResult, reference: ReferenceResult | undefined): string[] {
+  const lines = [
+    `mpd: a volume change on MPD seen by a client (${pacing(mpd.samples, mpd.pacingMs)})`,
+    `  ${mpd.description}`,
+    headerRow(),
+    latencyRow('volume change seen', 'mpd idle (MPD alone)', mpd.mpdIdle, 'setvol → `idle mixer` answers'),
+    latencyRow('volume change seen', 'agent → controller', mpd.agent, `${versus(mpd.agent, mpd.mpdIdle, 'MPD alone')} (the difference is the agent's)`),
+  ];
+  if (reference?.mqtt.atController) {
+    lines.push(
+      latencyRow('state → controller', 'mqtt alone', reference.mqtt.atController, 'patch() → state$, no MPD: the mqtt reference, same pacing'),
+      latencyRow('state → controller', 'raw mqtt alone', reference.raw.stateLatency, 'mqtt.js publish → message, same pacing'),
+    );
+  }
+  return [...lines, ''];
+}
+
+/**
+ * Issues 4 and 5: one table for the clouds, measure by measure, each row beside generic MQTT
+ * (Amora with the mqtt transport on the embedded broker) measured with the same samples and pacing.
+ */
+export function cloudSection(clouds: readonly CloudResult[], reference: ReferenceResult): string[] {
+  const mqtt = reference.mqtt;
+  const lines = [
+    `clouds through their local emulators, beside generic MQTT (${pacing(reference.samples, reference.pacingMs)})`,
+    `  mqtt: ${reference.description}`,
+    ...clouds.map((cloud) => `  ${cloud.name}: ${cloud.description}`),
+    headerRow(),
+  ];
+  if (mqtt.atService) {
+    lines.push(latencyRow('state → service', 'mqtt', mqtt.atService, 'the broker accepted the publish (aedes publish event)'));
+    for (const cloud of clouds) {
+      if (cloud.measures.atService) {
+        lines.push(latencyRow('state → service', cloud.name, cloud.measures.atService, `${versus(cloud.measures.atService, mqtt.atService, 'mqtt')}; ${cloud.serviceLabel}`));
+      }
+    }
+  }
+  if (mqtt.atController) {
+    lines.push(
+      latencyRow('state → controller', 'raw mqtt', reference.raw.stateLatency, 'mqtt.js publish → the subscriber\'s message'),
+      latencyRow('state → controller', 'mqtt', mqtt.atController, `patch() → the controller's state$; ${versus(mqtt.atController, reference.raw.stateLatency, 'raw')}`),
+    );
+    for (const cloud of clouds) {
+      if (cloud.measures.atController) {
+        lines.push(latencyRow('state → controller', cloud.name, cloud.measures.atController, versus(cloud.measures.atController, mqtt.atController, 'mqtt')));
+      } else if (cloud.controllerNote) {
+        lines.push(noteRow('state → controller', cloud.name, cloud.controllerNote));
+      }
+    }
+  }
+  lines.push(
+    latencyRow('command round trip', 'raw mqtt', reference.raw.commandRoundTrip, 'QoS 1 command → QoS 1 response'),
+    latencyRow('command round trip', 'mqtt', mqtt.commandRoundTrip, `invoke() → response; ${versus(mqtt.commandRoundTrip, reference.raw.commandRoundTrip, 'raw')}`),
+  );
+  for (const cloud of clouds) {
+    lines.push(latencyRow('command round trip', cloud.name, cloud.measures.commandRoundTrip, versus(cloud.measures.commandRoundTrip, mqtt.commandRoundTrip, 'mqtt')));
+  }
+  return [...lines, ''];
+}
