@@ -20,8 +20,6 @@ export interface AgentOptions {
   readonly telemetry?: {
     readonly batchSize?: number;
     readonly batchIntervalMs?: number;
-    /** Kept for transports (each keeps its own outbox); the agent does not queue. */
-    readonly outboxSize?: number;
     /** When set, the reported state is also sent as `<profile>Status` telemetry at this interval (AmoraOS `playerStatus`). */
     readonly statusIntervalMs?: number;
   };
