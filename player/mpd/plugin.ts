@@ -13,6 +13,8 @@ export default definePlugin({
       role: 'player',
       description: 'Music Player Daemon via mpd2: idle-driven state, reconnect with backoff',
       options: mpdPlayerOptionsSchema,
+      // A Unix socket path in a config file is relative to that file, like every other path.
+      paths: ['socketPath'],
       module: () =>
         new ContainerModule((options) => {
           options.bind(TOKENS.PlayerAdapter).to(MpdPlayer).inSingletonScope();
