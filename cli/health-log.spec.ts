@@ -25,6 +25,6 @@ describe('logHealthChanges', () => {
     health$.next({ components: { player: { state: 'online', since: 0 }, mqtt: { state: 'online', since: 3 } } });
     health$.next({ components: { player: { state: 'online', since: 0 }, mqtt: { state: 'closed', since: 4 } } });
     subscription.unsubscribe();
-    expect(lines).toEqual(['warn mqtt cannot connect; retrying', 'info mqtt is online again']);
+    expect(lines).toEqual(['warn mqtt is offline; retrying', 'info mqtt is online again']);
   });
 });

@@ -72,6 +72,11 @@ transports:
     expect(await retainedPresence(url, 'cli-agent-1')).toMatchObject({ status: 'online' });
     const result = await runCli(['ctl', 'cli-agent-1', 'setVolume', 'volume=12', '--url', url]);
     expect(result.code).toBe(0);
+    // ctl --config talks over the agent's own transport settings, credentials included.
+    const status = await runCli(['ctl', 'cli-agent-1', 'getStatus', '--json', '--config', file]);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ success: true, result: { audio: { volume: 12 } } });
+    expect(status.stderr).toBe('');
 
     expect(await running.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     expect(await retainedPresence(url, 'cli-agent-1')).toMatchObject({ status: 'offline', reason: 'graceful' });
@@ -91,7 +96,7 @@ transports:
 `,
     );
     const running = agent(file);
-    const warning = await running.stderrLine((l) => l.includes('cannot connect'));
+    const warning = await running.stderrLine((l) => l.includes('"level":40') && l.includes('cannot connect'));
     expect(warning).toContain(`127.0.0.1:${port}`);
     expect(await running.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     expect(running.stderr).not.toContain(SECRET);
@@ -118,7 +123,25 @@ transports:
     expect(result.stderr).toContain(`${join(dir, 'missing.yaml')}: file not found`);
   });
 
-  it('the broker exits 0 on SIGINT', async () => {
+  it('a second broker on a port in use exits 2 saying so', async () => {
+    const port = new URL(url).port;
+    const result = await runCli(['broker', '--port', port]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`amora: port ${port} on 127.0.0.1 is already in use: pass another --port`);
+  });
+
+  it('when the broker stops (exit 0 on SIGINT), a running agent and watch keep retrying and still exit 0 on their signal', async () => {
+    const running = agent(await config('survivor.yaml', `device: { id: cli-agent-4 }\ntransports:\n  - kind: mqtt\n    url: ${url}\n`));
+    await running.stderrLine((l) => l.includes('"agent running"'));
+    const watch = spawnCli(['watch', 'cli-agent-4', '--url', url]);
+    agents.push(watch);
+    await watch.stdoutLine((l) => l.endsWith('cli-agent-4 online'));
+
     expect(await broker.stop('SIGINT')).toEqual({ code: 0, signal: null });
+    await running.stderrLine((l) => l.includes('"msg":"mqtt is offline; retrying"'));
+    await watch.stderrLine((l) => l.startsWith(`amora: lost the connection to ${url}`));
+
+    expect(await running.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(await watch.stop('SIGINT')).toEqual({ code: 0, signal: null });
   });
 });
