@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { CommandResponse } from '../../core/commands/types.js';
 import { TimeoutError } from '../../core/errors.js';
+import type { PresenceState } from '../../core/transport/connection-status.js';
 import { addControllerOptions, type ControllerCliOptions } from '../controller-options.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { milliseconds } from '../option-values.js';
@@ -34,22 +35,31 @@ Exit status: 0 success, 1 error response, 2 usage, 3 unreachable, 4 timeout.`)
       // Bad parameters are the user's to fix before anything connects.
       const params = parseParams(pairs);
       const { openController } = await import('../controller.js');
-      const { controller } = await openController(options);
+      const { controller, where } = await openController(options);
+      // Known by the time a timeout fires, to say why nothing answered.
+      let presence: PresenceState = 'unknown';
+      const presenceWatch = controller.connection$(device).subscribe((state) => (presence = state));
       try {
         const response = await controller
           .invoke(device, name, params, { timeoutMs: options.timeout, ...(options.id ? { commandId: options.id } : {}) })
           .catch((error: unknown) => {
-            if (error instanceof TimeoutError) {
-              throw new CliError(`no response from ${device} to ${name} within ${options.timeout} ms (is the device online?)`, EXIT.timeout);
-            }
+            if (error instanceof TimeoutError) throw new CliError(noAnswer(device, name, options.timeout, presence, where), EXIT.timeout);
             throw error;
           });
-        printResponse(response, options.json === true);
         process.exitCode = response.success ? EXIT.ok : EXIT.commandFailed;
+        printResponse(response, options.json === true);
       } finally {
+        presenceWatch.unsubscribe();
         await controller.stop();
       }
     });
+}
+
+function noAnswer(device: string, command: string, timeoutMs: number, presence: PresenceState, where: string): string {
+  const what = `no response from ${device} to ${command} within ${timeoutMs} ms`;
+  if (presence === 'online') return `${what} (${device} is online; a longer --timeout may help)`;
+  if (presence === 'offline') return `${what}: ${device} is offline`;
+  return `${what}: no device ${device} has announced itself on ${where}`;
 }
 
 /** The response on stdout (or, for an error answer without --json, on stderr, as `error CODE: message`). */

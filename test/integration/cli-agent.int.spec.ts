@@ -80,6 +80,9 @@ transports:
 
     expect(await running.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     expect(await retainedPresence(url, 'cli-agent-1')).toMatchObject({ status: 'offline', reason: 'graceful' });
+    const late = await runCli(['ctl', 'cli-agent-1', 'play', '--timeout', '300', '--url', url]);
+    expect(late.code).toBe(4);
+    expect(late.stderr).toBe('amora: no response from cli-agent-1 to play within 300 ms: cli-agent-1 is offline');
     expect(running.stderr).toContain('"password":"[redacted]"');
     expect(running.stderr).not.toContain(SECRET);
     expect(running.stdout).not.toContain(SECRET);

@@ -69,7 +69,7 @@ describe('amora demo, ctl and watch', () => {
   it('ctl exits 4 when no device answers within --timeout', async () => {
     const result = await runCli(['ctl', 'player-404', 'play', '--timeout', '500', '--url', url]);
     expect(result.code).toBe(4);
-    expect(result.stderr).toContain('no response from player-404 to play within 500 ms');
+    expect(result.stderr).toBe(`amora: no response from player-404 to play within 500 ms: no device player-404 has announced itself on ${url}`);
   });
 
   it('ctl exits 3 naming the address when nobody listens there', async () => {
@@ -95,6 +95,20 @@ describe('amora demo, ctl and watch', () => {
       expect(changed).toMatchObject({ changed: { audio: { volume: 33 } } });
 
       expect(await watch.stop('SIGINT')).toEqual({ code: 0, signal: null });
+      expect(watch.stderr).toBe('');
+    } finally {
+      await watch.kill();
+    }
+  });
+
+  it('watch exits quietly, status 0, when the reader of its output goes away (| head -1)', async () => {
+    const watch = spawnCli(['watch', 'player-002', '--json', '--url', url]);
+    try {
+      await watch.stdoutLine((line) => line.includes('"type":"state"'));
+      watch.child.stdout!.destroy();
+      // The next change makes watch write into the closed pipe.
+      expect((await runCli(['ctl', 'player-002', 'setVolume', 'volume=21', '--url', url])).code).toBe(0);
+      expect(await watch.exited).toEqual({ code: 0, signal: null });
       expect(watch.stderr).toBe('');
     } finally {
       await watch.kill();
