@@ -58,6 +58,17 @@ export type { DesiredUpdate, DeviceTransport, InboundCommand, TransportCapabilit
 export type { ControllerTransport, DeviceInfo, InvokeOptions } from './transport/controller-transport.js';
 export type { RetryPolicy } from './transport/retry-policy.js';
 export { ExponentialBackoffRetryPolicy, type ExponentialBackoffOptions } from './transport/exponential-backoff.js';
+export {
+  commandResponseSchema,
+  connectionMessageSchema,
+  deviceStateMessageSchema,
+  jsonObjectSchema,
+  telemetryMessageSchema,
+  type ConnectionMessage,
+  type OfflineReason,
+  type TelemetryMessage,
+} from './transport/wire-messages.js';
+export { encodePayload, readPayload } from './transport/payload-json.js';
 
 // Player profile
 export type { PlayerAdapter } from './player/player-adapter.js';

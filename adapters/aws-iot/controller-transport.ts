@@ -16,7 +16,8 @@ import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-
 import type { RetryPolicy } from '../../core/transport/retry-policy.js';
 import { CrtConnection } from './crt-connection.js';
 import { createDataPlaneClient, dataPlaneError, isNotFound } from './data-plane.js';
-import { commandResponseSchema, connectionMessageSchema, readPayload, telemetryMessageSchema, type TelemetryMessage } from './messages.js';
+import { readPayload } from '../../core/transport/payload-json.js';
+import { commandResponseSchema, connectionMessageSchema, telemetryMessageSchema, type TelemetryMessage } from '../../core/transport/wire-messages.js';
 import type { AwsIotOptions } from './options.js';
 import { MQTT_PAYLOAD_LIMIT_BYTES } from './payloads.js';
 import { parseDocuments, parseGetAccepted } from './shadow-document.js';

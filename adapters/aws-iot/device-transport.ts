@@ -15,7 +15,7 @@ import type { DesiredUpdate, DeviceTransport, InboundCommand, TransportCapabilit
 import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-backoff.js';
 import type { RetryPolicy } from '../../core/transport/retry-policy.js';
 import { CrtConnection } from './crt-connection.js';
-import type { ConnectionMessage, OfflineReason } from './messages.js';
+import type { ConnectionMessage, OfflineReason } from '../../core/transport/wire-messages.js';
 import type { AwsIotOptions } from './options.js';
 import { MQTT_PAYLOAD_LIMIT_BYTES, encodeResponse, scanCommandId, telemetryPayloads } from './payloads.js';
 import { parseDelta } from './shadow-document.js';

@@ -25,16 +25,15 @@ import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-
 import type { RetryPolicy } from '../../core/transport/retry-policy.js';
 import { controllerClientId } from './client-id.js';
 import { MqttConnection } from './connection.js';
+import { encodePayload, readPayload } from '../../core/transport/payload-json.js';
 import {
   commandResponseSchema,
   connectionMessageSchema,
   deviceStateMessageSchema,
-  readPayload,
   telemetryMessageSchema,
   type TelemetryMessage,
-} from './messages.js';
+} from '../../core/transport/wire-messages.js';
 import type { MqttOptions } from './options.js';
-import { encodePayload } from './payload.js';
 import { inlineTlsLoader, type TlsMaterialLoader } from './tls.js';
 import { MQTT_TOKENS } from './tokens.js';
 import { TopicSubscriptions, type TopicLease, type TopicMessage } from './topic-subscriptions.js';

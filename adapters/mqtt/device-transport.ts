@@ -22,9 +22,10 @@ import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-
 import type { RetryPolicy } from '../../core/transport/retry-policy.js';
 import { deviceClientId } from './client-id.js';
 import { MqttConnection } from './connection.js';
-import type { ConnectionMessage, OfflineReason, TelemetryMessage } from './messages.js';
+import type { ConnectionMessage, OfflineReason, TelemetryMessage } from '../../core/transport/wire-messages.js';
 import type { MqttOptions, MqttQos } from './options.js';
-import { encodePayload, scanCommandId } from './payload.js';
+import { encodePayload } from '../../core/transport/payload-json.js';
+import { scanCommandId } from './payload.js';
 import { inlineTlsLoader, type TlsMaterialLoader } from './tls.js';
 import { MQTT_TOKENS } from './tokens.js';
 import { MqttTopics } from './topics.js';

@@ -4,7 +4,7 @@
  */
 export { MqttTopics, DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem, type DeviceChannel, type ParsedDeviceTopic } from './topics.js';
 export { mqttOptionsSchema, mqttTlsOptionsSchema, parseMqttOptions, type MqttOptions, type MqttOptionsInput, type MqttTlsOptions, type MqttQos } from './options.js';
-export type { ConnectionMessage, OfflineReason, TelemetryMessage } from './messages.js';
+export type { ConnectionMessage, OfflineReason, TelemetryMessage } from '../../core/transport/wire-messages.js';
 export { MqttDeviceTransport, type MqttCommandContext } from './device-transport.js';
 export { inlineTlsLoader, type ResolvedTls, type TlsMaterialLoader } from './tls.js';
 export { MQTT_TOKENS } from './tokens.js';

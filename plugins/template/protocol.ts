@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TransportError, findJsonProblem, isJsonObject, type CommandResponse, type DeviceStateMessage, type JsonObject, type JsonValue } from '../../core/index.js';
+import { encodePayload, findJsonProblem, isJsonObject, readPayload, type CommandResponse, type DeviceStateMessage, type JsonObject, type JsonValue } from '../../core/index.js';
 
 /**
  * The ws-hub wire protocol: one JSON object per WebSocket text frame. A client says `hello` with
@@ -82,30 +82,16 @@ export type PresenceFrame = Extract<HubFrame, { type: 'presence' }>;
 export type TelemetryFrame = Extract<HubFrame, { type: 'telemetry' }>;
 export type StateFrame = { readonly type: 'state'; readonly message: DeviceStateMessage };
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 
 /** Parses one received frame; undefined for anything that is not a frame of `schema` (a hub must survive junk). */
 export function parseFrame<S extends z.ZodType>(schema: S, data: string | Uint8Array): z.output<S> | undefined {
-  try {
-    const result = schema.safeParse(JSON.parse(typeof data === 'string' ? data : utf8.decode(data)));
-    return result.success ? result.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return readPayload(schema, data);
 }
 
 /** Serialises a frame, refusing it with `payload_too_large` beyond `maxBytes` (UTF-8). */
 export function encodeFrame(frame: ClientFrame | HubFrame, maxBytes: number, what: string): string {
-  const text = JSON.stringify(frame);
-  // Encoding is only needed when the text could be too large (3 bytes per UTF-16 unit at most).
-  const bytes = text.length * 3 <= maxBytes ? 0 : encoder.encode(text).byteLength;
-  if (bytes > maxBytes) {
-    throw new TransportError('payload_too_large', `${what} is ${bytes} bytes, more than maxPayloadBytes ${maxBytes}`, {
-      details: { bytes, maxPayloadBytes: maxBytes },
-    });
-  }
-  return text;
+  return encodePayload(frame, maxBytes, what);
 }
 
 /** The payload of a `command` frame as core's decoder takes it: text, or the original bytes. */

@@ -1,17 +1,18 @@
 import { z } from 'zod';
-import type { CommandResponse } from '../../core/commands/types.js';
-import type { JsonObject, JsonValue } from '../../core/state/json.js';
-import type { DeviceStateMessage } from '../../core/state/snapshot.js';
+import type { CommandResponse } from '../commands/types.js';
+import type { JsonObject, JsonValue } from '../state/json.js';
+import type { DeviceStateMessage } from '../state/snapshot.js';
 
 /**
- * Payloads of the generic MQTT wire protocol that core does not define itself, and the schemas a
- * controller uses to read what devices publish (anything on a broker may be malformed).
+ * The JSON payloads of the generic MQTT wire protocol (docs/protocol.md) that core's own types do
+ * not cover, and the schemas a controller reads them with (anything a broker delivers may be
+ * malformed). The MQTT and AWS IoT transports carry them unchanged on their own topic layouts.
  */
 
 /** Why a device went offline: it said goodbye, or the broker published its will. */
 export type OfflineReason = 'graceful' | 'lost';
 
-/** The retained presence message on `{p}/devices/{id}/connection`. */
+/** The presence message on a device's `connection` topic (retained where the broker can). */
 export interface ConnectionMessage {
   readonly device_id: string;
   readonly status: 'online' | 'offline';
@@ -20,7 +21,7 @@ export interface ConnectionMessage {
   readonly reason?: OfflineReason;
 }
 
-/** One batch on `{p}/devices/{id}/telemetry/{kind}`. */
+/** One telemetry batch of one kind. */
 export interface TelemetryMessage {
   readonly device_id: string;
   readonly kind: string;
@@ -30,11 +31,13 @@ export interface TelemetryMessage {
 const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
 );
-const jsonObject = z.record(z.string(), jsonValue) as unknown as z.ZodType<JsonObject>;
+
+/** Any JSON object. */
+export const jsonObjectSchema = z.record(z.string(), jsonValue) as unknown as z.ZodType<JsonObject>;
 
 export const deviceStateMessageSchema: z.ZodType<DeviceStateMessage> = z.object({
   device_id: z.string(),
-  state: jsonObject,
+  state: jsonObjectSchema,
   version: z.number(),
   timestamp: z.number(),
 });
@@ -70,16 +73,3 @@ export const telemetryMessageSchema: z.ZodType<TelemetryMessage> = z.object({
   kind: z.string(),
   records: z.array(z.object({ data: jsonValue, timestamp: z.number() })),
 });
-
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
-/** Parses a payload with a schema; undefined for anything that is not valid UTF-8 JSON of that shape. */
-export function readPayload<T>(schema: z.ZodType<T>, payload: Uint8Array | string): T | undefined {
-  try {
-    const text = typeof payload === 'string' ? payload : decoder.decode(payload);
-    const result = schema.safeParse(JSON.parse(text));
-    return result.success ? result.data : undefined;
-  } catch {
-    return undefined;
-  }
-}

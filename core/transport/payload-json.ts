@@ -1,0 +1,34 @@
+import type { z } from 'zod';
+import { TransportError } from '../errors.js';
+
+/** JSON text in and out of a transport: parsing with a schema, and serialising within a size limit. */
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+const encoder = new TextEncoder();
+
+/** Parses a payload with a schema; undefined for anything that is not valid UTF-8 JSON of that shape. */
+export function readPayload<S extends z.ZodType>(schema: S, payload: Uint8Array | string): z.output<S> | undefined {
+  try {
+    const text = typeof payload === 'string' ? payload : decoder.decode(payload);
+    const result = schema.safeParse(JSON.parse(text));
+    return result.success ? result.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Serialises an outgoing message to JSON text, refusing it with `payload_too_large` when its
+ * UTF-8 size exceeds `maxPayloadBytes`; `what` names the message in the error.
+ */
+export function encodePayload(value: unknown, maxPayloadBytes: number, what: string): string {
+  const text = JSON.stringify(value);
+  // Encoding is only needed when the text could be too large (3 bytes per UTF-16 unit at most).
+  const bytes = text.length * 3 <= maxPayloadBytes ? 0 : encoder.encode(text).byteLength;
+  if (bytes > maxPayloadBytes) {
+    throw new TransportError('payload_too_large', `${what} is ${bytes} bytes, more than maxPayloadBytes ${maxPayloadBytes}`, {
+      details: { bytes, maxPayloadBytes },
+    });
+  }
+  return text;
+}
