@@ -54,6 +54,9 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
       http = createHttpServer();
       // ws sets TCP_NODELAY on upgraded sockets itself.
       wss = new WebSocketServer({ server: http });
+      // ws re-emits the HTTP server's errors; without a listener, a port in use would crash the
+      // process instead of rejecting through listen() below.
+      wss.on('error', (error) => logger.debug({ err: error.message }, 'WebSocket server error'));
       wss.on('connection', (websocket, request) => aedes.handle(createWebSocketStream(websocket), request));
       wsPort = await listen(http, options.wsPort, host);
     }
