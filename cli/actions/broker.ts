@@ -18,7 +18,7 @@ export async function runBroker(options: BrokerRunOptions): Promise<void> {
     ...(options.wsPort !== undefined ? { wsPort: options.wsPort } : {}),
     logger,
   }).catch((error: unknown) => {
-    throw listenError(error, options.host);
+    throw listenError(error, options.host, { '--port': options.port, '--ws-port': options.wsPort });
   });
   const host = options.host.includes(':') ? `[${options.host}]` : options.host; // IPv6 in a URL
   process.stdout.write(`broker listening on mqtt://${host}:${broker.port}\n`);

@@ -26,7 +26,7 @@ export async function runDemo(options: DemoRunOptions): Promise<void> {
   const logger = createCliLogger(process.env.AMORA_LOG_LEVEL ?? 'warn');
   const broker = await startEmbeddedBroker({ host: HOST, port: options.port, ...(options.wsPort > 0 ? { wsPort: options.wsPort } : {}), logger }).catch(
     (error: unknown) => {
-      throw listenError(error, HOST);
+      throw listenError(error, HOST, { '--port': options.port, '--ws-port': options.wsPort });
     },
   );
   const url = `mqtt://${HOST}:${broker.port}`;

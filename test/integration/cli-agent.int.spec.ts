@@ -26,15 +26,17 @@ async function retainedPresence(brokerUrl: string, deviceId: string): Promise<{ 
 describe('amora broker and agent', () => {
   let broker: CliProcess;
   let url: string;
+  let wsUrl: string;
   let dir: string;
   const agents: CliProcess[] = [];
 
   beforeAll(async () => {
     await ensureCliBuilt();
     dir = await mkdtemp(join(tmpdir(), 'amora-cli-agent-'));
-    broker = spawnCli(['broker', '--port', '0']);
+    broker = spawnCli(['broker', '--port', '0', '--ws-port', '0']);
     const line = await broker.stdoutLine((l) => l.startsWith('broker listening on '));
     url = line.slice('broker listening on '.length);
+    wsUrl = (await broker.stdoutLine((l) => l.startsWith('websocket on '))).slice('websocket on '.length);
   });
 
   afterAll(async () => {
@@ -131,6 +133,13 @@ transports:
     const result = await runCli(['broker', '--port', port]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(`amora: port ${port} on 127.0.0.1 is already in use: pass another --port`);
+  });
+
+  it('a demo on a WebSocket port in use exits 2 naming --ws-port', async () => {
+    const port = new URL(wsUrl).port;
+    const result = await runCli(['demo', '--port', '0', '--ws-port', port]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`amora: port ${port} on 127.0.0.1 is already in use: pass another --ws-port`);
   });
 
   it('when the broker stops (exit 0 on SIGINT), a running agent and watch keep retrying and still exit 0 on their signal', async () => {
