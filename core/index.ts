@@ -69,6 +69,7 @@ export {
   type TelemetryMessage,
 } from './transport/wire-messages.js';
 export { encodePayload, readPayload } from './transport/payload-json.js';
+export { DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem } from './transport/topic-levels.js';
 
 // Player profile
 export type { PlayerAdapter } from './player/player-adapter.js';

@@ -9,30 +9,15 @@
  * | `{p}/devices/{thing}/responses`   | device →         | CommandResponse  |
  * | `{p}/devices/{thing}/connection`  | device → (+ LWT) | presence message |
  * | `{p}/telemetry/{thing}/{kind}`    | device →         | telemetry batch  |
- *
- * Adapters do not import each other, so the few helpers shared with the generic MQTT layout are
- * repeated here.
  */
 
-export const DEFAULT_TOPIC_PREFIX = 'amora';
+import { DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem as prefixProblem } from '../../core/transport/topic-levels.js';
 
-/** Why a value cannot be one topic level, or undefined when it can. */
-export function topicLevelProblem(value: string): string | undefined {
-  if (value.length === 0) return 'must not be empty';
-  if (/[+#/]/.test(value)) return "must not contain '+', '#' or '/'";
-  if (value.includes('\u0000')) return 'must not contain NUL';
-  return undefined;
-}
+export { DEFAULT_TOPIC_PREFIX };
 
 /** Why a value cannot be a topic prefix, or undefined when it can ('$' is AWS's reserved space). */
 export function topicPrefixProblem(prefix: string): string | undefined {
-  if (prefix.length === 0) return 'must not be empty';
-  if (prefix.startsWith('$')) return "must not start with '$' (reserved for AWS IoT topics)";
-  for (const level of prefix.split('/')) {
-    const problem = topicLevelProblem(level);
-    if (problem) return `has an invalid level "${level}": ${problem}`;
-  }
-  return undefined;
+  return prefixProblem(prefix, 'AWS IoT topics');
 }
 
 function checkedLevel(value: string, what: string): string {

@@ -2,7 +2,8 @@
  * The generic MQTT adapter, browser-safe parts: topic layout, options, device and controller
  * transports. Node-only parts (embedded broker, TLS files) are in `amora-sync/mqtt/node`.
  */
-export { MqttTopics, DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem, type DeviceChannel, type ParsedDeviceTopic } from './topics.js';
+export { MqttTopics, type DeviceChannel, type ParsedDeviceTopic } from './topics.js';
+export { DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem } from '../../core/transport/topic-levels.js';
 export { mqttOptionsSchema, mqttTlsOptionsSchema, parseMqttOptions, type MqttOptions, type MqttOptionsInput, type MqttTlsOptions, type MqttQos } from './options.js';
 export type { ConnectionMessage, OfflineReason, TelemetryMessage } from '../../core/transport/wire-messages.js';
 export { MqttDeviceTransport, type MqttCommandContext } from './device-transport.js';

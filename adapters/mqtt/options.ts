@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem } from './topics.js';
+import { DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem } from '../../core/transport/topic-levels.js';
 
 /**
  * Options of the `mqtt` transport kind, as written in the config's `transports:` entry (without

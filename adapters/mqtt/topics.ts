@@ -15,8 +15,9 @@
  */
 
 import { AmoraError, ConfigError } from '../../core/errors.js';
+import { DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem } from '../../core/transport/topic-levels.js';
 
-export const DEFAULT_TOPIC_PREFIX = 'amora';
+export { DEFAULT_TOPIC_PREFIX };
 
 /** The per-device channels of the layout. */
 export type DeviceChannel = 'state' | 'commands' | 'responses' | 'connection' | 'telemetry' | 'desired';
@@ -29,28 +30,6 @@ const DEVICE_CHANNELS: ReadonlySet<string> = new Set<DeviceChannel>([
   'telemetry',
   'desired',
 ]);
-
-/**
- * Why a value cannot be one topic level (a device id, telemetry kind or client id), or undefined
- * when it can. Wildcards and '/' would let one device's topic match or reach another's.
- */
-export function topicLevelProblem(value: string): string | undefined {
-  if (value.length === 0) return 'must not be empty';
-  if (/[+#/]/.test(value)) return "must not contain '+', '#' or '/'";
-  if (value.includes('\u0000')) return 'must not contain NUL';
-  return undefined;
-}
-
-/** Why a value cannot be a topic prefix (one or more levels), or undefined when it can. */
-export function topicPrefixProblem(prefix: string): string | undefined {
-  if (prefix.length === 0) return 'must not be empty';
-  if (prefix.startsWith('$')) return "must not start with '$' (reserved for broker topics)";
-  for (const level of prefix.split('/')) {
-    const problem = topicLevelProblem(level);
-    if (problem) return `has an invalid level "${level}": ${problem}`;
-  }
-  return undefined;
-}
 
 /** Throws an `invalid_params` AmoraError naming the value when it cannot be a topic level. */
 export function assertTopicLevel(value: string, what: string): string {
