@@ -18,7 +18,7 @@ export interface BrokerResult {
 export interface SamplePlan {
   /** Latency rows on the brokers. */
   readonly brokers: { readonly samples: number; readonly warmup: number };
-  /** Command round trips that wait on Nagle's algorithm (44-88 ms each): raw (dflt), and every row on mosquitto-nagle. */
+  /** Command round trips that wait on Nagle's algorithm (44-88 ms each): raw (dflt) everywhere, and all three on mosquitto-nagle. */
   readonly nagleBound: { readonly samples: number; readonly warmup: number };
   /** MPD, the clouds and their generic MQTT reference: paced, so the AWS transport's publish rate never waits. */
   readonly paced: { readonly samples: number; readonly warmup: number; readonly pacingMs: number };

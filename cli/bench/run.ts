@@ -99,7 +99,8 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
   return report;
 }
 
-function selectScenarios(only: readonly string[] | undefined): ReadonlySet<ScenarioName> {
+/** The scenarios `--only` names (all of them without it); throws naming the choices on an unknown one. */
+export function selectScenarios(only: readonly string[] | undefined): ReadonlySet<ScenarioName> {
   if (only === undefined) return new Set(SCENARIO_NAMES);
   const names = only.map((name) => name.trim()).filter(Boolean);
   const unknown = names.filter((name) => !(SCENARIO_NAMES as readonly string[]).includes(name));
@@ -117,7 +118,7 @@ async function runBroker(registry: PluginRegistry, name: BrokerName, plan: Sampl
   const nagleBound = name === 'mosquitto-nagle';
   const scenario: ScenarioOptions = {
     url: broker.url,
-    ...(nagleBound ? plan.nagleBound : plan.brokers),
+    ...plan.brokers,
     throughputMessages: 20_000,
     ...(nagleBound ? { commands: plan.nagleBound } : {}),
   };
