@@ -17,7 +17,7 @@ import type { RetryPolicy } from '../../core/transport/retry-policy.js';
 import { CrtConnection } from './crt-connection.js';
 import type { ConnectionMessage, OfflineReason } from '../../core/transport/wire-messages.js';
 import type { AwsIotOptions } from './options.js';
-import { MQTT_PAYLOAD_LIMIT_BYTES, encodeResponse, scanCommandId, telemetryPayloads } from './payloads.js';
+import { MQTT_PAYLOAD_LIMIT_BYTES, encodeResponse, telemetryPayloads } from './payloads.js';
 import { parseDelta } from './shadow-document.js';
 import { ShadowMirror } from './shadow-mirror.js';
 import { ShadowRejectedError, ShadowRequests } from './shadow-requests.js';
@@ -298,9 +298,8 @@ export class AwsIotDeviceTransport implements DeviceTransport {
         this.logger.warn({ topic }, 'ignoring a retained command (publish commands without the retain flag)');
         return;
       }
-      // Too large to parse: still try to address the refusal to its command_id.
-      const requestId = payload.byteLength > MQTT_PAYLOAD_LIMIT_BYTES ? scanCommandId(payload) : undefined;
-      this.commandsSubject.next(requestId === undefined ? { payload } : { payload, requestId });
+      // Core refuses a payload too large to parse and still finds its command_id to address the refusal.
+      this.commandsSubject.next({ payload });
     } else if (topic === this.deltaTopic) {
       this.onDelta(payload);
     } else if (!this.shadow.handle(topic, payload)) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/logging/logger.js';
-import { encodeResponse, MQTT_PAYLOAD_LIMIT_BYTES, scanCommandId, telemetryPayloads } from './payloads.js';
+import { encodeResponse, MQTT_PAYLOAD_LIMIT_BYTES, telemetryPayloads } from './payloads.js';
 
 describe('AWS payloads', () => {
   it('splits a telemetry batch into as few messages as fit the 128 KB limit, in order', () => {
@@ -22,10 +22,5 @@ describe('AWS payloads', () => {
   it('turns a response too large for AWS IoT into an error response for the same command', () => {
     const text = encodeResponse({ command_id: 'c1', command: 'dump', success: true, result: 'x'.repeat(140_000), timestamp: 1 }, silentLogger);
     expect(JSON.parse(text)).toMatchObject({ command_id: 'c1', command: 'dump', success: false, error: { code: 'payload_too_large' } });
-  });
-
-  it('finds the command_id of a command too large to parse', () => {
-    expect(scanCommandId(new TextEncoder().encode(`{"command":"echo","command_id":"big-1","params":{"v":"${'x'.repeat(10)}`))).toBe('big-1');
-    expect(scanCommandId(new TextEncoder().encode('{"command_id": 42, "x"'))).toBe('42');
   });
 });

@@ -61,12 +61,3 @@ export function telemetryPayloads(deviceId: string, batch: TelemetryBatch): stri
   if (parts.length > 0) payloads.push(`${head}${parts.join(',')}]}`);
   return payloads;
 }
-
-/**
- * Finds a `command_id` in a command too large to parse, so the refusal can still be addressed:
- * the first `"command_id"` member with a string or number value.
- */
-export function scanCommandId(payload: Uint8Array): string | undefined {
-  const match = /"command_id"\s*:\s*(?:"([^"\\]{1,256})"|(-?\d{1,20}))/.exec(new TextDecoder().decode(payload));
-  return match?.[1] ?? match?.[2];
-}

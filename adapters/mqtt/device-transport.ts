@@ -25,7 +25,6 @@ import { MqttConnection } from './connection.js';
 import type { ConnectionMessage, OfflineReason, TelemetryMessage } from '../../core/transport/wire-messages.js';
 import type { MqttOptions, MqttQos } from './options.js';
 import { encodePayload } from '../../core/transport/payload-json.js';
-import { scanCommandId } from './payload.js';
 import { inlineTlsLoader, type TlsMaterialLoader } from './tls.js';
 import { MQTT_TOKENS } from './tokens.js';
 import { MqttTopics } from './topics.js';
@@ -45,9 +44,6 @@ interface OutgoingMessage {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** The dispatcher's default command size limit; above it (or ours) a payload is refused unparsed. */
-const DISPATCHER_MAX_PAYLOAD_BYTES = 256 * 1024;
 
 /**
  * The generic MQTT device transport (see topics.ts for the layout).
@@ -319,10 +315,8 @@ export class MqttDeviceTransport implements DeviceTransport {
       ...(properties?.responseTopic ? { responseTopic: properties.responseTopic } : {}),
       ...(properties?.correlationData ? { correlationData: new Uint8Array(properties.correlationData) } : {}),
     };
-    // Too large to parse: still try to address the refusal to its command_id.
-    const tooLarge = payload.byteLength > Math.min(this.options.maxPayloadBytes, DISPATCHER_MAX_PAYLOAD_BYTES);
-    const requestId = tooLarge ? scanCommandId(payload) : undefined;
-    this.commandsSubject.next({ payload, context, ...(requestId === undefined ? {} : { requestId }) });
+    // Core refuses a payload too large to parse and still finds its command_id to address the refusal.
+    this.commandsSubject.next({ payload, context });
   }
 
   private onDesired(payload: Uint8Array): void {

@@ -61,17 +61,24 @@ describe('decodeCommand, in-band payloads', () => {
   });
 
   it.each([
-    ['bytes', bytes(`{"command":"x","command_id":"1","params":{"s":"${'a'.repeat(1_100)}"}}`)],
-    ['text', `{"command":"x","command_id":"1","params":{"s":"${'a'.repeat(1_100)}"}}`],
-    ['multi-byte text', `{"command":"x","command_id":"1","params":{"s":"${'é'.repeat(500)}"}}`],
-    ['a parsed value', { command: 'x', command_id: '1', params: { s: 'a'.repeat(1_100) } }],
-  ])('refuses an oversized payload given as %s with payload_too_large', (_form, payload) => {
+    ['bytes', bytes(`{"command":"x","command_id":"1","params":{"s":"${'a'.repeat(1_100)}"}}`), { commandId: '1' }],
+    ['text', `{"command":"x","command_id":"1","params":{"s":"${'a'.repeat(1_100)}"}}`, { commandId: '1' }],
+    ['multi-byte text', `{"command":"x","command_id":"1","params":{"s":"${'é'.repeat(500)}"}}`, { commandId: '1' }],
+    ['a parsed value', { command: 'x', command_id: '1', params: { s: 'a'.repeat(1_100) } }, {}],
+  ])('refuses an oversized payload given as %s with payload_too_large', (_form, payload, addressed) => {
     const result = decode({ payload });
     expect(result).toEqual({
       ok: false,
+      ...addressed,
       error: { code: 'payload_too_large', message: 'payload exceeds 1024 bytes', details: { maxPayloadBytes: 1_024 } },
     });
     expect(COMMAND_ERROR_STATUS.payload_too_large).toBe(413);
+  });
+
+  it('addresses an oversized refusal to the transport request id before a scanned command_id', () => {
+    const payload = `{"command":"x","command_id":"c-1","params":{"s":"${'a'.repeat(1_100)}"}}`;
+    expect(decode({ payload, requestId: 'rid-1' })).toMatchObject({ ok: false, commandId: 'rid-1', error: { code: 'payload_too_large' } });
+    expect(decode({ payload: `{"command":"x","params":{"s":"${'a'.repeat(1_100)}"}}` })).not.toHaveProperty('commandId');
   });
 
   it('counts UTF-8 bytes, not characters, at the limit', () => {

@@ -6,7 +6,9 @@
  * - Payload forms: bytes (must be UTF-8), text, or an already-parsed JSON value. An empty or
  *   absent payload means "no body".
  * - Size is checked first, in UTF-8 bytes (for a parsed value, of its JSON text):
- *   `payload_too_large` with `details: {maxPayloadBytes}`.
+ *   `payload_too_large` with `details: {maxPayloadBytes}`. Such a payload is not parsed; its
+ *   refusal is addressed to `inbound.requestId`, or else to the first `"command_id"` member a
+ *   plain text scan finds in bytes or text (so transports need not look for it themselves).
  * - Every other problem is `invalid_params` with `details.field` naming the offending field:
  *   `payload` (not JSON, not an object), `command`, `command_id`, `params` or `params.<path>`
  *   (a `__proto__` / `constructor` / `prototype` key, a value nested deeper than 64 levels).
@@ -27,6 +29,7 @@ import type { JsonObject, JsonValue } from '../state/json.js';
 import { isJsonObject } from '../state/json.js';
 import { findJsonProblem } from '../state/json-guard.js';
 import type { InboundCommand } from '../transport/device-transport.js';
+import { scanCommandId } from './scan-command-id.js';
 import type { CommandRequest } from './types.js';
 
 export interface DecodeLimits {
@@ -59,7 +62,12 @@ function decode(inbound: InboundCommand, limits: DecodeLimits): DecodeResult {
   const early = { commandId: requestId, command: outOfBand && typeof inbound.command === 'string' ? inbound.command : undefined };
 
   const body = readBody(inbound.payload, limits.maxPayloadBytes);
-  if (!body.ok) return { ok: false, ...present(early), error: body.error };
+  if (!body.ok) {
+    const payload = inbound.payload;
+    const scan = early.commandId === undefined && body.error.code === 'payload_too_large' && (typeof payload === 'string' || payload instanceof Uint8Array);
+    const commandId = scan ? scanCommandId(payload) : early.commandId;
+    return { ok: false, ...present({ ...early, commandId }), error: body.error };
+  }
   const value = body.value;
 
   if (outOfBand) {

@@ -22,7 +22,7 @@ import {
 } from '../../core/index.js';
 import { HubConnection } from './hub-connection.js';
 import type { WsHubOptions } from './options.js';
-import { commandPayload, encodeFrame, payloadBytes, scanCommandId, type ClientFrame, type HubFrame } from './protocol.js';
+import { commandPayload, encodeFrame, type ClientFrame, type HubFrame } from './protocol.js';
 
 /** What respond() needs to route an answer: the hub's id of the controller that asked. */
 interface HubCommandContext {
@@ -198,9 +198,8 @@ export class WsHubDeviceTransport implements DeviceTransport {
     if (frame.type === 'command') {
       const payload = commandPayload(frame);
       const context: HubCommandContext = { from: frame.from };
-      // Too large for core to parse: still find the command_id so the refusal can be addressed.
-      const requestId = payloadBytes(payload) > this.options.maxPayloadBytes && payload !== undefined ? scanCommandId(payload) : undefined;
-      this.commandsSubject.next({ payload, context, ...(requestId === undefined ? {} : { requestId }) });
+      // Core refuses a payload too large to parse and still finds its command_id to address the refusal.
+      this.commandsSubject.next({ payload, context });
     } else if (frame.type === 'desired') {
       this.desiredSubject.next({ patch: frame.patch });
     }

@@ -82,8 +82,6 @@ export type PresenceFrame = Extract<HubFrame, { type: 'presence' }>;
 export type TelemetryFrame = Extract<HubFrame, { type: 'telemetry' }>;
 export type StateFrame = { readonly type: 'state'; readonly message: DeviceStateMessage };
 
-const encoder = new TextEncoder();
-
 /** Parses one received frame; undefined for anything that is not a frame of `schema` (a hub must survive junk). */
 export function parseFrame<S extends z.ZodType>(schema: S, data: string | Uint8Array): z.output<S> | undefined {
   return readPayload(schema, data);
@@ -106,20 +104,4 @@ export function commandBodyOf(payload: string | Uint8Array): { payload: string }
   let binary = '';
   for (const byte of payload) binary += String.fromCharCode(byte);
   return { bytes: btoa(binary) };
-}
-
-/** UTF-8 size of a command payload. */
-export function payloadBytes(payload: string | Uint8Array | undefined): number {
-  if (payload === undefined) return 0;
-  return typeof payload === 'string' ? encoder.encode(payload).byteLength : payload.byteLength;
-}
-
-/**
- * The `command_id` of a payload too large to parse, so core can still address its
- * `payload_too_large` answer: the first `"command_id"` member with a string or number value.
- */
-export function scanCommandId(payload: string | Uint8Array): string | undefined {
-  const text = typeof payload === 'string' ? payload : new TextDecoder().decode(payload);
-  const match = /"command_id"\s*:\s*(?:"([^"\\]{1,256})"|(-?\d{1,20}))/.exec(text);
-  return match?.[1] ?? match?.[2];
 }
