@@ -1,9 +1,11 @@
 import { iot, mqtt } from 'aws-iot-device-sdk-v2';
-import { distinctUntilChanged, ReplaySubject, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { Clock } from '../../core/clock.js';
-import { TransportError, toErrorObject, type ErrorObject } from '../../core/errors.js';
+import { TransportError, toErrorObject } from '../../core/errors.js';
 import type { Logger } from '../../core/logging/logger.js';
-import type { ConnectionState, ConnectionStatus } from '../../core/transport/connection-status.js';
+import type { ConnectionStatus } from '../../core/transport/connection-status.js';
+import { ConnectionStatusKeeper } from '../../core/transport/connection-status-keeper.js';
+import { ReconnectSchedule } from '../../core/transport/reconnect-schedule.js';
 import type { RetryPolicy } from '../../core/transport/retry-policy.js';
 import { toCrtError } from './crt-errors.js';
 import { PublishRateLimiter } from './publish-rate-limiter.js';
@@ -62,20 +64,17 @@ interface Live {
 }
 
 export class CrtConnection {
-  private readonly statusSubject = new ReplaySubject<ConnectionStatus>(1);
-  readonly status$: Observable<ConnectionStatus> = this.statusSubject.asObservable().pipe(distinctUntilChanged(sameStatus));
+  private readonly status: ConnectionStatusKeeper;
+  private readonly reconnect: ReconnectSchedule;
+  readonly status$: Observable<ConnectionStatus>;
 
   private readonly subscriptions = new Map<string, 0 | 1>();
   private readonly limiter: PublishRateLimiter;
   private client: mqtt.MqttClient | undefined;
   private live: Live | undefined;
-  private status: ConnectionStatus;
-  private outbox: ConnectionStatus['outbox'];
-  private failures = 0;
   private connectedOnce = false;
   private isOnline = false;
   private generation = 0;
-  private retryTimer: { cancel(): void } | undefined;
   private firstAttempt: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
   /** Set once the goodbye is sent: nothing else goes out. (stop() publishes before it is set.) */
@@ -87,8 +86,9 @@ export class CrtConnection {
     private readonly deps: CrtConnectionDeps,
   ) {
     this.limiter = new PublishRateLimiter(deps.maxPublishesPerSecond, deps.clock);
-    this.status = { state: 'offline', since: deps.clock.now() };
-    this.statusSubject.next(this.status);
+    this.status = new ConnectionStatusKeeper(deps.clock, sameStatus);
+    this.status$ = this.status.status$;
+    this.reconnect = new ReconnectSchedule(deps.retryPolicy, deps.clock);
   }
 
   /** True from a completed onConnected hook until the connection is lost. */
@@ -144,15 +144,13 @@ export class CrtConnection {
 
   /** Reports outbox counters in the status. */
   setOutbox(outbox: ConnectionStatus['outbox']): void {
-    this.outbox = outbox;
-    this.emit(this.status.state, this.status.error, false);
+    this.status.setOutbox(outbox);
   }
 
   private async attempt(): Promise<void> {
-    this.retryTimer = undefined;
     if (this.stopping || !this.client) return;
     const generation = ++this.generation;
-    this.emit('connecting', this.status.error);
+    this.status.set('connecting', this.status.current.error);
     let connection: mqtt.MqttClientConnection;
     try {
       connection = this.client.new_connection(this.buildConfig());
@@ -202,9 +200,9 @@ export class CrtConnection {
       return;
     }
     if (this.live !== live || this.stopping) return;
-    this.failures = 0;
+    this.reconnect.succeeded();
     this.isOnline = true;
-    this.emit('online', undefined);
+    this.status.set('online', undefined);
     this.deps.logger.info({ endpoint: this.settings.endpoint, clientId: this.settings.clientId }, 'AWS IoT connected');
     this.settleFirstAttempt();
   }
@@ -219,18 +217,11 @@ export class CrtConnection {
   }
 
   private failed(error: unknown): void {
-    this.failures++;
     const errorObject = toErrorObject(error, 'transport_failed');
-    if (!this.deps.retryPolicy.shouldRetry(error)) {
-      this.deps.logger.error({ err: errorObject }, 'AWS IoT connection refused; not retrying');
-      this.emit('offline', errorObject);
-      this.settleFirstAttempt();
-      return;
-    }
-    const delay = this.deps.retryPolicy.nextRetryTimeout(this.failures, false);
-    this.deps.logger.warn({ err: errorObject, retryInMs: delay, attempt: this.failures }, 'AWS IoT not connected; retrying');
-    this.emit('offline', errorObject);
-    this.retryTimer = this.deps.clock.setTimeout(() => void this.attempt(), delay);
+    const delay = this.reconnect.failed(error, false, () => void this.attempt());
+    if (delay === undefined) this.deps.logger.error({ err: errorObject }, 'AWS IoT connection refused; not retrying');
+    else this.deps.logger.warn({ err: errorObject, retryInMs: delay, attempt: this.reconnect.attempts }, 'AWS IoT not connected; retrying');
+    this.status.set('offline', errorObject);
     this.settleFirstAttempt();
   }
 
@@ -289,8 +280,7 @@ export class CrtConnection {
   }
 
   private async close(beforeEnd?: () => Promise<void>): Promise<void> {
-    this.retryTimer?.cancel();
-    this.retryTimer = undefined;
+    this.reconnect.cancel();
     const live = this.live;
     if (live && this.isOnline && beforeEnd) {
       try {
@@ -305,24 +295,13 @@ export class CrtConnection {
     this.isOnline = false;
     this.limiter.cancelAll();
     if (live) await this.release(live.connection);
-    this.emit('closed', undefined);
+    this.status.set('closed', undefined);
     this.settleFirstAttempt();
   }
 
   private settleFirstAttempt(): void {
     this.firstAttempt?.();
     this.firstAttempt = undefined;
-  }
-
-  private emit(state: ConnectionState, error: ErrorObject | undefined, newState = true): void {
-    const since = newState && state !== this.status.state ? this.deps.clock.now() : this.status.since;
-    this.status = {
-      state,
-      since,
-      ...(error ? { error } : {}),
-      ...(this.outbox ? { outbox: this.outbox } : {}),
-    };
-    this.statusSubject.next(this.status);
   }
 }
 
@@ -339,6 +318,7 @@ function releaseFailed(connection: mqtt.MqttClientConnection): void {
   }
 }
 
+/** This connection's notion of a repeat, unlike core's sameStatus: `since` is not compared (it changes only with `state`), nor the error code. */
 function sameStatus(a: ConnectionStatus, b: ConnectionStatus): boolean {
   return (
     a.state === b.state &&

@@ -1,10 +1,12 @@
 import common from 'azure-iot-common';
 import deviceSdk from 'azure-iot-device';
-import { distinctUntilChanged, ReplaySubject, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { Clock } from '../../core/clock.js';
-import { AmoraError, type ErrorObject } from '../../core/errors.js';
+import type { AmoraError } from '../../core/errors.js';
 import type { Logger } from '../../core/logging/logger.js';
-import type { ConnectionState, ConnectionStatus } from '../../core/transport/connection-status.js';
+import type { ConnectionStatus } from '../../core/transport/connection-status.js';
+import { ConnectionStatusKeeper } from '../../core/transport/connection-status-keeper.js';
+import { ReconnectSchedule } from '../../core/transport/reconnect-schedule.js';
 import type { RetryPolicy } from '../../core/transport/retry-policy.js';
 import type { DeviceConnectionInfo } from './connection-string.js';
 import { AmoraMqtt, AmoraMqttWs, type AmoraTransport } from './sdk-mqtt.js';
@@ -63,21 +65,18 @@ export interface AzureConnectionDeps {
 }
 
 export class AzureDeviceConnection {
-  private readonly statusSubject = new ReplaySubject<ConnectionStatus>(1);
-  readonly status$: Observable<ConnectionStatus> = this.statusSubject.asObservable().pipe(distinctUntilChanged(sameStatus));
+  private readonly status: ConnectionStatusKeeper;
+  private readonly reconnect: ReconnectSchedule;
+  readonly status$: Observable<ConnectionStatus>;
   /** Built at construction so the transport can attach its listeners (twin channel) once. */
   readonly link: DeviceLink;
 
-  private status: ConnectionStatus;
-  private outbox: ConnectionStatus['outbox'];
-  private failures = 0;
   private connectedOnce = false;
   private isOnline = false;
   private isConnected = false;
   private attempting = false;
   private generation = 0;
   private stopping: Promise<void> | undefined;
-  private retryTimer: { cancel(): void } | undefined;
   private firstAttempt: { resolve(): void } | undefined;
   private readonly where: string;
   private tls: DeviceTls = {};
@@ -88,8 +87,9 @@ export class AzureDeviceConnection {
     private readonly deps: AzureConnectionDeps,
   ) {
     this.where = settings.info.hostName;
-    this.status = { state: 'offline', since: deps.clock.now() };
-    this.statusSubject.next(this.status);
+    this.status = new ConnectionStatusKeeper(deps.clock);
+    this.status$ = this.status.status$;
+    this.reconnect = new ReconnectSchedule(deps.retryPolicy, deps.clock);
     this.link = this.createLink();
   }
 
@@ -125,8 +125,7 @@ export class AzureDeviceConnection {
 
   /** Reports outbox counters in the status (they belong to the connection's health). */
   setOutbox(outbox: ConnectionStatus['outbox']): void {
-    this.outbox = outbox;
-    this.emit(this.status.state, this.status.error, false);
+    this.status.setOutbox(outbox);
   }
 
   private createLink(): DeviceLink {
@@ -162,10 +161,9 @@ export class AzureDeviceConnection {
 
   private async attempt(): Promise<void> {
     if (this.stopping) return;
-    this.retryTimer = undefined;
     const generation = ++this.generation;
     this.attempting = true;
-    this.emit('connecting', this.status.error);
+    this.status.set('connecting', this.status.current.error);
     const { client } = this.link;
     try {
       const tls = this.tls;
@@ -180,8 +178,8 @@ export class AzureDeviceConnection {
       if (this.stopping || generation !== this.generation) return;
       this.attempting = false;
       this.isOnline = true;
-      this.failures = 0;
-      this.emit('online', undefined);
+      this.reconnect.succeeded();
+      this.status.set('online', undefined);
       this.deps.logger.info({ hub: this.where, deviceId: this.settings.info.deviceId }, 'IoT Hub connected');
       this.settleFirstAttempt();
     } catch (error) {
@@ -204,24 +202,21 @@ export class AzureDeviceConnection {
 
   private failed(error: AmoraError, wasOnline: boolean): void {
     this.hooks.onDisconnected(error);
-    this.failures++;
-    this.emit('offline', error.toJSON());
+    this.status.set('offline', error.toJSON());
     this.settleFirstAttempt();
-    if (!this.deps.retryPolicy.shouldRetry(error)) {
+    const delay = this.reconnect.failed(error, isThrottledError(error), () => void this.attempt());
+    if (delay === undefined) {
       this.deps.logger.error({ err: error.toJSON(), hub: this.where }, 'IoT Hub refused the connection; not retrying');
       return;
     }
-    const delay = this.deps.retryPolicy.nextRetryTimeout(this.failures, isThrottledError(error));
     (wasOnline ? this.deps.logger.warn : this.deps.logger.debug)(
-      { err: error.toJSON(), retryInMs: delay, attempt: this.failures },
+      { err: error.toJSON(), retryInMs: delay, attempt: this.reconnect.attempts },
       'IoT Hub offline; reconnecting',
     );
-    this.retryTimer = this.deps.clock.setTimeout(() => void this.attempt(), delay);
   }
 
   private async close(beforeEnd?: () => Promise<void>): Promise<void> {
-    this.retryTimer?.cancel();
-    this.retryTimer = undefined;
+    this.reconnect.cancel();
     this.generation++;
     if (this.isOnline && beforeEnd) {
       try {
@@ -234,7 +229,7 @@ export class AzureDeviceConnection {
     this.isConnected = false;
     this.attempting = false;
     await this.withTimeout(this.link.client.close(), 5_000).catch(() => undefined);
-    this.emit('closed', undefined);
+    this.status.set('closed', undefined);
     this.settleFirstAttempt();
   }
 
@@ -260,26 +255,4 @@ export class AzureDeviceConnection {
     this.firstAttempt?.resolve();
     this.firstAttempt = undefined;
   }
-
-  private emit(state: ConnectionState, error: ErrorObject | undefined, newState = true): void {
-    const since = newState && state !== this.status.state ? this.deps.clock.now() : this.status.since;
-    this.status = {
-      state,
-      since,
-      ...(error === undefined ? {} : { error }),
-      ...(this.outbox === undefined ? {} : { outbox: this.outbox }),
-    };
-    this.statusSubject.next(this.status);
-  }
-}
-
-function sameStatus(a: ConnectionStatus, b: ConnectionStatus): boolean {
-  return (
-    a.state === b.state &&
-    a.since === b.since &&
-    a.error?.code === b.error?.code &&
-    a.error?.message === b.error?.message &&
-    a.outbox?.queued === b.outbox?.queued &&
-    a.outbox?.dropped === b.outbox?.dropped
-  );
 }

@@ -1,9 +1,11 @@
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IConnackPacket, type IPublishPacket, type ISubscriptionGrant, type MqttClient } from 'mqtt';
-import { distinctUntilChanged, ReplaySubject, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { Clock } from '../../core/clock.js';
 import { toErrorObject, TransportError, type ErrorObject } from '../../core/errors.js';
 import type { Logger } from '../../core/logging/logger.js';
-import type { ConnectionState, ConnectionStatus } from '../../core/transport/connection-status.js';
+import type { ConnectionStatus } from '../../core/transport/connection-status.js';
+import { ConnectionStatusKeeper } from '../../core/transport/connection-status-keeper.js';
+import { ReconnectSchedule } from '../../core/transport/reconnect-schedule.js';
 import type { RetryPolicy } from '../../core/transport/retry-policy.js';
 import { isThrottled, redactUrl, toConnectionError } from './connect-errors.js';
 import type { ResolvedTls } from './tls.js';
@@ -48,19 +50,15 @@ export interface MqttConnectionDeps {
 const STOP_TIMEOUT_MS = 5_000;
 
 export class MqttConnection {
-  private readonly statusSubject = new ReplaySubject<ConnectionStatus>(1);
-  /** Current status; `distinctUntilChanged` hides repeats such as connecting → connecting. */
-  readonly status$: Observable<ConnectionStatus> = this.statusSubject.asObservable().pipe(
-    distinctUntilChanged(sameStatus),
-  );
+  private readonly status: ConnectionStatusKeeper;
+  private readonly reconnect: ReconnectSchedule;
+  /** Current status; repeats such as connecting → connecting are hidden. */
+  readonly status$: Observable<ConnectionStatus>;
 
   private client: MqttClient | undefined;
   private tls: ResolvedTls | undefined;
   private version: 4 | 5;
-  private status: ConnectionStatus;
-  private outbox: ConnectionStatus['outbox'];
   private lastError: unknown;
-  private failures = 0;
   private connectedOnce = false;
   /** Bumped on every attempt, so a slow onConnected hook of an older connection gives up. */
   private generation = 0;
@@ -68,7 +66,6 @@ export class MqttConnection {
   private stopping: Promise<void> | undefined;
   /** Set once the goodbye is sent: nothing more may be published. */
   private closing = false;
-  private retryTimer: { cancel(): void } | undefined;
   private firstAttempt: { resolve(): void } | undefined;
 
   constructor(
@@ -76,9 +73,10 @@ export class MqttConnection {
     private readonly hooks: MqttConnectionHooks,
     private readonly deps: MqttConnectionDeps,
   ) {
-    this.status = { state: 'offline', since: deps.clock.now() };
+    this.status = new ConnectionStatusKeeper(deps.clock);
+    this.status$ = this.status.status$;
+    this.reconnect = new ReconnectSchedule(deps.retryPolicy, deps.clock);
     this.version = settings.protocolVersion;
-    this.statusSubject.next(this.status);
   }
 
   /** The MQTT version in use: 5 unless configured 4 or the broker only speaks 3.1.1 (aedes). */
@@ -156,8 +154,7 @@ export class MqttConnection {
 
   /** Reports outbox counters in the status (they belong to the connection's health). */
   setOutbox(outbox: ConnectionStatus['outbox']): void {
-    this.outbox = outbox;
-    this.emit(this.status.state, this.status.error, false);
+    this.status.setOutbox(outbox);
   }
 
   /** Destroys the socket without DISCONNECT, as a network failure would (tests, chaos drills). */
@@ -204,9 +201,8 @@ export class MqttConnection {
   private attempt(): void {
     const client = this.client;
     if (!client || this.stopping) return;
-    this.retryTimer = undefined;
     this.generation++;
-    this.emit('connecting', this.status.error);
+    this.status.set('connecting', this.status.current.error);
     const will = this.settings.will?.();
     if (will) client.options.will = will;
     client.connect();
@@ -220,7 +216,7 @@ export class MqttConnection {
     const current = (): boolean => client.connected && generation === this.generation && !this.stopping;
     const first = !this.connectedOnce;
     this.connectedOnce = true;
-    this.failures = 0;
+    this.reconnect.succeeded();
     this.lastError = undefined;
     let hookError: ErrorObject | undefined;
     try {
@@ -232,7 +228,7 @@ export class MqttConnection {
     }
     if (!current()) return;
     this.isOnline = true;
-    this.emit('online', hookError);
+    this.status.set('online', hookError);
     this.deps.logger.info({ url: redactUrl(this.settings.url), clientId: this.settings.clientId }, 'MQTT connected');
     this.settleFirstAttempt();
   }
@@ -255,24 +251,21 @@ export class MqttConnection {
     }
     const error = toConnectionError(this.lastError, this.settings.url, wasOnline);
     this.lastError = undefined;
-    this.failures++;
-    this.emit('offline', error.toJSON());
+    this.status.set('offline', error.toJSON());
     this.settleFirstAttempt();
-    if (!this.deps.retryPolicy.shouldRetry(error)) {
+    const delay = this.reconnect.failed(error, isThrottled(error), () => this.attempt());
+    if (delay === undefined) {
       this.deps.logger.error({ err: error.toJSON() }, 'MQTT connection refused; not retrying');
       return;
     }
-    const delay = this.deps.retryPolicy.nextRetryTimeout(this.failures, isThrottled(error));
     (wasOnline ? this.deps.logger.warn : this.deps.logger.debug)(
-      { err: error.toJSON(), retryInMs: delay, attempt: this.failures },
+      { err: error.toJSON(), retryInMs: delay, attempt: this.reconnect.attempts },
       'MQTT offline; reconnecting',
     );
-    this.retryTimer = this.deps.clock.setTimeout(() => this.attempt(), delay);
   }
 
   private async close(beforeEnd?: () => Promise<void>): Promise<void> {
-    this.retryTimer?.cancel();
-    this.retryTimer = undefined;
+    this.reconnect.cancel();
     const client = this.client;
     if (client?.connected && beforeEnd) {
       try {
@@ -291,7 +284,7 @@ export class MqttConnection {
       await client.endAsync(force).catch(() => undefined);
       clearTimeout(timer);
     }
-    this.emit('closed', undefined);
+    this.status.set('closed', undefined);
     this.settleFirstAttempt();
   }
 
@@ -304,32 +297,10 @@ export class MqttConnection {
     this.firstAttempt?.resolve();
     this.firstAttempt = undefined;
   }
-
-  private emit(state: ConnectionState, error: ErrorObject | undefined, newState = true): void {
-    const since = newState && state !== this.status.state ? this.deps.clock.now() : this.status.since;
-    this.status = {
-      state,
-      since,
-      ...(error === undefined ? {} : { error }),
-      ...(this.outbox === undefined ? {} : { outbox: this.outbox }),
-    };
-    this.statusSubject.next(this.status);
-  }
 }
 
 /** CONNACK "unacceptable protocol version" (3.1.1 code 1, as a 3.1.1 broker answers) or 5.0 code 132. */
 function isProtocolRefusal(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
   return code === 1 || code === 132;
-}
-
-function sameStatus(a: ConnectionStatus, b: ConnectionStatus): boolean {
-  return (
-    a.state === b.state &&
-    a.since === b.since &&
-    a.error?.code === b.error?.code &&
-    a.error?.message === b.error?.message &&
-    a.outbox?.queued === b.outbox?.queued &&
-    a.outbox?.dropped === b.outbox?.dropped
-  );
 }

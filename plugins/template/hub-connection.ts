@@ -1,13 +1,14 @@
-import { ReplaySubject, distinctUntilChanged, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { WebSocket } from 'ws';
 import {
   AuthenticationError,
+  ConnectionStatusKeeper,
+  ReconnectSchedule,
   TimeoutError,
   TransportError,
   redactString,
   toErrorObject,
   type Clock,
-  type ConnectionState,
   type ConnectionStatus,
   type ErrorObject,
   type Logger,
@@ -51,19 +52,16 @@ const CLOSE_TIMEOUT_MS = 2_000;
  * Nothing happens before start(): the constructor only sets fields.
  */
 export class HubConnection {
-  private readonly statusSubject = new ReplaySubject<ConnectionStatus>(1);
+  private readonly status: ConnectionStatusKeeper;
+  private readonly reconnect: ReconnectSchedule;
   /** Current status; repeats are hidden so subscribers see changes only. */
-  readonly status$: Observable<ConnectionStatus> = this.statusSubject.asObservable().pipe(distinctUntilChanged(sameStatus));
+  readonly status$: Observable<ConnectionStatus>;
 
   private socket: WebSocket | undefined;
-  private status: ConnectionStatus;
-  private outbox: ConnectionStatus['outbox'];
   private isOnline = false;
-  private failures = 0;
   private lastError: unknown;
   private started = false;
   private stopping: Promise<void> | undefined;
-  private retryTimer: { cancel(): void } | undefined;
   private firstAttempt: (() => void) | undefined;
 
   constructor(
@@ -71,8 +69,9 @@ export class HubConnection {
     private readonly hooks: HubConnectionHooks,
     private readonly deps: HubConnectionDeps,
   ) {
-    this.status = { state: 'offline', since: deps.clock.now() };
-    this.statusSubject.next(this.status);
+    this.status = new ConnectionStatusKeeper(deps.clock);
+    this.status$ = this.status.status$;
+    this.reconnect = new ReconnectSchedule(deps.retryPolicy, deps.clock);
   }
 
   /** Welcomed by the hub and resynced. */
@@ -119,8 +118,7 @@ export class HubConnection {
 
   /** Reports the owner's outbox counters in the status. */
   setOutbox(outbox: ConnectionStatus['outbox']): void {
-    this.outbox = outbox;
-    this.emit(this.status.state, this.status.error, false);
+    this.status.setOutbox(outbox);
   }
 
   /** Cuts the socket without a close handshake, as a network failure would (tests, chaos drills). */
@@ -130,8 +128,7 @@ export class HubConnection {
 
   private attempt(): void {
     if (this.stopping) return;
-    this.retryTimer = undefined;
-    this.emit('connecting', this.status.error);
+    this.status.set('connecting', this.status.current.error);
     const socket = new WebSocket(this.settings.url, {
       handshakeTimeout: this.settings.connectTimeoutMs,
       // Frames from the hub may carry large commands; core refuses oversized ones with an answer.
@@ -196,7 +193,7 @@ export class HubConnection {
 
   private async onWelcome(socket: WebSocket, welcome: Extract<HubFrame, { type: 'welcome' }>): Promise<void> {
     const current = (): boolean => socket === this.socket && socket.readyState === WebSocket.OPEN && !this.stopping;
-    this.failures = 0;
+    this.reconnect.succeeded();
     this.lastError = undefined;
     let hookError: ErrorObject | undefined;
     try {
@@ -208,7 +205,7 @@ export class HubConnection {
     }
     if (!current()) return;
     this.isOnline = true;
-    this.emit('online', hookError);
+    this.status.set('online', hookError);
     this.deps.logger.info({ url: redactString(this.settings.url) }, 'connected to the hub');
     this.settleFirstAttempt();
   }
@@ -221,22 +218,19 @@ export class HubConnection {
     this.hooks.onDisconnected?.();
     const error = closeError(code, reason, this.lastError, wasOnline);
     this.lastError = undefined;
-    this.failures++;
-    this.emit('offline', error.toJSON());
+    this.status.set('offline', error.toJSON());
     this.settleFirstAttempt();
     // Taking the connection back from whoever replaced us would only start a tug of war.
-    if (code === CLOSE_CODES.replaced || !this.deps.retryPolicy.shouldRetry(error)) {
+    const delay = code === CLOSE_CODES.replaced ? undefined : this.reconnect.failed(error, false, () => this.attempt());
+    if (delay === undefined) {
       this.deps.logger.error({ err: error.toJSON() }, 'the hub refused us; not retrying');
       return;
     }
-    const delay = this.deps.retryPolicy.nextRetryTimeout(this.failures, false);
     (wasOnline ? this.deps.logger.warn : this.deps.logger.debug)({ err: error.toJSON(), retryInMs: delay }, 'hub connection lost; reconnecting');
-    this.retryTimer = this.deps.clock.setTimeout(() => this.attempt(), delay);
   }
 
   private async close(goodbye: ClientFrame | undefined): Promise<void> {
-    this.retryTimer?.cancel();
-    this.retryTimer = undefined;
+    this.reconnect.cancel();
     const socket = this.socket;
     this.isOnline = false;
     if (socket && socket.readyState !== WebSocket.CLOSED) {
@@ -248,19 +242,13 @@ export class HubConnection {
       cut.cancel();
     }
     this.socket = undefined;
-    this.emit('closed', undefined);
+    this.status.set('closed', undefined);
     this.settleFirstAttempt();
   }
 
   private settleFirstAttempt(): void {
     this.firstAttempt?.();
     this.firstAttempt = undefined;
-  }
-
-  private emit(state: ConnectionState, error: ErrorObject | undefined, newState = true): void {
-    const since = newState && state !== this.status.state ? this.deps.clock.now() : this.status.since;
-    this.status = { state, since, ...(error === undefined ? {} : { error }), ...(this.outbox === undefined ? {} : { outbox: this.outbox }) };
-    this.statusSubject.next(this.status);
   }
 }
 
@@ -272,15 +260,4 @@ function closeError(code: number, reason: string, cause: unknown, wasOnline: boo
   const detail = cause instanceof Error ? cause.message : reason || `close code ${code}`;
   const message = wasOnline ? `connection to the hub lost: ${detail}` : `cannot connect to the hub: ${detail}`;
   return new TransportError('unavailable', redactString(message), { details: { code } });
-}
-
-function sameStatus(a: ConnectionStatus, b: ConnectionStatus): boolean {
-  return (
-    a.state === b.state &&
-    a.since === b.since &&
-    a.error?.code === b.error?.code &&
-    a.error?.message === b.error?.message &&
-    a.outbox?.queued === b.outbox?.queued &&
-    a.outbox?.dropped === b.outbox?.dropped
-  );
 }
