@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findBinary, missingBinariesMessage } from './binaries.js';
 import { freePort } from './free-port.js';
+import { SupervisedProcess } from './supervised-process.js';
 
 /**
  * A real Mosquitto on a random 127.0.0.1 port, for integration tests and the benchmark (so no
@@ -49,7 +48,6 @@ export interface MosquittoHandle {
 }
 
 const READY_TIMEOUT_MS = 10_000;
-const STOP_GRACE_MS = 5_000;
 const BIND_ATTEMPTS = 3;
 
 /** Writes a config into a temp dir, starts `mosquitto -c`, resolves once it accepts connections. */
@@ -58,35 +56,14 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   if (binary === undefined) throw new Error(missingBinariesMessage(['mosquitto']));
   const dir = await mkdtemp(join(tmpdir(), 'amora-mosquitto-'));
   const configPath = join(dir, 'mosquitto.conf');
-  const logLines: string[] = [];
-  let child: ChildProcess | undefined;
+  const server = new SupervisedProcess('mosquitto', binary);
   let port = 0;
 
   const launch = async (): Promise<void> => {
     await writeFile(configPath, renderConfig(port, dir, options));
-    const started = spawn(binary, ['-c', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
-    child = started;
-    started.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      logLines.push(...chunk.split('\n').filter(Boolean));
-      if (logLines.length > 200) logLines.splice(0, logLines.length - 200);
-    });
-    await waitUntilAccepting(port, started, () => logLines.join('\n'));
+    await server.start(['-c', configPath], () => canConnect(port), READY_TIMEOUT_MS, `accept connections on ${port}`);
   };
-
-  const stop = async (): Promise<void> => {
-    const running = child;
-    child = undefined;
-    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
-    const exited = once(running, 'exit');
-    running.kill('SIGTERM');
-    const timer = setTimeout(() => running.kill('SIGKILL'), STOP_GRACE_MS);
-    await exited;
-    clearTimeout(timer);
-  };
-
-  // An orphaned broker would outlive a crashed test run and keep its port.
-  const killOnExit = (): void => void child?.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  const stop = (): Promise<void> => server.stop();
 
   for (let attempt = 1; ; attempt++) {
     port = options.port ?? (await freePort());
@@ -96,8 +73,8 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     } catch (error) {
       await stop();
       // The port taken between freePort() and bind: try another one.
-      if (options.port === undefined && attempt < BIND_ATTEMPTS && /Address already in use/i.test(logLines.join('\n'))) continue;
-      process.removeListener('exit', killOnExit);
+      if (options.port === undefined && attempt < BIND_ATTEMPTS && /Address already in use/i.test(server.log())) continue;
+      await server.dispose();
       await rm(dir, { recursive: true, force: true });
       throw error;
     }
@@ -113,10 +90,9 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       await stop();
       await launch();
     },
-    log: () => logLines.join('\n'),
+    log: () => server.log(),
     async dispose() {
-      await stop();
-      process.removeListener('exit', killOnExit);
+      await server.dispose();
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -138,26 +114,6 @@ function renderConfig(port: number, dir: string, options: MosquittoOptions): str
   if (process.getuid?.() === 0) lines.push('user root');
   if (options.extraConfig) lines.push(options.extraConfig);
   return `${lines.join('\n')}\n`;
-}
-
-/** Polls a TCP connect until the broker accepts; fails fast if the process exits first. */
-async function waitUntilAccepting(port: number, child: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let exited = false;
-  const onExit = (): void => {
-    exited = true;
-  };
-  child.once('exit', onExit);
-  try {
-    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-      if (exited) throw new Error(`mosquitto exited during startup (code ${child.exitCode}):\n${log()}`);
-      if (await canConnect(port)) return;
-      if (Date.now() > deadline) throw new Error(`mosquitto did not accept connections on ${port}:\n${log()}`);
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  } finally {
-    child.removeListener('exit', onExit);
-  }
 }
 
 function canConnect(port: number): Promise<boolean> {

@@ -1,11 +1,11 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findBinary, missingBinariesMessage } from './binaries.js';
 import { freePort } from './free-port.js';
 import { mpdObject, mpdRequest, openMpdSession, parseMpdObject, quoteArgument, type MpdEndpoint } from './mpd-protocol.js';
+import { SupervisedProcess } from './supervised-process.js';
 import { wavFile } from './wav-file.js';
 
 /**
@@ -73,7 +73,6 @@ export const DEFAULT_MPD_PLAYLISTS: Readonly<Record<string, readonly string[]>> 
 
 const HOST = '127.0.0.1';
 const READY_TIMEOUT_MS = 15_000;
-const STOP_GRACE_MS = 5_000;
 const BIND_ATTEMPTS = 3;
 
 /** Starts `mpd --no-daemon` and resolves once it answers and its database is up to date. */
@@ -84,36 +83,15 @@ export async function startMpd(options: MpdOptions = {}): Promise<MpdHandle> {
   const dir = await mkdtemp(join(tmpdir(), 'amora-mpd-'));
   await writeLibrary(dir, options);
   const configPath = join(dir, 'mpd.conf');
-  const logLines: string[] = [];
-  let child: ChildProcess | undefined;
+  const server = new SupervisedProcess('mpd', binary);
   let port = 0;
   const endpoint = (): MpdEndpoint => ({ host: HOST, port, password: options.password });
 
   const launch = async (): Promise<void> => {
     await writeFile(configPath, renderConfig(dir, port, options));
-    const started = spawn(binary, ['--no-daemon', '--stderr', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
-    child = started;
-    started.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      logLines.push(...chunk.split('\n').filter(Boolean));
-      if (logLines.length > 200) logLines.splice(0, logLines.length - 200);
-    });
-    await waitUntilAnswering(endpoint(), started, () => logLines.join('\n'));
+    await server.start(['--no-daemon', '--stderr', configPath], () => greets(endpoint()), READY_TIMEOUT_MS, `answer on ${port}`);
   };
-
-  const halt = async (signal: NodeJS.Signals): Promise<void> => {
-    const running = child;
-    child = undefined;
-    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
-    const exited = once(running, 'exit');
-    running.kill(signal);
-    const timer = setTimeout(() => running.kill('SIGKILL'), STOP_GRACE_MS);
-    await exited;
-    clearTimeout(timer);
-  };
-
-  // An orphaned MPD would outlive a crashed test run and keep its port.
-  const killOnExit = (): void => void child?.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  const halt = (signal: NodeJS.Signals): Promise<void> => server.stop(signal);
 
   const mpc = (...args: string[]): Promise<string> => {
     if (mpcBinary === undefined) return Promise.reject(new Error(missingBinariesMessage(['mpc'])));
@@ -135,14 +113,13 @@ export async function startMpd(options: MpdOptions = {}): Promise<MpdHandle> {
       } catch (error) {
         await halt('SIGKILL');
         // The port was taken between freePort() and bind: try another one.
-        if (attempt < BIND_ATTEMPTS && /address already in use/i.test(logLines.join('\n'))) continue;
+        if (attempt < BIND_ATTEMPTS && /address already in use/i.test(server.log())) continue;
         throw error;
       }
     }
     await updateDatabase(endpoint());
   } catch (error) {
-    await halt('SIGKILL');
-    process.removeListener('exit', killOnExit);
+    await server.dispose('SIGKILL');
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
@@ -165,10 +142,9 @@ export async function startMpd(options: MpdOptions = {}): Promise<MpdHandle> {
       await halt('SIGTERM');
       await launch();
     },
-    log: () => logLines.join('\n'),
+    log: () => server.log(),
     async dispose() {
-      await halt('SIGTERM');
-      process.removeListener('exit', killOnExit);
+      await server.dispose('SIGTERM');
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -209,26 +185,6 @@ function renderConfig(dir: string, port: number, options: MpdOptions): string {
     lines.push(`password ${quoteArgument(`${options.password}@read,add,control,admin`)}`, 'default_permissions ""');
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** Polls a connection until MPD greets; fails fast with its log if the process exits first. */
-async function waitUntilAnswering(endpoint: MpdEndpoint, child: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let exited = false;
-  const onExit = (): void => {
-    exited = true;
-  };
-  child.once('exit', onExit);
-  try {
-    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-      if (exited) throw new Error(`mpd exited during startup (code ${child.exitCode}):\n${log()}`);
-      if (await greets(endpoint)) return;
-      if (Date.now() > deadline) throw new Error(`mpd did not answer on ${endpoint.port}:\n${log()}`);
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  } finally {
-    child.removeListener('exit', onExit);
-  }
 }
 
 /** True once MPD accepts a connection and sends its greeting. */
