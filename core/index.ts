@@ -70,6 +70,7 @@ export {
 } from './transport/wire-messages.js';
 export { encodePayload, readPayload } from './transport/payload-json.js';
 export { DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem } from './transport/topic-levels.js';
+export { hasWildcard, topicMatches } from './transport/topic-match.js';
 export { ConnectionStatusKeeper, sameStatus } from './transport/connection-status-keeper.js';
 export { ReconnectSchedule } from './transport/reconnect-schedule.js';
 

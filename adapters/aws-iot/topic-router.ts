@@ -1,4 +1,5 @@
 import type { Logger } from '../../core/logging/logger.js';
+import { topicMatches } from '../../core/transport/topic-match.js';
 import type { CrtConnection } from './crt-connection.js';
 
 export type TopicHandler = (topic: string, payload: Uint8Array, retain: boolean) => void;
@@ -9,19 +10,6 @@ export interface TopicLease {
   readonly ready: Promise<void>;
   /** Drops the handler; the last one to go unsubscribes the filter. Idempotent. */
   release(): void;
-}
-
-/** MQTT filter matching with `+` and `#`. */
-export function topicMatches(filter: string, topic: string): boolean {
-  const filterLevels = filter.split('/');
-  const topicLevels = topic.split('/');
-  for (let i = 0; i < filterLevels.length; i++) {
-    const level = filterLevels[i];
-    if (level === '#') return true;
-    if (i >= topicLevels.length) return false;
-    if (level !== '+' && level !== topicLevels[i]) return false;
-  }
-  return filterLevels.length === topicLevels.length;
 }
 
 /**

@@ -10,4 +10,4 @@ export { MqttDeviceTransport, type MqttCommandContext } from './device-transport
 export { inlineTlsLoader, type ResolvedTls, type TlsMaterialLoader } from './tls.js';
 export { MQTT_TOKENS } from './tokens.js';
 export { MqttControllerTransport } from './controller-transport.js';
-export { topicMatches } from './topic-match.js';
+export { topicMatches } from '../../core/transport/topic-match.js';

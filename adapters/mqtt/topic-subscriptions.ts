@@ -1,7 +1,7 @@
 import type { IPublishPacket } from 'mqtt';
 import type { Logger } from '../../core/logging/logger.js';
 import type { MqttConnection } from './connection.js';
-import { hasWildcard, topicMatches } from './topic-match.js';
+import { hasWildcard, topicMatches } from '../../core/transport/topic-match.js';
 
 /** One received message, as handed to topic handlers. */
 export interface TopicMessage {
