@@ -116,7 +116,8 @@ function renderConfig(port: number, dir: string, options: MosquittoOptions): str
   return `${lines.join('\n')}\n`;
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** True when something accepts a TCP connection on 127.0.0.1:`port`. */
+export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' });
     socket.once('connect', () => {
