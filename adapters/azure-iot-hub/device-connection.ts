@@ -209,7 +209,7 @@ export class AzureDeviceConnection {
       this.deps.logger.error({ err: error.toJSON(), hub: this.where }, 'IoT Hub refused the connection; not retrying');
       return;
     }
-    (wasOnline ? this.deps.logger.warn : this.deps.logger.debug)(
+    this.deps.logger[wasOnline ? 'warn' : 'debug'](
       { err: error.toJSON(), retryInMs: delay, attempt: this.reconnect.attempts },
       'IoT Hub offline; reconnecting',
     );

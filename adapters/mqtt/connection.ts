@@ -258,7 +258,7 @@ export class MqttConnection {
       this.deps.logger.error({ err: error.toJSON() }, 'MQTT connection refused; not retrying');
       return;
     }
-    (wasOnline ? this.deps.logger.warn : this.deps.logger.debug)(
+    this.deps.logger[wasOnline ? 'warn' : 'debug'](
       { err: error.toJSON(), retryInMs: delay, attempt: this.reconnect.attempts },
       'MQTT offline; reconnecting',
     );

@@ -226,7 +226,7 @@ export class HubConnection {
       this.deps.logger.error({ err: error.toJSON() }, 'the hub refused us; not retrying');
       return;
     }
-    (wasOnline ? this.deps.logger.warn : this.deps.logger.debug)({ err: error.toJSON(), retryInMs: delay }, 'hub connection lost; reconnecting');
+    this.deps.logger[wasOnline ? 'warn' : 'debug']({ err: error.toJSON(), retryInMs: delay }, 'hub connection lost; reconnecting');
   }
 
   private async close(goodbye: ClientFrame | undefined): Promise<void> {
