@@ -4,7 +4,7 @@ import { startAgentPair, type AgentPair } from './agent-pair.js';
 import { benchState } from './bench-profile.js';
 import { nowMs } from './latency-recorder.js';
 import type { ScenarioOptions, ScenarioResult } from './scenario.js';
-import { probeCommands, probeState } from './transport-probe.js';
+import { deadline, probeCommands, probeState } from './transport-probe.js';
 
 /** The same work as raw-mqtt.ts, through an Agent and a ControllerTransport on the same broker. */
 export async function runAmora(registry: PluginRegistry, options: ScenarioOptions): Promise<ScenarioResult> {
@@ -14,7 +14,7 @@ export async function runAmora(registry: PluginRegistry, options: ScenarioOption
     const { atController } = await probeState(pair, probe);
     const commandRoundTrip = await probeCommands(pair, { ...probe, ...options.commands });
     const { perSecond, delivered } = await throughput(pair, options);
-    return { stateLatency: atController!, commandRoundTrip, throughputPerSecond: perSecond, throughputDelivered: delivered };
+    return { stateLatency: atController!, commandRoundTrip, throughputPerSecond: perSecond, throughputSent: options.throughputMessages, throughputDelivered: delivered };
   } finally {
     await pair.stop();
   }
@@ -40,6 +40,6 @@ async function throughput({ agent, controller }: AgentPair, options: ScenarioOpt
     // Yield now and then so the transport's socket writes interleave with patching, as in a real device.
     if (i % 100 === 99) await new Promise((resolve) => setImmediate(resolve));
   }
-  await done;
+  await deadline(done, 'the last state of the throughput run', 60_000);
   return { perSecond: options.throughputMessages / ((nowMs() - start) / 1000), delivered };
 }

@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { LatencyRecorder, nowMs, type LatencySummary } from './latency-recorder.js';
 import type { ScenarioOptions, ScenarioResult } from './scenario.js';
-import { pause, type ProbeOptions } from './transport-probe.js';
+import { deadline, pause, type ProbeOptions } from './transport-probe.js';
 
 /**
  * The baseline: the same work done with mqtt.js alone, as a developer would write it by hand:
@@ -13,11 +13,15 @@ export async function runRawMqtt(options: ScenarioOptions, noDelay: boolean): Pr
   const app = await connect(options.url, 'raw-app', noDelay);
   const probe = { samples: options.samples, warmup: options.warmup, pacingMs: 0 };
   try {
+    const stateLatencySummary = await stateLatency(device, app, probe);
+    const commandRoundTripSummary = await commandRoundTrip(device, app, { ...probe, ...options.commands });
+    const { perSecond, delivered } = await throughput(device, app, options);
     return {
-      stateLatency: await stateLatency(device, app, probe),
-      commandRoundTrip: await commandRoundTrip(device, app, { ...probe, ...options.commands }),
-      throughputPerSecond: await throughput(device, app, options),
-      throughputDelivered: options.throughputMessages,
+      stateLatency: stateLatencySummary,
+      commandRoundTrip: commandRoundTripSummary,
+      throughputPerSecond: perSecond,
+      throughputSent: options.throughputMessages,
+      throughputDelivered: delivered,
     };
   } finally {
     await Promise.all([device.endAsync(), app.endAsync()]);
@@ -59,16 +63,16 @@ async function stateLatency(device: MqttClient, app: MqttClient, options: ProbeO
   const topic = 'bench/raw/state';
   await app.subscribeAsync(topic, { qos: 1 });
   const recorder = new LatencyRecorder();
-  let resolveNext: (() => void) | undefined;
+  let resolveNext: ((time: number) => void) | undefined;
   app.on('message', (t) => {
-    if (t === topic) resolveNext?.();
+    if (t === topic) resolveNext?.(nowMs());
   });
   for (let i = 0; i < options.warmup + options.samples; i++) {
-    const received = new Promise<void>((resolve) => (resolveNext = resolve));
+    const received = new Promise<number>((resolve) => (resolveNext = resolve));
     const start = nowMs();
     device.publish(topic, statePayload(i), { qos: 1, retain: true });
-    await received;
-    if (i >= options.warmup) recorder.record(nowMs() - start);
+    const at = await deadline(received, `raw state update ${i}`);
+    if (i >= options.warmup) recorder.record(at - start);
     await pause(options.pacingMs);
   }
   app.removeAllListeners('message');
@@ -85,20 +89,21 @@ async function commandRoundTrip(device: MqttClient, app: MqttClient, options: Pr
     const response = { command_id: command.command_id, command: command.command, success: true, result: {}, timestamp: Date.now() };
     device.publish('bench/raw/responses', JSON.stringify(response), { qos: 1 });
   });
-  const pending = new Map<string, () => void>();
+  const pending = new Map<string, (time: number) => void>();
   app.on('message', (_topic, payload) => {
+    const at = nowMs();
     const response = JSON.parse(payload.toString()) as { command_id: string };
-    pending.get(response.command_id)?.();
+    pending.get(response.command_id)?.(at);
   });
   const recorder = new LatencyRecorder();
   for (let i = 0; i < options.warmup + options.samples; i++) {
     const id = `raw-${i}`;
-    const answered = new Promise<void>((resolve) => pending.set(id, resolve));
+    const answered = new Promise<number>((resolve) => pending.set(id, resolve));
     const start = nowMs();
     app.publish('bench/raw/commands', JSON.stringify({ command: 'echo', command_id: id, params: { value: i }, timestamp: Date.now() }), { qos: 1 });
-    await answered;
+    const at = await deadline(answered, `raw command ${id}`);
     pending.delete(id);
-    if (i >= options.warmup) recorder.record(nowMs() - start);
+    if (i >= options.warmup) recorder.record(at - start);
     await pause(options.pacingMs);
   }
   device.removeAllListeners('message');
@@ -108,20 +113,43 @@ async function commandRoundTrip(device: MqttClient, app: MqttClient, options: Pr
   return recorder.summary();
 }
 
-async function throughput(device: MqttClient, app: MqttClient, options: ScenarioOptions): Promise<number> {
+/** How long the subscriber may hear nothing before the messages still missing count as dropped. */
+const QUIET_MS = 1_000;
+
+/**
+ * Publishes every message at once (QoS 1) and times them to the last one received. A broker may
+ * drop QoS 1 messages for a subscriber that falls behind (Mosquitto's max_queued_messages, 1,000
+ * by default), so the run also ends after a quiet second, and counts what arrived.
+ */
+async function throughput(device: MqttClient, app: MqttClient, options: ScenarioOptions): Promise<{ perSecond: number; delivered: number }> {
   const topic = 'bench/raw/throughput';
   await app.subscribeAsync(topic, { qos: 1 });
   const last = options.throughputMessages - 1;
+  let delivered = 0;
+  let lastAt = Number.NaN;
+  let quiet: NodeJS.Timeout | undefined;
   const done = new Promise<void>((resolve) => {
+    const finish = (): void => {
+      clearTimeout(quiet);
+      resolve();
+    };
     app.on('message', (_t, payload) => {
-      if ((JSON.parse(payload.toString()) as { version: number }).version === last) resolve();
+      lastAt = nowMs();
+      delivered++;
+      if ((JSON.parse(payload.toString()) as { version: number }).version === last) finish();
+      else quiet = rearm(quiet, finish);
     });
+    quiet = rearm(quiet, finish);
   });
   const start = nowMs();
   for (let i = 0; i < options.throughputMessages; i++) device.publish(topic, statePayload(i), { qos: 1 });
   await done;
-  const seconds = (nowMs() - start) / 1000;
   app.removeAllListeners('message');
   await app.unsubscribeAsync(topic);
-  return options.throughputMessages / seconds;
+  return { perSecond: delivered / ((lastAt - start) / 1000), delivered };
+}
+
+function rearm(timer: NodeJS.Timeout | undefined, onQuiet: () => void): NodeJS.Timeout {
+  clearTimeout(timer);
+  return setTimeout(onQuiet, QUIET_MS);
 }

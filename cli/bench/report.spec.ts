@@ -2,15 +2,24 @@ import { describe, expect, it } from 'vitest';
 import type { LatencySummary } from './latency-recorder.js';
 import { formatReport, type BenchReport } from './report.js';
 import { samplePlan, selectScenarios } from './run.js';
+import type { ScenarioResult } from './scenario.js';
 
 const summary = (p50: number, samples = 500): LatencySummary => ({ samples, p50, p95: p50 * 2, p99: p50 * 3, max: p50 * 4 });
+
+const brokerRun = (delivered: number): ScenarioResult => ({
+  stateLatency: summary(0.05, 5000),
+  commandRoundTrip: summary(0.1, 5000),
+  throughputPerSecond: 30_000,
+  throughputSent: 20_000,
+  throughputDelivered: delivered,
+});
 
 const report: BenchReport = {
   date: '2026-11-22T00:00:00.000Z',
   machine: { os: 'Linux', cpu: 'test cpu', cores: 2, memoryGiB: 4, node: 'v20', loadavg: [0.5, 0.5, 0.5] },
   samples: 5000,
   plan: samplePlan(5000),
-  results: [],
+  results: [{ broker: 'mosquitto', description: 'Mosquitto', rawDefaults: brokerRun(20_000), raw: brokerRun(17_000), amora: brokerRun(101) }],
   reference: {
     description: 'reference',
     samples: 500,
@@ -42,6 +51,11 @@ describe('formatReport', () => {
     expect(line(/state → service\s+azure/)).toContain('2.00x mqtt, p50 +0.500 ms; twin patch accepted');
     expect(line(/command round trip\s+azure/)).toContain('2.00x mqtt, p50 +1.500 ms');
     expect(line(/command round trip\s+mqtt/)).toContain('2.00x raw');
+  });
+
+  it('counts the messages a broker dropped and the patches Amora merged', () => {
+    expect(line(/throughput/)).toContain('raw (dflt) 30000/s, raw 30000/s (3000 of 20000 dropped by the broker), amora 30000/s (100% of raw;');
+    expect(line(/throughput/)).toContain('20000 patches sent as 101 messages');
   });
 
   it('says why a row has no figures and which scenarios did not run', () => {

@@ -57,6 +57,12 @@ function brokerRows(label: string, rawDefaults: LatencySummary, raw: LatencySumm
   ];
 }
 
+/** `29114/s`, and how many messages never arrived when some did not. */
+function rate(result: ScenarioResult): string {
+  const lost = result.throughputSent - result.throughputDelivered;
+  return `${Math.round(result.throughputPerSecond)}/s${lost > 0 ? ` (${lost} of ${result.throughputSent} dropped by the broker)` : ''}`;
+}
+
 function brokerSection(result: BrokerResult): string[] {
   const ratio = result.amora.throughputPerSecond / result.raw.throughputPerSecond;
   return [
@@ -64,7 +70,8 @@ function brokerSection(result: BrokerResult): string[] {
     headerRow(),
     ...brokerRows('state update', result.rawDefaults.stateLatency, result.raw.stateLatency, result.amora.stateLatency),
     ...brokerRows('command round trip', result.rawDefaults.commandRoundTrip, result.raw.commandRoundTrip, result.amora.commandRoundTrip),
-    `  throughput          raw (dflt) ${Math.round(result.rawDefaults.throughputPerSecond)}/s, raw ${Math.round(result.raw.throughputPerSecond)}/s, amora ${Math.round(result.amora.throughputPerSecond)}/s (${(ratio * 100).toFixed(0)}% of raw; ${result.amora.throughputDelivered} of ${result.raw.throughputDelivered} updates sent as messages, the rest merged)`,
+    `  throughput          raw (dflt) ${rate(result.rawDefaults)}, raw ${rate(result.raw)}, ` +
+      `amora ${Math.round(result.amora.throughputPerSecond)}/s (${(ratio * 100).toFixed(0)}% of raw; ${result.amora.throughputSent} patches sent as ${result.amora.throughputDelivered} messages, the rest merged)`,
     '',
   ];
 }

@@ -6,7 +6,9 @@ export interface ScenarioResult {
   readonly commandRoundTrip: LatencySummary;
   /** State updates delivered per second, sender to receiver, pipelined. */
   readonly throughputPerSecond: number;
-  /** Messages the receiver got in the throughput run (Amora may merge a burst into fewer). */
+  /** Updates sent in the throughput run (publishes, or patches for Amora). */
+  readonly throughputSent: number;
+  /** Messages the receiver got: Amora merges a burst into fewer; a broker may drop some of raw's. */
   readonly throughputDelivered: number;
 }
 
