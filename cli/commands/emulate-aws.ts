@@ -1,75 +1,66 @@
-import { Command, InvalidArgumentError } from 'commander';
-import { startAwsIotEmulator } from '../../adapters/aws-iot/emulator/emulator.js';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { isValidThingName } from '../../adapters/aws-iot/shadow-topics.js';
+import type { AwsIotEmulator } from '../../adapters/aws-iot/emulator/emulator.js';
+import type { ThingCredentials } from '../../adapters/aws-iot/emulator/thing-registry.js';
 import { createCliLogger } from '../logger.js';
-import { listenError } from '../listen-error.js';
-import { onShutdown } from '../shutdown.js';
+import { emulatorCommand, exportLine, out, repeatable, serveUntilSignal, startListening, type ListenOptions } from './emulate-support.js';
 
-interface EmulateAwsOptions {
-  readonly bind: string;
-  readonly hostName: string;
-  readonly port: number;
-  readonly httpsPort: number;
-  readonly thing: readonly string[];
+interface EmulateAwsOptions extends ListenOptions {
+  readonly thing?: readonly string[];
   readonly certDir: string;
 }
 
 /**
  * `amora emulate aws`: a local AWS IoT Core that the real SDKs accept (MQTT over mutual TLS with
  * the Device Shadow service, data-plane REST over HTTPS). Creates the CA, the server certificate
- * and one device certificate per `--thing`, and prints the paths and the endpoint to configure.
+ * and one device certificate per `--thing`, and prints the endpoint and the paths to configure
+ * (never a key's content).
  */
 export function emulateAwsCommand(): Command {
-  return new Command('aws')
-    .description('run a local AWS IoT Core emulator (MQTT over mutual TLS with device shadows, data-plane HTTPS)')
-    .option('--bind <address>', 'address to listen on (0.0.0.0 to accept other machines)', '127.0.0.1')
-    .option('--host-name <name>', 'endpoint host name devices use (the server certificate is issued for it)', 'localhost')
-    .option('-p, --port <n>', 'MQTT over mutual TLS port (0 = any free port)', port, 8883)
-    .option('--https-port <n>', 'data-plane REST port (0 = any free port)', port, 8443)
-    .option('-t, --thing <name>', 'register a thing and issue its device certificate (repeatable)', collect, [] as string[])
-    .option('--cert-dir <dir>', 'where the CA, server and device certificates are kept across restarts', '.amora/aws-iot-emulator')
+  return emulatorCommand('aws', 'run a local AWS IoT Core emulator (MQTT over mutual TLS with device shadows, data-plane HTTPS)', {
+    hostName: 'endpoint host name devices use; the server certificate covers it, localhost, 127.0.0.1 and ::1',
+    port: 'MQTT over mutual TLS port',
+    httpsPort: 'data-plane REST port',
+  })
+    .option('-t, --thing <name>', 'register a thing and issue its device certificate (repeatable; kept if already issued)', repeatable(isValidThingName, "a thing name (1-128 letters, digits, ':', '_', '-')"))
+    .option('--cert-dir <dir>', 'where the CA, server and device certificates are kept across restarts', join('.amora', 'aws-iot-emulator'))
     .action(async (options: EmulateAwsOptions) => {
-      const hostNames = [...new Set([options.hostName, 'localhost', '127.0.0.1', '::1'])];
-      const emulator = await startAwsIotEmulator({
-        host: options.bind,
-        mqttPort: options.port,
-        httpsPort: options.httpsPort,
-        certDir: options.certDir,
-        things: options.thing,
-        hostNames,
-        logger: createCliLogger(),
-      }).catch((error: unknown) => {
-        throw listenError(error, options.bind);
-      });
-      out('AWS IoT Core emulator');
-      out(`  endpoint (IOT_ENDPOINT):       ${emulator.endpoint}`);
-      out(`  MQTT over mutual TLS:          ${emulator.endpoint}:${emulator.mqttPort}  (IOT_PORT=${emulator.mqttPort})`);
-      out(`  data-plane REST (controllers): ${emulator.httpsEndpoint}`);
-      out(`  root CA (IOT_ROOT_CA_PATH):    ${emulator.caPath}`);
-      for (const thingName of emulator.thingNames()) {
-        const credentials = await emulator.createThing(thingName);
-        out();
-        out(`Thing ${thingName}:`);
-        out(`  IOT_THING_NAME=${thingName}`);
-        out(`  IOT_CERT_PATH=${credentials.certPath}`);
-        out(`  IOT_KEY_PATH=${credentials.keyPath}`);
-      }
-      if (emulator.thingNames().length === 0) out('\nNo things yet: pass --thing <name> to issue a device certificate.');
-      out();
-      out('Controllers sign REST calls with any credentials (e.g. AWS_ACCESS_KEY_ID=emulator AWS_SECRET_ACCESS_KEY=emulator).');
-      onShutdown(() => emulator.close());
+      const { startAwsIotEmulator } = await import('../../adapters/aws-iot/emulator/emulator.js');
+      const emulator = await startListening(options, () =>
+        startAwsIotEmulator({
+          host: options.bind,
+          mqttPort: options.port,
+          httpsPort: options.httpsPort,
+          certDir: options.certDir,
+          things: options.thing ?? [],
+          hostNames: [...new Set([options.hostName, 'localhost', '127.0.0.1', '::1'])],
+          logger: createCliLogger(),
+        }),
+      );
+      // createThing returns the certificate a thing already has: this only reads the paths.
+      const things = await Promise.all(emulator.thingNames().map((thingName) => emulator.createThing(thingName)));
+      printSummary(emulator, things);
+      serveUntilSignal(emulator);
     });
 }
 
-function out(line = ''): void {
-  process.stdout.write(`${line}\n`);
-}
-
-function port(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) throw new InvalidArgumentError('expected a port number 0-65535');
-  return parsed;
-}
-
-function collect(value: string, previous: readonly string[]): string[] {
-  return [...previous, value];
+/** Addresses, then the ANC guide's IOT_* variables (what examples/aws/agent.yaml reads) as `export` lines. */
+function printSummary(emulator: AwsIotEmulator, things: readonly ThingCredentials[]): void {
+  out('AWS IoT Core emulator');
+  out(`  MQTT over mutual TLS:           ${emulator.endpoint}:${emulator.mqttPort}`);
+  out(`  data-plane REST (controllers):  ${emulator.httpsEndpoint}`);
+  out(`  root CA to trust:               ${emulator.caPath}`);
+  out();
+  out('Devices and controllers:');
+  out(`  ${exportLine({ IOT_ENDPOINT: emulator.endpoint, IOT_PORT: emulator.mqttPort, IOT_ROOT_CA_PATH: emulator.caPath })}`);
+  out('Controllers also (REST calls are signed with any credentials):');
+  out(`  ${exportLine({ IOT_HTTPS_ENDPOINT: emulator.httpsEndpoint, AWS_ACCESS_KEY_ID: 'emulator', AWS_SECRET_ACCESS_KEY: 'emulator' })}`);
+  for (const thing of things) {
+    out();
+    out(`Thing ${thing.thingName}:`);
+    out(`  ${exportLine({ IOT_THING_NAME: thing.thingName, IOT_CERT_PATH: thing.certPath, IOT_KEY_PATH: thing.keyPath })}`);
+  }
+  if (things.length === 0) out('\nNo things yet: pass --thing <name> to issue a device certificate.');
+  out();
 }
