@@ -9,6 +9,8 @@ export const EXIT = {
   unreachable: 3,
   /** No answer within --timeout. */
   timeout: 4,
+  /** `amora agent`: every transport refused the credentials, so nothing will ever connect. */
+  credentialsRefused: 5,
 } as const;
 
 /** An error the CLI reports as one clear line and a specific exit code. */

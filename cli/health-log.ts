@@ -1,4 +1,4 @@
-import type { Observable, Subscription } from 'rxjs';
+import { filter, take, type Observable, type Subscription } from 'rxjs';
 import type { AgentHealth } from '../core/agent/agent.types.js';
 import type { Logger } from '../core/logging/logger.js';
 
@@ -15,8 +15,22 @@ export function logHealthChanges(health$: Observable<AgentHealth>, logger: Logge
         logger.info({ component: id }, `${id} is online again`);
       } else if (status.state !== 'online' && status.state !== 'closed' && status.error && !failing.has(id)) {
         failing.add(id);
-        logger.warn({ component: id, code: status.error.code, reason: status.error.message }, `${id} is offline; retrying`);
+        const refused = status.error.code === 'authentication_failed';
+        const message = refused ? `${id} refused the credentials; not retrying` : `${id} is offline; retrying`;
+        logger[refused ? 'error' : 'warn']({ component: id, code: status.error.code, reason: status.error.message }, message);
       }
     }
   });
+}
+
+/**
+ * Calls `onAllRefused` once when every transport is offline because its credentials were refused:
+ * transports do not retry refused credentials, so the agent could only sit idle. Exiting instead
+ * lets systemd or a supervisor show the failure.
+ */
+export function whenAllCredentialsRefused(health$: Observable<AgentHealth>, transportIds: readonly string[], onAllRefused: () => void): Subscription {
+  const refused = ({ components }: AgentHealth) =>
+    transportIds.length > 0 &&
+    transportIds.every((id) => components[id]?.state === 'offline' && components[id]?.error?.code === 'authentication_failed');
+  return health$.pipe(filter(refused), take(1)).subscribe(() => onAllRefused());
 }

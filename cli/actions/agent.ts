@@ -1,11 +1,12 @@
 import { hostname } from 'node:os';
-import { buildAgent } from '../../core/agent/container.js';
+import { buildAgent, instanceIds } from '../../core/agent/container.js';
 import { loadConfigFile } from '../../core/config/load-file.js';
 import { parseConfig } from '../../core/config/parse.js';
 import { redactSecrets } from '../../core/config/redact.js';
 import { createBuiltinRegistry } from '../builtins.js';
 import { locatePluginError } from '../config-errors.js';
-import { logHealthChanges } from '../health-log.js';
+import { EXIT } from '../exit-codes.js';
+import { logHealthChanges, whenAllCredentialsRefused } from '../health-log.js';
 import { createCliLogger } from '../logger.js';
 import { onShutdown } from '../shutdown.js';
 import { packageVersion } from '../version.js';
@@ -31,11 +32,18 @@ export async function runAgent(options: AgentRunOptions): Promise<void> {
   });
   const abort = new AbortController();
   const health = logHealthChanges(agent.health$, logger);
-  onShutdown(async () => {
-    logger.info('stopping agent');
+  const stop = async () => {
     abort.abort();
     await agent.stop();
     health.unsubscribe();
+  };
+  onShutdown(async () => {
+    logger.info('stopping agent');
+    await stop();
+  });
+  whenAllCredentialsRefused(agent.health$, instanceIds(config.transports), () => {
+    logger.error('every transport refused the credentials: stopping (check the password, key or certificate)');
+    void stop().finally(() => process.exit(EXIT.credentialsRefused));
   });
   await agent.start(abort.signal);
   logger.info({ device: config.device.id }, 'agent running');

@@ -1,9 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.js';
+import { startMosquitto, type MosquittoHandle } from '../support/mosquitto.js';
+import { describeWithBinaries } from '../support/system-deps.js';
 import { ensureCliBuilt } from './cli-build.js';
 import { runCli, spawnCli, type CliProcess } from './cli-process.js';
 
@@ -155,5 +158,32 @@ transports:
 
     expect(await running.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     expect(await watch.stop('SIGINT')).toEqual({ code: 0, signal: null });
+  });
+});
+
+describeWithBinaries(['mosquitto', 'mosquitto_passwd'], 'amora agent against a broker that refuses its credentials', ({ mosquitto_passwd }) => {
+  let broker: MosquittoHandle;
+  let dir: string;
+
+  beforeAll(async () => {
+    await ensureCliBuilt();
+    dir = await mkdtemp(join(tmpdir(), 'amora-cli-auth-'));
+    const passwords = join(dir, 'passwords');
+    execFileSync(mosquitto_passwd, ['-b', '-c', passwords, 'agent', 'the-right-one']);
+    broker = await startMosquitto({ allowAnonymous: false, extraConfig: `password_file ${passwords}` });
+  });
+
+  afterAll(async () => {
+    await broker?.dispose();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('stops and exits 5 when every transport refused the credentials, saying so without the password', async () => {
+    const file = join(dir, 'wrong-password.yaml');
+    await writeFile(file, `device: { id: cli-agent-auth }\ntransports:\n  - kind: mqtt\n    url: ${broker.url}\n    username: agent\n    password: ${SECRET}\n`);
+    const result = await runCli(['agent', '--config', file]);
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain('every transport refused the credentials');
+    expect(result.stderr).not.toContain(SECRET);
   });
 });
