@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { findBinary, requireBinary, REQUIRE_SYSTEM_DEPS_ENV } from './binaries.js';
+import { findBinary, missingBinariesMessage, requireBinary, REQUIRE_SYSTEM_DEPS_ENV } from './binaries.js';
 
 describe('requireBinary', () => {
   const saved = process.env[REQUIRE_SYSTEM_DEPS_ENV];
@@ -22,5 +22,10 @@ describe('requireBinary', () => {
     expect(() => requireBinary('amora-no-such-binary')).toThrow(
       /required system binaries not found: amora-no-such-binary \(searched PATH and \/usr\/sbin.*AMORA_REQUIRE_SYSTEM_DEPS=1/,
     );
+  });
+
+  it('names the Debian packages to install for the missing binaries', () => {
+    process.env[REQUIRE_SYSTEM_DEPS_ENV] = '1';
+    expect(missingBinariesMessage(['mosquitto_pub', 'chromium', 'mosquitto_sub'])).toContain('apt-get install mosquitto-clients chromium)');
   });
 });

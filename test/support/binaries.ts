@@ -38,12 +38,20 @@ export function findBinary(name: string): string | undefined {
   return found;
 }
 
+/** The Debian package that provides each binary the tests use. */
+const PACKAGE_OF: Readonly<Record<string, string>> = {
+  mosquitto_pub: 'mosquitto-clients',
+  mosquitto_sub: 'mosquitto-clients',
+  mosquitto_passwd: 'mosquitto',
+};
+
 /** The message shown when binaries are missing; names the env switch so a reader knows why it failed or skipped. */
 export function missingBinariesMessage(missing: readonly string[]): string {
   const list = missing.join(', ');
+  const packages = [...new Set(missing.map((name) => PACKAGE_OF[name] ?? name))].join(' ');
   return systemDepsRequired()
     ? `required system binaries not found: ${list} (searched PATH and ${EXTRA_DIRS.join(', ')}; ` +
-        `${REQUIRE_SYSTEM_DEPS_ENV}=1 makes this a failure: install them, e.g. apt-get install mosquitto mosquitto-clients mpd mpc sox)`
+        `${REQUIRE_SYSTEM_DEPS_ENV}=1 makes this a failure: install them: apt-get install ${packages})`
     : `skipped: system binaries not found: ${list} (set ${REQUIRE_SYSTEM_DEPS_ENV}=1 to make this a failure)`;
 }
 
