@@ -17,7 +17,8 @@ import { deadline, pause, type ProbeOptions } from './transport-probe.js';
  * Skipped, with the reason, when mpd is not installed.
  */
 export async function runMpd(registry: PluginRegistry, probe: ProbeOptions): Promise<MpdResult | string> {
-  if (!findBinary('mpd')) return 'mpd is not installed (apt-get install mpd)';
+  const missing = mpdMissing();
+  if (missing) return missing;
   const mpd = await startMpd();
   try {
     const control = await openMpdSession(mpd);
@@ -38,6 +39,11 @@ export async function runMpd(registry: PluginRegistry, probe: ProbeOptions): Pro
   } finally {
     await mpd.dispose();
   }
+}
+
+/** Why the MPD scenario cannot run here, or undefined when it can. */
+export function mpdMissing(): string | undefined {
+  return findBinary('mpd') ? undefined : 'mpd is not installed (apt-get install mpd)';
 }
 
 /** Two volumes taken in turn, starting with the one MPD does not have now. */
