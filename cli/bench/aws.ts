@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import { startAwsIotBenchTarget, type AwsIotBenchTarget } from '../../adapters/aws-iot/emulator/bench-target.js';
 import type { PluginRegistry } from '../../core/plugins/loader.js';
 import { startAgentPair } from './agent-pair.js';
@@ -41,8 +40,6 @@ export async function runAws(registry: PluginRegistry, probe: ProbeOptions): Pro
     ];
   } finally {
     await target.stop();
-    // The emulator keeps its CA and device certificates in a temporary directory it never removes.
-    await rm(target.emulator.certDir, { recursive: true, force: true });
   }
 }
 

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Subject } from 'rxjs';
 import { AwsIotControllerTransport } from '../../adapters/aws-iot/controller-transport.js';
 import { AwsIotDeviceTransport } from '../../adapters/aws-iot/device-transport.js';
@@ -17,11 +20,13 @@ import { SdkClient } from './aws-support.js';
 
 let emulator: AwsIotEmulator;
 let probe: SdkClient;
+/** Ours, not the emulator's: a restart must find the same CA and things in it. */
+let certDir: string;
 const retry = new ExponentialBackoffRetryPolicy({ initialMs: 100, maxMs: 500 });
 const thingOf = new WeakMap<DeviceTransport, string>();
 
-async function startEmulator(ports?: { mqttPort: number; httpsPort: number; certDir: string }): Promise<void> {
-  emulator = await startAwsIotEmulator(ports ?? {});
+async function startEmulator(ports?: { mqttPort: number; httpsPort: number }): Promise<void> {
+  emulator = await startAwsIotEmulator({ ...ports, certDir });
   probe = await SdkClient.connect(emulator, 'conformance-probe', `conformance-probe-${Date.now().toString(36)}`);
 }
 
@@ -31,12 +36,14 @@ function baseOptions(certPath: string, keyPath: string): Parameters<typeof parse
 
 describeTransportConformance('aws-iot (emulator, real SDKs over mutual TLS)', {
   async setup() {
+    certDir = await mkdtemp(join(tmpdir(), 'amora-aws-conformance-'));
     await startEmulator();
   },
 
   async teardown() {
     await probe?.disconnect();
     await emulator?.close();
+    if (certDir) await rm(certDir, { recursive: true, force: true });
   },
 
   async createDeviceTransport(deviceId) {
@@ -62,10 +69,10 @@ describeTransportConformance('aws-iot (emulator, real SDKs over mutual TLS)', {
   },
 
   async restartBroker() {
-    const { mqttPort, httpsPort, certDir } = emulator;
+    const { mqttPort, httpsPort } = emulator;
     await probe.disconnect();
     await emulator.close();
-    await startEmulator({ mqttPort, httpsPort, certDir });
+    await startEmulator({ mqttPort, httpsPort });
   },
 
   async subscribeTelemetry(deviceId, kind) {

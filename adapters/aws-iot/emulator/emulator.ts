@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger, type Logger } from '../../../core/logging/logger.js';
@@ -128,7 +128,10 @@ export async function startAwsIotEmulator(options: AwsIotEmulatorOptions = {}): 
     updateShadow: (address, document) => shadows.update(address, JSON.stringify(document)),
     publish: (topic, payload, qos = 1, retain = false) => mqttEndpoint.publish(topic, payload, qos, retain),
     close() {
-      closing ??= Promise.all([rest.close(), mqttEndpoint.close()]).then(() => undefined);
+      closing ??= Promise.all([rest.close(), mqttEndpoint.close()]).then(async () => {
+        // A directory the emulator made for itself holds throwaway keys: nothing else will clean it up.
+        if (options.certDir === undefined) await rm(certDir, { recursive: true, force: true });
+      });
       return closing;
     },
   };
