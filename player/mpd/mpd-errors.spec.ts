@@ -1,12 +1,17 @@
-import mpd2 from 'mpd2';
 import { describe, expect, it } from 'vitest';
 import { AuthenticationError, CommandError } from '../../core/errors.js';
-import { toCommandError, toConnectError } from './mpd-errors.js';
+import { MpdAckError, toCommandError, toConnectError } from './mpd-errors.js';
 
-// mpd2's own error class, built from real ACK lines, so the mapping is tested against what mpd2 parses.
-const ack = (line: string): Error => new mpd2.default.MPDError(line);
+// Built from real ACK lines, so the mapping is tested against what the parser makes of them.
+const ack = (line: string): Error => new MpdAckError(line);
 
 describe('MPD errors to coded errors', () => {
+  it('parses the error number, the command and the message of an ACK line', () => {
+    expect(new MpdAckError('ACK [50@1] {load} No such playlist')).toMatchObject({ errno: 50, current_command: 'load', message: 'No such playlist' });
+    expect(new MpdAckError('ACK [5@0] {} unknown command "frob"')).toMatchObject({ errno: 5, current_command: undefined, message: 'unknown command "frob"' });
+    expect(new MpdAckError('ACK garbled')).toMatchObject({ errno: 0, message: 'ACK garbled' });
+  });
+
   it.each([
     ['ACK [50@0] {load} No such playlist', 'not_found'],
     ['ACK [2@0] {setvol} Number too large: 200', 'invalid_params'],

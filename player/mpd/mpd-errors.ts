@@ -1,14 +1,29 @@
 import { AmoraError, AuthenticationError, CommandError, isAmoraError } from '../../core/errors.js';
 
 /**
- * Turning what mpd2 throws into the framework's coded errors. An MPD refusal arrives as
- * `ACK [errno@index] {command} message`, which mpd2 parses into an MPDError whose `errno` is the
- * number and whose `code` is a *name* such as "NO_EXIST" (its type declarations say number).
+ * Turning MPD's refusals into the framework's coded errors. A refusal arrives as the line
+ * `ACK [errno@index] {command} message`.
  */
 interface MpdAck {
   readonly errno: number;
   readonly message: string;
   readonly current_command?: string;
+}
+
+/** One `ACK [errno@index] {command} message` answer, parsed. */
+export class MpdAckError extends Error implements MpdAck {
+  override readonly name = 'MpdAckError';
+  /** MPD's error number (see MPD_ACK); 0 when the line does not parse. */
+  readonly errno: number;
+  /** The command MPD refused, as MPD names it. */
+  readonly current_command?: string;
+
+  constructor(readonly line: string) {
+    const parsed = /^ACK \[(\d+)@\d+\] \{([^}]*)\} ?(.*)$/.exec(line);
+    super(parsed?.[3] ?? line);
+    this.errno = Number(parsed?.[1] ?? 0);
+    if (parsed?.[2]) this.current_command = parsed[2];
+  }
 }
 
 /** MPD's ACK error numbers (src/protocol/Ack.hxx). */
@@ -26,9 +41,8 @@ export const MPD_ACK = {
   EXIST: 56,
 } as const;
 
-export function isMpdAck(error: unknown): error is Error & MpdAck {
-  const errno = error instanceof Error && error.name === 'MPDError' ? (error as { errno?: unknown }).errno : undefined;
-  return typeof errno === 'number' && errno > 0;
+export function isMpdAck(error: unknown): error is MpdAckError {
+  return error instanceof MpdAckError && error.errno > 0;
 }
 
 /** A command MPD refused, or that failed on the way, as a CommandError with a meaningful code. */

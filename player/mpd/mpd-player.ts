@@ -9,14 +9,16 @@ import { TOKENS } from '../../core/plugins/tokens.js';
 import type { ConnectionStatus } from '../../core/transport/connection-status.js';
 import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-backoff.js';
 import type { RetryPolicy } from '../../core/transport/retry-policy.js';
-import { MpdConnection, type MpdTarget } from './mpd-connection.js';
+import { MpdConnection } from './mpd-connection.js';
 import { toCommandError } from './mpd-errors.js';
 import type { MpdPlayerOptions } from './mpd-player-options.js';
+import { quote, type MpdTarget } from './mpd-socket.js';
 import { MpdStateReader } from './mpd-state-reader.js';
 
 /**
- * Drives a real MPD through mpd2. State comes from MPD's idle notifications (player, mixer,
- * playlist, options, stored_playlist, output) followed by one `status` + `currentsong` read; while
+ * Drives a real MPD over two sockets (see MpdConnection): one idling, one for commands. State
+ * comes from MPD's idle notifications (player, mixer, playlist, options, stored_playlist, output),
+ * each followed at once by one `status` + `currentsong` read on the command socket; while
  * playing, the position is extrapolated locally from the last `elapsed`, so nothing is polled.
  * A lost connection turns `status$` offline, is retried with the RetryPolicy and fully resynced;
  * meanwhile commands reject at once with `unavailable`.
@@ -263,9 +265,4 @@ export class MpdPlayer implements PlayerAdapter {
   private describeTarget(): string {
     return this.options.socketPath ?? `${this.options.host}:${this.options.port}`;
   }
-}
-
-/** Quotes one MPD protocol argument (mpd2's escapeArg leaves backslashes unescaped). */
-function quote(value: string): string {
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }

@@ -60,7 +60,7 @@ export class MpdStateReader {
     this.stopPositionTimer();
   }
 
-  /** Reacts to one idle subsystem from mpd2's `system` event. */
+  /** Reacts to one subsystem of an idle answer (`changed: X`). */
   onChange(subsystem: string): void {
     const connection = this.connection;
     if (connection === undefined) return;
@@ -72,7 +72,7 @@ export class MpdStateReader {
     if (subsystem === 'stored_playlist') read((c) => this.readPlaylists(c));
     else if (subsystem === 'output') read((c) => this.readOutputs(c));
     else if (['player', 'mixer', 'playlist', 'options'].includes(subsystem) && !this.statusReadQueued) {
-      // mpd2 emits the subsystems of one idle answer back to back: one read covers them all.
+      // The subsystems of one idle answer arrive back to back: one read covers them all.
       this.statusReadQueued = true;
       queueMicrotask(() => {
         this.statusReadQueued = false;

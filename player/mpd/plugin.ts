@@ -11,7 +11,7 @@ export default definePlugin({
   kinds: {
     mpd: defineKind({
       role: 'player',
-      description: 'Music Player Daemon via mpd2: idle-driven state, reconnect with backoff',
+      description: 'Music Player Daemon: idle-driven state, reconnect with backoff',
       options: mpdPlayerOptionsSchema,
       // A Unix socket path in a config file is relative to that file, like every other path.
       paths: ['socketPath'],
