@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 
 /**
- * A minimal MPD protocol client for test checks, independent of the client under test (mpd2), so
+ * A minimal MPD protocol client for test checks, independent of the client under test (player/mpd), so
  * what a test reads through it is what MPD itself says. No vitest here: the benchmark uses it.
  */
 export interface MpdEndpoint {
