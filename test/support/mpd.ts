@@ -33,6 +33,12 @@ export interface MpdOptions {
   readonly unixSocket?: boolean;
   /** Path of the mpd binary; found in PATH by default. */
   readonly binary?: string;
+  /**
+   * Raw mpd.conf text appended after the generated lines, for settings the options above do not
+   * cover, e.g. `connection_timeout "1"` or `log_level "verbose"`. Do not repeat a setting the
+   * harness writes (addresses, directories, the output): MPD 0.23 starts anyway and ignores one.
+   */
+  readonly extraConfig?: string;
 }
 
 export interface MpdHandle extends MpdEndpoint {
@@ -184,6 +190,7 @@ function renderConfig(dir: string, port: number, options: MpdOptions): string {
   if (options.password !== undefined) {
     lines.push(`password ${quoteArgument(`${options.password}@read,add,control,admin`)}`, 'default_permissions ""');
   }
+  if (options.extraConfig !== undefined) lines.push(options.extraConfig.trimEnd());
   return `${lines.join('\n')}\n`;
 }
 
