@@ -30,7 +30,7 @@ function certificate(
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
   const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f; // positive, as RFC 5280 asks
+  serial[0] = (serial[0]! & 0x7f) | 0x40; // positive, and minimal DER (no leading zero byte)
   cert.serialNumber = serial.toString('hex');
   cert.validity.notBefore = new Date(Date.now() - 3_600_000);
   cert.validity.notAfter = new Date(Date.now() + 86_400_000);

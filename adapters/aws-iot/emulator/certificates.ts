@@ -30,9 +30,10 @@ function rsaKeys(): { keyPem: string; forgePrivate: forge.pki.rsa.PrivateKey; fo
 }
 
 function serialNumber(): string {
-  // Positive (high bit clear) 16-byte serial, as RFC 5280 asks.
+  // Positive (high bit clear) 16-byte serial, as RFC 5280 asks, and never a leading zero byte:
+  // DER integers must be minimal, and OpenSSL refuses "00 xx" with xx < 0x80 as illegal padding.
   const bytes = randomBytes(16);
-  bytes[0] = bytes[0]! & 0x7f;
+  bytes[0] = (bytes[0]! & 0x7f) | 0x40;
   return bytes.toString('hex');
 }
 
@@ -43,7 +44,28 @@ interface CertificateSpec {
   readonly extensions: object[];
 }
 
+/**
+ * Builds and signs a certificate, and checks that OpenSSL (node:crypto) can parse it. node-forge
+ * once produced a certificate here that OpenSSL refused ("asn1 encoding routines::illegal
+ * padding", a non-minimal INTEGER) in a CI run; a rare bad draw is issued again rather than
+ * handed to a TLS stack that would refuse it.
+ */
 function buildCertificate(
+  spec: CertificateSpec,
+  subjectPublic: forge.pki.rsa.PublicKey,
+  issuer: { cert?: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey },
+): string {
+  for (let attempt = 1; ; attempt++) {
+    const pem = signCertificate(spec, subjectPublic, issuer);
+    try {
+      return new X509Certificate(pem) && pem;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+    }
+  }
+}
+
+function signCertificate(
   spec: CertificateSpec,
   subjectPublic: forge.pki.rsa.PublicKey,
   issuer: { cert?: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey },

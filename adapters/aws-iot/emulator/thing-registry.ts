@@ -53,6 +53,8 @@ export class ThingRegistry {
   private readonly byCertificate = new Map<string, string>();
   private readonly byThing = new Map<string, ThingCredentials>();
   private readonly inactive = new Set<string>();
+  /** Things whose certificate is being issued: a second request for one waits for the first. */
+  private readonly issuing = new Map<string, Promise<ThingCredentials>>();
 
   private constructor(
     readonly certDir: string,
@@ -113,11 +115,21 @@ export class ThingRegistry {
     }
     const existing = this.byThing.get(thingName);
     if (existing) return existing;
+    // Two concurrent requests for one thing must not both write (and read back) its files.
+    let pending = this.issuing.get(thingName);
+    if (!pending) {
+      pending = this.issue(thingName).finally(() => this.issuing.delete(thingName));
+      this.issuing.set(thingName, pending);
+    }
+    return pending;
+  }
+
+  private async issue(thingName: string): Promise<ThingCredentials> {
     const { certPath, keyPath } = this.paths(thingName);
     const pair = createDeviceCertificate(this.ca, thingName);
     await writePrivate(keyPath, pair.keyPem);
     await writeFile(certPath, pair.certPem);
-    return this.register(thingName);
+    return this.register(thingName, pair.certPem);
   }
 
   /** Removes a thing and its certificate: connections with it are refused from now on. */
@@ -157,9 +169,10 @@ export class ThingRegistry {
     return { certPath: base + CERT_SUFFIX, keyPath: base + KEY_SUFFIX };
   }
 
-  private async register(thingName: string): Promise<ThingCredentials> {
+  /** Records a thing's credentials; `certPem` when just issued, else read from its file. */
+  private async register(thingName: string, issuedPem?: string): Promise<ThingCredentials> {
     const { certPath, keyPath } = this.paths(thingName);
-    const certPem = await readFile(certPath, 'utf8');
+    const certPem = issuedPem ?? (await readFile(certPath, 'utf8'));
     const credentials: ThingCredentials = { thingName, certPath, keyPath, certificateId: certificateId(certPem) };
     this.byThing.set(thingName, credentials);
     this.byCertificate.set(credentials.certificateId, thingName);

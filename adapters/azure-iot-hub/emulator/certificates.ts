@@ -36,9 +36,10 @@ async function newKeyPair(): Promise<{ privateKey: forge.pki.rsa.PrivateKey; pub
 function baseCertificate(publicKey: forge.pki.rsa.PublicKey, commonName: string, years: number): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
-  // A positive serial: the high bit of the first byte cleared.
+  // A positive serial (high bit clear) with no leading zero byte: DER integers must be minimal,
+  // and OpenSSL refuses "00 xx" with xx < 0x80 as illegal padding.
   const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f;
+  serial[0] = (serial[0]! & 0x7f) | 0x40;
   cert.serialNumber = serial.toString('hex');
   const now = new Date();
   cert.validity.notBefore = new Date(now.getTime() - 60 * 60 * 1000);
