@@ -58,7 +58,7 @@ function buildCertificate(
   for (let attempt = 1; ; attempt++) {
     const pem = signCertificate(spec, subjectPublic, issuer);
     try {
-      return new X509Certificate(pem) && pem;
+      return new X509Certificate(pem).toString();
     } catch (error) {
       if (attempt >= 5) throw error;
     }
