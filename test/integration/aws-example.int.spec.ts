@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { firstValueFrom, filter } from 'rxjs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { startAwsIotEmulator, type AwsIotEmulator } from '../../adapters/aws-iot/emulator/emulator.js';
 import { createBuiltinRegistry } from '../../cli/builtins.js';
 import type { Agent } from '../../core/agent/agent.js';
@@ -21,7 +21,6 @@ describeWithBinaries(['mpd', 'mpc'], 'examples/aws', () => {
   let emulator: AwsIotEmulator;
   let agent: Agent;
   let controller: ControllerTransport;
-  const saved: Record<string, string | undefined> = {};
 
   beforeAll(async () => {
     [mpd, emulator] = await Promise.all([startMpd(), startAwsIotEmulator({ things: [DEVICE] })]);
@@ -36,10 +35,7 @@ describeWithBinaries(['mpd', 'mpc'], 'examples/aws', () => {
       AWS_ACCESS_KEY_ID: 'emulator',
       AWS_SECRET_ACCESS_KEY: 'emulator',
     };
-    for (const [name, value] of Object.entries(variables)) {
-      saved[name] = process.env[name];
-      process.env[name] = value;
-    }
+    for (const [name, value] of Object.entries(variables)) vi.stubEnv(name, value);
     const config = await loadConfigFile(EXAMPLE, {
       MPD_HOST: mpd.host,
       MPD_PORT: String(mpd.port),
@@ -56,10 +52,7 @@ describeWithBinaries(['mpd', 'mpc'], 'examples/aws', () => {
     await agent?.stop();
     await emulator?.close();
     await mpd?.dispose();
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    vi.unstubAllEnvs();
   });
 
   it('plays a playlist on a command and reports it in the shadow', async () => {

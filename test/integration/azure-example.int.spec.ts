@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startAzureIotHubEmulator, type AzureIotHubEmulator } from '../../adapters/azure-iot-hub/emulator/index.js';
 import { createBuiltinRegistry } from '../../cli/builtins.js';
 import type { Agent } from '../../core/agent/agent.js';
@@ -38,7 +38,6 @@ describeWithBinaries(['mpd', 'mpc'], 'examples/azure on the emulator', () => {
   let certDir: string;
   let agent: Agent;
   let controller: ControllerTransport;
-  const saved: Record<string, string | undefined> = {};
 
   beforeAll(async () => {
     certDir = await mkdtemp(join(tmpdir(), 'amora-azure-example-'));
@@ -47,10 +46,7 @@ describeWithBinaries(['mpd', 'mpc'], 'examples/azure on the emulator', () => {
       AMORA_DEVICE_CONNECTION_STRING: hub.deviceConnectionString(DEVICE),
       AMORA_SERVICE_CONNECTION_STRING: hub.serviceConnectionString,
     };
-    for (const [name, value] of Object.entries(variables)) {
-      saved[name] = process.env[name];
-      process.env[name] = value;
-    }
+    for (const [name, value] of Object.entries(variables)) vi.stubEnv(name, value);
     const config = await loadConfigFile(EXAMPLE, { MPD_HOST: mpd.host, MPD_PORT: String(mpd.port), AMORA_AZURE_CA: hub.caPath! });
     agent = await buildAgent(config, createBuiltinRegistry());
     controller = await buildController(config, createBuiltinRegistry());
@@ -64,10 +60,7 @@ describeWithBinaries(['mpd', 'mpc'], 'examples/azure on the emulator', () => {
     await hub?.close();
     await mpd?.dispose();
     await rm(certDir, { recursive: true, force: true });
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    vi.unstubAllEnvs();
   });
 
   it('plays a playlist on a direct method and reports it in the twin', async () => {
