@@ -68,6 +68,36 @@ describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK'
     }
   });
 
+  it("builds an agent from a config object through the package's public exports alone", async () => {
+    const program = join(app, 'program.mjs');
+    await writeFile(
+      program,
+      [
+        "import { buildAgent, parseConfig } from 'amora-sync';",
+        "import { createBuiltinRegistry } from 'amora-sync/builtins';",
+        `const config = parseConfig({ device: { id: 'lean-002' }, player: { kind: 'virtual' }, transports: [{ kind: 'mqtt', url: '${broker.url}' }] });`,
+        'const agent = await buildAgent(config, createBuiltinRegistry());',
+        'await agent.start(new AbortController().signal);',
+        'await agent.stop();',
+        "console.log('stopped');",
+      ].join('\n'),
+    );
+    const client = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+    const presence: string[] = [];
+    const offline = new Promise<void>((resolve) =>
+      client.on('message', (_topic, payload) => {
+        presence.push((JSON.parse(payload.toString()) as { status: string }).status);
+        if (presence.at(-1) === 'offline') resolve();
+      }),
+    );
+    await client.subscribeAsync('amora/devices/lean-002/connection', { qos: 1 });
+    const { stdout } = await run(process.execPath, [program], { cwd: app });
+    expect(stdout.trim()).toBe('stopped');
+    await offline;
+    expect(presence).toEqual(['online', 'offline']);
+    await client.endAsync(true);
+  });
+
   it.each(['azure-iot-hub', 'aws-iot'])('a %s agent exits 2 naming what to install', async (kind) => {
     const config = join(app, `${kind}.yaml`);
     // The kind's module is imported before its options are read: none are needed to see the error.
