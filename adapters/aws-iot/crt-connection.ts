@@ -1,12 +1,15 @@
 import { iot, mqtt } from 'aws-iot-device-sdk-v2';
 import type { Observable } from 'rxjs';
-import type { Clock } from '../../core/clock.js';
-import { TransportError, toErrorObject } from '../../core/errors.js';
-import type { Logger } from '../../core/logging/logger.js';
-import type { ConnectionStatus } from '../../core/transport/connection-status.js';
-import { ConnectionStatusKeeper } from '../../core/transport/connection-status-keeper.js';
-import { ReconnectSchedule } from '../../core/transport/reconnect-schedule.js';
-import type { RetryPolicy } from '../../core/transport/retry-policy.js';
+import {
+  ConnectionStatusKeeper,
+  ReconnectSchedule,
+  toErrorObject,
+  TransportError,
+  type Clock,
+  type ConnectionStatus,
+  type Logger,
+  type RetryPolicy,
+} from '../../core/index.js';
 import { toCrtError } from './crt-errors.js';
 import { PublishRateLimiter } from './publish-rate-limiter.js';
 

@@ -1,7 +1,9 @@
-import type { CommandResponse } from '../../core/commands/types.js';
-import { TransportError } from '../../core/errors.js';
-import type { Logger } from '../../core/logging/logger.js';
-import type { TelemetryBatch } from '../../core/telemetry/types.js';
+import {
+  TransportError,
+  type CommandResponse,
+  type Logger,
+  type TelemetryBatch,
+} from '../../core/index.js';
 
 /** Largest MQTT payload AWS IoT Core accepts. */
 export const MQTT_PAYLOAD_LIMIT_BYTES = 128 * 1024;

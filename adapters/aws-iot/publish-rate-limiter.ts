@@ -1,5 +1,7 @@
-import type { Clock } from '../../core/clock.js';
-import { TransportError } from '../../core/errors.js';
+import {
+  TransportError,
+  type Clock,
+} from '../../core/index.js';
 
 /**
  * A token bucket for outgoing publishes. AWS IoT Core discards what a connection publishes beyond

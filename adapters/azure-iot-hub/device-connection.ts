@@ -1,13 +1,15 @@
 import common from 'azure-iot-common';
 import deviceSdk from 'azure-iot-device';
 import type { Observable } from 'rxjs';
-import type { Clock } from '../../core/clock.js';
-import type { AmoraError } from '../../core/errors.js';
-import type { Logger } from '../../core/logging/logger.js';
-import type { ConnectionStatus } from '../../core/transport/connection-status.js';
-import { ConnectionStatusKeeper } from '../../core/transport/connection-status-keeper.js';
-import { ReconnectSchedule } from '../../core/transport/reconnect-schedule.js';
-import type { RetryPolicy } from '../../core/transport/retry-policy.js';
+import {
+  ConnectionStatusKeeper,
+  ReconnectSchedule,
+  type AmoraError,
+  type Clock,
+  type ConnectionStatus,
+  type Logger,
+  type RetryPolicy,
+} from '../../core/index.js';
 import type { DeviceConnectionInfo } from './connection-string.js';
 import { AmoraMqtt, AmoraMqttWs, type AmoraTransport } from './sdk-mqtt.js';
 import { isThrottledError, toConnectionError } from './sdk-errors.js';

@@ -1,20 +1,30 @@
 import deviceSdk from 'azure-iot-device';
 import { inject, injectable, optional } from 'inversify';
 import { Subject, type Observable } from 'rxjs';
-import { systemClock, type Clock } from '../../core/clock.js';
-import type { CommandResponse } from '../../core/commands/types.js';
-import { ConfigError, TransportError, isAmoraError } from '../../core/errors.js';
-import { silentLogger, type Logger } from '../../core/logging/logger.js';
-import { TOKENS } from '../../core/plugins/tokens.js';
-import type { JsonObject } from '../../core/state/json.js';
-import { applyMergePatch, createMergePatch } from '../../core/state/merge-patch.js';
-import type { StateSnapshot } from '../../core/state/snapshot.js';
-import { Outbox } from '../../core/telemetry/outbox.js';
-import type { TelemetryBatch } from '../../core/telemetry/types.js';
-import type { ConnectionStatus } from '../../core/transport/connection-status.js';
-import type { DesiredUpdate, DeviceTransport, InboundCommand, TransportCapabilities } from '../../core/transport/device-transport.js';
-import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-backoff.js';
-import type { RetryPolicy } from '../../core/transport/retry-policy.js';
+import {
+  applyMergePatch,
+  ConfigError,
+  createMergePatch,
+  ExponentialBackoffRetryPolicy,
+  isAmoraError,
+  Outbox,
+  silentLogger,
+  systemClock,
+  TOKENS,
+  TransportError,
+  type Clock,
+  type CommandResponse,
+  type ConnectionStatus,
+  type DesiredUpdate,
+  type DeviceTransport,
+  type InboundCommand,
+  type JsonObject,
+  type Logger,
+  type RetryPolicy,
+  type StateSnapshot,
+  type TelemetryBatch,
+  type TransportCapabilities,
+} from '../../core/index.js';
 import { deviceConnectionInfo, type DeviceConnectionInfo } from './connection-string.js';
 import {
   alreadyAnswered,

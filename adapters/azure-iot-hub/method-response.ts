@@ -1,6 +1,8 @@
-import { commandErrorStatus } from '../../core/commands/dispatcher.js';
-import type { CommandResponse } from '../../core/commands/types.js';
-import type { JsonObject } from '../../core/state/json.js';
+import {
+  commandErrorStatus,
+  type CommandResponse,
+  type JsonObject,
+} from '../../core/index.js';
 import { IOT_HUB_LIMITS, jsonByteLength } from './limits.js';
 
 /** A direct-method answer: the HTTP-like status and the JSON payload the service caller receives. */

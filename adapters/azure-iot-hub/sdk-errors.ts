@@ -1,4 +1,8 @@
-import { AmoraError, AuthenticationError, TransportError } from '../../core/errors.js';
+import {
+  AmoraError,
+  AuthenticationError,
+  TransportError,
+} from '../../core/index.js';
 
 /**
  * Turns errors of the Azure SDKs into our family. The SDKs are not consistent, so classification

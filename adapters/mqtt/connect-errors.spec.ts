@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { AuthenticationError, TransportError } from '../../core/errors.js';
+import {
+  AuthenticationError,
+  TransportError,
+} from '../../core/index.js';
 import { isThrottled, redactUrl, toConnectionError } from './connect-errors.js';
 
 function refusal(code: number): Error & { code: number } {

@@ -1,4 +1,8 @@
-import { AmoraError, AuthenticationError, TransportError } from '../../core/errors.js';
+import {
+  AmoraError,
+  AuthenticationError,
+  TransportError,
+} from '../../core/index.js';
 
 /**
  * Turns what mqtt.js reports on a failed or lost connection into our error family, with messages

@@ -2,11 +2,11 @@ import { inject, injectable, optional } from 'inversify';
 import { BehaviorSubject, Subject, distinctUntilChanged, filter, type Observable } from 'rxjs';
 import {
   ExponentialBackoffRetryPolicy,
-  TOKENS,
-  TimeoutError,
-  TransportError,
   silentLogger,
   systemClock,
+  TimeoutError,
+  TOKENS,
+  TransportError,
   type Clock,
   type CommandResponse,
   type ConnectionStatus,

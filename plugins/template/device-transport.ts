@@ -2,11 +2,11 @@ import { inject, injectable, optional } from 'inversify';
 import { Subject, type Observable } from 'rxjs';
 import {
   ExponentialBackoffRetryPolicy,
-  Outbox,
-  TOKENS,
   isAmoraError,
+  Outbox,
   silentLogger,
   systemClock,
+  TOKENS,
   type Clock,
   type CommandResponse,
   type ConnectionStatus,

@@ -7,13 +7,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import {
-  ExponentialBackoffRetryPolicy,
-  PluginRegistry,
-  TOKENS,
   buildAgent,
   buildController,
   defineCommand,
+  ExponentialBackoffRetryPolicy,
   parseConfig,
+  PluginRegistry,
+  TOKENS,
   type ConnectionStatus,
   type ControllerTransport,
   type DesiredUpdate,
