@@ -58,7 +58,7 @@ export class WsHubControllerTransport implements ControllerTransport {
     this.clock = clock ?? systemClock;
     this.connection = new HubConnection(
       {
-        url: options.url,
+        urls: options.urls ?? [options.url],
         ...(options.token === undefined ? {} : { token: options.token }),
         connectTimeoutMs: options.connectTimeoutMs,
         keepaliveMs: options.keepaliveSeconds * 1_000,
