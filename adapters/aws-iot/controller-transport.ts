@@ -123,7 +123,7 @@ export class AwsIotControllerTransport implements ControllerTransport {
     signal.addEventListener('abort', () => void this.stop(), { once: true });
     const caPem = this.options.caPath ? await readFile(this.options.caPath, 'utf8') : undefined;
     this.dataPlane = createDataPlaneClient(this.options, caPem);
-    await this.connection.start();
+    await this.connection.start(signal);
   }
 
   /** Disconnects; invocations still waiting are rejected with `closed`. Idempotent. */
