@@ -44,7 +44,7 @@ describe('boot before the network', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+    for (const step of cleanup.toReversed()) await step().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   });
 
