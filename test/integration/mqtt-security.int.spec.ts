@@ -20,6 +20,9 @@ const WAIT_MS = 10_000;
 const signal = (): AbortSignal => new AbortController().signal;
 const PASSWORD = 'correct horse battery';
 
+/** Offline because the CA file the config names is not there. */
+const missingCaFile = (s: ConnectionStatus): boolean => s.state === 'offline' && /^tls\.ca: cannot read .*vanishing-ca\.pem: ENOENT$/.test(s.error?.message ?? '');
+
 /** Starts a device transport with a recording policy and returns its first settled status. */
 async function connectOnce(options: MqttOptionsInput): Promise<{ status: ConnectionStatus; policy: RecordingRetryPolicy; transport: MqttDeviceTransport }> {
   const policy = new RecordingRetryPolicy();
@@ -145,12 +148,11 @@ describeWithBinaries(['mosquitto'], 'MQTT over TLS to Mosquitto', () => {
       await statuses.wait('online', (s) => s.state === 'online');
       await rm(ca);
       device.interruptConnection();
-      const missing = (s: ConnectionStatus): boolean => s.state === 'offline' && /^tls\.ca: cannot read .*vanishing-ca\.pem: ENOENT$/.test(s.error?.message ?? '');
-      const first = await statuses.next('offline naming tls.ca and the file', missing);
+      const first = await statuses.next('offline naming tls.ca and the file', missingCaFile);
       expect(first.value.error).toMatchObject({ code: 'config_invalid' });
       // Really retried: another attempt starts and fails the same way.
       const again = await statuses.next('another attempt', (s) => s.state === 'connecting', first.index + 1);
-      const secondFailure = await statuses.next('the retry failing on the missing file too', missing, again.index + 1);
+      const secondFailure = await statuses.next('the retry failing on the missing file too', missingCaFile, again.index + 1);
       await writeFile(ca, pki.caPem);
       await statuses.next('online again once the file is back', (s) => s.state === 'online', secondFailure.index + 1);
     } finally {
