@@ -1,5 +1,7 @@
-import type { AmoraPlugin } from '../core/plugins/plugin.js';
-import { PluginRegistry } from '../core/plugins/loader.js';
+import {
+  PluginRegistry,
+  type AmoraPlugin,
+} from '../core/index.js';
 
 /**
  * Built-in kinds, each loaded on first use through the same plugin API a third party uses, so an

@@ -1,10 +1,14 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { buildAgent, instanceIds } from '../../core/agent/container.js';
-import { loadConfigFile } from '../../core/config/load-file.js';
-import { parseConfig } from '../../core/config/parse.js';
-import { redactSecrets } from '../../core/config/redact.js';
-import { checkOptionFiles, isAmoraError } from '../../core/node.js';
+import {
+  buildAgent,
+  checkOptionFiles,
+  instanceIds,
+  isAmoraError,
+  loadConfigFile,
+  parseConfig,
+  redactSecrets,
+} from '../../core/node.js';
 import { createBuiltinRegistry } from '../builtins.js';
 import { locatePluginError } from '../config-errors.js';
 import { CliError, EXIT } from '../exit-codes.js';
