@@ -1,11 +1,12 @@
 import { GetThingShadowCommand, PublishCommand, UpdateThingShadowCommand, type IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { inject, injectable, optional } from 'inversify';
 import { readFile } from 'node:fs/promises';
-import { distinctUntilChanged, map, Observable, ReplaySubject, scan, share, startWith, filter, type OperatorFunction } from 'rxjs';
+import { distinctUntilChanged, map, Observable, ReplaySubject, share, startWith, filter, type OperatorFunction } from 'rxjs';
 import {
   commandResponseSchema,
   connectionMessageSchema,
   deepEqual,
+  deviceDirectory,
   ExponentialBackoffRetryPolicy,
   readPayload,
   silentLogger,
@@ -182,16 +183,13 @@ export class AwsIotControllerTransport implements ControllerTransport {
   devices$(): Observable<readonly DeviceInfo[]> {
     return this.stream('devices', this.topicSource(this.topics.allDevices('connection')), (source) =>
       source.pipe(
-        scan((devices, message) => {
+        map((message) => {
           const parsed = this.topics.parseDevice(message.topic);
           const presence = presenceOf(message.payload);
-          if (!parsed || presence === undefined || devices.get(parsed.thingName) === presence) return devices;
-          return new Map(devices).set(parsed.thingName, presence);
-        }, new Map<string, PresenceState>()),
-        distinctUntilChanged(),
-        map((devices) =>
-          [...devices].toSorted(([a], [b]) => a.localeCompare(b)).map(([deviceId, presence]): DeviceInfo => ({ deviceId, presence })),
-        ),
+          return parsed && presence !== undefined ? { deviceId: parsed.thingName, presence } : undefined;
+        }),
+        filter((sighting) => sighting !== undefined),
+        deviceDirectory(),
       ),
     );
   }

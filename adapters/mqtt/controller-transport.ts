@@ -6,7 +6,6 @@ import {
   map,
   Observable,
   ReplaySubject,
-  scan,
   share,
   startWith,
   race,
@@ -16,6 +15,7 @@ import {
   AmoraError,
   commandResponseSchema,
   connectionMessageSchema,
+  deviceDirectory,
   deviceStateMessageSchema,
   encodePayload,
   ExponentialBackoffRetryPolicy,
@@ -162,18 +162,13 @@ export class MqttControllerTransport implements ControllerTransport {
   devices$(): Observable<readonly DeviceInfo[]> {
     return this.stream('devices', this.topics.allDevices('connection'), (source) =>
       source.pipe(
-        scan((devices, message) => {
+        map((message) => {
           const parsed = this.topics.parse(message.topic);
           const presence = presenceOf(message);
-          if (!parsed || presence === undefined || devices.get(parsed.deviceId) === presence) return devices;
-          return new Map(devices).set(parsed.deviceId, presence);
-        }, new Map<string, PresenceState>()),
-        distinctUntilChanged(),
-        map((devices) =>
-          [...devices]
-            .toSorted(([a], [b]) => a.localeCompare(b))
-            .map(([deviceId, presence]): DeviceInfo => ({ deviceId, presence })),
-        ),
+          return parsed && presence !== undefined ? { deviceId: parsed.deviceId, presence } : undefined;
+        }),
+        filter((sighting) => sighting !== undefined),
+        deviceDirectory(),
       ),
     );
   }
