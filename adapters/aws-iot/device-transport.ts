@@ -4,6 +4,7 @@ import {
   createMergePatch,
   ExponentialBackoffRetryPolicy,
   BufferedSender,
+  RetainedGuard,
   lostOffline,
   presenceMessage,
   silentLogger,
@@ -72,6 +73,9 @@ export class AwsIotDeviceTransport implements DeviceTransport {
   private readonly shadow: ShadowRequests;
   private readonly mirror = new ShadowMirror();
   private readonly sender: BufferedSender<OutgoingMessage>;
+  /** Keeps the retained presence ours (when presence is retained at all). */
+  private readonly guard: RetainedGuard;
+  private readonly connectionTopic: string;
   private readonly commandsSubject = new Subject<InboundCommand>();
   private readonly desiredSubject = new Subject<DesiredUpdate>();
   private readonly commandsTopic: string;
@@ -99,6 +103,7 @@ export class AwsIotDeviceTransport implements DeviceTransport {
     this.clock = clock ?? systemClock;
     this.offload = new Set(options.shadow.offloadSections);
     this.commandsTopic = this.topics.commands(this.thingName);
+    this.connectionTopic = this.topics.connection(this.thingName);
     this.capabilities = { maxPayloadBytes: MQTT_PAYLOAD_LIMIT_BYTES, qos: [0, 1], retained: true, desiredState: true };
     this.shadow = new ShadowRequests(
       this.thingName,
@@ -145,6 +150,13 @@ export class AwsIotDeviceTransport implements DeviceTransport {
     // publish until the broker's delayed ACK (20-40 ms per shadow update).
     void this.connection.subscribe([...this.shadow.responseTopics(), this.deltaTopic], 0);
     void this.connection.subscribe([this.commandsTopic], options.qos.commands);
+    // A stranger's retained presence over ours (or an empty one deleting it) is overwritten.
+    if (options.retainPresence) void this.connection.subscribe([this.connectionTopic], 1);
+    this.guard = new RetainedGuard(
+      (topic, payload) => (this.sender.ready ? this.connection.publish(topic, payload, options.qos.connection, true) : Promise.resolve()),
+      this.clock,
+      this.logger,
+    );
     this.sender = new BufferedSender<OutgoingMessage>({
       capacity: options.telemetry.maxBufferSize,
       send: (message) => this.connection.publish(message.topic, message.payload, message.qos),
@@ -171,6 +183,7 @@ export class AwsIotDeviceTransport implements DeviceTransport {
 
   private async shutdown(): Promise<void> {
     this.sender.close();
+    this.guard.close();
     await this.connection.stop(() => this.publishConnection('offline', 'graceful'));
     this.shadow.failAll(new TransportError('closed', 'transport stopped'));
     this.commandsSubject.complete();
@@ -305,6 +318,8 @@ export class AwsIotDeviceTransport implements DeviceTransport {
       }
       // Core refuses a payload too large to parse and still finds its command_id to address the refusal.
       this.commandsSubject.next({ payload });
+    } else if (topic === this.connectionTopic) {
+      this.guard.received(topic, payload);
     } else if (topic === this.deltaTopic) {
       this.onDelta(payload);
     } else if (!this.shadow.handle(topic, payload)) {
@@ -318,6 +333,7 @@ export class AwsIotDeviceTransport implements DeviceTransport {
 
   private publishConnection(status: 'online' | 'offline', reason?: OfflineReason): Promise<void> {
     const payload = JSON.stringify(presenceMessage(this.deviceId, status, this.clock.now(), reason));
+    if (this.options.retainPresence) this.guard.published(this.connectionTopic, payload);
     return this.connection.publish(this.topics.connection(this.thingName), payload, this.options.qos.connection, this.options.retainPresence);
   }
 }
