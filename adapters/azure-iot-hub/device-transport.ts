@@ -234,7 +234,7 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
       // The hub has already failed the call for the caller (the device was disconnected).
       throw new TransportError('unavailable', `cannot answer method ${response.command}: not connected to IoT Hub`);
     }
-    const answer = methodAnswer(response);
+    const answer = methodAnswer(response, this.logger);
     try {
       await sendMethodResponse(this.connection.link.transport, { requestId: method.rid, status: answer.status, payload: answer.payload });
     } catch (error) {
