@@ -67,6 +67,8 @@ interface Live {
 
 export class CrtConnection extends ReconnectingLink {
   private readonly subscriptions = new Map<string, 0 | 1>();
+  /** Filters whose refusal (a policy without them) is logged, not a failed connection. */
+  private readonly optional = new Map<string, 0 | 1>();
   /** Core's token bucket: AWS IoT discards what a connection publishes beyond its rate. */
   private readonly limiter: RateLimiter<() => Promise<void>>;
   private client: mqtt.MqttClient | undefined;
@@ -93,6 +95,13 @@ export class CrtConnection extends ReconnectingLink {
     for (const filter of filters) this.subscriptions.set(filter, qos);
     const live = this.live;
     if (live) await this.subscribeOn(live, filters.map((filter) => [filter, qos] as const));
+  }
+
+  /** Like subscribe(), for a feature the device can do without: a refusal is logged only. */
+  async subscribeOptional(filters: readonly string[], qos: 0 | 1): Promise<void> {
+    for (const filter of filters) this.optional.set(filter, qos);
+    const live = this.live;
+    if (live) await this.subscribeOptionalOn(live, filters.map((filter) => [filter, qos] as const));
   }
 
   async unsubscribe(filters: readonly string[]): Promise<void> {
@@ -150,6 +159,7 @@ export class CrtConnection extends ReconnectingLink {
     try {
       // After every connect, whether or not the session survived (see above).
       await this.subscribeOn(live, [...this.subscriptions]);
+      await this.subscribeOptionalOn(live, [...this.optional]);
     } catch (error) {
       if (this.live === live) this.live = undefined;
       await this.disconnect(connection);
@@ -194,6 +204,15 @@ export class CrtConnection extends ReconnectingLink {
         if ((grant.qos as number) === 128) throw new TransportError('transport_failed', `AWS IoT refused the subscription to ${filter}`);
       }),
     );
+  }
+
+  private async subscribeOptionalOn(live: Live, filters: readonly (readonly [string, 0 | 1])[]): Promise<void> {
+    try {
+      await this.subscribeOn(live, filters);
+    } catch (error) {
+      if (this.live !== live) throw error;
+      this.logger.warn({ err: { message: (error as Error).message } }, 'AWS IoT refused an optional subscription; going on without it');
+    }
   }
 
   /** Races an SDK operation against the loss of its connection, mapping its string rejections. */

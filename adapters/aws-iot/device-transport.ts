@@ -150,8 +150,9 @@ export class AwsIotDeviceTransport implements DeviceTransport {
     // publish until the broker's delayed ACK (20-40 ms per shadow update).
     void this.connection.subscribe([...this.shadow.responseTopics(), this.deltaTopic], 0);
     void this.connection.subscribe([this.commandsTopic], options.qos.commands);
-    // A stranger's retained presence over ours (or an empty one deleting it) is overwritten.
-    if (options.retainPresence) void this.connection.subscribe([this.connectionTopic], 1);
+    // A stranger's retained presence over ours (or an empty one deleting it) is overwritten; a
+    // policy without Subscribe/Receive on it only turns that watch off.
+    if (options.retainPresence) void this.connection.subscribeOptional([this.connectionTopic], 1);
     this.guard = new RetainedGuard(
       (topic, payload) => (this.sender.ready ? this.connection.publish(topic, payload, options.qos.connection, true) : Promise.resolve()),
       this.clock,
