@@ -8,18 +8,17 @@ import type { KindSection } from './schema.js';
 import type { LoadedConfig } from './parse.js';
 
 /**
- * Checks that every file a kind section names in a path option (certificates, keys: the kind's
- * `paths`) exists and is readable, so a missing TLS file is a configuration error the operator
+ * Checks that every file a transport section names in a path option (certificates, keys: the
+ * kind's `paths`) exists and is readable, so a missing TLS file is a configuration error the operator
  * sees at once (exit 2, naming the key and the file) rather than a connection that never comes
  * up. Relative paths count from the config file's directory, as the agent reads them. Kinds the
- * registry cannot load are left to the agent build, which reports them.
+ * registry cannot load are left to the agent build, which reports them. The player's paths are
+ * not checked: MPD's `socketPath` is a socket MPD creates when it runs, which may be after the agent
+ * starts (the player retries until it appears).
  * @throws ConfigError naming the key path (`transports[0].tls.ca`) and the file.
  */
 export async function checkOptionFiles(config: LoadedConfig, registry: PluginRegistry): Promise<void> {
-  const sections: [string, KindSection][] = [
-    ...(config.player ? [['player', config.player] as [string, KindSection]] : []),
-    ...config.transports.map((section, index): [string, KindSection] => [`transports[${index}]`, section]),
-  ];
+  const sections = config.transports.map((section, index): [string, KindSection] => [`transports[${index}]`, section]);
   for (const [where, section] of sections) {
     let paths: readonly string[] | undefined;
     try {
