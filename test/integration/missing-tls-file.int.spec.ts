@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCliBuilt } from './cli-build.js';
-import { runCli } from './cli-process.js';
+import { runCli, spawnCli } from './cli-process.js';
 
 /**
  * Defect: a TLS file named in the config but missing on disk made the transport log "retrying"
@@ -38,5 +38,16 @@ describe('amora agent with a missing TLS file in its config', () => {
     expect(message).toContain(config);
     expect(message).toContain(keyPath);
     expect(message).toContain(`file not found: ${join(dir, file)}`);
+  }, 30_000);
+
+  it('does not check the MPD socket, which MPD may create after the agent starts', async () => {
+    const config = join(dir, 'agent-mpd-socket.yaml');
+    await writeFile(config, `device: { id: mpd-later }\nplayer: { kind: mpd, socketPath: run/mpd.socket }\ntransports:\n  - kind: mqtt\n    url: mqtt://127.0.0.1:1\n`);
+    const agent = spawnCli(['agent', '--config', config]);
+    try {
+      await agent.stderrLine((line) => line.includes('agent running'));
+    } finally {
+      expect((await agent.stop('SIGTERM')).code).toBe(0);
+    }
   }, 30_000);
 });
