@@ -150,7 +150,10 @@ export class MqttDeviceTransport implements DeviceTransport {
       describe: (message) => ({ topic: message.topic }),
     });
     this.guard = new RetainedGuard(
-      (topic, payload) => (this.sender.ready ? this.connection.publish(topic, payload, { qos: 1, retain: true }) : Promise.resolve()),
+      (topic, payload) => {
+        const qos = topic === this.stateTopic ? options.qos.state : options.qos.connection;
+        return this.sender.ready ? this.connection.publish(topic, payload, { qos, retain: true }) : Promise.resolve();
+      },
       this.clock,
       this.logger,
     );
