@@ -74,6 +74,11 @@ export { hasWildcard, topicMatches } from './transport/topic-match.js';
 export { deviceDirectory, type PresenceSighting } from './transport/device-directory.js';
 export { ConnectionStatusKeeper, sameStatus } from './transport/connection-status-keeper.js';
 export { ReconnectSchedule } from './transport/reconnect-schedule.js';
+export { ReconnectingLink, type LinkSession, type ReconnectingLinkDeps, type ReconnectingLinkOptions } from './transport/reconnecting-link.js';
+export { BufferedSender, type BufferedSenderOptions } from './transport/buffered-sender.js';
+export { encodeResponseOrError } from './transport/response-fallback.js';
+export { gracefulOffline, lostOffline, presenceMessage } from './transport/presence.js';
+export { RetainedGuard } from './transport/retained-guard.js';
 
 // Player profile
 export type { PlayerAdapter } from './player/player-adapter.js';

@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
-import { LOG_LEVELS } from '../../core/config/schema.js';
+import {
+  LOG_LEVELS,
+} from '../../core/index.js';
 
 interface AgentCliOptions {
   readonly config?: string;

@@ -1,11 +1,13 @@
 import { Command } from 'commander';
 import { distinctUntilChanged, filter, Subscription, type Observable } from 'rxjs';
-import { redactString } from '../../core/config/redact.js';
-import { createMergePatch } from '../../core/state/merge-patch.js';
-import type { JsonObject } from '../../core/state/json.js';
-import type { DeviceStateMessage } from '../../core/state/snapshot.js';
-import type { ConnectionStatus } from '../../core/transport/connection-status.js';
-import type { ControllerTransport } from '../../core/transport/controller-transport.js';
+import {
+  createMergePatch,
+  redactString,
+  type ConnectionStatus,
+  type ControllerTransport,
+  type DeviceStateMessage,
+  type JsonObject,
+} from '../../core/index.js';
 import { addControllerOptions, type ControllerCliOptions } from '../controller-options.js';
 import { onShutdown } from '../shutdown.js';
 
