@@ -28,6 +28,9 @@ export type { DeviceStateStore } from './state/device-state.types.js';
 export { DeviceState, INITIAL_DEVICE_STATE } from './state/device-state.js';
 export { applyMergePatch, assertSafePatch, createMergePatch, deepEqual, deepFreeze } from './state/merge-patch.js';
 export { computeDelta } from './state/state-delta.js';
+export type { DeviceStorage } from './state/device-storage.js';
+export { VERSION_LEASE, type VersionStore } from './state/version-store.js';
+export { assertWithinDesiredLimits, DEFAULT_DESIRED_LIMITS, type DesiredLimits } from './state/desired-limits.js';
 export { findJsonProblem, isUnsafeKey, type JsonProblem, type JsonProblemKind } from './state/json-guard.js';
 
 // Commands
@@ -50,6 +53,9 @@ export type { TelemetryBatch, TelemetryRecord } from './telemetry/types.js';
 export type { TelemetryPipelineApi } from './telemetry/pipeline.types.js';
 export { TelemetryPipeline, type TelemetryPipelineOptions } from './telemetry/pipeline.js';
 export { Outbox, type DrainResult, type OutboxOptions } from './telemetry/outbox.js';
+export type { OutboxStore, StoredOutboxItem } from './telemetry/outbox-store.js';
+export { wireRecord } from './telemetry/wire-record.js';
+export { DropLog, type DropLogOptions } from './telemetry/drop-log.js';
 export { RateLimiter, rateLimitTelemetry, type RateLimiterOptions, type TelemetryRateLimitOptions } from './telemetry/rate-limit.js';
 
 // Transports
@@ -78,6 +84,7 @@ export { ReconnectSchedule } from './transport/reconnect-schedule.js';
 export type { PlayerAdapter } from './player/player-adapter.js';
 export type { AudioState, PlaybackState, PlaybackStatus, PlayerState, SystemState } from './player/player-state.js';
 export { PLAYER_COMMANDS, createPlayerCommands, playerStateToJson, type PlayerCommandName } from './player/player-commands.js';
+export { playerAvailability } from './player/player-availability.js';
 export { PLAYER_PROFILE, createPlayerProfile } from './player/player-profile.js';
 export { reconcilePlayer } from './player/player-reconciler.js';
 export { PlayerClient, type PlayerClientOptions, type PlayerStatusUpdate } from './player/player-client.js';

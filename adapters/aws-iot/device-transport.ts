@@ -9,6 +9,7 @@ import type { JsonObject } from '../../core/state/json.js';
 import { createMergePatch } from '../../core/state/merge-patch.js';
 import type { StateSnapshot } from '../../core/state/snapshot.js';
 import { Outbox } from '../../core/telemetry/outbox.js';
+import { DropLog } from '../../core/telemetry/drop-log.js';
 import type { TelemetryBatch } from '../../core/telemetry/types.js';
 import type { ConnectionStatus } from '../../core/transport/connection-status.js';
 import type { DesiredUpdate, DeviceTransport, InboundCommand, TransportCapabilities } from '../../core/transport/device-transport.js';
@@ -93,10 +94,12 @@ export class AwsIotDeviceTransport implements DeviceTransport {
     this.offload = new Set(options.shadow.offloadSections);
     this.commandsTopic = this.topics.commands(this.thingName);
     this.capabilities = { maxPayloadBytes: MQTT_PAYLOAD_LIMIT_BYTES, qos: [0, 1], retained: true, desiredState: true };
+    // One line for the first drop, then a summary at most every 10 s: a long outage must not flood the log.
+    const drops = new DropLog({ logger: this.logger, message: 'AWS IoT outbox full; dropped the oldest message', clock: this.clock });
     this.outbox = new Outbox<OutgoingMessage>({
       capacity: options.telemetry.maxBufferSize,
-      onOverflow: (dropped, lost) => {
-        this.logger.warn({ dropped, topic: lost.topic }, 'AWS IoT outbox full; dropped the oldest message');
+      onOverflow: (_dropped, lost) => {
+        drops.note({ topic: lost.topic });
         this.reportOutbox();
       },
     });

@@ -2,6 +2,7 @@ import type { CommandResponse } from '../../core/commands/types.js';
 import { TransportError } from '../../core/errors.js';
 import type { Logger } from '../../core/logging/logger.js';
 import type { TelemetryBatch } from '../../core/telemetry/types.js';
+import { wireRecord } from '../../core/telemetry/wire-record.js';
 
 /** Largest MQTT payload AWS IoT Core accepts. */
 export const MQTT_PAYLOAD_LIMIT_BYTES = 128 * 1024;
@@ -42,7 +43,7 @@ export function telemetryPayloads(deviceId: string, batch: TelemetryBatch): stri
   let parts: string[] = [];
   let size = overhead;
   for (const record of batch.records) {
-    const part = JSON.stringify({ data: record.data, timestamp: record.timestamp });
+    const part = JSON.stringify(wireRecord(record));
     const partBytes = encoder.encode(part).byteLength;
     if (overhead + partBytes > MQTT_PAYLOAD_LIMIT_BYTES) {
       throw new TransportError('payload_too_large', `a telemetry record of kind "${batch.kind}" is over AWS IoT's ${MQTT_PAYLOAD_LIMIT_BYTES}-byte limit`, {

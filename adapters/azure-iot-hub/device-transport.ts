@@ -10,6 +10,7 @@ import type { JsonObject } from '../../core/state/json.js';
 import { applyMergePatch, createMergePatch } from '../../core/state/merge-patch.js';
 import type { StateSnapshot } from '../../core/state/snapshot.js';
 import { Outbox } from '../../core/telemetry/outbox.js';
+import { DropLog } from '../../core/telemetry/drop-log.js';
 import type { TelemetryBatch } from '../../core/telemetry/types.js';
 import type { ConnectionStatus } from '../../core/transport/connection-status.js';
 import type { DesiredUpdate, DeviceTransport, InboundCommand, TransportCapabilities } from '../../core/transport/device-transport.js';
@@ -127,10 +128,12 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
     }
     this.clock = clock ?? systemClock;
     this.retryPolicy = retryPolicy ?? new ExponentialBackoffRetryPolicy(options.retry ?? {});
+    // One line for the first drop, then a summary at most every 10 s: a long outage must not flood the log.
+    const drops = new DropLog({ logger: this.logger, message: 'IoT Hub telemetry outbox full; dropped the oldest message', clock: this.clock });
     this.outbox = new Outbox<TelemetryOut>({
       capacity: options.outboxSize,
-      onOverflow: (dropped, lost) => {
-        this.logger.warn({ dropped, kind: lost.kind }, 'IoT Hub telemetry outbox full; dropped the oldest message');
+      onOverflow: (_dropped, lost) => {
+        drops.note({ kind: lost.kind });
         this.reportOutbox();
       },
     });

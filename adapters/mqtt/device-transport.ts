@@ -10,6 +10,9 @@ import { isJsonObject, type JsonObject } from '../../core/state/json.js';
 import { findJsonProblem } from '../../core/state/json-guard.js';
 import type { DeviceStateMessage, StateSnapshot } from '../../core/state/snapshot.js';
 import { Outbox } from '../../core/telemetry/outbox.js';
+import { DropLog } from '../../core/telemetry/drop-log.js';
+import { wireRecord } from '../../core/telemetry/wire-record.js';
+import type { DeviceStorage } from '../../core/state/device-storage.js';
 import type { TelemetryBatch } from '../../core/telemetry/types.js';
 import type { ConnectionStatus } from '../../core/transport/connection-status.js';
 import type {
@@ -85,6 +88,7 @@ export class MqttDeviceTransport implements DeviceTransport {
     @inject(TOKENS.RetryPolicy) @optional() retryPolicy: RetryPolicy | undefined,
     @inject(TOKENS.Clock) @optional() clock: Clock | undefined,
     @inject(MQTT_TOKENS.TlsLoader) @optional() private readonly tlsLoader: TlsMaterialLoader | undefined,
+    @inject(TOKENS.DeviceStorage) @optional() storage?: DeviceStorage,
   ) {
     this.topics = new MqttTopics(options.topicPrefix);
     this.commandsTopic = this.topics.commands(deviceId);
@@ -97,10 +101,13 @@ export class MqttDeviceTransport implements DeviceTransport {
       retained: true,
       desiredState: true,
     };
+    // One line for the first drop, then a summary at most every 10 s: a long outage must not flood the log.
+    const drops = new DropLog({ logger: this.logger, message: 'MQTT outbox full; dropped the oldest message', clock: this.clock });
     this.outbox = new Outbox<OutgoingMessage>({
       capacity: options.outboxSize,
-      onOverflow: (dropped, lost) => {
-        this.logger.warn({ dropped, topic: lost.topic }, 'MQTT outbox full; dropped the oldest message');
+      ...(storage ? { store: storage.outbox<OutgoingMessage>(id) } : {}),
+      onOverflow: (_dropped, lost) => {
+        drops.note({ topic: lost.topic });
         this.reportOutbox();
       },
     });
@@ -194,7 +201,7 @@ export class MqttDeviceTransport implements DeviceTransport {
     const message: TelemetryMessage = {
       device_id: this.deviceId,
       kind: batch.kind,
-      records: batch.records.map((record) => ({ data: record.data, timestamp: record.timestamp })),
+      records: batch.records.map(wireRecord),
     };
     await this.send({
       topic: this.topics.telemetry(this.deviceId, batch.kind),

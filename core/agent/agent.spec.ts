@@ -266,7 +266,7 @@ describe('Agent telemetry', () => {
     const { agent, mqtt, azure, lines } = setup({}, [{ failTelemetry: true }]);
     await agent.start();
     agent.emitTelemetry('metrics', { cpu: 0.5 });
-    expect(azure.telemetry).toEqual([{ kind: 'metrics', records: [{ kind: 'metrics', data: { cpu: 0.5 }, timestamp: expect.any(Number) }] }]);
+    expect(azure.telemetry).toEqual([{ kind: 'metrics', records: [{ id: expect.any(String), kind: 'metrics', data: { cpu: 0.5 }, timestamp: expect.any(Number) }] }]);
     await lines.waitFor((l) => l.message === 'telemetry publish failed' && l.fields['transport'] === 'mqtt');
     expect(mqtt.telemetry).toEqual([]);
     await agent.stop();

@@ -2,6 +2,7 @@ import { inject, injectable, optional } from 'inversify';
 import { Subject, type Observable } from 'rxjs';
 import {
   ExponentialBackoffRetryPolicy,
+  DropLog,
   Outbox,
   TOKENS,
   isAmoraError,
@@ -66,10 +67,12 @@ export class WsHubDeviceTransport implements DeviceTransport {
     this.logger = (logger ?? silentLogger).child({ transport: id });
     // The hub forwards frames as they come: one QoS level, no broker-side size limit of its own.
     this.capabilities = { maxPayloadBytes: options.maxPayloadBytes, qos: [0], retained: true, desiredState: true };
+    // One line for the first drop, then a summary at most every 10 s: a long outage must not flood the log.
+    const drops = new DropLog({ logger: this.logger, message: 'ws-hub outbox full; dropped the oldest message', clock: clock ?? systemClock });
     this.outbox = new Outbox<ClientFrame>({
       capacity: options.outboxSize,
-      onOverflow: (dropped, lost) => {
-        this.logger.warn({ dropped, frame: lost.type }, 'ws-hub outbox full; dropped the oldest message');
+      onOverflow: (_dropped, lost) => {
+        drops.note({ frame: lost.type });
         this.reportOutbox();
       },
     });
