@@ -8,8 +8,6 @@ import type { VersionStore } from './version-store.js';
 
 export interface FileDeviceStorageOptions {
   readonly logger?: Logger;
-  /** See FileOutboxStoreOptions.syncIntervalMs. */
-  readonly outboxSyncIntervalMs?: number;
 }
 
 /**
@@ -24,7 +22,7 @@ export class FileDeviceStorage implements DeviceStorage {
 
   constructor(
     readonly dir: string,
-    private readonly options: FileDeviceStorageOptions = {},
+    options: FileDeviceStorageOptions = {},
   ) {
     this.logger = options.logger ?? silentLogger;
     try {
@@ -38,10 +36,7 @@ export class FileDeviceStorage implements DeviceStorage {
   outbox<T>(instanceId: string): OutboxStore<T> {
     let store = this.outboxes.get(instanceId);
     if (!store) {
-      const options: FileOutboxStoreOptions = {
-        logger: this.logger.child({ outbox: instanceId }),
-        ...(this.options.outboxSyncIntervalMs === undefined ? {} : { syncIntervalMs: this.options.outboxSyncIntervalMs }),
-      };
+      const options: FileOutboxStoreOptions = { logger: this.logger.child({ outbox: instanceId }) };
       // Instance ids are plugin kind names, perhaps with "#2": keep the file name portable.
       store = new FileOutboxStore(join(this.dir, `outbox-${instanceId.replace(/[^A-Za-z0-9._-]/g, '_')}.jsonl`), options);
       this.outboxes.set(instanceId, store);

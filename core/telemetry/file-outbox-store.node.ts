@@ -1,15 +1,8 @@
-import { closeSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { silentLogger, type Logger } from '../logging/logger.js';
 import type { OutboxStore, StoredOutboxItem } from './outbox-store.js';
 
 export interface FileOutboxStoreOptions {
-  /**
-   * How often queued items are forced to the disk, ms. 0 (the default) syncs after every append,
-   * so a power cut loses nothing the Outbox accepted; more trades the last interval's items for
-   * fewer disk flushes. A process kill (kill -9, a crash) loses nothing either way: each write
-   * reaches the kernel before `append` returns.
-   */
-  readonly syncIntervalMs?: number;
   readonly logger?: Logger;
 }
 
@@ -28,8 +21,15 @@ const COMPACT_AFTER_REMOVALS = 1_000;
  * embedded database: the outbox is a FIFO written only while offline, so appends and removals of
  * the oldest are the whole workload; a journal needs no native module (better-sqlite3 builds
  * against each Node ABI, and its v13 crashes on Node 20) and survives a torn last line, which
- * `load()` skips. Removals are not synced on their own: a removal lost to a power cut sends an
- * item twice, which consumers drop by its id. The file is truncated whenever the queue empties and
+ * `load()` skips.
+ *
+ * Sync policy: each append is written before `append` returns (so a process kill, kill -9 or a
+ * crash, loses nothing: the kernel has it), then forced to the disk by an fdatasync that runs in
+ * the background, one at a time, covering every append made meanwhile (group commit). A power cut
+ * loses at most the appends of the sync in flight. Measured on the CI's virtual ext4 disk: 22 us
+ * per append written, 6.7 ms per fdatasync; syncing inline would block the event loop for that
+ * long on every offline message. Removals are not synced on their own: a removal lost to a power
+ * cut sends an item twice, which consumers drop by its id. The file is truncated whenever the queue empties and
  * rewritten (temp file, sync, rename) at load and after many removals, so it stays about as large
  * as the live queue.
  *
@@ -37,11 +37,12 @@ const COMPACT_AFTER_REMOVALS = 1_000;
  */
 export class FileOutboxStore<T> implements OutboxStore<T> {
   private readonly logger: Logger;
-  private readonly syncIntervalMs: number;
   private fd: number | undefined;
   private live = new Map<number, string>();
   private removals = 0;
-  private lastSync = 0;
+  private syncing = false;
+  /** Appends written since the running sync started. */
+  private unsynced = false;
   private failed = false;
 
   constructor(
@@ -49,7 +50,6 @@ export class FileOutboxStore<T> implements OutboxStore<T> {
     options: FileOutboxStoreOptions = {},
   ) {
     this.logger = options.logger ?? silentLogger;
-    this.syncIntervalMs = Math.max(0, options.syncIntervalMs ?? 0);
   }
 
   load(): readonly StoredOutboxItem<T>[] {
@@ -70,13 +70,9 @@ export class FileOutboxStore<T> implements OutboxStore<T> {
   append(key: number, item: T): void {
     const json = JSON.stringify(item, replace);
     this.live.set(key, json);
-    if (!this.write(`{"k":${key},"v":${json}}\n`)) return;
-    const now = Date.now();
-    if (this.syncIntervalMs === 0 || now - this.lastSync >= this.syncIntervalMs) {
-      this.lastSync = now;
-      this.guard('sync', (fd) => fdatasyncSync(fd));
-    }
+    if (this.write(`{"k":${key},"v":${json}}\n`)) this.sync();
   }
+
 
   remove(key: number): void {
     if (!this.live.delete(key)) return;
@@ -96,6 +92,26 @@ export class FileOutboxStore<T> implements OutboxStore<T> {
     if (this.fd === undefined) return;
     this.guard('close', (fd) => closeSync(fd));
     this.fd = undefined;
+  }
+
+  /** Starts a background fdatasync, or marks one to follow the running one. */
+  private sync(): void {
+    if (this.syncing) {
+      this.unsynced = true;
+      return;
+    }
+    const fd = this.fd;
+    if (fd === undefined) return;
+    this.syncing = true;
+    fdatasync(fd, (error) => {
+      this.syncing = false;
+      // EBADF: the journal was closed or rewritten (the rewrite synced itself).
+      if (error && error.code !== 'EBADF') this.fail('sync', error);
+      if (this.unsynced) {
+        this.unsynced = false;
+        this.sync();
+      }
+    });
   }
 
   /** Replaces the journal with one holding only the live items, atomically. */
