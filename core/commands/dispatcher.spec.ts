@@ -179,7 +179,7 @@ describe('CommandDispatcher.execute', () => {
 
   describe('expiry', () => {
     it('answers expired past expires_at without running the handler, and runs before it', async () => {
-      const handler = vi.fn(() => undefined);
+      const handler = vi.fn<() => undefined>(() => undefined);
       const play = defineCommand({ name: 'play', description: 'Plays', params: z.object({}), handler });
       const { dispatcher, clock } = setup([play]);
       const late = await dispatcher.dispatch({ payload: JSON.stringify({ command: 'play', command_id: 'e-1', params: {}, expires_at: START - 1 }) });
@@ -193,7 +193,7 @@ describe('CommandDispatcher.execute', () => {
     });
 
     it("never expires by timestamp: the seeds' 2021 example still runs", async () => {
-      const handler = vi.fn(() => undefined);
+      const handler = vi.fn<() => undefined>(() => undefined);
       const play = defineCommand({ name: 'play', description: 'Plays', params: z.object({}), handler });
       const { dispatcher } = setup([play]);
       const response = await dispatcher.dispatch({ payload: '{"command":"play","command_id":"test-1","params":{},"timestamp":1620000000}' });

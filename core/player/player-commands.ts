@@ -30,7 +30,7 @@ const noParams = strictParams({});
 const playerName = z
   .string()
   .min(1)
-  .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters (line feeds, tabs, ...)');
+  .refine((value) => ![...value].some((char) => char < ' ' || char === '\u007f'), 'must not contain control characters (line feeds, tabs, ...)');
 
 /** The player profile's command specs, bound to one player. */
 export function createPlayerCommands(player: PlayerAdapter): readonly CommandSpec[] {

@@ -3,10 +3,11 @@ import { ManualClock } from '../../test/support/manual-clock.js';
 import type { Logger } from '../logging/logger.js';
 import { DropLog } from './drop-log.js';
 
+const noop = (): void => undefined;
+
 function recordingLogger(): Logger & { lines: { fields: Record<string, unknown>; message?: string }[] } {
   const lines: { fields: Record<string, unknown>; message?: string }[] = [];
   const warn = (fields: unknown, message?: string) => void lines.push({ fields: fields as Record<string, unknown>, ...(message ? { message } : {}) });
-  const noop = () => undefined;
   const logger = { trace: noop, debug: noop, info: noop, warn, error: noop, child: () => logger, lines };
   return logger;
 }

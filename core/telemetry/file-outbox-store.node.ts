@@ -183,7 +183,7 @@ function parseJournal(text: string): Map<number, string> {
     if (typeof entry.k === 'number' && 'v' in entry) live.set(entry.k, JSON.stringify(entry.v));
     else if (typeof entry.d === 'number') live.delete(entry.d);
   }
-  return new Map([...live].sort(([a], [b]) => a - b));
+  return new Map([...live].toSorted(([a], [b]) => a - b));
 }
 
 function replace(_key: string, value: unknown): unknown {

@@ -157,14 +157,20 @@ export function quote(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-/** C0 controls and DEL: none has a meaning inside an MPD argument, and a line feed ends the command. */
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+/** The first C0 control or DEL in `value`: none has a meaning inside an MPD argument, and a line feed ends the command. */
+function firstControlCharacter(value: string): number | undefined {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return code;
+  }
+  return undefined;
+}
 
 /** @throws CommandError `invalid_params` when `value` holds a control character. */
 export function assertNoControlCharacters(value: string, what: string): void {
-  const found = CONTROL_CHARACTER.exec(value);
-  if (!found) return;
-  const code = `U+${found[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`;
+  const found = firstControlCharacter(value);
+  if (found === undefined) return;
+  const code = `U+${found.toString(16).padStart(4, '0').toUpperCase()}`;
   throw new CommandError('invalid_params', `MPD ${what} must not contain control characters (found ${code})`, {
     details: { character: code },
   });

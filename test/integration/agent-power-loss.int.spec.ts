@@ -67,7 +67,7 @@ describeWithBinaries(['mosquitto'], 'amora agent through a broker outage and a k
   }, 120_000);
 
   afterAll(async () => {
-    for (const agent of agents) await agent.kill();
+    for (const started of agents) await started.kill();
     await broker?.dispose();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -89,7 +89,7 @@ ${extra}
     return file;
   }
 
-  function agent(file: string): CliProcess {
+  function startAgent(file: string): CliProcess {
     const child = spawnCli(['agent', '--config', file, '--log-level', 'info']);
     agents.push(child);
     return child;
@@ -119,7 +119,7 @@ ${extra}
     await consumer.subscribeAsync([`amora/devices/${deviceId}/telemetry/#`, `amora/devices/${deviceId}/state`], { qos: 1 });
 
     try {
-      const first = agent(file);
+      const first = startAgent(file);
       await until('records from the first run', () => (received.length >= 3 && versions.length > 0 ? true : undefined));
       const firstPrefix = splitId(received[0]!.id)[0];
 
@@ -137,7 +137,7 @@ ${extra}
       expect(queuedAtKill.length).toBeGreaterThanOrEqual(queued.length);
       const lastCounter = Math.max(...queuedAtKill.map((id) => splitId(id)[1]));
 
-      const second = agent(file);
+      const second = startAgent(file);
       await second.stderrLine((line) => line.includes('outbox restored from the state directory'));
       await broker.restart();
 
@@ -176,7 +176,7 @@ ${extra}
     const file = await configFile('log-flood.yaml', deviceId, 'telemetry: { batchSize: 1, statusIntervalMs: 5 }\nstateDir: false', '    outboxSize: 2');
     await broker.stop();
     try {
-      const child = agent(file);
+      const child = startAgent(file);
       const dropLines = (): string[] => child.stderr.split('\n').filter((line) => line.includes('MQTT outbox full'));
       // Wait for a summary line that counts at least 200 drops.
       await until('200 drops counted', () =>
