@@ -3,8 +3,9 @@ import type { JsonObject } from '../state/json.js';
 import type { ConnectionStatus } from '../transport/connection-status.js';
 
 /**
- * The `player` section of reported state, from the player link's status: `{available: true,
- * error: null}` while the player answers, `{available: false, error: "<why>"}` while it does not
+ * The `player` section of reported state, from the player link's status: `{available: true}`
+ * while the player answers (the patch's `error: null` deletes a previous error), `{available:
+ * false, error: "<why>"}` while it does not
  * (MPD killed or restarting). Without it an outage is invisible on the wire: the last `playback`
  * stays `playing` while every command answers `unavailable`. The name keeps clear of the AmoraOS
  * sections (`audio`, `playback`, `playlists`, `system`).
