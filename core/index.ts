@@ -46,6 +46,8 @@ export {
 export type { CommandDispatcherApi } from './commands/dispatcher.types.js';
 export { CommandDispatcher, commandErrorStatus, type CommandDispatcherOptions } from './commands/dispatcher.js';
 export { decodeCommand, type DecodeLimits, type DecodeResult } from './commands/decode.js';
+export { commandEnvelopeSchema } from './commands/command-envelope.js';
+export { PROTOCOL_MESSAGES, protocolJsonSchema, renderProtocolSchemas, type ProtocolMessageTitle } from './protocol/protocol-schemas.js';
 export { DedupeCache, type DedupeCacheOptions } from './commands/dedupe-cache.js';
 
 // Telemetry

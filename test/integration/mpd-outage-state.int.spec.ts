@@ -70,8 +70,8 @@ describeWithBinaries(['mpd', 'mosquitto'], 'MPD outage in reported state', () =>
     await agent.start();
     watcher = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
     watcher.on('message', (_topic, payload) => {
-      const player = (JSON.parse(payload.toString()) as DeviceStateMessage).state['player'] as unknown as PlayerSection | undefined;
-      if (player) players.push(player);
+      const section = (JSON.parse(payload.toString()) as DeviceStateMessage).state['player'] as unknown as PlayerSection | undefined;
+      if (section) players.push(section);
       for (const probe of probes) probe();
     });
     await watcher.subscribeAsync(STATE_TOPIC, { qos: 1 });
