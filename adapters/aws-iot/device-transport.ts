@@ -10,6 +10,7 @@ import { createMergePatch } from '../../core/state/merge-patch.js';
 import type { StateSnapshot } from '../../core/state/snapshot.js';
 import { Outbox } from '../../core/telemetry/outbox.js';
 import { DropLog } from '../../core/telemetry/drop-log.js';
+import type { DeviceStorage } from '../../core/state/device-storage.js';
 import type { TelemetryBatch } from '../../core/telemetry/types.js';
 import type { ConnectionStatus } from '../../core/transport/connection-status.js';
 import type { DesiredUpdate, DeviceTransport, InboundCommand, TransportCapabilities } from '../../core/transport/device-transport.js';
@@ -86,6 +87,7 @@ export class AwsIotDeviceTransport implements DeviceTransport {
     @inject(TOKENS.Logger) @optional() logger: Logger | undefined,
     @inject(TOKENS.RetryPolicy) @optional() retryPolicy: RetryPolicy | undefined,
     @inject(TOKENS.Clock) @optional() clock: Clock | undefined,
+    @inject(TOKENS.DeviceStorage) @optional() storage?: DeviceStorage,
   ) {
     this.thingName = options.thingName ?? deviceId;
     this.topics = new AwsTopics(options.topicPrefix);
@@ -98,6 +100,7 @@ export class AwsIotDeviceTransport implements DeviceTransport {
     const drops = new DropLog({ logger: this.logger, message: 'AWS IoT outbox full; dropped the oldest message', clock: this.clock });
     this.outbox = new Outbox<OutgoingMessage>({
       capacity: options.telemetry.maxBufferSize,
+      ...(storage ? { store: storage.outbox<OutgoingMessage>(id) } : {}),
       onOverflow: (_dropped, lost) => {
         drops.note({ topic: lost.topic });
         this.reportOutbox();

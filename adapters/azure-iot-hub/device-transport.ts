@@ -11,6 +11,7 @@ import { applyMergePatch, createMergePatch } from '../../core/state/merge-patch.
 import type { StateSnapshot } from '../../core/state/snapshot.js';
 import { Outbox } from '../../core/telemetry/outbox.js';
 import { DropLog } from '../../core/telemetry/drop-log.js';
+import type { DeviceStorage } from '../../core/state/device-storage.js';
 import type { TelemetryBatch } from '../../core/telemetry/types.js';
 import type { ConnectionStatus } from '../../core/transport/connection-status.js';
 import type { DesiredUpdate, DeviceTransport, InboundCommand, TransportCapabilities } from '../../core/transport/device-transport.js';
@@ -112,6 +113,7 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
     @inject(TOKENS.Logger) @optional() logger: Logger | undefined,
     @inject(TOKENS.RetryPolicy) @optional() retryPolicy: RetryPolicy | undefined,
     @inject(TOKENS.Clock) @optional() clock: Clock | undefined,
+    @inject(TOKENS.DeviceStorage) @optional() storage?: DeviceStorage,
   ) {
     const connectionString = resolveConnectionString(options.connectionString, DEVICE_CONNECTION_STRING_ENV, 'connectionString');
     try {
@@ -132,6 +134,7 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
     const drops = new DropLog({ logger: this.logger, message: 'IoT Hub telemetry outbox full; dropped the oldest message', clock: this.clock });
     this.outbox = new Outbox<TelemetryOut>({
       capacity: options.outboxSize,
+      ...(storage ? { store: storage.outbox<TelemetryOut>(id) } : {}),
       onOverflow: (_dropped, lost) => {
         drops.note({ kind: lost.kind });
         this.reportOutbox();
