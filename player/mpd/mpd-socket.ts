@@ -120,6 +120,9 @@ export class MpdSocket {
       } else if (line.startsWith('ACK ')) {
         this.body = '';
         this.next().reject(new MpdAckError(line));
+      } else if (this.queue.length === 0) {
+        // Answer lines nobody asked for: see next().
+        this.destroy();
       } else {
         this.body += `${line}\n`;
       }
