@@ -16,11 +16,15 @@ import { logHealthChanges, whenAllCredentialsRefused } from '../health-log.js';
 import { createCliLogger } from '../logger.js';
 import { onShutdown } from '../shutdown.js';
 import { packageVersion } from '../version.js';
+import { resolveStateDir } from '../state-dir.js';
+import { FileDeviceStorage } from '../../core/state/file-device-storage.node.js';
 
 export interface AgentRunOptions {
   readonly config?: string;
   /** From --log-level or AMORA_LOG_LEVEL; the config's `log.level` otherwise. */
   readonly logLevel?: string;
+  /** From --state-dir / AMORA_STATE_DIR, or false from --no-state-dir (see resolveStateDir). */
+  readonly stateDir?: string | false;
 }
 
 /** Builds and starts the agent, and stops it gracefully on SIGINT/SIGTERM. */
@@ -33,8 +37,11 @@ export async function runAgent(options: AgentRunOptions): Promise<void> {
       );
   const logger = createCliLogger(options.logLevel ?? config.log?.level ?? 'info');
   logger.info({ config: redactSecrets(config) }, 'starting agent');
+  const stateDir = resolveStateDir({ flag: options.stateDir, config, ...(options.config === undefined ? {} : { configPath: options.config }), env: process.env });
+  const storage = stateDir === undefined ? undefined : new FileDeviceStorage(stateDir, { logger: logger.child({ stateDir }) });
+  logger.info({ stateDir: stateDir ?? false }, stateDir ? 'keeping the outbox and state version in the state directory' : 'no state directory: the outbox is kept in memory only');
   const registry = createBuiltinRegistry();
-  const agent = await buildAgent(config, registry, { logger, version: packageVersion() }).catch((error: unknown) => {
+  const agent = await buildAgent(config, registry, { logger, version: packageVersion(), ...(storage ? { storage } : {}) }).catch((error: unknown) => {
     throw locatePluginError(error, config, options.config);
   });
   // A certificate or key file named in the config must be there now, not only at the next connect.
@@ -46,6 +53,7 @@ export async function runAgent(options: AgentRunOptions): Promise<void> {
   const stop = async () => {
     abort.abort();
     await agent.stop();
+    storage?.close();
     health.unsubscribe();
   };
   onShutdown(async () => {
