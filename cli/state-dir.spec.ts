@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../core/config/parse.js';
+import { parseConfig } from '../core/index.js';
 import { resolveStateDir } from './state-dir.js';
 
 const base = { device: { id: 'player-001' }, transports: [{ kind: 'mqtt', url: 'mqtt://localhost:1883' }] };

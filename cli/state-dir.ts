@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import type { LoadedConfig } from '../core/config/parse.js';
+import type { LoadedConfig } from '../core/index.js';
 
 export interface StateDirSources {
   /** `--state-dir <dir>` (a path) or `--no-state-dir` (false). */

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import {
   buildAgent,
   checkOptionFiles,
+  FileDeviceStorage,
   instanceIds,
   isAmoraError,
   loadConfigFile,
@@ -17,7 +18,6 @@ import { createCliLogger } from '../logger.js';
 import { onShutdown } from '../shutdown.js';
 import { packageVersion } from '../version.js';
 import { resolveStateDir } from '../state-dir.js';
-import { FileDeviceStorage } from '../../core/state/file-device-storage.node.js';
 
 export interface AgentRunOptions {
   readonly config?: string;
