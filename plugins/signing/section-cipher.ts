@@ -1,4 +1,4 @@
-import { CompactEncrypt, compactDecrypt } from 'jose';
+import { CompactEncrypt, compactDecrypt, type CryptoKey } from 'jose';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../core/index.js';
 
 /** The shape an encrypted section takes on the wire. */
@@ -15,7 +15,7 @@ const decoder = new TextDecoder();
 export class SectionCipher {
   constructor(
     private readonly sections: readonly string[],
-    private readonly key: Uint8Array,
+    private readonly key: CryptoKey | Uint8Array,
     private readonly kid: string,
   ) {}
 

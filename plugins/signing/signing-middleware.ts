@@ -11,7 +11,7 @@ import {
   type MessageMiddleware,
 } from '../../core/index.js';
 import { signDetached, verifyDetached } from './detached-jws.js';
-import { decodeAesKey, loadSigningKey, loadVerificationKey, type LoadedKey } from './keys.js';
+import { aesKey, decodeAesKey, loadSigningKey, loadVerificationKey, type LoadedKey } from './keys.js';
 import type { SigningOptions } from './options.js';
 import { ReplayGuard } from './replay-guard.js';
 import { SectionCipher } from './section-cipher.js';
@@ -131,7 +131,7 @@ export class SigningMiddleware implements MessageMiddleware {
       if (signing.alg === 'HS256') verification.set(signing.kid, signing);
       for (const key of this.options.verificationKeys) verification.set(key.kid, await loadVerificationKey(key));
       const encrypt = this.options.encrypt;
-      const cipher = encrypt ? new SectionCipher(encrypt.sections, decodeAesKey(encrypt.key), encrypt.kid) : undefined;
+      const cipher = encrypt ? new SectionCipher(encrypt.sections, await aesKey(decodeAesKey(encrypt.key)), encrypt.kid) : undefined;
       return { signing, verification, ...(cipher ? { cipher } : {}) };
     })());
   }
