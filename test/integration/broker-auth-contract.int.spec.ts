@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker } from '../../adapters/mqtt/embedded-broker.js';
+import { createDevicePki, type DevicePki } from '../support/device-pki.js';
 import { startMosquitto } from '../support/mosquitto.js';
 import { connectRaw, refusalCode, type RawClient } from '../support/raw-mqtt-client.js';
 import { describeWithBinaries } from '../support/system-deps.js';
@@ -145,6 +146,87 @@ describeWithBinaries(['mosquitto', 'mosquitto_passwd'], 'broker authentication a
       await ops.publish('amora/devices/player-002/commands', '{"command":"play","command_id":"from-ops","params":{}}');
       await two.next((_topic, text) => text.includes('from-ops'));
       expect(two.received.map((m) => m.text)).toEqual(['{"command":"play","command_id":"from-ops","params":{}}']);
+    });
+  });
+
+  // Devices by certificate: Mosquitto names the client by its CN (use_identity_as_username) and
+  // the same ACL patterns apply; the embedded broker names the device by its CN.
+  describe('device certificates', () => {
+    let pki: DevicePki;
+    let stranger: DevicePki;
+
+    beforeAll(async () => {
+      pki = createDevicePki();
+      stranger = createDevicePki('Another CA');
+      await writeFile(join(dir, 'ca.pem'), pki.caPem);
+      await writeFile(join(dir, 'server.pem'), pki.serverCertPem);
+      await writeFile(join(dir, 'server.key'), pki.serverKeyPem);
+    });
+
+    const tlsBrokers: Record<string, () => Promise<BrokerUnderTest>> = {
+      mosquitto: async () => {
+        const handle = await startMosquitto({
+          scheme: 'mqtts',
+          allowAnonymous: false,
+          extraConfig: [
+            `cafile ${join(dir, 'ca.pem')}`,
+            `certfile ${join(dir, 'server.pem')}`,
+            `keyfile ${join(dir, 'server.key')}`,
+            'require_certificate true',
+            'use_identity_as_username true',
+            `acl_file ${aclFile}`,
+          ].join('\n'),
+        });
+        return { url: handle.url, stop: () => handle.dispose() };
+      },
+      embedded: async () => {
+        const broker = await startEmbeddedBroker({
+          port: 0,
+          auth: { aclFile },
+          tls: { port: 0, cert: pki.serverCertPem, key: pki.serverKeyPem, ca: pki.caPem, requireClientCert: true },
+        });
+        return { url: `mqtts://127.0.0.1:${broker.tlsPort}`, stop: () => broker.close() };
+      },
+    };
+
+    describe.each(Object.entries(tlsBrokers))('%s', (_name, start) => {
+      let broker: BrokerUnderTest;
+      const clients: RawClient[] = [];
+      const device = async (id: string, ca = pki): Promise<RawClient> => {
+        const { certPem, keyPem } = ca.client(id);
+        const client = await connectRaw(broker.url, { ca: pki.caPem, cert: certPem, key: keyPem, clientId: `amora-${id}-${clients.length}` });
+        clients.push(client);
+        return client;
+      };
+
+      beforeAll(async () => {
+        broker = await start();
+      }, 30_000);
+
+      afterAll(async () => {
+        await Promise.all(clients.map((client) => client.end()));
+        await broker?.stop();
+      });
+
+      it('refuses a certificate from another CA', async () => {
+        expect(await refusalCode(device('player-001', stranger))).toBeDefined();
+      });
+
+      it("keeps a device to its own topics: another's commands never arrive, its forged state is dropped", async () => {
+        const one = await device('player-001');
+        await one.subscribe('amora/devices/player-002/commands');
+        await one.subscribe('amora/devices/player-001/commands');
+        const ops = await device('ops');
+        await ops.subscribe('amora/devices/+/state');
+        await ops.publish('amora/devices/player-002/commands', '{"command":"stop","command_id":"not-yours","params":{}}');
+        await ops.publish('amora/devices/player-001/commands', '{"command":"play","command_id":"yours","params":{}}');
+        await one.next((_topic, text) => text.includes('"yours"'));
+        expect(one.received.map((m) => m.topic)).toEqual(['amora/devices/player-001/commands']);
+        await one.publish('amora/devices/player-002/state', '{"forged":true}', true);
+        await one.publish('amora/devices/player-001/state', '{"own":true}');
+        await ops.next((topic) => topic === 'amora/devices/player-001/state');
+        expect(ops.received.map((m) => m.topic)).toEqual(['amora/devices/player-001/state']);
+      });
     });
   });
 });
