@@ -194,11 +194,16 @@ describeWithBinaries(['mosquitto_passwd'], 'embedded broker: password and ACL fi
     await one.end();
   });
 
-  it('refuses a takeover of a connected client id by another user', async () => {
+  it('refuses a takeover of a connected client id by another user, also after the owner took it over itself', async () => {
     const one = await connectRaw(url, { username: 'player-001', password: 'one', clientId: 'amora-player-001' });
     expect(await refusalCode(connectRaw(url, { username: 'player-002', password: 'two', clientId: 'amora-player-001' }))).toBe(2);
     expect(one.client.connected).toBe(true);
-    await one.end();
+    const again = await connectRaw(url, { username: 'player-001', password: 'one', clientId: 'amora-player-001' });
+    await one.closed();
+    expect(await refusalCode(connectRaw(url, { username: 'player-002', password: 'two', clientId: 'amora-player-001' }))).toBe(2);
+    await again.end();
+    // Once its owner has left (clean session), the id is free again.
+    await expect.poll(async () => refusalCode(connectRaw(url, { username: 'player-002', password: 'two', clientId: 'amora-player-001' }))).toBeUndefined();
   });
 
   it('reloads the files: a removed user is refused, and a broken file keeps the old rules', async () => {

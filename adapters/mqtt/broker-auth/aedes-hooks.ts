@@ -19,7 +19,7 @@ export function installAuthHooks(aedes: Aedes, authorizer: BrokerAuthorizer, log
   const expiries = new Map<Client, NodeJS.Timeout>();
 
   aedes.authenticate = (client, username, password, done) => {
-    authorizer.authenticate(client.conn, client.id, username, password).then(
+    authorizer.authenticate(client.conn, client.id, username, password, client).then(
       (authorized) => {
         clients.set(client, authorized);
         if (authorized.identity.kind === 'jwt') {
@@ -43,8 +43,8 @@ export function installAuthHooks(aedes: Aedes, authorizer: BrokerAuthorizer, log
   aedes.on('clientDisconnect', (client) => {
     clearTimeout(expiries.get(client));
     expiries.delete(client);
-    // aedes emits this for a client taken over too; the binding then already names the new one.
-    if (clients.has(client)) authorizer.release(client.id, !client.clean);
+    // aedes emits this for a client taken over too; the binding then names the new one and stays.
+    if (clients.has(client)) authorizer.release(client.id, !client.clean, client);
   });
 
   aedes.authorizePublish = (client, packet, done) => {

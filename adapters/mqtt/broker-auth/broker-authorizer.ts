@@ -29,7 +29,8 @@ export class BrokerAuthorizer {
   readonly denials: BrokerDenials = { connects: 0, publishes: 0, subscribes: 0 };
   private passwords: ReadonlyMap<string, PasswordEntry> = new Map();
   private acl: AclFile | undefined;
-  private readonly owners = new Map<string, string>();
+  /** Client id → the identity holding it and the connection that took it. */
+  private readonly owners = new Map<string, { readonly key: string; readonly holder: object }>();
   private readonly prefix: string;
 
   private constructor(
@@ -56,11 +57,14 @@ export class BrokerAuthorizer {
     this.acl = acl;
   }
 
-  /** Authenticates a CONNECT; rejects with a BrokerAuthError carrying the CONNACK code. */
-  async authenticate(socket: unknown, clientId: string, username: string | undefined, password: Buffer | undefined): Promise<AuthorizedClient> {
+  /**
+   * Authenticates a CONNECT; rejects with a BrokerAuthError carrying the CONNACK code. `holder`
+   * is the connection (aedes client), so only its own departure releases the client id.
+   */
+  async authenticate(socket: unknown, clientId: string, username: string | undefined, password: Buffer | undefined, holder: object): Promise<AuthorizedClient> {
     try {
       const identity = await this.identify(socket, username, password);
-      this.bind(clientId, identity);
+      this.bind(clientId, identity, holder);
       return { identity, clientId, entries: this.entriesFor(identity, clientId) };
     } catch (error) {
       this.denials.connects++;
@@ -68,9 +72,12 @@ export class BrokerAuthorizer {
     }
   }
 
-  /** Forgets a client id's owner when its client leaves without a session to keep. */
-  release(clientId: string, keepsSession: boolean): void {
-    if (!keepsSession) this.owners.delete(clientId);
+  /**
+   * Forgets a client id's owner when its connection leaves without a session to keep; a connection
+   * replaced by a newer one of the same identity (a takeover) leaves the binding to the newer one.
+   */
+  release(clientId: string, keepsSession: boolean, holder: object): void {
+    if (!keepsSession && this.owners.get(clientId)?.holder === holder) this.owners.delete(clientId);
   }
 
   /** Whether a client may do `request` on a topic (a filter, for subscribe); denials are counted. */
@@ -108,7 +115,7 @@ export class BrokerAuthorizer {
     throw new BrokerAuthError('bad user name or password', 4);
   }
 
-  private bind(clientId: string, identity: BrokerIdentity): void {
+  private bind(clientId: string, identity: BrokerIdentity, holder: object): void {
     if (identity.kind === 'device' && !deviceMayUse(clientId, identity.name)) {
       throw new BrokerAuthError(`device ${identity.name} may only use its own client id (${identity.name} or amora-${identity.name}[-...])`, 2);
     }
@@ -117,8 +124,8 @@ export class BrokerAuthorizer {
     }
     const key = `${identity.kind}:${identity.name}`;
     const owner = this.owners.get(clientId);
-    if (owner !== undefined && owner !== key) throw new BrokerAuthError(`client id ${clientId} belongs to another identity`, 2);
-    this.owners.set(clientId, key);
+    if (owner !== undefined && owner.key !== key) throw new BrokerAuthError(`client id ${clientId} belongs to another identity`, 2);
+    this.owners.set(clientId, { key, holder });
   }
 
   private entriesFor(identity: BrokerIdentity, clientId: string) {
