@@ -31,6 +31,8 @@ export const signingOptionsSchema = z
         /** 256-bit key, base64 or hex. */
         key: z.string().min(1),
         kid: z.string().min(1).default('state'),
+        /** Keys still accepted for decryption, by kid: during a rotation, the one being replaced. */
+        previousKeys: z.array(z.strictObject({ kid: z.string().min(1), key: z.string().min(1) })).default([]),
       })
       .optional(),
   })

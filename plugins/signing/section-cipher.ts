@@ -1,4 +1,4 @@
-import { CompactEncrypt, compactDecrypt, type CryptoKey } from 'jose';
+import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, type CryptoKey } from 'jose';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../core/index.js';
 
 /** The shape an encrypted section takes on the wire. */
@@ -17,6 +17,8 @@ export class SectionCipher {
     private readonly sections: readonly string[],
     private readonly key: CryptoKey | Uint8Array,
     private readonly kid: string,
+    /** Decryption keys by kid (the current one included). */
+    private readonly keys: ReadonlyMap<string, CryptoKey | Uint8Array> = new Map([[kid, key]]),
   ) {}
 
   async encrypt(document: JsonObject): Promise<JsonObject> {
@@ -36,11 +38,20 @@ export class SectionCipher {
     const out: Record<string, JsonValue> = { ...document };
     for (const [section, value] of Object.entries(document)) {
       if (!isJsonObject(value) || typeof value[ENCRYPTED_KEY] !== 'string') continue;
+      const jwe = value[ENCRYPTED_KEY];
+      let kid: unknown;
       try {
-        const { plaintext } = await compactDecrypt(value[ENCRYPTED_KEY], this.key);
+        kid = decodeProtectedHeader(jwe).kid;
+      } catch {
+        throw new Error(`section "${section}" is not a JWE`);
+      }
+      const key = typeof kid === 'string' ? this.keys.get(kid) : undefined;
+      if (!key) throw new Error(`section "${section}" is encrypted with an unknown key id ${JSON.stringify(kid ?? null)}`);
+      try {
+        const { plaintext } = await compactDecrypt(jwe, key);
         out[section] = JSON.parse(decoder.decode(plaintext)) as JsonValue;
       } catch {
-        throw new Error(`section "${section}" does not decrypt with key ${this.kid}`);
+        throw new Error(`section "${section}" does not decrypt with key ${String(kid)}`);
       }
     }
     return out;

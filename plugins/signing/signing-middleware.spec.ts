@@ -87,6 +87,16 @@ describe('signing middleware', () => {
     await expect(middleware(wrongKey).openState('player-001', wire)).rejects.toThrow(/does not decrypt/);
   });
 
+  it('rotates the encryption key: previousKeys still decrypt the old one', async () => {
+    const old = { signingKey: { kid: 'k1', key: SECRET_1 }, encrypt: { sections: ['playback'], key: AES_KEY, kid: 'e1' } };
+    const next = Buffer.alloc(32, 8).toString('base64');
+    const rotated = { signingKey: { kid: 'k1', key: SECRET_1 }, encrypt: { sections: ['playback'], key: next, kid: 'e2', previousKeys: [{ kid: 'e1', key: AES_KEY }] } };
+    const state = { playback: { status: 'play' } };
+    await expect(middleware(rotated).openState('d', await middleware(old).sealState('d', state))).resolves.toEqual(state);
+    await expect(middleware(rotated).openState('d', await middleware(rotated).sealState('d', state))).resolves.toEqual(state);
+    await expect(middleware(old).openState('d', await middleware(rotated).sealState('d', state))).rejects.toThrow(/unknown key id "e2"/);
+  });
+
   it('signs responses, and a changed result is refused', async () => {
     const key = { signingKey: { kid: 'k1', key: SECRET_1 } };
     const response: CommandResponse = { command_id: 'c-1', command: 'status', success: true, result: { volume: 40 }, timestamp: 1 };

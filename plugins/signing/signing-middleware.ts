@@ -131,7 +131,13 @@ export class SigningMiddleware implements MessageMiddleware {
       if (signing.alg === 'HS256') verification.set(signing.kid, signing);
       for (const key of this.options.verificationKeys) verification.set(key.kid, await loadVerificationKey(key));
       const encrypt = this.options.encrypt;
-      const cipher = encrypt ? new SectionCipher(encrypt.sections, await aesKey(decodeAesKey(encrypt.key)), encrypt.kid) : undefined;
+      let cipher: SectionCipher | undefined;
+      if (encrypt) {
+        const current = await aesKey(decodeAesKey(encrypt.key));
+        const keys = new Map([[encrypt.kid, current]]);
+        for (const previous of encrypt.previousKeys) keys.set(previous.kid, await aesKey(decodeAesKey(previous.key)));
+        cipher = new SectionCipher(encrypt.sections, current, encrypt.kid, keys);
+      }
       return { signing, verification, ...(cipher ? { cipher } : {}) };
     })());
   }
