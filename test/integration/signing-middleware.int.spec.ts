@@ -63,8 +63,7 @@ describe('signed and encrypted messages on MQTT', () => {
     await wire.publish(`${TOPICS}/commands`, JSON.stringify(tampered));
     const answer = await wire.next((topic, text) => topic === `${TOPICS}/responses` && text.includes('tampered-1'));
     expect(JSON.parse(answer.text)).toMatchObject({ success: false, error: { code: 'unauthorized' } });
-    const state = await controller.getState(DEVICE);
-    expect((state?.state['audio'] as { volume: number } | undefined)?.volume).toBe(20);
+    await expect.poll(async () => ((await controller.getState(DEVICE))?.state['audio'] as { volume?: number } | undefined)?.volume, { timeout: 10_000 }).toBe(20);
   });
 
   it('refuses a replay of a signed command it already ran', async () => {
@@ -75,8 +74,7 @@ describe('signed and encrypted messages on MQTT', () => {
     const answers = (): { text: string }[] => wire.received.filter((m) => m.topic === `${TOPICS}/responses` && m.text.includes('replayed-1'));
     const answer = await wire.next(() => answers().length === 2).then(() => answers()[1]!);
     expect(JSON.parse(answer.text)).toMatchObject({ success: false, error: { code: 'unauthorized', message: 'command refused: command replayed' } });
-    const state = await controller.getState(DEVICE);
-    expect((state?.state['audio'] as { volume: number } | undefined)?.volume).toBe(26);
+    await expect.poll(async () => ((await controller.getState(DEVICE))?.state['audio'] as { volume?: number } | undefined)?.volume, { timeout: 10_000 }).toBe(26);
   });
 
   it('refuses an unsigned command such as a plain mosquitto_pub', async () => {
@@ -85,10 +83,20 @@ describe('signed and encrypted messages on MQTT', () => {
     expect(JSON.parse(answer.text)).toMatchObject({ success: false, error: { code: 'unauthorized', message: 'command refused: command is not signed' } });
   });
 
+  it('applies signed desired state and drops an unsigned one', async () => {
+    await wire.publish(`${TOPICS}/desired`, '{"audio":{"volume":90}}');
+    await controller.setDesired(DEVICE, { audio: { volume: 44 } });
+    await expect.poll(async () => ((await controller.getState(DEVICE))?.state['audio'] as { volume?: number } | undefined)?.volume, { timeout: 10_000 }).toBe(44);
+    const volumes = wire.received
+      .filter((m) => m.topic === `${TOPICS}/state`)
+      .map((m) => (JSON.parse(m.text) as { state: { audio?: { volume?: number } } }).state.audio?.volume);
+    expect(volumes).not.toContain(90);
+  });
+
   it('keeps the encrypted section unreadable on the wire and readable to the controller', async () => {
     await controller.invoke(DEVICE, 'loadPlaylist', { playlist: 'Morning Jazz' }, { timeoutMs: 10_000 });
-    const state = await controller.getState(DEVICE);
-    expect(state?.state['playback']).toMatchObject({ playlist: 'Morning Jazz' });
+    // The state follows the answer: wait for the controller to see it.
+    await expect.poll(async () => (await controller.getState(DEVICE))?.state['playback'], { timeout: 10_000 }).toMatchObject({ playlist: 'Morning Jazz' });
     const published = JSON.parse(wire.received.filter((m) => m.topic === `${TOPICS}/state`).at(-1)!.text) as { state: Record<string, unknown> };
     expect(published.state).toMatchObject({ playback: { amora_jwe: expect.any(String) }, amora_sig: expect.any(String) });
     expect(JSON.stringify(published.state['playback'])).not.toContain('Morning Jazz');
