@@ -3,6 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { SignJWT } from 'jose';
+import { createDevicePki } from '../support/device-pki.js';
 import { connectRaw, refusalCode } from '../support/raw-mqtt-client.js';
 import { describeWithBinaries } from '../support/system-deps.js';
 import { ensureCliBuilt } from './cli-build.js';
@@ -50,5 +52,37 @@ describeWithBinaries(['mosquitto_passwd'], 'amora broker: authentication options
     expect(await refusalCode(connectRaw(url, { username: 'app', password: 'secret-1' }))).toBe(4);
     expect(await refusalCode(connectRaw(url, { username: 'app', password: 'secret-2' }))).toBeUndefined();
     expect((await broker.stop()).code).toBe(0);
+  });
+
+  it('takes JWT users (secret from the environment) and device certificates on its TLS listener', async () => {
+    const pki = createDevicePki();
+    await writeFile(join(dir, 'server.pem'), pki.serverCertPem);
+    await writeFile(join(dir, 'server.key'), pki.serverKeyPem);
+    await writeFile(join(dir, 'ca.pem'), pki.caPem);
+    const secret = 'cli-broker-jwt-secret-of-32-characters!';
+    const broker = spawnCli(
+      ['broker', '--port', '0', '--tls-port', '0', '--tls-cert', join(dir, 'server.pem'), '--tls-key', join(dir, 'server.key'), '--tls-ca', join(dir, 'ca.pem'), '--require-client-cert', '--jwt-audience', 'amora'],
+      { AMORA_BROKER_JWT_SECRET: secret },
+    );
+    running.push(broker);
+    const port = Number(LISTENING.exec(await broker.stdoutLine((line) => LISTENING.test(line)))![1]);
+    const tlsPort = Number(/^tls on mqtts:\/\/[^:]+:(\d+)$/.exec(await broker.stdoutLine((line) => line.startsWith('tls on ')))![1]);
+    const token = await new SignJWT({ amora_devices: ['player-001'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setAudience('amora').setExpirationTime('1h').sign(new TextEncoder().encode(secret));
+    const alice = await connectRaw(`mqtt://127.0.0.1:${port}`, { username: 'alice', password: token });
+    expect(await alice.subscribe('amora/devices/player-001/state')).toBe(1);
+    expect(await alice.subscribe('amora/devices/player-002/state')).toBe(128);
+    await alice.end();
+    const { certPem, keyPem } = pki.client('player-001');
+    const device = await connectRaw(`mqtts://127.0.0.1:${tlsPort}`, { ca: pki.caPem, cert: certPem, key: keyPem, clientId: 'amora-player-001' });
+    expect(await device.subscribe('amora/devices/player-001/commands')).toBe(1);
+    await device.end();
+    expect(await refusalCode(connectRaw(`mqtts://127.0.0.1:${tlsPort}`, { ca: pki.caPem }))).toBeDefined();
+    expect((await broker.stop()).code).toBe(0);
+  });
+
+  it('names the missing half of the TLS options', async () => {
+    const result = await runCli(['broker', '--port', '0', '--tls-cert', join(dir, 'server.pem')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--tls-cert and --tls-key go together');
   });
 });
