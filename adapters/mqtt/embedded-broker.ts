@@ -52,10 +52,11 @@ export interface EmbeddedBroker {
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const host = options.host ?? '127.0.0.1';
   const logger = (options.logger ?? silentLogger).child({ component: 'broker' });
+  // Files first: a bad password or ACL file fails before anything is opened.
+  const authorizer = await authorizerFor(options, logger);
   const aedes = await Aedes.createBroker();
   aedes.on('clientError', (client, error) => logger.debug({ clientId: client?.id, err: error.message }, 'client error'));
   aedes.on('connectionError', (_client, error) => logger.debug({ err: error.message }, 'connection error'));
-  const authorizer = await authorizerFor(options, logger);
   if (authorizer) installAuthHooks(aedes, authorizer, logger);
 
   const sockets = new Set<Socket>();
