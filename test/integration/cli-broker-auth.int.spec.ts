@@ -80,9 +80,12 @@ describeWithBinaries(['mosquitto_passwd'], 'amora broker: authentication options
     expect((await broker.stop()).code).toBe(0);
   });
 
-  it('names the missing half of the TLS options', async () => {
+  it('names the missing half of the TLS options, and a password file it cannot read', async () => {
     const result = await runCli(['broker', '--port', '0', '--tls-cert', join(dir, 'server.pem')]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--tls-cert and --tls-key go together');
+    const missing = await runCli(['broker', '--port', '0', '--password-file', join(dir, 'no-such-file')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`cannot read ${join(dir, 'no-such-file')}`);
   });
 });
