@@ -58,7 +58,7 @@ describe('embedded broker: JWT users', () => {
     const alice = await user(await hsToken({ amora_devices: ['player-001'] }));
     expect(await alice.subscribe('amora/devices/player-001/state')).toBe(1);
     expect(await alice.subscribe('amora/devices/player-002/state')).toBe(128);
-    expect(await alice.subscribe('amora/#')).toBe(128);
+    expect(await alice.subscribe('amora/devices/player-002/#')).toBe(128);
     const denied = broker.denials.publishes;
     await alice.publish('amora/devices/player-002/commands', '{"command":"play","command_id":"c","params":{}}');
     expect(broker.denials.publishes).toBe(denied + 1);
@@ -119,6 +119,7 @@ describe('embedded broker: device certificates', () => {
     stranger = createDevicePki('Another CA');
     broker = await startEmbeddedBroker({
       port: 0,
+      auth: { jwt: { secret: SECRET, issuer: ISSUER, audience: AUDIENCE } },
       tls: { port: 0, cert: pki.serverCertPem, key: pki.serverKeyPem, ca: pki.caPem, requireClientCert: true },
     });
     url = `mqtts://127.0.0.1:${broker.tlsPort}`;
@@ -136,7 +137,7 @@ describe('embedded broker: device certificates', () => {
   it('refuses a certificate from another CA and a client without one', async () => {
     expect(await refusalCode(device('player-001', stranger))).toBeDefined();
     expect(await refusalCode(connectRaw(url, { ca: pki.caPem }))).toBeDefined();
-    // Without a certificate and without password users, the plain listener lets no one in either.
+    // Without a certificate or a token, the plain listener lets no one in either.
     expect(await refusalCode(connectRaw(`mqtt://127.0.0.1:${broker.port}`))).toBe(5);
   });
 
@@ -154,6 +155,21 @@ describe('embedded broker: device certificates', () => {
     expect(broker.denials.publishes).toBe(denied + 2);
     expect(one.received).toEqual([]);
     await Promise.all([one.end(), two.end()]);
+  });
+
+  it("shows a user's wildcard subscription only the devices its token names", async () => {
+    const one = await device('player-001', pki);
+    const two = await device('player-002', pki);
+    await two.publish('amora/devices/player-002/connection', '{"status":"online"}', true);
+    await one.publish('amora/devices/player-001/connection', '{"status":"online"}', true);
+    const alice = await connectRaw(`mqtt://127.0.0.1:${broker.port}`, { username: 'alice', password: await hsToken({ amora_devices: ['player-001'] }) });
+    expect(await alice.subscribe('amora/devices/+/connection')).toBe(1);
+    await alice.next((topic) => topic === 'amora/devices/player-001/connection');
+    await two.publish('amora/devices/player-002/connection', '{"status":"offline"}', true);
+    await one.publish('amora/devices/player-001/connection', '{"status":"offline"}', true);
+    await alice.next((_topic, text) => text.includes('offline'));
+    expect(alice.received.map((m) => m.topic)).toEqual(['amora/devices/player-001/connection', 'amora/devices/player-001/connection']);
+    await Promise.all([one.end(), two.end(), alice.end()]);
   });
 
   it("refuses another device's client id; the device itself may reconnect with its own", async () => {

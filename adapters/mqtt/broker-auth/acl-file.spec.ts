@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aclAllows, aclEntriesFor, parseAclFile } from './acl-file.js';
-import { filterWithin } from './topic-filters.js';
+import { filtersOverlap, filterWithin } from './topic-filters.js';
 
 const FILE = `
 # anonymous clients
@@ -50,10 +50,13 @@ describe('Mosquitto ACL file', () => {
     expect(aclAllows(wild, 'read', 'amora/devices/player-001/commands')).toBe(false);
   });
 
-  it('refuses a subscription wider than the grant', () => {
+  it('refuses a subscription wider than the grant, unless asked for the wide reading', () => {
     const device = aclEntriesFor(acl, 'player-001', 'amora-player-001');
     expect(aclAllows(device, 'subscribe', 'amora/devices/+/commands')).toBe(false);
     expect(aclAllows(device, 'subscribe', '#')).toBe(false);
+    expect(aclAllows(device, 'subscribe-wide', 'amora/devices/+/commands')).toBe(true);
+    expect(aclAllows(device, 'subscribe-wide', 'amora/devices/player-002/#')).toBe(false);
+    expect(aclAllows(device, 'subscribe-wide', 'amora/devices/player-002/commands')).toBe(false);
   });
 
   it('names the bad line', () => {
@@ -74,5 +77,19 @@ describe('filterWithin', () => {
     ['$SYS/x', '#', false],
   ])('%s within %s is %s', (filter, grant, expected) => {
     expect(filterWithin(filter, grant)).toBe(expected);
+  });
+});
+
+describe('filtersOverlap', () => {
+  it.each([
+    ['amora/devices/+/state', 'amora/devices/d1/#', true],
+    ['amora/devices/+/state', 'amora/devices/d1/state', true],
+    ['amora/devices/d2/#', 'amora/devices/d1/state', false],
+    ['#', 'a/b', true],
+    ['a/+', 'a/b/c', false],
+    ['+/x', '$SYS/x', false],
+  ])('%s and %s: %s', (a, b, expected) => {
+    expect(filtersOverlap(a, b)).toBe(expected);
+    expect(filtersOverlap(b, a)).toBe(expected);
   });
 });

@@ -1,6 +1,6 @@
 import { ConfigError } from '../../../core/errors.js';
 import { topicMatches } from '../../../core/transport/topic-match.js';
-import { filterWithin } from './topic-filters.js';
+import { filtersOverlap, filterWithin } from './topic-filters.js';
 
 /**
  * A Mosquitto ACL file (`acl_file`), read the way Mosquitto 2 reads it, so one file protects a
@@ -73,8 +73,17 @@ export function aclEntriesFor(file: AclFile, username: string | undefined, clien
   return [...own, ...expanded];
 }
 
-/** Whether the entries allow a request on a topic (or, for subscribe, a filter). */
-export function aclAllows(entries: readonly AclEntry[], request: AclRequest, topic: string): boolean {
+/**
+ * Whether the entries allow a request on a topic (or, for subscribe, a filter: one within a read
+ * grant). `subscribe-wide` also grants a wildcard filter that only overlaps a read grant (what a
+ * controller's `amora/devices/+/connection` needs); delivery is then checked message by message.
+ */
+export function aclAllows(entries: readonly AclEntry[], request: AclRequest | 'subscribe-wide', topic: string): boolean {
+  if (request === 'subscribe-wide') {
+    if (aclAllows(entries, 'subscribe', topic)) return true;
+    if (!/[+#]/.test(topic)) return false;
+    return entries.some((entry) => (entry.access === 'read' || entry.access === 'readwrite') && filtersOverlap(topic, entry.topic));
+  }
   const covers = (entry: AclEntry): boolean => (request === 'subscribe' ? filterWithin(topic, entry.topic) : topicMatches(entry.topic, topic));
   if (entries.some((entry) => entry.access === 'deny' && covers(entry))) return false;
   const wanted = request === 'write' ? 'write' : 'read';

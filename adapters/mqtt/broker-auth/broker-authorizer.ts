@@ -80,9 +80,13 @@ export class BrokerAuthorizer {
     if (!keepsSession && this.owners.get(clientId)?.holder === holder) this.owners.delete(clientId);
   }
 
-  /** Whether a client may do `request` on a topic (a filter, for subscribe); denials are counted. */
+  /**
+   * Whether a client may do `request` on a topic (a filter, for subscribe); denials are counted.
+   * A wildcard subscription that overlaps a read grant is granted: each message is checked on
+   * delivery, so a controller's `{p}/devices/+/connection` shows only the devices it may see.
+   */
   allows(client: AuthorizedClient, request: AclRequest, topic: string): boolean {
-    const allowed = aclAllows(client.entries, request, topic);
+    const allowed = aclAllows(client.entries, request === 'subscribe' ? 'subscribe-wide' : request, topic);
     if (!allowed && request !== 'read') {
       this.denials[request === 'write' ? 'publishes' : 'subscribes']++;
       this.logger.warn({ clientId: client.clientId, identity: client.identity.name, topic, request }, 'broker denied a client request');

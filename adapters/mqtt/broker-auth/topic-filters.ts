@@ -19,3 +19,21 @@ export function filterWithin(filter: string, grant: string): boolean {
   }
   return wanted.length === granted.length;
 }
+
+/** True when some topic matches both filters (e.g. `amora/devices/+/state` and `amora/devices/d1/#`). */
+export function filtersOverlap(a: string, b: string): boolean {
+  if (a.startsWith('$') !== b.startsWith('$')) {
+    // A filter starting with a wildcard never reaches '$' topics.
+    const plain = a.startsWith('$') ? b : a;
+    if (plain.startsWith('+') || plain.startsWith('#')) return false;
+  }
+  const left = a.split('/');
+  const right = b.split('/');
+  for (let i = 0; ; i++) {
+    const l = left[i];
+    const r = right[i];
+    if (l === '#' || r === '#') return true;
+    if (l === undefined || r === undefined) return l === r;
+    if (l !== '+' && r !== '+' && l !== r) return false;
+  }
+}
