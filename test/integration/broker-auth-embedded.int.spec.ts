@@ -76,6 +76,13 @@ describe('embedded broker: JWT users', () => {
     expect(shortLived.client.connected).toBe(false);
   });
 
+  it('keeps a connection whose token is valid for longer than a Node timer can wait', async () => {
+    const longLived = await user(await hsToken({ amora_devices: ['player-001'] }, '60d'));
+    expect(await longLived.subscribe('amora/devices/player-001/state')).toBe(1);
+    await longLived.publish('amora/devices/player-001/commands', '{}');
+    expect(longLived.client.connected).toBe(true);
+  });
+
   it('refuses a user a device client id', async () => {
     expect(await refusalCode(connectRaw(url, { username: 'alice', password: await hsToken({ amora_devices: ['player-001'] }), clientId: 'amora-player-001' }))).toBe(2);
   });

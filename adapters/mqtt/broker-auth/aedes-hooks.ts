@@ -10,6 +10,9 @@ import type { AuthorizedClient } from './identity.js';
  */
 const DENIED_TOPIC = '$amora/denied';
 
+/** The longest delay Node's setTimeout keeps (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Installs the authorizer on an aedes instance: authenticate, publish, subscribe and forward
  * (which also guards retained messages), and closes a JWT user's connection when its token expires.
@@ -23,12 +26,19 @@ export function installAuthHooks(aedes: Aedes, authorizer: BrokerAuthorizer, log
       (authorized) => {
         clients.set(client, authorized);
         if (authorized.identity.kind === 'jwt') {
-          const timer = setTimeout(() => {
-            logger.info({ clientId: client.id, user: authorized.identity.name }, 'JWT expired: closing the connection');
-            client.close();
-          }, Math.max(0, authorized.identity.expiresAt - Date.now()));
-          timer.unref();
-          expiries.set(client, timer);
+          const { expiresAt, name } = authorized.identity;
+          const arm = (): void => {
+            const left = expiresAt - Date.now();
+            // Node fires a timer longer than 2^31-1 ms at once: a token valid for weeks re-arms.
+            const timer = setTimeout(() => {
+              if (left > MAX_TIMER_MS) return arm();
+              logger.info({ clientId: client.id, user: name }, 'JWT expired: closing the connection');
+              client.close();
+            }, Math.min(Math.max(0, left), MAX_TIMER_MS));
+            timer.unref();
+            expiries.set(client, timer);
+          };
+          arm();
         }
         done(null, true);
       },
