@@ -249,14 +249,31 @@ describe('Agent desired state', () => {
     await agent.stop();
   });
 
-  it('reconciles again when reported state drifts from a desired value it had reached', async () => {
+  it('does not undo a direct command with an unchanged desire; a new desired value applies', async () => {
+    const { agent, player, mqtt, azure } = setup();
+    await agent.start();
+    mqtt.desired.next({ patch: { audio: { volume: 70 } } });
+    await reportedVolume(agent, 70);
+    await agent.execute('setVolume', { volume: 40 });
+    // The same desire again (a reconnect's full document, another transport) changes nothing.
+    mqtt.desired.next({ patch: { audio: { volume: 70 } }, full: true });
+    azure.desired.next({ patch: { audio: { volume: 70 } } });
+    await agent.execute('getStatus');
+    expect(agent.state.snapshot.state['audio']).toMatchObject({ volume: 40 });
+    mqtt.desired.next({ patch: { audio: { volume: 55 } } });
+    await reportedVolume(agent, 55);
+    expect(player.calls).toEqual(['setVolume 70', 'setVolume 40', 'setVolume 55']);
+    await agent.stop();
+  });
+
+  it('applies a desired value only when reported state does not have it already', async () => {
     const { agent, player, mqtt } = setup();
     await agent.start();
-    mqtt.desired.next({ patch: { audio: { volume: 60 } } });
-    await reportedVolume(agent, 60);
-    await player.setVolume(5);
-    await reportedVolume(agent, 60);
-    expect(player.calls).toEqual(['setVolume 60', 'setVolume 5', 'setVolume 60']);
+    await agent.execute('setVolume', { volume: 30 });
+    mqtt.desired.next({ patch: { audio: { volume: 30 }, playback: { status: 'stopped' } } });
+    mqtt.desired.next({ patch: { audio: { volume: 31 } } });
+    await reportedVolume(agent, 31);
+    expect(player.calls).toEqual(['setVolume 30', 'setVolume 31']);
     await agent.stop();
   });
 });

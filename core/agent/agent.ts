@@ -24,7 +24,7 @@ type AgentPhase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 /**
  * One device: its state, its profile's commands, N transports. Wiring, in short:
  * profile state → reported state → every transport; every transport's commands → dispatcher →
- * the same transport; desired state from any transport → delta → reconciler → dispatcher;
+ * the same transport; desired state from any transport → changed keys → reconciler → dispatcher;
  * telemetry → batches → every transport. A failure on one transport is logged and never reaches
  * the others. Components (the player) start before transports and stop after them.
  */
@@ -111,7 +111,8 @@ export class Agent implements AgentApi {
     if (this.phase !== 'starting') return; // stop() was called meanwhile.
     this.phase = 'running';
     for (const transport of this.transports) this.beginPublishing(transport);
-    this.subscriptions.add(this.state.delta$.subscribe((delta) => this.reconciler.offer(delta)));
+    // Desired values are applied when they change (reconcile-loop.ts), not whenever reported differs.
+    this.subscriptions.add(this.state.desired$.subscribe((desired) => this.reconciler.offer(desired)));
     this.startStatusTelemetry();
     this.logger.info({ device: this.deviceId, transports: this.transports.map((t) => t.id) }, 'agent started');
   }
