@@ -73,6 +73,7 @@ export class MqttDeviceTransport implements DeviceTransport {
   private readonly commandsTopic: string;
   private readonly desiredTopic: string;
   private latestState: StateSnapshot | undefined;
+  private readonly deviceId: string;
   /** True once the resync after a connect is done: publishes go straight out. */
   private ready = false;
   private stopped = false;
@@ -80,12 +81,15 @@ export class MqttDeviceTransport implements DeviceTransport {
   constructor(
     @inject(TOKENS.KindOptions) private readonly options: MqttOptions,
     @inject(TOKENS.InstanceId) readonly id: string,
-    @inject(TOKENS.DeviceId) private readonly deviceId: string,
+    @inject(TOKENS.DeviceId) agentDeviceId: string,
     @inject(TOKENS.Logger) @optional() logger: Logger | undefined,
     @inject(TOKENS.RetryPolicy) @optional() retryPolicy: RetryPolicy | undefined,
     @inject(TOKENS.Clock) @optional() clock: Clock | undefined,
     @inject(MQTT_TOKENS.TlsLoader) @optional() private readonly tlsLoader: TlsMaterialLoader | undefined,
   ) {
+    // The device's identity on this broker (AmoraOS `broker.device_id`) may differ from the agent's.
+    const deviceId = options.deviceId ?? agentDeviceId;
+    this.deviceId = deviceId;
     this.topics = new MqttTopics(options.topicPrefix);
     this.commandsTopic = this.topics.commands(deviceId);
     this.desiredTopic = this.topics.desired(deviceId);

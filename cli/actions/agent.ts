@@ -27,6 +27,7 @@ export async function runAgent(options: AgentRunOptions): Promise<void> {
       );
   const logger = createCliLogger(options.logLevel ?? config.log?.level ?? 'info');
   logger.info({ config: redactSecrets(config) }, 'starting agent');
+  if (config.ignoredKeys) logger.warn({ keys: config.ignoredKeys }, `config keys ignored (nothing here uses them): ${config.ignoredKeys.join(', ')}`);
   const agent = await buildAgent(config, createBuiltinRegistry(), { logger, version: packageVersion() }).catch((error: unknown) => {
     throw locatePluginError(error, config, options.config);
   });
