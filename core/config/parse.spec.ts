@@ -177,6 +177,10 @@ describe('parseConfig: AMORA_* overrides', () => {
   });
 });
 
+function brokerUrlOf(broker: Record<string, unknown>): unknown {
+  return parseConfig({ device: { id: 'a' }, broker }).transports[0]?.['url'];
+}
+
 describe('parseConfig: AmoraOS config.json layout', () => {
   it('maps device, mpd, broker and iot sections', () => {
     const config = parseConfig({
@@ -293,18 +297,17 @@ describe('parseConfig: AmoraOS config.json layout', () => {
   });
 
   it('reads broker_url as a host name or an mqtt, mqtts, ws or wss URL', () => {
-    const url = (broker: Record<string, unknown>) => parseConfig({ device: { id: 'a' }, broker }).transports[0]?.['url'];
-    expect(url({ broker_url: 'mqtt.example.com', port: 1883 })).toBe('mqtt://mqtt.example.com:1883');
-    expect(url({ broker_url: 'mqtt.example.com', use_tls: true })).toBe('mqtts://mqtt.example.com:8883');
-    expect(url({ broker_url: 'mqtt://broker:1884' })).toBe('mqtt://broker:1884');
-    expect(url({ broker_url: 'mqtt://broker', port: '1999' })).toBe('mqtt://broker:1999');
-    expect(url({ broker_url: 'mqtt://broker:1883', use_tls: true, port: 8883 })).toBe('mqtts://broker:1883');
-    expect(url({ broker_url: 'mqtts://broker' })).toBe('mqtts://broker:8883');
-    expect(url({ broker_url: 'wss://broker.example/mqtt' })).toBe('wss://broker.example:443/mqtt');
-    expect(url({ broker_url: 'ws://broker.example:9001/mqtt', use_tls: 'true' })).toBe('wss://broker.example:9001/mqtt');
-    expect(url({ broker_url: 'WS://Broker:8080' })).toBe('ws://broker:8080');
-    expect(configError(() => url({ broker_url: 'http://broker' })).message).toContain('broker.broker_url: expected a host name or a URL with scheme mqtt, mqtts, ws, wss');
-    expect(configError(() => url({ host: 'a b' })).message).toContain('broker.host: expected a host name');
+    expect(brokerUrlOf({ broker_url: 'mqtt.example.com', port: 1883 })).toBe('mqtt://mqtt.example.com:1883');
+    expect(brokerUrlOf({ broker_url: 'mqtt.example.com', use_tls: true })).toBe('mqtts://mqtt.example.com:8883');
+    expect(brokerUrlOf({ broker_url: 'mqtt://broker:1884' })).toBe('mqtt://broker:1884');
+    expect(brokerUrlOf({ broker_url: 'mqtt://broker', port: '1999' })).toBe('mqtt://broker:1999');
+    expect(brokerUrlOf({ broker_url: 'mqtt://broker:1883', use_tls: true, port: 8883 })).toBe('mqtts://broker:1883');
+    expect(brokerUrlOf({ broker_url: 'mqtts://broker' })).toBe('mqtts://broker:8883');
+    expect(brokerUrlOf({ broker_url: 'wss://broker.example/mqtt' })).toBe('wss://broker.example:443/mqtt');
+    expect(brokerUrlOf({ broker_url: 'ws://broker.example:9001/mqtt', use_tls: 'true' })).toBe('wss://broker.example:9001/mqtt');
+    expect(brokerUrlOf({ broker_url: 'WS://Broker:8080' })).toBe('ws://broker:8080');
+    expect(configError(() => brokerUrlOf({ broker_url: 'http://broker' })).message).toContain('broker.broker_url: expected a host name or a URL with scheme mqtt, mqtts, ws, wss');
+    expect(configError(() => brokerUrlOf({ host: 'a b' })).message).toContain('broker.host: expected a host name');
   });
 
   it('switches Azure features off and sets the status interval from the iot section', () => {
