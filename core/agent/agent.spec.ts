@@ -289,12 +289,36 @@ describe('Agent telemetry', () => {
     await agent.stop();
   });
 
-  it('sends the reported state as <profile>Status telemetry when statusIntervalMs is set', async () => {
-    const { agent, azure, clock } = setup({ telemetry: { batchSize: 1, statusIntervalMs: 30_000 } });
+  it('sends playerStatus messages at start, soon after each status change, and every statusIntervalMs', async () => {
+    const { agent, azure, mqtt, clock } = setup({ telemetry: { statusIntervalMs: 30_000, statusMinIntervalMs: 1_000 } });
     await agent.start();
-    clock.advance(60_000);
-    expect(azure.telemetry.map((b) => b.kind)).toEqual(['playerStatus', 'playerStatus']);
-    expect(azure.telemetry[0]?.records[0]?.data).toMatchObject({ audio: { volume: 50 } });
+    const statuses = () => azure.telemetry.map((b) => (b.records[0]?.data as JsonObject)['status']);
+    expect(azure.telemetry).toEqual([
+      {
+        kind: 'playerStatus',
+        records: [
+          {
+            kind: 'playerStatus',
+            data: { messageType: 'playerStatus', deviceId: 'player-001', timestamp: '2026-01-01T00:00:00Z', status: { state: 'stopped', volume: 50, current_song: null, playlist: null } },
+            timestamp: clock.now(),
+          },
+        ],
+      },
+    ]);
+    expect(mqtt.telemetry).toHaveLength(1);
+    // Two changes within the least interval: one message, with the latest status, when it has passed.
+    await agent.execute('setVolume', { volume: 20 });
+    await agent.execute('setVolume', { volume: 25 });
+    expect(statuses()).toHaveLength(1);
+    clock.advance(1_000);
+    expect(statuses()).toMatchObject([{ volume: 50 }, { volume: 25 }]);
+    // A change after a quiet second leaves at once.
+    clock.advance(5_000);
+    await agent.execute('loadPlaylist', { playlist: 'Focus' });
+    expect(statuses()[2]).toMatchObject({ playlist: 'Focus' });
+    // Nothing changes: one message per interval.
+    clock.advance(30_000);
+    expect(statuses()).toHaveLength(4);
     await agent.stop();
   });
 });
