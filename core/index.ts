@@ -50,6 +50,7 @@ export type { TelemetryBatch, TelemetryRecord } from './telemetry/types.js';
 export type { TelemetryPipelineApi } from './telemetry/pipeline.types.js';
 export { TelemetryPipeline, type TelemetryPipelineOptions } from './telemetry/pipeline.js';
 export { Outbox, type DrainResult, type OutboxOptions } from './telemetry/outbox.js';
+export { deviceMessageFor, isDeviceMessage } from './telemetry/device-message.js';
 export { RateLimiter, rateLimitTelemetry, type RateLimiterOptions, type TelemetryRateLimitOptions } from './telemetry/rate-limit.js';
 
 // Transports
@@ -76,7 +77,7 @@ export { ReconnectSchedule } from './transport/reconnect-schedule.js';
 
 // Player profile
 export type { PlayerAdapter } from './player/player-adapter.js';
-export type { AudioState, PlaybackState, PlaybackStatus, PlayerState, SystemState } from './player/player-state.js';
+export type { AudioState, PlaybackState, PlaybackStatus, PlayerState, PlayerStatus, SystemState } from './player/player-state.js';
 export { PLAYER_COMMANDS, createPlayerCommands, playerStateToJson, type PlayerCommandName } from './player/player-commands.js';
 export { PLAYER_PROFILE, createPlayerProfile } from './player/player-profile.js';
 export { reconcilePlayer } from './player/player-reconciler.js';

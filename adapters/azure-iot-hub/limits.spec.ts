@@ -49,6 +49,19 @@ describe('telemetry encoding', () => {
     expect(bodies.flatMap((body) => JSON.parse(body).records.map((r: { timestamp: number }) => r.timestamp))).toEqual(records.map((r) => r.timestamp));
   });
 
+  it('sends each self-contained message (the guide\'s playerStatus) as its own body, naming the hub identity', () => {
+    const status = (volume: number) => ({
+      kind: 'playerStatus',
+      data: { messageType: 'playerStatus', deviceId: 'agent-id', timestamp: '2026-01-01T00:00:00Z', status: { state: 'playing', volume } },
+      timestamp: 1,
+    });
+    const bodies = encodeTelemetry('hub-id', { kind: 'playerStatus', records: [status(10), status(20)] });
+    expect(bodies.map((body) => JSON.parse(body))).toEqual([
+      { messageType: 'playerStatus', deviceId: 'hub-id', timestamp: '2026-01-01T00:00:00Z', status: { state: 'playing', volume: 10 } },
+      { messageType: 'playerStatus', deviceId: 'hub-id', timestamp: '2026-01-01T00:00:00Z', status: { state: 'playing', volume: 20 } },
+    ]);
+  });
+
   it('refuses a single record over the limit', () => {
     expect(() => encodeTelemetry('d1', { kind: 'metrics', records: [record(1, 2_000)] }, 600)).toThrow(expect.objectContaining({ code: 'payload_too_large' }));
   });

@@ -10,6 +10,7 @@ import { isJsonObject, type JsonObject } from '../../core/state/json.js';
 import { findJsonProblem } from '../../core/state/json-guard.js';
 import type { DeviceStateMessage, StateSnapshot } from '../../core/state/snapshot.js';
 import { Outbox } from '../../core/telemetry/outbox.js';
+import { deviceMessageFor, isDeviceMessage } from '../../core/telemetry/device-message.js';
 import type { TelemetryBatch } from '../../core/telemetry/types.js';
 import type { ConnectionStatus } from '../../core/transport/connection-status.js';
 import type {
@@ -198,7 +199,8 @@ export class MqttDeviceTransport implements DeviceTransport {
     const message: TelemetryMessage = {
       device_id: this.deviceId,
       kind: batch.kind,
-      records: batch.records.map((record) => ({ data: record.data, timestamp: record.timestamp })),
+      // A self-contained message names the device as this broker knows it (device-message.ts).
+      records: batch.records.map((record) => ({ data: isDeviceMessage(record) ? deviceMessageFor(record, this.deviceId) : record.data, timestamp: record.timestamp })),
     };
     await this.send({
       topic: this.topics.telemetry(this.deviceId, batch.kind),
