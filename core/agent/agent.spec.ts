@@ -292,7 +292,7 @@ describe('Agent telemetry', () => {
   it('sends playerStatus messages at start, soon after each status change, and every statusIntervalMs', async () => {
     const { agent, azure, mqtt, clock } = setup({ telemetry: { statusIntervalMs: 30_000, statusMinIntervalMs: 1_000 } });
     await agent.start();
-    const statuses = () => azure.telemetry.map((b) => (b.records[0]?.data as JsonObject)['status']);
+    const statuses = () => azure.telemetry.map((b) => (b.records[0]?.data as JsonObject | undefined)?.['status']);
     expect(azure.telemetry).toEqual([
       {
         kind: 'playerStatus',
