@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ReplaySubject, type Observable } from 'rxjs';
+import { ReplaySubject, startWith, type Observable } from 'rxjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startAzureIotHubEmulator, type AzureIotHubEmulator } from '../../adapters/azure-iot-hub/emulator/index.js';
 import { startMosquitto, type MosquittoHandle } from '../support/mosquitto.js';
@@ -126,7 +126,8 @@ describeWithBinaries(['mosquitto', 'mosquitto_passwd', 'mosquitto_pub', 'mosquit
     // One at start, then one soon after each change: the last one shows the pause of the previous test.
     const { client } = serviceSdk(hub);
     await client.invokeDeviceMethod(HUB_DEVICE, { methodName: 'setVolume', payload: { volume: 33 }, responseTimeoutInSeconds: 30 });
-    await waitFor(hub.devices.telemetry$, () => bodies().some((b) => b['status']?.['volume'] === 33));
+    // Checked on subscription too: the message may have arrived before the wait began.
+    await waitFor(hub.devices.telemetry$.pipe(startWith(null)), () => bodies().some((b) => b['status']?.['volume'] === 33));
     const last = bodies().find((b) => b['status']?.['volume'] === 33)!;
     expect(last).toEqual({
       messageType: 'playerStatus',
