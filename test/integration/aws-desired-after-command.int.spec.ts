@@ -12,6 +12,10 @@ import { statusIs } from './aws-support.js';
 import { next } from './azure-support.js';
 
 const THING = 'player-aws';
+function volume(state: Record<string, unknown>): number | undefined {
+  return (state['audio'] as { volume?: number } | undefined)?.volume;
+}
+
 const quickRetry: RetryPolicy = { shouldRetry: () => true, nextRetryTimeout: () => 100 };
 
 // The rule "desired values apply when they change" on AWS IoT Core: the shadow keeps sending a
@@ -49,8 +53,6 @@ describe('a direct command and a stale desire on AWS IoT Core (emulator, aws-iot
     await agent?.stop();
     await emulator?.close();
   });
-
-  const volume = (state: Record<string, unknown>) => (state['audio'] as { volume?: number } | undefined)?.volume;
 
   it('keeps the volume of setVolume 40 under a desired 70, then applies a new desired 55', async () => {
     const states = controller.state$(THING);
