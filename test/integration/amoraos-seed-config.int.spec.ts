@@ -6,7 +6,12 @@ import { createInterface } from 'node:readline';
 import { ReplaySubject, startWith, type Observable } from 'rxjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startAzureIotHubEmulator, type AzureIotHubEmulator } from '../../adapters/azure-iot-hub/emulator/index.js';
+import { createBuiltinRegistry } from '../../cli/builtins.js';
+import type { Agent } from '../../core/agent/agent.js';
+import { buildAgent } from '../../core/agent/container.js';
+import { loadConfigFile } from '../../core/config/load-file.js';
 import { startMosquitto, type MosquittoHandle } from '../support/mosquitto.js';
+import { startMpd, type MpdHandle } from '../support/mpd.js';
 import { describeWithBinaries } from '../support/system-deps.js';
 import { waitFor } from '../support/wait-for.js';
 import { serviceSdk } from './azure-support.js';
@@ -170,5 +175,60 @@ describeWithBinaries(['mosquitto', 'mosquitto_passwd', 'mosquitto_pub', 'mosquit
 
     await setDesired({ audio: { volume: 55 } });
     await reported((r) => r['audio']?.['volume'] === 55);
+  });
+});
+
+// The same file with dev_mode as the guide has it (false): the agent drives a real MPD, which
+// comes up with a saved queue as a device's MPD does.
+describeWithBinaries(['mpd', 'mpc', 'mosquitto', 'mosquitto_pub', 'mosquitto_sub'], 'the IoT guide config.json on a real MPD', (bin) => {
+  let dir: string;
+  let mpd: MpdHandle;
+  let broker: MosquittoHandle;
+  let hub: AzureIotHubEmulator;
+  let agent: Agent;
+  let state: { messages$: Observable<Json>; process: ChildProcess };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'amora-seed-mpd-'));
+    [mpd, broker, hub] = await Promise.all([
+      startMpd(),
+      startMosquitto(),
+      startAzureIotHubEmulator({ port: 0, httpsPort: 0, certDir: dir, devices: [HUB_DEVICE] }),
+    ]);
+    await mpd.mpc('load', 'Morning');
+    await mpd.mpc('volume', '20');
+    const config = JSON.parse(await readFile(SEED_CONFIG, 'utf8')) as Json;
+    config['mpd'] = { ...config['mpd'], host: mpd.host, port: mpd.port };
+    config['broker'] = { ...config['broker'], broker_url: `mqtt://127.0.0.1:${broker.port}` };
+    config['iot'] = { ...config['iot'], connection_string: hub.deviceConnectionString(HUB_DEVICE) };
+    await writeFile(join(dir, 'config.json'), JSON.stringify(config, null, 4));
+    state = subscribe(bin.mosquitto_sub, broker.port, TOPIC('state'));
+    const loaded = await loadConfigFile(join(dir, 'config.json'), {});
+    // In process, the emulator's CA is given to the transport (NODE_EXTRA_CA_CERTS is read at process start).
+    const withCa = { ...loaded, transports: loaded.transports.map((t) => (t.kind === 'azure-iot-hub' ? { ...t, ca: hub.caPem } : t)) };
+    agent = await buildAgent(withCa, createBuiltinRegistry());
+    await agent.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    await agent?.stop();
+    state?.process.kill();
+    await hub?.close();
+    await broker?.dispose();
+    await mpd?.dispose();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('sets the starting volume, keeps MPD\'s outputs for "default", and plays on the guide\'s command', async () => {
+    await waitFor(state.messages$, (m) => m['state']?.['audio']?.['volume'] === 80);
+    expect((await mpd.status())['volume']).toBe('80');
+    expect((await mpd.mpc('outputs')).trim()).toMatch(/\(null\) is enabled$/);
+    expect(agent.state.snapshot.state['audio']).toEqual({ volume: 80, device: 'null', backend: 'pipewire' });
+    await run(bin.mosquitto_pub, [
+      '-h', '127.0.0.1', '-p', String(broker.port), '-t', TOPIC('commands'),
+      '-m', '{"command":"play","command_id":"test-1","params":{},"timestamp":1620000000}',
+    ]);
+    await waitFor(state.messages$, (m) => m['state']?.['playback']?.['status'] === 'playing');
+    expect((await mpd.status())['state']).toBe('play');
   });
 });
