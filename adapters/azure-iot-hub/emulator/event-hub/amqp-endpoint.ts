@@ -60,6 +60,9 @@ export class AmqpEndpoint {
     // Errors of one connection (a client that vanished) are that connection's business.
     this.container.on('error', () => undefined);
     this.container.on('disconnected', () => undefined);
+    // A frame for a session the client already ended (a late disposition) ends that connection;
+    // the client reconnects. Not worth a line on the emulator's console.
+    this.container.on('protocol_error', () => undefined);
   }
 
   /** Listens for plain AMQP (`transport: 'tcp'`, what `UseDevelopmentEmulator=true` clients use) or AMQPS. */
