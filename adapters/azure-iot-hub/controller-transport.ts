@@ -1,5 +1,5 @@
 import { inject, injectable, optional } from 'inversify';
-import { concatMap, distinctUntilChanged, filter, from, map, Observable, ReplaySubject, share, startWith } from 'rxjs';
+import { concatMap, defer, distinctUntilChanged, filter, from, map, Observable, ReplaySubject, share, startWith } from 'rxjs';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { CommandResponse } from '../../core/commands/types.js';
 import { AmoraError, ConfigError, TimeoutError, TransportError } from '../../core/errors.js';
@@ -14,7 +14,9 @@ import type { RetryPolicy } from '../../core/transport/retry-policy.js';
 import { COMMAND_RESPONSE_KEY } from './desired-command.js';
 import { IOT_HUB_LIMITS, jsonByteLength } from './limits.js';
 import { commandResponseFromMethod } from './method-answer.js';
-import { SERVICE_CONNECTION_STRING_ENV, type AzureIotHubOptions } from './options.js';
+import { EventHubFeed } from './event-hub-feed.js';
+import { EVENTHUB_CONNECTION_STRING_ENV, SERVICE_CONNECTION_STRING_ENV, type AzureIotHubOptions } from './options.js';
+import { pushedConnection$, pushedDevices$, pushedState$, type PushSources } from './pushed-views.js';
 import { readPem, resolveConnectionString } from './secrets.js';
 import { IotHubServiceClient, statusOf, type DevicePresence, type ServiceTwin } from './service-client.js';
 
@@ -35,12 +37,15 @@ const FAST_REFRESH_WINDOW_MS = 3_000;
  *   a device that is unknown or not connected (the hub's 404 after `methodConnectTimeoutSeconds`),
  *   rejects with TimeoutError; stop() rejects calls in flight with `closed`; payloads over
  *   128 KB are refused locally.
- * - `getState()` / `state$()` → twin reported properties (`version` is the reported `$version`);
- *   `state$` and `connection$` re-read every `refreshIntervalMs` while subscribed, faster for a
- *   few seconds after a command or desired patch of ours (live device events leave IoT Hub only
- *   through its Event Hub endpoint, which this transport does not read).
- *   A reconnect between two reads shows as offline-then-online, from the hub's
- *   `connectionStateUpdatedTime`.
+ * - `getState()` / `state$()` → twin reported properties (`version` is the reported `$version`).
+ * - Push mode, with `eventHubConnectionString` (or env AMORA_EVENTHUB_CONNECTION_STRING): one
+ *   `@azure/event-hubs` reader of the hub's Event Hub-compatible endpoint drives `state$`,
+ *   `connection$` and `devices$` from routed twin change, connection state and telemetry events,
+ *   each seeded by one read (see pushed-views.ts); it starts "now minus
+ *   `eventHubResumeOverlapMs`" and compares versions, so a restart never shows stale states.
+ * - Polling, without it: `state$` and `connection$` re-read every `refreshIntervalMs` while
+ *   subscribed, faster for a few seconds after a command or desired patch of ours. A reconnect
+ *   between two reads shows as offline-then-online, from the hub's `connectionStateUpdatedTime`.
  * - `setDesired()` → a desired-properties patch with the twin's ETag, re-read and retried when
  *   the twin changed meanwhile (412).
  * - `status$` is the service's reachability: each call's outcome, and a probe when idle.
@@ -53,6 +58,9 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
   private readonly clock: Clock;
   private readonly retryPolicy: RetryPolicy;
   private readonly connectionString: string;
+  private readonly eventHubConnectionString: string | undefined;
+  /** The Event Hub reader in push mode (connects in start()). */
+  private readonly feed: EventHubFeed | undefined;
   private readonly statusSubject = new ReplaySubject<ConnectionStatus>(1);
   private readonly streams = new Map<string, Observable<unknown>>();
   private readonly etags = new Map<string, string>();
@@ -74,6 +82,15 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
     @inject(TOKENS.Clock) @optional() clock: Clock | undefined,
   ) {
     this.connectionString = resolveConnectionString(options.serviceConnectionString, SERVICE_CONNECTION_STRING_ENV, 'serviceConnectionString');
+    this.eventHubConnectionString = options.eventHubConnectionString ?? (process.env[EVENTHUB_CONNECTION_STRING_ENV] || undefined);
+    this.feed = this.eventHubConnectionString
+      ? new EventHubFeed({
+          connectionString: this.eventHubConnectionString,
+          consumerGroup: options.eventHubConsumerGroup,
+          resumeOverlapMs: options.eventHubResumeOverlapMs,
+          logger: (logger ?? silentLogger).child({ controller: id }),
+        })
+      : undefined;
     this.logger = (logger ?? silentLogger).child({ controller: id });
     this.clock = clock ?? systemClock;
     this.retryPolicy = retryPolicy ?? new ExponentialBackoffRetryPolicy(options.retry ?? {});
@@ -91,8 +108,25 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
       if (error instanceof AmoraError) throw error;
       throw new ConfigError(`azure-iot-hub: ${(error as Error).message}`, { cause: error, details: { path: 'serviceConnectionString' } });
     }
+    if (this.feed) {
+      try {
+        this.feed.start();
+      } catch (error) {
+        throw new ConfigError(`azure-iot-hub: eventHubConnectionString: ${(error as Error).message}`, { cause: error, details: { path: 'eventHubConnectionString' } });
+      }
+    }
     this.setStatus('connecting');
     await this.probe();
+  }
+
+  /** True when `state$`, `connection$` and `devices$` are pushed from the Event Hub endpoint. */
+  get pushMode(): boolean {
+    return this.eventHubConnectionString !== undefined;
+  }
+
+  /** Event Hub partitions whose reader has started (push mode); 0 otherwise. */
+  get pushPartitionsStarted(): number {
+    return this.feed?.partitionsStarted ?? 0;
   }
 
   async stop(): Promise<void> {
@@ -102,10 +136,12 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
     this.probeTimer?.cancel();
     this.probeTimer = undefined;
     this.service?.close();
+    await this.feed?.close();
     this.setStatus('closed');
   }
 
   state$(deviceId: string): Observable<DeviceStateMessage> {
+    if (this.pushMode) return this.shared(`push-state:${deviceId}`, () => pushedState$(this.pushSources(), deviceId));
     return this.poll(`state:${deviceId}`, () => this.readState(deviceId), (source) =>
       source.pipe(
         filter((message): message is DeviceStateMessage => message !== undefined),
@@ -115,6 +151,7 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
   }
 
   connection$(deviceId: string): Observable<PresenceState> {
+    if (this.pushMode) return this.shared(`push-connection:${deviceId}`, () => pushedConnection$(this.pushSources(), deviceId));
     return this.poll(`connection:${deviceId}`, () => this.call(() => this.requireService().presence(deviceId)), (source) => {
       let previous: DevicePresence | undefined;
       return source.pipe(
@@ -130,6 +167,7 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
   }
 
   devices$(): Observable<readonly DeviceInfo[]> {
+    if (this.pushMode) return this.shared('push-devices', () => pushedDevices$(this.pushSources()));
     return this.poll('devices', () => this.call(() => this.requireService().listPresence()), (source) =>
       source.pipe(
         map((devices) =>
@@ -209,6 +247,34 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
     if (!twin) return undefined;
     this.etags.set(deviceId, twin.etag);
     return toStateMessage(deviceId, twin);
+  }
+
+  /** What the push views read from: the feed's events and this controller's service calls. */
+  private pushSources(): PushSources {
+    const feed = this.feed;
+    if (!feed) throw new TransportError('unavailable', 'the IoT Hub controller is not started');
+    return {
+      events$: feed.events$,
+      readTwin: async (deviceId) => {
+        const twin = await this.call(() => this.requireService().getTwin(deviceId));
+        if (twin) this.etags.set(deviceId, twin.etag);
+        return twin;
+      },
+      presence: (deviceId) => this.call(() => this.requireService().presence(deviceId)),
+      listPresence: () => this.call(() => this.requireService().listPresence()),
+      retryMs: this.options.refreshIntervalMs,
+      clock: this.clock,
+      logger: this.logger,
+    };
+  }
+
+  /** One shared, ref-counted stream per key that replays its latest value to late subscribers. */
+  private shared<T>(key: string, create: () => Observable<T>): Observable<T> {
+    const cached = this.streams.get(key) as Observable<T> | undefined;
+    if (cached) return cached;
+    const stream = defer(create).pipe(share<T>({ connector: () => new ReplaySubject<T>(1), resetOnRefCountZero: true }));
+    this.streams.set(key, stream);
+    return stream;
   }
 
   /**

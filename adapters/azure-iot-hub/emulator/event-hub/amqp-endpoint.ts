@@ -47,12 +47,14 @@ export class AmqpEndpoint {
   private readonly servers: Server[] = [];
   private readonly consumerGroups: Set<string>;
   private receivers = 0;
+  private closing = false;
 
   constructor(private readonly options: AmqpEndpointOptions) {
     this.consumerGroups = new Set(['$default', ...options.consumerGroups.map((group) => group.toLowerCase())]);
     this.container.sasl_server_mechanisms.enable_anonymous();
     this.container.on('connection_open', (context: EventContext) => {
       this.states.set(context.connection, { grants: [], replies: new Map() });
+      tolerateLateSettlements(context.connection);
     });
     this.container.on('sender_open', (context: EventContext) => this.onSenderOpen(context.sender!));
     this.container.on('receiver_open', (context: EventContext) => this.onReceiverOpen(context.receiver!));
@@ -60,8 +62,7 @@ export class AmqpEndpoint {
     // Errors of one connection (a client that vanished) are that connection's business.
     this.container.on('error', () => undefined);
     this.container.on('disconnected', () => undefined);
-    // A frame for a session the client already ended (a late disposition) ends that connection;
-    // the client reconnects. Not worth a line on the emulator's console.
+    // Any other protocol error ends that connection (the client reconnects); not worth a console line.
     this.container.on('protocol_error', () => undefined);
   }
 
@@ -71,6 +72,10 @@ export class AmqpEndpoint {
       tls ? this.container.listen({ transport: 'tls', port, host, key: tls.key, cert: tls.cert }) : this.container.listen({ port, host })
     ) as unknown as Server;
     server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
+      if (this.closing) {
+        socket.destroy();
+        return;
+      }
       socket.setNoDelay(true);
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
@@ -97,8 +102,10 @@ export class AmqpEndpoint {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    const closed = Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     this.dropConnections();
-    await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    await closed;
   }
 
   private state(connection: Connection): ConnectionState {
@@ -271,6 +278,23 @@ function eventHubsSignatureMatches(fields: SasTokenFields, key: string): boolean
     return false;
   }
   return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/**
+ * rhea clients settle deliveries that arrive after they ended a session (autoaccept), so a
+ * `disposition` or `flow` can name a channel the server already released. Event Hubs ignores
+ * those; rhea would call it a protocol error and end the connection, which can leave the
+ * client's own close waiting forever. Such frames are dropped here (rhea has no option for it).
+ */
+function tolerateLateSettlements(connection: Connection): void {
+  const internals = connection as unknown as Record<string, unknown> & { remote_channel_map: Record<number, unknown> };
+  for (const name of ['on_disposition', 'on_flow']) {
+    const original = internals[name] as ((frame: { channel: number }) => void) | undefined;
+    if (typeof original !== 'function') continue;
+    internals[name] = function (this: typeof internals, frame: { channel: number }) {
+      if (this.remote_channel_map[frame.channel]) original.call(this, frame);
+    };
+  }
 }
 
 function isGranted(state: ConnectionState, address: string): boolean {
