@@ -41,19 +41,6 @@ describe('Azure IoT Hub emulator: Event Hub-compatible endpoint', () => {
     return client;
   }
 
-  /** Collects events of every partition into `into` (with the partition each came from) until the subscription is closed. */
-  function collect(client: EventHubConsumerClient, into: Received[], options: SubscribeOptions = {}): Subscription {
-    return client.subscribe(
-      {
-        processEvents: async (events, context) => {
-          into.push(...events.map((event) => ({ ...event, partitionId: context.partitionId })));
-        },
-        processError: async () => undefined,
-      },
-      { maxWaitTimeInSeconds: 1, ...options },
-    );
-  }
-
   it('describes the hub and its partitions through $management', async () => {
     const client = consumer();
     const properties = await client.getEventHubProperties();
@@ -102,11 +89,6 @@ describe('Azure IoT Hub emulator: Event Hub-compatible endpoint', () => {
       }),
     );
     return { partitionId: stored[0]!.partitionId, sequenceNumbers: stored.map((event) => event.sequenceNumber), enqueued: stored.map((event) => event.enqueuedTime) };
-  }
-
-  /** The indexes of the events whose tag starts with `tag`, in the order received. */
-  function tagged(received: readonly Received[], tag: string): number[] {
-    return received.filter((event) => typeof event.body?.tag === 'string' && (event.body.tag === tag || event.body.tag.startsWith(`${tag}-`))).map((event) => event.body.index as number);
   }
 
   it('starts where the position says: earliest, latest, a sequence number (inclusive or not), an enqueued time', async () => {
@@ -192,6 +174,24 @@ describe('Azure IoT Hub emulator: Event Hub-compatible endpoint', () => {
     expect(connections[0]!.body.sequenceNumber < connections[1]!.body.sequenceNumber).toBe(true);
   });
 });
+
+/** Collects events of every partition into `into` (with the partition each came from) until the subscription is closed. */
+function collect(client: EventHubConsumerClient, into: Received[], options: SubscribeOptions = {}): Subscription {
+  return client.subscribe(
+    {
+      processEvents: async (events, context) => {
+        into.push(...events.map((event) => ({ ...event, partitionId: context.partitionId })));
+      },
+      processError: async () => undefined,
+    },
+    { maxWaitTimeInSeconds: 1, ...options },
+  );
+}
+
+/** The indexes of the events whose tag starts with `tag`, in the order received. */
+function tagged(received: readonly Received[], tag: string): number[] {
+  return received.filter((event) => typeof event.body?.tag === 'string' && (event.body.tag === tag || event.body.tag.startsWith(`${tag}-`))).map((event) => event.body.index as number);
+}
 
 type Received = ReceivedEventData & { readonly partitionId: string };
 

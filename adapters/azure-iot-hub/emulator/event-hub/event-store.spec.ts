@@ -4,6 +4,8 @@ import { EventStore, type RoutedEvent } from './event-store.js';
 
 const event = (deviceId: string, text = 'x'): RoutedEvent => ({ deviceId, body: Buffer.from(text), properties: {}, annotations: {} });
 
+const storedAt = (sequenceNumber: number, offset: number, enqueuedTime: number) => ({ ...event('d'), partitionId: '0', sequenceNumber, offset, enqueuedTime });
+
 describe('EventStore', () => {
   it('keeps one device on one partition, numbering each partition from 0 with growing offsets', () => {
     const store = new EventStore({ partitionCount: 4 });
@@ -35,8 +37,6 @@ describe('EventStore', () => {
 });
 
 describe('event positions from selector filters', () => {
-  const stored = (sequenceNumber: number, offset: number, enqueuedTime: number) => ({ ...event('d'), partitionId: '0', sequenceNumber, offset, enqueuedTime });
-
   it('reads the filters @azure/event-hubs attaches with', () => {
     expect(parseEventPosition("amqp.annotation.x-opt-offset > '-1'")).toEqual({ kind: 'earliest' });
     expect(parseEventPosition("amqp.annotation.x-opt-offset > '@latest'")).toEqual({ kind: 'latest' });
@@ -48,7 +48,7 @@ describe('event positions from selector filters', () => {
   });
 
   it('starts after the position, or at it when inclusive; latest means after the last event at attach', () => {
-    const events = [stored(0, 0, 10), stored(1, 100, 20), stored(2, 200, 30)];
+    const events = [storedAt(0, 0, 10), storedAt(1, 100, 20), storedAt(2, 200, 30)];
     const pick = (selector: string, last = 2) => events.filter(startsAt(parseEventPosition(selector), last)).map((e) => e.sequenceNumber);
     expect(pick("amqp.annotation.x-opt-sequence-number > '0'")).toEqual([1, 2]);
     expect(pick("amqp.annotation.x-opt-offset >= '100'")).toEqual([1, 2]);
