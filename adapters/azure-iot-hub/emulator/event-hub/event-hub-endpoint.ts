@@ -175,7 +175,8 @@ export class EventHubEndpoint implements EventHubEndpointInfo {
   }
 
   private connectionStringFor(port: number, plain: boolean): string {
-    const policy = this.deps.registry.policy('iothubowner')!;
+    // The `service` policy (ServiceConnect) is all a reader needs, as on a real hub.
+    const policy = this.deps.registry.policy('service')!;
     return formatConnectionString({
       Endpoint: `sb://${this.deps.hostName}:${port}/`,
       SharedAccessKeyName: policy.keyName,
