@@ -55,7 +55,10 @@ export class EventHubFeed {
           logger.debug({ partitionId: context.partitionId, err: { name: error.name, message: error.message } }, 'Event Hub reader error; the client retries');
         },
       },
-      { startPosition: { enqueuedOn: new Date(Date.now() - this.options.resumeOverlapMs) }, maxBatchSize: 100, maxWaitTimeInSeconds: 5 },
+      // Batches of one: events already queued are handed over at once. An event arriving at an
+      // idle reader still waits the SDK's fixed 20 ms read interval (partitionReceiver.js,
+      // qReadIntervalInMs), the floor of this path's latency; larger batches wait no less.
+      { startPosition: { enqueuedOn: new Date(Date.now() - this.options.resumeOverlapMs) }, maxBatchSize: 1, maxWaitTimeInSeconds: 5, prefetchCount: 300 },
     );
   }
 
