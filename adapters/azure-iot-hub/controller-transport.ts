@@ -1,5 +1,5 @@
 import { inject, injectable, optional } from 'inversify';
-import { concatMap, defer, distinctUntilChanged, filter, from, map, Observable, ReplaySubject, share, startWith } from 'rxjs';
+import { concatMap, defer, distinctUntilChanged, filter, from, map, Observable, ReplaySubject, share, startWith, Subject } from 'rxjs';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { CommandResponse } from '../../core/commands/types.js';
 import { AmoraError, ConfigError, TimeoutError, TransportError } from '../../core/errors.js';
@@ -14,7 +14,8 @@ import type { RetryPolicy } from '../../core/transport/retry-policy.js';
 import { COMMAND_RESPONSE_KEY } from './desired-command.js';
 import { IOT_HUB_LIMITS, jsonByteLength } from './limits.js';
 import { commandResponseFromMethod } from './method-answer.js';
-import { EventHubFeed } from './event-hub-feed.js';
+import type { EventHubFeed } from './event-hub-feed.js';
+import type { HubEvent } from './hub-event.js';
 import { EVENTHUB_CONNECTION_STRING_ENV, SERVICE_CONNECTION_STRING_ENV, type AzureIotHubOptions } from './options.js';
 import { pushedConnection$, pushedDevices$, pushedState$, type PushSources } from './pushed-views.js';
 import { readPem, resolveConnectionString } from './secrets.js';
@@ -59,8 +60,9 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
   private readonly retryPolicy: RetryPolicy;
   private readonly connectionString: string;
   private readonly eventHubConnectionString: string | undefined;
-  /** The Event Hub reader in push mode (connects in start()). */
-  private readonly feed: EventHubFeed | undefined;
+  /** The Event Hub reader in push mode (started in start()), and its events for the push views. */
+  private feed: EventHubFeed | undefined;
+  private readonly hubEvents = new Subject<HubEvent>();
   private readonly statusSubject = new ReplaySubject<ConnectionStatus>(1);
   private readonly streams = new Map<string, Observable<unknown>>();
   private readonly etags = new Map<string, string>();
@@ -83,14 +85,6 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
   ) {
     this.connectionString = resolveConnectionString(options.serviceConnectionString, SERVICE_CONNECTION_STRING_ENV, 'serviceConnectionString');
     this.eventHubConnectionString = options.eventHubConnectionString ?? (process.env[EVENTHUB_CONNECTION_STRING_ENV] || undefined);
-    this.feed = this.eventHubConnectionString
-      ? new EventHubFeed({
-          connectionString: this.eventHubConnectionString,
-          consumerGroup: options.eventHubConsumerGroup,
-          resumeOverlapMs: options.eventHubResumeOverlapMs,
-          logger: (logger ?? silentLogger).child({ controller: id }),
-        })
-      : undefined;
     this.logger = (logger ?? silentLogger).child({ controller: id });
     this.clock = clock ?? systemClock;
     this.retryPolicy = retryPolicy ?? new ExponentialBackoffRetryPolicy(options.retry ?? {});
@@ -108,10 +102,25 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
       if (error instanceof AmoraError) throw error;
       throw new ConfigError(`azure-iot-hub: ${(error as Error).message}`, { cause: error, details: { path: 'serviceConnectionString' } });
     }
-    if (this.feed) {
+    if (this.eventHubConnectionString) {
       try {
+        // Loaded only in push mode: @azure/event-hubs is an optional package.
+        const { EventHubFeed } = await import('./event-hub-feed.js');
+        this.feed = new EventHubFeed({
+          connectionString: this.eventHubConnectionString,
+          consumerGroup: this.options.eventHubConsumerGroup,
+          resumeOverlapMs: this.options.eventHubResumeOverlapMs,
+          logger: this.logger,
+        });
+        this.feed.events$.subscribe(this.hubEvents);
         this.feed.start();
       } catch (error) {
+        if (isMissingPackage(error)) {
+          throw new ConfigError('azure-iot-hub: eventHubConnectionString needs the package "@azure/event-hubs", which is not installed: run `npm install @azure/event-hubs@6.0.4`', {
+            cause: error,
+            details: { path: 'eventHubConnectionString' },
+          });
+        }
         throw new ConfigError(`azure-iot-hub: eventHubConnectionString: ${(error as Error).message}`, { cause: error, details: { path: 'eventHubConnectionString' } });
       }
     }
@@ -251,10 +260,8 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
 
   /** What the push views read from: the feed's events and this controller's service calls. */
   private pushSources(): PushSources {
-    const feed = this.feed;
-    if (!feed) throw new TransportError('unavailable', 'the IoT Hub controller is not started');
     return {
-      events$: feed.events$,
+      events$: this.hubEvents.asObservable(),
       readTwin: async (deviceId) => {
         const twin = await this.call(() => this.requireService().getTwin(deviceId));
         if (twin) this.etags.set(deviceId, twin.etag);
@@ -402,6 +409,10 @@ function toStateMessage(deviceId: string, twin: ServiceTwin): DeviceStateMessage
   const { [COMMAND_RESPONSE_KEY]: _own, ...state } = twin.reported;
   if (Object.keys(state).length === 0) return undefined;
   return { device_id: deviceId, state, version: twin.reportedVersion, timestamp: twin.reportedUpdated ?? Date.now() };
+}
+
+function isMissingPackage(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'ERR_MODULE_NOT_FOUND' && /@azure\/event-hubs/.test((error as Error).message);
 }
 
 function newCommandId(): string {
