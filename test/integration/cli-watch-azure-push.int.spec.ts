@@ -8,6 +8,9 @@ import { azureDevice, statusIs } from './azure-support.js';
 import { ensureCliBuilt } from './cli-build.js';
 import { spawnCli, type CliProcess } from './cli-process.js';
 
+/** Matches a `--json` state line showing `volume`. */
+const state = (volume: number) => (line: string) => line.includes('"type":"state"') && line.includes(`"volume":${volume}`);
+
 /**
  * `amora watch -c <azure config> --eventhub <cs>`: the CLI's Azure controller in push mode. The
  * config polls every ten minutes, so the changes printed here can only have come by push.
@@ -43,7 +46,6 @@ describe('amora watch --eventhub on an azure-iot-hub config', () => {
     watch = spawnCli(['watch', 'watch-1', '--json', '-c', join(dir, 'controller.yaml'), '--eventhub', hub.eventHub!.connectionString], {
       AMORA_SERVICE_CONNECTION_STRING: hub.serviceConnectionString,
     });
-    const state = (volume: number) => (line: string) => line.includes('"type":"state"') && line.includes(`"volume":${volume}`);
     await watch.stdoutLine(state(1));
     await device.publishState({ state: { audio: { volume: 2 } }, version: 2, timestamp: Date.now(), metadata: {} }, {});
     expect(JSON.parse(await watch.stdoutLine(state(2)))).toMatchObject({ type: 'state', device_id: 'watch-1', state: { audio: { volume: 2 } }, changed: { audio: { volume: 2 } } });
