@@ -69,7 +69,8 @@ export class EventHubEndpoint implements EventHubEndpointInfo {
   private readonly amqp: AmqpEndpoint;
   private readonly subscriptions: Subscription[] = [];
   private readonly unsubscribeDesired: () => void = () => undefined;
-  private connectionSequence = 0;
+  /** Starts from the clock so the order holds across emulator restarts, as a hub's sequence numbers do. */
+  private connectionSequence = Date.now() * 1_000;
 
   private constructor(
     private readonly deps: EventHubEndpointDeps,
