@@ -165,6 +165,24 @@ export class MqttControllerTransport implements ControllerTransport {
     );
   }
 
+  /** Every device's state messages through one wildcard subscription (retained states first). */
+  fleetStates$(): Observable<DeviceStateMessage> {
+    return this.stream(
+      'states',
+      this.topics.allDevices('state'),
+      (source) =>
+        source.pipe(
+          map((message) => {
+            const state = readPayload(deviceStateMessageSchema, message.payload);
+            // A message on another device's topic claiming to be this one is not believed.
+            return state !== undefined && this.topics.parse(message.topic)?.deviceId === state.device_id ? state : undefined;
+          }),
+          filter((state): state is DeviceStateMessage => state !== undefined),
+        ),
+      false,
+    );
+  }
+
   /** Telemetry batches of one device (one kind, or all kinds). */
   telemetry$(deviceId: string, kind?: string): Observable<TelemetryMessage> {
     const topic = this.topics.telemetryFilter(deviceId, kind ?? '#');
