@@ -313,6 +313,7 @@ describe('Agent telemetry', () => {
         kind: 'playerStatus',
         records: [
           {
+            id: expect.any(String),
             kind: 'playerStatus',
             data: { messageType: 'playerStatus', deviceId: 'player-001', timestamp: '2026-01-01T00:00:00Z', status: { state: 'stopped', volume: 50, current_song: null, playlist: null } },
             timestamp: clock.now(),

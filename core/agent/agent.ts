@@ -271,7 +271,7 @@ export class Agent implements AgentApi {
       clock: this.clock,
       status,
       reported: () => this.state.snapshot.state,
-      send: (message) => this.track(this.sendTelemetry({ kind, records: [{ kind, data: message, timestamp: this.clock.now() }] })),
+      send: (message) => this.track(this.sendTelemetry({ kind, records: [this.telemetry.stamp(kind, message)] })),
     });
     this.subscriptions.add(this.state.changes$.subscribe(() => this.statusTelemetry?.onStateChange()));
     this.statusTelemetry.start();

@@ -57,7 +57,7 @@ export class TelemetryPipeline implements TelemetryPipelineApi {
       throw new AmoraError('invalid_params', `telemetry kind "${kind}" must match ${KIND_PATTERN}`, { details: { field: 'kind' } });
     }
     if (this.stopped) return;
-    const record: TelemetryRecord = { id: `${this.idPrefix}-${(this.idCounter++).toString(36)}`, kind, data, timestamp: this.clock.now() };
+    const record = this.stamp(kind, data);
     let pending = this.pending.get(kind);
     if (!pending) {
       pending = { records: [], timer: this.clock.setTimeout(() => this.flushKind(kind), this.batchIntervalMs) };
@@ -65,6 +65,14 @@ export class TelemetryPipeline implements TelemetryPipelineApi {
     }
     pending.records.push(record);
     if (pending.records.length >= this.batchSize) this.flushKind(kind);
+  }
+
+  /**
+   * A record with this pipeline's next unique `id` and the clock's time, for a record sent outside
+   * the batches (a status message): its id comes from the same sequence, so consumers can dedupe it too.
+   */
+  stamp(kind: string, data: JsonValue): TelemetryRecord {
+    return { id: `${this.idPrefix}-${(this.idCounter++).toString(36)}`, kind, data, timestamp: this.clock.now() };
   }
 
   /** Sends every pending batch now. */
