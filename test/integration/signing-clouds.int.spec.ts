@@ -18,6 +18,7 @@ const SIGNING = {
  * emulators with the real SDKs.
  */
 function signedRoundTrip(name: string, setup: () => Promise<{ transport: Record<string, unknown>; deviceId: string; stop(): Promise<void>; ready?: () => Promise<void> }>): void {
+  // oxlint-disable-next-line vitest/valid-title -- one suite per cloud, named by the caller
   describe(name, () => {
     let target: Awaited<ReturnType<typeof setup>>;
     let pair: AgentPair;
@@ -41,7 +42,7 @@ function signedRoundTrip(name: string, setup: () => Promise<{ transport: Record<
 
     it('runs a signed command and reads the encrypted section back through the controller', async () => {
       const response = await pair.controller.invoke(target.deviceId, 'loadPlaylist', { playlist: 'Focus' }, { timeoutMs: 20_000 });
-      expect(response, JSON.stringify(response)).toMatchObject({ success: true });
+      expect(response).toMatchObject({ success: true });
       await expect.poll(async () => (await pair.controller.getState(target.deviceId))?.state['playback'], { timeout: 20_000 }).toMatchObject({ playlist: 'Focus' });
     });
 
