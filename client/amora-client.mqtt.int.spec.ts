@@ -28,6 +28,7 @@ describeWithBinaries(['mosquitto'], 'AmoraClient over MQTT (Mosquitto)', (binari
   });
 
   it('runs the guide app unchanged: commands answer {success, message}, callbacks get PlayerStatus and connection booleans', async () => {
+    expect.hasAssertions();
     await exerciseGuideClient(AmoraClient.mqtt(broker.url, 'player-mq'));
   });
 
