@@ -47,7 +47,7 @@ export { DedupeCache, type DedupeCacheOptions } from './commands/dedupe-cache.js
 
 // Telemetry
 export type { TelemetryBatch, TelemetryRecord } from './telemetry/types.js';
-export type { TelemetryPipelineApi } from './telemetry/pipeline.types.js';
+export type { EmitOptions, TelemetryPipelineApi } from './telemetry/pipeline.types.js';
 export { TelemetryPipeline, type TelemetryPipelineOptions } from './telemetry/pipeline.js';
 export { Outbox, type DrainResult, type OutboxOptions } from './telemetry/outbox.js';
 export { RateLimiter, rateLimitTelemetry, type RateLimiterOptions, type TelemetryRateLimitOptions } from './telemetry/rate-limit.js';
