@@ -1,6 +1,6 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAwsIotEmulator, type AwsIotEmulator } from '../../adapters/aws-iot/emulator/emulator.js';
@@ -125,18 +125,34 @@ describe('the ANC headset on AWS IoT (emulator)', () => {
     });
   });
 
-  it('runs as `amora agent --config` on the same kind of file', async () => {
-    await ensureCliBuilt();
+  it('runs as `amora agent --config` on the same kind of file, with the headset profile chosen by the environment', async () => {
+    const main = await ensureCliBuilt();
     const thing = 'anc-device-cli';
     const file = await seedFileFor(emulator, thing, dir);
-    await probe.subscribe(`$aws/things/${thing}/shadow/update/documents`, `anc/devices/${thing}/connection`);
-    const agent = spawnCli(['agent', '--config', file]);
+    const documents = `$aws/things/${thing}/shadow/update/documents`;
+    await probe.subscribe(documents, `anc/devices/${thing}/connection`);
+
+    // As it is: the default profile (a virtual music player) on the document's topics and shadow.
+    const plain = spawnCli(['agent', '--config', file]);
     try {
-      await agent.stderrLine((line) => line.includes('"agent running"'));
+      await plain.stderrLine((line) => line.includes('"agent running"'));
       expect(await probe.nextJson(`anc/devices/${thing}/connection`, (body) => body['status'] === 'online')).toMatchObject({ device_id: thing });
-      expect(await probe.nextJson(`$aws/things/${thing}/shadow/update/documents`)).toMatchObject({ current: { state: { reported: {} } } });
+      await probe.next(documents, (body) => (body as ShadowDocument).current?.state?.reported?.['playback'] !== undefined);
     } finally {
-      await agent.kill();
+      await plain.stop('SIGTERM');
+    }
+
+    // The headset itself: the example's profile plugin, named through AMORA_* variables only.
+    const after = probe.received.length;
+    const plugin = join(dirname(main), '..', 'examples', 'anc-headset', 'plugin.js');
+    const headset = spawnCli(['agent', '--config', file], { AMORA_DEVICE_PROFILE: 'anc-headset', AMORA__plugins__0: plugin });
+    try {
+      await headset.stderrLine((line) => line.includes('"agent running"'));
+      await probe.shadowRequest(`$aws/things/${thing}/shadow`, 'update', { state: { desired: { anc_enabled: true, anc_intensity: 0.7 } } });
+      const reported = await probe.nextJson<ShadowDocument>(documents, (body) => (body as ShadowDocument).current?.state?.reported?.['anc_intensity'] === 0.7, after);
+      expect(reported.current?.state?.reported).toMatchObject({ anc_enabled: true, anc_algorithm: 'nlms', status: 'online', device_id: thing });
+    } finally {
+      await headset.kill();
     }
   });
 });
