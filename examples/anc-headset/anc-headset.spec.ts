@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { reconcileAnc } from './anc-profile.js';
+import { DataSyncOrchestrator } from './data-sync-orchestrator.js';
 import { AncStateStore } from './anc-state.js';
 
 describe('AncStateStore', () => {
@@ -23,5 +24,17 @@ describe('reconcileAnc', () => {
   it('turns the desired anc_* keys of a delta into one updateAncState, and nothing else', () => {
     expect(reconcileAnc({ anc_intensity: 0.9, anc_enabled: true, battery_level: 100 })).toEqual([{ command: 'updateAncState', params: { enabled: true, intensity: 0.9 } }]);
     expect(reconcileAnc({ anc_algorithm: null, uptime: 5 })).toEqual([]);
+  });
+});
+
+describe('DataSyncOrchestrator.configFor', () => {
+  it("maps the document's constructor arguments like its config file, batching from TELEMETRY_* variables", () => {
+    const config = DataSyncOrchestrator.configFor(
+      { thingName: 'anc-device-001', endpoint: 'xxxxx.iot.us-east-1.amazonaws.com', certPath: 'cert.pem', keyPath: 'private.key', rootCaPath: 'AmazonRootCA1.pem' },
+      { TELEMETRY_BATCH_SIZE: '10', TELEMETRY_BATCH_INTERVAL: '30' },
+    );
+    expect(config.device.id).toBe('anc-device-001');
+    expect(config.transports[0]).toMatchObject({ kind: 'aws-iot', thingName: 'anc-device-001', caPath: 'AmazonRootCA1.pem', topicPrefix: 'anc' });
+    expect(config.telemetry).toMatchObject({ batchSize: 10, batchIntervalMs: 30_000 });
   });
 });
