@@ -12,7 +12,11 @@
  * | `{p}/devices/{thing}/{kind}`      | device →         | telemetry batch of a kind in `telemetry.deviceTopics` |
  */
 
-import { DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem as prefixProblem } from '../../core/transport/topic-levels.js';
+import {
+  DEFAULT_TOPIC_PREFIX,
+  topicLevelProblem,
+  topicPrefixProblem as prefixProblem,
+} from '../../core/index.js';
 
 export { DEFAULT_TOPIC_PREFIX };
 

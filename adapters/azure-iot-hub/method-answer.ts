@@ -1,6 +1,9 @@
-import type { CommandResponse } from '../../core/commands/types.js';
-import type { ErrorObject } from '../../core/errors.js';
-import { isJsonObject, type JsonValue } from '../../core/state/json.js';
+import {
+  isJsonObject,
+  type CommandResponse,
+  type ErrorObject,
+  type JsonValue,
+} from '../../core/index.js';
 
 /** The error code a direct-method status stands for (the inverse of COMMAND_ERROR_STATUS). */
 const CODE_OF_STATUS: Readonly<Record<number, string>> = {
@@ -16,7 +19,8 @@ const CODE_OF_STATUS: Readonly<Record<number, string>> = {
 /**
  * Reads a direct-method answer back into our CommandResponse. An Amora device's payload carries
  * the whole response (see method-response.ts); any other device (e.g. one built on the AmoraSDK
- * guide alone) is judged by its status, its payload becoming the result or the error details.
+ * guide alone) is judged by its status and its `result: false`, its payload becoming the result or
+ * the error details.
  */
 export function commandResponseFromMethod(
   command: string,
@@ -26,16 +30,22 @@ export function commandResponseFromMethod(
   now: number,
 ): CommandResponse {
   if (isJsonObject(payload) && typeof payload['success'] === 'boolean' && typeof payload['command_id'] === 'string') {
+    // Keys beyond the response's own (a middleware's signature) go on to the controller's middleware.
+    const { command_id: _id, command: _command, success: _success, result: _result, error: _error, timestamp: _timestamp, message: _message, data, ...rest } = payload;
+    // The guide's copy of a result's members beside `result` (method-response.ts) is not extra either.
+    const extra = isJsonObject(data) ? Object.fromEntries(Object.entries(rest).filter(([key]) => !(key in data))) : rest;
     const timestamp = typeof payload['timestamp'] === 'number' ? payload['timestamp'] : now;
     const answered = typeof payload['command'] === 'string' ? payload['command'] : command;
     if (payload['success']) {
-      const result = payload['result'];
+      // `result` is the guide's boolean beside our `data`; devices before that carried the result in `result`.
+      const result = typeof payload['result'] === 'boolean' ? payload['data'] : payload['result'];
       return {
         command_id: payload['command_id'],
         command: answered,
         success: true,
         ...(result === undefined || result === null ? {} : { result }),
         timestamp,
+        ...extra,
       };
     }
     const error = payload['error'];
@@ -45,9 +55,12 @@ export function commandResponseFromMethod(
       success: false,
       error: isErrorObject(error) ? error : { code: CODE_OF_STATUS[status] ?? 'handler_failed', message: `device answered status ${status}` },
       timestamp,
+      ...extra,
     };
   }
-  if (status >= 200 && status < 300) {
+  // A device on the AmoraSDK guide alone says {result: false, message} on failure.
+  const refused = isJsonObject(payload) && payload['result'] === false;
+  if (status >= 200 && status < 300 && !refused) {
     return { command_id: commandId, command, success: true, ...(payload === null ? {} : { result: payload }), timestamp: now };
   }
   const message = isJsonObject(payload) && typeof payload['message'] === 'string' ? payload['message'] : `device answered status ${status}`;

@@ -41,6 +41,10 @@ export const azureIotHubOptionsSchema = z
     ca: z.preprocess(emptyAsAbsent, pemOrPath.optional()),
     /** Client certificate and key for X.509 devices (connection string with `x509=true`). */
     x509: z.strictObject({ cert: pemOrPath, key: pemOrPath, passphrase: z.string().optional() }).optional(),
+    /** Direct methods are answered (AmoraOS `iot.enable_direct_methods`). Default true. */
+    directMethods: z.preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value), z.boolean()).default(true),
+    /** The device twin is used: desired properties in, reported properties out (AmoraOS `iot.enable_device_twin`). Default true. */
+    twin: z.preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value), z.boolean()).default(true),
     /** MQTT keep-alive; IoT Hub drops a client after 1.5 times this without traffic. Default 60. */
     keepaliveSeconds: int(5, 1_740).default(60),
     /** Lifetime of the SAS tokens made from a device key, and how long before expiry they are renewed. */

@@ -1,13 +1,18 @@
-import { TransportError } from '../../core/errors.js';
-import type { JsonValue } from '../../core/state/json.js';
-import type { TelemetryBatch } from '../../core/telemetry/types.js';
+import {
+  TransportError,
+  type JsonValue,
+  type TelemetryBatch,
+  deviceMessageFor,
+  isDeviceMessage,
+  wireRecord,
+} from '../../core/index.js';
 import { IOT_HUB_LIMITS } from './limits.js';
 
 /** The body of one device-to-cloud message: the same shape the MQTT transport publishes. */
 export interface TelemetryBody {
   readonly device_id: string;
   readonly kind: string;
-  readonly records: readonly { readonly data: JsonValue; readonly timestamp: number }[];
+  readonly records: readonly { readonly id?: string; readonly data: JsonValue; readonly timestamp: number }[];
 }
 
 /**
@@ -17,8 +22,18 @@ export interface TelemetryBody {
  * would close the connection).
  */
 export function encodeTelemetry(deviceId: string, batch: TelemetryBatch, maxBytes: number = IOT_HUB_LIMITS.messageBytes): string[] {
-  const records = batch.records.map((record) => ({ data: record.data, timestamp: record.timestamp }));
-  const bodies: string[] = [];
+  // Self-contained messages (the guide's playerStatus) go one per message, as they are (device-message.ts).
+  const messages = batch.records.filter((record) => isDeviceMessage(record)).map((record) => JSON.stringify(deviceMessageFor(record, deviceId)));
+  for (const text of messages) {
+    if (Buffer.byteLength(text, 'utf8') > maxBytes) {
+      throw new TransportError('payload_too_large', `a "${batch.kind}" message is larger than the ${maxBytes} byte IoT Hub message limit`, {
+        details: { maxPayloadBytes: maxBytes },
+      });
+    }
+  }
+  const records = batch.records.filter((record) => !isDeviceMessage(record)).map(wireRecord);
+  const bodies: string[] = [...messages];
+  if (records.length === 0) return bodies;
   const encode = (part: TelemetryBody['records']): void => {
     const text = JSON.stringify({ device_id: deviceId, kind: batch.kind, records: part } satisfies TelemetryBody);
     if (Buffer.byteLength(text, 'utf8') <= maxBytes) {

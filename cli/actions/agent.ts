@@ -1,20 +1,30 @@
 import { hostname } from 'node:os';
-import { buildAgent, instanceIds } from '../../core/agent/container.js';
-import { loadConfigFile } from '../../core/config/load-file.js';
-import { parseConfig } from '../../core/config/parse.js';
-import { redactSecrets } from '../../core/config/redact.js';
+import { resolve } from 'node:path';
+import {
+  buildAgent,
+  checkOptionFiles,
+  FileDeviceStorage,
+  instanceIds,
+  isAmoraError,
+  loadConfigFile,
+  parseConfig,
+  redactSecrets,
+} from '../../core/node.js';
 import { createBuiltinRegistry } from '../builtins.js';
 import { locatePluginError } from '../config-errors.js';
-import { EXIT } from '../exit-codes.js';
+import { CliError, EXIT } from '../exit-codes.js';
 import { logHealthChanges, whenAllCredentialsRefused } from '../health-log.js';
 import { createCliLogger } from '../logger.js';
 import { onShutdown } from '../shutdown.js';
 import { packageVersion } from '../version.js';
+import { resolveStateDir } from '../state-dir.js';
 
 export interface AgentRunOptions {
   readonly config?: string;
   /** From --log-level or AMORA_LOG_LEVEL; the config's `log.level` otherwise. */
   readonly logLevel?: string;
+  /** From --state-dir / AMORA_STATE_DIR, or false from --no-state-dir (see resolveStateDir). */
+  readonly stateDir?: string | false;
 }
 
 /** Builds and starts the agent, and stops it gracefully on SIGINT/SIGTERM. */
@@ -27,14 +37,24 @@ export async function runAgent(options: AgentRunOptions): Promise<void> {
       );
   const logger = createCliLogger(options.logLevel ?? config.log?.level ?? 'info');
   logger.info({ config: redactSecrets(config) }, 'starting agent');
-  const agent = await buildAgent(config, createBuiltinRegistry(), { logger, version: packageVersion() }).catch((error: unknown) => {
+  if (config.ignoredKeys) logger.warn({ keys: config.ignoredKeys }, `config keys ignored (nothing here uses them): ${config.ignoredKeys.join(', ')}`);
+  const stateDir = resolveStateDir({ flag: options.stateDir, config, ...(options.config === undefined ? {} : { configPath: options.config }), env: process.env });
+  const storage = stateDir === undefined ? undefined : new FileDeviceStorage(stateDir, { logger: logger.child({ stateDir }) });
+  logger.info({ stateDir: stateDir ?? false }, stateDir ? 'keeping the outbox and state version in the state directory' : 'no state directory: the outbox is kept in memory only');
+  const registry = createBuiltinRegistry();
+  const agent = await buildAgent(config, registry, { logger, version: packageVersion(), ...(storage ? { storage } : {}) }).catch((error: unknown) => {
     throw locatePluginError(error, config, options.config);
+  });
+  // A certificate or key file named in the config must be there now, not only at the next connect.
+  await checkOptionFiles(config, registry).catch((error: unknown) => {
+    throw options.config && isAmoraError(error) ? new CliError(`${resolve(options.config)}: ${error.message}`, EXIT.usage) : error;
   });
   const abort = new AbortController();
   const health = logHealthChanges(agent.health$, logger);
   const stop = async () => {
     abort.abort();
     await agent.stop();
+    storage?.close();
     health.unsubscribe();
   };
   onShutdown(async () => {

@@ -1,4 +1,4 @@
-import { first, Subscription, type Observable } from 'rxjs';
+import { BehaviorSubject, combineLatest, first, map, Subscription, type Observable } from 'rxjs';
 import { systemClock, type Clock } from '../clock.js';
 import { decodeCommand } from '../commands/decode.js';
 import { CommandDispatcher } from '../commands/dispatcher.js';
@@ -18,6 +18,7 @@ import type { Lifecycle } from './lifecycle.js';
 import { LifecycleManager } from './lifecycle-manager.js';
 import { ReconcileLoop } from './reconcile-loop.js';
 import { StatePublisher } from './state-publisher.js';
+import { StatusTelemetry } from './status-telemetry.js';
 import { SystemSection } from './system-section.js';
 
 type AgentPhase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -25,7 +26,7 @@ type AgentPhase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 /**
  * One device: its state, its profile's commands, N transports. Wiring, in short:
  * profile state → reported state → every transport; every transport's commands → dispatcher →
- * the same transport; desired state from any transport → delta → reconciler → dispatcher;
+ * the same transport; desired state from any transport → changed keys → reconciler → dispatcher;
  * telemetry → batches → every transport. A failure on one transport is logged and never reaches
  * the others. Components (the player) start before transports and stop after them.
  */
@@ -48,9 +49,11 @@ export class Agent implements AgentApi {
   private readonly stopTimeoutMs: number;
   private readonly statusIntervalMs?: number;
   private readonly subscriptions = new Subscription();
+  private readonly desiredRefused = new BehaviorSubject(0);
   /** Commands being answered and telemetry being sent; stop() waits for them. */
   private readonly inFlight = new Set<Promise<void>>();
-  private statusTimer?: { cancel(): void };
+  private readonly statusMinIntervalMs: number;
+  private statusTelemetry?: StatusTelemetry;
   private accepting = false;
   private phase: AgentPhase = 'idle';
   private stopping?: Promise<void>;
@@ -63,7 +66,8 @@ export class Agent implements AgentApi {
     this.clock = options.clock ?? systemClock;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
     this.statusIntervalMs = options.telemetry?.statusIntervalMs;
-    this.state = new DeviceState(this.clock);
+    this.statusMinIntervalMs = options.telemetry?.statusMinIntervalMs ?? 1_000;
+    this.state = new DeviceState(this.clock, undefined, options.storage?.versions, options.desired);
     this.dispatcher = new CommandDispatcher({
       specs: this.profile.commands,
       timeoutMs: options.commands?.timeoutMs,
@@ -90,7 +94,9 @@ export class Agent implements AgentApi {
     }
     const components: readonly Lifecycle[] = options.components ?? [];
     this.lifecycle = new LifecycleManager([...components, ...this.transports], { logger: this.logger, clock: this.clock });
-    this.health$ = mergeHealth(this.lifecycle.status$, [...components, ...this.transports]);
+    this.health$ = combineLatest([mergeHealth(this.lifecycle.status$, [...components, ...this.transports]), this.desiredRefused]).pipe(
+      map(([health, refused]) => (refused === 0 ? health : { ...health, desiredRefused: refused })),
+    );
   }
 
   /**
@@ -111,8 +117,13 @@ export class Agent implements AgentApi {
     }
     if (this.phase !== 'starting') return; // stop() was called meanwhile.
     this.phase = 'running';
+    // The configured starting point (volume, output) first: the first state published has it,
+    // and desired state, applied next, wins over it.
+    await this.runStartup();
+    if (this.phase !== 'running') return;
     for (const transport of this.transports) this.beginPublishing(transport);
-    this.subscriptions.add(this.state.delta$.subscribe((delta) => this.reconciler.offer(delta)));
+    // Desired values are applied when they change (reconcile-loop.ts), not whenever reported differs.
+    this.subscriptions.add(this.state.desired$.subscribe((desired) => this.reconciler.offer(desired)));
     this.startStatusTelemetry();
     this.logger.info({ device: this.deviceId, transports: this.transports.map((t) => t.id) }, 'agent started');
   }
@@ -165,7 +176,9 @@ export class Agent implements AgentApi {
             try {
               this.state.setDesired(update.patch, update.full ?? false);
             } catch (error) {
-              this.logger.warn({ transport: transport.id, err: toErrorObject(error) }, 'desired state refused');
+              // The last good desired state stays; the refusal is counted in health$.
+              this.desiredRefused.next(this.desiredRefused.value + 1);
+              this.logger.warn({ transport: transport.id, refused: this.desiredRefused.value, err: toErrorObject(error) }, 'desired state refused');
             }
           },
           error: (error: unknown) => this.logger.error({ transport: transport.id, err: toErrorObject(error) }, 'desired stream failed'),
@@ -237,20 +250,35 @@ export class Agent implements AgentApi {
     );
   }
 
+  /** Runs the profile's startup steps one by one; a failing step is logged and the rest still run. */
+  private async runStartup(): Promise<void> {
+    for (const [index, step] of (this.profile.startup ?? []).entries()) {
+      const response = await this.dispatcher.execute({ command: step.command, command_id: `startup-${this.clock.now()}-${index}`, params: step.params });
+      if (!response.success) this.logger.warn({ command: step.command, params: step.params, err: response.error }, 'startup step failed');
+    }
+  }
+
+  /**
+   * `<profile>Status` messages (the guide's playerStatus) on every transport, sent as they are
+   * made rather than batched, so a change is seen promptly (status-telemetry.ts).
+   */
   private startStatusTelemetry(): void {
     const interval = this.statusIntervalMs;
     if (!interval) return;
     const kind = `${this.profile.name}Status`;
-    const tick = (): void => {
-      try {
-        this.telemetry.emit(kind, this.state.snapshot.state);
-      } catch (error) {
-        this.logger.error({ kind, err: toErrorObject(error) }, 'status telemetry refused');
-        return;
-      }
-      this.statusTimer = this.clock.setTimeout(tick, interval);
-    };
-    this.statusTimer = this.clock.setTimeout(tick, interval);
+    const status = this.profile.status?.bind(this.profile) ?? ((reported: JsonObject) => reported);
+    this.statusTelemetry = new StatusTelemetry({
+      messageType: kind,
+      deviceId: this.deviceId,
+      intervalMs: interval,
+      minIntervalMs: this.statusMinIntervalMs,
+      clock: this.clock,
+      status,
+      reported: () => this.state.snapshot.state,
+      send: (message) => this.track(this.sendTelemetry({ kind, records: [{ kind, data: message, timestamp: this.clock.now() }] })),
+    });
+    this.subscriptions.add(this.state.changes$.subscribe(() => this.statusTelemetry?.onStateChange()));
+    this.statusTelemetry.start();
   }
 
   private track(task: Promise<void>): void {
@@ -262,7 +290,7 @@ export class Agent implements AgentApi {
     const wasStarted = this.phase !== 'idle';
     this.phase = 'stopping';
     this.accepting = false;
-    this.statusTimer?.cancel();
+    this.statusTelemetry?.stop();
     this.system?.stop();
     if (wasStarted) {
       const drained = await this.withDeadline(this.drain());

@@ -57,6 +57,8 @@ export const AgentConfigSchema = z.strictObject({
   player: KindSectionSchema.optional(),
   transports: z.array(TransportSectionSchema, { error: 'expected a list of transports, each {kind, ...options}' }).min(1, 'expected at least one transport'),
   plugins: z.array(z.string().min(1)).optional(),
+  /** Message middleware (signing, encryption, ...) applied around every transport, in order. */
+  middleware: z.array(KindSectionSchema, { error: 'expected a list of middleware, each {kind, ...options}' }).optional(),
   commands: z
     .strictObject({
       timeoutMs: numberish(z.number().int().positive()).optional(),
@@ -74,7 +76,28 @@ export const AgentConfigSchema = z.strictObject({
        * Named here only so that a config still carrying it is told where the setting lives.
        */
       outboxSize: z.never({ error: OUTBOX_SIZE_MOVED }).optional(),
+      /** `<profile>Status` telemetry (e.g. playerStatus) every this many ms, and after each change of it. */
       statusIntervalMs: numberish(z.number().int().positive()).optional(),
+      /** The least time between two change-driven status messages, ms. Default 1000. */
+      statusMinIntervalMs: numberish(z.number().int().nonnegative()).optional(),
+    })
+    .optional(),
+  /**
+   * Player profile settings (AmoraOS `audio`): `volume` (0-100) and `device` (an output name) are
+   * applied once when the agent starts, before desired state; `backend` is reported as it is.
+   */
+  audio: z
+    .strictObject({
+      volume: numberish(z.number({ error: 'expected a volume, an integer 0-100' }).int().min(0).max(100)).optional(),
+      device: z.string().min(1).optional(),
+      backend: z.string().min(1).optional(),
+    })
+    .optional(),
+  /** Where the device keeps its content (AmoraOS `content`); content sync writes there. */
+  content: z
+    .strictObject({
+      storagePath: z.string().min(1).optional(),
+      playlistsPath: z.string().min(1).optional(),
     })
     .optional(),
   /** The `system` section of reported state ({version, uptime}); `enabled: false` opts out. */
@@ -85,6 +108,18 @@ export const AgentConfigSchema = z.strictObject({
     })
     .optional(),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).optional(),
+  /** Bounds of the desired document; a patch that would exceed them is refused, logged and counted. */
+  desired: z
+    .strictObject({
+      maxBytes: numberish(z.number().int().positive()).optional(),
+      maxKeys: numberish(z.number().int().positive()).optional(),
+    })
+    .optional(),
+  /**
+   * Where `amora agent` keeps what must survive a restart (the offline outboxes, the state version);
+   * relative to the config file. `false` keeps nothing. Default: see docs/configuration.md.
+   */
+  stateDir: z.union([z.string().min(1), z.literal(false)], { error: 'expected a directory path, or false to keep no state' }).optional(),
 });
 
 /** A validated configuration. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { strictParams } from '../agent/strict-params.js';
 import { defineCommand, type CommandSpec } from '../commands/types.js';
+import { CommandError } from '../errors.js';
 import type { JsonObject } from '../state/json.js';
 import type { PlayerAdapter } from './player-adapter.js';
 import type { PlayerState } from './player-state.js';
@@ -17,11 +18,21 @@ export const PLAYER_COMMANDS = [
   'loadPlaylist',
   'getPlaylists',
   'getStatus',
+  'setAudioDevice',
 ] as const;
 
 export type PlayerCommandName = (typeof PLAYER_COMMANDS)[number];
 
 const noParams = strictParams({});
+
+/**
+ * Names handed to a player (playlist names) never hold control characters: a line feed would end
+ * a line-protocol command early (MPD ran `rm Evening` from `"nope\nrm Evening"`).
+ */
+const playerName = z
+  .string()
+  .min(1)
+  .refine((value) => ![...value].some((char) => char < ' ' || char === '\u007f'), 'must not contain control characters (line feeds, tabs, ...)');
 
 /** The player profile's command specs, bound to one player. */
 export function createPlayerCommands(player: PlayerAdapter): readonly CommandSpec[] {
@@ -46,7 +57,7 @@ export function createPlayerCommands(player: PlayerAdapter): readonly CommandSpe
     defineCommand({
       name: 'loadPlaylist',
       description: 'Replace the queue with a stored playlist and start playing it.',
-      params: strictParams({ playlist: z.string().min(1) }),
+      params: strictParams({ playlist: playerName }),
       handler: ({ playlist }) => player.loadPlaylist(playlist),
     }),
     defineCommand({
@@ -60,6 +71,15 @@ export function createPlayerCommands(player: PlayerAdapter): readonly CommandSpe
       description: 'Return the full player state: audio, playback and playlists.',
       params: noParams,
       handler: async () => playerStateToJson(await player.getStatus()),
+    }),
+    defineCommand({
+      name: 'setAudioDevice',
+      description: 'Play through the audio output of this name (MPD: that output only); "default" keeps the player\'s own.',
+      params: strictParams({ device: z.string().min(1) }),
+      handler: async ({ device }) => {
+        if (!player.setOutput) throw new CommandError('conflict', `player ${player.id} has no selectable audio outputs`);
+        await player.setOutput(device);
+      },
     }),
   ];
 }

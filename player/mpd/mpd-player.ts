@@ -1,16 +1,22 @@
 import { inject, injectable, optional } from 'inversify';
 import { BehaviorSubject, type Observable } from 'rxjs';
-import { systemClock, type Clock } from '../../core/clock.js';
-import { CommandError, toErrorObject } from '../../core/errors.js';
-import { silentLogger, type Logger } from '../../core/logging/logger.js';
-import type { PlayerAdapter } from '../../core/player/player-adapter.js';
-import type { PlayerState } from '../../core/player/player-state.js';
-import { TOKENS } from '../../core/plugins/tokens.js';
-import type { ConnectionStatus } from '../../core/transport/connection-status.js';
-import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-backoff.js';
-import type { RetryPolicy } from '../../core/transport/retry-policy.js';
+import {
+  CommandError,
+  ExponentialBackoffRetryPolicy,
+  silentLogger,
+  systemClock,
+  toErrorObject,
+  TOKENS,
+  type Clock,
+  type ConnectionStatus,
+  type Logger,
+  type PlayerAdapter,
+  type PlayerState,
+  type RetryPolicy,
+} from '../../core/index.js';
 import { MpdConnection } from './mpd-connection.js';
 import { toCommandError } from './mpd-errors.js';
+import { parseOutputs } from './mpd-response.js';
 import type { MpdPlayerOptions } from './mpd-player-options.js';
 import { quote, type MpdTarget } from './mpd-socket.js';
 import { MpdStateReader } from './mpd-state-reader.js';
@@ -149,6 +155,26 @@ export class MpdPlayer implements PlayerAdapter {
       await connection.send(`listplaylist ${quote(name)}`, this.options.commandTimeoutMs);
       await connection.sendList(['clear', `load ${quote(name)}`, 'play'], this.options.commandTimeoutMs);
       this.reader.playlistLoaded(name);
+    });
+  }
+
+  /**
+   * Plays through the output named `name` only: enables it, then disables the others (MPD
+   * `outputs`, `enableoutput`, `disableoutput`; output ids are MPD's numbers, never user text).
+   * `default` with no output of that name keeps MPD's own outputs. An unknown name is `not_found`.
+   */
+  async setOutput(name: string): Promise<void> {
+    if (name.length === 0) throw new CommandError('invalid_params', 'output name must not be empty');
+    await this.exec('enableoutput', async (connection) => {
+      const outputs = parseOutputs(await connection.send('outputs', this.options.commandTimeoutMs));
+      const target = outputs.find((output) => output.name === name);
+      if (target === undefined) {
+        if (name === 'default') return;
+        throw new CommandError('not_found', `MPD has no audio output named "${name}"`, { details: { name, outputs: outputs.map((o) => o.name) } });
+      }
+      const others = outputs.filter((output) => output.id !== target.id && output.enabled).map((output) => `disableoutput ${output.id}`);
+      await connection.sendList([`enableoutput ${target.id}`, ...others], this.options.commandTimeoutMs);
+      await this.reader.readOutputs(connection, false);
     });
   }
 

@@ -1,4 +1,7 @@
-import type { PlaybackStatus, PlayerState } from '../../core/player/player-state.js';
+import {
+  type PlaybackStatus,
+  type PlayerState,
+} from '../../core/index.js';
 
 /**
  * Parsing MPD answers into the player profile's state. Our own small parser rather than mpd2's:
@@ -49,6 +52,26 @@ export function parseOutputName(answer: string): string | undefined {
     else if (line === 'outputenabled: 1' && name !== undefined) return name;
   }
   return undefined;
+}
+
+/** One audio output of MPD's `outputs` answer. */
+export interface MpdOutput {
+  readonly id: string;
+  readonly name: string;
+  readonly enabled: boolean;
+}
+
+/** Every output of an `outputs` answer, in MPD's order. */
+export function parseOutputs(answer: string): MpdOutput[] {
+  const outputs: { id: string; name: string; enabled: boolean }[] = [];
+  for (const line of answerLines(answer)) {
+    if (line.startsWith('outputid: ')) outputs.push({ id: line.slice('outputid: '.length), name: '', enabled: false });
+    const current = outputs.at(-1);
+    if (current === undefined) continue;
+    if (line.startsWith('outputname: ')) current.name = line.slice('outputname: '.length);
+    else if (line.startsWith('outputenabled: ')) current.enabled = line === 'outputenabled: 1';
+  }
+  return outputs;
 }
 
 const PLAYBACK: Readonly<Record<string, PlaybackStatus>> = { play: 'playing', pause: 'paused', stop: 'stopped' };

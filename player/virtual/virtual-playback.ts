@@ -1,5 +1,7 @@
-import { CommandError } from '../../core/errors.js';
-import type { PlaybackStatus } from '../../core/player/player-state.js';
+import {
+  CommandError,
+  type PlaybackStatus,
+} from '../../core/index.js';
 import type { VirtualTrack } from './virtual-player-options.js';
 
 /**
@@ -63,6 +65,14 @@ export class VirtualPlayback {
       }
     }
     return moved;
+  }
+
+  /** Replaces the queue without playing it (a saved queue at start); `play` starts its first track. */
+  cue(tracks: readonly VirtualTrack[]): void {
+    this.tracks = [...tracks];
+    this.current = undefined;
+    this.state = 'stopped';
+    this.anchor(0);
   }
 
   /** Replaces the queue and starts its first track. */
