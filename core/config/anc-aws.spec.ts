@@ -65,10 +65,11 @@ describe('the ANC headset config file', () => {
     expect(config.log).toEqual({ level: 'debug' });
   });
 
-  it('names unknown keys, a missing thing name and a bad interval in one error', () => {
-    const bad = { iot: { endpoint: 'e', root_ca_pth: '/ca' }, telemetry: { batch_size: 10, batch_interval: 'soon' }, shadow: {}, extra: 1 };
+  it('names a likely typo, a missing thing name and a bad interval in one error; ignores other unknown keys, naming them', () => {
+    const bad = { iot: { endpoint: 'e', root_ca_pth: '/ca' }, telemetry: { batch_size: 10, batch_interval: 'soon' }, shadow: {} };
     expect(() => parseConfig(bad, { env: {} })).toThrow(
-      /extra: unknown key "extra".*iot\.root_ca_pth: unknown key "root_ca_pth".*iot\.thing_name: required \(or set IOT_THING_NAME\).*telemetry\.batch_interval: expected seconds/,
+      /iot\.root_ca_pth: unknown key "root_ca_pth", did you mean "root_ca_path"\?.*iot\.thing_name: required \(or set IOT_THING_NAME\).*telemetry\.batch_interval: expected seconds/,
     );
+    expect(parseConfig({ ...SEED, metrics: { cloudwatch: true } }, { env: {} }).ignoredKeys).toEqual(['metrics']);
   });
 });

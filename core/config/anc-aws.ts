@@ -19,8 +19,9 @@ import type { EnvRecord } from './interpolate.js';
  * `anc/telemetry/{id}/{kind}`), and the kinds `status` and `emergency` on `anc/devices/{id}/status`
  * and `/emergency`. Variables fill only what the file leaves out, as the `IOT_*` ones do for the
  * `aws-iot` kind (which reads `IOT_ENDPOINT`, `IOT_CERT_PATH`, ... itself). `device`, `plugins`,
- * `commands` and `log` may be added in the native form (e.g. `device.profile`); any other key is
- * an error naming it.
+ * `commands` and `log` may be added in the native form (e.g. `device.profile`). As in the AmoraOS
+ * layout, an unknown key close to a known one is an error naming both; any other is ignored and
+ * named in LoadedConfig.ignoredKeys.
  */
 export const ANC_TOPIC_PREFIX = 'anc';
 /** Telemetry kinds the document sends on device topics rather than `anc/telemetry/...`. */
@@ -47,9 +48,9 @@ export function isAncAwsLayout(raw: unknown): raw is Record<string, unknown> {
 
 /**
  * Maps the ANC layout to the native one (the schema validates the result).
- * @throws ConfigError listing every unknown key, section of the wrong shape and bad interval.
+ * @throws ConfigError listing every likely typo, section of the wrong shape and bad interval.
  */
-export function fromAncAws(raw: Record<string, unknown>, env: EnvRecord): Record<string, unknown> {
+export function fromAncAws(raw: Record<string, unknown>, env: EnvRecord): { readonly config: Record<string, unknown>; readonly ignored: readonly string[] } {
   const keys = new AmoraOsKeyChecker();
   keys.check([], raw, TOP_LEVEL_KEYS, 'ANC config keys');
   const iot = keys.section(raw, 'iot', SECTION_KEYS.iot);
@@ -88,7 +89,7 @@ export function fromAncAws(raw: Record<string, unknown>, env: EnvRecord): Record
   if (Object.keys(agentTelemetry).length > 0) out['telemetry'] = agentTelemetry;
   if (uptimeIntervalMs !== undefined) out['system'] = { uptimeIntervalMs };
   for (const key of ['plugins', 'commands', 'log']) if (raw[key] !== undefined) out[key] = raw[key];
-  return out;
+  return { config: out, ignored: keys.ignored };
 }
 
 /** Seconds (a number, or its string form from a variable) as milliseconds; a problem is recorded. */

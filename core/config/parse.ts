@@ -35,8 +35,8 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions = {}): Loa
     const interpolated = interpolateEnv(raw ?? {}, env);
     // The ANC file also has an `iot` section: it is told apart first, by its own marks.
     const anc = isAncAwsLayout(interpolated) ? fromAncAws(interpolated, env) : undefined;
-    const amoraOs = !anc && isAmoraOsLayout(interpolated) ? fromAmoraOs(interpolated) : undefined;
-    const overridden = applyEnvOverrides(anc ?? amoraOs?.config ?? interpolated, env);
+    const amoraOs = anc ?? (isAmoraOsLayout(interpolated) ? fromAmoraOs(interpolated) : undefined);
+    const overridden = applyEnvOverrides(amoraOs?.config ?? interpolated, env);
     const result = AgentConfigSchema.safeParse(overridden);
     if (!result.success) throw zodToConfigError(result.error, where);
     return {
