@@ -11,6 +11,8 @@ import { z } from 'zod';
 export const DEVICE_CONNECTION_STRING_ENV = 'AMORA_DEVICE_CONNECTION_STRING';
 /** Likewise for the service connection string of a controller. */
 export const SERVICE_CONNECTION_STRING_ENV = 'AMORA_SERVICE_CONNECTION_STRING';
+/** Where a controller finds the hub's Event Hub-compatible endpoint when the config names none. */
+export const EVENTHUB_CONNECTION_STRING_ENV = 'AMORA_EVENTHUB_CONNECTION_STRING';
 
 const toNumber = (value: unknown): unknown =>
   typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
@@ -67,6 +69,22 @@ export const azureIotHubOptionsSchema = z
     refreshIntervalMs: int(100).default(5_000),
     /** How long a direct method waits for an offline device to connect before answering 404. */
     methodConnectTimeoutSeconds: int(0, 300).default(0),
+    /**
+     * Controller side: the hub's Event Hub-compatible endpoint (`Endpoint=sb://…;EntityPath=…`).
+     * With it `state$()`, `connection$()` and `devices$()` are pushed from routed twin change,
+     * connection state and telemetry events; without it they poll. Default: env AMORA_EVENTHUB_CONNECTION_STRING.
+     */
+    eventHubConnectionString: z.preprocess(
+      emptyAsAbsent,
+      z
+        .string()
+        .refine((value) => /(^|;)\s*Endpoint=sb:\/\//i.test(value), { error: 'expected an Event Hub connection string (Endpoint=sb://…;…)' })
+        .optional(),
+    ),
+    /** The consumer group the controller reads with; give each reader its own in production. */
+    eventHubConsumerGroup: z.string().min(1).default('$Default'),
+    /** A (re)started controller reads events enqueued this long before it started; versions keep old ones from counting as current. */
+    eventHubResumeOverlapMs: int(0).default(60_000),
   })
   .refine((options) => options.sasRenewalMarginSeconds < options.sasTokenTtlSeconds, {
     error: 'sasRenewalMarginSeconds must be less than sasTokenTtlSeconds',
