@@ -21,7 +21,8 @@ function exported(stdout: string): Record<string, string> {
 /**
  * The AmoraSDK Azure guide's client, as a user runs it: `amora emulate azure` and `amora agent`
  * (virtual player, the real azure-iot-device SDK over TLS) as processes, and the app on the
- * package's AmoraClient made with the guide's own constructor from the printed connection strings
+ * package's AmoraClient made with the guide's own constructor from the printed IoT Hub and Event
+ * Hub connection strings
  * (the emulator's CA trusted through AMORA_AZURE_CA, as the emulator prints it).
  */
 describe('AmoraClient on Azure IoT Hub (amora emulate azure + amora agent)', () => {
@@ -66,7 +67,9 @@ transports:
   it('runs the guide app unchanged: direct methods answer {success, message}, callbacks get PlayerStatus and connection booleans', async () => {
     expect.hasAssertions();
     const iotHubConnectionString = printed['AMORA_SERVICE_CONNECTION_STRING']!;
-    const eventHubConnectionString = printed['AMORA_EVENTHUB_CONNECTION_STRING'] ?? '';
+    const eventHubConnectionString = printed['AMORA_EVENTHUB_CONNECTION_STRING']!;
+    // The guide's second string: the status callbacks are fed from the emulator's Event Hub endpoint.
+    expect(eventHubConnectionString).toMatch(/^Endpoint=sb:\/\//);
     await exerciseGuideClient(new AmoraClient(iotHubConnectionString, eventHubConnectionString, DEVICE));
   });
 });

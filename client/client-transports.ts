@@ -12,16 +12,20 @@ export type ClientTransport = KindSection;
 /** The environment variable naming a CA to trust for IoT Hub (what `amora emulate azure` prints). */
 export const AZURE_CA_ENV = 'AMORA_AZURE_CA';
 
-/** The azure-iot-hub entry for the guide's two connection strings; the CA from AMORA_AZURE_CA when set. */
+/** The azure-iot-hub entry for the guide's two connection strings (push mode with the Event Hub one); the CA from AMORA_AZURE_CA when set. */
 export function azureIotHubTransport(
   iotHubConnectionString: string,
   eventHubConnectionString: string,
   env: Readonly<Record<string, string | undefined>>,
 ): ClientTransport {
-  // Kept for the Event Hub status stream; see amora-client.ts for how it is used.
-  void eventHubConnectionString;
   const ca = env[AZURE_CA_ENV];
-  return { kind: 'azure-iot-hub', serviceConnectionString: iotHubConnectionString, ...(ca ? { ca } : {}) };
+  return {
+    kind: 'azure-iot-hub',
+    serviceConnectionString: iotHubConnectionString,
+    // Live status is pushed from the Event Hub endpoint, as in the guide; without one the twin is polled.
+    ...(eventHubConnectionString ? { eventHubConnectionString } : {}),
+    ...(ca ? { ca } : {}),
+  };
 }
 
 /** A generic MQTT broker (`mqtt://`, `mqtts://`, `ws://`, `wss://`) with the mqtt kind's options. */
