@@ -52,7 +52,7 @@ export { DedupeCache, type DedupeCacheOptions } from './commands/dedupe-cache.js
 
 // Telemetry
 export type { TelemetryBatch, TelemetryRecord } from './telemetry/types.js';
-export type { TelemetryPipelineApi } from './telemetry/pipeline.types.js';
+export type { EmitOptions, TelemetryPipelineApi } from './telemetry/pipeline.types.js';
 export { TelemetryPipeline, type TelemetryPipelineOptions } from './telemetry/pipeline.js';
 export { Outbox, type DrainResult, type OutboxOptions } from './telemetry/outbox.js';
 export type { OutboxStore, StoredOutboxItem } from './telemetry/outbox-store.js';

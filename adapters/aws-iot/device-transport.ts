@@ -225,7 +225,9 @@ export class AwsIotDeviceTransport implements DeviceTransport {
   }
 
   async publishTelemetry(batch: TelemetryBatch): Promise<void> {
-    const topic = this.topics.telemetry(this.thingName, batch.kind);
+    const topic = this.options.telemetry.deviceTopics.includes(batch.kind)
+      ? this.topics.deviceTelemetry(this.thingName, batch.kind)
+      : this.topics.telemetry(this.thingName, batch.kind);
     for (const payload of telemetryPayloads(this.deviceId, batch)) {
       await this.sender.send({ topic, payload, qos: this.options.qos.telemetry });
     }

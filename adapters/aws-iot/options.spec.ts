@@ -49,7 +49,7 @@ describe('aws-iot options', () => {
       qos: { commands: 1, responses: 1, telemetry: 1, connection: 1 },
       retainPresence: true,
       shadow: { conflictRetries: 5, maxStateBytes: 8192, offloadSections: [] },
-      telemetry: { maxPublishesPerSecond: 50, maxBufferSize: 1000 },
+      telemetry: { maxPublishesPerSecond: 50, maxBufferSize: 1000, deviceTopics: [] },
       controller: { commandPublish: 'mqtt' },
     });
   });
@@ -59,6 +59,8 @@ describe('aws-iot options', () => {
     expect(issues({ telemetry: { maxPublishesPerSecond: 150 } })[0]).toMatch(/^telemetry.maxPublishesPerSecond/);
     expect(issues({ thingName: 'a/b' })[0]).toMatch(/^thingName: expected a thing name/);
     expect(issues({ topicPrefix: '$aws' })[0]).toMatch(/^topicPrefix: topicPrefix must not start with '\$'/);
+    expect(issues({ telemetry: { deviceTopics: ['emergency', 'commands'] } })[0]).toMatch(/^telemetry.deviceTopics.1: expected a telemetry kind .* other than commands/);
+    expect(issues({ telemetry: { deviceTopics: ['a/b'] } })[0]).toMatch(/^telemetry.deviceTopics.0/);
   });
 
   it('treats optional options interpolated to an empty string as absent', () => {

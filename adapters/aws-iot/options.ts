@@ -25,6 +25,9 @@ export const ANC_ENVIRONMENT = {
   IOT_KEEP_ALIVE: 'keepAliveSeconds',
 } as const;
 
+/** Device topics Amora itself uses; telemetry cannot take them over. */
+const RESERVED_DEVICE_CHANNELS: readonly string[] = ['commands', 'responses', 'connection'];
+
 const toNumber = (value: unknown): unknown =>
   typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
 const toBoolean = (value: unknown): unknown => (value === 'true' ? true : value === 'false' ? false : value);
@@ -89,6 +92,17 @@ const awsIotObjectSchema = z.strictObject({
       maxPublishesPerSecond: int(1, 100).default(50),
       /** Responses and telemetry batches kept while offline; the oldest are dropped (and counted) beyond. */
       maxBufferSize: int(0).default(1_000),
+      /**
+       * Telemetry kinds sent on the device's own topic `{p}/devices/{thing}/{kind}` instead of
+       * `{p}/telemetry/{thing}/{kind}` (the ANC guide's `anc/devices/{id}/emergency` and `/status`).
+       */
+      deviceTopics: z
+        .array(
+          z.string().refine((kind) => !RESERVED_DEVICE_CHANNELS.includes(kind) && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(kind), {
+            error: `expected a telemetry kind (letters, digits, '_', '.', '-') other than ${RESERVED_DEVICE_CHANNELS.join(', ')}`,
+          }),
+        )
+        .default([]),
     })
     .prefault({}),
   /** Deadline of connect, subscribe and QoS 1 publish acknowledgements. */

@@ -9,6 +9,7 @@
  * | `{p}/devices/{thing}/responses`   | device →         | CommandResponse  |
  * | `{p}/devices/{thing}/connection`  | device → (+ LWT) | presence message |
  * | `{p}/telemetry/{thing}/{kind}`    | device →         | telemetry batch  |
+ * | `{p}/devices/{thing}/{kind}`      | device →         | telemetry batch of a kind in `telemetry.deviceTopics` |
  */
 
 import {
@@ -47,6 +48,11 @@ export class AwsTopics {
 
   connection(thingName: string): string {
     return `${this.prefix}/devices/${checkedLevel(thingName, 'thing name')}/connection`;
+  }
+
+  /** `{p}/devices/{thing}/{kind}`: telemetry a deployment routes beside the device's own topics. */
+  deviceTelemetry(thingName: string, kind: string): string {
+    return `${this.prefix}/devices/${checkedLevel(thingName, 'thing name')}/${checkedLevel(kind, 'telemetry kind')}`;
   }
 
   telemetry(thingName: string, kind: string): string {

@@ -8,6 +8,7 @@ import { silentLogger, type Logger } from '../logging/logger.js';
 import { DeviceState } from '../state/device-state.js';
 import type { JsonObject, JsonValue } from '../state/json.js';
 import { TelemetryPipeline } from '../telemetry/pipeline.js';
+import type { EmitOptions } from '../telemetry/pipeline.types.js';
 import type { TelemetryBatch } from '../telemetry/types.js';
 import type { DeviceTransport, InboundCommand } from '../transport/device-transport.js';
 import { mergeHealth } from './agent-health.js';
@@ -137,9 +138,12 @@ export class Agent implements AgentApi {
     return this.stopping;
   }
 
-  /** Sends a telemetry record of `kind` on every transport, batched. @throws AmoraError for a kind unfit for topics. */
-  emitTelemetry(kind: string, data: JsonValue): void {
-    this.telemetry.emit(kind, data);
+  /**
+   * Sends a telemetry record of `kind` on every transport, batched (`{immediate: true}`: its batch
+   * leaves now). @throws AmoraError for a kind unfit for topics.
+   */
+  emitTelemetry(kind: string, data: JsonValue, options?: EmitOptions): void {
+    this.telemetry.emit(kind, data, options);
   }
 
   /** Runs a command locally, as if it came from a transport (used by tests, CLIs and custom code). */

@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { Clock } from '../clock.js';
 import type { JsonObject, JsonValue } from '../state/json.js';
+import type { EmitOptions } from '../telemetry/pipeline.types.js';
 import type { DeviceStateStore } from '../state/device-state.types.js';
 import type { DeviceStorage } from '../state/device-storage.js';
 import type { DesiredLimits } from '../state/desired-limits.js';
@@ -65,5 +66,6 @@ export interface AgentApi {
   start(signal?: AbortSignal): Promise<void>;
   /** Answers in-flight commands, goes offline gracefully on every transport, stops components. */
   stop(): Promise<void>;
-  emitTelemetry(kind: string, data: JsonValue): void;
+  /** Sends a record of `kind` on every transport, batched; `{immediate: true}` sends its batch at once. */
+  emitTelemetry(kind: string, data: JsonValue, options?: EmitOptions): void;
 }

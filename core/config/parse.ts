@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { fromAmoraOs, isAmoraOsLayout } from './amoraos.js';
+import { fromAncAws, isAncAwsLayout } from './anc-aws.js';
 import { applyEnvOverrides } from './env-overrides.js';
 import { interpolateEnv, type EnvRecord } from './interpolate.js';
 import { AgentConfigSchema, type AgentConfig } from './schema.js';
@@ -24,7 +25,7 @@ export type LoadedConfig = AgentConfig & {
 
 /**
  * Turns a parsed config document into a validated AgentConfig: `${VAR}` interpolation, AmoraOS
- * `config.json` mapping, `AMORA_*` overrides, then the schema. Every failure is a ConfigError whose
+ * `config.json` or ANC headset file mapping, `AMORA_*` overrides, then the schema. Every failure is a ConfigError whose
  * message names the bad key path and what was expected.
  */
 export function parseConfig(raw: unknown, options: ParseConfigOptions = {}): LoadedConfig {
@@ -32,7 +33,9 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions = {}): Loa
   const where = options.source ? `${options.source}: ` : '';
   try {
     const interpolated = interpolateEnv(raw ?? {}, env);
-    const amoraOs = isAmoraOsLayout(interpolated) ? fromAmoraOs(interpolated) : undefined;
+    // The ANC file also has an `iot` section: it is told apart first, by its own marks.
+    const anc = isAncAwsLayout(interpolated) ? fromAncAws(interpolated, env) : undefined;
+    const amoraOs = anc ?? (isAmoraOsLayout(interpolated) ? fromAmoraOs(interpolated) : undefined);
     const overridden = applyEnvOverrides(amoraOs?.config ?? interpolated, env);
     const result = AgentConfigSchema.safeParse(overridden);
     if (!result.success) throw zodToConfigError(result.error, where);

@@ -44,6 +44,17 @@ describe('TelemetryPipeline', () => {
     expect(new Set(ids).size).toBe(1_000);
   });
 
+  it('sends an immediate record at once, with what waited of its kind, leaving other kinds batching', () => {
+    const { pipeline, batches, clock } = setup({ batchSize: 10, batchIntervalMs: 30_000 });
+    pipeline.emit('metrics', 1);
+    pipeline.emit('emergency', 'a');
+    pipeline.emit('emergency', 'b', { immediate: true });
+    expect(batches.map((batch) => [batch.kind, batch.records.map((record) => record.data)])).toEqual([['emergency', ['a', 'b']]]);
+    clock.advance(30_000);
+    expect(batches.map((batch) => batch.kind)).toEqual(['emergency', 'metrics']);
+    expect(clock.pending).toBe(0);
+  });
+
   it('sends a partial batch when the interval since its first record elapses', () => {
     const { pipeline, batches, clock } = setup({ batchSize: 10, batchIntervalMs: 1_000 });
     pipeline.emit('metrics', { cpu: 1 });

@@ -2,7 +2,7 @@ import { Subject, type Observable } from 'rxjs';
 import { systemClock, type Clock } from '../clock.js';
 import { AmoraError } from '../errors.js';
 import type { JsonValue } from '../state/json.js';
-import type { TelemetryPipelineApi } from './pipeline.types.js';
+import type { EmitOptions, TelemetryPipelineApi } from './pipeline.types.js';
 import type { TelemetryBatch, TelemetryRecord } from './types.js';
 
 export interface TelemetryPipelineOptions {
@@ -50,9 +50,10 @@ export class TelemetryPipeline implements TelemetryPipelineApi {
 
   /**
    * Adds one record, stamped with the clock's time. `data` must be JSON. Ignored after `stop()`.
+   * With `immediate`, the kind's batch leaves at once (an emergency must not wait for a batch to fill).
    * @throws AmoraError `invalid_params` for a kind that cannot be used in a topic.
    */
-  emit(kind: string, data: JsonValue): void {
+  emit(kind: string, data: JsonValue, options: EmitOptions = {}): void {
     if (!KIND_PATTERN.test(kind)) {
       throw new AmoraError('invalid_params', `telemetry kind "${kind}" must match ${KIND_PATTERN}`, { details: { field: 'kind' } });
     }
@@ -64,7 +65,7 @@ export class TelemetryPipeline implements TelemetryPipelineApi {
       this.pending.set(kind, pending);
     }
     pending.records.push(record);
-    if (pending.records.length >= this.batchSize) this.flushKind(kind);
+    if (options.immediate || pending.records.length >= this.batchSize) this.flushKind(kind);
   }
 
   /**
