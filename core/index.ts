@@ -86,6 +86,7 @@ export { PlayerClient, type PlayerClientOptions, type PlayerStatusUpdate } from 
 export type { Lifecycle } from './agent/lifecycle.js';
 export type { DeviceProfile, ReconcileStep } from './agent/device-profile.js';
 export type { AgentApi, AgentHealth, AgentOptions, SystemSectionOptions } from './agent/agent.types.js';
+export type { AgentActivity, AgentActivityType } from './agent/agent-activity.js';
 export { Agent, createAgent } from './agent/agent.js';
 export {
   LifecycleManager,
