@@ -8,6 +8,7 @@ import { locatePluginError } from '../config-errors.js';
 import { EXIT } from '../exit-codes.js';
 import { logHealthChanges, whenAllCredentialsRefused } from '../health-log.js';
 import { createCliLogger } from '../logger.js';
+import { startAgentEndpoint } from '../metrics/agent-endpoint.js';
 import { onShutdown } from '../shutdown.js';
 import { packageVersion } from '../version.js';
 
@@ -15,6 +16,9 @@ export interface AgentRunOptions {
   readonly config?: string;
   /** From --log-level or AMORA_LOG_LEVEL; the config's `log.level` otherwise. */
   readonly logLevel?: string;
+  /** From --metrics-port/--metrics-host; the config's `metrics` section otherwise. */
+  readonly metricsPort?: number;
+  readonly metricsHost?: string;
 }
 
 /** Builds and starts the agent, and stops it gracefully on SIGINT/SIGTERM. */
@@ -32,10 +36,17 @@ export async function runAgent(options: AgentRunOptions): Promise<void> {
   });
   const abort = new AbortController();
   const health = logHealthChanges(agent.health$, logger);
+  const metricsPort = options.metricsPort ?? config.metrics?.port;
+  const endpoint =
+    metricsPort === undefined
+      ? undefined
+      : await startAgentEndpoint(agent, { port: metricsPort, host: options.metricsHost ?? config.metrics?.host ?? '127.0.0.1', transportIds: instanceIds(config.transports), version: packageVersion(), logger });
   const stop = async () => {
+    endpoint?.markStopping();
     abort.abort();
     await agent.stop();
     health.unsubscribe();
+    await endpoint?.close();
   };
   onShutdown(async () => {
     logger.info('stopping agent');

@@ -1,9 +1,12 @@
 import { Command, Option } from 'commander';
 import { LOG_LEVELS } from '../../core/config/schema.js';
+import { portNumber } from '../option-values.js';
 
 interface AgentCliOptions {
   readonly config?: string;
   readonly logLevel?: string;
+  readonly metricsPort?: number;
+  readonly metricsHost?: string;
 }
 
 /** `amora agent`: run one device agent from a config file (or on embedded defaults) until a signal. */
@@ -12,6 +15,8 @@ export function agentCommand(): Command {
     .description('run one device agent')
     .addOption(new Option('-c, --config <file>', 'YAML or JSON config (native or AmoraOS config.json layout)').env('AMORA_CONFIG'))
     .addOption(new Option('--log-level <level>', "log level (default: the config's log.level, else info)").choices(LOG_LEVELS).env('AMORA_LOG_LEVEL'))
+    .addOption(new Option('--metrics-port <n>', "serve /metrics, /healthz and /readyz on this port (default: the config's metrics.port, else off)").argParser(portNumber).env('AMORA_METRICS_PORT'))
+    .addOption(new Option('--metrics-host <address>', "address of the metrics endpoint (default: the config's metrics.host, else 127.0.0.1)").env('AMORA_METRICS_HOST'))
     .addHelpText('after', `
 Without --config the agent runs as $AMORA_DEVICE_ID (default: the host name) with the virtual
 player on mqtt://localhost:1883 (start one with \`amora broker\`). SIGINT or SIGTERM stops it

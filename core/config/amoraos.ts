@@ -14,12 +14,12 @@ import { iotTransport } from './amoraos-iot.js';
  * - `iot {provider?, ...}` → an `azure-iot-hub` or `aws-iot` transport (see amoraos-iot.ts)
  *
  * A `broker` or `iot` section with `enabled: false` (or `"false"`) is skipped. Other keys (`plugins`, `commands`,
- * `telemetry`, `system`, `log`) are carried over as they are. Any other key, at the top or inside
+ * `telemetry`, `system`, `log`, `metrics`) are carried over as they are. Any other key, at the top or inside
  * the AmoraOS sections, is a ConfigError naming it and the known keys: the seed dropped a typo
  * such as `brokr` silently, leaving a device without its broker.
  */
 const AMORAOS_KEYS = ['mpd', 'broker', 'iot', 'dev_mode'] as const;
-const NATIVE_PASSTHROUGH = ['plugins', 'commands', 'telemetry', 'system', 'log'] as const;
+const NATIVE_PASSTHROUGH = ['plugins', 'commands', 'telemetry', 'system', 'log', 'metrics'] as const;
 const TOP_LEVEL_KEYS = ['device', ...AMORAOS_KEYS, ...NATIVE_PASSTHROUGH];
 const SECTION_KEYS = {
   device: ['device_id', 'id', 'name', 'profile'],
