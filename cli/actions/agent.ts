@@ -7,7 +7,7 @@ import { createBuiltinRegistry } from '../builtins.js';
 import { locatePluginError } from '../config-errors.js';
 import { EXIT } from '../exit-codes.js';
 import { logHealthChanges, whenAllCredentialsRefused } from '../health-log.js';
-import { createCliLogger } from '../logger.js';
+import { createCliLogger, logDestination, resolveLogFormat } from '../logger.js';
 import { startAgentEndpoint } from '../metrics/agent-endpoint.js';
 import { onShutdown } from '../shutdown.js';
 import { packageVersion } from '../version.js';
@@ -19,6 +19,8 @@ export interface AgentRunOptions {
   /** From --metrics-port/--metrics-host; the config's `metrics` section otherwise. */
   readonly metricsPort?: number;
   readonly metricsHost?: string;
+  /** From --log-format or AMORA_LOG_FORMAT; the config's `log.format` otherwise. */
+  readonly logFormat?: string;
 }
 
 /** Builds and starts the agent, and stops it gracefully on SIGINT/SIGTERM. */
@@ -29,7 +31,7 @@ export async function runAgent(options: AgentRunOptions): Promise<void> {
         { device: { id: safeDeviceId(hostname()) }, player: { kind: 'virtual' }, transports: [{ kind: 'mqtt', url: 'mqtt://localhost:1883' }] },
         { env: process.env },
       );
-  const logger = createCliLogger(options.logLevel ?? config.log?.level ?? 'info');
+  const logger = createCliLogger(options.logLevel ?? config.log?.level ?? 'info', logDestination(resolveLogFormat(options.logFormat ?? config.log?.format)));
   logger.info({ config: redactSecrets(config) }, 'starting agent');
   const agent = await buildAgent(config, createBuiltinRegistry(), { logger, version: packageVersion() }).catch((error: unknown) => {
     throw locatePluginError(error, config, options.config);
