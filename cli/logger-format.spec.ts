@@ -11,7 +11,8 @@ function prettyLines(colorize: boolean, log: (logger: ReturnType<typeof createCl
   return chunks.join('').split('\n').filter(Boolean);
 }
 
-const ANSI = /\u001b\[[0-9;]*m/;
+/** An SGR color sequence (ESC [ ... m). */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`);
 
 describe('log formats', () => {
   it('pretty: one readable line per entry with time, level, message and fields; secrets still redacted', () => {

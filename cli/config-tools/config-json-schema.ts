@@ -1,3 +1,5 @@
+// JSON Schema's if/then keywords are data here, not a thenable.
+/* oxlint-disable unicorn/no-thenable */
 import { z } from 'zod';
 import { AgentConfigSchema } from '../../core/config/schema.js';
 import type { PluginRegistry } from '../../core/plugins/loader.js';

@@ -16,7 +16,7 @@ describe('amora config', () => {
     await ensureCliBuilt();
     dir = await mkdtemp(join(tmpdir(), 'amora-cli-config-'));
     const printed = await runCli(['config', 'schema']);
-    expect(printed.code).toBe(0);
+    if (printed.code !== 0) throw new Error(`amora config schema failed: ${printed.stderr}`);
     schema = JSON.parse(printed.stdout) as Record<string, unknown>;
   }, 60_000);
 

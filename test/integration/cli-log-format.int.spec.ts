@@ -4,7 +4,8 @@ import { itWithBinaries } from '../support/system-deps.js';
 import { CLI_MAIN, ensureCliBuilt, ROOT } from './cli-build.js';
 import { spawnCli, type CliProcess } from './cli-process.js';
 
-const ANSI = /\u001b\[[0-9;]*m/;
+/** An SGR color sequence (ESC [ ... m). */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`);
 
 /**
  * Runs `amora broker --port 0` on a pseudo-terminal (util-linux `script`), as a person at a
