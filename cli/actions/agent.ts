@@ -10,6 +10,7 @@ import { logHealthChanges, whenAllCredentialsRefused } from '../health-log.js';
 import { createCliLogger, logDestination, resolveLogFormat } from '../logger.js';
 import { startAgentEndpoint } from '../metrics/agent-endpoint.js';
 import { onShutdown } from '../shutdown.js';
+import { SystemdNotifier } from '../systemd/systemd-notify.js';
 import { packageVersion } from '../version.js';
 
 export interface AgentRunOptions {
@@ -43,8 +44,10 @@ export async function runAgent(options: AgentRunOptions): Promise<void> {
     metricsPort === undefined
       ? undefined
       : await startAgentEndpoint(agent, { port: metricsPort, host: options.metricsHost ?? config.metrics?.host ?? '127.0.0.1', transportIds: instanceIds(config.transports), version: packageVersion(), logger });
+  const systemd = new SystemdNotifier(process.env, logger);
   const stop = async () => {
     endpoint?.markStopping();
+    await systemd.stopping();
     abort.abort();
     await agent.stop();
     health.unsubscribe();
@@ -60,6 +63,7 @@ export async function runAgent(options: AgentRunOptions): Promise<void> {
   });
   await agent.start(abort.signal);
   logger.info({ device: config.device.id }, 'agent running');
+  await systemd.ready(`running ${config.device.id}`);
 }
 
 function safeDeviceId(name: string): string {
