@@ -1,10 +1,15 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWithBinaries } from '../support/system-deps.js';
+import { freePort } from '../support/free-port.js';
+import { startMosquitto } from '../support/mosquitto.js';
+import { describeWithBinaries, itWithBinaries } from '../support/system-deps.js';
+
 import { ensureCliBuilt, ROOT } from './cli-build.js';
 import { spawnCli, type CliProcess } from './cli-process.js';
 
@@ -172,4 +177,27 @@ describeWithBinaries(['chromium'], 'amora dashboard in a real browser', (bin) =>
       await publisher.endAsync();
     }
   }, 180_000);
+
+  itWithBinaries(['mosquitto', 'mosquitto_passwd'], 'asks for a login when the broker refuses anonymous clients, and connects with it', async (paths) => {
+    const wsPort = await freePort();
+    const secrets = await mkdtemp(join(tmpdir(), 'amora-dashboard-login-'));
+    execFileSync(paths.mosquitto_passwd, ['-b', '-c', join(secrets, 'passwd'), 'operator', 's3cret-pass']);
+    const mosquitto = await startMosquitto({ allowAnonymous: false, extraConfig: `listener ${wsPort} 127.0.0.1\nprotocol websockets\npassword_file ${join(secrets, 'passwd')}` });
+    const dashboard = spawnCli(['dashboard', '--url', `ws://127.0.0.1:${wsPort}`, '--port', '0', '--username', 'operator']);
+    processes.push(dashboard);
+    try {
+      const url = (await dashboard.stdoutLine((l) => l.startsWith('dashboard on '))).split(' ')[2]!;
+      const login = await browser.newPage();
+      await login.goto(url);
+      await expect.poll(() => login.getByTestId('login-error').textContent(), { timeout: 30_000 }).toMatch(/Not authorized|refused|authori/i);
+      expect(await login.locator('input[name="username"]').inputValue()).toBe('operator');
+      await login.locator('input[name="password"]').fill('s3cret-pass');
+      await login.getByRole('button', { name: 'connect' }).click();
+      await expect.poll(() => login.getByTestId('device-count').textContent(), { timeout: 30_000 }).toBe('0');
+      await login.close();
+    } finally {
+      await mosquitto.dispose();
+      await rm(secrets, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
