@@ -74,6 +74,11 @@ export { hasWildcard, topicMatches } from './transport/topic-match.js';
 export { deviceDirectory, type PresenceSighting } from './transport/device-directory.js';
 export { ConnectionStatusKeeper, sameStatus } from './transport/connection-status-keeper.js';
 export { ReconnectSchedule } from './transport/reconnect-schedule.js';
+export { ReconnectingLink, type LinkSession, type ReconnectingLinkDeps, type ReconnectingLinkOptions } from './transport/reconnecting-link.js';
+export { BufferedSender, type BufferedSenderOptions } from './transport/buffered-sender.js';
+export { encodeResponseOrError } from './transport/response-fallback.js';
+export { gracefulOffline, lostOffline, presenceMessage } from './transport/presence.js';
+export { RetainedGuard } from './transport/retained-guard.js';
 
 // Player profile
 export type { PlayerAdapter } from './player/player-adapter.js';
@@ -114,7 +119,7 @@ export { TOKENS } from './plugins/tokens.js';
 export { PluginRegistry, type LoadPluginOptions, type PluginRegistryOptions, type ResolvedKind } from './plugins/loader.js';
 
 // Configuration
-export { AgentConfigSchema, DEVICE_ID_PATTERN, KindSectionSchema, LOG_LEVELS, type AgentConfig, type KindSection } from './config/schema.js';
+export { AgentConfigSchema, DEVICE_ID_PATTERN, KindSectionSchema, LOG_FORMATS, LOG_LEVELS, type AgentConfig, type KindSection } from './config/schema.js';
 export { parseConfig, zodToConfigError, type LoadedConfig, type ParseConfigOptions } from './config/parse.js';
 export { interpolateEnv, type EnvRecord } from './config/interpolate.js';
 export { ENV_SHORTCUTS, applyEnvOverrides } from './config/env-overrides.js';

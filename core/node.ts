@@ -2,3 +2,4 @@
 export * from './index.js';
 export { loadConfigFile } from './config/load-file.js';
 export { nodePackageResolver } from './plugins/resolve-package.node.js';
+export { checkOptionFiles } from './config/option-files.node.js';

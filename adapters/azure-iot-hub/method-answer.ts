@@ -1,6 +1,9 @@
-import type { CommandResponse } from '../../core/commands/types.js';
-import type { ErrorObject } from '../../core/errors.js';
-import { isJsonObject, type JsonValue } from '../../core/state/json.js';
+import {
+  isJsonObject,
+  type CommandResponse,
+  type ErrorObject,
+  type JsonValue,
+} from '../../core/index.js';
 
 /** The error code a direct-method status stands for (the inverse of COMMAND_ERROR_STATUS). */
 const CODE_OF_STATUS: Readonly<Record<number, string>> = {

@@ -1,6 +1,8 @@
-import { TransportError } from '../../core/errors.js';
-import type { JsonValue } from '../../core/state/json.js';
-import type { TelemetryBatch } from '../../core/telemetry/types.js';
+import {
+  TransportError,
+  type JsonValue,
+  type TelemetryBatch,
+} from '../../core/index.js';
 import { IOT_HUB_LIMITS } from './limits.js';
 
 /** The body of one device-to-cloud message: the same shape the MQTT transport publishes. */

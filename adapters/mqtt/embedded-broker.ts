@@ -2,7 +2,10 @@ import { Aedes } from 'aedes';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createWebSocketStream, WebSocketServer } from 'ws';
-import { silentLogger, type Logger } from '../../core/logging/logger.js';
+import {
+  silentLogger,
+  type Logger,
+} from '../../core/index.js';
 
 /**
  * Node-only: the embedded aedes broker on TCP and optionally WebSocket, the zero-setup broker for

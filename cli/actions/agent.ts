@@ -1,11 +1,17 @@
 import { hostname } from 'node:os';
-import { buildAgent, instanceIds } from '../../core/agent/container.js';
-import { loadConfigFile } from '../../core/config/load-file.js';
-import { parseConfig } from '../../core/config/parse.js';
-import { redactSecrets } from '../../core/config/redact.js';
+import { resolve } from 'node:path';
+import {
+  buildAgent,
+  checkOptionFiles,
+  instanceIds,
+  isAmoraError,
+  loadConfigFile,
+  parseConfig,
+  redactSecrets,
+} from '../../core/node.js';
 import { createBuiltinRegistry } from '../builtins.js';
 import { locatePluginError } from '../config-errors.js';
-import { EXIT } from '../exit-codes.js';
+import { CliError, EXIT } from '../exit-codes.js';
 import { logHealthChanges, whenAllCredentialsRefused } from '../health-log.js';
 import { createCliLogger, logDestination, resolveLogFormat } from '../logger.js';
 import { startAgentEndpoint } from '../metrics/agent-endpoint.js';
@@ -34,8 +40,13 @@ export async function runAgent(options: AgentRunOptions): Promise<void> {
       );
   const logger = createCliLogger(options.logLevel ?? config.log?.level ?? 'info', logDestination(resolveLogFormat(options.logFormat ?? config.log?.format)));
   logger.info({ config: redactSecrets(config) }, 'starting agent');
-  const agent = await buildAgent(config, createBuiltinRegistry(), { logger, version: packageVersion() }).catch((error: unknown) => {
+  const registry = createBuiltinRegistry();
+  const agent = await buildAgent(config, registry, { logger, version: packageVersion() }).catch((error: unknown) => {
     throw locatePluginError(error, config, options.config);
+  });
+  // A certificate or key file named in the config must be there now, not only at the next connect.
+  await checkOptionFiles(config, registry).catch((error: unknown) => {
+    throw options.config && isAmoraError(error) ? new CliError(`${resolve(options.config)}: ${error.message}`, EXIT.usage) : error;
   });
   const abort = new AbortController();
   const health = logHealthChanges(agent.health$, logger);

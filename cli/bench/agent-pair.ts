@@ -1,9 +1,13 @@
 import { filter, firstValueFrom, timeout } from 'rxjs';
-import type { Agent } from '../../core/agent/agent.js';
-import { buildAgent, buildController, type BuildAgentOptions } from '../../core/agent/container.js';
-import { parseConfig } from '../../core/config/parse.js';
-import type { PluginRegistry } from '../../core/plugins/loader.js';
-import type { ControllerTransport } from '../../core/transport/controller-transport.js';
+import {
+  buildAgent,
+  buildController,
+  parseConfig,
+  type Agent,
+  type BuildAgentOptions,
+  type ControllerTransport,
+  type PluginRegistry,
+} from '../../core/index.js';
 import { benchProfile } from './bench-profile.js';
 
 /** An agent and a controller of the same `transports` entry, both started, the device reachable. */

@@ -1,6 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { PluginRegistry } from '../../core/plugins/loader.js';
+import {
+  type PluginRegistry,
+} from '../../core/index.js';
 import { createBuiltinRegistry } from '../builtins.js';
 import { runAmora } from './amora.js';
 import { runAws } from './aws.js';

@@ -1,6 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../core/clock.js';
+import {
+  systemClock,
+} from '../../core/index.js';
 import { MpdConnection } from './mpd-connection.js';
 import { MpdAckError } from './mpd-errors.js';
 import { MpdSocket, type MpdTarget } from './mpd-socket.js';

@@ -1,5 +1,7 @@
 import { connect, type Socket } from 'node:net';
-import { CommandError } from '../../core/errors.js';
+import {
+  CommandError,
+} from '../../core/index.js';
 import { MpdAckError } from './mpd-errors.js';
 
 /** Where and how to reach MPD. */

@@ -41,6 +41,8 @@ export interface MosquittoHandle {
   stop(): Promise<void>;
   /** Stops and starts it again on the same port. */
   restart(): Promise<void>;
+  /** Kills it with SIGKILL (a crash: no goodbye to anyone) and awaits its exit. */
+  kill(): Promise<void>;
   /** The last lines Mosquitto wrote, for failure messages. */
   log(): string;
   /** Removes the temp directory after stopping. */
@@ -90,6 +92,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       await stop();
       await launch();
     },
+    kill: () => server.stop('SIGKILL'),
     log: () => server.log(),
     async dispose() {
       await server.dispose();
