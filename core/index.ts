@@ -119,10 +119,11 @@ export { TOKENS } from './plugins/tokens.js';
 export { PluginRegistry, type LoadPluginOptions, type PluginRegistryOptions, type ResolvedKind } from './plugins/loader.js';
 
 // Configuration
-export { AgentConfigSchema, DEVICE_ID_PATTERN, KindSectionSchema, LOG_FORMATS, LOG_LEVELS, type AgentConfig, type KindSection } from './config/schema.js';
+export { AgentConfigSchema, CORE_TRANSPORT_KEYS, DEVICE_ID_PATTERN, KindSectionSchema, LOG_FORMATS, LOG_LEVELS, type AgentConfig, type KindSection } from './config/schema.js';
 export { parseConfig, zodToConfigError, type LoadedConfig, type ParseConfigOptions } from './config/parse.js';
 export { interpolateEnv, type EnvRecord } from './config/interpolate.js';
 export { ENV_SHORTCUTS, applyEnvOverrides } from './config/env-overrides.js';
 export { fromAmoraOs, isAmoraOsLayout } from './config/amoraos.js';
 export { REDACTED, SECRET_KEY_PATTERN, redactSecrets, redactString } from './config/redact.js';
-export { describeZodError, formatKeyPath } from './config/zod-issues.js';
+export { describeIssue, describeZodError, formatKeyPath } from './config/zod-issues.js';
+export { resolveOptionPaths } from './config/option-paths.js';

@@ -148,24 +148,6 @@ export class MqttControllerTransport implements ControllerTransport {
     );
   }
 
-  /**
-   * Full state messages of every device under the prefix, as they arrive (one wildcard
-   * subscription, retained states first): what a fleet view needs instead of one state$ per device.
-   */
-  states$(): Observable<DeviceStateMessage> {
-    return this.stream(
-      'states',
-      this.topics.allDevices('state'),
-      (source) =>
-        source.pipe(
-          map((message) => ({ id: this.topics.parse(message.topic)?.deviceId, state: readPayload(deviceStateMessageSchema, message.payload) })),
-          filter((entry): entry is { id: string; state: DeviceStateMessage } => entry.state !== undefined && entry.state.device_id === entry.id),
-          map((entry) => entry.state),
-        ),
-      false,
-    );
-  }
-
   connection$(deviceId: string): Observable<PresenceState> {
     return this.stream(`connection:${deviceId}`, this.topics.connection(deviceId), (source) =>
       source.pipe(

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { redactString } from '../../core/config/redact.js';
+import { redactString } from '../../core/index.js';
 import { createBuiltinRegistry } from '../builtins.js';
 import { checkConfigFile } from '../config-tools/config-check.js';
 import { configJsonSchema } from '../config-tools/config-json-schema.js';

@@ -1,17 +1,23 @@
-import { access, constants, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { buildAgent } from '../../core/agent/container.js';
-import { fromAmoraOs, isAmoraOsLayout } from '../../core/config/amoraos.js';
-import { applyEnvOverrides } from '../../core/config/env-overrides.js';
-import { interpolateEnv, type EnvRecord } from '../../core/config/interpolate.js';
-import { resolveOptionPaths } from '../../core/config/option-paths.js';
-import { parseConfig, type LoadedConfig } from '../../core/config/parse.js';
-import { CORE_TRANSPORT_KEYS } from '../../core/config/schema.js';
-import { describeIssue } from '../../core/config/zod-issues.js';
-import { isAmoraError } from '../../core/errors.js';
-import type { PluginRegistry } from '../../core/plugins/loader.js';
-import { isJsonObject } from '../../core/state/json.js';
+import {
+  applyEnvOverrides,
+  buildAgent,
+  CORE_TRANSPORT_KEYS,
+  describeIssue,
+  fromAmoraOs,
+  interpolateEnv,
+  isAmoraError,
+  isAmoraOsLayout,
+  isJsonObject,
+  parseConfig,
+  resolveOptionPaths,
+  type EnvRecord,
+  type LoadedConfig,
+  type PluginRegistry,
+} from '../../core/index.js';
+import { checkOptionFiles } from '../../core/node.js';
 
 /** One thing wrong with a config file, at a key path (`transports[0].url`) or `(file)`. */
 export interface ConfigProblem {
@@ -149,19 +155,22 @@ async function checkKindSection(
       report(path === '(root)' ? sectionPath : `${sectionPath}.${path}`, message);
     }
   }
-  for (const optionPath of resolved.kind.paths ?? []) {
-    const value = valueAt(withPaths, optionPath);
-    if (typeof value !== 'string' || value === '' || value.includes('-----BEGIN') || /^[a-z][a-z0-9+.-]+:/i.test(value)) continue;
-    await access(value, constants.R_OK).catch((error: NodeJS.ErrnoException) =>
-      report(`${sectionPath}.${optionPath}`, error.code === 'ENOENT' ? `file not found: ${value}` : `cannot read ${value} (${error.code ?? 'error'})`),
-    );
-  }
+  if (role === 'transport') await checkFiles(registry, sectionPath, section, baseDir, report);
 }
 
-function valueAt(target: unknown, dotted: string): unknown {
-  let value = target;
-  for (const key of dotted.split('.')) value = isJsonObject(value) ? value[key] : undefined;
-  return value;
+/**
+ * The files a transport section names (certificates, keys), checked by the agent's own load-time
+ * check, one section at a time so every section's problem is reported (the check stops at its first).
+ */
+async function checkFiles(registry: PluginRegistry, sectionPath: string, section: Record<string, unknown>, baseDir: string, report: (path: string, message: string) => void): Promise<void> {
+  // checkOptionFiles reads only `transports` and `baseDir` of the config.
+  const single = { transports: [section], baseDir } as unknown as LoadedConfig;
+  await checkOptionFiles(single, registry).catch((error: unknown) => {
+    const message = messageOf(error);
+    const match = /^transports\[0\]((?:\.[\w$-]+)*): (.*)$/s.exec(message);
+    if (match) report(`${sectionPath}${match[1]}`, match[2]!);
+    else report(sectionPath, message);
+  });
 }
 
 function messageOf(error: unknown): string {

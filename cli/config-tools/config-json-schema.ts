@@ -1,9 +1,7 @@
 // JSON Schema's if/then keywords are data here, not a thenable.
 /* oxlint-disable unicorn/no-thenable */
 import { z } from 'zod';
-import { AgentConfigSchema } from '../../core/config/schema.js';
-import type { PluginRegistry } from '../../core/plugins/loader.js';
-import type { PluginKindRole } from '../../core/plugins/plugin.js';
+import { AgentConfigSchema, type PluginKindRole, type PluginRegistry } from '../../core/index.js';
 
 type JsonSchema = Record<string, unknown>;
 

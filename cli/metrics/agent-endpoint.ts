@@ -1,5 +1,4 @@
-import type { Agent } from '../../core/agent/agent.js';
-import type { Logger } from '../../core/logging/logger.js';
+import type { Agent, Logger } from '../../core/index.js';
 import { listenError } from '../listen-error.js';
 import { AgentMetrics } from './agent-metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';

@@ -1,7 +1,6 @@
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { AgentActivity } from '../../core/agent/agent-activity.js';
-import type { AgentHealth } from '../../core/agent/agent.types.js';
+import type { AgentActivity, AgentHealth } from '../../core/index.js';
 import { sampleValue } from '../../test/support/prometheus-text.js';
 import { AgentMetrics } from './agent-metrics.js';
 

@@ -1,8 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { Subscription, type Observable } from 'rxjs';
-import type { AgentActivity } from '../../core/agent/agent-activity.js';
-import type { AgentHealth } from '../../core/agent/agent.types.js';
-import type { ConnectionState, ConnectionStatus } from '../../core/transport/connection-status.js';
+import type { AgentActivity, AgentHealth, ConnectionState, ConnectionStatus } from '../../core/index.js';
 import type { Readiness } from './metrics-server.js';
 
 /** What the metrics are fed from: the agent's own streams, nothing it does not already expose. */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../../core/logging/logger.js';
+import type { Logger } from '../../core/index.js';
 
 /** What `/readyz` answers: 200 when ready, 503 otherwise, with the details as JSON either way. */
 export interface Readiness {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import type { Logger } from '../../core/logging/logger.js';
+import type { Logger } from '../../core/index.js';
 
 /**
  * The service manager protocol (sd_notify) for `Type=notify` units: READY=1 once the agent runs,

@@ -48,7 +48,7 @@ export class FleetStore {
   constructor(private readonly controller: MqttControllerTransport) {}
 
   start(): void {
-    this.subscription.add(this.controller.states$().subscribe((message) => this.onState(message)));
+    this.subscription.add(this.controller.fleetStates$().subscribe((message) => this.onState(message)));
     this.subscription.add(
       this.controller.devices$().subscribe((devices) => {
         for (const { deviceId, presence } of devices) {
