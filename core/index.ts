@@ -28,6 +28,9 @@ export type { DeviceStateStore } from './state/device-state.types.js';
 export { DeviceState, INITIAL_DEVICE_STATE } from './state/device-state.js';
 export { applyMergePatch, assertSafePatch, createMergePatch, deepEqual, deepFreeze } from './state/merge-patch.js';
 export { computeDelta } from './state/state-delta.js';
+export type { DeviceStorage } from './state/device-storage.js';
+export { VERSION_LEASE, type VersionStore } from './state/version-store.js';
+export { assertWithinDesiredLimits, DEFAULT_DESIRED_LIMITS, type DesiredLimits } from './state/desired-limits.js';
 export { findJsonProblem, isUnsafeKey, type JsonProblem, type JsonProblemKind } from './state/json-guard.js';
 
 // Commands
@@ -43,6 +46,8 @@ export {
 export type { CommandDispatcherApi } from './commands/dispatcher.types.js';
 export { CommandDispatcher, commandErrorStatus, type CommandDispatcherOptions } from './commands/dispatcher.js';
 export { decodeCommand, type DecodeLimits, type DecodeResult } from './commands/decode.js';
+export { commandEnvelopeSchema } from './commands/command-envelope.js';
+export { PROTOCOL_MESSAGES, protocolJsonSchema, renderProtocolSchemas, type ProtocolMessageTitle } from './protocol/protocol-schemas.js';
 export { DedupeCache, type DedupeCacheOptions } from './commands/dedupe-cache.js';
 
 // Telemetry
@@ -50,6 +55,9 @@ export type { TelemetryBatch, TelemetryRecord } from './telemetry/types.js';
 export type { TelemetryPipelineApi } from './telemetry/pipeline.types.js';
 export { TelemetryPipeline, type TelemetryPipelineOptions } from './telemetry/pipeline.js';
 export { Outbox, type DrainResult, type OutboxOptions } from './telemetry/outbox.js';
+export type { OutboxStore, StoredOutboxItem } from './telemetry/outbox-store.js';
+export { wireRecord } from './telemetry/wire-record.js';
+export { DropLog, type DropLogOptions } from './telemetry/drop-log.js';
 export { RateLimiter, rateLimitTelemetry, type RateLimiterOptions, type TelemetryRateLimitOptions } from './telemetry/rate-limit.js';
 
 // Transports
@@ -84,6 +92,7 @@ export { RetainedGuard } from './transport/retained-guard.js';
 export type { PlayerAdapter } from './player/player-adapter.js';
 export type { AudioState, PlaybackState, PlaybackStatus, PlayerState, SystemState } from './player/player-state.js';
 export { PLAYER_COMMANDS, createPlayerCommands, playerStateToJson, type PlayerCommandName } from './player/player-commands.js';
+export { playerAvailability } from './player/player-availability.js';
 export { PLAYER_PROFILE, createPlayerProfile } from './player/player-profile.js';
 export { reconcilePlayer } from './player/player-reconciler.js';
 export { PlayerClient, type PlayerClientOptions, type PlayerStatusUpdate } from './player/player-client.js';

@@ -25,6 +25,7 @@ import {
   type StateSnapshot,
   type TelemetryBatch,
   type TransportCapabilities,
+  type DeviceStorage,
 } from '../../core/index.js';
 import { CrtConnection } from './crt-connection.js';
 import type { AwsIotOptions } from './options.js';
@@ -96,6 +97,7 @@ export class AwsIotDeviceTransport implements DeviceTransport {
     @inject(TOKENS.Logger) @optional() logger: Logger | undefined,
     @inject(TOKENS.RetryPolicy) @optional() retryPolicy: RetryPolicy | undefined,
     @inject(TOKENS.Clock) @optional() clock: Clock | undefined,
+    @inject(TOKENS.DeviceStorage) @optional() storage?: DeviceStorage,
   ) {
     this.thingName = options.thingName ?? deviceId;
     this.topics = new AwsTopics(options.topicPrefix);
@@ -159,6 +161,8 @@ export class AwsIotDeviceTransport implements DeviceTransport {
       this.logger,
     );
     this.sender = new BufferedSender<OutgoingMessage>({
+      ...(storage ? { store: storage.outbox<OutgoingMessage>(id) } : {}),
+      clock: this.clock,
       capacity: options.telemetry.maxBufferSize,
       send: (message) => this.connection.publish(message.topic, message.payload, message.qos),
       connected: () => this.connection.connected,

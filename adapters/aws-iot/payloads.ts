@@ -5,6 +5,7 @@ import {
   type CommandResponse,
   type Logger,
   type TelemetryBatch,
+  wireRecord,
 } from '../../core/index.js';
 
 /** Largest MQTT payload AWS IoT Core accepts. */
@@ -31,7 +32,7 @@ export function telemetryPayloads(deviceId: string, batch: TelemetryBatch): stri
   let parts: string[] = [];
   let size = overhead;
   for (const record of batch.records) {
-    const part = JSON.stringify({ data: record.data, timestamp: record.timestamp });
+    const part = JSON.stringify(wireRecord(record));
     const partBytes = encoder.encode(part).byteLength;
     if (overhead + partBytes > MQTT_PAYLOAD_LIMIT_BYTES) {
       throw new TransportError('payload_too_large', `a telemetry record of kind "${batch.kind}" is over AWS IoT's ${MQTT_PAYLOAD_LIMIT_BYTES}-byte limit`, {

@@ -24,6 +24,7 @@ import {
   type StateSnapshot,
   type TelemetryBatch,
   type TransportCapabilities,
+  type DeviceStorage,
 } from '../../core/index.js';
 import { deviceConnectionInfo, type DeviceConnectionInfo } from './connection-string.js';
 import {
@@ -121,6 +122,7 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
     @inject(TOKENS.Logger) @optional() logger: Logger | undefined,
     @inject(TOKENS.RetryPolicy) @optional() retryPolicy: RetryPolicy | undefined,
     @inject(TOKENS.Clock) @optional() clock: Clock | undefined,
+    @inject(TOKENS.DeviceStorage) @optional() storage?: DeviceStorage,
   ) {
     const connectionString = resolveConnectionString(options.connectionString, DEVICE_CONNECTION_STRING_ENV, 'connectionString');
     try {
@@ -162,6 +164,8 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
       if (topic.startsWith(METHOD_PREFIX)) this.onMethod(topic, payload);
     });
     this.sender = new BufferedSender<TelemetryOut>({
+      ...(storage ? { store: storage.outbox<TelemetryOut>(id) } : {}),
+      clock: this.clock,
       capacity: options.outboxSize,
       send: (message) => this.sendEvent(this.connection.link, message),
       connected: () => this.connection.online,

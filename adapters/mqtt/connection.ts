@@ -90,9 +90,10 @@ export class MqttConnection extends ReconnectingLink {
       return Promise.reject(new TransportError('unavailable', 'MQTT client is not connected'));
     }
     return new Promise<void>((resolve, reject) => {
-      // A loss before the PUBACK leaves the message in mqtt.js's store for resending after the
-      // reconnect (persistent session); the caller need not wait that long.
-      const onClose = (): void => resolve();
+      // A loss before the PUBACK: mqtt.js keeps a copy for resending after a reconnect, but only
+      // in memory, which a power cut or kill -9 loses. Rejecting lets the caller queue the message
+      // in its (persistent) outbox; if both copies arrive, the duplicate is QoS 1's own.
+      const onClose = (): void => reject(new TransportError('unavailable', `connection lost before the broker acknowledged ${topic}`));
       client.once('close', onClose);
       client.publish(topic, payload as Buffer | string, options, (error) => {
         client.removeListener('close', onClose);

@@ -206,14 +206,18 @@ export class MqttControllerTransport implements ControllerTransport {
   async invoke(deviceId: string, command: string, params: JsonObject = {}, options: InvokeOptions = {}): Promise<CommandResponse> {
     const commandId = options.commandId ?? newCommandId();
     const timeoutMs = options.timeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS;
-    const payload = encodePayload(
-      { command, command_id: commandId, params, timestamp: this.clock.now() },
-      this.options.maxPayloadBytes,
-      `command "${command}"`,
-    );
     if (!this.connection.online) throw new TransportError('unavailable', `cannot send "${command}" to ${deviceId}: controller is offline`);
     // Known only once connected: a 3.1.1-only broker makes the connection fall back from 5.
     const v5 = this.connection.protocolVersion === 5;
+    // A command must not run after its caller gave up (an offline device's session would deliver
+    // it hours later). MQTT 5: the broker discards it at the deadline (message expiry, no clocks
+    // involved). 3.1.1 has no expiry: the envelope carries `expires_at` for the device to check.
+    const now = this.clock.now();
+    const payload = encodePayload(
+      { command, command_id: commandId, params, timestamp: now, ...(v5 ? {} : { expires_at: now + timeoutMs }) },
+      this.options.maxPayloadBytes,
+      `command "${command}"`,
+    );
 
     // MQTT 5: answers come to our client topic (always subscribed). 3.1.1: listen on the device's
     // responses topic for as long as this call waits.
@@ -239,7 +243,13 @@ export class MqttControllerTransport implements ControllerTransport {
         qos: this.options.qos.commands,
         retain: false,
         ...(v5
-          ? { properties: { responseTopic: `${this.clientTopic}/responses`, correlationData: encoder.encode(commandId) as Buffer } }
+          ? {
+              properties: {
+                responseTopic: `${this.clientTopic}/responses`,
+                correlationData: encoder.encode(commandId) as Buffer,
+                messageExpiryInterval: Math.max(1, Math.ceil(timeoutMs / 1_000)),
+              },
+            }
           : {}),
       });
       return await answered;

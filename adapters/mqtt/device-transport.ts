@@ -30,6 +30,8 @@ import {
   type TelemetryBatch,
   type TelemetryMessage,
   type TransportCapabilities,
+  type DeviceStorage,
+  wireRecord,
 } from '../../core/index.js';
 import { deviceClientId } from './client-id.js';
 import { MqttConnection } from './connection.js';
@@ -97,6 +99,7 @@ export class MqttDeviceTransport implements DeviceTransport {
     @inject(TOKENS.RetryPolicy) @optional() retryPolicy: RetryPolicy | undefined,
     @inject(TOKENS.Clock) @optional() clock: Clock | undefined,
     @inject(MQTT_TOKENS.TlsLoader) @optional() private readonly tlsLoader: TlsMaterialLoader | undefined,
+    @inject(TOKENS.DeviceStorage) @optional() storage?: DeviceStorage,
   ) {
     this.topics = new MqttTopics(options.topicPrefix);
     this.commandsTopic = this.topics.commands(deviceId);
@@ -142,6 +145,8 @@ export class MqttDeviceTransport implements DeviceTransport {
       },
     );
     this.sender = new BufferedSender<OutgoingMessage>({
+      ...(storage ? { store: storage.outbox<OutgoingMessage>(id) } : {}),
+      clock: this.clock,
       capacity: options.outboxSize,
       send: (message) => this.sendNow(message),
       connected: () => this.connection.connected,
@@ -200,7 +205,7 @@ export class MqttDeviceTransport implements DeviceTransport {
     const message: TelemetryMessage = {
       device_id: this.deviceId,
       kind: batch.kind,
-      records: batch.records.map((record) => ({ data: record.data, timestamp: record.timestamp })),
+      records: batch.records.map(wireRecord),
     };
     await this.sender.send({
       topic: this.topics.telemetry(this.deviceId, batch.kind),

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import {
   buildAgent,
   checkOptionFiles,
+  FileDeviceStorage,
   instanceIds,
   isAmoraError,
   loadConfigFile,
@@ -18,6 +19,7 @@ import { startAgentEndpoint } from '../metrics/agent-endpoint.js';
 import { onShutdown } from '../shutdown.js';
 import { SystemdNotifier } from '../systemd/systemd-notify.js';
 import { packageVersion } from '../version.js';
+import { resolveStateDir } from '../state-dir.js';
 
 export interface AgentRunOptions {
   readonly config?: string;
@@ -28,6 +30,8 @@ export interface AgentRunOptions {
   readonly metricsHost?: string;
   /** From --log-format or AMORA_LOG_FORMAT; the config's `log.format` otherwise. */
   readonly logFormat?: string;
+  /** From --state-dir / AMORA_STATE_DIR, or false from --no-state-dir (see resolveStateDir). */
+  readonly stateDir?: string | false;
 }
 
 /** Builds and starts the agent, and stops it gracefully on SIGINT/SIGTERM. */
@@ -40,8 +44,11 @@ export async function runAgent(options: AgentRunOptions): Promise<void> {
       );
   const logger = createCliLogger(options.logLevel ?? config.log?.level ?? 'info', logDestination(resolveLogFormat(options.logFormat ?? config.log?.format)));
   logger.info({ config: redactSecrets(config) }, 'starting agent');
+  const stateDir = resolveStateDir({ flag: options.stateDir, config, ...(options.config === undefined ? {} : { configPath: options.config }), env: process.env });
+  const storage = stateDir === undefined ? undefined : new FileDeviceStorage(stateDir, { logger: logger.child({ stateDir }) });
+  logger.info({ stateDir: stateDir ?? false }, stateDir ? 'keeping the outbox and state version in the state directory' : 'no state directory: the outbox is kept in memory only');
   const registry = createBuiltinRegistry();
-  const agent = await buildAgent(config, registry, { logger, version: packageVersion() }).catch((error: unknown) => {
+  const agent = await buildAgent(config, registry, { logger, version: packageVersion(), ...(storage ? { storage } : {}) }).catch((error: unknown) => {
     throw locatePluginError(error, config, options.config);
   });
   // A certificate or key file named in the config must be there now, not only at the next connect.
@@ -61,6 +68,7 @@ export async function runAgent(options: AgentRunOptions): Promise<void> {
     await systemd.stopping();
     abort.abort();
     await agent.stop();
+    storage?.close();
     health.unsubscribe();
     await endpoint?.close();
   };

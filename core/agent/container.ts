@@ -15,6 +15,7 @@ import type { ControllerTransport } from '../transport/controller-transport.js';
 import type { DeviceTransport } from '../transport/device-transport.js';
 import { ExponentialBackoffRetryPolicy } from '../transport/exponential-backoff.js';
 import type { RetryPolicy } from '../transport/retry-policy.js';
+import type { DeviceStorage } from '../state/device-storage.js';
 import type { Agent } from './agent.js';
 import { AGENT_TOKENS, agentModule } from './agent-module.js';
 import type { DeviceProfile } from './device-profile.js';
@@ -30,6 +31,11 @@ export interface BuildAgentOptions extends BuildOptions {
   readonly version?: string;
   /** Use this profile instead of the one named by `device.profile` (custom agents in code). */
   readonly profile?: DeviceProfile | ((player: PlayerAdapter | undefined) => DeviceProfile);
+  /**
+   * What survives a restart: the state version and each transport's outbox (bound to
+   * TOKENS.DeviceStorage, where transports find it). `amora agent` passes its state directory.
+   */
+  readonly storage?: DeviceStorage;
 }
 
 export interface BuildControllerOptions extends BuildOptions {
@@ -50,6 +56,7 @@ export const DEFAULT_PLAYER_KIND = 'virtual';
 export async function buildAgent(config: LoadedConfig, registry: PluginRegistry, options: BuildAgentOptions = {}): Promise<Agent> {
   const root = await rootContainer(config, registry, options);
   if (options.version !== undefined) root.bind(AGENT_TOKENS.Version).toConstantValue(options.version);
+  if (options.storage !== undefined) root.bind(TOKENS.DeviceStorage).toConstantValue(options.storage);
 
   const profileName = config.device.profile;
   const needsPlayer = profileName === PLAYER_PROFILE && options.profile === undefined;

@@ -102,6 +102,18 @@ export const AgentConfigSchema = z.strictObject({
       host: z.string().min(1).default('127.0.0.1'),
     })
     .optional(),
+  /** Bounds of the desired document; a patch that would exceed them is refused, logged and counted. */
+  desired: z
+    .strictObject({
+      maxBytes: numberish(z.number().int().positive()).optional(),
+      maxKeys: numberish(z.number().int().positive()).optional(),
+    })
+    .optional(),
+  /**
+   * Where `amora agent` keeps what must survive a restart (the offline outboxes, the state version);
+   * relative to the config file. `false` keeps nothing. Default: see docs/configuration.md.
+   */
+  stateDir: z.union([z.string().min(1), z.literal(false)], { error: 'expected a directory path, or false to keep no state' }).optional(),
 });
 
 /** A validated configuration. */

@@ -23,6 +23,15 @@ export type PlayerCommandName = (typeof PLAYER_COMMANDS)[number];
 
 const noParams = strictParams({});
 
+/**
+ * Names handed to a player (playlist names) never hold control characters: a line feed would end
+ * a line-protocol command early (MPD ran `rm Evening` from `"nope\nrm Evening"`).
+ */
+const playerName = z
+  .string()
+  .min(1)
+  .refine((value) => ![...value].some((char) => char < ' ' || char === '\u007f'), 'must not contain control characters (line feeds, tabs, ...)');
+
 /** The player profile's command specs, bound to one player. */
 export function createPlayerCommands(player: PlayerAdapter): readonly CommandSpec[] {
   return [
@@ -46,7 +55,7 @@ export function createPlayerCommands(player: PlayerAdapter): readonly CommandSpe
     defineCommand({
       name: 'loadPlaylist',
       description: 'Replace the queue with a stored playlist and start playing it.',
-      params: strictParams({ playlist: z.string().min(1) }),
+      params: strictParams({ playlist: playerName }),
       handler: ({ playlist }) => player.loadPlaylist(playlist),
     }),
     defineCommand({

@@ -1,6 +1,9 @@
+import type { Clock } from '../clock.js';
 import { isAmoraError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
+import { DropLog } from '../telemetry/drop-log.js';
 import { Outbox, type DrainResult } from '../telemetry/outbox.js';
+import type { OutboxStore } from '../telemetry/outbox-store.js';
 import type { ConnectionStatus } from './connection-status.js';
 
 export interface BufferedSenderOptions<M> {
@@ -18,6 +21,13 @@ export interface BufferedSenderOptions<M> {
   readonly logger: Logger;
   /** What a log line says about a message (its topic or kind), never its payload. */
   readonly describe: (message: M) => Record<string, unknown>;
+  /**
+   * Where queued messages survive a restart (a DeviceStorage's outbox for this transport); memory
+   * only without it.
+   */
+  readonly store?: OutboxStore<M>;
+  /** Times the drop log's summaries. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -28,14 +38,18 @@ export interface BufferedSenderOptions<M> {
  */
 export class BufferedSender<M> {
   private readonly outbox: Outbox<M>;
+  private readonly drops: DropLog;
   private isReady = false;
   private stopped = false;
 
   constructor(private readonly options: BufferedSenderOptions<M>) {
+    // One line for the first drop, then a summary at most every 10 s: a long outage must not flood the log.
+    this.drops = new DropLog({ logger: options.logger, message: 'outbox full; dropped the oldest message', ...(options.clock ? { clock: options.clock } : {}) });
     this.outbox = new Outbox<M>({
       capacity: options.capacity,
-      onOverflow: (dropped, lost) => {
-        options.logger.warn({ dropped, ...options.describe(lost) }, 'outbox full; dropped the oldest message');
+      ...(options.store ? { store: options.store } : {}),
+      onOverflow: (_dropped, lost) => {
+        this.drops.note(options.describe(lost));
         this.report();
       },
     });
@@ -66,6 +80,7 @@ export class BufferedSender<M> {
   close(): void {
     this.stopped = true;
     this.isReady = false;
+    this.drops.flush();
   }
 
   /** Sends now when ready, else keeps the message for the next connect. */

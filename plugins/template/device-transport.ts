@@ -85,6 +85,7 @@ export class WsHubDeviceTransport implements DeviceTransport {
     );
     // The ready gate and the bounded outbox come with core (BufferedSender).
     this.sender = new BufferedSender<ClientFrame>({
+      clock: clock ?? systemClock,
       capacity: options.outboxSize,
       send: (frame) => this.connection.send(frame),
       connected: () => this.connection.online,

@@ -161,8 +161,8 @@ describe('ws-hub', () => {
       await until(device.status$, (s) => s.state === 'online' && s.endpoint === primary.url);
       const controller = await start(build<ControllerTransport>(TOKENS.ControllerTransport, 'unused', { url: standby.url }));
       await primary.close();
-      await until(device.status$, (s) => s.state === 'online' && s.endpoint === standby.url);
-      await until(controller.connection$('standby-ws'), (p) => p === 'online');
+      expect((await until(device.status$, (s) => s.state === 'online' && s.endpoint === standby.url)).endpoint).toBe(standby.url);
+      expect(await until(controller.connection$('standby-ws'), (p) => p === 'online')).toBe('online');
     } finally {
       await Promise.all(started.splice(0).map((part) => part.stop()));
       await Promise.all([primary.close(), standby.close()]);
