@@ -4,6 +4,18 @@ import type { AgentActivity, AgentHealth } from '../../core/index.js';
 import { sampleValue } from '../../test/support/prometheus-text.js';
 import { AgentMetrics } from './agent-metrics.js';
 
+/** Health with the MQTT transport offline and its outbox at `queued`/`dropped`. */
+function at(queued: number, dropped: number): AgentHealth {
+  return {
+    components: { mqtt: { state: 'offline', since: 1, outbox: { queued, dropped } }, 'azure-iot-hub': { state: 'online', since: 1 }, mpd: { state: 'online', since: 1 } },
+  };
+}
+
+/** Health with the MQTT transport in `state`. */
+function mqtt(state: 'connecting' | 'online' | 'offline'): AgentHealth {
+  return { components: { mqtt: { state, since: 1 }, 'azure-iot-hub': { state: 'online', since: 1 } } };
+}
+
 function setup() {
   const health$ = new Subject<AgentHealth>();
   const activity$ = new Subject<AgentActivity>();
@@ -15,9 +27,6 @@ function setup() {
 describe('AgentMetrics', () => {
   it('follows outbox depth and counts drops from the running total, also across a transport restart', async () => {
     const { health$, text, metrics } = setup();
-    const at = (queued: number, dropped: number): AgentHealth => ({
-      components: { mqtt: { state: 'offline', since: 1, outbox: { queued, dropped } }, 'azure-iot-hub': { state: 'online', since: 1 }, mpd: { state: 'online', since: 1 } },
-    });
     health$.next(at(10, 0));
     health$.next(at(100, 4));
     expect(sampleValue(await text(), 'amora_outbox_queued', { transport: 'mqtt' })).toBe(100);
@@ -31,7 +40,6 @@ describe('AgentMetrics', () => {
 
   it('counts a reconnect only for a return to online, and failed publishes apart from sent ones', async () => {
     const { health$, activity$, text, metrics } = setup();
-    const mqtt = (state: 'connecting' | 'online' | 'offline'): AgentHealth => ({ components: { mqtt: { state, since: 1 }, 'azure-iot-hub': { state: 'online', since: 1 } } });
     for (const state of ['connecting', 'online', 'offline', 'connecting', 'online'] as const) health$.next(mqtt(state));
     expect(sampleValue(await text(), 'amora_transport_reconnects_total', { transport: 'mqtt' })).toBe(1);
     expect(metrics.readiness().ready).toBe(true);
