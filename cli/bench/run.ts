@@ -12,11 +12,12 @@ import { BROKER_NAMES, startBenchBroker, type BrokerName } from './brokers.js';
 import { mpdMissing, runMpd } from './mpd.js';
 import { measureMqttReference } from './mqtt-reference.js';
 import { runRawMqtt } from './raw-mqtt.js';
+import { runSigning } from './signing.js';
 import { describePlan, formatReport, machineInfo, type BenchReport, type BrokerResult, type SamplePlan } from './report.js';
-import type { CloudResult, MpdResult, ScenarioOptions } from './scenario.js';
+import type { CloudResult, MpdResult, ScenarioOptions, SigningResult } from './scenario.js';
 
 /** Everything `--only` can name; the default runs them all (each skips itself, saying why, when it cannot run). */
-export const SCENARIO_NAMES = [...BROKER_NAMES, 'mpd', 'azure', 'aws', 'discovery'] as const;
+export const SCENARIO_NAMES = [...BROKER_NAMES, 'mpd', 'azure', 'aws', 'discovery', 'signing'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface BenchOptions {
@@ -83,6 +84,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
   const aws = await attempt<CloudResult[]>('aws', () => runAws(registry, plan.paced));
   const clouds: CloudResult[] = [...(azure ? [azure] : []), ...(aws ?? [])];
   const discovery = await attempt<DiscoveryResult>('discovery', () => runDiscovery(registry, DISCOVERY_DEVICES));
+  const signing = await attempt<SigningResult>('signing', () => runSigning(registry, plan.paced));
 
   const report: BenchReport = {
     date: new Date().toISOString(),
@@ -94,6 +96,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     ...(mpd ? { mpd } : {}),
     clouds,
     ...(discovery ? { discovery } : {}),
+    ...(signing ? { signing } : {}),
     skipped,
   };
   process.stdout.write(`${formatReport(report)}\n`);

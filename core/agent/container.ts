@@ -8,6 +8,9 @@ import { silentLogger, type Logger } from '../logging/logger.js';
 import type { PlayerAdapter } from '../player/player-adapter.js';
 import { createPlayerProfile, PLAYER_PROFILE } from '../player/player-profile.js';
 import type { PluginRegistry } from '../plugins/loader.js';
+import type { MessageMiddleware } from '../plugins/middleware.js';
+import { withControllerMiddleware } from '../plugins/middleware-controller-transport.js';
+import { withDeviceMiddleware } from '../plugins/middleware-device-transport.js';
 import type { PluginKindRole } from '../plugins/plugin.js';
 import { TOKENS } from '../plugins/tokens.js';
 import { rateLimitTelemetry } from '../telemetry/rate-limit.js';
@@ -67,9 +70,11 @@ export async function buildAgent(config: LoadedConfig, registry: PluginRegistry,
     root.bind(TOKENS.PlayerAdapter).toConstantValue(player);
   }
 
+  const middlewares = await buildMiddlewares(registry, root, config);
   const ids = instanceIds(config.transports);
   for (const [index, section] of config.transports.entries()) {
-    const transport = await instantiate<DeviceTransport>(registry, root, config, section, 'transport', TOKENS.DeviceTransport, ids[index] ?? section.kind);
+    const built = await instantiate<DeviceTransport>(registry, root, config, section, 'transport', TOKENS.DeviceTransport, ids[index] ?? section.kind);
+    const transport = withDeviceMiddleware(built, middlewares, config.device.id, options.logger ?? silentLogger, options.clock ?? systemClock);
     root.bind(TOKENS.DeviceTransport).toConstantValue(section.rateLimit ? withRateLimit(transport, section.rateLimit, options) : transport);
   }
 
@@ -93,7 +98,20 @@ export async function buildController(
     throw new PluginLoadError('(config)', undefined, `transports[${index}] does not exist (the config has ${config.transports.length})`);
   }
   const root = await rootContainer(config, registry, options);
-  return instantiate<ControllerTransport>(registry, root, config, section, 'transport', TOKENS.ControllerTransport, instanceIds(config.transports)[index] ?? section.kind);
+  const middlewares = await buildMiddlewares(registry, root, config);
+  const transport = await instantiate<ControllerTransport>(registry, root, config, section, 'transport', TOKENS.ControllerTransport, instanceIds(config.transports)[index] ?? section.kind);
+  return withControllerMiddleware(transport, middlewares, options.logger ?? silentLogger);
+}
+
+/** The config's `middleware` entries, each a `middleware` kind binding TOKENS.MessageMiddleware, in order. */
+async function buildMiddlewares(registry: PluginRegistry, root: Container, config: LoadedConfig): Promise<MessageMiddleware[]> {
+  const sections = config.middleware ?? [];
+  const ids = instanceIds(sections);
+  const built: MessageMiddleware[] = [];
+  for (const [index, section] of sections.entries()) {
+    built.push(await instantiate<MessageMiddleware>(registry, root, config, section, 'middleware', TOKENS.MessageMiddleware, ids[index] ?? section.kind));
+  }
+  return built;
 }
 
 /** Instance ids unique within an agent: the kind name, then `kind#2`, `kind#3`, ... */

@@ -36,6 +36,7 @@ export type CommandResponse =
 /** The error codes a command response can carry, with the HTTP-like status each maps to. */
 export const COMMAND_ERROR_STATUS = {
   invalid_params: 400,
+  unauthorized: 401,
   unknown_command: 404,
   not_found: 404,
   payload_too_large: 413,

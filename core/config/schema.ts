@@ -60,6 +60,8 @@ export const AgentConfigSchema = z.strictObject({
   player: KindSectionSchema.optional(),
   transports: z.array(TransportSectionSchema, { error: 'expected a list of transports, each {kind, ...options}' }).min(1, 'expected at least one transport'),
   plugins: z.array(z.string().min(1)).optional(),
+  /** Message middleware (signing, encryption, ...) applied around every transport, in order. */
+  middleware: z.array(KindSectionSchema, { error: 'expected a list of middleware, each {kind, ...options}' }).optional(),
   commands: z
     .strictObject({
       timeoutMs: numberish(z.number().int().positive()).optional(),

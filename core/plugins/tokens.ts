@@ -28,4 +28,6 @@ export const TOKENS = {
   CommandDispatcher: Symbol.for('amora.command-dispatcher'),
   TelemetryPipeline: Symbol.for('amora.telemetry'),
   Agent: Symbol.for('amora.agent'),
+  /** A MessageMiddleware, bound by each `middleware` kind instance. */
+  MessageMiddleware: Symbol.for('amora.middleware'),
 } as const;

@@ -52,15 +52,16 @@ export const connectionMessageSchema: z.ZodType<ConnectionMessage> = z.object({
 
 const errorObject = z.object({ code: z.string(), message: z.string(), details: jsonValue.optional() });
 
+// Loose objects: keys a middleware adds (a signature) reach the controller's middleware.
 export const commandResponseSchema: z.ZodType<CommandResponse> = z.union([
-  z.object({
+  z.looseObject({
     command_id: z.string(),
     command: z.string(),
     success: z.literal(true),
     result: jsonValue.optional(),
     timestamp: z.number(),
   }),
-  z.object({
+  z.looseObject({
     command_id: z.string(),
     command: z.string(),
     success: z.literal(false),

@@ -177,7 +177,7 @@ ${extra}
     await broker.stop();
     try {
       const child = startAgent(file);
-      const dropLines = (): string[] => child.stderr.split('\n').filter((line) => line.includes('MQTT outbox full'));
+      const dropLines = (): string[] => child.stderr.split('\n').filter((line) => line.includes('outbox full; dropped the oldest message'));
       // Wait for a summary line that counts at least 200 drops.
       await until('200 drops counted', () =>
         dropLines().some((line) => (JSON.parse(line) as { dropped: number }).dropped >= 200) ? true : undefined, 60_000);
