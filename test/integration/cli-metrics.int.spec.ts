@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpGet, pollUntil } from '../support/http-poll.js';
 import { startMosquitto, type MosquittoHandle } from '../support/mosquitto.js';
-import { sampleValue } from '../support/prometheus-text.js';
+import { parseSamples, sampleValue } from '../support/prometheus-text.js';
 import { describeWithBinaries } from '../support/system-deps.js';
 import { ensureCliBuilt } from './cli-build.js';
 import { runCli, spawnCli, type CliProcess } from './cli-process.js';
@@ -127,3 +128,32 @@ describe('amora broker --metrics-port', () => {
     expect(sampleValue(text, 'amora_broker_connections_total')).toBe(1);
   });
 });
+
+describeWithBinaries(['mosquitto_passwd'], 'amora broker --metrics-port with --password-file', ({ mosquitto_passwd }) => {
+  let broker: CliProcess;
+  let dir: string;
+
+  afterAll(async () => {
+    await broker?.kill();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('counts a wrong password as an auth refusal', async () => {
+    await ensureCliBuilt();
+    dir = await mkdtemp(join(tmpdir(), 'amora-broker-metrics-'));
+    execFileSync(mosquitto_passwd, ['-b', '-c', join(dir, 'passwd'), 'operator', 'right-pass']);
+    broker = spawnCli(['broker', '--port', '0', '--metrics-port', '0', '--password-file', join(dir, 'passwd')]);
+    const url = (await broker.stdoutLine((l) => l.startsWith('broker listening on '))).slice('broker listening on '.length);
+    const metrics = (await broker.stdoutLine((l) => l.startsWith('metrics on '))).slice('metrics on '.length);
+    const refused = mqtt.connect(url, { reconnectPeriod: 0, protocolVersion: 4, username: 'operator', password: 'wrong-pass' });
+    await new Promise<void>((resolve) => refused.once('error', () => resolve()));
+    refused.end(true);
+    const good = await mqtt.connectAsync(url, { reconnectPeriod: 0, protocolVersion: 4, username: 'operator', password: 'right-pass' });
+    const text = (await pollUntil(metrics, (a) => sampleValue(a.body, 'amora_broker_clients') === 1)).body;
+    const refusals = parseSamples(text).filter((s) => s.name === 'amora_broker_auth_refusals_total' && s.value > 0);
+    expect(refusals.map((s) => s.labels['reason'])).toEqual([expect.stringMatching(/^(bad_credentials|not_authorized)$/)]);
+    expect(refusals[0]?.value).toBe(1);
+    await good.endAsync();
+  }, 60_000);
+});
+
