@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { brokerHasAuth, startEmbeddedBroker, type EmbeddedBrokerOptions } from '../../adapters/mqtt/node.js';
-import { ConfigError } from '../../core/errors.js';
+import {
+  ConfigError,
+} from '../../core/index.js';
 import { describeError } from '../failure.js';
 import { listenError } from '../listen-error.js';
 import { createCliLogger } from '../logger.js';

@@ -1,5 +1,7 @@
 import { startEmbeddedBroker } from '../../adapters/mqtt/node.js';
-import type { PluginRegistry } from '../../core/plugins/loader.js';
+import {
+  type PluginRegistry,
+} from '../../core/index.js';
 import { startAgentPair } from './agent-pair.js';
 import type { SigningResult, TransportMeasures } from './scenario.js';
 import { probeCommands, probeState, type ProbeOptions } from './transport-probe.js';

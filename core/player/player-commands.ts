@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { strictParams } from '../agent/strict-params.js';
 import { defineCommand, type CommandSpec } from '../commands/types.js';
+import { CommandError } from '../errors.js';
 import type { JsonObject } from '../state/json.js';
 import type { PlayerAdapter } from './player-adapter.js';
 import type { PlayerState } from './player-state.js';
@@ -17,6 +18,7 @@ export const PLAYER_COMMANDS = [
   'loadPlaylist',
   'getPlaylists',
   'getStatus',
+  'setAudioDevice',
 ] as const;
 
 export type PlayerCommandName = (typeof PLAYER_COMMANDS)[number];
@@ -69,6 +71,15 @@ export function createPlayerCommands(player: PlayerAdapter): readonly CommandSpe
       description: 'Return the full player state: audio, playback and playlists.',
       params: noParams,
       handler: async () => playerStateToJson(await player.getStatus()),
+    }),
+    defineCommand({
+      name: 'setAudioDevice',
+      description: 'Play through the audio output of this name (MPD: that output only); "default" keeps the player\'s own.',
+      params: strictParams({ device: z.string().min(1) }),
+      handler: async ({ device }) => {
+        if (!player.setOutput) throw new CommandError('conflict', `player ${player.id} has no selectable audio outputs`);
+        await player.setOutput(device);
+      },
     }),
   ];
 }

@@ -8,6 +8,8 @@ const STATUS_COMMANDS: Readonly<Record<string, string>> = { playing: 'play', pau
  * load the default playlist (which starts playback), then set the volume, then the playback status.
  *
  * - `audio.volume` → setVolume
+ * - `audio.device` → setAudioDevice (the output of that name)
+ * - `content.sync_enabled` → setContentSync (reported as content.sync_enabled)
  * - `content.default_playlist` → loadPlaylist, only when reported `playback.playlist` differs
  *   (desired `content` has no reported mirror, so it stays in the delta for good)
  * - `playback.status` playing | paused | stopped → play | pause | stop
@@ -22,6 +24,10 @@ export function reconcilePlayer(delta: JsonObject, reported: JsonObject): readon
   }
   const volume = at(delta, 'audio', 'volume');
   if (typeof volume === 'number') steps.push({ command: 'setVolume', params: { volume } });
+  const device = at(delta, 'audio', 'device');
+  if (typeof device === 'string' && device !== '') steps.push({ command: 'setAudioDevice', params: { device } });
+  const sync = at(delta, 'content', 'sync_enabled');
+  if (typeof sync === 'boolean') steps.push({ command: 'setContentSync', params: { enabled: sync } });
   const status = at(delta, 'playback', 'status');
   const statusCommand = typeof status === 'string' ? STATUS_COMMANDS[status] : undefined;
   if (statusCommand) steps.push({ command: statusCommand, params: {} });

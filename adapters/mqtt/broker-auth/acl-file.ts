@@ -1,5 +1,7 @@
-import { ConfigError } from '../../../core/errors.js';
-import { topicMatches } from '../../../core/transport/topic-match.js';
+import {
+  ConfigError,
+  topicMatches,
+} from '../../../core/index.js';
 import { filtersOverlap, filterWithin } from './topic-filters.js';
 
 /**

@@ -1,5 +1,7 @@
 import type { Aedes, Client } from 'aedes';
-import type { Logger } from '../../../core/logging/logger.js';
+import {
+  type Logger,
+} from '../../../core/index.js';
 import type { BrokerAuthorizer } from './broker-authorizer.js';
 import type { AuthorizedClient } from './identity.js';
 

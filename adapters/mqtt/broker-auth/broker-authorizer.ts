@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { TLSSocket } from 'node:tls';
-import { ConfigError } from '../../../core/errors.js';
-import type { Logger } from '../../../core/logging/logger.js';
-import { DEFAULT_TOPIC_PREFIX } from '../../../core/transport/topic-levels.js';
+import {
+  ConfigError,
+  DEFAULT_TOPIC_PREFIX,
+  type Logger,
+} from '../../../core/index.js';
 import { aclAllows, aclEntriesFor, parseAclFile, type AclFile, type AclRequest } from './acl-file.js';
 import type { BrokerAuthOptions } from './broker-auth-options.js';
 import { deviceIdFromCertificate } from './certificate-identity.js';

@@ -1,5 +1,7 @@
 import type { PeerCertificate } from 'node:tls';
-import { topicLevelProblem } from '../../../core/transport/topic-levels.js';
+import {
+  topicLevelProblem,
+} from '../../../core/index.js';
 
 /**
  * The device id a verified client certificate names: its subject CN, else its first DNS or URI

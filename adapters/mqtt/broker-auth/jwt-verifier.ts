@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { ConfigError } from '../../../core/errors.js';
-import { topicLevelProblem } from '../../../core/transport/topic-levels.js';
+import {
+  ConfigError,
+  topicLevelProblem,
+} from '../../../core/index.js';
 
 /**
  * Node-only: users whose MQTT password is a JWT. HS256 with a shared secret, or RS256/ES256 with

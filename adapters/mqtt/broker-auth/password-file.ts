@@ -1,5 +1,7 @@
 import { createHash, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
-import { ConfigError } from '../../../core/errors.js';
+import {
+  ConfigError,
+} from '../../../core/index.js';
 
 /**
  * Node-only: a Mosquitto password file (`mosquitto_passwd` output), one `user:hash` a line. Both
