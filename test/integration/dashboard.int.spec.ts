@@ -99,18 +99,14 @@ describeWithBinaries(['chromium'], 'amora dashboard in a real browser', (bin) =>
 
     await page.locator('[data-device="dash-002"]').click();
     await expect.poll(() => page.getByTestId('device-title').textContent()).toBe('dash-002');
-    // The virtual player starts with an empty queue: play is refused until a playlist is loaded.
-    await page.getByRole('button', { name: 'play', exact: true }).click();
-    await expect.poll(() => page.getByTestId('answers').locator('li').first().textContent(), { timeout: 20_000 }).toContain('play {} → conflict');
-    await page.getByTestId('playlist-picker').selectOption('Focus');
-    await expect.poll(() => page.getByTestId('device-playback').textContent(), { timeout: 20_000 }).toBe('playing');
-    await page.getByRole('button', { name: 'pause', exact: true }).click();
-    await expect.poll(() => page.getByTestId('device-playback').textContent(), { timeout: 20_000 }).toBe('paused');
-    expect((await retainedState(observer, 'dash-002', (s) => s.playback?.status === 'paused')).playback?.playlist).toBe('Focus');
     await page.getByRole('button', { name: 'play', exact: true }).click();
     await expect.poll(() => page.getByTestId('device-playback').textContent(), { timeout: 20_000 }).toBe('playing');
     expect((await retainedState(observer, 'dash-002', (s) => s.playback?.status === 'playing')).playback?.status).toBe('playing');
-
+    await page.getByRole('button', { name: 'pause', exact: true }).click();
+    await expect.poll(() => page.getByTestId('device-playback').textContent(), { timeout: 20_000 }).toBe('paused');
+    await page.getByTestId('playlist-picker').selectOption('Focus');
+    await expect.poll(() => page.getByTestId('device-playback').textContent(), { timeout: 20_000 }).toBe('playing');
+    expect((await retainedState(observer, 'dash-002', (s) => s.playback?.playlist === 'Focus')).playback?.status).toBe('playing');
     await page.getByTestId('volume-slider').fill('37');
     await expect.poll(() => page.getByTestId('device-volume').textContent(), { timeout: 20_000 }).toBe('37');
     expect((await retainedState(observer, 'dash-002', (s) => s.audio?.volume === 37)).audio?.volume).toBe(37);
