@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { agentCommand } from './commands/agent.js';
 import { benchCommand } from './commands/bench.js';
 import { brokerCommand } from './commands/broker.js';
+import { configCommand } from './commands/config.js';
+import { dashboardCommand } from './commands/dashboard.js';
 import { ctlCommand } from './commands/ctl.js';
 import { demoCommand } from './commands/demo.js';
 import { emulateCommand } from './commands/emulate.js';
@@ -21,6 +23,8 @@ export async function createProgram(args: readonly string[]): Promise<Command> {
     .addCommand(ctlCommand())
     .addCommand(watchCommand())
     .addCommand(demoCommand())
+    .addCommand(configCommand())
+    .addCommand(dashboardCommand())
     .addCommand(await emulateCommand(args.includes('emulate')))
     .addCommand(benchCommand());
   configureTree(program);

@@ -102,6 +102,7 @@ export { PlayerClient, type PlayerClientOptions, type PlayerStatusUpdate } from 
 export type { Lifecycle } from './agent/lifecycle.js';
 export type { DeviceProfile, ReconcileStep } from './agent/device-profile.js';
 export type { AgentApi, AgentHealth, AgentOptions, SystemSectionOptions } from './agent/agent.types.js';
+export type { AgentActivity, AgentActivityType } from './agent/agent-activity.js';
 export { Agent, createAgent } from './agent/agent.js';
 export {
   LifecycleManager,
@@ -131,10 +132,11 @@ export { withDeviceMiddleware } from './plugins/middleware-device-transport.js';
 export { withControllerMiddleware } from './plugins/middleware-controller-transport.js';
 
 // Configuration
-export { AgentConfigSchema, DEVICE_ID_PATTERN, KindSectionSchema, LOG_LEVELS, type AgentConfig, type KindSection } from './config/schema.js';
+export { AgentConfigSchema, CORE_TRANSPORT_KEYS, DEVICE_ID_PATTERN, KindSectionSchema, LOG_FORMATS, LOG_LEVELS, type AgentConfig, type KindSection } from './config/schema.js';
 export { parseConfig, zodToConfigError, type LoadedConfig, type ParseConfigOptions } from './config/parse.js';
 export { interpolateEnv, type EnvRecord } from './config/interpolate.js';
 export { ENV_SHORTCUTS, applyEnvOverrides } from './config/env-overrides.js';
 export { fromAmoraOs, isAmoraOsLayout } from './config/amoraos.js';
 export { REDACTED, SECRET_KEY_PATTERN, redactSecrets, redactString } from './config/redact.js';
-export { describeZodError, formatKeyPath } from './config/zod-issues.js';
+export { describeIssue, describeZodError, formatKeyPath } from './config/zod-issues.js';
+export { resolveOptionPaths } from './config/option-paths.js';

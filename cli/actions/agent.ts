@@ -14,8 +14,10 @@ import { createBuiltinRegistry } from '../builtins.js';
 import { locatePluginError } from '../config-errors.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { logHealthChanges, whenAllCredentialsRefused } from '../health-log.js';
-import { createCliLogger } from '../logger.js';
+import { createCliLogger, logDestination, resolveLogFormat } from '../logger.js';
+import { startAgentEndpoint } from '../metrics/agent-endpoint.js';
 import { onShutdown } from '../shutdown.js';
+import { SystemdNotifier } from '../systemd/systemd-notify.js';
 import { packageVersion } from '../version.js';
 import { resolveStateDir } from '../state-dir.js';
 
@@ -23,6 +25,11 @@ export interface AgentRunOptions {
   readonly config?: string;
   /** From --log-level or AMORA_LOG_LEVEL; the config's `log.level` otherwise. */
   readonly logLevel?: string;
+  /** From --metrics-port/--metrics-host; the config's `metrics` section otherwise. */
+  readonly metricsPort?: number;
+  readonly metricsHost?: string;
+  /** From --log-format or AMORA_LOG_FORMAT; the config's `log.format` otherwise. */
+  readonly logFormat?: string;
   /** From --state-dir / AMORA_STATE_DIR, or false from --no-state-dir (see resolveStateDir). */
   readonly stateDir?: string | false;
 }
@@ -35,7 +42,7 @@ export async function runAgent(options: AgentRunOptions): Promise<void> {
         { device: { id: safeDeviceId(hostname()) }, player: { kind: 'virtual' }, transports: [{ kind: 'mqtt', url: 'mqtt://localhost:1883' }] },
         { env: process.env },
       );
-  const logger = createCliLogger(options.logLevel ?? config.log?.level ?? 'info');
+  const logger = createCliLogger(options.logLevel ?? config.log?.level ?? 'info', logDestination(resolveLogFormat(options.logFormat ?? config.log?.format)));
   logger.info({ config: redactSecrets(config) }, 'starting agent');
   if (config.ignoredKeys) logger.warn({ keys: config.ignoredKeys }, `config keys ignored (nothing here uses them): ${config.ignoredKeys.join(', ')}`);
   const stateDir = resolveStateDir({ flag: options.stateDir, config, ...(options.config === undefined ? {} : { configPath: options.config }), env: process.env });
@@ -51,11 +58,20 @@ export async function runAgent(options: AgentRunOptions): Promise<void> {
   });
   const abort = new AbortController();
   const health = logHealthChanges(agent.health$, logger);
+  const metricsPort = options.metricsPort ?? config.metrics?.port;
+  const endpoint =
+    metricsPort === undefined
+      ? undefined
+      : await startAgentEndpoint(agent, { port: metricsPort, host: options.metricsHost ?? config.metrics?.host ?? '127.0.0.1', transportIds: instanceIds(config.transports), version: packageVersion(), logger });
+  const systemd = new SystemdNotifier(process.env, logger);
   const stop = async () => {
+    endpoint?.markStopping();
+    await systemd.stopping();
     abort.abort();
     await agent.stop();
     storage?.close();
     health.unsubscribe();
+    await endpoint?.close();
   };
   onShutdown(async () => {
     logger.info('stopping agent');
@@ -67,6 +83,7 @@ export async function runAgent(options: AgentRunOptions): Promise<void> {
   });
   await agent.start(abort.signal);
   logger.info({ device: config.device.id }, 'agent running');
+  await systemd.ready(`running ${config.device.id}`);
 }
 
 function safeDeviceId(name: string): string {

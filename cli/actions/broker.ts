@@ -6,12 +6,15 @@ import {
 import { describeError } from '../failure.js';
 import { listenError } from '../listen-error.js';
 import { createCliLogger } from '../logger.js';
+import { brokerMetrics } from '../metrics/broker-metrics.js';
+import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.js';
 import { onShutdown } from '../shutdown.js';
 
 export interface BrokerRunOptions {
   readonly port: number;
   readonly wsPort?: number;
   readonly host: string;
+  readonly metricsPort?: number;
   readonly passwordFile?: string;
   readonly aclFile?: string;
   readonly jwtSecret?: string;
@@ -55,6 +58,14 @@ export async function runBroker(options: BrokerRunOptions): Promise<void> {
   process.stdout.write(`broker listening on mqtt://${host}:${broker.port}\n`);
   if (broker.tlsPort !== undefined) process.stdout.write(`tls on mqtts://${host}:${broker.tlsPort}\n`);
   if (broker.wsPort !== undefined) process.stdout.write(`websocket on ws://${host}:${broker.wsPort}\n`);
+  let metrics: MetricsServer | undefined;
+  if (options.metricsPort !== undefined) {
+    metrics = await startMetricsServer({ port: options.metricsPort, host: options.host, registry: brokerMetrics(broker.aedes), logger }).catch(async (error: unknown) => {
+      await broker.close();
+      throw listenError(error, options.host, { '--metrics-port': options.metricsPort });
+    });
+    process.stdout.write(`metrics on ${metrics.url}/metrics\n`);
+  }
   const reload = (): void => {
     broker.reload().then(
       () => logger.info({}, 'reloaded the password and ACL files'),
@@ -64,6 +75,7 @@ export async function runBroker(options: BrokerRunOptions): Promise<void> {
   process.on('SIGHUP', reload);
   onShutdown(async () => {
     process.off('SIGHUP', reload);
+    await metrics?.close();
     await broker.close();
   });
 }

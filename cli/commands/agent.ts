@@ -1,11 +1,13 @@
 import { Command, Option } from 'commander';
-import {
-  LOG_LEVELS,
-} from '../../core/index.js';
+import { LOG_FORMATS, LOG_LEVELS } from '../../core/index.js';
+import { portNumber } from '../option-values.js';
 
 interface AgentCliOptions {
   readonly config?: string;
   readonly logLevel?: string;
+  readonly metricsPort?: number;
+  readonly metricsHost?: string;
+  readonly logFormat?: string;
   readonly stateDir?: string | false;
 }
 
@@ -15,6 +17,9 @@ export function agentCommand(): Command {
     .description('run one device agent')
     .addOption(new Option('-c, --config <file>', 'YAML or JSON config (native or AmoraOS config.json layout)').env('AMORA_CONFIG'))
     .addOption(new Option('--log-level <level>', "log level (default: the config's log.level, else info)").choices(LOG_LEVELS).env('AMORA_LOG_LEVEL'))
+    .addOption(new Option('--log-format <format>', "json or pretty (default: the config's log.format, else pretty on a terminal, json otherwise)").choices(LOG_FORMATS).env('AMORA_LOG_FORMAT'))
+    .addOption(new Option('--metrics-port <n>', "serve /metrics, /healthz and /readyz on this port (default: the config's metrics.port, else off)").argParser(portNumber).env('AMORA_METRICS_PORT'))
+    .addOption(new Option('--metrics-host <address>', "address of the metrics endpoint (default: the config's metrics.host, else 127.0.0.1)").env('AMORA_METRICS_HOST'))
     .addOption(
       new Option('--state-dir <dir>', "where the offline outbox and the state version survive restarts (default: the config's stateDir, else per device under $XDG_STATE_HOME/amora-sync or the config's folder)").env(
         'AMORA_STATE_DIR',

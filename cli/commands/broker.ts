@@ -9,6 +9,7 @@ export function brokerCommand(): Command {
     .addOption(new Option('-p, --port <n>', 'TCP port (0 = any free port)').default(1883).argParser(portNumber))
     .addOption(new Option('--ws-port <n>', 'WebSocket port (off unless given; 0 = any free port)').argParser(portNumber))
     .option('--host <address>', 'address to bind (0.0.0.0 to accept other machines)', '127.0.0.1')
+    .addOption(new Option('--metrics-port <n>', 'serve Prometheus /metrics, /healthz and /readyz on this port, on --host (off unless given)').argParser(portNumber))
     .option('--password-file <file>', 'Mosquitto password file (mosquitto_passwd output); reloaded on SIGHUP')
     .option('--acl-file <file>', 'Mosquitto ACL file; reloaded on SIGHUP')
     .addOption(new Option('--jwt-secret <secret>', 'HS256 secret of JWT users (their MQTT password is the token)').env('AMORA_BROKER_JWT_SECRET'))

@@ -1,4 +1,4 @@
-import { BehaviorSubject, combineLatest, first, map, Subscription, type Observable } from 'rxjs';
+import { BehaviorSubject, combineLatest, first, map, Subject, Subscription, type Observable } from 'rxjs';
 import { systemClock, type Clock } from '../clock.js';
 import { decodeCommand } from '../commands/decode.js';
 import { CommandDispatcher } from '../commands/dispatcher.js';
@@ -11,6 +11,7 @@ import { TelemetryPipeline } from '../telemetry/pipeline.js';
 import type { EmitOptions } from '../telemetry/pipeline.types.js';
 import type { TelemetryBatch } from '../telemetry/types.js';
 import type { DeviceTransport, InboundCommand } from '../transport/device-transport.js';
+import type { AgentActivity } from './agent-activity.js';
 import { mergeHealth } from './agent-health.js';
 import type { AgentApi, AgentHealth, AgentOptions } from './agent.types.js';
 import type { DeviceProfile } from './device-profile.js';
@@ -36,6 +37,8 @@ export class Agent implements AgentApi {
   readonly health$: Observable<AgentHealth>;
   /** Per-component lifecycle phases (idle, starting, running, failed, ...). */
   readonly lifecycle: LifecycleManager;
+  /** Commands answered, state published, desired state and telemetry, as they happen (for metrics). */
+  readonly activity$: Observable<AgentActivity>;
 
   private readonly profile: DeviceProfile;
   private readonly transports: readonly DeviceTransport[];
@@ -49,6 +52,7 @@ export class Agent implements AgentApi {
   private readonly stopTimeoutMs: number;
   private readonly statusIntervalMs?: number;
   private readonly subscriptions = new Subscription();
+  private readonly activity = new Subject<AgentActivity>();
   private readonly desiredRefused = new BehaviorSubject(0);
   /** Commands being answered and telemetry being sent; stop() waits for them. */
   private readonly inFlight = new Set<Promise<void>>();
@@ -81,7 +85,9 @@ export class Agent implements AgentApi {
       batchIntervalMs: options.telemetry?.batchIntervalMs,
       clock: this.clock,
     });
-    this.publishers = new Map(this.transports.map((t) => [t, new StatePublisher(t, this.logger)]));
+    this.activity$ = this.activity.asObservable();
+    const published = (transport: string) => (ok: boolean, durationMs: number) => this.activity.next({ type: 'state', transport, ok, durationMs });
+    this.publishers = new Map(this.transports.map((t) => [t, new StatePublisher(t, this.logger, this.clock, published(t.id))]));
     this.reconciler = new ReconcileLoop(this.profile, this.dispatcher, () => this.state.snapshot.state, this.logger);
     if (options.system !== false) {
       this.system = new SystemSection(
@@ -173,6 +179,7 @@ export class Agent implements AgentApi {
       this.subscriptions.add(
         transport.desired$.subscribe({
           next: (update) => {
+            this.activity.next({ type: 'desired', transport: transport.id });
             try {
               this.state.setDesired(update.patch, update.full ?? false);
             } catch (error) {
@@ -219,10 +226,13 @@ export class Agent implements AgentApi {
 
   /** Dispatches one inbound command and answers on the transport it came from. */
   private async answer(transport: DeviceTransport, inbound: InboundCommand): Promise<void> {
+    const received = this.clock.now();
     const response = this.accepting
       ? await this.dispatcher.dispatch(inbound, { maxPayloadBytes: transport.capabilities.maxPayloadBytes })
       : this.refuse(inbound);
     if (!response) return;
+    const code = response.success ? 'ok' : response.error.code;
+    this.activity.next({ type: 'command', transport: transport.id, command: response.command, code, durationMs: this.clock.now() - received });
     try {
       await transport.respond(inbound, response);
     } catch (error) {
@@ -243,9 +253,13 @@ export class Agent implements AgentApi {
   private async sendTelemetry(batch: TelemetryBatch): Promise<void> {
     await Promise.all(
       this.transports.map((transport) =>
-        transport.publishTelemetry(batch).catch((error: unknown) => {
-          this.logger.warn({ transport: transport.id, kind: batch.kind, err: toErrorObject(error) }, 'telemetry publish failed');
-        }),
+        transport.publishTelemetry(batch).then(
+          () => this.activity.next({ type: 'telemetry', transport: transport.id, ok: true, records: batch.records.length }),
+          (error: unknown) => {
+            this.activity.next({ type: 'telemetry', transport: transport.id, ok: false, records: batch.records.length });
+            this.logger.warn({ transport: transport.id, kind: batch.kind, err: toErrorObject(error) }, 'telemetry publish failed');
+          },
+        ),
       ),
     );
   }
@@ -305,6 +319,7 @@ export class Agent implements AgentApi {
     this.subscriptions.unsubscribe();
     this.telemetry.stop();
     this.state.dispose();
+    this.activity.complete();
     this.phase = 'stopped';
     this.logger.info({ device: this.deviceId }, 'agent stopped');
   }

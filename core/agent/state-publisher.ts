@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import { toErrorObject } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import { createMergePatch } from '../state/merge-patch.js';
@@ -20,6 +21,9 @@ export class StatePublisher {
   constructor(
     private readonly transport: DeviceTransport,
     private readonly logger: Logger,
+    private readonly clock?: Clock,
+    /** Told how each publish went and how long it took, ms (the agent's activity$). */
+    private readonly onSettled?: (ok: boolean, durationMs: number) => void,
   ) {}
 
   /** Starts publishing with the whole current state (the transport has just started). */
@@ -56,9 +60,13 @@ export class StatePublisher {
 
   private send(snapshot: StateSnapshot, patch: StateChange['patch']): void {
     this.lastSent = snapshot;
+    const started = this.clock?.now() ?? 0;
+    const settled = (ok: boolean): void => this.onSettled?.(ok, (this.clock?.now() ?? 0) - started);
     this.sending = this.transport
       .publishState(snapshot, patch)
+      .then(() => settled(true))
       .catch((error: unknown) => {
+        settled(false);
         this.logger.warn({ transport: this.transport.id, version: snapshot.version, err: toErrorObject(error) }, 'state publish failed');
       })
       .finally(() => {

@@ -17,11 +17,11 @@ import { iotTransport, statusIntervalMs } from './amoraos-iot.js';
  *   `iot.telemetry_interval` (seconds) → `telemetry.statusIntervalMs` (60 s when absent)
  *
  * A `broker` or `iot` section with `enabled: false` (or `"false"`) is skipped. Other keys (`plugins`,
- * `commands`, `telemetry`, `system`, `log`) are carried over as they are. An unknown key close to a
+ * `commands`, `telemetry`, `system`, `log`, `metrics`) are carried over as they are. An unknown key close to a
  * known one is a ConfigError (a typo); any other is ignored and listed in `ignored` (amoraos-keys.ts).
  */
 const AMORAOS_KEYS = ['mpd', 'broker', 'iot', 'dev_mode', 'audio', 'content'] as const;
-const NATIVE_PASSTHROUGH = ['plugins', 'commands', 'telemetry', 'system', 'log'] as const;
+const NATIVE_PASSTHROUGH = ['plugins', 'commands', 'telemetry', 'system', 'log', 'metrics'] as const;
 const TOP_LEVEL_KEYS = ['device', ...AMORAOS_KEYS, ...NATIVE_PASSTHROUGH];
 const SECTION_KEYS = {
   device: ['device_id', 'id', 'name', 'profile'],

@@ -255,7 +255,7 @@ describe('parseConfig: AmoraOS config.json layout', () => {
   it('names mistyped keys of the AmoraOS layout and the keys it knows', () => {
     const top = configError(() => parseConfig({ device: { device_id: 'a' }, brokr: { host: 'b' }, iot: { connection_string: 'HostName=h' } }));
     expect(top.message).toBe(
-      'invalid configuration: brokr: unknown key "brokr", did you mean "broker"? (AmoraOS config.json keys: audio, broker, commands, content, dev_mode, device, iot, log, mpd, plugins, system, telemetry)',
+      'invalid configuration: brokr: unknown key "brokr", did you mean "broker"? (AmoraOS config.json keys: audio, broker, commands, content, dev_mode, device, iot, log, metrics, mpd, plugins, system, telemetry)',
     );
     expect(top.details).toMatchObject({ path: 'brokr' });
     const nested = configError(() => parseConfig({ device: { device_id: 'a', nmae: 'x' }, broker: { host: 'b', usrname: 'u' }, iot: { provider: 'aws', endpoint: 'e', certpath: 'c' } }));

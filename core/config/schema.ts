@@ -16,6 +16,9 @@ export const DEVICE_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
+/** How the CLI writes log lines: `json` (pino, for files and services) or `pretty` (colored, for a person). */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+
 const OUTBOX_SIZE_MOVED =
   'not an agent setting: each transport keeps its own offline outbox; set "outboxSize" on the transport entry (aws-iot: "telemetry.maxBufferSize")';
 
@@ -107,7 +110,21 @@ export const AgentConfigSchema = z.strictObject({
       uptimeIntervalMs: numberish(z.number().int().positive()).optional(),
     })
     .optional(),
-  log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).optional(),
+  log: z
+    .strictObject({
+      level: z.enum(LOG_LEVELS).default('info'),
+      /** Unset: pretty on a terminal, JSON otherwise (files, pipes, services). */
+      format: z.enum(LOG_FORMATS).optional(),
+    })
+    .optional(),
+  /** The Prometheus endpoint (`/metrics`, `/healthz`, `/readyz`); off unless configured. */
+  metrics: z
+    .strictObject({
+      port: numberish(z.number({ error: 'expected a TCP port, 0-65535' }).int().min(0).max(65535)),
+      /** Address to bind; 0.0.0.0 lets a scraper on another machine or pod reach it. */
+      host: z.string().min(1).default('127.0.0.1'),
+    })
+    .optional(),
   /** Bounds of the desired document; a patch that would exceed them is refused, logged and counted. */
   desired: z
     .strictObject({
