@@ -146,10 +146,10 @@ export class MqttDeviceTransport implements DeviceTransport {
     await this.connection.start(signal, tls);
   }
 
-  async stop(): Promise<void> {
+  async stop(reason: OfflineReason = 'graceful'): Promise<void> {
     this.stopped = true;
     this.ready = false;
-    await this.connection.stop(() => this.publishConnection('offline', 'graceful'));
+    await this.connection.stop(() => this.publishConnection('offline', reason));
   }
 
   async publishState(snapshot: StateSnapshot, _patch: JsonObject): Promise<void> {

@@ -1,13 +1,19 @@
 import { hostname } from 'node:os';
 import { buildAgent, instanceIds } from '../../core/agent/container.js';
+import type { Agent } from '../../core/agent/agent.js';
 import { loadConfigFile } from '../../core/config/load-file.js';
+import type { LoadedConfig } from '../../core/config/parse.js';
 import { parseConfig } from '../../core/config/parse.js';
 import { redactSecrets } from '../../core/config/redact.js';
+import { toErrorObject } from '../../core/errors.js';
+import type { Logger } from '../../core/logging/logger.js';
+import { createContentSync } from '../../content/index.js';
 import { createBuiltinRegistry } from '../builtins.js';
 import { locatePluginError } from '../config-errors.js';
 import { EXIT } from '../exit-codes.js';
 import { logHealthChanges, whenAllCredentialsRefused } from '../health-log.js';
 import { createCliLogger } from '../logger.js';
+import { runRebootHook } from '../reboot-hook.js';
 import { onShutdown } from '../shutdown.js';
 import { packageVersion } from '../version.js';
 
@@ -17,7 +23,12 @@ export interface AgentRunOptions {
   readonly logLevel?: string;
 }
 
-/** Builds and starts the agent, and stops it gracefully on SIGINT/SIGTERM. */
+/**
+ * Builds and starts the agent, and stops it gracefully on SIGINT/SIGTERM. `reboot` runs
+ * `system.reboot.command` once the agent is offline and exits (the device is going down); if
+ * the hook fails the agent starts again, so the device stays reachable. In dev_mode without a
+ * hook, `reboot` builds and starts a fresh agent in this process, which reports a new boot time.
+ */
 export async function runAgent(options: AgentRunOptions): Promise<void> {
   const config = options.config
     ? await loadConfigFile(options.config, process.env)
@@ -27,26 +38,64 @@ export async function runAgent(options: AgentRunOptions): Promise<void> {
       );
   const logger = createCliLogger(options.logLevel ?? config.log?.level ?? 'info');
   logger.info({ config: redactSecrets(config) }, 'starting agent');
-  const agent = await buildAgent(config, createBuiltinRegistry(), { logger, version: packageVersion() }).catch((error: unknown) => {
-    throw locatePluginError(error, config, options.config);
-  });
-  const abort = new AbortController();
-  const health = logHealthChanges(agent.health$, logger);
-  const stop = async () => {
-    abort.abort();
-    await agent.stop();
-    health.unsubscribe();
+  let current: { agent: Agent; abort: AbortController; stop: () => Promise<void> } | undefined;
+
+  const launch = async (): Promise<void> => {
+    const agent = await buildAgent(config, createBuiltinRegistry(), {
+      logger,
+      version: packageVersion(),
+      contentSync: createContentSync,
+      ...rebootOption(config, logger, () => launch()),
+    }).catch((error: unknown) => {
+      throw locatePluginError(error, config, options.config);
+    });
+    const abort = new AbortController();
+    const health = logHealthChanges(agent.health$, logger);
+    const stop = async () => {
+      abort.abort();
+      await agent.stop();
+      health.unsubscribe();
+    };
+    current = { agent, abort, stop };
+    whenAllCredentialsRefused(agent.health$, instanceIds(config.transports), () => {
+      logger.error('every transport refused the credentials: stopping (check the password, key or certificate)');
+      void stop().finally(() => process.exit(EXIT.credentialsRefused));
+    });
+    await agent.start(abort.signal);
+    logger.info({ device: config.device.id }, 'agent running');
   };
+
   onShutdown(async () => {
     logger.info('stopping agent');
-    await stop();
+    await current?.stop();
   });
-  whenAllCredentialsRefused(agent.health$, instanceIds(config.transports), () => {
-    logger.error('every transport refused the credentials: stopping (check the password, key or certificate)');
-    void stop().finally(() => process.exit(EXIT.credentialsRefused));
-  });
-  await agent.start(abort.signal);
-  logger.info({ device: config.device.id }, 'agent running');
+  await launch();
+}
+
+/** What `reboot` does here: the configured hook, a restart in dev_mode, or nothing (`unsupported`). */
+function rebootOption(config: LoadedConfig, logger: Logger, relaunch: () => Promise<void>): { reboot?: () => Promise<void> } {
+  const command = config.system?.reboot?.command;
+  const restart = async (why: string): Promise<void> => {
+    logger.warn(why);
+    await relaunch().catch((error: unknown) => logger.error({ err: toErrorObject(error) }, 'agent restart failed'));
+  };
+  if (command) {
+    return {
+      reboot: async () => {
+        const code = await runRebootHook(command, logger).catch((error: unknown) => {
+          logger.error({ err: toErrorObject(error) }, 'reboot hook could not run');
+          return -1;
+        });
+        if (code === 0) {
+          logger.info({ command }, 'reboot hook ran; exiting');
+          process.exit(0);
+        }
+        await restart(`reboot hook exited with ${code}: starting the agent again`);
+      },
+    };
+  }
+  if (config.dev_mode) return { reboot: () => restart('dev_mode: simulating a reboot by restarting the agent in-process') };
+  return {};
 }
 
 function safeDeviceId(name: string): string {

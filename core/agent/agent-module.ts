@@ -16,6 +16,8 @@ export const AGENT_TOKENS = {
   Version: Symbol.for('amora.agent.version'),
   /** Extra Lifecycle components, started after the player and before the transports (multi-bound). */
   Component: Symbol.for('amora.agent.component'),
+  /** `{request: RebootRequest, run}`: what the `reboot` command triggers (AgentOptions.reboot). */
+  Reboot: Symbol.for('amora.agent.reboot'),
 } as const;
 
 /**
@@ -50,5 +52,6 @@ export function agentOptionsFrom(context: ResolutionContext): AgentOptions {
     commands: config?.commands,
     telemetry: config?.telemetry,
     system: system?.enabled === false ? false : { uptimeIntervalMs: system?.uptimeIntervalMs },
+    reboot: context.get<AgentOptions['reboot']>(AGENT_TOKENS.Reboot, { optional: true }),
   };
 }

@@ -22,4 +22,6 @@ export interface DeviceProfile {
    * current reported state (for desired keys that are not mirrored one to one in reported state).
    */
   reconcile?(delta: JsonObject, reported: JsonObject): readonly ReconcileStep[];
+  /** Called as the agent begins to stop, before it waits for commands: long-running ones (a content sync) end early. */
+  beforeStop?(): void;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ContentConfigSchema, RebootConfigSchema } from './content-schema.js';
 
 /**
  * The native Amora Sync configuration (YAML or JSON). Plugin-kind sections (`player`, each entry of
@@ -82,8 +83,14 @@ export const AgentConfigSchema = z.strictObject({
     .strictObject({
       enabled: booleanish.default(true),
       uptimeIntervalMs: numberish(z.number().int().positive()).optional(),
+      /** What the `reboot` command runs; without it (and outside dev_mode) `reboot` answers `unsupported`. */
+      reboot: RebootConfigSchema.optional(),
     })
     .optional(),
+  /** Music and playlist folders, and the content sync source (content-schema.ts). */
+  content: ContentConfigSchema.optional(),
+  /** Development mode (the AmoraOS key): `reboot` restarts the agent in-process instead of the device. */
+  dev_mode: booleanish.optional(),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).optional(),
 });
 

@@ -1,21 +1,25 @@
-import { map } from 'rxjs';
+import { map, merge } from 'rxjs';
 import type { DeviceProfile } from '../agent/device-profile.js';
 import type { PlayerAdapter } from './player-adapter.js';
-import { createPlayerCommands, playerStateToJson } from './player-commands.js';
+import { createPlayerCommands, playerStateToJson, type PlayerFeatures } from './player-commands.js';
 import { reconcilePlayer } from './player-reconciler.js';
 
 /** The name of the player device profile (`device.profile` in the config). */
 export const PLAYER_PROFILE = 'player';
 
 /**
- * The music-player device profile: its commands bound to `player`, its reported state
- * (`audio`, `playback`, `playlists`) from the player's state stream, and its reconciler.
+ * The music-player device profile: its commands bound to `player` and its optional features,
+ * its reported state (`audio`, `playback`, `playlists` from the player, `content` from content
+ * sync), and its reconciler.
  */
-export function createPlayerProfile(player: PlayerAdapter): DeviceProfile {
+export function createPlayerProfile(player: PlayerAdapter, features: PlayerFeatures = {}): DeviceProfile {
+  const playerState$ = player.state$.pipe(map(playerStateToJson));
+  const content = features.content;
   return {
     name: PLAYER_PROFILE,
-    commands: createPlayerCommands(player),
-    state$: player.state$.pipe(map(playerStateToJson)),
+    commands: createPlayerCommands(player, features),
+    state$: content ? merge(playerState$, content.state$) : playerState$,
     reconcile: reconcilePlayer,
+    ...(content ? { beforeStop: () => content.cancel() } : {}),
   };
 }

@@ -2,7 +2,7 @@ import { inject, injectable, optional } from 'inversify';
 import { BehaviorSubject, distinctUntilChanged, type Observable } from 'rxjs';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { CommandError } from '../../core/errors.js';
-import type { PlayerAdapter } from '../../core/player/player-adapter.js';
+import type { LibraryChange, PlayerAdapter } from '../../core/player/player-adapter.js';
 import type { PlayerState } from '../../core/player/player-state.js';
 import { TOKENS } from '../../core/plugins/tokens.js';
 import type { ConnectionStatus } from '../../core/transport/connection-status.js';
@@ -17,7 +17,7 @@ import { DEFAULT_VIRTUAL_PLAYLISTS, type VirtualPlayerOptions, type VirtualTrack
 @injectable()
 export class VirtualPlayer implements PlayerAdapter {
   private readonly playback: VirtualPlayback;
-  private readonly playlists: Readonly<Record<string, readonly VirtualTrack[]>>;
+  private playlists: Readonly<Record<string, readonly VirtualTrack[]>>;
   private readonly states: BehaviorSubject<PlayerState>;
   private readonly statuses: BehaviorSubject<ConnectionStatus>;
   private volume: number;
@@ -103,6 +103,20 @@ export class VirtualPlayer implements PlayerAdapter {
     return Object.keys(this.playlists);
   }
 
+  /**
+   * Takes the playlists content sync found in the playlists folder, so a dev_mode device shows
+   * what a real one would. Entries play for LIBRARY_TRACK_SECONDS (the files are not decoded).
+   * A folder without playlists leaves the current library, so a demo always has something to play.
+   */
+  async refreshLibrary(library: LibraryChange): Promise<void> {
+    const found = library.playlists.filter((playlist) => playlist.entries.length > 0);
+    if (found.length === 0) return;
+    this.playlists = Object.fromEntries(
+      found.map((playlist) => [playlist.name, playlist.entries.map((entry) => ({ title: trackTitle(entry), duration: LIBRARY_TRACK_SECONDS }))]),
+    );
+    this.states.next(this.snapshot());
+  }
+
   async getStatus(): Promise<PlayerState> {
     this.run(() => undefined);
     return this.states.value;
@@ -158,4 +172,13 @@ export class VirtualPlayer implements PlayerAdapter {
       playlists: Object.keys(this.playlists),
     };
   }
+}
+
+/** How long a track from a synced playlist plays in the simulation. */
+const LIBRARY_TRACK_SECONDS = 180;
+
+/** `albums/Blue in Green.flac` → `Blue in Green`. */
+function trackTitle(entry: string): string {
+  const name = entry.split(/[\\/]/).pop() ?? entry;
+  return name.replace(/\.[^.]+$/, '') || name;
 }
