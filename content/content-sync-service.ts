@@ -95,9 +95,11 @@ export class ContentSyncService implements ContentSyncFeature {
       sourceChanged = JSON.stringify(next) !== JSON.stringify(this.sourceConfig);
       this.sourceConfig = next;
     }
+    const switchedOn = settings.sync_enabled === true && !this.enabled;
     if (settings.sync_enabled !== undefined) this.enabled = settings.sync_enabled;
     this.patches.next({ content: { sync_enabled: this.enabled, source: this.publicSource() } });
-    this.reschedule(sourceChanged);
+    // Switching on, or a new source, syncs at once; then every sync_interval_s.
+    this.reschedule(sourceChanged || switchedOn);
   }
 
   private async run(source: ContentSourceConfig, force: boolean, signal: AbortSignal): Promise<ContentSyncSummary> {

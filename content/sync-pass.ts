@@ -1,4 +1,4 @@
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize, sep } from 'node:path';
 import type { ContentConfig } from '../core/config/content-schema.js';
 import type { LibraryChange } from '../core/player/player-adapter.js';
@@ -45,6 +45,7 @@ export async function runSyncPass(
 ): Promise<PassResult> {
   const music = config.storage_path;
   const playlists = playlistsPath(config);
+  await Promise.all([mkdir(music, { recursive: true }), mkdir(playlists, { recursive: true })]);
   await Promise.all([removeLeftoverParts(music), removeLeftoverParts(playlists)]);
   const remote = await source.list(signal);
   const targets = remote.map((file) => targetOf(file, music, playlists));

@@ -18,6 +18,7 @@ import { describeWithBinaries } from '../support/system-deps.js';
 import { wavFile } from '../support/wav-file.js';
 
 const PREFIX = 'player-001/';
+const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
 
 // Content sync end to end: blobs in Azurite (Microsoft's emulator), a real MPD whose music and
 // playlist folders are the sync's targets, `syncContent` through the agent's command dispatcher.
@@ -35,7 +36,6 @@ describeWithBinaries(['mpd'], 'syncContent from Azure Blob Storage into MPD', ()
   const reported = (): JsonObject => agent.state.snapshot.state;
   const mpdFiles = async (): Promise<string[]> =>
     (await mpd.command('listall')).filter((line) => line.startsWith('file: ')).map((line) => line.slice('file: '.length));
-  const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
 
   beforeAll(async () => {
     [azurite, mpd] = await Promise.all([startAzurite(), startMpd()]);
