@@ -179,6 +179,9 @@ export class ContentSyncService implements ContentSyncFeature {
 
 /** A source failure as a coded error that names the source (not its credentials). */
 function unreachable(error: unknown, where: string): CommandError {
-  const message = error instanceof Error ? error.message : String(error);
+  let message = error instanceof Error ? error.message : String(error);
+  // fetch says only "fetch failed"; the reason (ECONNREFUSED, a DNS failure) is in its cause.
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
+  if (cause && !message.includes(cause)) message = `${message} (${cause})`;
   return new CommandError('unavailable', `content sync from ${where} failed: ${message}`, { cause: error });
 }
