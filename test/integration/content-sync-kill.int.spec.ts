@@ -14,6 +14,7 @@ import { spawnCli, type CliProcess } from './cli-process.js';
 
 const BIG = wavFile({ seconds: 120 }); // about 1 MB
 const HALF = Math.floor(BIG.length / 2);
+const sha = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
 
 /** Resolves once `check` holds; checks the filesystem every few ms (there is no event for "a file grew"). */
 async function until(check: () => Promise<boolean>): Promise<void> {
@@ -37,7 +38,6 @@ describeWithBinaries(['mpd', 'mpc'], 'content sync killed halfway', () => {
     await ensureCliBuilt();
     [broker, mpd] = await Promise.all([startEmbeddedBroker({ port: 0 }), startMpd()]);
     const playlist = Buffer.from('big/long.wav\n');
-    const sha = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
     const manifest = JSON.stringify([
       { path: 'big/long.wav', url: '/long.wav', size: BIG.length, sha256: sha(BIG) },
       { path: 'Long.m3u', url: '/Long.m3u', size: playlist.length, sha256: sha(playlist) },
