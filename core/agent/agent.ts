@@ -209,7 +209,7 @@ export class Agent implements AgentApi {
   private async answer(transport: DeviceTransport, inbound: InboundCommand): Promise<void> {
     const response = this.accepting
       ? await this.dispatcher.dispatch(inbound, { maxPayloadBytes: transport.capabilities.maxPayloadBytes })
-      : this.refuse(inbound);
+      : await this.refuse(inbound);
     if (!response) return;
     try {
       await transport.respond(inbound, response);
@@ -232,11 +232,17 @@ export class Agent implements AgentApi {
       .catch((error: unknown) => this.logger.error({ err: toErrorObject(error) }, 'reboot action failed'));
   }
 
-  /** The answer to a command that arrives while stopping: `unavailable`, without running it. */
-  private refuse(inbound: InboundCommand): CommandResponse | undefined {
+  /**
+   * The answer to a command that arrives while stopping: a retry of one already answered gets that
+   * answer again (a `reboot` retried while the device goes down); anything else `unavailable`,
+   * without running it.
+   */
+  private async refuse(inbound: InboundCommand): Promise<CommandResponse | undefined> {
     const decoded = decodeCommand(inbound, { maxPayloadBytes: Number.MAX_SAFE_INTEGER });
     const commandId = decoded.ok ? decoded.request.command_id : decoded.commandId;
     if (commandId === undefined) return undefined;
+    const earlier = this.dispatcher.answered(commandId);
+    if (earlier) return earlier;
     const command = decoded.ok ? decoded.request.command : (decoded.command ?? '');
     const error = { code: 'unavailable', message: `device ${this.deviceId} is stopping` };
     return { command_id: commandId, command, success: false, error, timestamp: this.clock.now() };
