@@ -201,6 +201,7 @@ describe('parseConfig: AmoraOS config.json layout', () => {
       iot: { connectionString: 'HostName=hub;DeviceId=dev-1;SharedAccessKey=abc', provider: 'azure' },
     });
     expect(config.player).toEqual({ kind: 'virtual' });
+    expect(config.dev_mode).toBe(true);
     expect(config.transports[0]).toEqual({ kind: 'mqtt', url: 'mqtt://localhost:1883' });
     expect(config.transports[1]?.kind).toBe('azure-iot-hub');
   });

@@ -13,6 +13,8 @@ import { waitFor } from '../support/wait-for.js';
 import { ensureCliBuilt } from './cli-build.js';
 import { spawnCli, type CliProcess } from './cli-process.js';
 
+const bootTime = (m: DeviceStateMessage): number | undefined => (m.state['system'] as { boot_time?: number } | undefined)?.boot_time;
+
 interface Received {
   readonly topic: string;
   readonly payload: unknown;
@@ -92,7 +94,6 @@ describeWithBinaries(['mosquitto'], 'reboot', () => {
   it('in dev_mode without a hook restarts the agent in-process, which reports a new boot time', async () => {
     startAgent(await writeConfig('player-dev', { dev_mode: true }));
     const state = 'amora/devices/player-dev/state';
-    const bootTime = (m: DeviceStateMessage): number | undefined => (m.state['system'] as { boot_time?: number } | undefined)?.boot_time;
     const before = bootTime((await on<DeviceStateMessage>(state, (m) => bootTime(m) !== undefined)).payload as DeviceStateMessage) ?? 0;
 
     await send('player-dev', 'reboot', 'reboot-dev');
