@@ -71,6 +71,7 @@ export {
 export { encodePayload, readPayload } from './transport/payload-json.js';
 export { DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem } from './transport/topic-levels.js';
 export { hasWildcard, topicMatches } from './transport/topic-match.js';
+export { deviceDirectory, type PresenceSighting } from './transport/device-directory.js';
 export { ConnectionStatusKeeper, sameStatus } from './transport/connection-status-keeper.js';
 export { ReconnectSchedule } from './transport/reconnect-schedule.js';
 

@@ -1,7 +1,7 @@
 import { GetThingShadowCommand, PublishCommand, UpdateThingShadowCommand, type IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { inject, injectable, optional } from 'inversify';
 import { readFile } from 'node:fs/promises';
-import { distinctUntilChanged, map, Observable, ReplaySubject, scan, share, startWith, filter, type OperatorFunction } from 'rxjs';
+import { distinctUntilChanged, map, Observable, ReplaySubject, share, startWith, filter, type OperatorFunction } from 'rxjs';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { CommandResponse } from '../../core/commands/types.js';
 import { TimeoutError, TransportError } from '../../core/errors.js';
@@ -14,6 +14,7 @@ import type { ConnectionStatus, PresenceState } from '../../core/transport/conne
 import type { ControllerTransport, DeviceInfo, InvokeOptions } from '../../core/transport/controller-transport.js';
 import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-backoff.js';
 import type { RetryPolicy } from '../../core/transport/retry-policy.js';
+import { deviceDirectory } from '../../core/index.js';
 import { CrtConnection } from './crt-connection.js';
 import { createDataPlaneClient, dataPlaneError, isNotFound } from './data-plane.js';
 import { readPayload } from '../../core/transport/payload-json.js';
@@ -171,16 +172,13 @@ export class AwsIotControllerTransport implements ControllerTransport {
   devices$(): Observable<readonly DeviceInfo[]> {
     return this.stream('devices', this.topicSource(this.topics.allDevices('connection')), (source) =>
       source.pipe(
-        scan((devices, message) => {
+        map((message) => {
           const parsed = this.topics.parseDevice(message.topic);
           const presence = presenceOf(message.payload);
-          if (!parsed || presence === undefined || devices.get(parsed.thingName) === presence) return devices;
-          return new Map(devices).set(parsed.thingName, presence);
-        }, new Map<string, PresenceState>()),
-        distinctUntilChanged(),
-        map((devices) =>
-          [...devices].toSorted(([a], [b]) => a.localeCompare(b)).map(([deviceId, presence]): DeviceInfo => ({ deviceId, presence })),
-        ),
+          return parsed && presence !== undefined ? { deviceId: parsed.thingName, presence } : undefined;
+        }),
+        filter((sighting) => sighting !== undefined),
+        deviceDirectory(),
       ),
     );
   }

@@ -6,7 +6,6 @@ import {
   map,
   Observable,
   ReplaySubject,
-  scan,
   share,
   startWith,
   race,
@@ -23,6 +22,7 @@ import type { ConnectionStatus, PresenceState } from '../../core/transport/conne
 import type { ControllerTransport, DeviceInfo, InvokeOptions } from '../../core/transport/controller-transport.js';
 import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-backoff.js';
 import type { RetryPolicy } from '../../core/transport/retry-policy.js';
+import { deviceDirectory } from '../../core/index.js';
 import { controllerClientId } from './client-id.js';
 import { MqttConnection } from './connection.js';
 import { encodePayload, readPayload } from '../../core/transport/payload-json.js';
@@ -154,18 +154,13 @@ export class MqttControllerTransport implements ControllerTransport {
   devices$(): Observable<readonly DeviceInfo[]> {
     return this.stream('devices', this.topics.allDevices('connection'), (source) =>
       source.pipe(
-        scan((devices, message) => {
+        map((message) => {
           const parsed = this.topics.parse(message.topic);
           const presence = presenceOf(message);
-          if (!parsed || presence === undefined || devices.get(parsed.deviceId) === presence) return devices;
-          return new Map(devices).set(parsed.deviceId, presence);
-        }, new Map<string, PresenceState>()),
-        distinctUntilChanged(),
-        map((devices) =>
-          [...devices]
-            .toSorted(([a], [b]) => a.localeCompare(b))
-            .map(([deviceId, presence]): DeviceInfo => ({ deviceId, presence })),
-        ),
+          return parsed && presence !== undefined ? { deviceId: parsed.deviceId, presence } : undefined;
+        }),
+        filter((sighting) => sighting !== undefined),
+        deviceDirectory(),
       ),
     );
   }

@@ -1,4 +1,5 @@
 import { headerRow, latencyRow, noteRow, versus } from './report-rows.js';
+import type { DiscoveryResult } from './discovery.js';
 import type { CloudResult, MpdResult, ReferenceResult } from './scenario.js';
 
 /** The MPD and cloud sections of the report, each beside the generic MQTT reference of the same run. */
@@ -65,4 +66,26 @@ export function cloudSection(clouds: readonly CloudResult[], reference: Referenc
     lines.push(latencyRow('command round trip', cloud.name, cloud.measures.commandRoundTrip, versus(cloud.measures.commandRoundTrip, mqtt.commandRoundTrip, 'mqtt')));
   }
   return [...lines, ''];
+}
+
+/**
+ * A fresh controller discovering a fleet from retained presences: every pass in the order it ran,
+ * and the ratio of the medians (amora / raw), with the spread of each side.
+ */
+export function discoverySection(discovery: DiscoveryResult): string[] {
+  const median = (who: 'raw' | 'amora'): { median: number; min: number; max: number } => {
+    const values = discovery.passes.filter((pass) => pass.who === who).map((pass) => pass.ms).toSorted((a, b) => a - b);
+    const middle = values.length / 2;
+    const value = values.length % 2 === 1 ? values[Math.floor(middle)]! : (values[middle - 1]! + values[middle]!) / 2;
+    return { median: value, min: values[0]!, max: values.at(-1)! };
+  };
+  const raw = median('raw');
+  const amora = median('amora');
+  return [
+    `discovery: a fresh controller learns ${discovery.devices} retained presences on Mosquitto (connect to last device)`,
+    `  passes in run order: ${discovery.passes.map((pass) => `${pass.who} ${pass.ms.toFixed(0)} ms`).join(', ')}`,
+    `  raw wildcard subscription  median ${raw.median.toFixed(0)} ms (${raw.min.toFixed(0)}-${raw.max.toFixed(0)})`,
+    `  amora devices$()           median ${amora.median.toFixed(0)} ms (${amora.min.toFixed(0)}-${amora.max.toFixed(0)}), ${(amora.median / raw.median).toFixed(2)}x raw`,
+    '',
+  ];
 }

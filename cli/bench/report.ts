@@ -1,7 +1,8 @@
 import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import type { LatencySummary } from './latency-recorder.js';
 import { headerRow, latencyRow, versus } from './report-rows.js';
-import { cloudSection, mpdSection } from './report-scenarios.js';
+import { cloudSection, discoverySection, mpdSection } from './report-scenarios.js';
+import type { DiscoveryResult } from './discovery.js';
 import type { CloudResult, MpdResult, ReferenceResult, ScenarioResult } from './scenario.js';
 
 export interface BrokerResult {
@@ -35,6 +36,7 @@ export interface BenchReport {
   readonly reference?: ReferenceResult;
   readonly mpd?: MpdResult;
   readonly clouds: readonly CloudResult[];
+  readonly discovery?: DiscoveryResult;
   readonly skipped: readonly { scenario: string; reason: string }[];
 }
 
@@ -96,6 +98,7 @@ export function formatReport(report: BenchReport): string {
   for (const result of report.results) lines.push(...brokerSection(result));
   if (report.mpd) lines.push(...mpdSection(report.mpd, report.reference));
   if (report.reference && report.clouds.length > 0) lines.push(...cloudSection(report.clouds, report.reference));
+  if (report.discovery) lines.push(...discoverySection(report.discovery));
   for (const skipped of report.skipped) lines.push(`${skipped.scenario}: skipped, ${skipped.reason}`);
   return lines.join('\n');
 }

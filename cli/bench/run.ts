@@ -5,6 +5,7 @@ import { createBuiltinRegistry } from '../builtins.js';
 import { runAmora } from './amora.js';
 import { runAws } from './aws.js';
 import { runAzure } from './azure.js';
+import { runDiscovery, type DiscoveryResult } from './discovery.js';
 import { BROKER_NAMES, startBenchBroker, type BrokerName } from './brokers.js';
 import { mpdMissing, runMpd } from './mpd.js';
 import { measureMqttReference } from './mqtt-reference.js';
@@ -13,7 +14,7 @@ import { describePlan, formatReport, machineInfo, type BenchReport, type BrokerR
 import type { CloudResult, MpdResult, ScenarioOptions } from './scenario.js';
 
 /** Everything `--only` can name; the default runs them all (each skips itself, saying why, when it cannot run). */
-export const SCENARIO_NAMES = [...BROKER_NAMES, 'mpd', 'azure', 'aws'] as const;
+export const SCENARIO_NAMES = [...BROKER_NAMES, 'mpd', 'azure', 'aws', 'discovery'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface BenchOptions {
@@ -24,6 +25,9 @@ export interface BenchOptions {
 
 /** Paced rows are spaced so the AWS transport's publish limit (50/s by default, 100/s in the bench target) never holds one back. */
 const PACING_MS = 20;
+
+/** The fleet a fresh controller discovers: the size at which quadratic discovery took seconds. */
+const DISCOVERY_DEVICES = 10_000;
 
 /** Sample counts per kind of row: the default run (5,000) takes a few minutes on 2 cores. */
 export function samplePlan(samples: number): SamplePlan {
@@ -76,6 +80,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
   const azure = await attempt<CloudResult>('azure', () => runAzure(registry, plan.paced));
   const aws = await attempt<CloudResult[]>('aws', () => runAws(registry, plan.paced));
   const clouds: CloudResult[] = [...(azure ? [azure] : []), ...(aws ?? [])];
+  const discovery = await attempt<DiscoveryResult>('discovery', () => runDiscovery(registry, DISCOVERY_DEVICES));
 
   const report: BenchReport = {
     date: new Date().toISOString(),
@@ -86,6 +91,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     ...(reference ? { reference } : {}),
     ...(mpd ? { mpd } : {}),
     clouds,
+    ...(discovery ? { discovery } : {}),
     skipped,
   };
   process.stdout.write(`${formatReport(report)}\n`);

@@ -3,6 +3,7 @@ import { describeWithBinaries } from '../../test/support/system-deps.js';
 import { createBuiltinRegistry } from '../builtins.js';
 import { runAws } from './aws.js';
 import { runAzure } from './azure.js';
+import { runDiscovery } from './discovery.js';
 import { runMpd } from './mpd.js';
 import { measureMqttReference } from './mqtt-reference.js';
 import type { LatencySummary } from './latency-recorder.js';
@@ -34,6 +35,13 @@ describe('bench scenarios', () => {
     const [defaults, qos0] = await runAws(registry, probe);
     const measured = counts(defaults?.measures.atService, defaults?.measures.atController, defaults?.measures.commandRoundTrip, qos0?.measures.commandRoundTrip);
     expect(measured).toEqual(all(4));
+  });
+});
+
+describeWithBinaries(['mosquitto'], 'bench scenario discovery', () => {
+  it('times raw and amora discovering a fleet, alternating, the order reversed each round', async () => {
+    const discovery = await runDiscovery(registry, 50);
+    expect(typeof discovery === 'string' ? discovery : discovery.passes.map((pass) => pass.who)).toEqual(['raw', 'amora', 'amora', 'raw']);
   });
 });
 

@@ -158,6 +158,7 @@ export class PluginRegistry {
     try {
       candidate = await loader();
     } catch (error) {
+      if (error instanceof PluginLoadError) throw error;
       throw new PluginLoadError(`built-in ${kindName}`, kindName, `cannot import plugin: ${causeMessage(error)}`, { cause: error });
     }
     const plugin = this.register(defaultExport(candidate), `built-in ${kindName}`);

@@ -1,0 +1,114 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { installCommand } from '../../cli/optional-packages.js';
+import { startMosquitto, type MosquittoHandle } from '../support/mosquitto.js';
+import { describeWithBinaries } from '../support/system-deps.js';
+import { ensureCliBuilt, ROOT } from './cli-build.js';
+
+const run = promisify(execFile);
+const CLOUD_PACKAGES = ['azure-iot-device', 'azure-iot-device-mqtt', 'azure-iothub', 'azure-iot-common', 'aws-iot-device-sdk-v2', 'aws-crt', '@aws-sdk'];
+
+/**
+ * The package as a user installs it: `npm pack`, then `npm install` of the tarball into an empty
+ * project (dependencies from the npm cache or registry, optional peers left out as npm does).
+ * An MQTT agent runs from it; a cloud kind names the packages to install.
+ */
+describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK', () => {
+  let dir: string;
+  let app: string;
+  let broker: MosquittoHandle;
+
+  beforeAll(async () => {
+    await ensureCliBuilt();
+    dir = await mkdtemp(join(tmpdir(), 'amora-install-'));
+    const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT });
+    const tarball = join(dir, (JSON.parse(stdout) as { filename: string }[])[0]!.filename);
+    app = join(dir, 'app');
+    await run('mkdir', [app]);
+    await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: app });
+    broker = await startMosquitto();
+  }, 240_000);
+
+  afterAll(async () => {
+    await broker?.dispose();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('brings no cloud SDK and no native binary', async () => {
+    const installed = await readdir(join(app, 'node_modules'));
+    for (const name of CLOUD_PACKAGES) expect(installed).not.toContain(name);
+    const scoped = await readdir(join(app, 'node_modules', '@azure')).catch(() => []);
+    expect(scoped).toEqual([]);
+    await expect(stat(join(app, 'node_modules', 'aws-crt'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('runs an MQTT agent on the virtual player', async () => {
+    const config = join(app, 'agent.yaml');
+    await writeFile(config, `device: { id: lean-001 }\nplayer: { kind: virtual }\ntransports:\n  - kind: mqtt\n    url: ${broker.url}\n`);
+    const agent = spawn(process.execPath, [join(app, 'node_modules', 'amora-sync', 'dist', 'cli', 'main.js'), 'agent', '--config', config], {
+      cwd: app,
+      stdio: 'ignore',
+    });
+    try {
+      const client = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+      const state = new Promise<{ device_id: string }>((resolve) =>
+        client.on('message', (_topic, payload) => resolve(JSON.parse(payload.toString()) as { device_id: string })),
+      );
+      await client.subscribeAsync('amora/devices/lean-001/state', { qos: 1 });
+      expect((await state).device_id).toBe('lean-001');
+      await client.endAsync(true);
+    } finally {
+      agent.kill('SIGKILL');
+    }
+  });
+
+  it("builds an agent from a config object through the package's public exports alone", async () => {
+    const program = join(app, 'program.mjs');
+    await writeFile(
+      program,
+      [
+        "import { buildAgent, parseConfig } from 'amora-sync';",
+        "import { createBuiltinRegistry } from 'amora-sync/builtins';",
+        `const config = parseConfig({ device: { id: 'lean-002' }, player: { kind: 'virtual' }, transports: [{ kind: 'mqtt', url: '${broker.url}' }] });`,
+        'const agent = await buildAgent(config, createBuiltinRegistry());',
+        'await agent.start(new AbortController().signal);',
+        'await agent.stop();',
+        "console.log('stopped');",
+      ].join('\n'),
+    );
+    const client = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+    const presence: string[] = [];
+    const offline = new Promise<void>((resolve) =>
+      client.on('message', (_topic, payload) => {
+        presence.push((JSON.parse(payload.toString()) as { status: string }).status);
+        if (presence.at(-1) === 'offline') resolve();
+      }),
+    );
+    await client.subscribeAsync('amora/devices/lean-002/connection', { qos: 1 });
+    const { stdout } = await run(process.execPath, [program], { cwd: app });
+    expect(stdout.trim()).toBe('stopped');
+    await offline;
+    expect(presence).toEqual(['online', 'offline']);
+    await client.endAsync(true);
+  });
+
+  it.each(['azure-iot-hub', 'aws-iot'])('a %s agent exits 2 naming what to install', async (kind) => {
+    const config = join(app, `${kind}.yaml`);
+    // The kind's module is imported before its options are read: none are needed to see the error.
+    await writeFile(config, `device: { id: lean-001 }\nplayer: { kind: virtual }\ntransports:\n  - kind: ${kind}\n`);
+    const result = await run(process.execPath, [join(app, 'node_modules', 'amora-sync', 'dist', 'cli', 'main.js'), 'agent', '--config', config], {
+      cwd: app,
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(installCommand(kind));
+  });
+});
