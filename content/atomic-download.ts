@@ -29,21 +29,22 @@ export async function downloadAtomically(
 ): Promise<void> {
   await mkdir(dirname(target), { recursive: true });
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}${PART_SUFFIX}`);
-  const md5 = createHash('md5');
-  const sha256 = createHash('sha256');
+  // Only the digests the source gave are computed: each costs a pass over every byte.
+  const md5 = check.md5 === undefined ? undefined : createHash('md5');
+  const sha256 = check.sha256 === undefined ? undefined : createHash('sha256');
   let size = 0;
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       size += chunk.length;
-      md5.update(chunk);
-      sha256.update(chunk);
+      md5?.update(chunk);
+      sha256?.update(chunk);
       onBytes(chunk.length);
       done(null, chunk);
     },
   });
   try {
     await pipeline(body, meter, createWriteStream(temp, { flush: true }), { signal });
-    verify(target, check, size, md5.digest('hex'), sha256.digest('hex'));
+    verify(target, check, size, md5?.digest('hex'), sha256?.digest('hex'));
     await rename(temp, target);
   } catch (error) {
     body.destroy();
@@ -52,7 +53,7 @@ export async function downloadAtomically(
   }
 }
 
-function verify(target: string, check: DownloadCheck, size: number, md5: string, sha256: string): void {
+function verify(target: string, check: DownloadCheck, size: number, md5: string | undefined, sha256: string | undefined): void {
   const problem =
     size !== check.size
       ? `${size} bytes arrived, the source said ${check.size}`

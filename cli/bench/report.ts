@@ -1,7 +1,8 @@
 import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import type { LatencySummary } from './latency-recorder.js';
 import { headerRow, latencyRow, versus } from './report-rows.js';
-import { cloudSection, discoverySection, mpdSection } from './report-scenarios.js';
+import type { ContentSyncBenchResult } from './content-sync.js';
+import { cloudSection, contentSyncSection, discoverySection, mpdSection } from './report-scenarios.js';
 import type { DiscoveryResult } from './discovery.js';
 import type { CloudResult, MpdResult, ReferenceResult, ScenarioResult } from './scenario.js';
 
@@ -37,6 +38,7 @@ export interface BenchReport {
   readonly mpd?: MpdResult;
   readonly clouds: readonly CloudResult[];
   readonly discovery?: DiscoveryResult;
+  readonly contentSync?: ContentSyncBenchResult;
   readonly skipped: readonly { scenario: string; reason: string }[];
 }
 
@@ -99,6 +101,7 @@ export function formatReport(report: BenchReport): string {
   if (report.mpd) lines.push(...mpdSection(report.mpd, report.reference));
   if (report.reference && report.clouds.length > 0) lines.push(...cloudSection(report.clouds, report.reference));
   if (report.discovery) lines.push(...discoverySection(report.discovery));
+  if (report.contentSync) lines.push(...contentSyncSection(report.contentSync));
   for (const skipped of report.skipped) lines.push(`${skipped.scenario}: skipped, ${skipped.reason}`);
   return lines.join('\n');
 }

@@ -5,6 +5,7 @@ import { createBuiltinRegistry } from '../builtins.js';
 import { runAmora } from './amora.js';
 import { runAws } from './aws.js';
 import { runAzure } from './azure.js';
+import type { ContentSyncBenchResult } from './content-sync.js';
 import { runDiscovery, type DiscoveryResult } from './discovery.js';
 import { BROKER_NAMES, startBenchBroker, type BrokerName } from './brokers.js';
 import { mpdMissing, runMpd } from './mpd.js';
@@ -14,7 +15,7 @@ import { describePlan, formatReport, machineInfo, type BenchReport, type BrokerR
 import type { CloudResult, MpdResult, ScenarioOptions } from './scenario.js';
 
 /** Everything `--only` can name; the default runs them all (each skips itself, saying why, when it cannot run). */
-export const SCENARIO_NAMES = [...BROKER_NAMES, 'mpd', 'azure', 'aws', 'discovery'] as const;
+export const SCENARIO_NAMES = [...BROKER_NAMES, 'mpd', 'azure', 'aws', 'discovery', 'content-sync'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface BenchOptions {
@@ -81,6 +82,13 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
   const aws = await attempt<CloudResult[]>('aws', () => runAws(registry, plan.paced));
   const clouds: CloudResult[] = [...(azure ? [azure] : []), ...(aws ?? [])];
   const discovery = await attempt<DiscoveryResult>('discovery', () => runDiscovery(registry, DISCOVERY_DEVICES));
+  // Imported on use: it needs @azure/storage-blob and azurite, which an installed amora-sync may lack.
+  const contentSync = await attempt<ContentSyncBenchResult>('content-sync', () =>
+    import('./content-sync.js').then(
+      (scenario) => scenario.runContentSync(),
+      (error: unknown) => `needs @azure/storage-blob and azurite (${error instanceof Error ? error.message : String(error)})`,
+    ),
+  );
 
   const report: BenchReport = {
     date: new Date().toISOString(),
@@ -92,6 +100,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     ...(mpd ? { mpd } : {}),
     clouds,
     ...(discovery ? { discovery } : {}),
+    ...(contentSync ? { contentSync } : {}),
     skipped,
   };
   process.stdout.write(`${formatReport(report)}\n`);
