@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { AnonymousCredential, BlobServiceClient, ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob';
-import type { ContentSource as ContentSourceConfig } from '../core/config/content-schema.js';
+import type { ContentSource as ContentSourceConfig } from '../core/index.js';
 import { relativeKey, type ContentSource, type RemoteFile } from './content-source.js';
 
 type AzureBlobConfig = Extract<ContentSourceConfig, { kind: 'azure-blob' }>;

@@ -1,12 +1,21 @@
 import { BehaviorSubject, type Observable } from 'rxjs';
-import type { Clock } from '../core/clock.js';
-import { ContentSourceSchema, type ContentConfig, type ContentSource as ContentSourceConfig } from '../core/config/content-schema.js';
-import { describeZodError } from '../core/config/zod-issues.js';
-import { CommandError, isAmoraError, toErrorObject } from '../core/errors.js';
-import type { Logger } from '../core/logging/logger.js';
-import type { ContentSyncFeature, ContentSyncSettings, ContentSyncState, ContentSyncSummary } from '../core/player/content-sync.js';
-import type { PlayerAdapter } from '../core/player/player-adapter.js';
-import type { JsonObject } from '../core/state/json.js';
+import {
+  CommandError,
+  ContentSourceSchema,
+  describeZodError,
+  isAmoraError,
+  toErrorObject,
+  type Clock,
+  type ContentConfig,
+  type ContentSource as ContentSourceConfig,
+  type ContentSyncFeature,
+  type ContentSyncSettings,
+  type ContentSyncState,
+  type ContentSyncSummary,
+  type JsonObject,
+  type Logger,
+  type PlayerAdapter,
+} from '../core/index.js';
 import type { ContentSource } from './content-source.js';
 import { createSource } from './create-source.js';
 import { playlistsPath, readPlaylists, runSyncPass, type PassProgress } from './sync-pass.js';

@@ -1,5 +1,4 @@
-import type { ContentSource as ContentSourceConfig } from '../core/config/content-schema.js';
-import { CommandError } from '../core/errors.js';
+import { CommandError, type ContentSource as ContentSourceConfig } from '../core/index.js';
 import type { ContentSource } from './content-source.js';
 
 /**

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
-import type { ContentSource as ContentSourceConfig } from '../core/config/content-schema.js';
+import type { ContentSource as ContentSourceConfig } from '../core/index.js';
 import type { ContentSource, RemoteFile } from './content-source.js';
 
 type ManifestConfig = Extract<ContentSourceConfig, { kind: 'https-manifest' }>;

@@ -1,5 +1,4 @@
-import type { ContentSyncContext } from '../core/agent/container.js';
-import type { ContentSyncFeature } from '../core/player/content-sync.js';
+import type { ContentSyncContext, ContentSyncFeature } from '../core/index.js';
 import { ContentSyncService } from './content-sync-service.js';
 
 export { ContentSyncService, type ContentSyncServiceOptions } from './content-sync-service.js';

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import type { ContentSource as ContentSourceConfig } from '../core/config/content-schema.js';
+import type { ContentSource as ContentSourceConfig } from '../core/index.js';
 import { relativeKey, type ContentSource, type RemoteFile } from './content-source.js';
 
 type S3Config = Extract<ContentSourceConfig, { kind: 's3' }>;

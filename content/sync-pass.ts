@@ -1,7 +1,6 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize, sep } from 'node:path';
-import type { ContentConfig } from '../core/config/content-schema.js';
-import type { LibraryChange } from '../core/player/player-adapter.js';
+import type { ContentConfig, LibraryChange } from '../core/index.js';
 import { downloadAtomically, removeLeftoverParts } from './atomic-download.js';
 import type { ContentSource, RemoteFile } from './content-source.js';
 import { readSyncedFiles, writeSyncedFiles, type SyncedFile } from './synced-files.js';

@@ -76,9 +76,10 @@ export { ConnectionStatusKeeper, sameStatus } from './transport/connection-statu
 export { ReconnectSchedule } from './transport/reconnect-schedule.js';
 
 // Player profile
-export type { PlayerAdapter } from './player/player-adapter.js';
+export type { LibraryChange, PlayerAdapter } from './player/player-adapter.js';
+export type { ContentSyncFeature, ContentSyncSettings, ContentSyncState, ContentSyncStatus, ContentSyncSummary } from './player/content-sync.js';
 export type { AudioState, PlaybackState, PlaybackStatus, PlayerState, SystemState } from './player/player-state.js';
-export { PLAYER_COMMANDS, createPlayerCommands, playerStateToJson, type PlayerCommandName } from './player/player-commands.js';
+export { PLAYER_COMMANDS, createPlayerCommands, playerStateToJson, type PlayerCommandName, type PlayerFeatures } from './player/player-commands.js';
 export { PLAYER_PROFILE, createPlayerProfile } from './player/player-profile.js';
 export { reconcilePlayer } from './player/player-reconciler.js';
 export { PlayerClient, type PlayerClientOptions, type PlayerStatusUpdate } from './player/player-client.js';
@@ -96,6 +97,7 @@ export {
   type LifecycleStartResult,
 } from './agent/lifecycle-manager.js';
 export { strictParams } from './agent/strict-params.js';
+export { RebootRequest } from './agent/reboot-request.js';
 export { AGENT_TOKENS, agentModule, agentOptionsFrom } from './agent/agent-module.js';
 export {
   DEFAULT_PLAYER_KIND,
@@ -105,6 +107,7 @@ export {
   type BuildAgentOptions,
   type BuildControllerOptions,
   type BuildOptions,
+  type ContentSyncContext,
 } from './agent/container.js';
 
 // Plugins and DI
@@ -114,6 +117,14 @@ export { PluginRegistry, type LoadPluginOptions, type PluginRegistryOptions, typ
 
 // Configuration
 export { AgentConfigSchema, DEVICE_ID_PATTERN, KindSectionSchema, LOG_LEVELS, type AgentConfig, type KindSection } from './config/schema.js';
+export {
+  ContentConfigSchema,
+  ContentSourceSchema,
+  RebootConfigSchema,
+  type ContentConfig,
+  type ContentSource,
+  type RebootConfig,
+} from './config/content-schema.js';
 export { parseConfig, zodToConfigError, type LoadedConfig, type ParseConfigOptions } from './config/parse.js';
 export { interpolateEnv, type EnvRecord } from './config/interpolate.js';
 export { ENV_SHORTCUTS, applyEnvOverrides } from './config/env-overrides.js';
