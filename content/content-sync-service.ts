@@ -18,6 +18,7 @@ import {
 } from '../core/index.js';
 import type { ContentSource } from './content-source.js';
 import { createSource } from './create-source.js';
+import { ProgressThrottle } from './progress-throttle.js';
 import { playlistsPath, readPlaylists, runSyncPass, type PassProgress } from './sync-pass.js';
 
 /** Source keys desired state may override: where, never credentials. */
@@ -51,7 +52,6 @@ export class ContentSyncService implements ContentSyncFeature {
   private running: { readonly abort: AbortController; readonly done: Promise<unknown> } | undefined;
   private timer: { cancel(): void } | undefined;
   private active = false;
-  private lastProgressAt = 0;
 
   constructor(private readonly options: ContentSyncServiceOptions) {
     this.sourceConfig = options.config.source;
@@ -115,19 +115,16 @@ export class ContentSyncService implements ContentSyncFeature {
     const started = this.options.clock.now();
     let progress: PassProgress = { files_done: 0, files_total: 0, bytes_done: 0, bytes_total: 0 };
     this.publish({ ...IDLE, status: 'running', started });
+    const throttle = new ProgressThrottle<PassProgress>(this.options.clock, PROGRESS_INTERVAL_MS, (next) => this.publish({ ...IDLE, status: 'running', started, ...next }));
     try {
       const client = await (this.options.createSource ?? createSource)(source);
       const result = await runSyncPass(this.options.config, client, force, (next) => {
         const fileEnded = next.files_done !== progress.files_done;
         progress = next;
-        const now = this.options.clock.now();
-        if (fileEnded || now - this.lastProgressAt >= PROGRESS_INTERVAL_MS) {
-          this.lastProgressAt = now;
-          this.publish({ ...IDLE, status: 'running', started, ...next });
-        }
+        throttle.offer(next, fileEnded);
       }, signal).catch((error: unknown) => {
         throw signal.aborted ? signal.reason : unreachable(error, client.description);
-      });
+      }).finally(() => throttle.cancel());
       await this.options.player?.refreshLibrary?.(result.library);
       const playlists = this.options.player ? [...(await this.options.player.getPlaylists())] : result.library.playlists.map((p) => p.name);
       this.publish({ ...IDLE, status: 'succeeded', started, finished: this.options.clock.now(), ...progress });

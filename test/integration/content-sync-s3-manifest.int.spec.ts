@@ -20,6 +20,7 @@ import { waitFor } from '../support/wait-for.js';
 import { wavFile } from '../support/wav-file.js';
 
 const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+const STALL_BYTES = 200_000;
 
 /** An agent with the virtual player (it reads the synced playlists folder) and content sync from `source`. */
 async function startAgent(dir: string, source: JsonObject, extra: JsonObject = {}): Promise<Agent> {
@@ -114,6 +115,11 @@ describe('syncContent from an HTTPS manifest', () => {
 
   beforeAll(async () => {
     server = createServer((request, response) => {
+      if (request.url === '/stall') {
+        // Half of what it promises, then nothing: a download that hangs until someone gives up.
+        response.writeHead(200, { 'content-length': STALL_BYTES }).write(Buffer.alloc(STALL_BYTES / 2));
+        return;
+      }
       const body = request.url === '/manifest.json' ? Buffer.from(JSON.stringify(manifest)) : files.get(request.url ?? '');
       response.writeHead(body ? 200 : 404).end(body);
     });
@@ -144,6 +150,28 @@ describe('syncContent from an HTTPS manifest', () => {
     expect(syncOf(agent)).toMatchObject({ status: 'failed', last_error: { code: 'unavailable' } });
     expect(await readdir(join(dir, 'music', 'a'))).toEqual(['one.wav']);
     expect(await readFile(join(dir, 'music', 'a', 'one.wav'))).toEqual(good);
+  });
+
+  it('refuses a listed path that would leave the folders', async () => {
+    const saved = manifest;
+    manifest = [entry('../outside.wav', wavFile({ seconds: 1 }))];
+    const response = await agent.execute('syncContent', {});
+    expect(response).toMatchObject({ success: false, error: { message: expect.stringContaining('"../outside.wav", which is not a plain relative path') } });
+    expect(await exists(join(dir, 'outside.wav'))).toBe(false);
+    manifest = saved;
+  });
+
+  it('is cancelled at once when the agent stops, leaving no partial file', async () => {
+    const stopping = await startAgent(dir, { kind: 'https-manifest', url: `${base}/manifest.json` });
+    const saved = manifest;
+    manifest = [{ path: 'slow/stalled.wav', url: '/stall', size: STALL_BYTES, sha256: '0'.repeat(64) }];
+    const answer = stopping.execute('syncContent', {});
+    await waitFor(stopping.state.reported$, () => (syncOf(stopping)?.bytes_done ?? 0) > 0);
+    await stopping.stop();
+    expect(await answer).toMatchObject({ success: false, error: { message: expect.stringContaining('cancelled') } });
+    expect(syncOf(stopping)).toMatchObject({ status: 'cancelled', last_error: { message: expect.stringContaining('the agent is stopping') } });
+    expect(await readdir(join(dir, 'music', 'slow'))).toEqual([]);
+    manifest = saved;
   });
 
   it('names an unreachable manifest in the error and keeps the content', async () => {
