@@ -51,6 +51,8 @@ export class ContentSyncService implements ContentSyncFeature {
   private enabled: boolean;
   private running: { readonly abort: AbortController; readonly done: Promise<unknown> } | undefined;
   private timer: { cancel(): void } | undefined;
+  /** Changed paths the player has not rescanned yet (its refresh failed: MPD was down). */
+  private unindexed: string[] = [];
   private active = false;
 
   constructor(private readonly options: ContentSyncServiceOptions) {
@@ -125,7 +127,11 @@ export class ContentSyncService implements ContentSyncFeature {
       }, signal).catch((error: unknown) => {
         throw signal.aborted ? signal.reason : unreachable(error, client.description);
       }).finally(() => throttle.cancel());
-      await this.options.player?.refreshLibrary?.(result.library);
+      // Paths a failed refresh left unindexed go along with this sync's, so the player catches up.
+      const changed = [...new Set([...this.unindexed, ...result.library.changed])];
+      this.unindexed = changed;
+      await this.options.player?.refreshLibrary?.({ ...result.library, changed });
+      this.unindexed = [];
       const playlists = this.options.player ? [...(await this.options.player.getPlaylists())] : result.library.playlists.map((p) => p.name);
       this.publish({ ...IDLE, status: 'succeeded', started, finished: this.options.clock.now(), ...progress });
       this.options.logger.info({ downloaded: result.downloaded, deleted: result.deleted, bytes: result.bytes }, 'content sync finished');

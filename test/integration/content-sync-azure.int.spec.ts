@@ -15,6 +15,7 @@ import { mpdPlayerOptionsSchema } from '../../player/mpd/mpd-player-options.js';
 import { startAzurite, type AzuriteHandle } from '../support/azurite.js';
 import { startMpd, type MpdHandle } from '../support/mpd.js';
 import { describeWithBinaries } from '../support/system-deps.js';
+import { waitFor } from '../support/wait-for.js';
 import { wavFile } from '../support/wav-file.js';
 
 const PREFIX = 'player-001/';
@@ -116,6 +117,19 @@ describeWithBinaries(['mpd'], 'syncContent from Azure Blob Storage into MPD', ()
     expect(files).not.toContain('tracks/dawn.wav');
     // A file the sync did not write is never deleted (the MPD fixture's own tracks).
     expect(files).toContain('first-light.wav');
+  });
+
+  it('has MPD index what a sync downloaded while MPD was down, on the next sync', async () => {
+    await upload('tracks/noon.wav', wavFile({ seconds: 1, title: 'Noon' }));
+    await mpd.stop();
+    await waitFor(agent.health$, (health) => health.components['mpd']?.state !== 'online');
+    expect(await agent.execute('syncContent', {})).toMatchObject({ success: false, error: { code: 'unavailable' } });
+    expect(await exists(join(mpd.dir, 'music', 'tracks', 'noon.wav'))).toBe(true);
+
+    await mpd.restart();
+    await waitFor(agent.health$, (health) => health.components['mpd']?.state === 'online');
+    expect(await agent.execute('syncContent', {})).toMatchObject({ success: true, result: { downloaded: 0 } });
+    expect(await mpdFiles()).toContain('tracks/noon.wav');
   });
 
   it('reports a clear error when the source is unreachable and keeps the content', async () => {
