@@ -47,7 +47,7 @@ export async function runSyncPass(
   await Promise.all([mkdir(music, { recursive: true }), mkdir(playlists, { recursive: true })]);
   await Promise.all([removeLeftoverParts(music), removeLeftoverParts(playlists)]);
   const remote = await source.list(signal);
-  const targets = remote.map((file) => targetOf(file, music, playlists));
+  const targets = unique(remote.map((file) => targetOf(file, music, playlists)));
   const synced = { ...(await readSyncedFiles(music)) };
   const changed: string[] = [];
 
@@ -101,6 +101,17 @@ function targetOf(remote: RemoteFile, music: string, playlists: string): Target 
     return { key: `playlists/${name}`, file: join(playlists, name), remote };
   }
   return { key: `music/${safe.split(sep).join('/')}`, file: join(music, safe), remote };
+}
+
+/** Two source files for one local file (`a/Mix.m3u` and `b/Mix.m3u`) would overwrite each other on every sync. */
+function unique(targets: readonly Target[]): readonly Target[] {
+  const seen = new Map<string, string>();
+  for (const target of targets) {
+    const other = seen.get(target.key);
+    if (other !== undefined) throw new Error(`the source has "${other}" and "${target.remote.path}", which both become ${target.key}`);
+    seen.set(target.key, target.remote.path);
+  }
+  return targets;
 }
 
 /** A source path as a local relative path; one that would leave the folder or hide from MPD is refused. */

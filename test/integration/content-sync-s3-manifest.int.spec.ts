@@ -161,6 +161,15 @@ describe('syncContent from an HTTPS manifest', () => {
     manifest = saved;
   });
 
+  it('refuses two source files that would become one local file', async () => {
+    const saved = manifest;
+    const body = Buffer.from('a/one.wav\n');
+    manifest = [entry('morning/Mix.m3u', body), entry('evening/Mix.m3u', body)];
+    const response = await agent.execute('syncContent', {});
+    expect(response).toMatchObject({ success: false, error: { message: expect.stringContaining('"morning/Mix.m3u" and "evening/Mix.m3u", which both become playlists/Mix.m3u') } });
+    manifest = saved;
+  });
+
   it('is cancelled at once when the agent stops, leaving no partial file', async () => {
     const stopping = await startAgent(dir, { kind: 'https-manifest', url: `${base}/manifest.json` });
     const saved = manifest;
