@@ -1,6 +1,7 @@
-import { access, readFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { BlobServiceClient, ContainerSASPermissions, type ContainerClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ContentSyncService } from '../../content/content-sync-service.js';
 import { createAgent, type Agent } from '../../core/agent/agent.js';
@@ -130,6 +131,23 @@ describeWithBinaries(['mpd'], 'syncContent from Azure Blob Storage into MPD', ()
     await waitFor(agent.health$, (health) => health.components['mpd']?.state === 'online');
     expect(await agent.execute('syncContent', {})).toMatchObject({ success: true, result: { downloaded: 0 } });
     expect(await mpdFiles()).toContain('tracks/noon.wav');
+  });
+
+  it('reads a container through a SAS URL, without the account key', async () => {
+    const sasUrl = await container.generateSasUrl({ permissions: ContainerSASPermissions.parse('rl'), expiresOn: new Date(Date.now() + 3_600_000) });
+    const dir = await mkdtemp(join(tmpdir(), 'amora-content-sas-'));
+    try {
+      const sync = new ContentSyncService({
+        config: ContentConfigSchema.parse({ storage_path: dir, source: { kind: 'azure-blob', sas_url: sasUrl, prefix: PREFIX } }),
+        player: undefined,
+        logger: silentLogger,
+        clock: systemClock,
+      });
+      expect(await sync.sync({ force: false }, new AbortController().signal)).toMatchObject({ downloaded: 3, playlists: ['Sunrise'] });
+      expect(await exists(join(dir, 'tracks', 'noon.wav'))).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports a clear error when the source is unreachable and keeps the content', async () => {
