@@ -11,6 +11,7 @@ const BUILTIN_KINDS: Readonly<Record<string, () => Promise<{ default: AmoraPlugi
   'aws-iot': () => import('../adapters/aws-iot/plugin.js'),
   virtual: () => import('../player/virtual/plugin.js'),
   mpd: () => import('../player/mpd/plugin.js'),
+  signing: () => import('../plugins/signing/plugin.js'),
 };
 
 /**

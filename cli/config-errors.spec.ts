@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AgentConfig } from '../core/config/schema.js';
-import { ConfigError, PluginLoadError } from '../core/errors.js';
+import {
+  ConfigError,
+  PluginLoadError,
+  type AgentConfig,
+} from '../core/index.js';
 import { locatePluginError } from './config-errors.js';
 import { CliError, EXIT } from './exit-codes.js';
 

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
-import type { AgentConfig } from '../core/config/schema.js';
-import { PluginLoadError } from '../core/errors.js';
+import {
+  PluginLoadError,
+  type AgentConfig,
+} from '../core/index.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 /**

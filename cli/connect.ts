@@ -1,5 +1,7 @@
 import { filter, firstValueFrom, timeout } from 'rxjs';
-import type { ConnectionStatus } from '../core/transport/connection-status.js';
+import {
+  type ConnectionStatus,
+} from '../core/index.js';
 import type { Observable } from 'rxjs';
 import { CliError, EXIT } from './exit-codes.js';
 

@@ -1,10 +1,12 @@
-import { buildController } from '../core/agent/container.js';
-import { loadConfigFile } from '../core/config/load-file.js';
-import { parseConfig } from '../core/config/parse.js';
-import { redactString } from '../core/config/redact.js';
-import type { AgentConfig } from '../core/config/schema.js';
-import { PluginLoadError } from '../core/errors.js';
-import type { ControllerTransport } from '../core/transport/controller-transport.js';
+import {
+  buildController,
+  loadConfigFile,
+  parseConfig,
+  PluginLoadError,
+  redactString,
+  type AgentConfig,
+  type ControllerTransport,
+} from '../core/node.js';
 import { createBuiltinRegistry } from './builtins.js';
 import { locatePluginError } from './config-errors.js';
 import { awaitOnline } from './connect.js';

@@ -1,6 +1,13 @@
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { AmoraError, AuthenticationError, ConfigError, PluginLoadError, TimeoutError, TransportError } from '../core/errors.js';
+import {
+  AmoraError,
+  AuthenticationError,
+  ConfigError,
+  PluginLoadError,
+  TimeoutError,
+  TransportError,
+} from '../core/index.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { describeError, failureOf } from './failure.js';
 

@@ -1,6 +1,9 @@
 import { CommanderError } from 'commander';
-import { redactString } from '../core/config/redact.js';
-import { isAmoraError, type AmoraErrorCode } from '../core/errors.js';
+import {
+  isAmoraError,
+  redactString,
+  type AmoraErrorCode,
+} from '../core/index.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 /** How the CLI ends after an error: the exit status and the line to print (none if already printed). */

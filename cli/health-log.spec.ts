@@ -1,8 +1,10 @@
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { AgentHealth } from '../core/agent/agent.types.js';
-import type { Logger } from '../core/logging/logger.js';
-import type { ConnectionStatus } from '../core/transport/connection-status.js';
+import {
+  type AgentHealth,
+  type ConnectionStatus,
+  type Logger,
+} from '../core/index.js';
 import { logHealthChanges, whenAllCredentialsRefused } from './health-log.js';
 
 function recordingLogger(lines: string[]): Logger {

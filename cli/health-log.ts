@@ -1,6 +1,8 @@
 import { filter, take, type Observable, type Subscription } from 'rxjs';
-import type { AgentHealth } from '../core/agent/agent.types.js';
-import type { Logger } from '../core/logging/logger.js';
+import {
+  type AgentHealth,
+  type Logger,
+} from '../core/index.js';
 
 /**
  * Logs when a transport or component goes offline or cannot connect (a warning with the reason,

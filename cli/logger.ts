@@ -1,7 +1,11 @@
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
-import { redactSecrets, redactString } from '../core/config/redact.js';
-import { LOG_LEVELS } from '../core/config/schema.js';
-import type { LogFn, Logger } from '../core/logging/logger.js';
+import {
+  LOG_LEVELS,
+  redactSecrets,
+  redactString,
+  type LogFn,
+  type Logger,
+} from '../core/index.js';
 
 type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 

@@ -1,5 +1,9 @@
-import { findJsonProblem, isUnsafeKey } from '../core/state/json-guard.js';
-import type { JsonObject, JsonValue } from '../core/state/json.js';
+import {
+  findJsonProblem,
+  isUnsafeKey,
+  type JsonObject,
+  type JsonValue,
+} from '../core/index.js';
 import { CliError } from './exit-codes.js';
 
 /**

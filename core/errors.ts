@@ -9,6 +9,7 @@ export type AmoraErrorCode =
   | 'unknown_command'
   | 'not_found'
   | 'timeout'
+  | 'expired'
   | 'busy'
   | 'conflict'
   | 'unavailable'

@@ -60,6 +60,13 @@ describe('core public API', () => {
       'createMergePatch',
       'deepEqual',
       'decodeCommand',
+      // What every transport shares, so a plugin gets it as the built-ins do.
+      'ReconnectingLink',
+      'BufferedSender',
+      'encodeResponseOrError',
+      'presenceMessage',
+      'RetainedGuard',
+      'RateLimiter',
     ]) {
       expect(core).toHaveProperty(name);
     }

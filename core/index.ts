@@ -28,6 +28,9 @@ export type { DeviceStateStore } from './state/device-state.types.js';
 export { DeviceState, INITIAL_DEVICE_STATE } from './state/device-state.js';
 export { applyMergePatch, assertSafePatch, createMergePatch, deepEqual, deepFreeze } from './state/merge-patch.js';
 export { computeDelta } from './state/state-delta.js';
+export type { DeviceStorage } from './state/device-storage.js';
+export { VERSION_LEASE, type VersionStore } from './state/version-store.js';
+export { assertWithinDesiredLimits, DEFAULT_DESIRED_LIMITS, type DesiredLimits } from './state/desired-limits.js';
 export { findJsonProblem, isUnsafeKey, type JsonProblem, type JsonProblemKind } from './state/json-guard.js';
 
 // Commands
@@ -43,6 +46,8 @@ export {
 export type { CommandDispatcherApi } from './commands/dispatcher.types.js';
 export { CommandDispatcher, commandErrorStatus, type CommandDispatcherOptions } from './commands/dispatcher.js';
 export { decodeCommand, type DecodeLimits, type DecodeResult } from './commands/decode.js';
+export { commandEnvelopeSchema } from './commands/command-envelope.js';
+export { PROTOCOL_MESSAGES, protocolJsonSchema, renderProtocolSchemas, type ProtocolMessageTitle } from './protocol/protocol-schemas.js';
 export { DedupeCache, type DedupeCacheOptions } from './commands/dedupe-cache.js';
 
 // Telemetry
@@ -50,6 +55,9 @@ export type { TelemetryBatch, TelemetryRecord } from './telemetry/types.js';
 export type { TelemetryPipelineApi } from './telemetry/pipeline.types.js';
 export { TelemetryPipeline, type TelemetryPipelineOptions } from './telemetry/pipeline.js';
 export { Outbox, type DrainResult, type OutboxOptions } from './telemetry/outbox.js';
+export type { OutboxStore, StoredOutboxItem } from './telemetry/outbox-store.js';
+export { wireRecord } from './telemetry/wire-record.js';
+export { DropLog, type DropLogOptions } from './telemetry/drop-log.js';
 export { RateLimiter, rateLimitTelemetry, type RateLimiterOptions, type TelemetryRateLimitOptions } from './telemetry/rate-limit.js';
 
 // Transports
@@ -74,12 +82,18 @@ export { hasWildcard, topicMatches } from './transport/topic-match.js';
 export { deviceDirectory, type PresenceSighting } from './transport/device-directory.js';
 export { ConnectionStatusKeeper, sameStatus } from './transport/connection-status-keeper.js';
 export { ReconnectSchedule } from './transport/reconnect-schedule.js';
+export { ReconnectingLink, type LinkSession, type ReconnectingLinkDeps, type ReconnectingLinkOptions } from './transport/reconnecting-link.js';
+export { BufferedSender, type BufferedSenderOptions } from './transport/buffered-sender.js';
+export { encodeResponseOrError } from './transport/response-fallback.js';
+export { gracefulOffline, lostOffline, presenceMessage } from './transport/presence.js';
+export { RetainedGuard } from './transport/retained-guard.js';
 
 // Player profile
 export type { LibraryChange, PlayerAdapter } from './player/player-adapter.js';
 export type { ContentSyncFeature, ContentSyncSettings, ContentSyncState, ContentSyncStatus, ContentSyncSummary } from './player/content-sync.js';
 export type { AudioState, PlaybackState, PlaybackStatus, PlayerState, SystemState } from './player/player-state.js';
 export { PLAYER_COMMANDS, createPlayerCommands, playerStateToJson, type PlayerCommandName, type PlayerFeatures } from './player/player-commands.js';
+export { playerAvailability } from './player/player-availability.js';
 export { PLAYER_PROFILE, createPlayerProfile } from './player/player-profile.js';
 export { reconcilePlayer } from './player/player-reconciler.js';
 export { PlayerClient, type PlayerClientOptions, type PlayerStatusUpdate } from './player/player-client.js';
@@ -114,6 +128,9 @@ export {
 export { PLUGIN_API_VERSION, defineKind, definePlugin, type AmoraPlugin, type PluginKind, type PluginKindRole } from './plugins/plugin.js';
 export { TOKENS } from './plugins/tokens.js';
 export { PluginRegistry, type LoadPluginOptions, type PluginRegistryOptions, type ResolvedKind } from './plugins/loader.js';
+export { MiddlewareRefusal, UNAUTHORIZED, type CommandEnvelope, type MessageMiddleware } from './plugins/middleware.js';
+export { withDeviceMiddleware } from './plugins/middleware-device-transport.js';
+export { withControllerMiddleware } from './plugins/middleware-controller-transport.js';
 
 // Configuration
 export { AgentConfigSchema, DEVICE_ID_PATTERN, KindSectionSchema, LOG_LEVELS, type AgentConfig, type KindSection } from './config/schema.js';

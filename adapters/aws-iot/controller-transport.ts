@@ -2,23 +2,34 @@ import { GetThingShadowCommand, PublishCommand, UpdateThingShadowCommand, type I
 import { inject, injectable, optional } from 'inversify';
 import { readFile } from 'node:fs/promises';
 import { distinctUntilChanged, map, Observable, ReplaySubject, share, startWith, filter, type OperatorFunction } from 'rxjs';
-import { systemClock, type Clock } from '../../core/clock.js';
-import type { CommandResponse } from '../../core/commands/types.js';
-import { TimeoutError, TransportError } from '../../core/errors.js';
-import { silentLogger, type Logger } from '../../core/logging/logger.js';
-import { TOKENS } from '../../core/plugins/tokens.js';
-import type { JsonObject } from '../../core/state/json.js';
-import { deepEqual } from '../../core/state/merge-patch.js';
-import type { DeviceStateMessage } from '../../core/state/snapshot.js';
-import type { ConnectionStatus, PresenceState } from '../../core/transport/connection-status.js';
-import type { ControllerTransport, DeviceInfo, InvokeOptions } from '../../core/transport/controller-transport.js';
-import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-backoff.js';
-import type { RetryPolicy } from '../../core/transport/retry-policy.js';
-import { deviceDirectory } from '../../core/index.js';
+import {
+  commandResponseSchema,
+  connectionMessageSchema,
+  deepEqual,
+  deviceDirectory,
+  ExponentialBackoffRetryPolicy,
+  readPayload,
+  silentLogger,
+  systemClock,
+  telemetryMessageSchema,
+  TimeoutError,
+  TOKENS,
+  TransportError,
+  type Clock,
+  type CommandResponse,
+  type ConnectionStatus,
+  type ControllerTransport,
+  type DeviceInfo,
+  type DeviceStateMessage,
+  type InvokeOptions,
+  type JsonObject,
+  type Logger,
+  type PresenceState,
+  type RetryPolicy,
+  type TelemetryMessage,
+} from '../../core/index.js';
 import { CrtConnection } from './crt-connection.js';
 import { createDataPlaneClient, dataPlaneError, isNotFound } from './data-plane.js';
-import { readPayload } from '../../core/transport/payload-json.js';
-import { commandResponseSchema, connectionMessageSchema, telemetryMessageSchema, type TelemetryMessage } from '../../core/transport/wire-messages.js';
 import type { AwsIotOptions } from './options.js';
 import { MQTT_PAYLOAD_LIMIT_BYTES } from './payloads.js';
 import { parseDocuments, parseGetAccepted } from './shadow-document.js';
@@ -113,7 +124,7 @@ export class AwsIotControllerTransport implements ControllerTransport {
     signal.addEventListener('abort', () => void this.stop(), { once: true });
     const caPem = this.options.caPath ? await readFile(this.options.caPath, 'utf8') : undefined;
     this.dataPlane = createDataPlaneClient(this.options, caPem);
-    await this.connection.start();
+    await this.connection.start(signal);
   }
 
   /** Disconnects; invocations still waiting are rejected with `closed`. Idempotent. */

@@ -1,17 +1,19 @@
 import { iot, mqtt } from 'aws-iot-device-sdk-v2';
-import type { Observable } from 'rxjs';
-import type { Clock } from '../../core/clock.js';
-import { TransportError, toErrorObject } from '../../core/errors.js';
-import type { Logger } from '../../core/logging/logger.js';
-import type { ConnectionStatus } from '../../core/transport/connection-status.js';
-import { ConnectionStatusKeeper } from '../../core/transport/connection-status-keeper.js';
-import { ReconnectSchedule } from '../../core/transport/reconnect-schedule.js';
-import type { RetryPolicy } from '../../core/transport/retry-policy.js';
+import {
+  AmoraError,
+  RateLimiter,
+  ReconnectingLink,
+  TransportError,
+  type Clock,
+  type ConnectionStatus,
+  type LinkSession,
+  type Logger,
+  type RetryPolicy,
+} from '../../core/index.js';
 import { toCrtError } from './crt-errors.js';
-import { PublishRateLimiter } from './publish-rate-limiter.js';
 
 /**
- * One aws-iot-device-sdk-v2 (aws-crt, MQTT 3.1.1) connection kept up by our RetryPolicy.
+ * One aws-iot-device-sdk-v2 (aws-crt, MQTT 3.1.1) connection kept up by core's ReconnectingLink.
  *
  * Why not the SDK's own reconnect: it waits without jitter, and after a reconnect that did not
  * resume the session (`session_present: false`) its subscriptions are silently gone, the
@@ -63,60 +65,29 @@ interface Live {
   readonly lost: Promise<never>;
 }
 
-export class CrtConnection {
-  private readonly status: ConnectionStatusKeeper;
-  private readonly reconnect: ReconnectSchedule;
-  readonly status$: Observable<ConnectionStatus>;
-
+export class CrtConnection extends ReconnectingLink {
   private readonly subscriptions = new Map<string, 0 | 1>();
-  private readonly limiter: PublishRateLimiter;
+  /** Filters whose refusal (a policy without them) is logged, not a failed connection. */
+  private readonly optional = new Map<string, 0 | 1>();
+  /** Core's token bucket: AWS IoT discards what a connection publishes beyond its rate. */
+  private readonly limiter: RateLimiter<() => Promise<void>>;
   private client: mqtt.MqttClient | undefined;
   private live: Live | undefined;
-  private connectedOnce = false;
-  private isOnline = false;
-  private generation = 0;
-  private firstAttempt: (() => void) | undefined;
-  private stopping: Promise<void> | undefined;
-  /** Set once the goodbye is sent: nothing else goes out. (stop() publishes before it is set.) */
-  private closed = false;
+  /** A connection whose CONNECT is in flight (stop() must end it too). */
+  private pending: mqtt.MqttClientConnection | undefined;
 
   constructor(
     private readonly settings: CrtConnectionSettings,
     private readonly hooks: CrtConnectionHooks,
-    private readonly deps: CrtConnectionDeps,
+    deps: CrtConnectionDeps,
   ) {
-    this.limiter = new PublishRateLimiter(deps.maxPublishesPerSecond, deps.clock);
-    this.status = new ConnectionStatusKeeper(deps.clock, sameStatus);
-    this.status$ = this.status.status$;
-    this.reconnect = new ReconnectSchedule(deps.retryPolicy, deps.clock);
-  }
-
-  /** True from a completed onConnected hook until the connection is lost. */
-  get online(): boolean {
-    return this.isOnline;
-  }
-
-  /** True while a connection is up (the onConnected hook may still be running). */
-  get connected(): boolean {
-    return this.live !== undefined;
-  }
-
-  /**
-   * Connects; resolves once the first attempt has settled (online, or failed and retrying).
-   * The owner handles its start signal (it has a goodbye to say first; see stop()).
-   */
-  start(): Promise<void> {
-    if (this.client || this.stopping) return Promise.resolve();
-    this.client = new mqtt.MqttClient();
-    const settled = new Promise<void>((resolve) => (this.firstAttempt = resolve));
-    void this.attempt();
-    return settled;
-  }
-
-  /** Runs `beforeEnd` while still connected (a goodbye), then disconnects cleanly. Idempotent. */
-  stop(beforeEnd?: () => Promise<void>): Promise<void> {
-    this.stopping ??= this.close(beforeEnd);
-    return this.stopping;
+    super({ name: 'AWS IoT', endpoints: [`${settings.endpoint}:${settings.port}`], setupFailure: 'reconnect', sameStatus }, deps);
+    this.limiter = new RateLimiter<() => Promise<void>>((publish) => publish(), {
+      perSecond: deps.maxPublishesPerSecond,
+      // Publishes wait (in order) rather than being dropped: the outbox above bounds what waits.
+      capacity: Number.MAX_SAFE_INTEGER,
+      clock: deps.clock,
+    });
   }
 
   /** Filters to keep subscribed across every reconnect; subscribes now when connected. */
@@ -124,6 +95,13 @@ export class CrtConnection {
     for (const filter of filters) this.subscriptions.set(filter, qos);
     const live = this.live;
     if (live) await this.subscribeOn(live, filters.map((filter) => [filter, qos] as const));
+  }
+
+  /** Like subscribe(), for a feature the device can do without: a refusal is logged only. */
+  async subscribeOptional(filters: readonly string[], qos: 0 | 1): Promise<void> {
+    for (const filter of filters) this.optional.set(filter, qos);
+    const live = this.live;
+    if (live) await this.subscribeOptionalOn(live, filters.map((filter) => [filter, qos] as const));
   }
 
   async unsubscribe(filters: readonly string[]): Promise<void> {
@@ -134,95 +112,87 @@ export class CrtConnection {
   }
 
   /** Publishes while connected, after the rate limiter allows it; QoS 1 resolves on PUBACK. */
-  async publish(topic: string, payload: string, qos: 0 | 1, retain = false): Promise<void> {
-    await this.limiter.acquire();
-    const live = this.live;
-    if (!live || this.closed) throw new TransportError('unavailable', 'AWS IoT connection is not up');
-    const qosLevel = qos === 1 ? mqtt.QoS.AtLeastOnce : mqtt.QoS.AtMostOnce;
-    await this.guard(live, live.connection.publish(topic, payload, qosLevel, retain), `publish to ${topic}`);
+  publish(topic: string, payload: string, qos: 0 | 1, retain = false): Promise<void> {
+    return this.limiter.submit(async () => {
+      const live = this.live;
+      if (!live || this.closing) throw new TransportError('unavailable', 'AWS IoT connection is not up');
+      const qosLevel = qos === 1 ? mqtt.QoS.AtLeastOnce : mqtt.QoS.AtMostOnce;
+      await this.guard(live, live.connection.publish(topic, payload, qosLevel, retain), `publish to ${topic}`);
+    });
   }
 
-  /** Reports outbox counters in the status. */
-  setOutbox(outbox: ConnectionStatus['outbox']): void {
-    this.status.setOutbox(outbox);
-  }
-
-  private async attempt(): Promise<void> {
-    if (this.stopping || !this.client) return;
-    const generation = ++this.generation;
-    this.status.set('connecting', this.status.current.error);
+  protected async open(_endpoint: string, lost: (error: unknown) => void): Promise<{ sessionPresent: boolean }> {
+    this.client ??= new mqtt.MqttClient();
     let connection: mqtt.MqttClientConnection;
     try {
+      // Reads the certificate files: one that vanished fails this attempt, and the next retries.
       connection = this.client.new_connection(this.buildConfig());
     } catch (error) {
-      this.failed(toCrtError(error, 'cannot set up the TLS connection'));
-      return;
+      throw toCrtError(error, 'cannot set up the TLS connection');
     }
     let onLost!: (error: unknown) => void;
-    const lost = new Promise<never>((_, reject) => (onLost = reject));
-    lost.catch(() => undefined);
-    const live: Live = { connection, lost };
+    const lostPromise = new Promise<never>((_, reject) => (onLost = reject));
+    lostPromise.catch(() => undefined);
+    const live: Live = { connection, lost: lostPromise };
     connection.on('interrupt', (error) => {
       onLost(new TransportError('unavailable', `AWS IoT connection lost: ${error.message}`));
-      if (this.live === live) this.onInterrupted(live, error);
+      if (this.live === live) lost(toCrtError(error, 'AWS IoT connection lost'));
     });
     connection.on('message', (topic, payload, _dup, _qos, retain) => {
       if (this.live === live) this.hooks.onMessage(topic, new Uint8Array(payload), retain);
     });
-
+    this.pending = connection;
     let sessionPresent: boolean;
     try {
       sessionPresent = await connection.connect();
     } catch (error) {
       releaseFailed(connection);
-      if (generation === this.generation && !this.stopping) {
-        this.failed(toCrtError(error, `cannot connect to ${this.settings.endpoint}:${this.settings.port}`));
-      }
-      return;
+      throw toCrtError(error, `cannot connect to ${this.settings.endpoint}:${this.settings.port}`);
+    } finally {
+      if (this.pending === connection) this.pending = undefined;
     }
-    if (this.stopping || generation !== this.generation) {
-      await this.release(connection);
-      return;
+    if (this.stopRequested) {
+      await this.disconnect(connection);
+      throw new TransportError('closed', 'stopped while connecting');
     }
-
     this.live = live;
-    const first = !this.connectedOnce;
-    this.connectedOnce = true;
     try {
+      // After every connect, whether or not the session survived (see above).
       await this.subscribeOn(live, [...this.subscriptions]);
-      await this.hooks.onConnected?.({ sessionPresent, first });
+      await this.subscribeOptionalOn(live, [...this.optional]);
     } catch (error) {
-      if (this.live !== live) return; // lost meanwhile; onInterrupted took care of it
-      this.deps.logger.error({ err: toErrorObject(error) }, 'AWS IoT session setup failed after connect; reconnecting');
-      this.live = undefined;
-      await this.release(connection);
-      this.failed(error);
-      return;
+      if (this.live === live) this.live = undefined;
+      await this.disconnect(connection);
+      throw error;
     }
-    if (this.live !== live || this.stopping) return;
-    this.reconnect.succeeded();
-    this.isOnline = true;
-    this.status.set('online', undefined);
-    this.deps.logger.info({ endpoint: this.settings.endpoint, clientId: this.settings.clientId }, 'AWS IoT connected');
-    this.settleFirstAttempt();
+    return { sessionPresent };
   }
 
-  private onInterrupted(live: Live, error: Error): void {
-    this.live = undefined;
-    this.isOnline = false;
+  protected override setUp(session: LinkSession): Promise<void> {
+    return this.hooks.onConnected?.(session) ?? Promise.resolve();
+  }
+
+  protected override onDisconnected(): void {
     this.hooks.onDisconnected?.();
-    // Stops the SDK's own reconnect; ours follows the retry policy with a fresh connection.
-    void this.release(live.connection);
-    if (!this.stopping) this.failed(toCrtError(error, 'AWS IoT connection lost'));
   }
 
-  private failed(error: unknown): void {
-    const errorObject = toErrorObject(error, 'transport_failed');
-    const delay = this.reconnect.failed(error, false, () => void this.attempt());
-    if (delay === undefined) this.deps.logger.error({ err: errorObject }, 'AWS IoT connection refused; not retrying');
-    else this.deps.logger.warn({ err: errorObject, retryInMs: delay, attempt: this.reconnect.attempts }, 'AWS IoT not connected; retrying');
-    this.status.set('offline', errorObject);
-    this.settleFirstAttempt();
+  protected describeFailure(error: unknown, endpoint: string, lost: boolean): AmoraError {
+    if (error instanceof AmoraError) return error;
+    return toCrtError(error, lost ? 'AWS IoT connection lost' : `cannot connect to ${endpoint}`);
+  }
+
+  /** Drops a lost connection: stops the SDK's own reconnect; ours follows the policy with a fresh one. */
+  protected async release(): Promise<void> {
+    const live = this.live;
+    this.live = undefined;
+    if (live) await this.disconnect(live.connection);
+  }
+
+  protected async shutdown(): Promise<void> {
+    this.limiter.close();
+    const pending = this.pending;
+    this.pending = undefined;
+    await Promise.all([this.release(), pending ? this.disconnect(pending) : Promise.resolve()]);
   }
 
   private async subscribeOn(live: Live, filters: readonly (readonly [string, 0 | 1])[]): Promise<void> {
@@ -234,6 +204,15 @@ export class CrtConnection {
         if ((grant.qos as number) === 128) throw new TransportError('transport_failed', `AWS IoT refused the subscription to ${filter}`);
       }),
     );
+  }
+
+  private async subscribeOptionalOn(live: Live, filters: readonly (readonly [string, 0 | 1])[]): Promise<void> {
+    try {
+      await this.subscribeOn(live, filters);
+    } catch (error) {
+      if (this.live !== live) throw error;
+      this.logger.warn({ err: { message: (error as Error).message } }, 'AWS IoT refused an optional subscription; going on without it');
+    }
   }
 
   /** Races an SDK operation against the loss of its connection, mapping its string rejections. */
@@ -267,41 +246,16 @@ export class CrtConnection {
   }
 
   /** Disconnects a connection that was up (DISCONNECT, so no will), bounded in time. */
-  private async release(connection: mqtt.MqttClientConnection): Promise<void> {
+  private async disconnect(connection: mqtt.MqttClientConnection): Promise<void> {
     let timer: { cancel(): void } | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = this.deps.clock.setTimeout(resolve, STOP_TIMEOUT_MS)));
+    const timeout = new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, STOP_TIMEOUT_MS)));
     try {
       await Promise.race([connection.disconnect(), timeout]);
     } catch (error) {
-      this.deps.logger.debug({ err: String(error) }, 'AWS IoT disconnect failed');
+      this.logger.debug({ err: String(error) }, 'AWS IoT disconnect failed');
     } finally {
       timer?.cancel();
     }
-  }
-
-  private async close(beforeEnd?: () => Promise<void>): Promise<void> {
-    this.reconnect.cancel();
-    const live = this.live;
-    if (live && this.isOnline && beforeEnd) {
-      try {
-        await beforeEnd();
-      } catch (error) {
-        this.deps.logger.warn({ err: toErrorObject(error) }, 'AWS IoT goodbye not sent');
-      }
-    }
-    this.closed = true;
-    this.generation++;
-    this.live = undefined;
-    this.isOnline = false;
-    this.limiter.cancelAll();
-    if (live) await this.release(live.connection);
-    this.status.set('closed', undefined);
-    this.settleFirstAttempt();
-  }
-
-  private settleFirstAttempt(): void {
-    this.firstAttempt?.();
-    this.firstAttempt = undefined;
   }
 }
 

@@ -1,4 +1,8 @@
-import { AuthenticationError, TransportError, type AmoraError } from '../../core/errors.js';
+import {
+  AuthenticationError,
+  TransportError,
+  type AmoraError,
+} from '../../core/index.js';
 
 /**
  * aws-crt rejects its promises with plain strings ("Failed to connect: aws-c-io: …"), sometimes

@@ -1,7 +1,11 @@
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { Agent } from 'node:https';
 import { rootCertificates } from 'node:tls';
-import { AuthenticationError, TransportError, type AmoraError } from '../../core/errors.js';
+import {
+  AuthenticationError,
+  TransportError,
+  type AmoraError,
+} from '../../core/index.js';
 import type { AwsIotOptions } from './options.js';
 
 /**

@@ -1,21 +1,33 @@
 import { inject, injectable, optional } from 'inversify';
 import { Subject, type Observable } from 'rxjs';
-import { systemClock, type Clock } from '../../core/clock.js';
-import type { CommandResponse } from '../../core/commands/types.js';
-import { isAmoraError, toErrorObject, TransportError } from '../../core/errors.js';
-import { silentLogger, type Logger } from '../../core/logging/logger.js';
-import { TOKENS } from '../../core/plugins/tokens.js';
-import type { JsonObject } from '../../core/state/json.js';
-import { createMergePatch } from '../../core/state/merge-patch.js';
-import type { StateSnapshot } from '../../core/state/snapshot.js';
-import { Outbox } from '../../core/telemetry/outbox.js';
-import type { TelemetryBatch } from '../../core/telemetry/types.js';
-import type { ConnectionStatus } from '../../core/transport/connection-status.js';
-import type { DesiredUpdate, DeviceTransport, InboundCommand, TransportCapabilities } from '../../core/transport/device-transport.js';
-import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-backoff.js';
-import type { RetryPolicy } from '../../core/transport/retry-policy.js';
+import {
+  createMergePatch,
+  ExponentialBackoffRetryPolicy,
+  BufferedSender,
+  RetainedGuard,
+  lostOffline,
+  presenceMessage,
+  silentLogger,
+  systemClock,
+  toErrorObject,
+  TOKENS,
+  TransportError,
+  type Clock,
+  type CommandResponse,
+  type ConnectionStatus,
+  type DesiredUpdate,
+  type DeviceTransport,
+  type InboundCommand,
+  type JsonObject,
+  type Logger,
+  type OfflineReason,
+  type RetryPolicy,
+  type StateSnapshot,
+  type TelemetryBatch,
+  type TransportCapabilities,
+  type DeviceStorage,
+} from '../../core/index.js';
 import { CrtConnection } from './crt-connection.js';
-import type { ConnectionMessage, OfflineReason } from '../../core/transport/wire-messages.js';
 import type { AwsIotOptions } from './options.js';
 import { MQTT_PAYLOAD_LIMIT_BYTES, encodeResponse, telemetryPayloads } from './payloads.js';
 import { parseDelta } from './shadow-document.js';
@@ -61,7 +73,10 @@ export class AwsIotDeviceTransport implements DeviceTransport {
   private readonly connection: CrtConnection;
   private readonly shadow: ShadowRequests;
   private readonly mirror = new ShadowMirror();
-  private readonly outbox: Outbox<OutgoingMessage>;
+  private readonly sender: BufferedSender<OutgoingMessage>;
+  /** Keeps the retained presence ours (when presence is retained at all). */
+  private readonly guard: RetainedGuard;
+  private readonly connectionTopic: string;
   private readonly commandsSubject = new Subject<InboundCommand>();
   private readonly desiredSubject = new Subject<DesiredUpdate>();
   private readonly commandsTopic: string;
@@ -73,9 +88,6 @@ export class AwsIotDeviceTransport implements DeviceTransport {
   private syncChain: Promise<void> = Promise.resolve();
   /** Highest shadow version whose desired state was passed on. */
   private desiredVersion = -1;
-  /** True once the resync after a connect is done: publishes go straight out. */
-  private ready = false;
-  private stopped = false;
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -85,6 +97,7 @@ export class AwsIotDeviceTransport implements DeviceTransport {
     @inject(TOKENS.Logger) @optional() logger: Logger | undefined,
     @inject(TOKENS.RetryPolicy) @optional() retryPolicy: RetryPolicy | undefined,
     @inject(TOKENS.Clock) @optional() clock: Clock | undefined,
+    @inject(TOKENS.DeviceStorage) @optional() storage?: DeviceStorage,
   ) {
     this.thingName = options.thingName ?? deviceId;
     this.topics = new AwsTopics(options.topicPrefix);
@@ -92,14 +105,8 @@ export class AwsIotDeviceTransport implements DeviceTransport {
     this.clock = clock ?? systemClock;
     this.offload = new Set(options.shadow.offloadSections);
     this.commandsTopic = this.topics.commands(this.thingName);
+    this.connectionTopic = this.topics.connection(this.thingName);
     this.capabilities = { maxPayloadBytes: MQTT_PAYLOAD_LIMIT_BYTES, qos: [0, 1], retained: true, desiredState: true };
-    this.outbox = new Outbox<OutgoingMessage>({
-      capacity: options.telemetry.maxBufferSize,
-      onOverflow: (dropped, lost) => {
-        this.logger.warn({ dropped, topic: lost.topic }, 'AWS IoT outbox full; dropped the oldest message');
-        this.reportOutbox();
-      },
-    });
     this.shadow = new ShadowRequests(
       this.thingName,
       options.shadowName,
@@ -122,7 +129,7 @@ export class AwsIotDeviceTransport implements DeviceTransport {
         operationTimeoutMs: options.operationTimeoutMs,
         will: () => ({
           topic: this.topics.connection(this.thingName),
-          payload: JSON.stringify(this.connectionMessage('offline', 'lost')),
+          payload: JSON.stringify(lostOffline(this.deviceId, this.clock.now())),
           qos: options.qos.connection,
           retain: options.retainPresence,
         }),
@@ -145,15 +152,32 @@ export class AwsIotDeviceTransport implements DeviceTransport {
     // publish until the broker's delayed ACK (20-40 ms per shadow update).
     void this.connection.subscribe([...this.shadow.responseTopics(), this.deltaTopic], 0);
     void this.connection.subscribe([this.commandsTopic], options.qos.commands);
+    // A stranger's retained presence over ours (or an empty one deleting it) is overwritten; a
+    // policy without Subscribe/Receive on it only turns that watch off.
+    if (options.retainPresence) void this.connection.subscribeOptional([this.connectionTopic], 1);
+    this.guard = new RetainedGuard(
+      (topic, payload) => (this.sender.ready ? this.connection.publish(topic, payload, options.qos.connection, true) : Promise.resolve()),
+      this.clock,
+      this.logger,
+    );
+    this.sender = new BufferedSender<OutgoingMessage>({
+      ...(storage ? { store: storage.outbox<OutgoingMessage>(id) } : {}),
+      clock: this.clock,
+      capacity: options.telemetry.maxBufferSize,
+      send: (message) => this.connection.publish(message.topic, message.payload, message.qos),
+      connected: () => this.connection.connected,
+      onStats: (stats) => this.connection.setOutbox(stats),
+      logger: this.logger,
+      describe: (message) => ({ topic: message.topic }),
+    });
     this.status$ = this.connection.status$;
     this.commands$ = this.commandsSubject.asObservable();
     this.desired$ = this.desiredSubject.asObservable();
-    this.reportOutbox();
   }
 
   start(signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', () => void this.stop(), { once: true });
-    return this.connection.start();
+    return this.connection.start(signal);
   }
 
   /** Announces `offline`/`graceful`, disconnects and completes the streams. Idempotent. */
@@ -163,8 +187,8 @@ export class AwsIotDeviceTransport implements DeviceTransport {
   }
 
   private async shutdown(reason: OfflineReason): Promise<void> {
-    this.stopped = true;
-    this.ready = false;
+    this.sender.close();
+    this.guard.close();
     await this.connection.stop(() => this.publishConnection('offline', reason));
     this.shadow.failAll(new TransportError('closed', 'transport stopped'));
     this.commandsSubject.complete();
@@ -183,7 +207,7 @@ export class AwsIotDeviceTransport implements DeviceTransport {
     this.target = inShadow;
     const offloaded = Object.keys(patch).filter((key) => this.offload.has(key));
     const telemetry = offloaded.map((key) => this.publishOffloaded(key, snapshot.state[key] ?? null, snapshot.timestamp));
-    const sync = this.ready
+    const sync = this.sender.ready
       ? this.enqueueSync().catch((error: unknown) => {
           // Lost meanwhile: the resync after the next connect sends it.
           if (this.connection.connected) throw error;
@@ -193,7 +217,7 @@ export class AwsIotDeviceTransport implements DeviceTransport {
   }
 
   async respond(_command: InboundCommand, response: CommandResponse): Promise<void> {
-    await this.send({
+    await this.sender.send({
       topic: this.topics.responses(this.thingName),
       payload: encodeResponse(response, this.logger),
       qos: this.options.qos.responses,
@@ -203,7 +227,7 @@ export class AwsIotDeviceTransport implements DeviceTransport {
   async publishTelemetry(batch: TelemetryBatch): Promise<void> {
     const topic = this.topics.telemetry(this.thingName, batch.kind);
     for (const payload of telemetryPayloads(this.deviceId, batch)) {
-      await this.send({ topic, payload, qos: this.options.qos.telemetry });
+      await this.sender.send({ topic, payload, qos: this.options.qos.telemetry });
     }
   }
 
@@ -222,16 +246,15 @@ export class AwsIotDeviceTransport implements DeviceTransport {
         if (!this.connection.connected) throw error;
         this.logger.error({ err: toErrorObject(error) }, 'reported state not accepted by the shadow');
       });
-      const drained = await this.outbox.drain((message) => this.connection.publish(message.topic, message.payload, message.qos));
-      this.reportOutbox();
+      const drained = await this.sender.drain();
       if (drained.error !== undefined) throw drained.error;
-      if (this.target === target && this.outbox.size === 0) break;
+      if (this.target === target && this.sender.size === 0) break;
     }
-    this.ready = true;
+    this.sender.open();
   }
 
   private onDisconnected(): void {
-    this.ready = false;
+    this.sender.pause();
     this.mirror.invalidate();
     this.shadow.failAll(new TransportError('unavailable', 'AWS IoT connection lost'));
   }
@@ -300,6 +323,8 @@ export class AwsIotDeviceTransport implements DeviceTransport {
       }
       // Core refuses a payload too large to parse and still finds its command_id to address the refusal.
       this.commandsSubject.next({ payload });
+    } else if (topic === this.connectionTopic) {
+      this.guard.received(topic, payload);
     } else if (topic === this.deltaTopic) {
       this.onDelta(payload);
     } else if (!this.shadow.handle(topic, payload)) {
@@ -307,35 +332,13 @@ export class AwsIotDeviceTransport implements DeviceTransport {
     }
   }
 
-  private async send(message: OutgoingMessage): Promise<void> {
-    if (this.ready) {
-      try {
-        await this.connection.publish(message.topic, message.payload, message.qos);
-        return;
-      } catch (error) {
-        // Lost before the acknowledgement: keep the message for the next connect.
-        if (this.connection.connected || (isAmoraError(error) && error.code === 'payload_too_large')) throw error;
-      }
-    }
-    if (this.stopped) return;
-    this.outbox.push(message);
-    this.reportOutbox();
-  }
-
   private async publishOffloaded(section: string, value: JsonObject[string], timestamp: number): Promise<void> {
     await this.publishTelemetry({ kind: `state-${section}`, records: [{ kind: `state-${section}`, data: value, timestamp }] });
   }
 
-  private connectionMessage(status: 'online' | 'offline', reason?: OfflineReason): ConnectionMessage {
-    return { device_id: this.deviceId, status, timestamp: this.clock.now(), ...(reason ? { reason } : {}) };
-  }
-
   private publishConnection(status: 'online' | 'offline', reason?: OfflineReason): Promise<void> {
-    const payload = JSON.stringify(this.connectionMessage(status, reason));
+    const payload = JSON.stringify(presenceMessage(this.deviceId, status, this.clock.now(), reason));
+    if (this.options.retainPresence) this.guard.published(this.connectionTopic, payload);
     return this.connection.publish(this.topics.connection(this.thingName), payload, this.options.qos.connection, this.options.retainPresence);
-  }
-
-  private reportOutbox(): void {
-    this.connection.setOutbox(this.outbox.stats());
   }
 }

@@ -8,5 +8,5 @@ export { awsIotOptionsSchema, parseAwsIotOptions, withAncEnvironment, ANC_ENVIRO
 export { AwsTopics, DEFAULT_TOPIC_PREFIX } from './topics.js';
 export { shadowTopic, shadowTopicPrefix, parseShadowTopic, type ParsedShadowTopic, type ShadowOperation } from './shadow-topics.js';
 export { SHADOW_STATE_LIMIT_BYTES } from './shadow-document.js';
-export type { ConnectionMessage, OfflineReason, TelemetryMessage } from '../../core/transport/wire-messages.js';
+export type { ConnectionMessage, OfflineReason, TelemetryMessage } from '../../core/index.js';
 export { startAwsIotEmulator, type AwsIotEmulator, type AwsIotEmulatorOptions } from './emulator/emulator.js';

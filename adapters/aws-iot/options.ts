@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { isJsonObject } from '../../core/state/json.js';
+import {
+  isJsonObject,
+} from '../../core/index.js';
 import { isValidShadowName, isValidThingName } from './shadow-topics.js';
 import { DEFAULT_TOPIC_PREFIX, topicPrefixProblem } from './topics.js';
 

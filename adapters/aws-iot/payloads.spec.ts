@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../core/logging/logger.js';
+import {
+  silentLogger,
+} from '../../core/index.js';
 import { encodeResponse, MQTT_PAYLOAD_LIMIT_BYTES, telemetryPayloads } from './payloads.js';
 
 describe('AWS payloads', () => {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import type { JsonObject } from '../../core/state/json.js';
+import {
+  type JsonObject,
+} from '../../core/index.js';
 
 /**
  * The JSON documents of the Device Shadow service, as AWS IoT publishes them and as our emulator

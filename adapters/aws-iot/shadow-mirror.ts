@@ -1,5 +1,8 @@
-import { applyMergePatch } from '../../core/state/merge-patch.js';
-import { isJsonObject, type JsonObject } from '../../core/state/json.js';
+import {
+  applyMergePatch,
+  isJsonObject,
+  type JsonObject,
+} from '../../core/index.js';
 import type { ParsedGetAccepted } from './shadow-document.js';
 
 /** A change of desired state seen in someone else's accepted update. */

@@ -1,6 +1,10 @@
-import type { Clock } from '../../core/clock.js';
-import { TimeoutError, TransportError, type AmoraErrorCode } from '../../core/errors.js';
-import type { JsonObject } from '../../core/state/json.js';
+import {
+  TimeoutError,
+  TransportError,
+  type AmoraErrorCode,
+  type Clock,
+  type JsonObject,
+} from '../../core/index.js';
 import {
   parseGetAccepted,
   parseRejected,

@@ -1,5 +1,7 @@
-import { TransportError } from '../../core/errors.js';
-import type { JsonObject } from '../../core/state/json.js';
+import {
+  TransportError,
+  type JsonObject,
+} from '../../core/index.js';
 import { shadowStateBytes } from './shadow-document.js';
 
 const encoder = new TextEncoder();

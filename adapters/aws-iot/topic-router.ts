@@ -1,5 +1,7 @@
-import type { Logger } from '../../core/logging/logger.js';
-import { topicMatches } from '../../core/transport/topic-match.js';
+import {
+  topicMatches,
+  type Logger,
+} from '../../core/index.js';
 import type { CrtConnection } from './crt-connection.js';
 
 export type TopicHandler = (topic: string, payload: Uint8Array, retain: boolean) => void;

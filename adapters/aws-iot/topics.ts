@@ -11,7 +11,11 @@
  * | `{p}/telemetry/{thing}/{kind}`    | device →         | telemetry batch  |
  */
 
-import { DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem as prefixProblem } from '../../core/transport/topic-levels.js';
+import {
+  DEFAULT_TOPIC_PREFIX,
+  topicLevelProblem,
+  topicPrefixProblem as prefixProblem,
+} from '../../core/index.js';
 
 export { DEFAULT_TOPIC_PREFIX };
 

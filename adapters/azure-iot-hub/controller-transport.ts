@@ -1,16 +1,26 @@
 import { inject, injectable, optional } from 'inversify';
 import { concatMap, distinctUntilChanged, filter, from, map, Observable, ReplaySubject, share, startWith } from 'rxjs';
-import { systemClock, type Clock } from '../../core/clock.js';
-import type { CommandResponse } from '../../core/commands/types.js';
-import { AmoraError, ConfigError, TimeoutError, TransportError } from '../../core/errors.js';
-import { silentLogger, type Logger } from '../../core/logging/logger.js';
-import { TOKENS } from '../../core/plugins/tokens.js';
-import type { JsonObject } from '../../core/state/json.js';
-import type { DeviceStateMessage } from '../../core/state/snapshot.js';
-import type { ConnectionStatus, PresenceState } from '../../core/transport/connection-status.js';
-import type { ControllerTransport, DeviceInfo, InvokeOptions } from '../../core/transport/controller-transport.js';
-import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-backoff.js';
-import type { RetryPolicy } from '../../core/transport/retry-policy.js';
+import {
+  AmoraError,
+  ConfigError,
+  ExponentialBackoffRetryPolicy,
+  silentLogger,
+  systemClock,
+  TimeoutError,
+  TOKENS,
+  TransportError,
+  type Clock,
+  type CommandResponse,
+  type ConnectionStatus,
+  type ControllerTransport,
+  type DeviceInfo,
+  type DeviceStateMessage,
+  type InvokeOptions,
+  type JsonObject,
+  type Logger,
+  type PresenceState,
+  type RetryPolicy,
+} from '../../core/index.js';
 import { COMMAND_RESPONSE_KEY } from './desired-command.js';
 import { IOT_HUB_LIMITS, jsonByteLength } from './limits.js';
 import { commandResponseFromMethod } from './method-answer.js';

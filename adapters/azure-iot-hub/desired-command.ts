@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
-import { deepEqual } from '../../core/state/merge-patch.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../../core/state/json.js';
-import type { InboundCommand } from '../../core/transport/device-transport.js';
+import {
+  deepEqual,
+  isJsonObject,
+  type InboundCommand,
+  type JsonObject,
+  type JsonValue,
+} from '../../core/index.js';
 
 /**
  * The AmoraSDK guide's other command path: a desired property `command: {action, parameters}`

@@ -1,19 +1,12 @@
 import common from 'azure-iot-common';
 import deviceSdk from 'azure-iot-device';
-import type { Observable } from 'rxjs';
-import type { Clock } from '../../core/clock.js';
-import type { AmoraError } from '../../core/errors.js';
-import type { Logger } from '../../core/logging/logger.js';
-import type { ConnectionStatus } from '../../core/transport/connection-status.js';
-import { ConnectionStatusKeeper } from '../../core/transport/connection-status-keeper.js';
-import { ReconnectSchedule } from '../../core/transport/reconnect-schedule.js';
-import type { RetryPolicy } from '../../core/transport/retry-policy.js';
+import { ReconnectingLink, type AmoraError, type Clock, type LinkSession, type Logger, type RetryPolicy } from '../../core/index.js';
 import type { DeviceConnectionInfo } from './connection-string.js';
 import { AmoraMqtt, AmoraMqttWs, type AmoraTransport } from './sdk-mqtt.js';
 import { isThrottledError, toConnectionError } from './sdk-errors.js';
 
 /**
- * One azure-iot-device Client kept connected by our RetryPolicy. The SDK's own retries are
+ * One azure-iot-device Client kept connected by core's ReconnectingLink. The SDK's own retries are
  * switched off (NoRetry): they would retry refused credentials forever and cannot be observed.
  *
  * SDK behaviour this works around:
@@ -36,6 +29,11 @@ export interface AzureConnectionSettings {
   readonly sasTokenTtlSeconds: number;
   readonly sasRenewalMarginSeconds: number;
   readonly connectTimeoutMs: number;
+  /**
+   * Reads the TLS material (CA, X.509 pair) before every attempt: a file that vanished fails that
+   * attempt, retried with backoff, and a renewed certificate is picked up by the next.
+   */
+  readonly tls?: () => Promise<DeviceTls>;
 }
 
 export interface DeviceTls {
@@ -64,68 +62,21 @@ export interface AzureConnectionDeps {
   readonly logger: Logger;
 }
 
-export class AzureDeviceConnection {
-  private readonly status: ConnectionStatusKeeper;
-  private readonly reconnect: ReconnectSchedule;
-  readonly status$: Observable<ConnectionStatus>;
+export class AzureDeviceConnection extends ReconnectingLink {
   /** Built at construction so the transport can attach its listeners (twin channel) once. */
   readonly link: DeviceLink;
-
-  private connectedOnce = false;
-  private isOnline = false;
-  private isConnected = false;
-  private attempting = false;
-  private generation = 0;
-  private stopping: Promise<void> | undefined;
-  private firstAttempt: { resolve(): void } | undefined;
   private readonly where: string;
-  private tls: DeviceTls = {};
+  /** Reports the loss of the connection the current attempt opened. */
+  private onLost: ((error: unknown) => void) | undefined;
 
   constructor(
     private readonly settings: AzureConnectionSettings,
     private readonly hooks: AzureConnectionHooks,
-    private readonly deps: AzureConnectionDeps,
+    deps: AzureConnectionDeps,
   ) {
+    super({ name: 'IoT Hub', endpoints: [settings.info.hostName], setupFailure: 'reconnect' }, deps);
     this.where = settings.info.hostName;
-    this.status = new ConnectionStatusKeeper(deps.clock);
-    this.status$ = this.status.status$;
-    this.reconnect = new ReconnectSchedule(deps.retryPolicy, deps.clock);
     this.link = this.createLink();
-  }
-
-  /** True between a completed onConnected hook and the next loss of the connection. */
-  get online(): boolean {
-    return this.isOnline;
-  }
-
-  /** True from an accepted connect (onConnected may still be running) to the next loss. */
-  get connected(): boolean {
-    return this.isConnected;
-  }
-
-  /**
-   * Connects; resolves once the first attempt has settled (online, or failed and retrying or
-   * given up). `tls` is read by the caller first (files are read once, and a missing one is a
-   * configuration error to report at start, not a connection failure to retry).
-   */
-  start(signal: AbortSignal, tls: DeviceTls = {}): Promise<void> {
-    if (this.stopping || this.firstAttempt || this.generation > 0) return Promise.resolve();
-    this.tls = tls;
-    signal.addEventListener('abort', () => void this.stop(), { once: true });
-    const settled = new Promise<void>((resolve) => (this.firstAttempt = { resolve }));
-    void this.attempt();
-    return settled;
-  }
-
-  /** Runs `beforeEnd` while still online, then closes the client. Idempotent. */
-  stop(beforeEnd?: () => Promise<void>): Promise<void> {
-    this.stopping ??= this.close(beforeEnd);
-    return this.stopping;
-  }
-
-  /** Reports outbox counters in the status (they belong to the connection's health). */
-  setOutbox(outbox: ConnectionStatus['outbox']): void {
-    this.status.setOutbox(outbox);
   }
 
   private createLink(): DeviceLink {
@@ -141,8 +92,8 @@ export class AzureDeviceConnection {
       // Registered after the transport's own listener, so the SDK is already reconnecting when we hear of it.
       transport = new Transport(provider);
       provider.on('newTokenAvailable', () => {
-        this.deps.logger.debug({ hub: this.where }, 'SAS token renewed; the SDK reconnects with it');
-        if (this.isOnline) this.hooks.onTokenRenewed?.();
+        this.logger.debug({ hub: this.where }, 'SAS token renewed; the SDK reconnects with it');
+        if (this.online) this.hooks.onTokenRenewed?.();
       });
     } else if (settings.info.auth === 'sas-token') {
       const token = /(?:^|;)\s*SharedAccessSignature=(.*?)\s*(?:;|$)/.exec(settings.connectionString)?.[1] ?? '';
@@ -154,88 +105,61 @@ export class AzureDeviceConnection {
     const client = new deviceSdk.Client(transport);
     client.setRetryPolicy(new common.NoRetry());
     // The SDK emits 'error' for failures of features it enables on its own; unhandled, it would throw.
-    client.on('error', (error: Error) => this.deps.logger.debug({ err: { message: error.message } }, 'IoT Hub client error'));
-    transport.on('disconnect', (error?: Error) => this.onTransportDisconnect(error));
+    client.on('error', (error: Error) => this.logger.debug({ err: { message: error.message } }, 'IoT Hub client error'));
+    transport.on('disconnect', (error?: Error) => {
+      const lost = this.onLost;
+      this.onLost = undefined;
+      lost?.(error);
+    });
     return { client, transport };
   }
 
-  private async attempt(): Promise<void> {
-    if (this.stopping) return;
-    const generation = ++this.generation;
-    this.attempting = true;
-    this.status.set('connecting', this.status.current.error);
+  protected async open(_endpoint: string, lost: (error: unknown) => void): Promise<{ sessionPresent: boolean }> {
     const { client } = this.link;
     try {
-      const tls = this.tls;
+      const tls = this.settings.tls ? await this.settings.tls() : {};
       // One call with everything: the SDK's MqttBase replaces its options on each setOptions().
       await client.setOptions({ keepalive: this.settings.keepaliveSeconds, ...(tls.ca ? { ca: tls.ca } : {}), ...tls.x509 });
       await this.withTimeout(client.open(), this.settings.connectTimeoutMs);
-      if (this.stopping || generation !== this.generation) return;
-      this.isConnected = true;
-      const first = !this.connectedOnce;
-      this.connectedOnce = true;
-      await this.hooks.onConnected(this.link, first);
-      if (this.stopping || generation !== this.generation) return;
-      this.attempting = false;
-      this.isOnline = true;
-      this.reconnect.succeeded();
-      this.status.set('online', undefined);
-      this.deps.logger.info({ hub: this.where, deviceId: this.settings.info.deviceId }, 'IoT Hub connected');
-      this.settleFirstAttempt();
     } catch (error) {
-      this.attempting = false;
-      this.isConnected = false;
-      if (this.stopping || generation !== this.generation) return;
-      // Leave the transport disconnected before the next attempt (a failed resync left it open).
-      await new Promise<void>((resolve) => this.link.transport.disconnect(() => resolve()));
-      this.failed(toConnectionError(error, this.where, false), false);
+      await this.release();
+      throw error;
     }
+    this.onLost = lost;
+    return { sessionPresent: false };
   }
 
-  private onTransportDisconnect(error: Error | undefined): void {
-    this.isConnected = false;
-    if (this.stopping || !this.isOnline) return; // an attempt in progress handles its own failure
-    this.isOnline = false;
-    this.generation++;
-    this.failed(toConnectionError(error, this.where, true), true);
+  protected override setUp(session: LinkSession): Promise<void> {
+    return this.hooks.onConnected(this.link, session.first);
   }
 
-  private failed(error: AmoraError, wasOnline: boolean): void {
+  protected override onDisconnected(error: AmoraError): void {
+    this.onLost = undefined;
     this.hooks.onDisconnected(error);
-    this.status.set('offline', error.toJSON());
-    this.settleFirstAttempt();
-    const delay = this.reconnect.failed(error, isThrottledError(error), () => void this.attempt());
-    if (delay === undefined) {
-      this.deps.logger.error({ err: error.toJSON(), hub: this.where }, 'IoT Hub refused the connection; not retrying');
-      return;
-    }
-    this.deps.logger[wasOnline ? 'warn' : 'debug'](
-      { err: error.toJSON(), retryInMs: delay, attempt: this.reconnect.attempts },
-      'IoT Hub offline; reconnecting',
-    );
   }
 
-  private async close(beforeEnd?: () => Promise<void>): Promise<void> {
-    this.reconnect.cancel();
-    this.generation++;
-    if (this.isOnline && beforeEnd) {
-      try {
-        await beforeEnd();
-      } catch (error) {
-        this.deps.logger.warn({ err: { message: (error as Error).message } }, 'IoT Hub graceful goodbye failed');
-      }
-    }
-    this.isOnline = false;
-    this.isConnected = false;
-    this.attempting = false;
+  protected describeFailure(error: unknown, _endpoint: string, lost: boolean): AmoraError {
+    return toConnectionError(error, this.where, lost);
+  }
+
+  protected override isThrottled(error: AmoraError): boolean {
+    return isThrottledError(error);
+  }
+
+  /** Leaves the transport disconnected before the next attempt (a failed resync leaves it open). */
+  protected release(): Promise<void> {
+    this.onLost = undefined;
+    return new Promise<void>((resolve) => this.link.transport.disconnect(() => resolve()));
+  }
+
+  protected async shutdown(): Promise<void> {
+    this.onLost = undefined;
     await this.withTimeout(this.link.client.close(), 5_000).catch(() => undefined);
-    this.status.set('closed', undefined);
-    this.settleFirstAttempt();
   }
 
   private withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = this.deps.clock.setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         reject(new Error(`no answer from the hub within ${ms} ms`));
       }, ms);
       promise.then(
@@ -249,10 +173,5 @@ export class AzureDeviceConnection {
         },
       );
     });
-  }
-
-  private settleFirstAttempt(): void {
-    this.firstAttempt?.resolve();
-    this.firstAttempt = undefined;
   }
 }

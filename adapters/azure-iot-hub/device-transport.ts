@@ -1,20 +1,31 @@
 import deviceSdk from 'azure-iot-device';
 import { inject, injectable, optional } from 'inversify';
 import { Subject, type Observable } from 'rxjs';
-import { systemClock, type Clock } from '../../core/clock.js';
-import type { CommandResponse } from '../../core/commands/types.js';
-import { ConfigError, TransportError, isAmoraError } from '../../core/errors.js';
-import { silentLogger, type Logger } from '../../core/logging/logger.js';
-import { TOKENS } from '../../core/plugins/tokens.js';
-import type { JsonObject } from '../../core/state/json.js';
-import { applyMergePatch, createMergePatch } from '../../core/state/merge-patch.js';
-import type { StateSnapshot } from '../../core/state/snapshot.js';
-import { Outbox } from '../../core/telemetry/outbox.js';
-import type { TelemetryBatch } from '../../core/telemetry/types.js';
-import type { ConnectionStatus } from '../../core/transport/connection-status.js';
-import type { DesiredUpdate, DeviceTransport, InboundCommand, TransportCapabilities } from '../../core/transport/device-transport.js';
-import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-backoff.js';
-import type { RetryPolicy } from '../../core/transport/retry-policy.js';
+import {
+  applyMergePatch,
+  ConfigError,
+  createMergePatch,
+  ExponentialBackoffRetryPolicy,
+  isAmoraError,
+  BufferedSender,
+  silentLogger,
+  systemClock,
+  TOKENS,
+  TransportError,
+  type Clock,
+  type CommandResponse,
+  type ConnectionStatus,
+  type DesiredUpdate,
+  type DeviceTransport,
+  type InboundCommand,
+  type JsonObject,
+  type Logger,
+  type RetryPolicy,
+  type StateSnapshot,
+  type TelemetryBatch,
+  type TransportCapabilities,
+  type DeviceStorage,
+} from '../../core/index.js';
 import { deviceConnectionInfo, type DeviceConnectionInfo } from './connection-string.js';
 import {
   alreadyAnswered,
@@ -24,7 +35,7 @@ import {
   splitDesiredCommand,
 } from './desired-command.js';
 import { DesiredVersionGate } from './desired-gate.js';
-import { AzureDeviceConnection, type DeviceLink } from './device-connection.js';
+import { AzureDeviceConnection, type DeviceLink, type DeviceTls } from './device-connection.js';
 import { IOT_HUB_LIMITS, twinSectionProblem } from './limits.js';
 import { methodAnswer } from './method-response.js';
 import { DEVICE_CONNECTION_STRING_ENV, type AzureIotHubOptions } from './options.js';
@@ -90,7 +101,7 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
   private readonly connection: AzureDeviceConnection;
   private readonly twin: TwinChannel;
   private readonly gate = new DesiredVersionGate();
-  private readonly outbox: Outbox<TelemetryOut>;
+  private readonly sender: BufferedSender<TelemetryOut>;
   private readonly retryPolicy: RetryPolicy;
   private readonly clock: Clock;
   private readonly commandsSubject = new Subject<InboundCommand>();
@@ -111,6 +122,7 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
     @inject(TOKENS.Logger) @optional() logger: Logger | undefined,
     @inject(TOKENS.RetryPolicy) @optional() retryPolicy: RetryPolicy | undefined,
     @inject(TOKENS.Clock) @optional() clock: Clock | undefined,
+    @inject(TOKENS.DeviceStorage) @optional() storage?: DeviceStorage,
   ) {
     const connectionString = resolveConnectionString(options.connectionString, DEVICE_CONNECTION_STRING_ENV, 'connectionString');
     try {
@@ -127,13 +139,6 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
     }
     this.clock = clock ?? systemClock;
     this.retryPolicy = retryPolicy ?? new ExponentialBackoffRetryPolicy(options.retry ?? {});
-    this.outbox = new Outbox<TelemetryOut>({
-      capacity: options.outboxSize,
-      onOverflow: (dropped, lost) => {
-        this.logger.warn({ dropped, kind: lost.kind }, 'IoT Hub telemetry outbox full; dropped the oldest message');
-        this.reportOutbox();
-      },
-    });
     this.connection = new AzureDeviceConnection(
       {
         connectionString,
@@ -143,6 +148,7 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
         sasTokenTtlSeconds: options.sasTokenTtlSeconds,
         sasRenewalMarginSeconds: options.sasRenewalMarginSeconds,
         connectTimeoutMs: options.connectTimeoutMs,
+        tls: () => this.readTls(),
       },
       {
         onConnected: (link) => this.resync(link),
@@ -157,10 +163,19 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
     base.on('message', (topic, payload) => {
       if (topic.startsWith(METHOD_PREFIX)) this.onMethod(topic, payload);
     });
+    this.sender = new BufferedSender<TelemetryOut>({
+      ...(storage ? { store: storage.outbox<TelemetryOut>(id) } : {}),
+      clock: this.clock,
+      capacity: options.outboxSize,
+      send: (message) => this.sendEvent(this.connection.link, message),
+      connected: () => this.connection.online,
+      onStats: (stats) => this.connection.setOutbox(stats),
+      logger: this.logger,
+      describe: (message) => ({ kind: message.kind }),
+    });
     this.status$ = this.connection.status$;
     this.commands$ = this.commandsSubject.asObservable();
     this.desired$ = this.desiredSubject.asObservable();
-    this.reportOutbox();
   }
 
   /** The device id of the connection string (the identity on the hub). */
@@ -168,7 +183,12 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
     return this.info.deviceId;
   }
 
-  async start(signal: AbortSignal): Promise<void> {
+  start(signal: AbortSignal): Promise<void> {
+    return this.connection.start(signal);
+  }
+
+  /** The CA and X.509 pair, read before every connection attempt (inline PEM or files). */
+  private async readTls(): Promise<DeviceTls> {
     const { options } = this;
     const [ca, cert, key] = await Promise.all([
       readPem(options.ca, 'ca'),
@@ -176,15 +196,16 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
       readPem(options.x509?.key, 'x509.key'),
     ]);
     const passphrase = options.x509?.passphrase;
-    await this.connection.start(signal, {
+    return {
       ...(ca === undefined ? {} : { ca }),
       ...(cert && key ? { x509: { cert, key, ...(passphrase ? { passphrase } : {}) } } : {}),
-    });
+    };
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.ready = false;
+    this.sender.close();
     // A patch in flight may finish; one sleeping through a 429 backoff is not waited for long.
     await this.connection.stop(() => this.settledWithin(this.reportedChain, STOP_FLUSH_MS));
     this.twin.failPending(new TransportError('closed', 'the transport was stopped'));
@@ -217,7 +238,7 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
       // The hub has already failed the call for the caller (the device was disconnected).
       throw new TransportError('unavailable', `cannot answer method ${response.command}: not connected to IoT Hub`);
     }
-    const answer = methodAnswer(response);
+    const answer = methodAnswer(response, this.logger);
     try {
       await sendMethodResponse(this.connection.link.transport, { requestId: method.rid, status: answer.status, payload: answer.payload });
     } catch (error) {
@@ -227,7 +248,7 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
 
   async publishTelemetry(batch: TelemetryBatch): Promise<void> {
     const bodies = encodeTelemetry(this.info.deviceId, batch);
-    for (const body of bodies) await this.sendTelemetry({ kind: batch.kind, body });
+    for (const body of bodies) await this.sender.send({ kind: batch.kind, body });
   }
 
   /** After each connect: subscriptions, the whole twin, reported state, then the outbox. */
@@ -238,10 +259,10 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
       link.transport.enableMethods((error) => (error ? reject(new TransportError('unavailable', `enabling direct methods failed: ${error.message}`, { cause: error })) : resolve())),
     );
     await this.syncTwin();
-    const drained = await this.outbox.drain((message) => this.sendEvent(link, message));
-    this.reportOutbox();
+    const drained = await this.sender.drain((message) => this.sendEvent(link, message));
     if (drained.error !== undefined) throw drained.error;
     this.ready = true;
+    this.sender.open();
     // An answer to a desired command read with the twin may have arrived before `ready`.
     if (this.ownReported) void this.flushReported().catch((error: unknown) => this.logSyncFailure(error));
   }
@@ -342,20 +363,6 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
     }
   }
 
-  private async sendTelemetry(message: TelemetryOut): Promise<void> {
-    if (this.ready) {
-      try {
-        await this.sendEvent(this.connection.link, message);
-        return;
-      } catch (error) {
-        if (this.connection.online) throw error;
-      }
-    }
-    if (this.stopped) return;
-    this.outbox.push(message);
-    this.reportOutbox();
-  }
-
   private async sendEvent(link: DeviceLink, message: TelemetryOut): Promise<void> {
     const event = new deviceSdk.Message(Buffer.from(message.body, 'utf8'));
     event.contentType = 'application/json';
@@ -370,6 +377,7 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
 
   private onDisconnected(error: unknown): void {
     this.ready = false;
+    this.sender.pause();
     this.hubReported = undefined;
     this.gate.abortSync();
     this.twin.failPending(error);
@@ -387,10 +395,6 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
 
   private logSyncFailure(error: unknown): void {
     if (this.connection.online) this.logger.warn({ err: { message: (error as Error).message } }, 'fetching the twin again failed');
-  }
-
-  private reportOutbox(): void {
-    this.connection.setOutbox(this.outbox.stats());
   }
 }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../core/state/json.js';
+import {
+  type JsonObject,
+} from '../../core/index.js';
 import { IOT_HUB_LIMITS, twinSectionProblem } from './limits.js';
 import { encodeTelemetry } from './telemetry-message.js';
 

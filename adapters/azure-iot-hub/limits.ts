@@ -1,4 +1,6 @@
-import type { JsonValue } from '../../core/state/json.js';
+import {
+  type JsonValue,
+} from '../../core/index.js';
 
 /** IoT Hub limits the adapter enforces locally and the emulator enforces as the hub does. */
 export const IOT_HUB_LIMITS = {

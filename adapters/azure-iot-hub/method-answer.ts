@@ -1,6 +1,9 @@
-import type { CommandResponse } from '../../core/commands/types.js';
-import type { ErrorObject } from '../../core/errors.js';
-import { isJsonObject, type JsonValue } from '../../core/state/json.js';
+import {
+  isJsonObject,
+  type CommandResponse,
+  type ErrorObject,
+  type JsonValue,
+} from '../../core/index.js';
 
 /** The error code a direct-method status stands for (the inverse of COMMAND_ERROR_STATUS). */
 const CODE_OF_STATUS: Readonly<Record<number, string>> = {
@@ -26,6 +29,8 @@ export function commandResponseFromMethod(
   now: number,
 ): CommandResponse {
   if (isJsonObject(payload) && typeof payload['success'] === 'boolean' && typeof payload['command_id'] === 'string') {
+    // Keys beyond the response's own (a middleware's signature) go on to the controller's middleware.
+    const { command_id: _id, command: _command, success: _success, result: _result, error: _error, timestamp: _timestamp, message: _message, ...extra } = payload;
     const timestamp = typeof payload['timestamp'] === 'number' ? payload['timestamp'] : now;
     const answered = typeof payload['command'] === 'string' ? payload['command'] : command;
     if (payload['success']) {
@@ -36,6 +41,7 @@ export function commandResponseFromMethod(
         success: true,
         ...(result === undefined || result === null ? {} : { result }),
         timestamp,
+        ...extra,
       };
     }
     const error = payload['error'];
@@ -45,6 +51,7 @@ export function commandResponseFromMethod(
       success: false,
       error: isErrorObject(error) ? error : { code: CODE_OF_STATUS[status] ?? 'handler_failed', message: `device answered status ${status}` },
       timestamp,
+      ...extra,
     };
   }
   if (status >= 200 && status < 300) {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { CommandResponse } from '../../core/commands/types.js';
+import {
+  type CommandResponse,
+} from '../../core/index.js';
 import { alreadyAnswered, desiredCommandInbound, splitDesiredCommand } from './desired-command.js';
 import { commandResponseFromMethod } from './method-answer.js';
 import { methodAnswer } from './method-response.js';

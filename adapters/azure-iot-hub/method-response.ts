@@ -1,6 +1,12 @@
-import { commandErrorStatus } from '../../core/commands/dispatcher.js';
-import type { CommandResponse } from '../../core/commands/types.js';
-import type { JsonObject } from '../../core/state/json.js';
+import {
+  commandErrorStatus,
+  encodeResponseOrError,
+  silentLogger,
+  TransportError,
+  type CommandResponse,
+  type JsonObject,
+  type Logger,
+} from '../../core/index.js';
 import { IOT_HUB_LIMITS, jsonByteLength } from './limits.js';
 
 /** A direct-method answer: the HTTP-like status and the JSON payload the service caller receives. */
@@ -16,20 +22,23 @@ export interface MethodAnswer {
  * success, error object), so both kinds of callers find what they look for. An answer over the
  * hub's 128 KB limit is replaced by a `payload_too_large` error, so the caller still hears back.
  */
-export function methodAnswer(response: CommandResponse): MethodAnswer {
-  const answer = build(response);
-  if (jsonByteLength(answer.payload) <= IOT_HUB_LIMITS.methodPayloadBytes) return answer;
-  return build({
-    command_id: response.command_id,
-    command: response.command,
-    success: false,
-    error: {
-      code: 'payload_too_large',
-      message: `the response to ${response.command} is larger than the ${IOT_HUB_LIMITS.methodPayloadBytes} byte direct-method limit`,
-      details: { maxPayloadBytes: IOT_HUB_LIMITS.methodPayloadBytes },
+export function methodAnswer(response: CommandResponse, logger: Logger = silentLogger): MethodAnswer {
+  return encodeResponseOrError(
+    response,
+    (candidate) => {
+      const answer = build(candidate);
+      const bytes = jsonByteLength(answer.payload);
+      if (bytes > IOT_HUB_LIMITS.methodPayloadBytes) {
+        throw new TransportError(
+          'payload_too_large',
+          `the response to ${candidate.command} is larger than the ${IOT_HUB_LIMITS.methodPayloadBytes} byte direct-method limit`,
+          { details: { bytes, maxPayloadBytes: IOT_HUB_LIMITS.methodPayloadBytes } },
+        );
+      }
+      return answer;
     },
-    timestamp: response.timestamp,
-  });
+    logger,
+  );
 }
 
 function build(response: CommandResponse): MethodAnswer {

@@ -1,4 +1,8 @@
-import { AmoraError, AuthenticationError, TransportError } from '../../core/errors.js';
+import {
+  AmoraError,
+  AuthenticationError,
+  TransportError,
+} from '../../core/index.js';
 
 /**
  * Turns errors of the Azure SDKs into our family. The SDKs are not consistent, so classification
@@ -15,11 +19,23 @@ import { AmoraError, AuthenticationError, TransportError } from '../../core/erro
 const AUTH_PATTERN = /connection refused: (not authorized|bad username or password|identifier rejected)/i;
 const THROTTLE_PATTERN = /throttl|too many requests|\b429\b/i;
 
-/** True when the hub refused the credentials; retrying with them cannot help. */
+/**
+ * True when the hub refused the credentials; retrying with them cannot help. Only a refusal the
+ * hub states counts: a CONNACK "not authorized / bad username or password / identifier rejected"
+ * or an HTTP 401/403. The SDK's error type does not: it names every failure of a first
+ * connection UnauthorizedError, a refused TCP connection (hub not reachable yet) included.
+ */
 export function isAuthFailure(error: unknown): boolean {
   if (error instanceof AmoraError) return error.code === 'authentication_failed';
-  const text = messageOf(error);
-  return AUTH_PATTERN.test(text) || (error as { name?: string } | undefined)?.name === 'UnauthorizedError';
+  if (AUTH_PATTERN.test(messageOf(error))) return true;
+  const status = httpStatusOf(error);
+  return status === 401 || status === 403;
+}
+
+function httpStatusOf(error: unknown): number | undefined {
+  const candidate = error as { statusCode?: unknown; response?: { statusCode?: unknown } } | undefined;
+  const status = candidate?.response?.statusCode ?? candidate?.statusCode;
+  return typeof status === 'number' ? status : undefined;
 }
 
 /** True when the hub said it is throttling us. */
@@ -31,7 +47,9 @@ export function isThrottledError(error: unknown): boolean {
 /** A connection failure as one of ours; `where` names the hub (never a key or token). */
 export function toConnectionError(error: unknown, where: string, lost: boolean): AmoraError {
   if (error instanceof AmoraError) return error;
-  const inner = messageOf(error).replace(/^Failure on first connection \(Not authorized\): /, '');
+  const inner = messageOf(error)
+    .replace(/^mqtt\.js returned /, '')
+    .replace(/^Failure on first connection \(Not authorized\): /, '');
   if (isAuthFailure(error)) {
     return new AuthenticationError(`IoT Hub ${where} refused the device credentials: ${inner}`, { cause: error });
   }

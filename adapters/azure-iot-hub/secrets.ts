@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError } from '../../core/errors.js';
+import {
+  ConfigError,
+} from '../../core/index.js';
 
 /** True when the value is PEM text rather than a path. */
 export function isPem(value: string): boolean {

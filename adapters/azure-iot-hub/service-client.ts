@@ -2,8 +2,15 @@ import { Agent } from 'node:https';
 import common from 'azure-iot-common';
 import iothub from 'azure-iothub';
 import restApi from 'azure-iothub/dist/common-http/rest_api_client.js';
-import { AmoraError, AuthenticationError, TimeoutError, TransportError } from '../../core/errors.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../../core/state/json.js';
+import {
+  AmoraError,
+  AuthenticationError,
+  isJsonObject,
+  TimeoutError,
+  TransportError,
+  type JsonObject,
+  type JsonValue,
+} from '../../core/index.js';
 import { serviceConnectionInfo } from './connection-string.js';
 import { HubHttpRequestBuilder } from './service-http.js';
 

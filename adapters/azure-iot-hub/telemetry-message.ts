@@ -1,13 +1,16 @@
-import { TransportError } from '../../core/errors.js';
-import type { JsonValue } from '../../core/state/json.js';
-import type { TelemetryBatch } from '../../core/telemetry/types.js';
+import {
+  TransportError,
+  type JsonValue,
+  type TelemetryBatch,
+  wireRecord,
+} from '../../core/index.js';
 import { IOT_HUB_LIMITS } from './limits.js';
 
 /** The body of one device-to-cloud message: the same shape the MQTT transport publishes. */
 export interface TelemetryBody {
   readonly device_id: string;
   readonly kind: string;
-  readonly records: readonly { readonly data: JsonValue; readonly timestamp: number }[];
+  readonly records: readonly { readonly id?: string; readonly data: JsonValue; readonly timestamp: number }[];
 }
 
 /**
@@ -17,7 +20,7 @@ export interface TelemetryBody {
  * would close the connection).
  */
 export function encodeTelemetry(deviceId: string, batch: TelemetryBatch, maxBytes: number = IOT_HUB_LIMITS.messageBytes): string[] {
-  const records = batch.records.map((record) => ({ data: record.data, timestamp: record.timestamp }));
+  const records = batch.records.map(wireRecord);
   const bodies: string[] = [];
   const encode = (part: TelemetryBody['records']): void => {
     const text = JSON.stringify({ device_id: deviceId, kind: batch.kind, records: part } satisfies TelemetryBody);

@@ -1,7 +1,10 @@
 import { Subject, type Observable } from 'rxjs';
-import type { Clock } from '../../core/clock.js';
-import { TransportError } from '../../core/errors.js';
-import { isJsonObject, type JsonObject } from '../../core/state/json.js';
+import {
+  isJsonObject,
+  TransportError,
+  type Clock,
+  type JsonObject,
+} from '../../core/index.js';
 import type { MqttBaseLike } from './sdk-mqtt.js';
 
 /**

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { AuthenticationError, TransportError } from '../../core/errors.js';
+import {
+  AuthenticationError,
+  TransportError,
+} from '../../core/index.js';
 import { isThrottled, redactUrl, toConnectionError } from './connect-errors.js';
 
 function refusal(code: number): Error & { code: number } {
@@ -7,7 +10,7 @@ function refusal(code: number): Error & { code: number } {
 }
 
 describe('toConnectionError', () => {
-  it.each([4, 5, 134, 135, 138])('turns CONNACK %i into an AuthenticationError', (code) => {
+  it.each([4, 5, 134, 135])('turns CONNACK %i into an AuthenticationError', (code) => {
     const error = toConnectionError(refusal(code), 'mqtt://u:secret@h:1883', false);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error.message).not.toContain('secret');
@@ -15,7 +18,8 @@ describe('toConnectionError', () => {
   });
 
   it('reports other refusals and socket errors as unavailable, naming the broker', () => {
-    expect(toConnectionError(refusal(136), 'mqtt://h:1883', false)).toBeInstanceOf(TransportError);
+    // Only a credential refusal is final: a banned client or a busy server may be let in later.
+    for (const code of [136, 137, 138, 140]) expect(toConnectionError(refusal(code), 'mqtt://h:1883', false)).toBeInstanceOf(TransportError);
     const socket = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1883'), { code: 'ECONNREFUSED' });
     const error = toConnectionError(socket, 'mqtt://127.0.0.1:1883', false);
     expect(error.toJSON()).toEqual({

@@ -1,4 +1,8 @@
-import { AmoraError, AuthenticationError, TransportError } from '../../core/errors.js';
+import {
+  AmoraError,
+  AuthenticationError,
+  TransportError,
+} from '../../core/index.js';
 
 /**
  * Turns what mqtt.js reports on a failed or lost connection into our error family, with messages
@@ -6,14 +10,15 @@ import { AmoraError, AuthenticationError, TransportError } from '../../core/erro
  * failures as Node errors (string `code` such as ECONNREFUSED).
  */
 
-/** CONNACK codes that mean "these credentials will never work": 3.1.1 (4, 5) and 5.0 (134, 135, 138, 140). */
+/**
+ * CONNACK codes that mean "these credentials will never work": 3.1.1 (4, 5) and 5.0 (134, 135).
+ * Only these are final; anything else (a ban, a server busy, a network down) is retried with backoff.
+ */
 const AUTH_CODES: Readonly<Record<number, string>> = {
   4: 'bad username or password',
   5: 'not authorized',
   134: 'bad username or password',
   135: 'not authorized',
-  138: 'client banned',
-  140: 'bad authentication method',
 };
 
 /** MQTT 5 codes by which a broker asks clients to back off harder. */

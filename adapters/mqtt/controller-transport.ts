@@ -11,29 +11,37 @@ import {
   race,
   type OperatorFunction,
 } from 'rxjs';
-import { systemClock, type Clock } from '../../core/clock.js';
-import type { CommandResponse } from '../../core/commands/types.js';
-import { AmoraError, TimeoutError, TransportError } from '../../core/errors.js';
-import { silentLogger, type Logger } from '../../core/logging/logger.js';
-import { TOKENS } from '../../core/plugins/tokens.js';
-import type { JsonObject } from '../../core/state/json.js';
-import type { DeviceStateMessage } from '../../core/state/snapshot.js';
-import type { ConnectionStatus, PresenceState } from '../../core/transport/connection-status.js';
-import type { ControllerTransport, DeviceInfo, InvokeOptions } from '../../core/transport/controller-transport.js';
-import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-backoff.js';
-import type { RetryPolicy } from '../../core/transport/retry-policy.js';
-import { deviceDirectory } from '../../core/index.js';
-import { controllerClientId } from './client-id.js';
-import { MqttConnection } from './connection.js';
-import { encodePayload, readPayload } from '../../core/transport/payload-json.js';
 import {
+  AmoraError,
   commandResponseSchema,
   connectionMessageSchema,
+  deviceDirectory,
   deviceStateMessageSchema,
+  encodePayload,
+  ExponentialBackoffRetryPolicy,
+  readPayload,
+  silentLogger,
+  systemClock,
   telemetryMessageSchema,
+  TimeoutError,
+  TOKENS,
+  TransportError,
+  type Clock,
+  type CommandResponse,
+  type ConnectionStatus,
+  type ControllerTransport,
+  type DeviceInfo,
+  type DeviceStateMessage,
+  type InvokeOptions,
+  type JsonObject,
+  type Logger,
+  type PresenceState,
+  type RetryPolicy,
   type TelemetryMessage,
-} from '../../core/transport/wire-messages.js';
-import type { MqttOptions } from './options.js';
+} from '../../core/index.js';
+import { controllerClientId } from './client-id.js';
+import { MqttConnection } from './connection.js';
+import { brokerUrls, type MqttOptions } from './options.js';
 import { inlineTlsLoader, type TlsMaterialLoader } from './tls.js';
 import { MQTT_TOKENS } from './tokens.js';
 import { TopicSubscriptions, type TopicLease, type TopicMessage } from './topic-subscriptions.js';
@@ -94,7 +102,7 @@ export class MqttControllerTransport implements ControllerTransport {
     this.clientTopic = `${this.topics.prefix}/clients/${assertTopicLevel(this.clientId, 'client id')}`;
     this.connection = new MqttConnection(
       {
-        url: options.url,
+        urls: brokerUrls(options),
         clientId: this.clientId,
         protocolVersion: options.protocolVersion,
         keepaliveSeconds: options.keepaliveSeconds,
@@ -103,6 +111,7 @@ export class MqttControllerTransport implements ControllerTransport {
         clean: true,
         ...(options.username === undefined ? {} : { username: options.username }),
         ...(options.password === undefined ? {} : { password: options.password }),
+        ...(options.tls ? { tls: () => (this.tlsLoader ?? inlineTlsLoader)(options.tls!) } : {}),
       },
       {
         onConnected: () => this.onConnected(),
@@ -119,8 +128,7 @@ export class MqttControllerTransport implements ControllerTransport {
   }
 
   async start(signal: AbortSignal): Promise<void> {
-    const tls = this.options.tls ? await (this.tlsLoader ?? inlineTlsLoader)(this.options.tls) : undefined;
-    await this.connection.start(signal, tls);
+    await this.connection.start(signal);
   }
 
   async stop(): Promise<void> {
@@ -165,6 +173,24 @@ export class MqttControllerTransport implements ControllerTransport {
     );
   }
 
+  /** Every device's state messages through one wildcard subscription (retained states first). */
+  fleetStates$(): Observable<DeviceStateMessage> {
+    return this.stream(
+      'states',
+      this.topics.allDevices('state'),
+      (source) =>
+        source.pipe(
+          map((message) => {
+            const state = readPayload(deviceStateMessageSchema, message.payload);
+            // A message on another device's topic claiming to be this one is not believed.
+            return state !== undefined && this.topics.parse(message.topic)?.deviceId === state.device_id ? state : undefined;
+          }),
+          filter((state): state is DeviceStateMessage => state !== undefined),
+        ),
+      false,
+    );
+  }
+
   /** Telemetry batches of one device (one kind, or all kinds). */
   telemetry$(deviceId: string, kind?: string): Observable<TelemetryMessage> {
     const topic = this.topics.telemetryFilter(deviceId, kind ?? '#');
@@ -180,14 +206,18 @@ export class MqttControllerTransport implements ControllerTransport {
   async invoke(deviceId: string, command: string, params: JsonObject = {}, options: InvokeOptions = {}): Promise<CommandResponse> {
     const commandId = options.commandId ?? newCommandId();
     const timeoutMs = options.timeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS;
-    const payload = encodePayload(
-      { command, command_id: commandId, params, timestamp: this.clock.now() },
-      this.options.maxPayloadBytes,
-      `command "${command}"`,
-    );
     if (!this.connection.online) throw new TransportError('unavailable', `cannot send "${command}" to ${deviceId}: controller is offline`);
     // Known only once connected: a 3.1.1-only broker makes the connection fall back from 5.
     const v5 = this.connection.protocolVersion === 5;
+    // A command must not run after its caller gave up (an offline device's session would deliver
+    // it hours later). MQTT 5: the broker discards it at the deadline (message expiry, no clocks
+    // involved). 3.1.1 has no expiry: the envelope carries `expires_at` for the device to check.
+    const now = this.clock.now();
+    const payload = encodePayload(
+      { command, command_id: commandId, params, timestamp: now, ...(v5 ? {} : { expires_at: now + timeoutMs }) },
+      this.options.maxPayloadBytes,
+      `command "${command}"`,
+    );
 
     // MQTT 5: answers come to our client topic (always subscribed). 3.1.1: listen on the device's
     // responses topic for as long as this call waits.
@@ -213,7 +243,13 @@ export class MqttControllerTransport implements ControllerTransport {
         qos: this.options.qos.commands,
         retain: false,
         ...(v5
-          ? { properties: { responseTopic: `${this.clientTopic}/responses`, correlationData: encoder.encode(commandId) as Buffer } }
+          ? {
+              properties: {
+                responseTopic: `${this.clientTopic}/responses`,
+                correlationData: encoder.encode(commandId) as Buffer,
+                messageExpiryInterval: Math.max(1, Math.ceil(timeoutMs / 1_000)),
+              },
+            }
           : {}),
       });
       return await answered;

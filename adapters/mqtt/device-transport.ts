@@ -1,30 +1,41 @@
 import { inject, injectable, optional } from 'inversify';
 import type { IPublishPacket } from 'mqtt';
 import { Subject, type Observable } from 'rxjs';
-import { systemClock, type Clock } from '../../core/clock.js';
-import type { CommandResponse } from '../../core/commands/types.js';
-import { isAmoraError } from '../../core/errors.js';
-import { silentLogger, type Logger } from '../../core/logging/logger.js';
-import { TOKENS } from '../../core/plugins/tokens.js';
-import { isJsonObject, type JsonObject } from '../../core/state/json.js';
-import { findJsonProblem } from '../../core/state/json-guard.js';
-import type { DeviceStateMessage, StateSnapshot } from '../../core/state/snapshot.js';
-import { Outbox } from '../../core/telemetry/outbox.js';
-import type { TelemetryBatch } from '../../core/telemetry/types.js';
-import type { ConnectionStatus } from '../../core/transport/connection-status.js';
-import type {
-  DesiredUpdate,
-  DeviceTransport,
-  InboundCommand,
-  TransportCapabilities,
-} from '../../core/transport/device-transport.js';
-import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-backoff.js';
-import type { RetryPolicy } from '../../core/transport/retry-policy.js';
+import {
+  BufferedSender,
+  encodePayload,
+  encodeResponseOrError,
+  ExponentialBackoffRetryPolicy,
+  findJsonProblem,
+  isAmoraError,
+  isJsonObject,
+  lostOffline,
+  presenceMessage,
+  RetainedGuard,
+  silentLogger,
+  systemClock,
+  TOKENS,
+  type Clock,
+  type CommandResponse,
+  type ConnectionStatus,
+  type DesiredUpdate,
+  type DeviceStateMessage,
+  type DeviceTransport,
+  type InboundCommand,
+  type JsonObject,
+  type Logger,
+  type OfflineReason,
+  type RetryPolicy,
+  type StateSnapshot,
+  type TelemetryBatch,
+  type TelemetryMessage,
+  type TransportCapabilities,
+  type DeviceStorage,
+  wireRecord,
+} from '../../core/index.js';
 import { deviceClientId } from './client-id.js';
 import { MqttConnection } from './connection.js';
-import type { ConnectionMessage, OfflineReason, TelemetryMessage } from '../../core/transport/wire-messages.js';
-import type { MqttOptions, MqttQos } from './options.js';
-import { encodePayload } from '../../core/transport/payload-json.js';
+import { brokerUrls, type MqttOptions, type MqttQos } from './options.js';
 import { inlineTlsLoader, type TlsMaterialLoader } from './tls.js';
 import { MQTT_TOKENS } from './tokens.js';
 import { MqttTopics } from './topics.js';
@@ -53,6 +64,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * - After every (re)connect: resubscribe when the broker lost the session, announce `online`
  *   (retained), republish the full current state (retained), then flush the outbox. The will
  *   announces `offline`/`lost` if the connection dies without a goodbye.
+ * - The device watches its own retained `state` and `connection` topics: another client's
+ *   retained message there, or an empty one deleting ours, is overwritten with ours (RetainedGuard).
+ * - Brokers: `urls` (a primary and standbys) are tried in turn by core's ReconnectingLink.
  * - Offline, state changes collapse to the latest snapshot; responses and telemetry wait in a
  *   bounded Outbox whose drops are counted in `status$` and logged.
  */
@@ -67,15 +81,15 @@ export class MqttDeviceTransport implements DeviceTransport {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly connection: MqttConnection;
-  private readonly outbox: Outbox<OutgoingMessage>;
+  private readonly sender: BufferedSender<OutgoingMessage>;
+  private readonly guard: RetainedGuard;
   private readonly commandsSubject = new Subject<InboundCommand>();
   private readonly desiredSubject = new Subject<DesiredUpdate>();
   private readonly commandsTopic: string;
   private readonly desiredTopic: string;
+  private readonly stateTopic: string;
+  private readonly connectionTopic: string;
   private latestState: StateSnapshot | undefined;
-  /** True once the resync after a connect is done: publishes go straight out. */
-  private ready = false;
-  private stopped = false;
 
   constructor(
     @inject(TOKENS.KindOptions) private readonly options: MqttOptions,
@@ -85,10 +99,13 @@ export class MqttDeviceTransport implements DeviceTransport {
     @inject(TOKENS.RetryPolicy) @optional() retryPolicy: RetryPolicy | undefined,
     @inject(TOKENS.Clock) @optional() clock: Clock | undefined,
     @inject(MQTT_TOKENS.TlsLoader) @optional() private readonly tlsLoader: TlsMaterialLoader | undefined,
+    @inject(TOKENS.DeviceStorage) @optional() storage?: DeviceStorage,
   ) {
     this.topics = new MqttTopics(options.topicPrefix);
     this.commandsTopic = this.topics.commands(deviceId);
     this.desiredTopic = this.topics.desired(deviceId);
+    this.stateTopic = this.topics.state(deviceId);
+    this.connectionTopic = this.topics.connection(deviceId);
     this.logger = (logger ?? silentLogger).child({ transport: id });
     this.clock = clock ?? systemClock;
     this.capabilities = {
@@ -97,16 +114,9 @@ export class MqttDeviceTransport implements DeviceTransport {
       retained: true,
       desiredState: true,
     };
-    this.outbox = new Outbox<OutgoingMessage>({
-      capacity: options.outboxSize,
-      onOverflow: (dropped, lost) => {
-        this.logger.warn({ dropped, topic: lost.topic }, 'MQTT outbox full; dropped the oldest message');
-        this.reportOutbox();
-      },
-    });
     this.connection = new MqttConnection(
       {
-        url: options.url,
+        urls: brokerUrls(options),
         clientId: options.clientId ?? deviceClientId(deviceId, id),
         protocolVersion: options.protocolVersion,
         keepaliveSeconds: options.keepaliveSeconds,
@@ -115,18 +125,17 @@ export class MqttDeviceTransport implements DeviceTransport {
         sessionExpirySeconds: options.sessionExpirySeconds,
         ...(options.username === undefined ? {} : { username: options.username }),
         ...(options.password === undefined ? {} : { password: options.password }),
+        ...(options.tls ? { tls: () => (this.tlsLoader ?? inlineTlsLoader)(options.tls!) } : {}),
         will: () => ({
-          topic: this.topics.connection(deviceId),
-          payload: JSON.stringify(this.connectionMessage('offline', 'lost')),
+          topic: this.connectionTopic,
+          payload: JSON.stringify(lostOffline(deviceId, this.clock.now())),
           qos: options.qos.connection,
           retain: true,
         }),
       },
       {
         onConnected: (session) => this.resync(session),
-        onDisconnected: () => {
-          this.ready = false;
-        },
+        onDisconnected: () => this.sender.pause(),
         onMessage: (topic, payload, packet) => this.onMessage(topic, payload, packet),
       },
       {
@@ -135,20 +144,36 @@ export class MqttDeviceTransport implements DeviceTransport {
         logger: this.logger,
       },
     );
+    this.sender = new BufferedSender<OutgoingMessage>({
+      ...(storage ? { store: storage.outbox<OutgoingMessage>(id) } : {}),
+      clock: this.clock,
+      capacity: options.outboxSize,
+      send: (message) => this.sendNow(message),
+      connected: () => this.connection.connected,
+      onStats: (stats) => this.connection.setOutbox(stats),
+      logger: this.logger,
+      describe: (message) => ({ topic: message.topic }),
+    });
+    this.guard = new RetainedGuard(
+      (topic, payload) => {
+        const qos = topic === this.stateTopic ? options.qos.state : options.qos.connection;
+        return this.sender.ready ? this.connection.publish(topic, payload, { qos, retain: true }) : Promise.resolve();
+      },
+      this.clock,
+      this.logger,
+    );
     this.status$ = this.connection.status$;
     this.commands$ = this.commandsSubject.asObservable();
     this.desired$ = this.desiredSubject.asObservable();
-    this.reportOutbox();
   }
 
   async start(signal: AbortSignal): Promise<void> {
-    const tls = this.options.tls ? await (this.tlsLoader ?? inlineTlsLoader)(this.options.tls) : undefined;
-    await this.connection.start(signal, tls);
+    await this.connection.start(signal);
   }
 
   async stop(reason: OfflineReason = 'graceful'): Promise<void> {
-    this.stopped = true;
-    this.ready = false;
+    this.sender.close();
+    this.guard.close();
     await this.connection.stop(() => this.publishConnection('offline', reason));
   }
 
@@ -156,7 +181,7 @@ export class MqttDeviceTransport implements DeviceTransport {
     const payload = this.stateMessage(snapshot);
     this.latestState = snapshot;
     // Offline, only the latest snapshot matters: resync() publishes it after the next connect.
-    if (!this.ready) return;
+    if (!this.sender.ready) return;
     try {
       await this.sendState(payload);
     } catch (error) {
@@ -167,22 +192,8 @@ export class MqttDeviceTransport implements DeviceTransport {
 
   async respond(command: InboundCommand, response: CommandResponse): Promise<void> {
     const context = (command.context ?? {}) as MqttCommandContext;
-    let payload: string;
-    try {
-      payload = encodePayload(response, this.options.maxPayloadBytes, 'command response');
-    } catch (error) {
-      // Answer anyway, so the caller is not left waiting for a response that can never be sent.
-      if (!isAmoraError(error)) throw error;
-      this.logger.warn({ commandId: response.command_id, err: error.toJSON() }, 'command response too large; answering with an error');
-      payload = JSON.stringify({
-        command_id: response.command_id,
-        command: response.command,
-        success: false,
-        error: error.toJSON(),
-        timestamp: response.timestamp,
-      });
-    }
-    await this.send({
+    const payload = encodeResponseOrError(response, (answer) => encodePayload(answer, this.options.maxPayloadBytes, 'command response'), this.logger);
+    await this.sender.send({
       topic: context.responseTopic ?? this.topics.responses(this.deviceId),
       payload,
       qos: this.options.qos.responses,
@@ -194,9 +205,9 @@ export class MqttDeviceTransport implements DeviceTransport {
     const message: TelemetryMessage = {
       device_id: this.deviceId,
       kind: batch.kind,
-      records: batch.records.map((record) => ({ data: record.data, timestamp: record.timestamp })),
+      records: batch.records.map(wireRecord),
     };
-    await this.send({
+    await this.sender.send({
       topic: this.topics.telemetry(this.deviceId, batch.kind),
       payload: encodePayload(message, this.options.maxPayloadBytes, `telemetry batch "${batch.kind}"`),
       qos: this.options.qos.telemetry,
@@ -214,6 +225,11 @@ export class MqttDeviceTransport implements DeviceTransport {
     if (session.first || !session.sessionPresent) {
       const qos = this.options.qos.commands;
       subscribeError = await this.tolerate('subscribe', this.connection.subscribe({ [this.commandsTopic]: { qos }, [this.desiredTopic]: { qos } }));
+      // Our own retained topics too: a stranger's message there is overwritten (RetainedGuard).
+      // MQTT 5 `nl` keeps our own publishes from coming back. A broker whose ACL lets the device
+      // publish there but not read is no failure of the connection: only the guard is off.
+      const own = { qos: 1 as const, ...(this.connection.protocolVersion === 5 ? { nl: true } : {}) };
+      await this.tolerate('guard', this.connection.subscribe({ [this.stateTopic]: own, [this.connectionTopic]: own }));
     }
     await this.tolerate('presence', this.publishConnection('online'));
     // Loop: a state change or a response may arrive while we publish; `ready` flips only when
@@ -222,12 +238,11 @@ export class MqttDeviceTransport implements DeviceTransport {
       const state = this.latestState;
       if (state) await this.tolerate('state', this.sendState(this.stateMessage(state)));
       // A message the broker refuses (an ACL, a size limit) is dropped, not retried forever.
-      const drained = await this.outbox.drain(async (message) => void (await this.tolerate(message.topic, this.sendNow(message))));
-      this.reportOutbox();
+      const drained = await this.sender.drain(async (message) => void (await this.tolerate(message.topic, this.sendNow(message))));
       if (drained.error !== undefined) throw drained.error;
-      if (this.latestState === state && this.outbox.size === 0) break;
+      if (this.latestState === state && this.sender.size === 0) break;
     }
-    this.ready = true;
+    this.sender.open();
     // Reported as the status's error: online, but commands cannot arrive.
     if (subscribeError !== undefined) throw subscribeError;
   }
@@ -247,24 +262,6 @@ export class MqttDeviceTransport implements DeviceTransport {
     }
   }
 
-  private async send(message: OutgoingMessage): Promise<void> {
-    if (this.ready) {
-      try {
-        await this.sendNow(message);
-        return;
-      } catch (error) {
-        // The socket dropped before 'close' reached us: keep the message for the next connect.
-        if (this.connection.connected) throw error;
-      }
-    }
-    if (this.stopped) {
-      this.logger.warn({ topic: message.topic }, 'MQTT transport stopped; message not sent');
-      return;
-    }
-    this.outbox.push(message);
-    this.reportOutbox();
-  }
-
   private sendNow(message: OutgoingMessage): Promise<void> {
     const properties =
       message.correlationData && this.options.protocolVersion === 5
@@ -275,7 +272,8 @@ export class MqttDeviceTransport implements DeviceTransport {
   }
 
   private sendState(payload: string): Promise<void> {
-    return this.connection.publish(this.topics.state(this.deviceId), payload, { qos: this.options.qos.state, retain: true });
+    this.guard.published(this.stateTopic, payload);
+    return this.connection.publish(this.stateTopic, payload, { qos: this.options.qos.state, retain: true });
   }
 
   private stateMessage(snapshot: StateSnapshot): string {
@@ -288,12 +286,10 @@ export class MqttDeviceTransport implements DeviceTransport {
     return encodePayload(message, this.options.maxPayloadBytes, 'state message');
   }
 
-  private connectionMessage(status: 'online' | 'offline', reason?: OfflineReason): ConnectionMessage {
-    return { device_id: this.deviceId, status, timestamp: this.clock.now(), ...(reason ? { reason } : {}) };
-  }
-
   private publishConnection(status: 'online' | 'offline', reason?: OfflineReason): Promise<void> {
-    return this.connection.publish(this.topics.connection(this.deviceId), JSON.stringify(this.connectionMessage(status, reason)), {
+    const payload = JSON.stringify(presenceMessage(this.deviceId, status, this.clock.now(), reason));
+    this.guard.published(this.connectionTopic, payload);
+    return this.connection.publish(this.connectionTopic, payload, {
       qos: this.options.qos.connection,
       retain: true,
     });
@@ -302,6 +298,7 @@ export class MqttDeviceTransport implements DeviceTransport {
   private onMessage(topic: string, payload: Uint8Array, packet: IPublishPacket): void {
     if (topic === this.commandsTopic) this.onCommand(payload, packet);
     else if (topic === this.desiredTopic) this.onDesired(payload);
+    else if (topic === this.stateTopic || topic === this.connectionTopic) this.guard.received(topic, payload);
   }
 
   private onCommand(payload: Uint8Array, packet: IPublishPacket): void {
@@ -335,9 +332,5 @@ export class MqttDeviceTransport implements DeviceTransport {
       return;
     }
     this.desiredSubject.next({ patch });
-  }
-
-  private reportOutbox(): void {
-    this.connection.setOutbox(this.outbox.stats());
   }
 }

@@ -1,8 +1,14 @@
 import { Aedes } from 'aedes';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
-import { silentLogger, type Logger } from '../../core/logging/logger.js';
+import { silentLogger, type Logger } from '../../core/index.js';
+import { installAuthHooks } from './broker-auth/aedes-hooks.js';
+import type { BrokerAuthOptions, BrokerTlsOptions } from './broker-auth/broker-auth-options.js';
+import { BrokerAuthorizer, type BrokerDenials } from './broker-auth/broker-authorizer.js';
+
+export type { BrokerAuthOptions, BrokerTlsOptions, BrokerDenials };
 
 /**
  * Node-only: the embedded aedes broker on TCP and optionally WebSocket, the zero-setup broker for
@@ -16,6 +22,13 @@ export interface EmbeddedBrokerOptions {
   readonly host?: string;
   /** WebSocket port (path-agnostic); off unless given; 0 picks a free one. */
   readonly wsPort?: number;
+  /**
+   * Authentication and authorization (password file, ACL file, JWT users). Without it and without
+   * client certificates, every client may connect and use every topic.
+   */
+  readonly auth?: BrokerAuthOptions;
+  /** A TLS listener beside the TCP one; with `ca`, devices authenticate with their certificate. */
+  readonly tls?: BrokerTlsOptions;
   readonly logger?: Logger;
 }
 
@@ -24,6 +37,12 @@ export interface EmbeddedBroker {
   readonly port: number;
   /** The WebSocket port actually bound, when enabled. */
   readonly wsPort?: number;
+  /** The TLS port actually bound, when enabled. */
+  readonly tlsPort?: number;
+  /** Requests refused since start (all zero without authorization). */
+  readonly denials: BrokerDenials;
+  /** Reads the password and ACL files again (the CLI calls it on SIGHUP); the old rules stay on an error. */
+  reload(): Promise<void>;
   /** The aedes instance, for tests and tools that need the broker's own events. */
   readonly aedes: Aedes;
   /** Disconnects every client and closes the listeners. Idempotent. */
@@ -33,22 +52,28 @@ export interface EmbeddedBroker {
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const host = options.host ?? '127.0.0.1';
   const logger = (options.logger ?? silentLogger).child({ component: 'broker' });
+  // Files first: a bad password or ACL file fails before anything is opened.
+  const authorizer = await authorizerFor(options, logger);
   const aedes = await Aedes.createBroker();
   aedes.on('clientError', (client, error) => logger.debug({ clientId: client?.id, err: error.message }, 'client error'));
   aedes.on('connectionError', (_client, error) => logger.debug({ err: error.message }, 'connection error'));
+  if (authorizer) installAuthHooks(aedes, authorizer, logger);
 
   const sockets = new Set<Socket>();
-  const tcp = createServer({ noDelay: true }, (socket) => {
+  const accept = (socket: Socket): void => {
     // Small MQTT packets must not wait on Nagle + delayed ACK (40 ms per QoS 1 round trip).
     socket.setNoDelay(true);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     aedes.handle(socket);
-  });
+  };
+  const tcp = createServer({ noDelay: true }, accept);
+  const tlsServer = options.tls ? tlsListener(options.tls, accept, logger) : undefined;
   let http: HttpServer | undefined;
   let wss: WebSocketServer | undefined;
   try {
     const port = await listen(tcp, options.port ?? 1883, host);
+    const tlsPort = tlsServer ? await listen(tlsServer, options.tls?.port ?? 8883, host) : undefined;
     let wsPort: number | undefined;
     if (options.wsPort !== undefined) {
       http = createHttpServer();
@@ -66,19 +91,54 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
         await new Promise<void>((resolve) => aedes.close(() => resolve()));
         for (const socket of sockets) socket.destroy();
         for (const client of wss?.clients ?? []) client.terminate();
-        await Promise.all([closeServer(tcp), wss ? new Promise((resolve) => wss!.close(resolve)) : undefined, http ? closeServer(http) : undefined]);
+        await Promise.all([closeServer(tcp), tlsServer ? closeServer(tlsServer) : undefined, wss ? new Promise((resolve) => wss!.close(resolve)) : undefined, http ? closeServer(http) : undefined]);
       })());
-    logger.info({ host, port, wsPort }, 'embedded MQTT broker listening');
-    return { port, ...(wsPort === undefined ? {} : { wsPort }), aedes, close };
+    logger.info({ host, port, wsPort, tlsPort, auth: authorizer !== undefined }, 'embedded MQTT broker listening');
+    return {
+      port,
+      ...(wsPort === undefined ? {} : { wsPort }),
+      ...(tlsPort === undefined ? {} : { tlsPort }),
+      denials: authorizer?.denials ?? { connects: 0, publishes: 0, subscribes: 0 },
+      reload: async () => authorizer?.reload(),
+      aedes,
+      close,
+    };
   } catch (error) {
     aedes.close();
     tcp.close();
+    tlsServer?.close();
     http?.close();
     throw error;
   }
 }
 
-function listen(server: Server | HttpServer, port: number, host: string): Promise<number> {
+/** Whether the options turn authentication on (a file, JWT users, or required client certificates). */
+export function brokerHasAuth(options: Pick<EmbeddedBrokerOptions, 'auth' | 'tls'>): boolean {
+  const auth = options.auth;
+  return Boolean(auth?.passwordFile || auth?.aclFile || auth?.jwt || options.tls?.ca);
+}
+
+async function authorizerFor(options: EmbeddedBrokerOptions, logger: Logger): Promise<BrokerAuthorizer | undefined> {
+  // Client certificates alone also need the authorizer: a device must be kept to its own topics.
+  if (!brokerHasAuth(options)) return undefined;
+  return BrokerAuthorizer.create(options.auth ?? {}, logger);
+}
+
+function tlsListener(tls: BrokerTlsOptions, accept: (socket: Socket) => void, logger: Logger): TlsServer {
+  const server = createTlsServer(
+    {
+      cert: tls.cert,
+      key: tls.key,
+      minVersion: 'TLSv1.2',
+      ...(tls.ca ? { ca: tls.ca, requestCert: true, rejectUnauthorized: tls.requireClientCert ?? false } : {}),
+    },
+    accept,
+  );
+  server.on('tlsClientError', (error) => logger.debug({ err: error.message }, 'TLS handshake failed'));
+  return server;
+}
+
+function listen(server: Server | HttpServer | TlsServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error): void => reject(error);
     server.once('error', onError);
@@ -89,6 +149,6 @@ function listen(server: Server | HttpServer, port: number, host: string): Promis
   });
 }
 
-function closeServer(server: Server | HttpServer): Promise<void> {
+function closeServer(server: Server | HttpServer | TlsServer): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }

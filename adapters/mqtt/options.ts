@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem } from '../../core/transport/topic-levels.js';
+import {
+  DEFAULT_TOPIC_PREFIX,
+  topicLevelProblem,
+  topicPrefixProblem,
+} from '../../core/index.js';
 
 /**
  * Options of the `mqtt` transport kind, as written in the config's `transports:` entry (without
@@ -52,6 +56,11 @@ const qosDefault = () => qos.default(1);
 
 export const mqttOptionsSchema = z.strictObject({
   url: url.default('mqtt://127.0.0.1:1883'),
+  /**
+   * Brokers to use in turn, the primary first, then standbys: when one cannot be reached or is
+   * lost, the next is tried (round robin, with the backoff). Given, it replaces `url`.
+   */
+  urls: z.array(url).min(1, { error: 'urls needs at least one broker URL' }).optional(),
   /** Stable across restarts so the broker keeps the session; defaults to `amora-{deviceId}` or a random id for controllers. */
   clientId: topicLevel('clientId').max(128).optional(),
   username: z.string().optional(),
@@ -92,6 +101,11 @@ export type MqttOptionsInput = z.input<typeof mqttOptionsSchema>;
 export type MqttOptions = z.output<typeof mqttOptionsSchema>;
 export type MqttTlsOptions = z.output<typeof mqttTlsOptionsSchema>;
 export type MqttQos = 0 | 1 | 2;
+
+/** The brokers to connect to, in order: `urls` when given, else `url`. */
+export function brokerUrls(options: Pick<MqttOptions, 'url' | 'urls'>): readonly string[] {
+  return options.urls ?? [options.url];
+}
 
 /** Validates options written in code (throws a ZodError naming the bad key). */
 export function parseMqttOptions(input: MqttOptionsInput = {}): MqttOptions {

@@ -1,7 +1,11 @@
 import { ContainerModule } from 'inversify';
-import { defineKind, definePlugin, PLUGIN_API_VERSION } from '../../core/plugins/plugin.js';
-import { TOKENS } from '../../core/plugins/tokens.js';
-import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-backoff.js';
+import {
+  defineKind,
+  definePlugin,
+  ExponentialBackoffRetryPolicy,
+  PLUGIN_API_VERSION,
+  TOKENS,
+} from '../../core/index.js';
 import { MqttControllerTransport } from './controller-transport.js';
 import { MqttDeviceTransport } from './device-transport.js';
 import { mqttOptionsSchema } from './options.js';

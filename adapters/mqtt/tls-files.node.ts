@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError } from '../../core/errors.js';
+import {
+  ConfigError,
+} from '../../core/index.js';
 import type { MqttTlsOptions } from './options.js';
 import { isPem, type ResolvedTls, type TlsMaterialLoader } from './tls.js';
 

@@ -1,4 +1,6 @@
-import { ConfigError } from '../../core/errors.js';
+import {
+  ConfigError,
+} from '../../core/index.js';
 import type { MqttTlsOptions } from './options.js';
 
 /** TLS material ready for mqtt.js: PEM text, never file paths. */

@@ -1,7 +1,10 @@
 import type { IPublishPacket } from 'mqtt';
-import type { Logger } from '../../core/logging/logger.js';
+import {
+  hasWildcard,
+  topicMatches,
+  type Logger,
+} from '../../core/index.js';
 import type { MqttConnection } from './connection.js';
-import { hasWildcard, topicMatches } from '../../core/transport/topic-match.js';
 
 /** One received message, as handed to topic handlers. */
 export interface TopicMessage {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { AmoraError, ConfigError } from '../../core/errors.js';
+import {
+  AmoraError,
+  ConfigError,
+} from '../../core/index.js';
 import { MqttTopics } from './topics.js';
 
 describe('MqttTopics', () => {

@@ -14,8 +14,13 @@
  * | `{p}/clients/{clientId}/responses` | in (ctl)  | no       | CommandResponse (MQTT 5) |
  */
 
-import { AmoraError, ConfigError } from '../../core/errors.js';
-import { DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem } from '../../core/transport/topic-levels.js';
+import {
+  AmoraError,
+  ConfigError,
+  DEFAULT_TOPIC_PREFIX,
+  topicLevelProblem,
+  topicPrefixProblem,
+} from '../../core/index.js';
 
 export { DEFAULT_TOPIC_PREFIX };
 

@@ -1,26 +1,36 @@
 import { hostname } from 'node:os';
-import { buildAgent, instanceIds } from '../../core/agent/container.js';
-import type { Agent } from '../../core/agent/agent.js';
-import { loadConfigFile } from '../../core/config/load-file.js';
-import type { LoadedConfig } from '../../core/config/parse.js';
-import { parseConfig } from '../../core/config/parse.js';
-import { redactSecrets } from '../../core/config/redact.js';
-import { toErrorObject } from '../../core/errors.js';
-import type { Logger } from '../../core/logging/logger.js';
+import { resolve } from 'node:path';
+import {
+  buildAgent,
+  checkOptionFiles,
+  FileDeviceStorage,
+  instanceIds,
+  isAmoraError,
+  loadConfigFile,
+  parseConfig,
+  redactSecrets,
+  toErrorObject,
+  type Agent,
+  type LoadedConfig,
+  type Logger,
+} from '../../core/node.js';
 import { createContentSync } from '../../content/index.js';
 import { createBuiltinRegistry } from '../builtins.js';
 import { locatePluginError } from '../config-errors.js';
-import { EXIT } from '../exit-codes.js';
+import { CliError, EXIT } from '../exit-codes.js';
 import { logHealthChanges, whenAllCredentialsRefused } from '../health-log.js';
 import { createCliLogger } from '../logger.js';
 import { runRebootHook } from '../reboot-hook.js';
 import { onShutdown } from '../shutdown.js';
 import { packageVersion } from '../version.js';
+import { resolveStateDir } from '../state-dir.js';
 
 export interface AgentRunOptions {
   readonly config?: string;
   /** From --log-level or AMORA_LOG_LEVEL; the config's `log.level` otherwise. */
   readonly logLevel?: string;
+  /** From --state-dir / AMORA_STATE_DIR, or false from --no-state-dir (see resolveStateDir). */
+  readonly stateDir?: string | false;
 }
 
 /**
@@ -38,25 +48,37 @@ export async function runAgent(options: AgentRunOptions): Promise<void> {
       );
   const logger = createCliLogger(options.logLevel ?? config.log?.level ?? 'info');
   logger.info({ config: redactSecrets(config) }, 'starting agent');
-  let current: { agent: Agent; abort: AbortController; stop: () => Promise<void> } | undefined;
+  const stateDir = resolveStateDir({ flag: options.stateDir, config, ...(options.config === undefined ? {} : { configPath: options.config }), env: process.env });
+  const storage = stateDir === undefined ? undefined : new FileDeviceStorage(stateDir, { logger: logger.child({ stateDir }) });
+  logger.info({ stateDir: stateDir ?? false }, stateDir ? 'keeping the outbox and state version in the state directory' : 'no state directory: the outbox is kept in memory only');
+  const registry = createBuiltinRegistry();
+  let current: { agent: Agent; stop: () => Promise<void> } | undefined;
 
-  const launch = async (): Promise<void> => {
-    const agent = await buildAgent(config, createBuiltinRegistry(), {
+  const launch = async (first: boolean): Promise<void> => {
+    const agent = await buildAgent(config, registry, {
       logger,
       version: packageVersion(),
+      ...(storage ? { storage } : {}),
       contentSync: createContentSync,
-      ...rebootOption(config, logger, () => launch()),
+      ...rebootOption(config, logger, () => launch(false), () => storage?.close()),
     }).catch((error: unknown) => {
       throw locatePluginError(error, config, options.config);
     });
+    if (first) {
+      // A certificate or key file named in the config must be there now, not only at the next connect.
+      await checkOptionFiles(config, registry).catch((error: unknown) => {
+        throw options.config && isAmoraError(error) ? new CliError(`${resolve(options.config)}: ${error.message}`, EXIT.usage) : error;
+      });
+    }
     const abort = new AbortController();
     const health = logHealthChanges(agent.health$, logger);
     const stop = async () => {
       abort.abort();
       await agent.stop();
+      storage?.close();
       health.unsubscribe();
     };
-    current = { agent, abort, stop };
+    current = { agent, stop };
     whenAllCredentialsRefused(agent.health$, instanceIds(config.transports), () => {
       logger.error('every transport refused the credentials: stopping (check the password, key or certificate)');
       void stop().finally(() => process.exit(EXIT.credentialsRefused));
@@ -69,11 +91,11 @@ export async function runAgent(options: AgentRunOptions): Promise<void> {
     logger.info('stopping agent');
     await current?.stop();
   });
-  await launch();
+  await launch(true);
 }
 
 /** What `reboot` does here: the configured hook, a restart in dev_mode, or nothing (`unsupported`). */
-function rebootOption(config: LoadedConfig, logger: Logger, relaunch: () => Promise<void>): { reboot?: () => Promise<void> } {
+function rebootOption(config: LoadedConfig, logger: Logger, relaunch: () => Promise<void>, beforeExit: () => void): { reboot?: () => Promise<void> } {
   const command = config.system?.reboot?.command;
   const restart = async (why: string): Promise<void> => {
     logger.warn(why);
@@ -88,6 +110,7 @@ function rebootOption(config: LoadedConfig, logger: Logger, relaunch: () => Prom
         });
         if (code === 0) {
           logger.info({ command }, 'reboot hook ran; exiting');
+          beforeExit();
           process.exit(0);
         }
         await restart(`reboot hook exited with ${code}: starting the agent again`);

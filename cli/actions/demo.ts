@@ -1,7 +1,9 @@
 import { startEmbeddedBroker } from '../../adapters/mqtt/node.js';
-import type { Agent } from '../../core/agent/agent.js';
-import { buildAgent } from '../../core/agent/container.js';
-import { parseConfig } from '../../core/config/parse.js';
+import {
+  buildAgent,
+  parseConfig,
+  type Agent,
+} from '../../core/index.js';
 import { createBuiltinRegistry } from '../builtins.js';
 import { listenError } from '../listen-error.js';
 import { createCliLogger } from '../logger.js';

@@ -1,9 +1,13 @@
 import { filter, firstValueFrom, timeout } from 'rxjs';
-import type { Agent } from '../../core/agent/agent.js';
-import { buildAgent, buildController, type BuildAgentOptions } from '../../core/agent/container.js';
-import { parseConfig } from '../../core/config/parse.js';
-import type { PluginRegistry } from '../../core/plugins/loader.js';
-import type { ControllerTransport } from '../../core/transport/controller-transport.js';
+import {
+  buildAgent,
+  buildController,
+  parseConfig,
+  type Agent,
+  type BuildAgentOptions,
+  type ControllerTransport,
+  type PluginRegistry,
+} from '../../core/index.js';
 import { benchProfile } from './bench-profile.js';
 
 /** An agent and a controller of the same `transports` entry, both started, the device reachable. */
@@ -21,6 +25,8 @@ export interface AgentPairOptions {
   readonly transport: Record<string, unknown>;
   /** A `player:` section; without one the agent runs the bench profile (the `echo` command, no player). */
   readonly player?: Record<string, unknown>;
+  /** A `middleware:` list applied at both ends (the signing scenario). */
+  readonly middleware?: readonly Record<string, unknown>[];
   /**
    * Resolves once the device can be reached through the controller. Default: the controller
    * online and the device's presence online (a polling controller needs something faster).
@@ -36,7 +42,7 @@ export async function startAgentPair(registry: PluginRegistry, options: AgentPai
   const raw = options.player
     ? { device: { id: deviceId }, player: options.player, transports: [options.transport] }
     : { device: { id: deviceId, profile: 'bench' }, system: { enabled: false }, transports: [options.transport] };
-  const config = parseConfig(raw, { env: {} });
+  const config = parseConfig(options.middleware ? { ...raw, middleware: options.middleware } : raw, { env: {} });
   const agentOptions: BuildAgentOptions = options.player ? {} : { profile: benchProfile };
   const agent = await buildAgent(config, registry, agentOptions);
   const controller = await buildController(config, registry);

@@ -1,5 +1,7 @@
 import { firstValueFrom, filter } from 'rxjs';
-import type { PluginRegistry } from '../../core/plugins/loader.js';
+import {
+  type PluginRegistry,
+} from '../../core/index.js';
 import { startAgentPair, type AgentPair } from './agent-pair.js';
 import { benchState } from './bench-profile.js';
 import { nowMs } from './latency-recorder.js';

@@ -1,5 +1,7 @@
 import { startAwsIotBenchTarget, type AwsIotBenchTarget } from '../../adapters/aws-iot/emulator/bench-target.js';
-import type { PluginRegistry } from '../../core/plugins/loader.js';
+import {
+  type PluginRegistry,
+} from '../../core/index.js';
 import { startAgentPair } from './agent-pair.js';
 import type { CloudResult } from './scenario.js';
 import { probeCommands, probeState, type ArrivalHook, type ProbeOptions } from './transport-probe.js';

@@ -1,5 +1,7 @@
 import { startAzureIotHubEmulator } from '../../adapters/azure-iot-hub/emulator/index.js';
-import type { PluginRegistry } from '../../core/plugins/loader.js';
+import {
+  type PluginRegistry,
+} from '../../core/index.js';
 import { startAgentPair } from './agent-pair.js';
 import type { CloudResult } from './scenario.js';
 import { probeCommands, probeState, type ProbeOptions } from './transport-probe.js';

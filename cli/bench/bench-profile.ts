@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import type { DeviceProfile } from '../../core/agent/device-profile.js';
-import { defineCommand } from '../../core/commands/types.js';
-import type { JsonObject } from '../../core/state/json.js';
+import {
+  defineCommand,
+  type DeviceProfile,
+  type JsonObject,
+} from '../../core/index.js';
 
 /** A profile with one cheap command, so a round trip measures the transport, not a player. */
 export const benchProfile: DeviceProfile = {

@@ -1,6 +1,8 @@
 import { startEmbeddedBroker } from '../../adapters/mqtt/node.js';
-import type { PluginRegistry } from '../../core/plugins/loader.js';
-import type { JsonObject } from '../../core/state/json.js';
+import {
+  type JsonObject,
+  type PluginRegistry,
+} from '../../core/index.js';
 import { findBinary } from '../../test/support/binaries.js';
 import { startMpd, type MpdHandle } from '../../test/support/mpd.js';
 import { openMpdSession, parseMpdObject, type MpdSession } from '../../test/support/mpd-protocol.js';

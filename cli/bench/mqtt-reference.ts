@@ -1,6 +1,8 @@
 import { MqttTopics } from '../../adapters/mqtt/topics.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../adapters/mqtt/node.js';
-import type { PluginRegistry } from '../../core/plugins/loader.js';
+import {
+  type PluginRegistry,
+} from '../../core/index.js';
 import { startAgentPair } from './agent-pair.js';
 import { runRawMqttLatency } from './raw-mqtt.js';
 import type { ReferenceResult, TransportMeasures } from './scenario.js';

@@ -1,7 +1,7 @@
 import { headerRow, latencyRow, noteRow, versus } from './report-rows.js';
 import type { ContentSyncBenchResult } from './content-sync.js';
 import type { DiscoveryResult } from './discovery.js';
-import type { CloudResult, MpdResult, ReferenceResult } from './scenario.js';
+import type { CloudResult, MpdResult, ReferenceResult, SigningResult } from './scenario.js';
 
 /** The MPD and cloud sections of the report, each beside the generic MQTT reference of the same run. */
 
@@ -66,6 +66,22 @@ export function cloudSection(clouds: readonly CloudResult[], reference: Referenc
   for (const cloud of clouds) {
     lines.push(latencyRow('command round trip', cloud.name, cloud.measures.commandRoundTrip, versus(cloud.measures.commandRoundTrip, mqtt.commandRoundTrip, 'mqtt')));
   }
+  return [...lines, ''];
+}
+
+/** Issue 11: what signing (and encrypting a state section) costs, beside the same path unsigned. */
+export function signingSection(signing: SigningResult): string[] {
+  const lines = [`signing: generic MQTT with the signing middleware off and on (${pacing(signing.samples, signing.pacingMs)})`, `  ${signing.description}`, headerRow()];
+  if (signing.off.atController && signing.on.atController) {
+    lines.push(
+      latencyRow('state → controller', 'signing off', signing.off.atController),
+      latencyRow('state → controller', 'signing on', signing.on.atController, versus(signing.on.atController, signing.off.atController, 'off')),
+    );
+  }
+  lines.push(
+    latencyRow('command round trip', 'signing off', signing.off.commandRoundTrip),
+    latencyRow('command round trip', 'signing on', signing.on.commandRoundTrip, versus(signing.on.commandRoundTrip, signing.off.commandRoundTrip, 'off')),
+  );
   return [...lines, ''];
 }
 

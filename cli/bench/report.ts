@@ -2,9 +2,9 @@ import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import type { LatencySummary } from './latency-recorder.js';
 import { headerRow, latencyRow, versus } from './report-rows.js';
 import type { ContentSyncBenchResult } from './content-sync.js';
-import { cloudSection, contentSyncSection, discoverySection, mpdSection } from './report-scenarios.js';
+import { cloudSection, contentSyncSection, discoverySection, mpdSection, signingSection } from './report-scenarios.js';
 import type { DiscoveryResult } from './discovery.js';
-import type { CloudResult, MpdResult, ReferenceResult, ScenarioResult } from './scenario.js';
+import type { CloudResult, MpdResult, ReferenceResult, ScenarioResult, SigningResult } from './scenario.js';
 
 export interface BrokerResult {
   readonly broker: string;
@@ -38,6 +38,7 @@ export interface BenchReport {
   readonly mpd?: MpdResult;
   readonly clouds: readonly CloudResult[];
   readonly discovery?: DiscoveryResult;
+  readonly signing?: SigningResult;
   readonly contentSync?: ContentSyncBenchResult;
   readonly skipped: readonly { scenario: string; reason: string }[];
 }
@@ -101,6 +102,7 @@ export function formatReport(report: BenchReport): string {
   if (report.mpd) lines.push(...mpdSection(report.mpd, report.reference));
   if (report.reference && report.clouds.length > 0) lines.push(...cloudSection(report.clouds, report.reference));
   if (report.discovery) lines.push(...discoverySection(report.discovery));
+  if (report.signing) lines.push(...signingSection(report.signing));
   if (report.contentSync) lines.push(...contentSyncSection(report.contentSync));
   for (const skipped of report.skipped) lines.push(`${skipped.scenario}: skipped, ${skipped.reason}`);
   return lines.join('\n');

@@ -1,6 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { PluginRegistry } from '../../core/plugins/loader.js';
+import {
+  type PluginRegistry,
+} from '../../core/index.js';
 import { createBuiltinRegistry } from '../builtins.js';
 import { runAmora } from './amora.js';
 import { runAws } from './aws.js';
@@ -11,11 +13,12 @@ import { BROKER_NAMES, startBenchBroker, type BrokerName } from './brokers.js';
 import { mpdMissing, runMpd } from './mpd.js';
 import { measureMqttReference } from './mqtt-reference.js';
 import { runRawMqtt } from './raw-mqtt.js';
+import { runSigning } from './signing.js';
 import { describePlan, formatReport, machineInfo, type BenchReport, type BrokerResult, type SamplePlan } from './report.js';
-import type { CloudResult, MpdResult, ScenarioOptions } from './scenario.js';
+import type { CloudResult, MpdResult, ScenarioOptions, SigningResult } from './scenario.js';
 
 /** Everything `--only` can name; the default runs them all (each skips itself, saying why, when it cannot run). */
-export const SCENARIO_NAMES = [...BROKER_NAMES, 'mpd', 'azure', 'aws', 'discovery', 'content-sync'] as const;
+export const SCENARIO_NAMES = [...BROKER_NAMES, 'mpd', 'azure', 'aws', 'discovery', 'signing', 'content-sync'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface BenchOptions {
@@ -82,6 +85,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
   const aws = await attempt<CloudResult[]>('aws', () => runAws(registry, plan.paced));
   const clouds: CloudResult[] = [...(azure ? [azure] : []), ...(aws ?? [])];
   const discovery = await attempt<DiscoveryResult>('discovery', () => runDiscovery(registry, DISCOVERY_DEVICES));
+  const signing = await attempt<SigningResult>('signing', () => runSigning(registry, plan.paced));
   // Imported on use: it needs @azure/storage-blob and azurite, which an installed amora-sync may lack.
   const contentSync = await attempt<ContentSyncBenchResult>('content-sync', () =>
     import('./content-sync.js').then(
@@ -100,6 +104,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     ...(mpd ? { mpd } : {}),
     clouds,
     ...(discovery ? { discovery } : {}),
+    ...(signing ? { signing } : {}),
     ...(contentSync ? { contentSync } : {}),
     skipped,
   };

@@ -64,3 +64,12 @@ export interface CloudResult {
   readonly controllerNote?: string;
   readonly measures: TransportMeasures;
 }
+
+/** The signing middleware's cost: generic MQTT with signing off and on, same broker and pacing. */
+export interface SigningResult {
+  readonly description: string;
+  readonly samples: number;
+  readonly pacingMs: number;
+  readonly off: TransportMeasures;
+  readonly on: TransportMeasures;
+}

@@ -7,6 +7,7 @@ import { runContentSync } from './content-sync.js';
 import { runDiscovery } from './discovery.js';
 import { runMpd } from './mpd.js';
 import { measureMqttReference } from './mqtt-reference.js';
+import { runSigning } from './signing.js';
 import type { LatencySummary } from './latency-recorder.js';
 
 // The benchmark's scenarios, each run with a handful of samples so they cannot rot unnoticed.
@@ -23,6 +24,11 @@ describe('bench scenarios', () => {
   it('measures the generic MQTT reference at the broker, the controller and for commands, and mqtt.js alone', async () => {
     const { mqtt, raw } = await measureMqttReference(registry, probe);
     expect(counts(mqtt.atService, mqtt.atController, mqtt.commandRoundTrip, raw.stateLatency, raw.commandRoundTrip)).toEqual(all(5));
+  });
+
+  it('measures generic MQTT with the signing middleware off and on', async () => {
+    const { off, on } = await runSigning(registry, probe);
+    expect(counts(off.atController, off.commandRoundTrip, on.atController, on.commandRoundTrip)).toEqual(all(4));
   });
 
   it('measures Azure IoT Hub at the hub and for direct methods, and says why not at the polling controller', async () => {

@@ -1,9 +1,12 @@
 import { Command, Option } from 'commander';
-import { LOG_LEVELS } from '../../core/config/schema.js';
+import {
+  LOG_LEVELS,
+} from '../../core/index.js';
 
 interface AgentCliOptions {
   readonly config?: string;
   readonly logLevel?: string;
+  readonly stateDir?: string | false;
 }
 
 /** `amora agent`: run one device agent from a config file (or on embedded defaults) until a signal. */
@@ -12,6 +15,12 @@ export function agentCommand(): Command {
     .description('run one device agent')
     .addOption(new Option('-c, --config <file>', 'YAML or JSON config (native or AmoraOS config.json layout)').env('AMORA_CONFIG'))
     .addOption(new Option('--log-level <level>', "log level (default: the config's log.level, else info)").choices(LOG_LEVELS).env('AMORA_LOG_LEVEL'))
+    .addOption(
+      new Option('--state-dir <dir>', "where the offline outbox and the state version survive restarts (default: the config's stateDir, else per device under $XDG_STATE_HOME/amora-sync or the config's folder)").env(
+        'AMORA_STATE_DIR',
+      ),
+    )
+    .addOption(new Option('--no-state-dir', 'keep nothing across restarts (outbox in memory only)'))
     .addHelpText('after', `
 Without --config the agent runs as $AMORA_DEVICE_ID (default: the host name) with the virtual
 player on mqtt://localhost:1883 (start one with \`amora broker\`). SIGINT or SIGTERM stops it

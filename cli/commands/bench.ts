@@ -14,7 +14,7 @@ export function benchCommand(): Command {
     .addOption(new Option('-s, --samples <n>', 'samples per latency measurement').default(5000).argParser(integerIn(1, 10_000_000, 'a sample count')))
     .option('--json <file>', 'also write the results as JSON (with machine info)', 'bench-results/latest.json')
     // The names live in bench/run.ts (SCENARIO_NAMES), which this file must not import eagerly.
-    .option('--only <scenarios>', 'comma-separated subset of: embedded, mosquitto, mosquitto-nagle, mpd, azure, aws, discovery')
+    .option('--only <scenarios>', 'comma-separated subset of: embedded, mosquitto, mosquitto-nagle, mpd, azure, aws, discovery, signing')
     .action(async (options: BenchOptions) => {
       // Imported on use: the benchmark pulls in histogram code no other command needs.
       const { runBenchmarks } = await import('../bench/run.js');

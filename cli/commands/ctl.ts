@@ -1,7 +1,9 @@
 import { Command, Option } from 'commander';
-import type { CommandResponse } from '../../core/commands/types.js';
-import { TimeoutError } from '../../core/errors.js';
-import type { PresenceState } from '../../core/transport/connection-status.js';
+import {
+  TimeoutError,
+  type CommandResponse,
+  type PresenceState,
+} from '../../core/index.js';
 import { addControllerOptions, type ControllerCliOptions } from '../controller-options.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { milliseconds } from '../option-values.js';

@@ -4,6 +4,7 @@ import type { AgentConfig } from '../config/schema.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
 import type { PlayerAdapter } from '../player/player-adapter.js';
 import { TOKENS } from '../plugins/tokens.js';
+import type { DeviceStorage } from '../state/device-storage.js';
 import type { DeviceTransport } from '../transport/device-transport.js';
 import { createAgent, type Agent } from './agent.js';
 import type { AgentOptions } from './agent.types.js';
@@ -24,7 +25,7 @@ export const AGENT_TOKENS = {
  * Binds TOKENS.Agent (a singleton) built from what the container holds: TOKENS.DeviceId,
  * TOKENS.DeviceProfile, every TOKENS.DeviceTransport, the optional TOKENS.PlayerAdapter (started
  * first), AGENT_TOKENS.Component, TOKENS.Logger, TOKENS.Clock, and the optional TOKENS.Config for
- * command, telemetry and system settings. TOKENS.DeviceState resolves to the agent's state.
+ * command, telemetry, system and desired settings, and the optional TOKENS.DeviceStorage. TOKENS.DeviceState resolves to the agent's state.
  */
 export function agentModule(): ContainerModule {
   return new ContainerModule(({ bind }) => {
@@ -52,6 +53,8 @@ export function agentOptionsFrom(context: ResolutionContext): AgentOptions {
     commands: config?.commands,
     telemetry: config?.telemetry,
     system: system?.enabled === false ? false : { uptimeIntervalMs: system?.uptimeIntervalMs },
+    storage: context.get<DeviceStorage>(TOKENS.DeviceStorage, { optional: true }),
+    desired: config?.desired,
     reboot: context.get<AgentOptions['reboot']>(AGENT_TOKENS.Reboot, { optional: true }),
   };
 }

@@ -261,12 +261,27 @@ describe('Agent desired state', () => {
   });
 });
 
+describe('Agent desired-state limits', () => {
+  it('refuses an oversized desired patch: logged, counted in health$, the last good desired state kept', async () => {
+    const { agent, mqtt, lines } = setup({ desired: { maxBytes: 4_096 } });
+    await agent.start();
+    mqtt.desired.next({ patch: { audio: { volume: 30 } } });
+    await reportedVolume(agent, 30);
+    for (let i = 0; i < 3; i++) mqtt.desired.next({ patch: { [`blob${i}`]: 'x'.repeat(5_000) } });
+    const health = await firstValueFrom(agent.health$.pipe(filter((h) => h.desiredRefused === 3)));
+    expect(health.desiredRefused).toBe(3);
+    expect(agent.state.desiredState).toEqual({ audio: { volume: 30 } });
+    expect(lines.filter((l) => l.message === 'desired state refused')).toHaveLength(3);
+    await agent.stop();
+  });
+});
+
 describe('Agent telemetry', () => {
   it('sends batches on every transport; one failing transport is logged and does not stop the others', async () => {
     const { agent, mqtt, azure, lines } = setup({}, [{ failTelemetry: true }]);
     await agent.start();
     agent.emitTelemetry('metrics', { cpu: 0.5 });
-    expect(azure.telemetry).toEqual([{ kind: 'metrics', records: [{ kind: 'metrics', data: { cpu: 0.5 }, timestamp: expect.any(Number) }] }]);
+    expect(azure.telemetry).toEqual([{ kind: 'metrics', records: [{ id: expect.any(String), kind: 'metrics', data: { cpu: 0.5 }, timestamp: expect.any(Number) }] }]);
     await lines.waitFor((l) => l.message === 'telemetry publish failed' && l.fields['transport'] === 'mqtt');
     expect(mqtt.telemetry).toEqual([]);
     await agent.stop();

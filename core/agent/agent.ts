@@ -1,4 +1,4 @@
-import { first, Subscription, type Observable } from 'rxjs';
+import { BehaviorSubject, combineLatest, first, map, Subscription, type Observable } from 'rxjs';
 import { systemClock, type Clock } from '../clock.js';
 import { decodeCommand } from '../commands/decode.js';
 import { CommandDispatcher } from '../commands/dispatcher.js';
@@ -49,6 +49,7 @@ export class Agent implements AgentApi {
   private readonly stopTimeoutMs: number;
   private readonly statusIntervalMs?: number;
   private readonly subscriptions = new Subscription();
+  private readonly desiredRefused = new BehaviorSubject(0);
   /** Commands being answered and telemetry being sent; stop() waits for them. */
   private readonly inFlight = new Set<Promise<void>>();
   private statusTimer?: { cancel(): void };
@@ -65,7 +66,7 @@ export class Agent implements AgentApi {
     this.stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
     this.reboot = options.reboot;
     this.statusIntervalMs = options.telemetry?.statusIntervalMs;
-    this.state = new DeviceState(this.clock);
+    this.state = new DeviceState(this.clock, undefined, options.storage?.versions, options.desired);
     this.dispatcher = new CommandDispatcher({
       specs: this.profile.commands,
       timeoutMs: options.commands?.timeoutMs,
@@ -92,7 +93,9 @@ export class Agent implements AgentApi {
     }
     const components: readonly Lifecycle[] = options.components ?? [];
     this.lifecycle = new LifecycleManager([...components, ...this.transports], { logger: this.logger, clock: this.clock });
-    this.health$ = mergeHealth(this.lifecycle.status$, [...components, ...this.transports]);
+    this.health$ = combineLatest([mergeHealth(this.lifecycle.status$, [...components, ...this.transports]), this.desiredRefused]).pipe(
+      map(([health, refused]) => (refused === 0 ? health : { ...health, desiredRefused: refused })),
+    );
   }
 
   /**
@@ -166,7 +169,9 @@ export class Agent implements AgentApi {
             try {
               this.state.setDesired(update.patch, update.full ?? false);
             } catch (error) {
-              this.logger.warn({ transport: transport.id, err: toErrorObject(error) }, 'desired state refused');
+              // The last good desired state stays; the refusal is counted in health$.
+              this.desiredRefused.next(this.desiredRefused.value + 1);
+              this.logger.warn({ transport: transport.id, refused: this.desiredRefused.value, err: toErrorObject(error) }, 'desired state refused');
             }
           },
           error: (error: unknown) => this.logger.error({ transport: transport.id, err: toErrorObject(error) }, 'desired stream failed'),

@@ -2,6 +2,8 @@ import type { Observable } from 'rxjs';
 import type { Clock } from '../clock.js';
 import type { JsonObject, JsonValue } from '../state/json.js';
 import type { DeviceStateStore } from '../state/device-state.types.js';
+import type { DeviceStorage } from '../state/device-storage.js';
+import type { DesiredLimits } from '../state/desired-limits.js';
 import type { Logger } from '../logging/logger.js';
 import type { ConnectionStatus } from '../transport/connection-status.js';
 import type { DeviceTransport } from '../transport/device-transport.js';
@@ -31,6 +33,10 @@ export interface AgentOptions {
   readonly system?: false | SystemSectionOptions;
   /** Longest stop() waits for in-flight commands and publishes before closing transports, ms. Default 10 000. */
   readonly stopTimeoutMs?: number;
+  /** Where the state version is kept across restarts (the CLI's state directory); none keeps it in memory. */
+  readonly storage?: DeviceStorage;
+  /** Bounds of the desired document; a patch that would exceed them is refused and counted. */
+  readonly desired?: Partial<DesiredLimits>;
   /**
    * What `reboot` does: the profile's command marks `request`; after answering, the agent stops
    * (offline reason `reboot`) and then calls `run` once (a system hook, or an in-process restart).
@@ -49,6 +55,8 @@ export interface SystemSectionOptions {
 /** The merged health view: one status per component and transport. */
 export interface AgentHealth {
   readonly components: Readonly<Record<string, ConnectionStatus>>;
+  /** Desired-state patches refused (over the desired limits, or unsafe) since start; absent while 0. */
+  readonly desiredRefused?: number;
 }
 
 /** One device, its profile, N transports. */

@@ -8,6 +8,9 @@ import { silentLogger, type Logger } from '../logging/logger.js';
 import type { PlayerAdapter } from '../player/player-adapter.js';
 import { createPlayerProfile, PLAYER_PROFILE } from '../player/player-profile.js';
 import type { PluginRegistry } from '../plugins/loader.js';
+import type { MessageMiddleware } from '../plugins/middleware.js';
+import { withControllerMiddleware } from '../plugins/middleware-controller-transport.js';
+import { withDeviceMiddleware } from '../plugins/middleware-device-transport.js';
 import type { PluginKindRole } from '../plugins/plugin.js';
 import { TOKENS } from '../plugins/tokens.js';
 import { rateLimitTelemetry } from '../telemetry/rate-limit.js';
@@ -18,6 +21,7 @@ import type { RetryPolicy } from '../transport/retry-policy.js';
 import type { ContentConfig } from '../config/content-schema.js';
 import type { ContentSyncFeature } from '../player/content-sync.js';
 import type { PlayerFeatures } from '../player/player-commands.js';
+import type { DeviceStorage } from '../state/device-storage.js';
 import type { Agent } from './agent.js';
 import { RebootRequest } from './reboot-request.js';
 import { AGENT_TOKENS, agentModule } from './agent-module.js';
@@ -34,6 +38,11 @@ export interface BuildAgentOptions extends BuildOptions {
   readonly version?: string;
   /** Use this profile instead of the one named by `device.profile` (custom agents in code). */
   readonly profile?: DeviceProfile | ((player: PlayerAdapter | undefined) => DeviceProfile);
+  /**
+   * What survives a restart: the state version and each transport's outbox (bound to
+   * TOKENS.DeviceStorage, where transports find it). `amora agent` passes its state directory.
+   */
+  readonly storage?: DeviceStorage;
   /**
    * What `reboot` does once the agent has answered and gone offline (the CLI runs
    * `system.reboot.command`, or restarts the agent in dev_mode). Without it `reboot` answers `unsupported`.
@@ -72,6 +81,7 @@ export const DEFAULT_PLAYER_KIND = 'virtual';
 export async function buildAgent(config: LoadedConfig, registry: PluginRegistry, options: BuildAgentOptions = {}): Promise<Agent> {
   const root = await rootContainer(config, registry, options);
   if (options.version !== undefined) root.bind(AGENT_TOKENS.Version).toConstantValue(options.version);
+  if (options.storage !== undefined) root.bind(TOKENS.DeviceStorage).toConstantValue(options.storage);
 
   const profileName = config.device.profile;
   const needsPlayer = profileName === PLAYER_PROFILE && options.profile === undefined;
@@ -82,9 +92,11 @@ export async function buildAgent(config: LoadedConfig, registry: PluginRegistry,
     root.bind(TOKENS.PlayerAdapter).toConstantValue(player);
   }
 
+  const middlewares = await buildMiddlewares(registry, root, config);
   const ids = instanceIds(config.transports);
   for (const [index, section] of config.transports.entries()) {
-    const transport = await instantiate<DeviceTransport>(registry, root, config, section, 'transport', TOKENS.DeviceTransport, ids[index] ?? section.kind);
+    const built = await instantiate<DeviceTransport>(registry, root, config, section, 'transport', TOKENS.DeviceTransport, ids[index] ?? section.kind);
+    const transport = withDeviceMiddleware(built, middlewares, config.device.id, options.logger ?? silentLogger, options.clock ?? systemClock);
     root.bind(TOKENS.DeviceTransport).toConstantValue(section.rateLimit ? withRateLimit(transport, section.rateLimit, options) : transport);
   }
 
@@ -111,7 +123,20 @@ export async function buildController(
     throw new PluginLoadError('(config)', undefined, `transports[${index}] does not exist (the config has ${config.transports.length})`);
   }
   const root = await rootContainer(config, registry, options);
-  return instantiate<ControllerTransport>(registry, root, config, section, 'transport', TOKENS.ControllerTransport, instanceIds(config.transports)[index] ?? section.kind);
+  const middlewares = await buildMiddlewares(registry, root, config);
+  const transport = await instantiate<ControllerTransport>(registry, root, config, section, 'transport', TOKENS.ControllerTransport, instanceIds(config.transports)[index] ?? section.kind);
+  return withControllerMiddleware(transport, middlewares, options.logger ?? silentLogger);
+}
+
+/** The config's `middleware` entries, each a `middleware` kind binding TOKENS.MessageMiddleware, in order. */
+async function buildMiddlewares(registry: PluginRegistry, root: Container, config: LoadedConfig): Promise<MessageMiddleware[]> {
+  const sections = config.middleware ?? [];
+  const ids = instanceIds(sections);
+  const built: MessageMiddleware[] = [];
+  for (const [index, section] of sections.entries()) {
+    built.push(await instantiate<MessageMiddleware>(registry, root, config, section, 'middleware', TOKENS.MessageMiddleware, ids[index] ?? section.kind));
+  }
+  return built;
 }
 
 /** Instance ids unique within an agent: the kind name, then `kind#2`, `kind#3`, ... */

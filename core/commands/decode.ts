@@ -21,7 +21,10 @@
  *   stands in. With neither, there is nothing to answer to: the result is an error without
  *   `commandId`, which the dispatcher only logs.
  * - `params: null` is read as "no params" (`{}`); any other non-object `params` is refused.
- * - `timestamp` is informational: kept when it is a finite number, ignored otherwise.
+ * - `timestamp` is informational: kept when it is a finite number, ignored otherwise. It never
+ *   expires a command (the AmoraOS examples carry a fixed 2021 timestamp).
+ * - `expires_at` (epoch ms, optional) is kept for the dispatcher, which answers `expired` past it;
+ *   anything but a finite number is refused (`invalid_params`, field `expires_at`).
  * - Errors carry `commandId` / `command` whenever they could be read, so the answer can be addressed.
  */
 import type { ErrorObject } from '../errors.js';
@@ -111,11 +114,15 @@ function fromEnvelope(envelope: JsonObject, name: string | undefined, requestId:
   if (paramsValue !== undefined && paramsValue !== null && !isJsonObject(paramsValue)) {
     return fail('invalid_params', 'params must be a JSON object', 'params', known);
   }
+  const expiresAt = envelope['expires_at'];
+  if (expiresAt !== undefined && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt))) {
+    return fail('invalid_params', 'expires_at must be epoch milliseconds (a number)', 'expires_at', known);
+  }
   const timestamp = envelope['timestamp'];
-  return request(command, commandId, paramsValue ?? {}, typeof timestamp === 'number' && Number.isFinite(timestamp) ? timestamp : undefined);
+  return request(command, commandId, paramsValue ?? {}, typeof timestamp === 'number' && Number.isFinite(timestamp) ? timestamp : undefined, expiresAt);
 }
 
-function request(command: string, commandId: string | undefined, params: JsonObject, timestamp: number | undefined): DecodeResult {
+function request(command: string, commandId: string | undefined, params: JsonObject, timestamp: number | undefined, expiresAt?: number): DecodeResult {
   const known = { commandId, command };
   if (commandId === undefined) return fail('invalid_params', 'command_id is required', 'command_id', known);
   const problem = findJsonProblem(params);
@@ -124,7 +131,10 @@ function request(command: string, commandId: string | undefined, params: JsonObj
     return fail('invalid_params', `invalid params: ${problem.message}`, field, known);
   }
   const base = { command, command_id: commandId, params };
-  return { ok: true, request: timestamp === undefined ? base : { ...base, timestamp } };
+  return {
+    ok: true,
+    request: { ...base, ...(timestamp === undefined ? {} : { timestamp }), ...(expiresAt === undefined ? {} : { expires_at: expiresAt }) },
+  };
 }
 
 type Body = { ok: true; value: JsonValue | undefined } | { ok: false; error: ErrorObject };

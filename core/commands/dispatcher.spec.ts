@@ -177,6 +177,37 @@ describe('CommandDispatcher.execute', () => {
     });
   });
 
+  describe('expiry', () => {
+    it('answers expired past expires_at without running the handler, and runs before it', async () => {
+      const handler = vi.fn<() => undefined>(() => undefined);
+      const play = defineCommand({ name: 'play', description: 'Plays', params: z.object({}), handler });
+      const { dispatcher, clock } = setup([play]);
+      const late = await dispatcher.dispatch({ payload: JSON.stringify({ command: 'play', command_id: 'e-1', params: {}, expires_at: START - 1 }) });
+      expect(late).toMatchObject({ command_id: 'e-1', success: false, error: { code: 'expired', details: { expires_at: START - 1 } } });
+      expect(commandErrorStatus('expired')).toBe(410);
+      expect(handler).not.toHaveBeenCalled();
+      clock.advance(10);
+      const onTime = await dispatcher.dispatch({ payload: JSON.stringify({ command: 'play', command_id: 'e-2', expires_at: START + 10 }) });
+      expect(onTime).toMatchObject({ success: true });
+      expect(handler).toHaveBeenCalledTimes(1);
+    });
+
+    it("never expires by timestamp: the seeds' 2021 example still runs", async () => {
+      const handler = vi.fn<() => undefined>(() => undefined);
+      const play = defineCommand({ name: 'play', description: 'Plays', params: z.object({}), handler });
+      const { dispatcher } = setup([play]);
+      const response = await dispatcher.dispatch({ payload: '{"command":"play","command_id":"test-1","params":{},"timestamp":1620000000}' });
+      expect(response).toMatchObject({ command_id: 'test-1', success: true });
+      expect(handler).toHaveBeenCalledTimes(1);
+    });
+
+    it('refuses an expires_at that is not a number', async () => {
+      const { dispatcher } = setup([setVolume]);
+      const response = await dispatcher.dispatch({ payload: JSON.stringify({ command: 'setVolume', command_id: 'e-3', params: { volume: 1 }, expires_at: 'soon' }) });
+      expect(response).toMatchObject({ success: false, error: { code: 'invalid_params', details: { field: 'expires_at' } } });
+    });
+  });
+
   describe('deadlines', () => {
     it('answers timeout when a handler never finishes, and aborts its signal', async () => {
       const { spec, runs } = controllable();

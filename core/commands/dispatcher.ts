@@ -38,6 +38,7 @@ export function commandErrorStatus(code: string): number {
  * - A command_id seen within the dedupe window gets the first answer (the same promise while the
  *   first run is still going); the handler runs once. The same id with another command name is
  *   answered `conflict` without running anything.
+ * - A request past its `expires_at` is answered `expired` and never runs.
  * - A handler gets an AbortSignal that fires at its deadline (answer `timeout`) or on
  *   `abortAll()` (answer `unavailable`); the answer does not wait for a handler that ignores it.
  */
@@ -152,6 +153,14 @@ export class CommandDispatcher implements CommandDispatcherApi {
         code: 'unknown_command',
         message: `unknown command "${request.command}"`,
         details: { command: request.command, known: this.commands },
+      });
+    }
+    if (request.expires_at !== undefined && this.clock.now() > request.expires_at) {
+      // The caller stopped waiting: running it now would act on a stale intent (a late "play").
+      return this.failure(request, {
+        code: 'expired',
+        message: `command "${request.command}" expired at ${new Date(request.expires_at).toISOString()} before it arrived; it did not run`,
+        details: { expires_at: request.expires_at },
       });
     }
     try {

@@ -7,8 +7,13 @@ export interface CommandRequest {
   readonly command: string;
   readonly command_id: string;
   readonly params: JsonObject;
-  /** Sender's clock, epoch seconds or milliseconds; informational only. */
+  /** Sender's clock, epoch seconds or milliseconds; informational only (never used to expire). */
   readonly timestamp?: number;
+  /**
+   * Epoch ms after which the command must not run (answered `expired`): the caller has given up.
+   * Compared with the device's clock; optional. MQTT 5 controllers use broker-side message expiry instead.
+   */
+  readonly expires_at?: number;
 }
 
 /** The answer to one command; `error` is present exactly when `success` is false. */
@@ -31,9 +36,12 @@ export type CommandResponse =
 /** The error codes a command response can carry, with the HTTP-like status each maps to. */
 export const COMMAND_ERROR_STATUS = {
   invalid_params: 400,
+  unauthorized: 401,
   unknown_command: 404,
   not_found: 404,
   payload_too_large: 413,
+  /** The command arrived after its `expires_at`: the caller had given up, so it did not run. */
+  expired: 410,
   busy: 409,
   conflict: 409,
   handler_failed: 500,

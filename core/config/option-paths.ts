@@ -28,6 +28,11 @@ function directoryPath(baseDir: string): string | undefined {
   return /^\/[a-z]:\//i.test(path) ? path.slice(1) : path;
 }
 
+/** True for a value a path option holds as a file path: a non-empty string, not inline PEM, not a URL. */
+export function isFilePathValue(value: unknown): value is string {
+  return typeof value === 'string' && value !== '' && !value.includes('-----BEGIN') && !isUrl(value);
+}
+
 /**
  * `value` resolved against `baseDir` when it is a relative file path. Left alone: non-strings,
  * empty strings (absent), inline PEM text, absolute paths and URLs.

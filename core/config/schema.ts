@@ -58,6 +58,8 @@ export const AgentConfigSchema = z.strictObject({
   player: KindSectionSchema.optional(),
   transports: z.array(TransportSectionSchema, { error: 'expected a list of transports, each {kind, ...options}' }).min(1, 'expected at least one transport'),
   plugins: z.array(z.string().min(1)).optional(),
+  /** Message middleware (signing, encryption, ...) applied around every transport, in order. */
+  middleware: z.array(KindSectionSchema, { error: 'expected a list of middleware, each {kind, ...options}' }).optional(),
   commands: z
     .strictObject({
       timeoutMs: numberish(z.number().int().positive()).optional(),
@@ -92,6 +94,18 @@ export const AgentConfigSchema = z.strictObject({
   /** Development mode (the AmoraOS key): `reboot` restarts the agent in-process instead of the device. */
   dev_mode: booleanish.optional(),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).optional(),
+  /** Bounds of the desired document; a patch that would exceed them is refused, logged and counted. */
+  desired: z
+    .strictObject({
+      maxBytes: numberish(z.number().int().positive()).optional(),
+      maxKeys: numberish(z.number().int().positive()).optional(),
+    })
+    .optional(),
+  /**
+   * Where `amora agent` keeps what must survive a restart (the offline outboxes, the state version);
+   * relative to the config file. `false` keeps nothing. Default: see docs/configuration.md.
+   */
+  stateDir: z.union([z.string().min(1), z.literal(false)], { error: 'expected a directory path, or false to keep no state' }).optional(),
 });
 
 /** A validated configuration. */

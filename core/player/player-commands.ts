@@ -29,6 +29,15 @@ export type PlayerCommandName = (typeof PLAYER_COMMANDS)[number];
 
 const noParams = strictParams({});
 
+/**
+ * Names handed to a player (playlist names) never hold control characters: a line feed would end
+ * a line-protocol command early (MPD ran `rm Evening` from `"nope\nrm Evening"`).
+ */
+const playerName = z
+  .string()
+  .min(1)
+  .refine((value) => ![...value].some((char) => char < ' ' || char === '\u007f'), 'must not contain control characters (line feeds, tabs, ...)');
+
 /** Optional features of the player profile; a command whose feature is absent answers `unsupported`. */
 export interface PlayerFeatures {
   readonly content?: ContentSyncFeature;
@@ -60,7 +69,7 @@ export function createPlayerCommands(player: PlayerAdapter, features: PlayerFeat
     defineCommand({
       name: 'loadPlaylist',
       description: 'Replace the queue with a stored playlist and start playing it.',
-      params: strictParams({ playlist: z.string().min(1) }),
+      params: strictParams({ playlist: playerName }),
       handler: ({ playlist }) => player.loadPlaylist(playlist),
     }),
     defineCommand({

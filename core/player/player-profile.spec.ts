@@ -97,6 +97,14 @@ describe('player profile commands', () => {
     expect(await run('loadPlaylist', {})).toMatchObject({ error: { code: 'invalid_params', details: { field: 'playlist' } } });
   });
 
+  it('refuses a playlist name with a control character before the player sees it', async () => {
+    const { player, run } = setup();
+    for (const playlist of ['nope\nrm Evening', 'tab\there', 'nul\u0000', 'del\u007f']) {
+      expect(await run('loadPlaylist', { playlist })).toMatchObject({ error: { code: 'invalid_params', details: { field: 'playlist' } } });
+    }
+    expect(player.calls).toEqual([]);
+  });
+
   it('names an unknown parameter key, so typos fail loudly', async () => {
     const { player, run } = setup();
     const typo = await run('setVolume', { volum: 40 });

@@ -7,7 +7,7 @@ export const PLUGIN_API_VERSION = 1;
 /**
  * What a kind provides. A `transport` kind's module binds TOKENS.DeviceTransport and/or
  * TOKENS.ControllerTransport; a `player` kind binds TOKENS.PlayerAdapter; a `middleware` kind binds
- * whatever it decorates. Each configured instance is built in its own child container in which
+ * TOKENS.MessageMiddleware (core/plugins/middleware.ts), applied around every transport. Each configured instance is built in its own child container in which
  * TOKENS.KindOptions (the validated options) and TOKENS.InstanceId are bound.
  */
 export type PluginKindRole = 'transport' | 'player' | 'middleware';

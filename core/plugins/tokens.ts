@@ -19,7 +19,15 @@ export const TOKENS = {
   PlayerAdapter: Symbol.for('amora.player'),
   DeviceProfile: Symbol.for('amora.device-profile'),
   DeviceState: Symbol.for('amora.device-state'),
+  /** The optional DeviceStorage: state version and outboxes kept across restarts (a state directory). */
+  DeviceStorage: Symbol.for('amora.device-storage'),
+  /** The optional VersionStore a DeviceState built by DI keeps its version in. */
+  VersionStore: Symbol.for('amora.version-store'),
+  /** Optional Partial<DesiredLimits> of a DeviceState built by DI. */
+  DesiredLimits: Symbol.for('amora.desired-limits'),
   CommandDispatcher: Symbol.for('amora.command-dispatcher'),
   TelemetryPipeline: Symbol.for('amora.telemetry'),
   Agent: Symbol.for('amora.agent'),
+  /** A MessageMiddleware, bound by each `middleware` kind instance. */
+  MessageMiddleware: Symbol.for('amora.middleware'),
 } as const;

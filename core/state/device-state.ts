@@ -8,6 +8,8 @@ import { applyMergePatch, createMergePatch, deepEqual } from './merge-patch.js';
 import { stampMetadata, updateMetadata } from './state-metadata.js';
 import { computeDelta } from './state-delta.js';
 import type { StateChange, StateSnapshot } from './snapshot.js';
+import { VERSION_LEASE, type VersionStore } from './version-store.js';
+import { assertWithinDesiredLimits, DEFAULT_DESIRED_LIMITS, type DesiredLimits } from './desired-limits.js';
 
 /** DI token for an optional initial reported state (a JsonObject) of the DeviceState. */
 export const INITIAL_DEVICE_STATE = Symbol.for('amora.device-state.initial');
@@ -18,7 +20,8 @@ export const INITIAL_DEVICE_STATE = Symbol.for('amora.device-state.initial');
  * and `setDesired()`: by the time they return, subscribers have seen the new values.
  *
  * The initial state is version 0; it goes through the merge-patch rules like any patch, so `null`
- * members are dropped and unsafe keys are refused.
+ * members are dropped and unsafe keys are refused. With a VersionStore the version survives
+ * restarts: a new run starts just above the ceiling the last one recorded (see VersionStore).
  */
 @injectable()
 export class DeviceState implements DeviceStateStore {
@@ -31,15 +34,30 @@ export class DeviceState implements DeviceStateStore {
   private readonly changes = new Subject<StateChange>();
   private readonly desired = new BehaviorSubject<JsonObject>(Object.freeze({}));
   private readonly delta = new BehaviorSubject<JsonObject>(Object.freeze({}));
+  private readonly versions: VersionStore | undefined;
+  private readonly desiredLimits: DesiredLimits;
+  /** Highest version handed out without recording a new ceiling first. */
+  private versionCeiling = Number.MAX_SAFE_INTEGER;
 
   constructor(
     @inject(TOKENS.Clock) @optional() private readonly clock: Clock = systemClock,
     @inject(INITIAL_DEVICE_STATE) @optional() initial?: JsonObject,
+    @inject(TOKENS.VersionStore) @optional() versions?: VersionStore,
+    @inject(TOKENS.DesiredLimits) @optional() desiredLimits?: Partial<DesiredLimits>,
   ) {
+    this.desiredLimits = { ...DEFAULT_DESIRED_LIMITS, ...desiredLimits };
     const state = applyMergePatch({}, initial ?? {});
     const now = clock.now();
+    this.versions = versions;
+    let version = 0;
+    if (versions) {
+      const previous = versions.load();
+      version = previous === 0 ? 0 : previous + 1;
+      this.versionCeiling = version + VERSION_LEASE;
+      versions.save(this.versionCeiling);
+    }
     this.reported = new BehaviorSubject<StateSnapshot>(
-      Object.freeze({ state, version: 0, timestamp: now, metadata: stampMetadata(state, now) }),
+      Object.freeze({ state, version, timestamp: now, metadata: stampMetadata(state, now) }),
     );
     this.reported$ = this.reported.asObservable();
     this.changes$ = this.changes.asObservable();
@@ -75,9 +93,15 @@ export class DeviceState implements DeviceStateStore {
     // applyMergePatch returns the target itself when nothing changed; this is only a safety net.
     if (Object.keys(effective).length === 0) return undefined;
     const timestamp = this.clock.now();
+    const version = previous.version + 1;
+    if (version > this.versionCeiling) {
+      // Recorded before the version is used, so no later run can start at or below it.
+      this.versionCeiling = version + VERSION_LEASE;
+      this.versions?.save(this.versionCeiling);
+    }
     const snapshot: StateSnapshot = Object.freeze({
       state,
-      version: previous.version + 1,
+      version,
       timestamp,
       metadata: updateMetadata(previous, state, effective, timestamp),
     });
@@ -89,12 +113,15 @@ export class DeviceState implements DeviceStateStore {
   }
 
   /**
-   * Merges `patch` into desired state, or replaces desired state with it when `full`.
-   * @throws CommandError `invalid_params` for an unsafe patch.
+   * Merges `patch` into desired state, or replaces desired state with it when `full`. A refused
+   * patch leaves desired state as it was.
+   * @throws CommandError `invalid_params` for an unsafe patch, `payload_too_large` when the result
+   * would exceed the desired limits (size, keys).
    */
   setDesired(patch: JsonObject, full = false): void {
     const next = applyMergePatch(full ? {} : this.desired.value, patch);
     if (deepEqual(next, this.desired.value)) return;
+    assertWithinDesiredLimits(next, this.desiredLimits);
     this.desired.next(next);
     this.refreshDelta();
   }

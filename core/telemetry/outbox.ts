@@ -1,6 +1,14 @@
+import type { OutboxStore } from './outbox-store.js';
+
 export interface OutboxOptions<T> {
   /** Most items kept; pushing one more drops the oldest. */
   readonly capacity: number;
+  /**
+   * Keeps the queue where it survives a restart (see OutboxStore); without one the queue lives in
+   * memory only. Items a previous run left are queued again at construction, oldest first, and
+   * any beyond `capacity` are dropped and counted in `dropped` (without `onOverflow`).
+   */
+  readonly store?: OutboxStore<T>;
   /** Called on every drop with the total dropped so far and the item lost, so it can be logged and shown in status. */
   readonly onOverflow?: (droppedCount: number, item: T) => void;
 }
@@ -25,17 +33,30 @@ export interface DrainResult {
  * counted in `size`, not droppable); if its send fails it goes back to the front, and only if the
  * queue filled up meanwhile is it then dropped, as the oldest. So `dropped` counts exactly the
  * items that were never delivered.
+ *
+ * With a `store`, an item leaves the store only once sent or dropped: a process killed in the
+ * middle of a send finds that item again on the next start (it may then be delivered twice, which
+ * QoS 1 allows anyway; records carry ids for that).
  */
 export class Outbox<T> {
   private readonly capacity: number;
   private readonly onOverflow: ((droppedCount: number, item: T) => void) | undefined;
-  private readonly queue: T[] = [];
+  private readonly store: OutboxStore<T> | undefined;
+  private readonly queue: Entry<T>[] = [];
+  private nextKey = 1;
   private droppedCount = 0;
   private draining: Promise<DrainResult> | undefined;
 
   constructor(options: OutboxOptions<T>) {
     this.capacity = Math.max(0, Math.floor(options.capacity));
     this.onOverflow = options.onOverflow;
+    this.store = options.store;
+    for (const stored of this.store?.load() ?? []) {
+      this.queue.push(stored);
+      this.nextKey = Math.max(this.nextKey, stored.key + 1);
+    }
+    // The owner's onOverflow may not be ready during construction; these drops are counted only.
+    while (this.queue.length > this.capacity) this.forget(this.queue.shift()!);
   }
 
   get size(): number {
@@ -54,7 +75,9 @@ export class Outbox<T> {
 
   /** Queues an item, dropping (and reporting) the oldest when full. */
   push(item: T): void {
-    this.queue.push(item);
+    const entry = { key: this.nextKey++, item };
+    this.store?.append(entry.key, item);
+    this.queue.push(entry);
     this.trim();
   }
 
@@ -69,14 +92,15 @@ export class Outbox<T> {
   private async run(send: (item: T) => Promise<void>): Promise<DrainResult> {
     let sent = 0;
     while (this.queue.length > 0) {
-      const item = this.queue.shift()!;
+      const entry = this.queue.shift()!;
       try {
-        await send(item);
+        await send(entry.item);
       } catch (error) {
-        this.queue.unshift(item);
+        this.queue.unshift(entry);
         this.trim();
         return { sent, remaining: this.queue.length, error };
       }
+      this.store?.remove(entry.key);
       sent++;
     }
     return { sent, remaining: 0 };
@@ -86,8 +110,18 @@ export class Outbox<T> {
   private trim(): void {
     while (this.queue.length > this.capacity) {
       const lost = this.queue.shift()!;
-      this.droppedCount++;
-      this.onOverflow?.(this.droppedCount, lost);
+      this.forget(lost);
+      this.onOverflow?.(this.droppedCount, lost.item);
     }
   }
+
+  private forget(entry: Entry<T>): void {
+    this.store?.remove(entry.key);
+    this.droppedCount++;
+  }
+}
+
+interface Entry<T> {
+  readonly key: number;
+  readonly item: T;
 }

@@ -25,9 +25,23 @@ describe('TelemetryPipeline', () => {
     expect(batches).toEqual([
       {
         kind: 'metrics',
-        records: [1, 2, 3].map((data) => ({ kind: 'metrics', data, timestamp: START })),
+        records: [1, 2, 3].map((data) => ({ id: expect.any(String), kind: 'metrics', data, timestamp: START })),
       },
     ]);
+  });
+
+  it('gives every record an id unique within the run and across pipelines (runs)', () => {
+    const first = setup({ batchSize: 1_000 });
+    const second = setup({ batchSize: 1_000 });
+    for (let i = 0; i < 500; i++) {
+      first.pipeline.emit('metrics', i);
+      second.pipeline.emit('metrics', i);
+    }
+    first.pipeline.flush();
+    second.pipeline.flush();
+    const ids = [...first.batches, ...second.batches].flatMap((batch) => batch.records.map((record) => record.id));
+    expect(ids).toHaveLength(1_000);
+    expect(new Set(ids).size).toBe(1_000);
   });
 
   it('sends a partial batch when the interval since its first record elapses', () => {

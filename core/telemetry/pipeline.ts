@@ -22,7 +22,7 @@ interface Pending {
 }
 
 /**
- * Groups telemetry records per kind into batches, sent when `batchSize` records are waiting or
+ * Stamps each record with a unique `id` and groups records per kind into batches, sent when `batchSize` records are waiting or
  * `batchIntervalMs` after the first one arrived, whichever comes first. Time comes from the
  * injected Clock, so tests (and the virtual player) control it.
  *
@@ -38,6 +38,8 @@ export class TelemetryPipeline implements TelemetryPipelineApi {
   private readonly subject = new Subject<TelemetryBatch>();
   private readonly pending = new Map<string, Pending>();
   private stopped = false;
+  private readonly idPrefix = randomIdPrefix();
+  private idCounter = 0;
 
   constructor(options: TelemetryPipelineOptions = {}) {
     this.batchSize = Math.max(1, Math.floor(options.batchSize ?? 50));
@@ -55,7 +57,7 @@ export class TelemetryPipeline implements TelemetryPipelineApi {
       throw new AmoraError('invalid_params', `telemetry kind "${kind}" must match ${KIND_PATTERN}`, { details: { field: 'kind' } });
     }
     if (this.stopped) return;
-    const record: TelemetryRecord = { kind, data, timestamp: this.clock.now() };
+    const record: TelemetryRecord = { id: `${this.idPrefix}-${(this.idCounter++).toString(36)}`, kind, data, timestamp: this.clock.now() };
     let pending = this.pending.get(kind);
     if (!pending) {
       pending = { records: [], timer: this.clock.setTimeout(() => this.flushKind(kind), this.batchIntervalMs) };
@@ -86,4 +88,13 @@ export class TelemetryPipeline implements TelemetryPipelineApi {
     pending.timer.cancel();
     if (pending.records.length > 0) this.subject.next({ kind, records: pending.records });
   }
+}
+
+/**
+ * 64 random bits as hex: with a counter after it, ids stay unique across restarts and devices
+ * without keeping a counter on disk. Web Crypto is global in Node 20 and browsers alike.
+ */
+function randomIdPrefix(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }

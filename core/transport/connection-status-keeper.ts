@@ -10,6 +10,7 @@ export function sameStatus(a: ConnectionStatus, b: ConnectionStatus): boolean {
     a.since === b.since &&
     a.error?.code === b.error?.code &&
     a.error?.message === b.error?.message &&
+    a.endpoint === b.endpoint &&
     a.outbox?.queued === b.outbox?.queued &&
     a.outbox?.dropped === b.outbox?.dropped
   );
@@ -25,6 +26,7 @@ export class ConnectionStatusKeeper {
   readonly status$: Observable<ConnectionStatus>;
   private latest: ConnectionStatus;
   private outbox: ConnectionStatus['outbox'];
+  private endpoint: string | undefined;
 
   /** `same` decides which statuses count as repeats. */
   constructor(
@@ -48,9 +50,15 @@ export class ConnectionStatusKeeper {
       state,
       since,
       ...(error === undefined ? {} : { error }),
+      ...(this.endpoint === undefined ? {} : { endpoint: this.endpoint }),
       ...(this.outbox === undefined ? {} : { outbox: this.outbox }),
     };
     this.subject.next(this.latest);
+  }
+
+  /** Names the endpoint in use from now on (shown with every later status). */
+  setEndpoint(endpoint: string | undefined): void {
+    this.endpoint = endpoint;
   }
 
   /** Reports outbox counters in the status (they belong to the connection's health). */

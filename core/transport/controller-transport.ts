@@ -31,6 +31,12 @@ export interface ControllerTransport {
   /** The devices seen so far with their presence, re-emitted on every change. */
   devices$(): Observable<readonly DeviceInfo[]>;
   /**
+   * Optional: the state messages of every device (the latest known of each first, where the
+   * transport keeps them), through one subscription, for watching a whole fleet; without it a
+   * fleet watcher follows `state$` per device.
+   */
+  fleetStates$?(): Observable<DeviceStateMessage>;
+  /**
    * Sends a command and resolves with the device's response, whether it succeeded or not.
    * Rejects with TimeoutError when no response arrives in time.
    */

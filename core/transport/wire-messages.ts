@@ -25,7 +25,8 @@ export interface ConnectionMessage {
 export interface TelemetryMessage {
   readonly device_id: string;
   readonly kind: string;
-  readonly records: readonly { readonly data: JsonValue; readonly timestamp: number }[];
+  /** `id` is unique per record (consumers drop QoS 1 duplicates by it); absent from older agents. */
+  readonly records: readonly { readonly id?: string; readonly data: JsonValue; readonly timestamp: number }[];
 }
 
 const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
@@ -51,15 +52,16 @@ export const connectionMessageSchema: z.ZodType<ConnectionMessage> = z.object({
 
 const errorObject = z.object({ code: z.string(), message: z.string(), details: jsonValue.optional() });
 
+// Loose objects: keys a middleware adds (a signature) reach the controller's middleware.
 export const commandResponseSchema: z.ZodType<CommandResponse> = z.union([
-  z.object({
+  z.looseObject({
     command_id: z.string(),
     command: z.string(),
     success: z.literal(true),
     result: jsonValue.optional(),
     timestamp: z.number(),
   }),
-  z.object({
+  z.looseObject({
     command_id: z.string(),
     command: z.string(),
     success: z.literal(false),
@@ -71,5 +73,5 @@ export const commandResponseSchema: z.ZodType<CommandResponse> = z.union([
 export const telemetryMessageSchema: z.ZodType<TelemetryMessage> = z.object({
   device_id: z.string(),
   kind: z.string(),
-  records: z.array(z.object({ data: jsonValue, timestamp: z.number() })),
+  records: z.array(z.object({ id: z.string().optional(), data: jsonValue, timestamp: z.number() })),
 });

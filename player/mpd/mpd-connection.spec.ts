@@ -1,9 +1,11 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../core/clock.js';
+import {
+  systemClock,
+} from '../../core/index.js';
 import { MpdConnection } from './mpd-connection.js';
 import { MpdAckError } from './mpd-errors.js';
-import { MpdSocket, type MpdTarget } from './mpd-socket.js';
+import { MpdSocket, quote, type MpdTarget } from './mpd-socket.js';
 
 /**
  * A scripted MPD on 127.0.0.1 for protocol edge cases a real MPD will not produce on demand (an
@@ -57,6 +59,8 @@ class ScriptedMpd {
       socket.write('OK\n');
     }
     else if (line === 'ping') socket.write('OK\n');
+    // More answer than was asked for: what a request that ran as two commands produces.
+    else if (line === 'currentsong') socket.write('file: a.wav\nOK\nfile: stray.wav\n');
   }
 
   /** Resolves with the first client connecting from now on to send `line`. */
@@ -74,7 +78,7 @@ class ScriptedMpd {
 
   /** The client whose last line was `idle`. */
   private idler(): Socket | undefined {
-    return this.clients.find((client) => client.lines.at(-1) === 'idle')?.socket;
+    return this.clients.findLast((client) => client.lines.at(-1) === 'idle')?.socket;
   }
 }
 
@@ -92,6 +96,24 @@ describe('MpdSocket and MpdConnection against a scripted MPD', () => {
     expect(await socket.request('ping')).toBe('');
     await socket.close();
     await expect(socket.request('ping')).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
+  it('never hands an answer nobody asked for to the next caller: the out-of-step socket is closed and replaced', async () => {
+    const connection = await MpdConnection.open(target(), systemClock, () => undefined);
+    expect(await connection.send('currentsong', 1000)).toBe('file: a.wav\n');
+    // The stray answer closed that socket; the next request goes out on a fresh one and gets its own answer.
+    expect(await connection.send('status', 1000)).toBe('volume: 40\nstate: stop\n');
+    expect(connection.isOpen).toBe(true);
+    await connection.close();
+  });
+
+  it('refuses a command line or an argument with a control character before anything is sent', async () => {
+    const socket = await MpdSocket.open(target());
+    await expect(socket.request('load "nope\u0000"')).rejects.toMatchObject({ code: 'invalid_params' });
+    expect(() => quote('nope\nrm Evening')).toThrowError(expect.objectContaining({ code: 'invalid_params' }) as Error);
+    expect(quote('Jazz "live" \\ more')).toBe('"Jazz \\"live\\" \\\\ more"');
+    expect(await socket.request('ping')).toBe('');
+    await socket.close();
   });
 
   it('rejects a refused password with the ACK', async () => {

@@ -1,5 +1,8 @@
-import type { Clock } from '../../core/clock.js';
-import { CommandError, TimeoutError } from '../../core/errors.js';
+import {
+  CommandError,
+  TimeoutError,
+  type Clock,
+} from '../../core/index.js';
 import { isMpdAck, toConnectError } from './mpd-errors.js';
 import { answerLines } from './mpd-response.js';
 import { MpdSocket, type MpdTarget } from './mpd-socket.js';

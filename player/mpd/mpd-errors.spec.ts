@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { AuthenticationError, CommandError } from '../../core/errors.js';
+import {
+  AuthenticationError,
+  CommandError,
+} from '../../core/index.js';
 import { MpdAckError, toCommandError, toConnectError } from './mpd-errors.js';
 
 // Built from real ACK lines, so the mapping is tested against what the parser makes of them.

@@ -1,4 +1,9 @@
-import { AmoraError, AuthenticationError, CommandError, isAmoraError } from '../../core/errors.js';
+import {
+  AmoraError,
+  AuthenticationError,
+  CommandError,
+  isAmoraError,
+} from '../../core/index.js';
 
 /**
  * Turning MPD's refusals into the framework's coded errors. A refusal arrives as the line

@@ -1,14 +1,20 @@
 import { inject, injectable, optional } from 'inversify';
 import { BehaviorSubject, type Observable } from 'rxjs';
-import { systemClock, type Clock } from '../../core/clock.js';
-import { CommandError, toErrorObject } from '../../core/errors.js';
-import { silentLogger, type Logger } from '../../core/logging/logger.js';
-import type { LibraryChange, PlayerAdapter } from '../../core/player/player-adapter.js';
-import type { PlayerState } from '../../core/player/player-state.js';
-import { TOKENS } from '../../core/plugins/tokens.js';
-import type { ConnectionStatus } from '../../core/transport/connection-status.js';
-import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-backoff.js';
-import type { RetryPolicy } from '../../core/transport/retry-policy.js';
+import {
+  CommandError,
+  ExponentialBackoffRetryPolicy,
+  silentLogger,
+  systemClock,
+  toErrorObject,
+  TOKENS,
+  type Clock,
+  type ConnectionStatus,
+  type LibraryChange,
+  type Logger,
+  type PlayerAdapter,
+  type PlayerState,
+  type RetryPolicy,
+} from '../../core/index.js';
 import { MpdConnection } from './mpd-connection.js';
 import { updateLibrary } from './mpd-library-update.js';
 import { toCommandError } from './mpd-errors.js';

@@ -1,4 +1,7 @@
-import type { PlaybackStatus, PlayerState } from '../../core/player/player-state.js';
+import {
+  type PlaybackStatus,
+  type PlayerState,
+} from '../../core/index.js';
 
 /**
  * Parsing MPD answers into the player profile's state. Our own small parser rather than mpd2's:

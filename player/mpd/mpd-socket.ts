@@ -1,5 +1,7 @@
 import { connect, type Socket } from 'node:net';
-import { CommandError } from '../../core/errors.js';
+import {
+  CommandError,
+} from '../../core/index.js';
 import { MpdAckError } from './mpd-errors.js';
 
 /** Where and how to reach MPD. */
@@ -81,6 +83,12 @@ export class MpdSocket {
    */
   request(command: string): Promise<string> {
     if (this.lost !== undefined) return Promise.reject(this.lost);
+    // A command list is the only multi-line request; every line of it is checked on its own.
+    try {
+      for (const line of command.split('\n')) assertNoControlCharacters(line, 'command');
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     const answer = this.expectAnswer();
     this.socket.write(`${command}\n`);
     return answer;
@@ -104,7 +112,7 @@ export class MpdSocket {
   private receive(chunk: string): void {
     this.buffer += chunk;
     let start = 0;
-    for (let end = this.buffer.indexOf('\n'); end >= 0; end = this.buffer.indexOf('\n', start)) {
+    for (let end = this.buffer.indexOf('\n'); end >= 0 && this.lost === undefined; end = this.buffer.indexOf('\n', start)) {
       const line = this.buffer.slice(start, end);
       start = end + 1;
       if (line === 'OK' || line.startsWith('OK MPD ')) {
@@ -114,6 +122,9 @@ export class MpdSocket {
       } else if (line.startsWith('ACK ')) {
         this.body = '';
         this.next().reject(new MpdAckError(line));
+      } else if (this.queue.length === 0) {
+        // Answer lines nobody asked for: see next().
+        this.destroy();
       } else {
         this.body += `${line}\n`;
       }
@@ -121,9 +132,16 @@ export class MpdSocket {
     this.buffer = this.buffer.slice(start);
   }
 
-  /** The oldest request; an answer nobody asked for (never seen from MPD) is dropped. */
+  /**
+   * The oldest request. An answer nobody asked for means the socket is out of step with MPD (a
+   * request ran as two commands): handing it to the next caller would give that caller someone
+   * else's answer, so the socket is closed instead and the next command opens a fresh one.
+   */
   private next(): Pending {
-    return this.queue.shift() ?? { resolve: () => undefined, reject: () => undefined };
+    const pending = this.queue.shift();
+    if (pending) return pending;
+    this.destroy();
+    return { resolve: () => undefined, reject: () => undefined };
   }
 
   private markLost(reason: CommandError): void {
@@ -134,7 +152,31 @@ export class MpdSocket {
   }
 }
 
-/** Quotes one MPD protocol argument (backslashes and double quotes escaped). */
+/**
+ * Quotes one MPD protocol argument (backslashes and double quotes escaped).
+ * @throws CommandError `invalid_params` for a control character: MPD reads a newline as the end of
+ * the command, so `"nope\nrm Evening"` would run `rm Evening` as a second command.
+ */
 export function quote(value: string): string {
+  assertNoControlCharacters(value, 'argument');
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** The first C0 control or DEL in `value`: none has a meaning inside an MPD argument, and a line feed ends the command. */
+function firstControlCharacter(value: string): number | undefined {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return code;
+  }
+  return undefined;
+}
+
+/** @throws CommandError `invalid_params` when `value` holds a control character. */
+export function assertNoControlCharacters(value: string, what: string): void {
+  const found = firstControlCharacter(value);
+  if (found === undefined) return;
+  const code = `U+${found.toString(16).padStart(4, '0').toUpperCase()}`;
+  throw new CommandError('invalid_params', `MPD ${what} must not contain control characters (found ${code})`, {
+    details: { character: code },
+  });
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { PlayerState } from '../../core/player/player-state.js';
+import {
+  type PlayerState,
+} from '../../core/index.js';
 import { ManualClock } from '../../test/support/manual-clock.js';
 import type { MpdConnection } from './mpd-connection.js';
 import { MpdStateReader } from './mpd-state-reader.js';

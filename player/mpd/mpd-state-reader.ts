@@ -1,6 +1,8 @@
 import { ReplaySubject, type Observable } from 'rxjs';
-import type { Clock } from '../../core/clock.js';
-import type { PlayerState } from '../../core/player/player-state.js';
+import {
+  type Clock,
+  type PlayerState,
+} from '../../core/index.js';
 import type { MpdConnection } from './mpd-connection.js';
 import {
   parseOutputName,

@@ -1,7 +1,9 @@
 import { Container } from 'inversify';
 import { describe, expect, it } from 'vitest';
-import type { PlayerAdapter } from '../../core/player/player-adapter.js';
-import { TOKENS } from '../../core/plugins/tokens.js';
+import {
+  TOKENS,
+  type PlayerAdapter,
+} from '../../core/index.js';
 import { MpdPlayer } from './mpd-player.js';
 import plugin from './plugin.js';
 

@@ -1,6 +1,10 @@
 import { ContainerModule } from 'inversify';
-import { defineKind, definePlugin, PLUGIN_API_VERSION } from '../../core/plugins/plugin.js';
-import { TOKENS } from '../../core/plugins/tokens.js';
+import {
+  defineKind,
+  definePlugin,
+  PLUGIN_API_VERSION,
+  TOKENS,
+} from '../../core/index.js';
 import { mpdPlayerOptionsSchema } from './mpd-player-options.js';
 import { MpdPlayer } from './mpd-player.js';
 

@@ -1,6 +1,10 @@
 import { ContainerModule } from 'inversify';
-import { defineKind, definePlugin, PLUGIN_API_VERSION } from '../../core/plugins/plugin.js';
-import { TOKENS } from '../../core/plugins/tokens.js';
+import {
+  defineKind,
+  definePlugin,
+  PLUGIN_API_VERSION,
+  TOKENS,
+} from '../../core/index.js';
 import { virtualPlayerOptionsSchema } from './virtual-player-options.js';
 import { VirtualPlayer } from './virtual-player.js';
 

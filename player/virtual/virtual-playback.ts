@@ -1,5 +1,7 @@
-import { CommandError } from '../../core/errors.js';
-import type { PlaybackStatus } from '../../core/player/player-state.js';
+import {
+  CommandError,
+  type PlaybackStatus,
+} from '../../core/index.js';
 import type { VirtualTrack } from './virtual-player-options.js';
 
 /**

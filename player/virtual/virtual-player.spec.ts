@@ -1,9 +1,11 @@
 import { Container } from 'inversify';
 import { describe, expect, it } from 'vitest';
-import type { PlayerAdapter } from '../../core/player/player-adapter.js';
-import type { PlayerState } from '../../core/player/player-state.js';
-import { TOKENS } from '../../core/plugins/tokens.js';
-import type { ConnectionStatus } from '../../core/transport/connection-status.js';
+import {
+  TOKENS,
+  type ConnectionStatus,
+  type PlayerAdapter,
+  type PlayerState,
+} from '../../core/index.js';
 import { ManualClock } from '../../test/support/manual-clock.js';
 import { rejectionCode } from '../../test/support/wait-for.js';
 import plugin from './plugin.js';

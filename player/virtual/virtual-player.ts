@@ -1,11 +1,15 @@
 import { inject, injectable, optional } from 'inversify';
 import { BehaviorSubject, distinctUntilChanged, type Observable } from 'rxjs';
-import { systemClock, type Clock } from '../../core/clock.js';
-import { CommandError } from '../../core/errors.js';
-import type { LibraryChange, PlayerAdapter } from '../../core/player/player-adapter.js';
-import type { PlayerState } from '../../core/player/player-state.js';
-import { TOKENS } from '../../core/plugins/tokens.js';
-import type { ConnectionStatus } from '../../core/transport/connection-status.js';
+import {
+  CommandError,
+  systemClock,
+  TOKENS,
+  type Clock,
+  type ConnectionStatus,
+  type LibraryChange,
+  type PlayerAdapter,
+  type PlayerState,
+} from '../../core/index.js';
 import { VirtualPlayback } from './virtual-playback.js';
 import { DEFAULT_VIRTUAL_PLAYLISTS, type VirtualPlayerOptions, type VirtualTrack } from './virtual-player-options.js';
 

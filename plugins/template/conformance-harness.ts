@@ -2,7 +2,13 @@
 import { Container } from 'inversify';
 import { Observable, Subject, filter, firstValueFrom } from 'rxjs';
 import { WebSocket } from 'ws';
-import { PluginRegistry, TOKENS, type CommandResponse, type ControllerTransport, type DeviceTransport } from '../../core/index.js';
+import {
+  PluginRegistry,
+  TOKENS,
+  type CommandResponse,
+  type ControllerTransport,
+  type DeviceTransport,
+} from '../../core/index.js';
 import type { TelemetrySubscription, TransportHarness } from '../../test/conformance/index.js';
 import type { WsHubDeviceTransport } from './device-transport.js';
 import { startWsHub, type WsHubServer } from './hub-server.js';

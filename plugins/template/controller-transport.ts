@@ -2,11 +2,11 @@ import { inject, injectable, optional } from 'inversify';
 import { BehaviorSubject, Subject, distinctUntilChanged, filter, type Observable } from 'rxjs';
 import {
   ExponentialBackoffRetryPolicy,
-  TOKENS,
-  TimeoutError,
-  TransportError,
   silentLogger,
   systemClock,
+  TimeoutError,
+  TOKENS,
+  TransportError,
   type Clock,
   type CommandResponse,
   type ConnectionStatus,
@@ -58,7 +58,7 @@ export class WsHubControllerTransport implements ControllerTransport {
     this.clock = clock ?? systemClock;
     this.connection = new HubConnection(
       {
-        url: options.url,
+        urls: options.urls ?? [options.url],
         ...(options.token === undefined ? {} : { token: options.token }),
         connectTimeoutMs: options.connectTimeoutMs,
         keepaliveMs: options.keepaliveSeconds * 1_000,

@@ -1,12 +1,12 @@
 import { inject, injectable, optional } from 'inversify';
 import { Subject, type Observable } from 'rxjs';
 import {
+  BufferedSender,
+  encodeResponseOrError,
   ExponentialBackoffRetryPolicy,
-  Outbox,
-  TOKENS,
-  isAmoraError,
   silentLogger,
   systemClock,
+  TOKENS,
   type Clock,
   type CommandResponse,
   type ConnectionStatus,
@@ -47,13 +47,10 @@ export class WsHubDeviceTransport implements DeviceTransport {
 
   private readonly logger: Logger;
   private readonly connection: HubConnection;
-  private readonly outbox: Outbox<ClientFrame>;
+  private readonly sender: BufferedSender<ClientFrame>;
   private readonly commandsSubject = new Subject<InboundCommand>();
   private readonly desiredSubject = new Subject<DesiredUpdate>();
   private latestState: StateSnapshot | undefined;
-  /** True once the resync after a connect is done: frames go straight out. */
-  private ready = false;
-  private stopped = false;
 
   constructor(
     @inject(TOKENS.KindOptions) private readonly options: WsHubOptions,
@@ -66,16 +63,9 @@ export class WsHubDeviceTransport implements DeviceTransport {
     this.logger = (logger ?? silentLogger).child({ transport: id });
     // The hub forwards frames as they come: one QoS level, no broker-side size limit of its own.
     this.capabilities = { maxPayloadBytes: options.maxPayloadBytes, qos: [0], retained: true, desiredState: true };
-    this.outbox = new Outbox<ClientFrame>({
-      capacity: options.outboxSize,
-      onOverflow: (dropped, lost) => {
-        this.logger.warn({ dropped, frame: lost.type }, 'ws-hub outbox full; dropped the oldest message');
-        this.reportOutbox();
-      },
-    });
     this.connection = new HubConnection(
       {
-        url: options.url,
+        urls: options.urls ?? [options.url],
         ...(options.token === undefined ? {} : { token: options.token }),
         connectTimeoutMs: options.connectTimeoutMs,
         keepaliveMs: options.keepaliveSeconds * 1_000,
@@ -85,9 +75,7 @@ export class WsHubDeviceTransport implements DeviceTransport {
       {
         onWelcome: (welcome) => this.resync(welcome.desired),
         onFrame: (frame) => this.onFrame(frame),
-        onDisconnected: () => {
-          this.ready = false;
-        },
+        onDisconnected: () => this.sender.pause(),
       },
       {
         retryPolicy: retryPolicy ?? new ExponentialBackoffRetryPolicy(options.retry ?? {}),
@@ -95,10 +83,19 @@ export class WsHubDeviceTransport implements DeviceTransport {
         logger: this.logger,
       },
     );
+    // The ready gate and the bounded outbox come with core (BufferedSender).
+    this.sender = new BufferedSender<ClientFrame>({
+      clock: clock ?? systemClock,
+      capacity: options.outboxSize,
+      send: (frame) => this.connection.send(frame),
+      connected: () => this.connection.online,
+      onStats: (stats) => this.connection.setOutbox(stats),
+      logger: this.logger,
+      describe: (frame) => ({ frame: frame.type }),
+    });
     this.status$ = this.connection.status$;
     this.commands$ = this.commandsSubject.asObservable();
     this.desired$ = this.desiredSubject.asObservable();
-    this.reportOutbox();
   }
 
   start(signal: AbortSignal): Promise<void> {
@@ -107,9 +104,8 @@ export class WsHubDeviceTransport implements DeviceTransport {
 
   /** Says goodbye (the hub then announces `offline`/`graceful`) and closes. Idempotent. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.ready = false;
-    await this.connection.stop({ type: 'bye' });
+    this.sender.close();
+    await this.connection.stop(() => this.connection.send({ type: 'bye' }));
     this.commandsSubject.complete();
     this.desiredSubject.complete();
   }
@@ -117,7 +113,7 @@ export class WsHubDeviceTransport implements DeviceTransport {
   async publishState(snapshot: StateSnapshot, _patch: JsonObject): Promise<void> {
     this.latestState = snapshot;
     // Offline, only the latest snapshot matters: resync() sends it after the next welcome.
-    if (!this.ready) return;
+    if (!this.sender.ready) return;
     try {
       await this.connection.send(this.stateFrame(snapshot));
     } catch (error) {
@@ -127,17 +123,17 @@ export class WsHubDeviceTransport implements DeviceTransport {
 
   async respond(command: InboundCommand, response: CommandResponse): Promise<void> {
     const { from } = command.context as HubCommandContext;
-    let frame: ClientFrame = { type: 'response', to: from, response };
-    try {
-      encodeFrame(frame, this.options.maxPayloadBytes, 'command response');
-    } catch (error) {
-      // Answer anyway, so the caller is not left waiting for a response that can never be sent.
-      if (!isAmoraError(error)) throw error;
-      this.logger.warn({ commandId: response.command_id, err: error.toJSON() }, 'command response too large; answering with an error');
-      const { command_id, command: name, timestamp } = response;
-      frame = { type: 'response', to: from, response: { command_id, command: name, success: false, error: error.toJSON(), timestamp } };
-    }
-    await this.send(frame);
+    // Answer anyway when the response is too large, so the caller is not left waiting.
+    const frame = encodeResponseOrError(
+      response,
+      (answer): ClientFrame => {
+        const candidate: ClientFrame = { type: 'response', to: from, response: answer };
+        encodeFrame(candidate, this.options.maxPayloadBytes, 'command response');
+        return candidate;
+      },
+      this.logger,
+    );
+    await this.sender.send(frame);
   }
 
   async publishTelemetry(batch: TelemetryBatch): Promise<void> {
@@ -148,7 +144,7 @@ export class WsHubDeviceTransport implements DeviceTransport {
     };
     // Refuse an oversized batch now rather than at every drain.
     encodeFrame(frame, this.options.maxPayloadBytes, `telemetry batch "${batch.kind}"`);
-    await this.send(frame);
+    await this.sender.send(frame);
   }
 
   /** Cuts the connection without a goodbye, as a network failure would (tests, chaos drills). */
@@ -164,27 +160,11 @@ export class WsHubDeviceTransport implements DeviceTransport {
     for (;;) {
       const state = this.latestState;
       if (state) await this.connection.send(this.stateFrame(state));
-      const drained = await this.outbox.drain((frame) => this.connection.send(frame));
-      this.reportOutbox();
+      const drained = await this.sender.drain();
       if (drained.error !== undefined) throw drained.error;
-      if (this.latestState === state && this.outbox.size === 0) break;
+      if (this.latestState === state && this.sender.size === 0) break;
     }
-    this.ready = true;
-  }
-
-  private async send(frame: ClientFrame): Promise<void> {
-    if (this.ready) {
-      try {
-        await this.connection.send(frame);
-        return;
-      } catch (error) {
-        // The socket died before its close event reached us: keep the frame for the next connect.
-        if (this.connection.online) throw error;
-      }
-    }
-    if (this.stopped) return;
-    this.outbox.push(frame);
-    this.reportOutbox();
+    this.sender.open();
   }
 
   private stateFrame(snapshot: StateSnapshot): ClientFrame {
@@ -203,9 +183,5 @@ export class WsHubDeviceTransport implements DeviceTransport {
     } else if (frame.type === 'desired') {
       this.desiredSubject.next({ patch: frame.patch });
     }
-  }
-
-  private reportOutbox(): void {
-    this.connection.setOutbox(this.outbox.stats());
   }
 }

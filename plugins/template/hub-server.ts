@@ -1,7 +1,13 @@
 // Node-only: the hub listens on a socket.
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { applyMergePatch, silentLogger, type DeviceStateMessage, type JsonObject, type Logger } from '../../core/index.js';
+import {
+  applyMergePatch,
+  silentLogger,
+  type DeviceStateMessage,
+  type JsonObject,
+  type Logger,
+} from '../../core/index.js';
 import { CLOSE_CODES, clientFrameSchema, parseFrame, type ClientFrame, type HubFrame, type PresenceFrame } from './protocol.js';
 
 export interface WsHubServerOptions {

@@ -7,13 +7,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import {
-  ExponentialBackoffRetryPolicy,
-  PluginRegistry,
-  TOKENS,
   buildAgent,
   buildController,
   defineCommand,
+  ExponentialBackoffRetryPolicy,
   parseConfig,
+  PluginRegistry,
+  TOKENS,
   type ConnectionStatus,
   type ControllerTransport,
   type DesiredUpdate,
@@ -151,5 +151,21 @@ describe('ws-hub', () => {
     await until(controller.connection$('cfg-1'), (p) => p === 'online');
     expect(await controller.invoke('cfg-1', 'echo', { text: 'hi' })).toMatchObject({ success: true, result: { text: 'hi' } });
     expect((await controller.getState('cfg-1'))?.state).toMatchObject({ system: { version: '0.0.0' } });
+  });
+
+  it('moves to a standby hub (urls) when its hub goes away, naming the active one in its status', async () => {
+    const [primary, standby] = await Promise.all([startWsHub({ port: 0, token: TOKEN }), startWsHub({ port: 0, token: TOKEN })]);
+    try {
+      const options = { urls: [primary.url, standby.url], retry: { initialMs: 10, maxMs: 20 } };
+      const device = await start(build<DeviceTransport>(TOKENS.DeviceTransport, 'standby-ws', options));
+      await until(device.status$, (s) => s.state === 'online' && s.endpoint === primary.url);
+      const controller = await start(build<ControllerTransport>(TOKENS.ControllerTransport, 'unused', { url: standby.url }));
+      await primary.close();
+      expect((await until(device.status$, (s) => s.state === 'online' && s.endpoint === standby.url)).endpoint).toBe(standby.url);
+      expect(await until(controller.connection$('standby-ws'), (p) => p === 'online')).toBe('online');
+    } finally {
+      await Promise.all(started.splice(0).map((part) => part.stop()));
+      await Promise.all([primary.close(), standby.close()]);
+    }
   });
 });

@@ -13,6 +13,11 @@ export const wsHubOptionsSchema = z.strictObject({
       error: 'expected a hub URL such as ws://127.0.0.1:8787 or wss://hub.example',
     })
     .default('ws://127.0.0.1:8787'),
+  /** Hubs to use in turn, the primary first, then standbys; given, it replaces `url`. */
+  urls: z
+    .array(z.string().refine((value) => URL.canParse(value) && ['ws:', 'wss:'].includes(new URL(value).protocol), { error: 'expected hub URLs such as ws://127.0.0.1:8787' }))
+    .min(1)
+    .optional(),
   /** Shared secret the hub asks for (when it was started with one); empty means none. A secret: never logged. */
   token: z.preprocess((value) => (value === '' ? undefined : value), z.string().optional()),
   /** Longest a connection attempt may take, up to the hub's welcome, ms. */

@@ -1,7 +1,14 @@
 import { Container } from 'inversify';
 import { firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { PluginLoadError, PluginRegistry, TOKENS, type ConnectionStatus, type ControllerTransport, type DeviceTransport } from '../../core/index.js';
+import {
+  PluginLoadError,
+  PluginRegistry,
+  TOKENS,
+  type ConnectionStatus,
+  type ControllerTransport,
+  type DeviceTransport,
+} from '../../core/index.js';
 import wsHubPlugin from './plugin.js';
 import { clientFrameSchema, commandBodyOf, commandPayload, encodeFrame, hubFrameSchema, parseFrame, type ClientFrame } from './protocol.js';
 

@@ -1,5 +1,11 @@
 import { ContainerModule } from 'inversify';
-import { ExponentialBackoffRetryPolicy, PLUGIN_API_VERSION, TOKENS, defineKind, definePlugin } from '../../core/index.js';
+import {
+  defineKind,
+  definePlugin,
+  ExponentialBackoffRetryPolicy,
+  PLUGIN_API_VERSION,
+  TOKENS,
+} from '../../core/index.js';
 import { WsHubControllerTransport } from './controller-transport.js';
 import { WsHubDeviceTransport } from './device-transport.js';
 import { wsHubOptionsSchema, type WsHubOptions } from './options.js';

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { encodePayload, findJsonProblem, isJsonObject, readPayload, type CommandResponse, type DeviceStateMessage, type JsonObject, type JsonValue } from '../../core/index.js';
+import {
+  encodePayload,
+  findJsonProblem,
+  isJsonObject,
+  readPayload,
+  type CommandResponse,
+  type DeviceStateMessage,
+  type JsonObject,
+  type JsonValue,
+} from '../../core/index.js';
 
 /**
  * The ws-hub wire protocol: one JSON object per WebSocket text frame. A client says `hello` with

@@ -80,6 +80,27 @@ describe('AwsIotDeviceTransport on the emulator (aws-iot-device-sdk-v2, mutual T
     expect(await getShadow(thing)).toMatchObject({ state: { reported: { audio: { volume: 31, backend: 'virtual' }, playlists: ['a'] } }, version: 2 });
   });
 
+  it('restores its retained presence when another client retains `offline` over it', async () => {
+    const thing = 'dev-presence-guard';
+    const topic = `amora/devices/${thing}/connection`;
+    await probe.subscribe(topic);
+    const transport = await device(thing);
+    await transport.start(new AbortController().signal);
+    await statusIs(transport.status$, 'online');
+    await probe.next(topic, (body) => body['status'] === 'online');
+    const mark = probe.received.length;
+    await probe.publish(topic, { device_id: thing, status: 'offline', reason: 'graceful', timestamp: 1 }, true);
+    const seen = probe.received.indexOf(await probe.next(topic, (body) => body['status'] === 'offline', mark));
+    await probe.next(topic, (body) => body['status'] === 'online', seen + 1);
+    const late = await SdkClient.connect(emulator, 'late-presence-probe', `late-presence-${Date.now().toString(36)}`);
+    try {
+      await late.subscribe(topic);
+      expect(await late.nextJson(topic)).toMatchObject({ device_id: thing, status: 'online' });
+    } finally {
+      await late.disconnect();
+    }
+  });
+
   it('passes desired state on from delta, and from a GET after every connect', async () => {
     const thing = 'dev-desired';
     const transport = await device(thing);

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandResponse } from '../../core/commands/types.js';
 import type { JsonObject } from '../../core/state/json.js';
@@ -23,7 +26,7 @@ describe('AzureIotHubDeviceTransport on the emulator', () => {
   }
 
   beforeAll(async () => {
-    hub = await startAzureIotHubEmulator({ port: 0, httpsPort: 0, devices: ['dev-state', 'dev-methods', 'dev-desired', 'dev-boot', 'dev-offline', 'dev-429', 'dev-limits', 'dev-ws'] });
+    hub = await startAzureIotHubEmulator({ port: 0, httpsPort: 0, devices: ['dev-state', 'dev-methods', 'dev-desired', 'dev-boot', 'dev-offline', 'dev-429', 'dev-limits', 'dev-ws', 'dev-ca-file'] });
   });
   afterEach(async () => {
     await Promise.all(running.splice(0).map((transport) => transport.stop()));
@@ -169,5 +172,25 @@ describe('AzureIotHubDeviceTransport on the emulator', () => {
     const status = await statusIs(device.status$, 'offline');
     expect(status.error).toMatchObject({ code: 'authentication_failed' });
     expect(status.error?.message).not.toContain(Buffer.alloc(32, 1).toString('base64'));
+  });
+
+  it('retries while its ca file is gone (removed after start) and reconnects once the file returns', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'amora-azure-ca-'));
+    const ca = join(dir, 'hub-ca.pem');
+    try {
+      await writeFile(ca, hub.caPem);
+      const device = await started('dev-ca-file', { ca });
+      await statusIs(device.status$, 'online');
+      await rm(ca);
+      hub.devices.disconnect('dev-ca-file');
+      const missing = await next(device.status$, (status) => status.state === 'offline' && /^ca: cannot read .*hub-ca\.pem: ENOENT$/.test(status.error?.message ?? ''));
+      expect(missing.error).toMatchObject({ code: 'config_invalid' });
+      // Really retried: the next attempt starts (and fails the same way while the file is gone).
+      await next(device.status$, (status) => status.state === 'connecting');
+      await writeFile(ca, hub.caPem);
+      await statusIs(device.status$, 'online');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -52,6 +52,15 @@ describeWithBinaries(['mpd', 'mpc'], 'MpdPlayer against a real MPD', () => {
     expect((await mpd.status())['state']).toBe('stop');
   });
 
+  it('refuses a control character in a playlist name: no second MPD command runs, the link stays usable', async () => {
+    // The injection this guards against: the line feed ended `load` and MPD ran `rm Evening`.
+    expect(await rejectionCode(player.loadPlaylist('nope\nrm Evening'))).toBe('invalid_params');
+    expect(await rejectionCode(player.loadPlaylist('nope\rrm Evening'))).toBe('invalid_params');
+    expect((await mpd.mpc('lsplaylists')).trim().split('\n').toSorted()).toEqual(['Evening', 'Morning']);
+    await player.loadPlaylist('Evening');
+    expect((await mpd.currentSong())['file']).toBe('untitled.wav');
+  });
+
   it('loads a playlist and plays it, then pauses, resumes and stops', async () => {
     await player.loadPlaylist('Morning');
     expect((await mpd.mpc('-f', '%file%', 'playlist')).trim().split('\n')).toEqual(['first-light.wav', 'second-wind.wav']);

@@ -12,7 +12,7 @@ describeWithBinaries(['mosquitto'], 'mosquitto', () => {
     mqttHarness({
       url: () => broker.url,
       setup: async () => {
-        broker = await startMosquitto();
+        broker = await startMosquitto({ persistence: false });
       },
       teardown: () => broker.dispose(),
       restartBroker: () => broker.restart(),

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuthenticationError, ConfigError } from '../../core/errors.js';
+import { AuthenticationError } from '../../core/errors.js';
 import { TOKENS } from '../../core/plugins/tokens.js';
 import type { ConnectionStatus } from '../../core/transport/connection-status.js';
 import type { ControllerTransport } from '../../core/transport/controller-transport.js';
@@ -19,6 +19,9 @@ import { createTestPki, type TestPki } from '../support/test-pki.js';
 const WAIT_MS = 10_000;
 const signal = (): AbortSignal => new AbortController().signal;
 const PASSWORD = 'correct horse battery';
+
+/** Offline because the CA file the config names is not there. */
+const missingCaFile = (s: ConnectionStatus): boolean => s.state === 'offline' && /^tls\.ca: cannot read .*vanishing-ca\.pem: ENOENT$/.test(s.error?.message ?? '');
 
 /** Starts a device transport with a recording policy and returns its first settled status. */
 async function connectOnce(options: MqttOptionsInput): Promise<{ status: ConnectionStatus; policy: RecordingRetryPolicy; transport: MqttDeviceTransport }> {
@@ -135,10 +138,27 @@ describeWithBinaries(['mosquitto'], 'MQTT over TLS to Mosquitto', () => {
     expect(policy.attempts).toEqual([1]);
   });
 
-  it('rejects start() with a ConfigError naming tls.ca when the file is missing', async () => {
-    const device = buildMqttInstance<MqttDeviceTransport>(TOKENS.DeviceTransport, { url: broker.url, tls: { ca: join(dir, 'missing.pem') } }, 'tls-3');
-    await expect(device.start(signal())).rejects.toThrow(ConfigError);
-    await expect(device.start(signal())).rejects.toThrow(/^tls\.ca: cannot read .*missing\.pem: ENOENT$/);
+  it('retries while its CA file is gone (removed after start) and comes back online once the file returns', async () => {
+    const ca = join(dir, 'vanishing-ca.pem');
+    await writeFile(ca, pki.caPem);
+    const device = buildMqttInstance<MqttDeviceTransport>(TOKENS.DeviceTransport, { url: broker.url, tls: { ca }, retry: TEST_RETRY }, 'tls-3');
+    const statuses = new Recorder(device.status$, WAIT_MS);
+    try {
+      await device.start(signal());
+      await statuses.wait('online', (s) => s.state === 'online');
+      await rm(ca);
+      device.interruptConnection();
+      const first = await statuses.next('offline naming tls.ca and the file', missingCaFile);
+      expect(first.value.error).toMatchObject({ code: 'config_invalid' });
+      // Really retried: another attempt starts and fails the same way.
+      const again = await statuses.next('another attempt', (s) => s.state === 'connecting', first.index + 1);
+      const secondFailure = await statuses.next('the retry failing on the missing file too', missingCaFile, again.index + 1);
+      await writeFile(ca, pki.caPem);
+      await statuses.next('online again once the file is back', (s) => s.state === 'online', secondFailure.index + 1);
+    } finally {
+      statuses.stop();
+      await device.stop();
+    }
   });
 });
 

@@ -1,7 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger, type Logger } from '../../../core/logging/logger.js';
+import {
+  silentLogger,
+  type Logger,
+} from '../../../core/index.js';
 import { MqttEndpoint } from './mqtt-endpoint.js';
 import { RestEndpoint } from './rest-endpoint.js';
 import { ShadowService } from './shadow-service.js';

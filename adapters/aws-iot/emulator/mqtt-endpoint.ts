@@ -1,7 +1,9 @@
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { AddressInfo, Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
-import type { Logger } from '../../../core/logging/logger.js';
+import {
+  type Logger,
+} from '../../../core/index.js';
 import { MQTT_PAYLOAD_LIMIT_BYTES } from '../payloads.js';
 import { parseShadowTopic } from '../shadow-topics.js';
 import type { ShadowService } from './shadow-service.js';

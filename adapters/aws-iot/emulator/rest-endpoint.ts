@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import type { Logger } from '../../../core/logging/logger.js';
+import {
+  type Logger,
+} from '../../../core/index.js';
 import { isValidShadowName, isValidThingName } from '../shadow-topics.js';
 import type { ShadowError } from './shadow-request.js';
 import type { ShadowService } from './shadow-service.js';

@@ -1,4 +1,8 @@
-import { isJsonObject, type JsonObject, type JsonValue } from '../../../core/state/json.js';
+import {
+  isJsonObject,
+  type JsonObject,
+  type JsonValue,
+} from '../../../core/index.js';
 import type { ShadowMetadata, ShadowMetadataLeaf } from '../shadow-document.js';
 
 /**

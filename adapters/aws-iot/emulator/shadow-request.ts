@@ -1,5 +1,9 @@
-import { findJsonProblem } from '../../../core/state/json-guard.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../../../core/state/json.js';
+import {
+  findJsonProblem,
+  isJsonObject,
+  type JsonObject,
+  type JsonValue,
+} from '../../../core/index.js';
 import { CLIENT_TOKEN_LIMIT_BYTES, SHADOW_MAX_DEPTH, type ShadowRejected } from '../shadow-document.js';
 
 /**

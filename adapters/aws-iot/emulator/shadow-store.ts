@@ -1,6 +1,9 @@
-import { applyMergePatch, deepEqual } from '../../../core/state/merge-patch.js';
-import { computeDelta } from '../../../core/state/state-delta.js';
-import type { JsonObject } from '../../../core/state/json.js';
+import {
+  applyMergePatch,
+  computeDelta,
+  deepEqual,
+  type JsonObject,
+} from '../../../core/index.js';
 import {
   SHADOW_STATE_LIMIT_BYTES,
   shadowStateBytes,

@@ -3,8 +3,11 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { Subject, type Observable } from 'rxjs';
-import type { JsonObject, JsonValue } from '../../../core/state/json.js';
-import { isJsonObject } from '../../../core/state/json.js';
+import {
+  isJsonObject,
+  type JsonObject,
+  type JsonValue,
+} from '../../../core/index.js';
 import { IOT_HUB_LIMITS } from '../limits.js';
 import { parseSasToken, sasResource, sasSignatureMatches } from '../sas.js';
 import { certificateThumbprint } from './certificates.js';

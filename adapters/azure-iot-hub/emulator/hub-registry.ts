@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import type { JsonObject } from '../../../core/state/json.js';
+import {
+  type JsonObject,
+} from '../../../core/index.js';
 import {
   checkEtag,
   newTwin,

@@ -1,6 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { JsonObject, JsonValue } from '../../../core/state/json.js';
-import { isJsonObject } from '../../../core/state/json.js';
+import {
+  isJsonObject,
+  type JsonObject,
+  type JsonValue,
+} from '../../../core/index.js';
 import { IOT_HUB_LIMITS, jsonByteLength } from '../limits.js';
 import { parseSasToken, sasResource, sasSignatureMatches } from '../sas.js';
 import { MethodInvocationError, type DeviceEndpoint } from './device-endpoint.js';

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { applyMergePatch } from '../../../core/state/merge-patch.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../../../core/state/json.js';
+import {
+  applyMergePatch,
+  isJsonObject,
+  type JsonObject,
+  type JsonValue,
+} from '../../../core/index.js';
 import { IOT_HUB_LIMITS, twinSectionProblem } from '../limits.js';
 
 /**

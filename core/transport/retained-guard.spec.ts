@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../test/support/manual-clock.js';
+import { silentLogger } from '../logging/logger.js';
+import { RetainedGuard } from './retained-guard.js';
+
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+describe('RetainedGuard', () => {
+  it('restores our latest payload over a stranger or a deletion, once per burst, and ignores our own echoes', () => {
+    const clock = new ManualClock();
+    const restored: [string, string][] = [];
+    const guard = new RetainedGuard(async (topic, payload) => void restored.push([topic, payload]), clock, silentLogger, 250);
+    guard.received('t', bytes('before we published anything'));
+    guard.published('t', 'v1');
+    guard.published('t', 'v2');
+    guard.received('t', bytes('v1')); // a late echo of our own
+    clock.advance(1_000);
+    expect(restored).toEqual([]);
+    guard.received('t', bytes('stranger'));
+    guard.received('t', bytes(''));
+    clock.advance(250);
+    expect(restored).toEqual([['t', 'v2']]);
+    expect(guard.restored).toBe(1);
+    guard.received('t', new Uint8Array());
+    guard.close();
+    clock.advance(1_000);
+    expect(restored).toHaveLength(1);
+  });
+});

@@ -1,0 +1,68 @@
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logging/logger.js';
+
+/** How many recent payloads per topic count as our own (a late echo of an older one is no stranger). */
+const REMEMBERED = 8;
+
+/**
+ * Keeps a device's own retained topics (state, presence) its own. The transport subscribes to
+ * them, tells the guard what it published and what arrived; anything else arriving there
+ * (another client's retained message, or an empty one that deleted ours) makes the guard
+ * republish our latest payload, once per `delayMs` however many strangers arrive, so two clients
+ * fighting over a topic cannot flood the broker.
+ */
+export class RetainedGuard {
+  private readonly own = new Map<string, string[]>();
+  private readonly pending = new Map<string, { cancel(): void }>();
+  private restoredCount = 0;
+
+  constructor(
+    private readonly restore: (topic: string, payload: string) => Promise<void>,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly delayMs = 250,
+  ) {}
+
+  /** Times a foreign message was overwritten with ours. */
+  get restored(): number {
+    return this.restoredCount;
+  }
+
+  /** We (re)published `payload` on `topic`; call before publishing. */
+  published(topic: string, payload: string): void {
+    const recent = this.own.get(topic) ?? [];
+    recent.push(payload);
+    if (recent.length > REMEMBERED) recent.shift();
+    this.own.set(topic, recent);
+  }
+
+  /** A message arrived on one of the guarded topics. */
+  received(topic: string, payload: Uint8Array): void {
+    const recent = this.own.get(topic);
+    if (!recent || recent.length === 0) return; // nothing of ours there yet
+    const text = new TextDecoder().decode(payload);
+    if (recent.includes(text) || this.pending.has(topic)) return;
+    this.logger.warn(
+      { topic, bytes: payload.byteLength },
+      payload.byteLength === 0 ? 'our retained message was deleted; restoring it' : 'another client overwrote our retained message; restoring it',
+    );
+    this.pending.set(
+      topic,
+      this.clock.setTimeout(() => {
+        this.pending.delete(topic);
+        const latest = this.own.get(topic)?.at(-1);
+        if (latest === undefined) return;
+        this.restoredCount++;
+        this.restore(topic, latest).catch((error: unknown) =>
+          this.logger.warn({ topic, err: { message: (error as Error).message } }, 'restoring our retained message failed'),
+        );
+      }, this.delayMs),
+    );
+  }
+
+  /** Cancels pending restores (the transport stops). */
+  close(): void {
+    for (const timer of this.pending.values()) timer.cancel();
+    this.pending.clear();
+  }
+}
