@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { Logger } from '../core/logging/logger.js';
+import type { Logger } from '../core/index.js';
 
 /**
  * Runs `system.reboot.command` (e.g. `["systemctl", "reboot"]`) without a shell, so nothing in it

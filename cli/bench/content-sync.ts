@@ -4,9 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { ContentSyncService } from '../../content/content-sync-service.js';
-import { systemClock } from '../../core/clock.js';
-import { ContentConfigSchema } from '../../core/config/content-schema.js';
-import { silentLogger } from '../../core/logging/logger.js';
+import { ContentConfigSchema, silentLogger, systemClock } from '../../core/index.js';
 import { startAzurite } from '../../test/support/azurite.js';
 import { nowMs } from './latency-recorder.js';
 
