@@ -42,7 +42,7 @@ export async function runSyncPass(
   onProgress: (progress: PassProgress) => void,
   signal: AbortSignal,
 ): Promise<PassResult> {
-  const music = config.storage_path;
+  const music = musicPath(config);
   const playlists = playlistsPath(config);
   await Promise.all([mkdir(music, { recursive: true }), mkdir(playlists, { recursive: true })]);
   await Promise.all([removeLeftoverParts(music), removeLeftoverParts(playlists)]);
@@ -89,9 +89,15 @@ export async function runSyncPass(
   };
 }
 
+/** `content.storage_path` (the schema requires it with a source). */
+export function musicPath(config: ContentConfig): string {
+  if (config.storage_path === undefined) throw new Error('content.storage_path is not set');
+  return config.storage_path;
+}
+
 /** `content.playlists_path`, by default the `playlists` folder in the music folder. */
 export function playlistsPath(config: ContentConfig): string {
-  return config.playlists_path ?? join(config.storage_path, 'playlists');
+  return config.playlists_path ?? join(musicPath(config), 'playlists');
 }
 
 function targetOf(remote: RemoteFile, music: string, playlists: string): Target {

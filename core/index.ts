@@ -58,6 +58,7 @@ export { Outbox, type DrainResult, type OutboxOptions } from './telemetry/outbox
 export type { OutboxStore, StoredOutboxItem } from './telemetry/outbox-store.js';
 export { wireRecord } from './telemetry/wire-record.js';
 export { DropLog, type DropLogOptions } from './telemetry/drop-log.js';
+export { deviceMessageFor, isDeviceMessage } from './telemetry/device-message.js';
 export { RateLimiter, rateLimitTelemetry, type RateLimiterOptions, type TelemetryRateLimitOptions } from './telemetry/rate-limit.js';
 
 // Transports
@@ -91,7 +92,7 @@ export { RetainedGuard } from './transport/retained-guard.js';
 // Player profile
 export type { LibraryChange, PlayerAdapter } from './player/player-adapter.js';
 export type { ContentSyncFeature, ContentSyncSettings, ContentSyncState, ContentSyncStatus, ContentSyncSummary } from './player/content-sync.js';
-export type { AudioState, PlaybackState, PlaybackStatus, PlayerState, SystemState } from './player/player-state.js';
+export type { AudioState, PlaybackState, PlaybackStatus, PlayerState, PlayerStatus, SystemState } from './player/player-state.js';
 export { PLAYER_COMMANDS, createPlayerCommands, playerStateToJson, type PlayerCommandName, type PlayerFeatures } from './player/player-commands.js';
 export { playerAvailability } from './player/player-availability.js';
 export { PLAYER_PROFILE, createPlayerProfile } from './player/player-profile.js';

@@ -1,5 +1,5 @@
 import { inject, injectable, optional } from 'inversify';
-import { concatMap, distinctUntilChanged, filter, from, map, Observable, ReplaySubject, share, startWith } from 'rxjs';
+import { concatMap, defer, distinctUntilChanged, filter, from, map, Observable, ReplaySubject, share, startWith, Subject } from 'rxjs';
 import {
   AmoraError,
   ConfigError,
@@ -24,7 +24,10 @@ import {
 import { COMMAND_RESPONSE_KEY } from './desired-command.js';
 import { IOT_HUB_LIMITS, jsonByteLength } from './limits.js';
 import { commandResponseFromMethod } from './method-answer.js';
-import { SERVICE_CONNECTION_STRING_ENV, type AzureIotHubOptions } from './options.js';
+import type { EventHubFeed } from './event-hub-feed.js';
+import type { HubEvent } from './hub-event.js';
+import { EVENTHUB_CONNECTION_STRING_ENV, SERVICE_CONNECTION_STRING_ENV, type AzureIotHubOptions } from './options.js';
+import { pushedConnection$, pushedDevices$, pushedState$, type PushSources } from './pushed-views.js';
 import { readPem, resolveConnectionString } from './secrets.js';
 import { IotHubServiceClient, statusOf, type DevicePresence, type ServiceTwin } from './service-client.js';
 
@@ -45,12 +48,15 @@ const FAST_REFRESH_WINDOW_MS = 3_000;
  *   a device that is unknown or not connected (the hub's 404 after `methodConnectTimeoutSeconds`),
  *   rejects with TimeoutError; stop() rejects calls in flight with `closed`; payloads over
  *   128 KB are refused locally.
- * - `getState()` / `state$()` → twin reported properties (`version` is the reported `$version`);
- *   `state$` and `connection$` re-read every `refreshIntervalMs` while subscribed, faster for a
- *   few seconds after a command or desired patch of ours (live device events leave IoT Hub only
- *   through its Event Hub endpoint, which this transport does not read).
- *   A reconnect between two reads shows as offline-then-online, from the hub's
- *   `connectionStateUpdatedTime`.
+ * - `getState()` / `state$()` → twin reported properties (`version` is the reported `$version`).
+ * - Push mode, with `eventHubConnectionString` (or env AMORA_EVENTHUB_CONNECTION_STRING): one
+ *   `@azure/event-hubs` reader of the hub's Event Hub-compatible endpoint drives `state$`,
+ *   `connection$` and `devices$` from routed twin change, connection state and telemetry events,
+ *   each seeded by one read (see pushed-views.ts); it starts "now minus
+ *   `eventHubResumeOverlapMs`" and compares versions, so a restart never shows stale states.
+ * - Polling, without it: `state$` and `connection$` re-read every `refreshIntervalMs` while
+ *   subscribed, faster for a few seconds after a command or desired patch of ours. A reconnect
+ *   between two reads shows as offline-then-online, from the hub's `connectionStateUpdatedTime`.
  * - `setDesired()` → a desired-properties patch with the twin's ETag, re-read and retried when
  *   the twin changed meanwhile (412).
  * - `status$` is the service's reachability: each call's outcome, and a probe when idle.
@@ -63,6 +69,10 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
   private readonly clock: Clock;
   private readonly retryPolicy: RetryPolicy;
   private readonly connectionString: string;
+  private readonly eventHubConnectionString: string | undefined;
+  /** The Event Hub reader in push mode (started in start()), and its events for the push views. */
+  private feed: EventHubFeed | undefined;
+  private readonly hubEvents = new Subject<HubEvent>();
   private readonly statusSubject = new ReplaySubject<ConnectionStatus>(1);
   private readonly streams = new Map<string, Observable<unknown>>();
   private readonly etags = new Map<string, string>();
@@ -84,6 +94,7 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
     @inject(TOKENS.Clock) @optional() clock: Clock | undefined,
   ) {
     this.connectionString = resolveConnectionString(options.serviceConnectionString, SERVICE_CONNECTION_STRING_ENV, 'serviceConnectionString');
+    this.eventHubConnectionString = options.eventHubConnectionString ?? (process.env[EVENTHUB_CONNECTION_STRING_ENV] || undefined);
     this.logger = (logger ?? silentLogger).child({ controller: id });
     this.clock = clock ?? systemClock;
     this.retryPolicy = retryPolicy ?? new ExponentialBackoffRetryPolicy(options.retry ?? {});
@@ -101,8 +112,40 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
       if (error instanceof AmoraError) throw error;
       throw new ConfigError(`azure-iot-hub: ${(error as Error).message}`, { cause: error, details: { path: 'serviceConnectionString' } });
     }
+    if (this.eventHubConnectionString) {
+      try {
+        // Loaded only in push mode: @azure/event-hubs is an optional package.
+        const { EventHubFeed } = await import('./event-hub-feed.js');
+        this.feed = new EventHubFeed({
+          connectionString: this.eventHubConnectionString,
+          consumerGroup: this.options.eventHubConsumerGroup,
+          resumeOverlapMs: this.options.eventHubResumeOverlapMs,
+          logger: this.logger,
+        });
+        this.feed.events$.subscribe(this.hubEvents);
+        this.feed.start();
+      } catch (error) {
+        if (isMissingPackage(error)) {
+          throw new ConfigError('azure-iot-hub: eventHubConnectionString needs the package "@azure/event-hubs", which is not installed: run `npm install @azure/event-hubs@6.0.4`', {
+            cause: error,
+            details: { path: 'eventHubConnectionString' },
+          });
+        }
+        throw new ConfigError(`azure-iot-hub: eventHubConnectionString: ${(error as Error).message}`, { cause: error, details: { path: 'eventHubConnectionString' } });
+      }
+    }
     this.setStatus('connecting');
     await this.probe();
+  }
+
+  /** True when `state$`, `connection$` and `devices$` are pushed from the Event Hub endpoint. */
+  get pushMode(): boolean {
+    return this.eventHubConnectionString !== undefined;
+  }
+
+  /** Event Hub partitions whose reader has started (push mode); 0 otherwise. */
+  get pushPartitionsStarted(): number {
+    return this.feed?.partitionsStarted ?? 0;
   }
 
   async stop(): Promise<void> {
@@ -112,10 +155,12 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
     this.probeTimer?.cancel();
     this.probeTimer = undefined;
     this.service?.close();
+    await this.feed?.close();
     this.setStatus('closed');
   }
 
   state$(deviceId: string): Observable<DeviceStateMessage> {
+    if (this.pushMode) return this.shared(`push-state:${deviceId}`, () => pushedState$(this.pushSources(), deviceId));
     return this.poll(`state:${deviceId}`, () => this.readState(deviceId), (source) =>
       source.pipe(
         filter((message): message is DeviceStateMessage => message !== undefined),
@@ -125,6 +170,7 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
   }
 
   connection$(deviceId: string): Observable<PresenceState> {
+    if (this.pushMode) return this.shared(`push-connection:${deviceId}`, () => pushedConnection$(this.pushSources(), deviceId));
     return this.poll(`connection:${deviceId}`, () => this.call(() => this.requireService().presence(deviceId)), (source) => {
       let previous: DevicePresence | undefined;
       return source.pipe(
@@ -140,6 +186,7 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
   }
 
   devices$(): Observable<readonly DeviceInfo[]> {
+    if (this.pushMode) return this.shared('push-devices', () => pushedDevices$(this.pushSources()));
     return this.poll('devices', () => this.call(() => this.requireService().listPresence()), (source) =>
       source.pipe(
         map((devices) =>
@@ -219,6 +266,32 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
     if (!twin) return undefined;
     this.etags.set(deviceId, twin.etag);
     return toStateMessage(deviceId, twin);
+  }
+
+  /** What the push views read from: the feed's events and this controller's service calls. */
+  private pushSources(): PushSources {
+    return {
+      events$: this.hubEvents.asObservable(),
+      readTwin: async (deviceId) => {
+        const twin = await this.call(() => this.requireService().getTwin(deviceId));
+        if (twin) this.etags.set(deviceId, twin.etag);
+        return twin;
+      },
+      presence: (deviceId) => this.call(() => this.requireService().presence(deviceId)),
+      listPresence: () => this.call(() => this.requireService().listPresence()),
+      retryMs: this.options.refreshIntervalMs,
+      clock: this.clock,
+      logger: this.logger,
+    };
+  }
+
+  /** One shared, ref-counted stream per key that replays its latest value to late subscribers. */
+  private shared<T>(key: string, create: () => Observable<T>): Observable<T> {
+    const cached = this.streams.get(key) as Observable<T> | undefined;
+    if (cached) return cached;
+    const stream = defer(create).pipe(share<T>({ connector: () => new ReplaySubject<T>(1), resetOnRefCountZero: true }));
+    this.streams.set(key, stream);
+    return stream;
   }
 
   /**
@@ -346,6 +419,10 @@ function toStateMessage(deviceId: string, twin: ServiceTwin): DeviceStateMessage
   const { [COMMAND_RESPONSE_KEY]: _own, ...state } = twin.reported;
   if (Object.keys(state).length === 0) return undefined;
   return { device_id: deviceId, state, version: twin.reportedVersion, timestamp: twin.reportedUpdated ?? Date.now() };
+}
+
+function isMissingPackage(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'ERR_MODULE_NOT_FOUND' && /@azure\/event-hubs/.test((error as Error).message);
 }
 
 function newCommandId(): string {

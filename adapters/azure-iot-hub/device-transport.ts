@@ -153,7 +153,7 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
       {
         onConnected: (link) => this.resync(link),
         onDisconnected: (error) => this.onDisconnected(error),
-        onTokenRenewed: () => void this.syncTwin().catch((error: unknown) => this.logSyncFailure(error)),
+        onTokenRenewed: () => void (this.options.twin ? this.syncTwin() : Promise.resolve()).catch((error: unknown) => this.logSyncFailure(error)),
       },
       { retryPolicy: this.retryPolicy, clock: this.clock, logger: this.logger },
     );
@@ -212,6 +212,7 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
   }
 
   async publishState(snapshot: StateSnapshot, _patch: JsonObject): Promise<void> {
+    if (!this.options.twin) return;
     // The patch given is relative to the last snapshot published; ours is computed against what
     // the hub holds, which is the same in the normal case and right after failures and reconnects.
     const problem = twinSectionProblem(withoutOwnKeys(snapshot.state));
@@ -254,11 +255,14 @@ export class AzureIotHubDeviceTransport implements DeviceTransport {
   /** After each connect: subscriptions, the whole twin, reported state, then the outbox. */
   private async resync(link: DeviceLink): Promise<void> {
     this.ready = false;
-    await this.twin.subscribe();
-    await new Promise<void>((resolve, reject) =>
-      link.transport.enableMethods((error) => (error ? reject(new TransportError('unavailable', `enabling direct methods failed: ${error.message}`, { cause: error })) : resolve())),
-    );
-    await this.syncTwin();
+    // AmoraOS `iot.enable_device_twin` / `iot.enable_direct_methods` false: that feature stays off.
+    if (this.options.twin) await this.twin.subscribe();
+    if (this.options.directMethods) {
+      await new Promise<void>((resolve, reject) =>
+        link.transport.enableMethods((error) => (error ? reject(new TransportError('unavailable', `enabling direct methods failed: ${error.message}`, { cause: error })) : resolve())),
+      );
+    }
+    if (this.options.twin) await this.syncTwin();
     const drained = await this.sender.drain((message) => this.sendEvent(link, message));
     if (drained.error !== undefined) throw drained.error;
     this.ready = true;

@@ -35,6 +35,14 @@ function record(n: number, size = 10) {
   return { kind: 'metrics', data: { n, pad: 'p'.repeat(size) }, timestamp: n };
 }
 
+function status(volume: number) {
+  return {
+    kind: 'playerStatus',
+    data: { messageType: 'playerStatus', deviceId: 'agent-id', timestamp: '2026-01-01T00:00:00Z', status: { state: 'playing', volume } },
+    timestamp: 1,
+  };
+}
+
 describe('telemetry encoding', () => {
   it('sends a batch as one message when it fits', () => {
     const bodies = encodeTelemetry('d1', { kind: 'metrics', records: [record(1), record(2)] });
@@ -49,6 +57,14 @@ describe('telemetry encoding', () => {
     expect(bodies.length).toBeGreaterThan(1);
     expect(bodies.every((body) => Buffer.byteLength(body) <= 600)).toBe(true);
     expect(bodies.flatMap((body) => JSON.parse(body).records.map((r: { timestamp: number }) => r.timestamp))).toEqual(records.map((r) => r.timestamp));
+  });
+
+  it('sends each self-contained message (the guide\'s playerStatus) as its own body, naming the hub identity', () => {
+    const bodies = encodeTelemetry('hub-id', { kind: 'playerStatus', records: [status(10), status(20)] });
+    expect(bodies.map((body) => JSON.parse(body))).toEqual([
+      { messageType: 'playerStatus', deviceId: 'hub-id', timestamp: '2026-01-01T00:00:00Z', status: { state: 'playing', volume: 10 } },
+      { messageType: 'playerStatus', deviceId: 'hub-id', timestamp: '2026-01-01T00:00:00Z', status: { state: 'playing', volume: 20 } },
+    ]);
   });
 
   it('refuses a single record over the limit', () => {

@@ -19,7 +19,8 @@ const CODE_OF_STATUS: Readonly<Record<number, string>> = {
 /**
  * Reads a direct-method answer back into our CommandResponse. An Amora device's payload carries
  * the whole response (see method-response.ts); any other device (e.g. one built on the AmoraSDK
- * guide alone) is judged by its status, its payload becoming the result or the error details.
+ * guide alone) is judged by its status and its `result: false`, its payload becoming the result or
+ * the error details.
  */
 export function commandResponseFromMethod(
   command: string,
@@ -30,11 +31,14 @@ export function commandResponseFromMethod(
 ): CommandResponse {
   if (isJsonObject(payload) && typeof payload['success'] === 'boolean' && typeof payload['command_id'] === 'string') {
     // Keys beyond the response's own (a middleware's signature) go on to the controller's middleware.
-    const { command_id: _id, command: _command, success: _success, result: _result, error: _error, timestamp: _timestamp, message: _message, ...extra } = payload;
+    const { command_id: _id, command: _command, success: _success, result: _result, error: _error, timestamp: _timestamp, message: _message, data, ...rest } = payload;
+    // The guide's copy of a result's members beside `result` (method-response.ts) is not extra either.
+    const extra = isJsonObject(data) ? Object.fromEntries(Object.entries(rest).filter(([key]) => !(key in data))) : rest;
     const timestamp = typeof payload['timestamp'] === 'number' ? payload['timestamp'] : now;
     const answered = typeof payload['command'] === 'string' ? payload['command'] : command;
     if (payload['success']) {
-      const result = payload['result'];
+      // `result` is the guide's boolean beside our `data`; devices before that carried the result in `result`.
+      const result = typeof payload['result'] === 'boolean' ? payload['data'] : payload['result'];
       return {
         command_id: payload['command_id'],
         command: answered,
@@ -54,7 +58,9 @@ export function commandResponseFromMethod(
       ...extra,
     };
   }
-  if (status >= 200 && status < 300) {
+  // A device on the AmoraSDK guide alone says {result: false, message} on failure.
+  const refused = isJsonObject(payload) && payload['result'] === false;
+  if (status >= 200 && status < 300 && !refused) {
     return { command_id: commandId, command, success: true, ...(payload === null ? {} : { result: payload }), timestamp: now };
   }
   const message = isJsonObject(payload) && typeof payload['message'] === 'string' ? payload['message'] : `device answered status ${status}`;

@@ -7,11 +7,20 @@ import { commandResponseFromMethod } from './method-answer.js';
 import { methodAnswer } from './method-response.js';
 
 describe('direct-method answers', () => {
-  it('carry 200 and {result, message} on success, and read back into the same response', () => {
+  it('carry 200 and the guide\'s {result: true, message} on success, and read back into the same response', () => {
     const response: CommandResponse = { command_id: 'c1', command: 'getPlaylists', success: true, result: { playlists: ['A'] }, timestamp: 5 };
     const answer = methodAnswer(response);
-    expect(answer).toEqual({ status: 200, payload: { ...response, message: 'getPlaylists done' } });
+    expect(answer).toEqual({
+      status: 200,
+      payload: { result: true, playlists: ['A'], message: 'getPlaylists done', command_id: 'c1', command: 'getPlaylists', success: true, data: { playlists: ['A'] }, timestamp: 5 },
+    });
     expect(commandResponseFromMethod('getPlaylists', 'c1', answer.status, answer.payload, 0)).toEqual(response);
+    const play = methodAnswer({ command_id: 'c2', command: 'play', success: true, timestamp: 5 });
+    expect(play.payload).toMatchObject({ result: true, message: 'Playback started' });
+    expect(play.payload).not.toHaveProperty('data');
+    // A result member named like our envelope stays only in `data`.
+    const odd = methodAnswer({ command_id: 'c3', command: 'x', success: true, result: { success: 'no', n: 1 }, timestamp: 5 });
+    expect(odd.payload).toMatchObject({ success: true, n: 1, data: { success: 'no', n: 1 } });
   });
 
   it('carry the status of the error code and our error object on failure', () => {
@@ -20,7 +29,7 @@ describe('direct-method answers', () => {
       const response: CommandResponse = { command_id: 'c', command: 'x', success: false, error: { code, message: `m ${code}` }, timestamp: 1 };
       const answer = methodAnswer(response);
       expect(answer.status).toBe(status);
-      expect(answer.payload).toMatchObject({ result: null, message: `m ${code}`, error: { code } });
+      expect(answer.payload).toMatchObject({ result: false, message: `m ${code}`, error: { code } });
       expect(commandResponseFromMethod('x', 'c', answer.status, answer.payload, 0)).toEqual(response);
     }
   });
@@ -37,6 +46,10 @@ describe('direct-method answers', () => {
       success: true,
       result: { result: 'ok', message: 'playing' },
       timestamp: 3,
+    });
+    expect(commandResponseFromMethod('play', 'c9', 200, { result: false, message: 'Failed to start playback' }, 3)).toMatchObject({
+      success: false,
+      error: { code: 'handler_failed', message: 'Failed to start playback' },
     });
     expect(commandResponseFromMethod('play', 'c9', 400, { message: 'bad volume' }, 3)).toMatchObject({
       success: false,

@@ -11,6 +11,8 @@ import { z } from 'zod';
 export const DEVICE_CONNECTION_STRING_ENV = 'AMORA_DEVICE_CONNECTION_STRING';
 /** Likewise for the service connection string of a controller. */
 export const SERVICE_CONNECTION_STRING_ENV = 'AMORA_SERVICE_CONNECTION_STRING';
+/** Where a controller finds the hub's Event Hub-compatible endpoint when the config names none. */
+export const EVENTHUB_CONNECTION_STRING_ENV = 'AMORA_EVENTHUB_CONNECTION_STRING';
 
 const toNumber = (value: unknown): unknown =>
   typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
@@ -41,6 +43,10 @@ export const azureIotHubOptionsSchema = z
     ca: z.preprocess(emptyAsAbsent, pemOrPath.optional()),
     /** Client certificate and key for X.509 devices (connection string with `x509=true`). */
     x509: z.strictObject({ cert: pemOrPath, key: pemOrPath, passphrase: z.string().optional() }).optional(),
+    /** Direct methods are answered (AmoraOS `iot.enable_direct_methods`). Default true. */
+    directMethods: z.preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value), z.boolean()).default(true),
+    /** The device twin is used: desired properties in, reported properties out (AmoraOS `iot.enable_device_twin`). Default true. */
+    twin: z.preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value), z.boolean()).default(true),
     /** MQTT keep-alive; IoT Hub drops a client after 1.5 times this without traffic. Default 60. */
     keepaliveSeconds: int(5, 1_740).default(60),
     /** Lifetime of the SAS tokens made from a device key, and how long before expiry they are renewed. */
@@ -63,6 +69,22 @@ export const azureIotHubOptionsSchema = z
     refreshIntervalMs: int(100).default(5_000),
     /** How long a direct method waits for an offline device to connect before answering 404. */
     methodConnectTimeoutSeconds: int(0, 300).default(0),
+    /**
+     * Controller side: the hub's Event Hub-compatible endpoint (`Endpoint=sb://…;EntityPath=…`).
+     * With it `state$()`, `connection$()` and `devices$()` are pushed from routed twin change,
+     * connection state and telemetry events; without it they poll. Default: env AMORA_EVENTHUB_CONNECTION_STRING.
+     */
+    eventHubConnectionString: z.preprocess(
+      emptyAsAbsent,
+      z
+        .string()
+        .refine((value) => /(^|;)\s*Endpoint=sb:\/\//i.test(value), { error: 'expected an Event Hub connection string (Endpoint=sb://…;…)' })
+        .optional(),
+    ),
+    /** The consumer group the controller reads with; give each reader its own in production. */
+    eventHubConsumerGroup: z.string().min(1).default('$Default'),
+    /** A (re)started controller reads events enqueued this long before it started; versions keep old ones from counting as current. */
+    eventHubResumeOverlapMs: int(0).default(60_000),
   })
   .refine((options) => options.sasRenewalMarginSeconds < options.sasTokenTtlSeconds, {
     error: 'sasRenewalMarginSeconds must be less than sasTokenTtlSeconds',

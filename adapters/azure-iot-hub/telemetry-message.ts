@@ -2,6 +2,8 @@ import {
   TransportError,
   type JsonValue,
   type TelemetryBatch,
+  deviceMessageFor,
+  isDeviceMessage,
   wireRecord,
 } from '../../core/index.js';
 import { IOT_HUB_LIMITS } from './limits.js';
@@ -20,8 +22,18 @@ export interface TelemetryBody {
  * would close the connection).
  */
 export function encodeTelemetry(deviceId: string, batch: TelemetryBatch, maxBytes: number = IOT_HUB_LIMITS.messageBytes): string[] {
-  const records = batch.records.map(wireRecord);
-  const bodies: string[] = [];
+  // Self-contained messages (the guide's playerStatus) go one per message, as they are (device-message.ts).
+  const messages = batch.records.filter((record) => isDeviceMessage(record)).map((record) => JSON.stringify(deviceMessageFor(record, deviceId)));
+  for (const text of messages) {
+    if (Buffer.byteLength(text, 'utf8') > maxBytes) {
+      throw new TransportError('payload_too_large', `a "${batch.kind}" message is larger than the ${maxBytes} byte IoT Hub message limit`, {
+        details: { maxPayloadBytes: maxBytes },
+      });
+    }
+  }
+  const records = batch.records.filter((record) => !isDeviceMessage(record)).map(wireRecord);
+  const bodies: string[] = [...messages];
+  if (records.length === 0) return bodies;
   const encode = (part: TelemetryBody['records']): void => {
     const text = JSON.stringify({ device_id: deviceId, kind: batch.kind, records: part } satisfies TelemetryBody);
     if (Buffer.byteLength(text, 'utf8') <= maxBytes) {

@@ -32,6 +32,8 @@ import {
   type TransportCapabilities,
   type DeviceStorage,
   wireRecord,
+  deviceMessageFor,
+  isDeviceMessage,
 } from '../../core/index.js';
 import { deviceClientId } from './client-id.js';
 import { MqttConnection } from './connection.js';
@@ -90,17 +92,21 @@ export class MqttDeviceTransport implements DeviceTransport {
   private readonly stateTopic: string;
   private readonly connectionTopic: string;
   private latestState: StateSnapshot | undefined;
+  private readonly deviceId: string;
 
   constructor(
     @inject(TOKENS.KindOptions) private readonly options: MqttOptions,
     @inject(TOKENS.InstanceId) readonly id: string,
-    @inject(TOKENS.DeviceId) private readonly deviceId: string,
+    @inject(TOKENS.DeviceId) agentDeviceId: string,
     @inject(TOKENS.Logger) @optional() logger: Logger | undefined,
     @inject(TOKENS.RetryPolicy) @optional() retryPolicy: RetryPolicy | undefined,
     @inject(TOKENS.Clock) @optional() clock: Clock | undefined,
     @inject(MQTT_TOKENS.TlsLoader) @optional() private readonly tlsLoader: TlsMaterialLoader | undefined,
     @inject(TOKENS.DeviceStorage) @optional() storage?: DeviceStorage,
   ) {
+    // The device's identity on this broker (AmoraOS `broker.device_id`) may differ from the agent's.
+    const deviceId = options.deviceId ?? agentDeviceId;
+    this.deviceId = deviceId;
     this.topics = new MqttTopics(options.topicPrefix);
     this.commandsTopic = this.topics.commands(deviceId);
     this.desiredTopic = this.topics.desired(deviceId);
@@ -205,7 +211,8 @@ export class MqttDeviceTransport implements DeviceTransport {
     const message: TelemetryMessage = {
       device_id: this.deviceId,
       kind: batch.kind,
-      records: batch.records.map(wireRecord),
+      // A self-contained message names the device as this broker knows it (device-message.ts).
+      records: batch.records.map((record) => wireRecord(isDeviceMessage(record) ? { ...record, data: deviceMessageFor(record, this.deviceId) } : record)),
     };
     await this.sender.send({
       topic: this.topics.telemetry(this.deviceId, batch.kind),

@@ -63,6 +63,11 @@ export const mqttOptionsSchema = z.strictObject({
   urls: z.array(url).min(1, { error: 'urls needs at least one broker URL' }).optional(),
   /** Stable across restarts so the broker keeps the session; defaults to `amora-{deviceId}` or a random id for controllers. */
   clientId: topicLevel('clientId').max(128).optional(),
+  /**
+   * The device's identity on this broker, in its topics and default client id (AmoraOS
+   * `broker.device_id`). Default: the agent's `device.id`. Device side only.
+   */
+  deviceId: topicLevel('deviceId').min(1).max(128).optional(),
   username: z.string().optional(),
   password: z.string().optional(),
   tls: mqttTlsOptionsSchema.optional(),

@@ -48,6 +48,7 @@ export async function runAgent(options: AgentRunOptions): Promise<void> {
       );
   const logger = createCliLogger(options.logLevel ?? config.log?.level ?? 'info');
   logger.info({ config: redactSecrets(config) }, 'starting agent');
+  if (config.ignoredKeys) logger.warn({ keys: config.ignoredKeys }, `config keys ignored (nothing here uses them): ${config.ignoredKeys.join(', ')}`);
   const stateDir = resolveStateDir({ flag: options.stateDir, config, ...(options.config === undefined ? {} : { configPath: options.config }), env: process.env });
   const storage = stateDir === undefined ? undefined : new FileDeviceStorage(stateDir, { logger: logger.child({ stateDir }) });
   logger.info({ stateDir: stateDir ?? false }, stateDir ? 'keeping the outbox and state version in the state directory' : 'no state directory: the outbox is kept in memory only');

@@ -14,8 +14,10 @@ import { probeCommands, probeState, type ProbeOptions } from './transport-probe.
  * - command round trip: `invoke()` → a direct method through the hub's REST endpoint → the device
  *   answers over MQTT → the HTTPS response;
  * - reported state: `patch()` → the hub has accepted the twin patch (the emulator's
- *   `reportedPatches$`). The controller's `state$` polls twins (`refreshIntervalMs`), so timing it
- *   would measure the polling interval, not the transport.
+ *   `reportedPatches$`), and `patch()` → the controller's `state$` shows it, pushed over the
+ *   hub's Event Hub-compatible endpoint (AMQP, `@azure/event-hubs`) from the routed twin change
+ *   event. Without `eventHubConnectionString` the controller would poll twins, and timing it would
+ *   measure `refreshIntervalMs` instead.
  */
 export async function runAzure(registry: PluginRegistry, probe: ProbeOptions): Promise<CloudResult> {
   const deviceId = `bench-azure-${process.pid}`;
@@ -28,6 +30,9 @@ export async function runAzure(registry: PluginRegistry, probe: ProbeOptions): P
         connectionString: hub.deviceConnectionString(deviceId),
         serviceConnectionString: hub.serviceConnectionString,
         ca: hub.caPem,
+        eventHubConnectionString: hub.eventHub!.connectionString,
+        // Push mode: polling would only ever re-read the seed.
+        refreshIntervalMs: 600_000,
       },
       // The controller's presence view is polled too: the hub knowing the device listens is faster.
       ready: () => hub.devices.whenSubscribed(deviceId, 'methods'),
@@ -35,7 +40,6 @@ export async function runAzure(registry: PluginRegistry, probe: ProbeOptions): P
     try {
       const state = await probeState(pair, {
         ...probe,
-        atController: false,
         atService: (arrived) => {
           const subscription = hub.devices.reportedPatches$.subscribe((patch) => {
             if (patch.deviceId === deviceId) arrived();
@@ -45,11 +49,10 @@ export async function runAzure(registry: PluginRegistry, probe: ProbeOptions): P
       });
       return {
         name: 'azure',
-        description: 'Azure IoT Hub emulator: device azure-iot-device over MQTT/TLS, controller azure-iothub over HTTPS',
+        description: 'Azure IoT Hub emulator: device azure-iot-device over MQTT/TLS, controller azure-iothub over HTTPS, state$ pushed over the Event Hub endpoint (@azure/event-hubs, AMQP)',
         samples: probe.samples,
         pacingMs: probe.pacingMs,
         serviceLabel: 'twin patch accepted by the hub (emulator hook)',
-        controllerNote: 'n/a: the controller polls twins every refreshIntervalMs',
         measures: { ...state, commandRoundTrip: await probeCommands(pair, probe) },
       };
     } finally {

@@ -31,11 +31,10 @@ describe('bench scenarios', () => {
     expect(counts(off.atController, off.commandRoundTrip, on.atController, on.commandRoundTrip)).toEqual(all(4));
   });
 
-  it('measures Azure IoT Hub at the hub and for direct methods, and says why not at the polling controller', async () => {
+  it('measures Azure IoT Hub at the hub, at the controller pushed over the Event Hub endpoint, and for direct methods', async () => {
     const azure = await runAzure(registry, probe);
-    expect(counts(azure.measures.atService, azure.measures.commandRoundTrip)).toEqual(all(2));
-    expect(azure.measures.atController).toBeUndefined();
-    expect(azure.controllerNote).toMatch(/polls/);
+    expect(counts(azure.measures.atService, azure.measures.atController, azure.measures.commandRoundTrip)).toEqual(all(3));
+    expect(azure.controllerNote).toBeUndefined();
   });
 
   it('measures AWS IoT Core at the shadow service, the controller and for commands at QoS 1 and 0', async () => {

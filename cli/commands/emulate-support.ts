@@ -49,7 +49,7 @@ export function repeatable(isValid: (value: string) => boolean, expected: string
  * Starts an emulator, turning failures to listen into usage errors that name the option to change
  * (a port in use, a privileged port, a `--bind` address this machine does not have).
  */
-export async function startListening<T>(options: ListenOptions, start: () => Promise<T>): Promise<T> {
+export async function startListening<T>(options: ListenOptions, start: () => Promise<T>, extraPorts: Readonly<Record<string, number | undefined>> = {}): Promise<T> {
   try {
     return await start();
   } catch (error) {
@@ -57,7 +57,7 @@ export async function startListening<T>(options: ListenOptions, start: () => Pro
     if (code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL' || code === 'EAI_AGAIN') {
       throw new CliError(`cannot listen on ${options.bind} (${code}): pass another --bind`, EXIT.usage);
     }
-    throw listenError(error, options.bind, { '--port': options.port, '--https-port': options.httpsPort });
+    throw listenError(error, options.bind, { '--port': options.port, '--https-port': options.httpsPort, ...extraPorts });
   }
 }
 

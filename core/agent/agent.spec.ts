@@ -249,14 +249,31 @@ describe('Agent desired state', () => {
     await agent.stop();
   });
 
-  it('reconciles again when reported state drifts from a desired value it had reached', async () => {
+  it('does not undo a direct command with an unchanged desire; a new desired value applies', async () => {
+    const { agent, player, mqtt, azure } = setup();
+    await agent.start();
+    mqtt.desired.next({ patch: { audio: { volume: 70 } } });
+    await reportedVolume(agent, 70);
+    await agent.execute('setVolume', { volume: 40 });
+    // The same desire again (a reconnect's full document, another transport) changes nothing.
+    mqtt.desired.next({ patch: { audio: { volume: 70 } }, full: true });
+    azure.desired.next({ patch: { audio: { volume: 70 } } });
+    await agent.execute('getStatus');
+    expect(agent.state.snapshot.state['audio']).toMatchObject({ volume: 40 });
+    mqtt.desired.next({ patch: { audio: { volume: 55 } } });
+    await reportedVolume(agent, 55);
+    expect(player.calls).toEqual(['setVolume 70', 'setVolume 40', 'setVolume 55']);
+    await agent.stop();
+  });
+
+  it('applies a desired value only when reported state does not have it already', async () => {
     const { agent, player, mqtt } = setup();
     await agent.start();
-    mqtt.desired.next({ patch: { audio: { volume: 60 } } });
-    await reportedVolume(agent, 60);
-    await player.setVolume(5);
-    await reportedVolume(agent, 60);
-    expect(player.calls).toEqual(['setVolume 60', 'setVolume 5', 'setVolume 60']);
+    await agent.execute('setVolume', { volume: 30 });
+    mqtt.desired.next({ patch: { audio: { volume: 30 }, playback: { status: 'stopped' } } });
+    mqtt.desired.next({ patch: { audio: { volume: 31 } } });
+    await reportedVolume(agent, 31);
+    expect(player.calls).toEqual(['setVolume 30', 'setVolume 31']);
     await agent.stop();
   });
 });
@@ -287,12 +304,36 @@ describe('Agent telemetry', () => {
     await agent.stop();
   });
 
-  it('sends the reported state as <profile>Status telemetry when statusIntervalMs is set', async () => {
-    const { agent, azure, clock } = setup({ telemetry: { batchSize: 1, statusIntervalMs: 30_000 } });
+  it('sends playerStatus messages at start, soon after each status change, and every statusIntervalMs', async () => {
+    const { agent, azure, mqtt, clock } = setup({ telemetry: { statusIntervalMs: 30_000, statusMinIntervalMs: 1_000 } });
     await agent.start();
-    clock.advance(60_000);
-    expect(azure.telemetry.map((b) => b.kind)).toEqual(['playerStatus', 'playerStatus']);
-    expect(azure.telemetry[0]?.records[0]?.data).toMatchObject({ audio: { volume: 50 } });
+    const statuses = () => azure.telemetry.map((b) => (b.records[0]?.data as JsonObject | undefined)?.['status']);
+    expect(azure.telemetry).toEqual([
+      {
+        kind: 'playerStatus',
+        records: [
+          {
+            kind: 'playerStatus',
+            data: { messageType: 'playerStatus', deviceId: 'player-001', timestamp: '2026-01-01T00:00:00Z', status: { state: 'stopped', volume: 50, current_song: null, playlist: null } },
+            timestamp: clock.now(),
+          },
+        ],
+      },
+    ]);
+    expect(mqtt.telemetry).toHaveLength(1);
+    // Two changes within the least interval: one message, with the latest status, when it has passed.
+    await agent.execute('setVolume', { volume: 20 });
+    await agent.execute('setVolume', { volume: 25 });
+    expect(statuses()).toHaveLength(1);
+    clock.advance(1_000);
+    expect(statuses()).toMatchObject([{ volume: 50 }, { volume: 25 }]);
+    // A change after a quiet second leaves at once.
+    clock.advance(5_000);
+    await agent.execute('loadPlaylist', { playlist: 'Focus' });
+    expect(statuses()[2]).toMatchObject({ playlist: 'Focus' });
+    // Nothing changes: one message per interval.
+    clock.advance(30_000);
+    expect(statuses()).toHaveLength(4);
     await agent.stop();
   });
 });

@@ -18,6 +18,7 @@ import type { Lifecycle } from './lifecycle.js';
 import { LifecycleManager } from './lifecycle-manager.js';
 import { ReconcileLoop } from './reconcile-loop.js';
 import { StatePublisher } from './state-publisher.js';
+import { StatusTelemetry } from './status-telemetry.js';
 import { SystemSection } from './system-section.js';
 
 type AgentPhase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -25,7 +26,7 @@ type AgentPhase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 /**
  * One device: its state, its profile's commands, N transports. Wiring, in short:
  * profile state → reported state → every transport; every transport's commands → dispatcher →
- * the same transport; desired state from any transport → delta → reconciler → dispatcher;
+ * the same transport; desired state from any transport → changed keys → reconciler → dispatcher;
  * telemetry → batches → every transport. A failure on one transport is logged and never reaches
  * the others. Components (the player) start before transports and stop after them.
  */
@@ -52,7 +53,8 @@ export class Agent implements AgentApi {
   private readonly desiredRefused = new BehaviorSubject(0);
   /** Commands being answered and telemetry being sent; stop() waits for them. */
   private readonly inFlight = new Set<Promise<void>>();
-  private statusTimer?: { cancel(): void };
+  private readonly statusMinIntervalMs: number;
+  private statusTelemetry?: StatusTelemetry;
   private accepting = false;
   private phase: AgentPhase = 'idle';
   private stopping?: Promise<void>;
@@ -66,6 +68,7 @@ export class Agent implements AgentApi {
     this.stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
     this.reboot = options.reboot;
     this.statusIntervalMs = options.telemetry?.statusIntervalMs;
+    this.statusMinIntervalMs = options.telemetry?.statusMinIntervalMs ?? 1_000;
     this.state = new DeviceState(this.clock, undefined, options.storage?.versions, options.desired);
     this.dispatcher = new CommandDispatcher({
       specs: this.profile.commands,
@@ -116,8 +119,13 @@ export class Agent implements AgentApi {
     }
     if (this.phase !== 'starting') return; // stop() was called meanwhile.
     this.phase = 'running';
+    // The configured starting point (volume, output) first: the first state published has it,
+    // and desired state, applied next, wins over it.
+    await this.runStartup();
+    if (this.phase !== 'running') return;
     for (const transport of this.transports) this.beginPublishing(transport);
-    this.subscriptions.add(this.state.delta$.subscribe((delta) => this.reconciler.offer(delta)));
+    // Desired values are applied when they change (reconcile-loop.ts), not whenever reported differs.
+    this.subscriptions.add(this.state.desired$.subscribe((desired) => this.reconciler.offer(desired)));
     this.startStatusTelemetry();
     this.logger.info({ device: this.deviceId, transports: this.transports.map((t) => t.id) }, 'agent started');
   }
@@ -263,20 +271,35 @@ export class Agent implements AgentApi {
     );
   }
 
+  /** Runs the profile's startup steps one by one; a failing step is logged and the rest still run. */
+  private async runStartup(): Promise<void> {
+    for (const [index, step] of (this.profile.startup ?? []).entries()) {
+      const response = await this.dispatcher.execute({ command: step.command, command_id: `startup-${this.clock.now()}-${index}`, params: step.params });
+      if (!response.success) this.logger.warn({ command: step.command, params: step.params, err: response.error }, 'startup step failed');
+    }
+  }
+
+  /**
+   * `<profile>Status` messages (the guide's playerStatus) on every transport, sent as they are
+   * made rather than batched, so a change is seen promptly (status-telemetry.ts).
+   */
   private startStatusTelemetry(): void {
     const interval = this.statusIntervalMs;
     if (!interval) return;
     const kind = `${this.profile.name}Status`;
-    const tick = (): void => {
-      try {
-        this.telemetry.emit(kind, this.state.snapshot.state);
-      } catch (error) {
-        this.logger.error({ kind, err: toErrorObject(error) }, 'status telemetry refused');
-        return;
-      }
-      this.statusTimer = this.clock.setTimeout(tick, interval);
-    };
-    this.statusTimer = this.clock.setTimeout(tick, interval);
+    const status = this.profile.status?.bind(this.profile) ?? ((reported: JsonObject) => reported);
+    this.statusTelemetry = new StatusTelemetry({
+      messageType: kind,
+      deviceId: this.deviceId,
+      intervalMs: interval,
+      minIntervalMs: this.statusMinIntervalMs,
+      clock: this.clock,
+      status,
+      reported: () => this.state.snapshot.state,
+      send: (message) => this.track(this.sendTelemetry({ kind, records: [{ kind, data: message, timestamp: this.clock.now() }] })),
+    });
+    this.subscriptions.add(this.state.changes$.subscribe(() => this.statusTelemetry?.onStateChange()));
+    this.statusTelemetry.start();
   }
 
   private track(task: Promise<void>): void {
@@ -289,7 +312,7 @@ export class Agent implements AgentApi {
     this.phase = 'stopping';
     this.accepting = false;
     this.profile.beforeStop?.();
-    this.statusTimer?.cancel();
+    this.statusTelemetry?.stop();
     this.system?.stop();
     if (wasStarted) {
       const drained = await this.withDeadline(this.drain());

@@ -24,8 +24,13 @@ export interface AgentOptions {
   readonly telemetry?: {
     readonly batchSize?: number;
     readonly batchIntervalMs?: number;
-    /** When set, the reported state is also sent as `<profile>Status` telemetry at this interval (AmoraOS `playerStatus`). */
+    /**
+     * When set, a `<profile>Status` message (AmoraOS `playerStatus`: `{messageType, deviceId,
+     * timestamp, status}`) is sent at this interval and after each change of the status.
+     */
     readonly statusIntervalMs?: number;
+    /** The least time between two change-driven status messages, ms. Default 1 000. */
+    readonly statusMinIntervalMs?: number;
   };
   /** The agent's version, reported as `system.version`. Default '0.0.0'. */
   readonly version?: string;

@@ -6,7 +6,7 @@ import { CORE_TRANSPORT_KEYS, type KindSection, type RateLimitConfig } from '../
 import { PluginLoadError } from '../errors.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
 import type { PlayerAdapter } from '../player/player-adapter.js';
-import { createPlayerProfile, PLAYER_PROFILE } from '../player/player-profile.js';
+import { createPlayerProfile, PLAYER_PROFILE, type PlayerProfileSettings } from '../player/player-profile.js';
 import type { PluginRegistry } from '../plugins/loader.js';
 import type { MessageMiddleware } from '../plugins/middleware.js';
 import { withControllerMiddleware } from '../plugins/middleware-controller-transport.js';
@@ -103,7 +103,8 @@ export async function buildAgent(config: LoadedConfig, registry: PluginRegistry,
   const features = playerFeatures(config, player, options);
   if (features.content) root.bind(AGENT_TOKENS.Component).toConstantValue(features.content);
   if (features.reboot && options.reboot) root.bind(AGENT_TOKENS.Reboot).toConstantValue({ request: features.reboot, run: options.reboot });
-  root.bind(TOKENS.DeviceProfile).toConstantValue(await resolveProfile(root, registry, profileName, player, options.profile, features));
+  const settings = { ...(config.audio ? { audio: config.audio } : {}), clock: options.clock ?? systemClock, features };
+  root.bind(TOKENS.DeviceProfile).toConstantValue(await resolveProfile(root, registry, profileName, player, options.profile, settings));
   root.load(agentModule());
   return root.get<Agent>(TOKENS.Agent);
 }
@@ -218,13 +219,13 @@ async function resolveProfile(
   name: string,
   player: PlayerAdapter | undefined,
   explicit: BuildAgentOptions['profile'],
-  features: PlayerFeatures,
+  settings: PlayerProfileSettings,
 ): Promise<DeviceProfile> {
   if (typeof explicit === 'function') return explicit(player);
   if (explicit) return explicit;
   if (name === PLAYER_PROFILE) {
     if (!player) throw new PluginLoadError(PLAYER_PROFILE, undefined, 'the player profile needs a player');
-    return createPlayerProfile(player, features);
+    return createPlayerProfile(player, settings);
   }
   return registry.instantiateAsync<DeviceProfile>(root, name, {}, TOKENS.DeviceProfile, name);
 }

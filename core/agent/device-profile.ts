@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { CommandSpec } from '../commands/types.js';
-import type { JsonObject } from '../state/json.js';
+import type { JsonObject, JsonValue } from '../state/json.js';
 
 /** One command the reconciler wants run to move reported state towards desired. */
 export interface ReconcileStep {
@@ -22,6 +22,13 @@ export interface DeviceProfile {
    * current reported state (for desired keys that are not mirrored one to one in reported state).
    */
   reconcile?(delta: JsonObject, reported: JsonObject): readonly ReconcileStep[];
+  /**
+   * Commands run once when the agent has started, before desired state is applied: the device's
+   * configured starting point (the player's starting volume and audio output).
+   */
+  readonly startup?: readonly ReconcileStep[];
+  /** The `status` of the `<name>Status` telemetry message, from reported state; the whole reported state when absent. */
+  status?(reported: JsonObject): JsonValue;
   /** Called as the agent begins to stop, before it waits for commands: long-running ones (a content sync) end early. */
   beforeStop?(): void;
 }

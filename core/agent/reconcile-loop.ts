@@ -2,17 +2,25 @@ import type { CommandDispatcherApi } from '../commands/dispatcher.types.js';
 import { toErrorObject } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { JsonObject } from '../state/json.js';
-import { deepEqual } from '../state/merge-patch.js';
+import { applyMergePatch } from '../state/merge-patch.js';
+import { computeDelta } from '../state/state-delta.js';
 import type { DeviceProfile } from './device-profile.js';
 
 /**
- * Runs the profile's reconciler on each new delta, one delta at a time. A given delta is
- * reconciled once: a step that fails (an unknown playlist) leaves the delta as it is, and the
- * loop does not retry it until the delta changes, so it can never spin. Deltas that arrive while
- * steps are running are coalesced to the latest.
+ * Applies desired state when it changes, per key, as the clouds' own device guides do (Azure's
+ * desired-property callback, AWS's shadow delta): a desired value is acted on when it is new or
+ * differs from the desired value seen before, and then only if reported state does not have it
+ * already. A desired value that merely stays the same is never applied again, so a direct command
+ * (`setVolume 40`) is not undone by a stale desire (`audio.volume: 70`); a new desire (`55`)
+ * applies. The first desired document after start counts as a change of every key it holds.
+ *
+ * Changes are run one batch at a time; those that arrive meanwhile are merged and run next. A step
+ * that fails (an unknown playlist) is logged and not retried until that desired value changes.
  */
 export class ReconcileLoop {
-  private lastReconciled?: JsonObject;
+  /** The desired document the last offer() saw: the reference for "changed". */
+  private previous: JsonObject = {};
+  /** Changed desired members waiting while steps run. */
   private pending?: JsonObject;
   private running?: Promise<void>;
   private sequence = 0;
@@ -27,26 +35,13 @@ export class ReconcileLoop {
     private readonly logger: Logger,
   ) {}
 
-  /** Offers the latest delta (desired minus reported). */
-  offer(delta: JsonObject): void {
-    if (!this.active || !this.profile.reconcile) return;
-    if (Object.keys(delta).length === 0) {
-      // Converged: the same desired state may need reconciling again if reported drifts later.
-      this.lastReconciled = undefined;
-      this.pending = undefined;
-      return;
-    }
-    if (this.running) {
-      this.pending = delta;
-      return;
-    }
-    if (this.lastReconciled && deepEqual(delta, this.lastReconciled)) return;
-    this.running = this.run(delta).finally(() => {
-      this.running = undefined;
-      const next = this.pending;
-      this.pending = undefined;
-      if (next) this.offer(next);
-    });
+  /** Offers the whole desired document after a change. */
+  offer(desired: JsonObject): void {
+    const changed = computeDelta(desired, this.previous);
+    this.previous = desired;
+    if (!this.active || !this.profile.reconcile || Object.keys(changed).length === 0) return;
+    this.pending = this.pending ? (applyMergePatch(this.pending, changed) as JsonObject) : changed;
+    this.drain();
   }
 
   /** Stops reconciling; resolves when the steps in progress have finished. */
@@ -56,11 +51,23 @@ export class ReconcileLoop {
     while (this.running) await this.running;
   }
 
-  private async run(delta: JsonObject): Promise<void> {
-    this.lastReconciled = delta;
+  private drain(): void {
+    if (this.running || !this.pending) return;
+    const changed = this.pending;
+    this.pending = undefined;
+    this.running = this.run(changed).finally(() => {
+      this.running = undefined;
+      this.drain();
+    });
+  }
+
+  private async run(changed: JsonObject): Promise<void> {
+    const reported = this.reported();
+    const delta = computeDelta(changed, reported);
+    if (Object.keys(delta).length === 0) return;
     let steps;
     try {
-      steps = this.profile.reconcile?.(delta, this.reported()) ?? [];
+      steps = this.profile.reconcile?.(delta, reported) ?? [];
     } catch (error) {
       this.logger.error({ err: toErrorObject(error), delta }, 'reconciler failed');
       return;

@@ -3,8 +3,9 @@ import { withoutUndefined, type AmoraOsKeyChecker } from './amoraos-keys.js';
 /**
  * The AmoraOS `iot` section as one transport entry. `provider` picks the kind:
  *
- * - absent, `azure` or `azure-iot-hub`: `{kind: azure-iot-hub, connectionString}` from
- *   `connection_string` (or `connectionString`);
+ * - absent, `azure` or `azure-iot-hub`: `{kind: azure-iot-hub, connectionString, directMethods,
+ *   twin}` from `connection_string` (or `connectionString`), `enable_direct_methods` and
+ *   `enable_device_twin` (false switches that feature off);
  * - `aws` or `aws-iot`: `{kind: aws-iot, endpoint, port, thingName, certPath, keyPath, caPath,
  *   keepAliveSeconds}` from the snake_case keys below (or the kind's own names). What the section
  *   leaves out the kind takes from the ANC variables (`IOT_ENDPOINT`, `IOT_CERT_PATH`, ...).
@@ -12,7 +13,9 @@ import { withoutUndefined, type AmoraOsKeyChecker } from './amoraos-keys.js';
  * - any other name: a plugin kind of that name, given `connectionString`.
  */
 const CONNECTION_STRING_KEYS = ['connection_string', 'connectionString'] as const;
-const COMMON_KEYS = ['provider', 'enabled'] as const;
+/** `telemetry_interval` is the agent's (statusIntervalMs below), whatever the provider. */
+const COMMON_KEYS = ['provider', 'enabled', 'telemetry_interval'] as const;
+const AZURE_SWITCHES = { enable_direct_methods: 'directMethods', enable_device_twin: 'twin' } as const;
 
 /** AmoraOS `iot` key → `aws-iot` option. */
 const AWS_OPTIONS: Readonly<Record<string, string>> = {
@@ -39,8 +42,17 @@ export function iotTransport(iot: Record<string, unknown>, keys: AmoraOsKeyCheck
   }
   const kind = providerKind(provider);
   if (kind === 'aws-iot') return awsTransport(iot, keys);
-  keys.check(['iot'], iot, [...COMMON_KEYS, ...CONNECTION_STRING_KEYS], 'iot keys');
-  return withoutUndefined({ kind, connectionString: iot['connection_string'] ?? iot['connectionString'] });
+  if (kind !== 'azure-iot-hub') {
+    keys.check(['iot'], iot, [...COMMON_KEYS, ...CONNECTION_STRING_KEYS], 'iot keys');
+    return withoutUndefined({ kind, connectionString: iot['connection_string'] ?? iot['connectionString'] });
+  }
+  keys.check(['iot'], iot, [...COMMON_KEYS, ...CONNECTION_STRING_KEYS, ...Object.keys(AZURE_SWITCHES)], 'iot keys');
+  return withoutUndefined({
+    kind,
+    connectionString: iot['connection_string'] ?? iot['connectionString'],
+    directMethods: iot['enable_direct_methods'],
+    twin: iot['enable_device_twin'],
+  });
 }
 
 function providerKind(provider: string | undefined): string {
@@ -67,4 +79,19 @@ function awsTransport(iot: Record<string, unknown>, keys: AmoraOsKeyChecker): Re
     if (iot[from] !== undefined && out[to] === undefined) out[to] = iot[from];
   }
   return out;
+}
+
+/**
+ * `iot.telemetry_interval` (seconds, as in the guide) in milliseconds, undefined when absent; a
+ * value that is not a positive number of seconds is recorded as a problem.
+ */
+export function statusIntervalMs(iot: Record<string, unknown>, keys: AmoraOsKeyChecker): number | undefined {
+  const value = iot['telemetry_interval'];
+  if (value === undefined) return undefined;
+  const seconds = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
+    keys.add(['iot', 'telemetry_interval'], 'expected seconds between playerStatus messages, a positive number');
+    return undefined;
+  }
+  return Math.max(1, Math.round(seconds * 1000));
 }

@@ -1,31 +1,44 @@
 import { isJsonObject } from '../state/json.js';
+import { brokerTransport } from './amoraos-broker.js';
 import { AmoraOsKeyChecker, withoutUndefined } from './amoraos-keys.js';
-import { iotTransport } from './amoraos-iot.js';
+import { iotTransport, statusIntervalMs } from './amoraos-iot.js';
 
 /**
- * The AmoraOS seed's `config.json` layout, mapped onto the native one so existing devices run
- * unchanged:
+ * The AmoraOS seed's `config.json` layout (IoT integration guide), mapped onto the native one so
+ * existing devices run unchanged:
  *
  * - `device.id` or `device.device_id` → `device.id`; `device.name` → `device.name`
  * - `dev_mode: true` → `player: {kind: 'virtual'}` (wins over `mpd`, as in the seed) and `dev_mode: true`
  * - `mpd {host, port, password?}` → `player: {kind: 'mpd', host, port, password}`
- * - `broker {host, port, username?, password?, use_tls?|tls?, topic_prefix?}` →
- *   transport `{kind: 'mqtt', url: mqtt(s)://host:port, username, password, topicPrefix}`
- * - `iot {provider?, ...}` → an `azure-iot-hub` or `aws-iot` transport (see amoraos-iot.ts)
+ * - `audio {volume, device, backend}` → `audio` (starting volume and output, reported backend)
+ * - `content {storage_path, playlists_path}` → `content {storagePath, playlistsPath}`
+ * - `broker {...}` → an `mqtt` transport (see amoraos-broker.ts)
+ * - `iot {...}` → an `azure-iot-hub` or `aws-iot` transport (see amoraos-iot.ts);
+ *   `iot.telemetry_interval` (seconds) → `telemetry.statusIntervalMs` (60 s when absent)
  *
- * A `broker` or `iot` section with `enabled: false` (or `"false"`) is skipped. Other keys (`plugins`, `commands`,
- * `telemetry`, `system`, `log`) are carried over as they are. Any other key, at the top or inside
- * the AmoraOS sections, is a ConfigError naming it and the known keys: the seed dropped a typo
- * such as `brokr` silently, leaving a device without its broker.
+ * A `broker` or `iot` section with `enabled: false` (or `"false"`) is skipped. Other keys (`plugins`,
+ * `commands`, `telemetry`, `system`, `log`) are carried over as they are. An unknown key close to a
+ * known one is a ConfigError (a typo); any other is ignored and listed in `ignored` (amoraos-keys.ts).
  */
-const AMORAOS_KEYS = ['mpd', 'broker', 'iot', 'dev_mode'] as const;
+const AMORAOS_KEYS = ['mpd', 'broker', 'iot', 'dev_mode', 'audio', 'content'] as const;
 const NATIVE_PASSTHROUGH = ['plugins', 'commands', 'telemetry', 'system', 'log'] as const;
 const TOP_LEVEL_KEYS = ['device', ...AMORAOS_KEYS, ...NATIVE_PASSTHROUGH];
 const SECTION_KEYS = {
   device: ['device_id', 'id', 'name', 'profile'],
   mpd: ['host', 'port', 'password'],
-  broker: ['enabled', 'host', 'port', 'username', 'password', 'use_tls', 'tls', 'topic_prefix'],
+  broker: ['enabled', 'host', 'broker_url', 'port', 'username', 'password', 'use_tls', 'tls', 'topic_prefix', 'device_id', 'client_id'],
+  audio: ['volume', 'device', 'backend'],
+  content: ['storage_path', 'playlists_path'],
 } as const;
+
+/** The status telemetry interval of an AmoraOS device that names none: the guide's `telemetry_interval: 60`. */
+const DEFAULT_STATUS_INTERVAL_MS = 60_000;
+
+/** An AmoraOS file mapped to the native layout, and the key paths it holds that nothing uses. */
+export interface AmoraOsMapping {
+  readonly config: Record<string, unknown>;
+  readonly ignored: readonly string[];
+}
 
 /** True for an AmoraOS `config.json`: no `transports` list, but one of its own sections. */
 export function isAmoraOsLayout(raw: unknown): raw is Record<string, unknown> {
@@ -35,9 +48,9 @@ export function isAmoraOsLayout(raw: unknown): raw is Record<string, unknown> {
 
 /**
  * Maps an AmoraOS layout to the native one (the schema validates the result).
- * @throws ConfigError listing every unknown key and every section of the wrong shape.
+ * @throws ConfigError listing every mistyped key and every section of the wrong shape.
  */
-export function fromAmoraOs(raw: Record<string, unknown>): Record<string, unknown> {
+export function fromAmoraOs(raw: Record<string, unknown>): AmoraOsMapping {
   const keys = new AmoraOsKeyChecker();
   keys.check([], raw, TOP_LEVEL_KEYS, 'AmoraOS config.json keys');
   const device = keys.section(raw, 'device', SECTION_KEYS.device);
@@ -52,32 +65,27 @@ export function fromAmoraOs(raw: Record<string, unknown>): Record<string, unknow
   if (devMode) out['player'] = { kind: 'virtual' };
   else if (raw['mpd'] !== undefined) out['player'] = withoutUndefined({ kind: 'mpd', host: mpd['host'], port: mpd['port'], password: mpd['password'] });
 
+  const audio = keys.section(raw, 'audio', SECTION_KEYS.audio);
+  if (raw['audio'] !== undefined) out['audio'] = withoutUndefined({ volume: audio['volume'], device: audio['device'], backend: audio['backend'] });
+  const content = keys.section(raw, 'content', SECTION_KEYS.content);
+  if (raw['content'] !== undefined) out['content'] = withoutUndefined({ storagePath: content['storage_path'], playlistsPath: content['playlists_path'] });
+
   const transports: Record<string, unknown>[] = [];
   const broker = keys.section(raw, 'broker', SECTION_KEYS.broker);
-  if (raw['broker'] !== undefined && !disabled(broker)) transports.push(brokerTransport(broker));
+  // Mapped (and so checked) even when disabled.
+  const brokerEntry = raw['broker'] === undefined ? undefined : brokerTransport(broker, keys);
+  if (brokerEntry && !disabled(broker)) transports.push(brokerEntry);
   const iot = keys.section(raw, 'iot', undefined);
-  // Mapped (and so checked) even when disabled, like `broker`.
   const iotEntry = raw['iot'] === undefined ? undefined : iotTransport(iot, keys);
   if (iotEntry && !disabled(iot)) transports.push(iotEntry);
+  const interval = statusIntervalMs(iot, keys);
   keys.throwIfAny();
   out['transports'] = transports;
 
   for (const key of NATIVE_PASSTHROUGH) if (raw[key] !== undefined) out[key] = raw[key];
-  return out;
-}
-
-function brokerTransport(broker: Record<string, unknown>): Record<string, unknown> {
-  const tls = broker['use_tls'] ?? broker['tls'];
-  const secure = tls === true || tls === 'true';
-  const host = String(broker['host'] ?? 'localhost');
-  const port = broker['port'] ?? (secure ? 8883 : 1883);
-  return withoutUndefined({
-    kind: 'mqtt',
-    url: `${secure ? 'mqtts' : 'mqtt'}://${host.includes(':') ? `[${host}]` : host}:${String(port)}`,
-    username: broker['username'],
-    password: broker['password'],
-    topicPrefix: broker['topic_prefix'],
-  });
+  const telemetry = isJsonObject(out['telemetry']) ? out['telemetry'] : {};
+  out['telemetry'] = { statusIntervalMs: interval ?? DEFAULT_STATUS_INTERVAL_MS, ...telemetry };
+  return { config: out, ignored: keys.ignored };
 }
 
 /** `enabled: false` (or `"false"`, from interpolation) switches a section off. */

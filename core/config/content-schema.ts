@@ -53,9 +53,12 @@ export const ContentSourceSchema = z.discriminatedUnion('kind', [AzureBlobSource
   error: 'expected a source with kind "azure-blob", "s3" or "https-manifest"',
 });
 
-export const ContentConfigSchema = z.strictObject({
-  /** The music folder (MPD's music_directory). */
-  storage_path: z.string().min(1, 'expected the music folder'),
+/** The camelCase spellings (`storagePath`, `playlistsPath`) are accepted as the same keys. */
+const CAMEL_ALIASES: Readonly<Record<string, string>> = { storagePath: 'storage_path', playlistsPath: 'playlists_path' };
+
+const ContentObjectSchema = z.strictObject({
+  /** The music folder (MPD's music_directory); required with a source. */
+  storage_path: z.string().min(1, 'expected the music folder').optional(),
   /** The `.m3u` playlists folder (MPD's playlist_directory). Default `<storage_path>/playlists`. */
   playlists_path: z.string().min(1).optional(),
   source: ContentSourceSchema.optional(),
@@ -68,6 +71,17 @@ export const ContentConfigSchema = z.strictObject({
   /** Deadline of one `syncContent` command, ms. Default 600 000 (ten minutes). */
   sync_timeout_ms: numberish(z.number().int().positive()).default(600_000),
 });
+
+export const ContentConfigSchema = z.preprocess(
+  (value) =>
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [CAMEL_ALIASES[key] ?? key, inner]))
+      : value,
+  ContentObjectSchema.refine((content) => content.source === undefined || content.storage_path !== undefined, {
+    error: 'expected storage_path (the music folder) with a source',
+    path: ['storage_path'],
+  }),
+);
 
 /** `system.reboot`: the command that reboots the device, run after the agent went offline. */
 export const RebootConfigSchema = z.strictObject({

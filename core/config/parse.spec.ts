@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
 import { parseConfig } from './parse.js';
@@ -176,6 +177,10 @@ describe('parseConfig: AMORA_* overrides', () => {
   });
 });
 
+function brokerUrlOf(broker: Record<string, unknown>): unknown {
+  return parseConfig({ device: { id: 'a' }, broker }).transports[0]?.['url'];
+}
+
 describe('parseConfig: AmoraOS config.json layout', () => {
   it('maps device, mpd, broker and iot sections', () => {
     const config = parseConfig({
@@ -248,27 +253,79 @@ describe('parseConfig: AmoraOS config.json layout', () => {
     expect(error.details).toMatchObject({ path: 'iot.connection_string' });
   });
 
-  it('names unknown keys of the AmoraOS layout and the keys it knows', () => {
+  it('names mistyped keys of the AmoraOS layout and the keys it knows', () => {
     const top = configError(() => parseConfig({ device: { device_id: 'a' }, brokr: { host: 'b' }, iot: { connection_string: 'HostName=h' } }));
     expect(top.message).toBe(
-      'invalid configuration: brokr: unknown key "brokr" (AmoraOS config.json keys: broker, commands, dev_mode, device, iot, log, mpd, plugins, system, telemetry)',
+      'invalid configuration: brokr: unknown key "brokr", did you mean "broker"? (AmoraOS config.json keys: audio, broker, commands, content, dev_mode, device, iot, log, mpd, plugins, system, telemetry)',
     );
     expect(top.details).toMatchObject({ path: 'brokr' });
     const nested = configError(() => parseConfig({ device: { device_id: 'a', nmae: 'x' }, broker: { host: 'b', usrname: 'u' }, iot: { provider: 'aws', endpoint: 'e', certpath: 'c' } }));
     expect(nested.details).toMatchObject({
       issues: [
-        { path: 'device.nmae', message: 'unknown key "nmae" (device keys: device_id, id, name, profile)' },
-        { path: 'broker.usrname', message: expect.stringContaining('unknown key "usrname" (broker keys: enabled, host, password,') },
-        { path: 'iot.certpath', message: expect.stringContaining('unknown key "certpath" (iot keys with provider aws: ') },
+        { path: 'device.nmae', message: 'unknown key "nmae", did you mean "name"? (device keys: device_id, id, name, profile)' },
+        { path: 'broker.usrname', message: expect.stringContaining('unknown key "usrname", did you mean "username"? (broker keys: broker_url, client_id, device_id, enabled, host,') },
+        { path: 'iot.certpath', message: expect.stringContaining('unknown key "certpath", did you mean "certPath"? (iot keys with provider aws: ') },
       ],
     });
     expect(configError(() => parseConfig({ device: { id: 'a' }, broker: 'localhost' })).message).toContain('broker: expected an object');
     expect(configError(() => parseConfig({ device: { id: 'a' }, iot: { provider: 3 } })).message).toContain('iot.provider: expected a provider name');
   });
 
+  it('accepts keys of other AmoraOS parts, listing them as ignored, and lists none when all are used', () => {
+    const config = parseConfig({
+      device: { id: 'a', location: 'hall' },
+      broker: { broker_url: 'b', keepalive_seconds: 30 },
+      web_ui: { port: 8080 },
+      iot: { provider: 'aws', endpoint: 'e', enable_device_twin: true },
+    });
+    expect(config.ignoredKeys).toEqual(['web_ui', 'device.location', 'broker.keepalive_seconds', 'iot.enable_device_twin']);
+    expect(parseConfig({ device: { id: 'a' }, broker: { host: 'b' } }).ignoredKeys).toBeUndefined();
+  });
+
+  it('maps every key of the IoT integration guide\'s config.json', () => {
+    const config = parseConfig(JSON.parse(readFileSync(new URL('../../test/fixtures/amoraos/iot-guide-config.json', import.meta.url), 'utf8')));
+    expect(config).toEqual({
+      device: { id: 'waybox-player-001', name: 'Living Room Player', profile: 'player' },
+      player: { kind: 'mpd', host: 'localhost', port: 6600 },
+      audio: { volume: 80, device: 'default', backend: 'pipewire' },
+      content: { storagePath: '/home/user/music', playlistsPath: '/home/user/music/playlists' },
+      transports: [
+        { kind: 'mqtt', url: 'mqtt://mqtt.example.com:1883', deviceId: 'amora-player-001', username: 'username', password: 'password' },
+        { kind: 'azure-iot-hub', connectionString: 'HostName=your-hub.azure-devices.net;DeviceId=your-device;SharedAccessKey=your-key', directMethods: true, twin: true },
+      ],
+      telemetry: { statusIntervalMs: 60_000 },
+    });
+  });
+
+  it('reads broker_url as a host name or an mqtt, mqtts, ws or wss URL', () => {
+    expect(brokerUrlOf({ broker_url: 'mqtt.example.com', port: 1883 })).toBe('mqtt://mqtt.example.com:1883');
+    expect(brokerUrlOf({ broker_url: 'mqtt.example.com', use_tls: true })).toBe('mqtts://mqtt.example.com:8883');
+    expect(brokerUrlOf({ broker_url: 'mqtt://broker:1884' })).toBe('mqtt://broker:1884');
+    expect(brokerUrlOf({ broker_url: 'mqtt://broker', port: '1999' })).toBe('mqtt://broker:1999');
+    expect(brokerUrlOf({ broker_url: 'mqtt://broker:1883', use_tls: true, port: 8883 })).toBe('mqtts://broker:1883');
+    expect(brokerUrlOf({ broker_url: 'mqtts://broker' })).toBe('mqtts://broker:8883');
+    expect(brokerUrlOf({ broker_url: 'wss://broker.example/mqtt' })).toBe('wss://broker.example:443/mqtt');
+    expect(brokerUrlOf({ broker_url: 'ws://broker.example:9001/mqtt', use_tls: 'true' })).toBe('wss://broker.example:9001/mqtt');
+    expect(brokerUrlOf({ broker_url: 'WS://Broker:8080' })).toBe('ws://broker:8080');
+    expect(configError(() => brokerUrlOf({ broker_url: 'http://broker' })).message).toContain('broker.broker_url: expected a host name or a URL with scheme mqtt, mqtts, ws, wss');
+    expect(configError(() => brokerUrlOf({ host: 'a b' })).message).toContain('broker.host: expected a host name');
+  });
+
+  it('switches Azure features off and sets the status interval from the iot section', () => {
+    const config = parseConfig({
+      device: { id: 'a' },
+      iot: { connection_string: 'HostName=h', telemetry_interval: '2.5', enable_direct_methods: false, enable_device_twin: 'false' },
+      telemetry: { batchSize: 5 },
+    });
+    expect(config.transports[0]).toEqual({ kind: 'azure-iot-hub', connectionString: 'HostName=h', directMethods: false, twin: 'false' });
+    expect(config.telemetry).toEqual({ statusIntervalMs: 2500, batchSize: 5 });
+    expect(configError(() => parseConfig({ device: { id: 'a' }, iot: { telemetry_interval: 0 } })).message).toContain('iot.telemetry_interval: expected seconds');
+    expect(configError(() => parseConfig({ device: { id: 'a' }, broker: { host: 'b' }, audio: { volume: 101 } })).message).toContain('audio.volume');
+  });
+
   it('names the config file in AmoraOS key errors', () => {
     expect(() => parseConfig({ device: { device_id: 'a' }, mdp: {}, broker: {} }, { source: '/etc/amora/config.json' })).toThrow(
-      '/etc/amora/config.json: invalid configuration: mdp: unknown key "mdp"',
+      '/etc/amora/config.json: invalid configuration: mdp: unknown key "mdp", did you mean "mpd"?',
     );
   });
 

@@ -16,7 +16,11 @@ export interface ParseConfigOptions {
 }
 
 /** A validated config plus where it came from. */
-export type LoadedConfig = AgentConfig & { readonly baseDir?: string };
+export type LoadedConfig = AgentConfig & {
+  readonly baseDir?: string;
+  /** Key paths of an AmoraOS config.json that nothing here uses; the caller warns once, naming them. */
+  readonly ignoredKeys?: readonly string[];
+};
 
 /**
  * Turns a parsed config document into a validated AgentConfig: `${VAR}` interpolation, AmoraOS
@@ -28,11 +32,15 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions = {}): Loa
   const where = options.source ? `${options.source}: ` : '';
   try {
     const interpolated = interpolateEnv(raw ?? {}, env);
-    const native = isAmoraOsLayout(interpolated) ? fromAmoraOs(interpolated) : interpolated;
-    const overridden = applyEnvOverrides(native, env);
+    const amoraOs = isAmoraOsLayout(interpolated) ? fromAmoraOs(interpolated) : undefined;
+    const overridden = applyEnvOverrides(amoraOs?.config ?? interpolated, env);
     const result = AgentConfigSchema.safeParse(overridden);
     if (!result.success) throw zodToConfigError(result.error, where);
-    return options.baseDir === undefined ? result.data : { ...result.data, baseDir: options.baseDir };
+    return {
+      ...result.data,
+      ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
+      ...(amoraOs && amoraOs.ignored.length > 0 ? { ignoredKeys: amoraOs.ignored } : {}),
+    };
   } catch (error) {
     if (error instanceof ConfigError && where && !error.message.startsWith(where)) {
       throw new ConfigError(`${where}${error.message}`, { details: error.details, cause: error.cause });

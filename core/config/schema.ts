@@ -77,7 +77,21 @@ export const AgentConfigSchema = z.strictObject({
        * Named here only so that a config still carrying it is told where the setting lives.
        */
       outboxSize: z.never({ error: OUTBOX_SIZE_MOVED }).optional(),
+      /** `<profile>Status` telemetry (e.g. playerStatus) every this many ms, and after each change of it. */
       statusIntervalMs: numberish(z.number().int().positive()).optional(),
+      /** The least time between two change-driven status messages, ms. Default 1000. */
+      statusMinIntervalMs: numberish(z.number().int().nonnegative()).optional(),
+    })
+    .optional(),
+  /**
+   * Player profile settings (AmoraOS `audio`): `volume` (0-100) and `device` (an output name) are
+   * applied once when the agent starts, before desired state; `backend` is reported as it is.
+   */
+  audio: z
+    .strictObject({
+      volume: numberish(z.number({ error: 'expected a volume, an integer 0-100' }).int().min(0).max(100)).optional(),
+      device: z.string().min(1).optional(),
+      backend: z.string().min(1).optional(),
     })
     .optional(),
   /** The `system` section of reported state ({version, uptime}); `enabled: false` opts out. */

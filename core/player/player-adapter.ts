@@ -30,6 +30,12 @@ export interface PlayerAdapter {
   /** Replaces the queue with a stored playlist and starts playing it. */
   loadPlaylist(name: string): Promise<void>;
   getPlaylists(): Promise<readonly string[]>;
+  /**
+   * Plays through the audio output of this name (MPD: enables that output, disables the others),
+   * reported as `audio.device`. `default` keeps the player's own choice. Rejects with `not_found`
+   * for an output the player does not have. Players without selectable outputs leave it out.
+   */
+  setOutput?(name: string): Promise<void>;
   getStatus(): Promise<PlayerState>;
   /**
    * Tells the player that content sync changed its folders: rescan `library.changed` (paths

@@ -4,7 +4,7 @@ import { strictParams } from '../agent/strict-params.js';
 import { defineCommand, type CommandSpec } from '../commands/types.js';
 import { CommandError } from '../errors.js';
 import type { JsonObject } from '../state/json.js';
-import type { ContentSyncFeature, ContentSyncSettings } from './content-sync.js';
+import type { ContentSyncFeature } from './content-sync.js';
 import type { PlayerAdapter } from './player-adapter.js';
 import type { PlayerState } from './player-state.js';
 
@@ -20,8 +20,8 @@ export const PLAYER_COMMANDS = [
   'loadPlaylist',
   'getPlaylists',
   'getStatus',
+  'setAudioDevice',
   'syncContent',
-  'setContentSync',
   'reboot',
 ] as const;
 
@@ -84,11 +84,20 @@ export function createPlayerCommands(player: PlayerAdapter, features: PlayerFeat
       params: noParams,
       handler: async () => playerStateToJson(await player.getStatus()),
     }),
+    defineCommand({
+      name: 'setAudioDevice',
+      description: 'Play through the audio output of this name (MPD: that output only); "default" keeps the player\'s own.',
+      params: strictParams({ device: z.string().min(1) }),
+      handler: async ({ device }) => {
+        if (!player.setOutput) throw new CommandError('conflict', `player ${player.id} has no selectable audio outputs`);
+        await player.setOutput(device);
+      },
+    }),
     ...featureCommands(features),
   ];
 }
 
-/** `syncContent`, `setContentSync` and `reboot`: the device features beyond playback. */
+/** `syncContent` and `reboot`: device features beyond playback (`setContentSync` is the profile's, see player-profile.ts). */
 function featureCommands({ content, reboot, syncTimeoutMs }: PlayerFeatures): readonly CommandSpec[] {
   const needContent = (): ContentSyncFeature => {
     if (!content) throw new CommandError('unsupported', 'content sync is not configured on this device (config `content.source`)');
@@ -101,14 +110,6 @@ function featureCommands({ content, reboot, syncTimeoutMs }: PlayerFeatures): re
       params: strictParams({ force: z.boolean().default(false) }),
       timeoutMs: syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS,
       handler: ({ force }, { signal }) => needContent().sync({ force }, signal),
-    }),
-    defineCommand({
-      name: 'setContentSync',
-      description: 'Turn scheduled content sync on or off and override the source (what desired `content` does).',
-      params: strictParams({ sync_enabled: z.boolean().optional(), source: z.record(z.string(), z.string()).optional() }),
-      handler: async (settings) => {
-        await needContent().configure(withoutUndefined(settings));
-      },
     }),
     defineCommand({
       name: 'reboot',
@@ -125,12 +126,6 @@ function featureCommands({ content, reboot, syncTimeoutMs }: PlayerFeatures): re
 
 const DEFAULT_SYNC_TIMEOUT_MS = 600_000;
 
-function withoutUndefined(settings: { sync_enabled?: boolean | undefined; source?: Record<string, string> | undefined }): ContentSyncSettings {
-  return {
-    ...(settings.sync_enabled === undefined ? {} : { sync_enabled: settings.sync_enabled }),
-    ...(settings.source === undefined ? {} : { source: settings.source }),
-  };
-}
 
 /**
  * The player state as the reported-state sections `audio`, `playback`, `playlists`. Optional

@@ -6,7 +6,8 @@ import { CommandError } from '../errors.js';
 import type { PlayerAdapter } from './player-adapter.js';
 import { PLAYER_COMMANDS } from './player-commands.js';
 import { RebootRequest } from '../agent/reboot-request.js';
-import { createPlayerProfile } from './player-profile.js';
+import { ManualClock } from '../../test/support/manual-clock.js';
+import { createPlayerProfile, type PlayerProfileSettings } from './player-profile.js';
 import type { PlayerState } from './player-state.js';
 
 const initial: PlayerState = {
@@ -44,9 +45,9 @@ function recordingPlayer(): PlayerAdapter & { calls: string[]; state: BehaviorSu
   };
 }
 
-function setup() {
+function setup(settings: PlayerProfileSettings = {}) {
   const player = recordingPlayer();
-  const profile = createPlayerProfile(player);
+  const profile = createPlayerProfile(player, { clock: new ManualClock(), ...settings });
   const dispatcher = new CommandDispatcher({ specs: profile.commands });
   let id = 0;
   const run = (command: string, params: Record<string, unknown> = {}): Promise<CommandResponse> =>
@@ -58,7 +59,7 @@ describe('player profile commands', () => {
   it('declares every command with a description', () => {
     const { profile } = setup();
     expect(profile.name).toBe('player');
-    expect(profile.commands.map((c) => c.name)).toEqual([...PLAYER_COMMANDS]);
+    expect(profile.commands.map((c) => c.name)).toEqual([...PLAYER_COMMANDS, 'setContentSync']);
     for (const spec of profile.commands) expect(spec.description).toMatch(/^[A-Z].+\.$/);
   });
 
@@ -127,9 +128,39 @@ describe('player profile state', () => {
       audio: { volume: 50, device: null, backend: 'pulse' },
       playback: { status: 'stopped', current_track: null, position: 0, duration: 0, playlist: null },
       playlists: ['Morning Jazz', 'Focus'],
+      status: { state: 'stopped', volume: 50, current_song: null, playlist: null },
+      lastUpdated: '2026-01-01T00:00:00Z',
     });
     player.state.next({ ...initial, audio: { volume: 10, device: 'hw:0' } });
     expect((await firstValueFrom(profile.state$!))['audio']).toEqual({ volume: 10, device: 'hw:0', backend: null });
+  });
+
+  it('carries the Azure guide\'s PlayerStatus as status, and gives it as the status message', async () => {
+    const { player, profile } = setup();
+    player.state.next({ ...initial, playback: { status: 'playing', current_track: 'Take Five', position: 3, duration: 324, playlist: 'Morning Jazz' } });
+    const state = await firstValueFrom(profile.state$!);
+    expect(state['status']).toEqual({ state: 'playing', volume: 50, current_song: 'Take Five', playlist: 'Morning Jazz' });
+    expect(profile.status!(state)).toEqual(state['status']);
+    expect(profile.status!({})).toEqual({ state: 'unknown', volume: 0, current_song: null, playlist: null });
+  });
+
+  it('reports the configured audio backend and starts with the configured output, then volume', async () => {
+    const { profile } = setup({ audio: { volume: 80, device: 'default', backend: 'pipewire' } });
+    expect((await firstValueFrom(profile.state$!))['audio']).toEqual({ volume: 50, device: null, backend: 'pipewire' });
+    expect(profile.startup).toEqual([
+      { command: 'setAudioDevice', params: { device: 'default' } },
+      { command: 'setVolume', params: { volume: 80 } },
+    ]);
+    expect(setup().profile.startup).toEqual([]);
+  });
+
+  it('reports content.sync_enabled once set, and selects outputs on players that have them', async () => {
+    const { profile, run } = setup();
+    expect(await firstValueFrom(profile.state$!)).not.toHaveProperty('content');
+    expect((await run('setContentSync', { enabled: true })).success).toBe(true);
+    expect((await firstValueFrom(profile.state$!))['content']).toEqual({ sync_enabled: true });
+    // The recording player has no outputs to choose from.
+    expect(await run('setAudioDevice', { device: 'hw:1' })).toMatchObject({ success: false, error: { code: 'conflict' } });
   });
 });
 
@@ -162,6 +193,15 @@ describe('player reconciler', () => {
     expect(statusStep('rewinding')).toEqual([]);
     expect(profile.reconcile!({ audio: { volume: '40' }, content: 'x', playback: 3 }, reported)).toEqual([]);
   });
+
+  it('maps desired audio.device and content.sync_enabled', () => {
+    const { profile } = setup();
+    expect(profile.reconcile!({ audio: { device: 'USB DAC' }, content: { sync_enabled: false } }, reported)).toEqual([
+      { command: 'setAudioDevice', params: { device: 'USB DAC' } },
+      { command: 'setContentSync', params: { enabled: false } },
+    ]);
+    expect(profile.reconcile!({ audio: { device: '' }, content: { sync_enabled: 'yes' } }, reported)).toEqual([]);
+  });
 });
 
 describe('player profile features', () => {
@@ -181,7 +221,7 @@ describe('player profile features', () => {
   it('marks a reboot and answers rebooting; the agent carries it out once', async () => {
     const player = recordingPlayer();
     const reboot = new RebootRequest();
-    const dispatcher = new CommandDispatcher({ specs: createPlayerProfile(player, { reboot }).commands });
+    const dispatcher = new CommandDispatcher({ specs: createPlayerProfile(player, { features: { reboot } }).commands });
     expect(await dispatcher.execute({ command: 'reboot', command_id: 'r1', params: {} })).toMatchObject({ success: true, result: { rebooting: true } });
     expect(reboot.take()).toBe(true);
     reboot.request();

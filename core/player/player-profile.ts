@@ -1,28 +1,135 @@
-import { map, merge } from 'rxjs';
-import type { DeviceProfile } from '../agent/device-profile.js';
+import { BehaviorSubject, combineLatest, map, merge } from 'rxjs';
+import { z } from 'zod';
+import type { DeviceProfile, ReconcileStep } from '../agent/device-profile.js';
+import { strictParams } from '../agent/strict-params.js';
+import { systemClock, type Clock } from '../clock.js';
+import { defineCommand, type CommandSpec } from '../commands/types.js';
+import { CommandError } from '../errors.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../state/json.js';
+import type { ContentSyncFeature } from './content-sync.js';
 import type { PlayerAdapter } from './player-adapter.js';
 import { playerAvailability } from './player-availability.js';
 import { createPlayerCommands, playerStateToJson, type PlayerFeatures } from './player-commands.js';
 import { reconcilePlayer } from './player-reconciler.js';
+import type { PlayerState, PlayerStatus } from './player-state.js';
 
 /** The name of the player device profile (`device.profile` in the config). */
 export const PLAYER_PROFILE = 'player';
 
+/** The player profile's settings (the config's `audio` section; AmoraOS `audio`). */
+export interface PlayerProfileSettings {
+  readonly audio?: {
+    /** Set once when the agent starts. */
+    readonly volume?: number;
+    /** The output selected once when the agent starts (setAudioDevice). */
+    readonly device?: string;
+    /** Reported as `audio.backend` instead of what the player knows (e.g. pipewire under MPD). */
+    readonly backend?: string;
+  };
+  /** Stamps `lastUpdated`. */
+  readonly clock?: Clock;
+  /** Content sync and reboot, when the device has them (PlayerFeatures). */
+  readonly features?: PlayerFeatures;
+}
+
+/** Profile-own reported members: content settings the cloud sets (`content.sync_enabled`). */
+interface ContentSettings {
+  readonly sync_enabled?: boolean;
+}
+
 /**
- * The music-player device profile: its commands bound to `player` and its optional features,
- * its reported state (`audio`, `playback`, `playlists` from the player's state stream, `player`
- * (is it reachable, see playerAvailability) from its status, `content` from content sync), and
- * its reconciler.
+ * The music-player device profile: its commands bound to `player`, its reported state from the
+ * player's state stream, `player` (is it reachable, see playerAvailability) from its status, its
+ * reconciler, its startup steps and its status message. Reported state carries both seeds'
+ * shapes: the IoT guide's `audio`, `playback`, `playlists` (the agent adds `system`) and the Azure
+ * guide's `status` (a PlayerStatus) and `lastUpdated`.
  */
-export function createPlayerProfile(player: PlayerAdapter, features: PlayerFeatures = {}): DeviceProfile {
-  const playerState$ = player.state$.pipe(map(playerStateToJson));
-  const availability$ = playerAvailability(player.status$);
-  const content = features.content;
+export function createPlayerProfile(player: PlayerAdapter, settings: PlayerProfileSettings = {}): DeviceProfile {
+  const clock = settings.clock ?? systemClock;
+  const content = new BehaviorSubject<ContentSettings>({});
+  const backend = settings.audio?.backend;
+  const features = settings.features ?? {};
+  const sync = features.content;
   return {
     name: PLAYER_PROFILE,
-    commands: createPlayerCommands(player, features),
-    state$: content ? merge(playerState$, availability$, content.state$) : merge(playerState$, availability$),
+    commands: [...createPlayerCommands(player, features), contentSyncCommand(content, sync)],
+    state$: merge(
+      combineLatest([player.state$, content]).pipe(
+      map(([state, own]): JsonObject => {
+        const json = playerStateToJson(state);
+        return {
+          ...json,
+          ...(backend === undefined ? {} : { audio: { ...(json['audio'] as JsonObject), backend } }),
+          ...(Object.keys(own).length === 0 ? {} : { content: { ...own } }),
+          status: { ...playerStatus(state) },
+          lastUpdated: isoSeconds(clock.now()),
+        };
+      }),
+      ),
+      playerAvailability(player.status$),
+      ...(sync ? [sync.state$] : []),
+    ),
     reconcile: reconcilePlayer,
-    ...(content ? { beforeStop: () => content.cancel() } : {}),
+    ...(sync ? { beforeStop: () => sync.cancel() } : {}),
+    startup: startupSteps(settings),
+    status: (reported) => statusOf(reported),
   };
+}
+
+/** The Azure guide's PlayerStatus of a player state. */
+export function playerStatus(state: PlayerState): PlayerStatus {
+  return {
+    state: state.playback.status,
+    volume: state.audio.volume,
+    current_song: state.playback.current_track,
+    playlist: state.playback.playlist,
+  };
+}
+
+/**
+ * The PlayerStatus in reported state, whole: reported state cannot hold nulls (a merge patch's
+ * null deletes), so the members it lacks are null again here.
+ */
+function statusOf(reported: JsonObject): JsonValue {
+  const status = isJsonObject(reported['status']) ? reported['status'] : {};
+  return {
+    state: status['state'] ?? 'unknown',
+    volume: status['volume'] ?? 0,
+    current_song: status['current_song'] ?? null,
+    playlist: status['playlist'] ?? null,
+  };
+}
+
+function startupSteps(settings: PlayerProfileSettings): readonly ReconcileStep[] {
+  const steps: ReconcileStep[] = [];
+  const { volume, device } = settings.audio ?? {};
+  if (device !== undefined) steps.push({ command: 'setAudioDevice', params: { device } });
+  if (volume !== undefined) steps.push({ command: 'setVolume', params: { volume } });
+  return steps;
+}
+
+/**
+ * Desired `content.sync_enabled` (and `content.source`), accepted and reported as
+ * `content.sync_enabled`. With content sync configured it switches the schedule and moves the
+ * source (ContentSyncFeature.configure, which reports both); without, the flag is only kept.
+ */
+function contentSyncCommand(content: BehaviorSubject<ContentSettings>, sync: ContentSyncFeature | undefined): CommandSpec {
+  return defineCommand({
+    name: 'setContentSync',
+    description: 'Switch content synchronisation on or off and move its source (reported as content.sync_enabled, content.source).',
+    params: strictParams({ enabled: z.boolean().optional(), source: z.record(z.string(), z.string()).optional() }),
+    handler: async ({ enabled, source }) => {
+      if (sync) {
+        await sync.configure({ ...(enabled === undefined ? {} : { sync_enabled: enabled }), ...(source === undefined ? {} : { source }) });
+        return;
+      }
+      if (source !== undefined) throw new CommandError('unsupported', 'content sync is not configured on this device (config `content.source`)');
+      if (enabled !== undefined && content.value.sync_enabled !== enabled) content.next({ ...content.value, sync_enabled: enabled });
+    },
+  });
+}
+
+/** ISO 8601 UTC to the second, as the Azure guide writes `lastUpdated` and `timestamp`. */
+function isoSeconds(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -8,10 +8,11 @@ const STATUS_COMMANDS: Readonly<Record<string, string>> = { playing: 'play', pau
  * load the default playlist (which starts playback), then set the volume, then the playback status.
  *
  * - `audio.volume` → setVolume
+ * - `audio.device` → setAudioDevice (the output of that name)
+ * - `content.sync_enabled`, `content.source` → setContentSync (reported as content.sync_enabled, content.source)
  * - `content.default_playlist` → loadPlaylist, only when reported `playback.playlist` differs
  *   (desired `content` has no reported mirror, so it stays in the delta for good)
  * - `playback.status` playing | paused | stopped → play | pause | stop
- * - `content.sync_enabled`, `content.source` → setContentSync (mirrored in reported `content`)
  *
  * Values of the wrong type are skipped, not guessed at; the command schemas check ranges.
  */
@@ -23,6 +24,8 @@ export function reconcilePlayer(delta: JsonObject, reported: JsonObject): readon
   }
   const volume = at(delta, 'audio', 'volume');
   if (typeof volume === 'number') steps.push({ command: 'setVolume', params: { volume } });
+  const device = at(delta, 'audio', 'device');
+  if (typeof device === 'string' && device !== '') steps.push({ command: 'setAudioDevice', params: { device } });
   const status = at(delta, 'playback', 'status');
   const statusCommand = typeof status === 'string' ? STATUS_COMMANDS[status] : undefined;
   if (statusCommand) steps.push({ command: statusCommand, params: {} });
@@ -39,7 +42,7 @@ function contentSyncStep(delta: JsonObject): ReconcileStep | undefined {
   const enabled = at(delta, 'content', 'sync_enabled');
   const source = at(delta, 'content', 'source');
   const params = {
-    ...(typeof enabled === 'boolean' ? { sync_enabled: enabled } : {}),
+    ...(typeof enabled === 'boolean' ? { enabled } : {}),
     ...(isJsonObject(source) && Object.values(source).every((value) => typeof value === 'string') ? { source } : {}),
   };
   return Object.keys(params).length > 0 ? { command: 'setContentSync', params } : undefined;

@@ -34,3 +34,14 @@ export interface SystemState {
   /** Bytes free where content is stored, when known. */
   readonly free_space?: number;
 }
+
+/**
+ * The AmoraSDK Azure guide's `PlayerStatus`: reported as `status` and sent as the `status` of
+ * `playerStatus` telemetry. `current_song` is the current track's title (file name when untagged).
+ */
+export interface PlayerStatus {
+  readonly state: PlaybackStatus;
+  readonly volume: number;
+  readonly current_song: string | null;
+  readonly playlist: string | null;
+}

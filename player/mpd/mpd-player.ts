@@ -18,6 +18,7 @@ import {
 import { MpdConnection } from './mpd-connection.js';
 import { updateLibrary } from './mpd-library-update.js';
 import { toCommandError } from './mpd-errors.js';
+import { parseOutputs } from './mpd-response.js';
 import type { MpdPlayerOptions } from './mpd-player-options.js';
 import { quote, type MpdTarget } from './mpd-socket.js';
 import { MpdStateReader } from './mpd-state-reader.js';
@@ -158,6 +159,26 @@ export class MpdPlayer implements PlayerAdapter {
       await connection.send(`listplaylist ${quote(name)}`, this.options.commandTimeoutMs);
       await connection.sendList(['clear', `load ${quote(name)}`, 'play'], this.options.commandTimeoutMs);
       this.reader.playlistLoaded(name);
+    });
+  }
+
+  /**
+   * Plays through the output named `name` only: enables it, then disables the others (MPD
+   * `outputs`, `enableoutput`, `disableoutput`; output ids are MPD's numbers, never user text).
+   * `default` with no output of that name keeps MPD's own outputs. An unknown name is `not_found`.
+   */
+  async setOutput(name: string): Promise<void> {
+    if (name.length === 0) throw new CommandError('invalid_params', 'output name must not be empty');
+    await this.exec('enableoutput', async (connection) => {
+      const outputs = parseOutputs(await connection.send('outputs', this.options.commandTimeoutMs));
+      const target = outputs.find((output) => output.name === name);
+      if (target === undefined) {
+        if (name === 'default') return;
+        throw new CommandError('not_found', `MPD has no audio output named "${name}"`, { details: { name, outputs: outputs.map((o) => o.name) } });
+      }
+      const others = outputs.filter((output) => output.id !== target.id && output.enabled).map((output) => `disableoutput ${output.id}`);
+      await connection.sendList([`enableoutput ${target.id}`, ...others], this.options.commandTimeoutMs);
+      await this.reader.readOutputs(connection, false);
     });
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseOutputName, parsePlaylistNames, splitStatusAndSong, toPlayerState } from './mpd-response.js';
+import { parseOutputName, parseOutputs, parsePlaylistNames, splitStatusAndSong, toPlayerState } from './mpd-response.js';
 
 // Answers as MPD 0.23 sends them (captured from a real daemon).
 const PLAYING = `volume: 40
@@ -83,5 +83,9 @@ describe('MPD answers to player state', () => {
     const outputs = 'outputid: 0\noutputname: hdmi\nplugin: alsa\noutputenabled: 0\noutputid: 1\noutputname: DAC\noutputenabled: 1\n';
     expect(parseOutputName(outputs)).toBe('DAC');
     expect(parseOutputName('outputid: 0\noutputname: off\noutputenabled: 0\n')).toBeUndefined();
+    expect(parseOutputs(outputs)).toEqual([
+      { id: '0', name: 'hdmi', enabled: false },
+      { id: '1', name: 'DAC', enabled: true },
+    ]);
   });
 });

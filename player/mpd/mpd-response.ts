@@ -54,6 +54,26 @@ export function parseOutputName(answer: string): string | undefined {
   return undefined;
 }
 
+/** One audio output of MPD's `outputs` answer. */
+export interface MpdOutput {
+  readonly id: string;
+  readonly name: string;
+  readonly enabled: boolean;
+}
+
+/** Every output of an `outputs` answer, in MPD's order. */
+export function parseOutputs(answer: string): MpdOutput[] {
+  const outputs: { id: string; name: string; enabled: boolean }[] = [];
+  for (const line of answerLines(answer)) {
+    if (line.startsWith('outputid: ')) outputs.push({ id: line.slice('outputid: '.length), name: '', enabled: false });
+    const current = outputs.at(-1);
+    if (current === undefined) continue;
+    if (line.startsWith('outputname: ')) current.name = line.slice('outputname: '.length);
+    else if (line.startsWith('outputenabled: ')) current.enabled = line === 'outputenabled: 1';
+  }
+  return outputs;
+}
+
 const PLAYBACK: Readonly<Record<string, PlaybackStatus>> = { play: 'playing', pause: 'paused', stop: 'stopped' };
 
 /** What the adapter knows besides the status: playlists, output device, the playlist it loaded. */

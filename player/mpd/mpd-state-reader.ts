@@ -117,7 +117,8 @@ export class MpdStateReader {
     return toPlayerState(this.status, this.song, context, (this.clock.now() - this.statusAt) / 1000);
   }
 
-  private async readOutputs(connection: MpdConnection, publish = true): Promise<void> {
+  /** Reads which output is enabled (reported as `audio.device`). */
+  async readOutputs(connection: MpdConnection, publish = true): Promise<void> {
     this.device = parseOutputName(await connection.send('outputs', this.options.commandTimeoutMs));
     if (publish) this.publish();
   }

@@ -67,6 +67,14 @@ export class VirtualPlayback {
     return moved;
   }
 
+  /** Replaces the queue without playing it (a saved queue at start); `play` starts its first track. */
+  cue(tracks: readonly VirtualTrack[]): void {
+    this.tracks = [...tracks];
+    this.current = undefined;
+    this.state = 'stopped';
+    this.anchor(0);
+  }
+
   /** Replaces the queue and starts its first track. */
   load(tracks: readonly VirtualTrack[]): void {
     this.tracks = [...tracks];

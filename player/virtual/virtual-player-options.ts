@@ -11,7 +11,8 @@ export const virtualTrackSchema = z.strictObject({
  * default library (Morning Jazz, Focus, Road Trip) is used so a demo has something to play.
  * Strict, so a misspelt key is named instead of ignored.
  */
-export const virtualPlayerOptionsSchema = z.strictObject({
+export const virtualPlayerOptionsSchema = z
+  .strictObject({
   playlists: z
     .record(z.string().min(1), z.array(virtualTrackSchema).min(1))
     .refine((playlists) => Object.keys(playlists).length > 0, 'at least one playlist')
@@ -20,9 +21,18 @@ export const virtualPlayerOptionsSchema = z.strictObject({
   initialVolume: z.coerce.number().int().min(0).max(100).default(50),
   /** How often a playing player reports its position, ms. Default 1000. */
   positionIntervalMs: z.coerce.number().int().positive().default(1000),
-  /** Reported as `audio.device`. Default "virtual". */
+  /** Reported as `audio.device` until setOutput chooses another. Default "virtual". */
   device: z.string().min(1).default('virtual'),
-});
+  /**
+   * The playlist in the queue at start, not playing, as a real player keeps its saved queue, so
+   * `play` works on a fresh device. Default: the first playlist; "" starts with an empty queue.
+   */
+  queue: z.string().optional(),
+  })
+  .refine((options) => !options.queue || Object.hasOwn(options.playlists ?? DEFAULT_VIRTUAL_PLAYLISTS, options.queue), {
+    error: 'expected the name of one of the playlists',
+    path: ['queue'],
+  });
 
 export type VirtualTrack = z.output<typeof virtualTrackSchema>;
 export type VirtualPlayerOptions = z.output<typeof virtualPlayerOptionsSchema>;

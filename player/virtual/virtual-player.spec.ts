@@ -31,21 +31,35 @@ async function started(input: VirtualPlayerOptionsInput = { playlists: PLAYLISTS
 }
 
 describe('VirtualPlayer', () => {
-  it('starts online, stopped, with the default library and volume when configured with nothing', async () => {
+  it('starts online, stopped, with the default library, its first playlist queued, and the default volume when configured with nothing', async () => {
     const { player, last } = await started({});
     const statuses: ConnectionStatus[] = [];
     player.status$.subscribe((s) => statuses.push(s));
     expect(statuses.map((s) => s.state)).toEqual(['online']);
     expect(last()).toEqual({
       audio: { volume: 50, device: 'virtual', backend: 'virtual' },
-      playback: { status: 'stopped', current_track: null, position: 0, duration: 0, playlist: null },
+      playback: { status: 'stopped', current_track: null, position: 0, duration: 0, playlist: 'Morning Jazz' },
       playlists: ['Morning Jazz', 'Focus', 'Road Trip'],
     });
     expect(await player.getPlaylists()).toEqual(['Morning Jazz', 'Focus', 'Road Trip']);
+    // As on a real device with a saved queue, play works at once.
+    await player.play();
+    expect(last().playback).toMatchObject({ status: 'playing', current_track: 'Blue in Green', playlist: 'Morning Jazz' });
+  });
+
+  it('queues the configured playlist at start, or nothing with queue ""', async () => {
+    expect((await started({ playlists: PLAYLISTS, queue: 'Other' })).last().playback.playlist).toBe('Other');
+    expect(virtualPlayerOptionsSchema.safeParse({ queue: 'Nope' }).error?.issues.map((i) => i.path.join('.'))).toEqual(['queue']);
+  });
+
+  it('reports the output chosen with setOutput', async () => {
+    const { player, last } = await started();
+    await player.setOutput('hw:CARD=IQaudIODAC');
+    expect(last().audio.device).toBe('hw:CARD=IQaudIODAC');
   });
 
   it('refuses to play an empty queue and an unknown playlist', async () => {
-    const { player } = await started();
+    const { player } = await started({ playlists: PLAYLISTS, queue: '' });
     expect(await rejectionCode(player.play())).toBe('conflict');
     expect(await rejectionCode(player.loadPlaylist('Nope'))).toBe('not_found');
     expect(await rejectionCode(player.loadPlaylist('toString'))).toBe('not_found');

@@ -26,6 +26,7 @@ export class VirtualPlayer implements PlayerAdapter {
   private readonly statuses: BehaviorSubject<ConnectionStatus>;
   private volume: number;
   private playlist: string | null = null;
+  private device: string;
   private timer: { cancel(): void } | undefined;
   private running = false;
 
@@ -40,6 +41,7 @@ export class VirtualPlayer implements PlayerAdapter {
     this.playback = new VirtualPlayback(() => clock.now());
     this.playlists = options.playlists ?? DEFAULT_VIRTUAL_PLAYLISTS;
     this.volume = options.initialVolume;
+    this.device = options.device;
     this.states = new BehaviorSubject(this.snapshot());
     this.statuses = new BehaviorSubject<ConnectionStatus>({ state: 'connecting', since: clock.now() });
     this.state$ = this.states.asObservable();
@@ -49,6 +51,14 @@ export class VirtualPlayer implements PlayerAdapter {
   async start(signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
     this.running = true;
+    // A real player comes up with its saved queue; so does this one (options.queue).
+    const queue = this.options.queue ?? Object.keys(this.playlists)[0];
+    const tracks = queue ? this.playlists[queue] : undefined;
+    if (queue && tracks) {
+      this.playback.cue(tracks);
+      this.playlist = queue;
+      this.publish();
+    }
     this.statuses.next({ state: 'online', since: this.clock.now() });
   }
 
@@ -99,6 +109,13 @@ export class VirtualPlayer implements PlayerAdapter {
       if (tracks === undefined) throw new CommandError('not_found', `no such playlist: ${name}`, { details: { name } });
       this.playback.load(tracks);
       this.playlist = name;
+    });
+  }
+
+  /** Any name is an output of the virtual player: it is only reported. */
+  async setOutput(name: string): Promise<void> {
+    this.run(() => {
+      this.device = name;
     });
   }
 
@@ -164,7 +181,7 @@ export class VirtualPlayer implements PlayerAdapter {
   private snapshot(): PlayerState {
     const track = this.playback.track;
     return {
-      audio: { volume: this.volume, device: this.options.device, backend: 'virtual' },
+      audio: { volume: this.volume, device: this.device, backend: 'virtual' },
       playback: {
         status: this.playback.status,
         current_track: track?.title ?? null,

@@ -80,7 +80,7 @@ describe('an agent on Azure IoT Hub (emulator)', () => {
 
     const { client: service } = serviceSdk(hub);
     const invalid = await service.invokeDeviceMethod('player-az', { methodName: 'setVolume', payload: { volume: 'loud' }, responseTimeoutInSeconds: 5 });
-    expect(invalid.result).toMatchObject({ status: 400, payload: { result: null, message: expect.any(String), error: { code: 'invalid_params' } } });
+    expect(invalid.result).toMatchObject({ status: 400, payload: { result: false, message: expect.any(String), error: { code: 'invalid_params' } } });
     const unknown = await service.invokeDeviceMethod('player-az', { methodName: 'shuffle', payload: {}, responseTimeoutInSeconds: 5 });
     expect(unknown.result).toMatchObject({ status: 404, payload: { error: { code: 'unknown_command' } } });
 

@@ -60,9 +60,12 @@ describe('AzureIotHubDeviceTransport on the emulator', () => {
     });
     const { client } = serviceSdk(hub);
     const ok = await client.invokeDeviceMethod('dev-methods', { methodName: 'setVolume', payload: { volume: 40 }, responseTimeoutInSeconds: 5 });
-    expect(ok.result).toEqual({ status: 200, payload: { ...answers['setVolume'], message: 'setVolume done' } });
+    expect(ok.result).toEqual({
+      status: 200,
+      payload: { volume: 40, result: true, message: 'Volume set', command_id: 'x', command: 'setVolume', success: true, data: { volume: 40 }, timestamp: 1 },
+    });
     const failed = await client.invokeDeviceMethod('dev-methods', { methodName: 'loadPlaylist', payload: { name: 'Jazz' }, responseTimeoutInSeconds: 5 });
-    expect(failed.result).toMatchObject({ status: 404, payload: { success: false, result: null, message: 'no playlist Jazz', error: { code: 'not_found' } } });
+    expect(failed.result).toMatchObject({ status: 404, payload: { success: false, result: false, message: 'no playlist Jazz', error: { code: 'not_found' } } });
     expect(seen[0]).toMatchObject({ command: 'setVolume', requestId: expect.any(String) });
     expect(JSON.parse(new TextDecoder().decode(seen[0]!.payload as Uint8Array))).toEqual({ volume: 40 });
   });

@@ -57,7 +57,7 @@ describe('amora emulate', () => {
   }
 
   it('azure: a device SDK client and azure-iothub work with the printed connection strings and CA; SIGINT exits 0 with the device still connected', async () => {
-    const hub = await emulator(['azure', '--port', '0', '--https-port', '0', '--dir', join(dir, 'azure'), '--device', 'player-001', '--telemetry']);
+    const hub = await emulator(['azure', '--port', '0', '--https-port', '0', '--amqp-port', '0', '--amqps-port', '0', '--dir', join(dir, 'azure'), '--device', 'player-001', '--telemetry']);
     const printed = exported(hub.stdout);
     const deviceString = printed['AMORA_DEVICE_CONNECTION_STRING']!;
     const serviceString = printed['AMORA_SERVICE_CONNECTION_STRING']!;

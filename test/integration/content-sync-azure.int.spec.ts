@@ -60,7 +60,7 @@ describeWithBinaries(['mpd'], 'syncContent from Azure Blob Storage into MPD', ()
       logger: silentLogger,
       clock: systemClock,
     });
-    agent = createAgent({ deviceId: 'player-001', profile: createPlayerProfile(player, { content }), transports: [], components: [player, content] });
+    agent = createAgent({ deviceId: 'player-001', profile: createPlayerProfile(player, { features: { content } }), transports: [], components: [player, content] });
     agent.state.changes$.subscribe(() => {
       const sync = (reported()['content'] as { sync?: ContentSyncState } | undefined)?.sync;
       if (sync && syncStates.at(-1) !== sync) syncStates.push(sync);

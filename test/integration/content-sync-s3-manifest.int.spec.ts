@@ -31,7 +31,7 @@ async function startAgent(dir: string, source: JsonObject, extra: JsonObject = {
     logger: silentLogger,
     clock: systemClock,
   });
-  const agent = createAgent({ deviceId: 'player-s3', profile: createPlayerProfile(player, { content }), transports: [], components: [player, content] });
+  const agent = createAgent({ deviceId: 'player-s3', profile: createPlayerProfile(player, { features: { content } }), transports: [], components: [player, content] });
   await agent.start();
   return agent;
 }

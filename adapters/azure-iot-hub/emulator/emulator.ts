@@ -11,15 +11,18 @@ import {
   type EmulatorCertificates,
 } from './certificates.js';
 import { DeviceEndpoint, type ConnectionEvent, type ReportedPatch, type TelemetryMessage } from './device-endpoint.js';
+import { EventHubEndpoint, type EventHubEndpointInfo, type EventHubOptions } from './event-hub/event-hub-endpoint.js';
 import { HubRegistry, type CreateDeviceOptions, type DeviceRecord } from './hub-registry.js';
 import { ServiceEndpoint } from './service-endpoint.js';
 
 /**
  * A local Azure IoT Hub for development and tests: MQTT over TLS for devices, HTTPS for the
  * service REST API and MQTT over WebSocket (`/$iothub/websocket`, on the HTTPS port, as the real
- * hub serves both on 443). It makes its own CA and server certificate (or loads them from
- * `certDir`), keeps devices and twins in memory (or in `stateFile`), and prints connection
- * strings whose HostName carries the port, which the real SDKs accept.
+ * hub serves both on 443), and the built-in Event Hub-compatible endpoint over AMQP (see
+ * `event-hub/`). It makes its own CA and server certificate (or loads them from `certDir`), keeps
+ * devices and twins in memory (or in `stateFile`), and prints connection strings whose HostName
+ * carries the port, which the device SDK accepts. The service SDK (`azure-iothub`) does not: it
+ * needs HTTPS on 443 and a HostName without a port, which the service connection string then has.
  */
 export interface AzureIotHubEmulatorOptions {
   /** Address to bind. Default 127.0.0.1. */
@@ -38,6 +41,8 @@ export interface AzureIotHubEmulatorOptions {
   readonly certDir?: string;
   /** Certificates to use instead of generating them (e.g. to restart on the same CA). */
   readonly certificates?: EmulatorCertificates;
+  /** The Event Hub-compatible endpoint (ports default to 0, any free one); `false` serves none. */
+  readonly eventHub?: EventHubOptions | false;
 }
 
 export interface EmulatedDevice {
@@ -59,8 +64,10 @@ export interface AzureIotHubEmulator {
   readonly caPath?: string;
   /** `HostName=host:mqttPort;DeviceId=…;SharedAccessKey=…` (or `x509=true`); `websocket` points it at the HTTPS port. */
   deviceConnectionString(deviceId: string, options?: { readonly websocket?: boolean }): string;
-  /** The `iothubowner` policy connection string, pointing at the HTTPS port. */
+  /** The `iothubowner` policy connection string, pointing at the HTTPS port (no port in HostName when it is 443). */
   readonly serviceConnectionString: string;
+  /** The Event Hub-compatible endpoint, unless `eventHub: false`. */
+  readonly eventHub?: EventHubEndpointInfo;
   readonly registry: {
     createDevice(deviceId: string, options?: CreateDeviceOptions): EmulatedDevice;
     getDevice(deviceId: string): EmulatedDevice | undefined;
@@ -130,9 +137,23 @@ export async function startAzureIotHubEmulator(options: AzureIotHubEmulatorOptio
     });
   });
 
-  await listen(mqttServer, options.port ?? 8883, bind);
-  await listen(httpsServer, options.httpsPort ?? 8443, bind);
-  ports = { mqtt: (mqttServer.address() as AddressInfo).port, https: (httpsServer.address() as AddressInfo).port };
+  let eventHub: EventHubEndpoint | undefined;
+  try {
+    await listen(mqttServer, options.port ?? 8883, bind);
+    await listen(httpsServer, options.httpsPort ?? 8443, bind);
+    ports = { mqtt: (mqttServer.address() as AddressInfo).port, https: (httpsServer.address() as AddressInfo).port };
+    if (options.eventHub !== false) {
+      eventHub = await EventHubEndpoint.start(
+        { bind, hostName, registry, devices, tls: { key: certificates.server.keyPem, cert: certificates.server.certPem } },
+        options.eventHub ?? {},
+      );
+    }
+  } catch (error) {
+    // A port in use must not leave the other listeners open.
+    await devices.close();
+    await Promise.all([mqttServer, httpsServer].filter((server) => server.listening).map(closeServer));
+    throw error;
+  }
 
   const policy = registry.policy('iothubowner')!;
   let closing: Promise<void> | undefined;
@@ -143,8 +164,9 @@ export async function startAzureIotHubEmulator(options: AzureIotHubEmulatorOptio
     httpsPort: ports.https,
     caPem: certificates.ca.certPem,
     ...(options.certDir ? { caPath: certificatePaths(options.certDir).ca } : {}),
+    ...(eventHub ? { eventHub } : {}),
     serviceConnectionString: formatConnectionString({
-      HostName: `${hostName}:${ports.https}`,
+      HostName: ports.https === 443 ? hostName : `${hostName}:${ports.https}`,
       SharedAccessKeyName: policy.keyName,
       SharedAccessKey: policy.primaryKey,
     }),
@@ -175,6 +197,7 @@ export async function startAzureIotHubEmulator(options: AzureIotHubEmulatorOptio
     devices,
     close() {
       closing ??= (async () => {
+        await eventHub?.close();
         await devices.close();
         for (const client of webSockets.clients) client.terminate();
         webSockets.close();
