@@ -207,8 +207,8 @@ describe('player reconciler', () => {
 describe('player profile features', () => {
   it('answers syncContent, setContentSync and reboot with unsupported when the device has no such feature', async () => {
     const { run } = setup();
-    for (const command of ['syncContent', 'setContentSync', 'reboot']) {
-      expect(await run(command)).toMatchObject({ success: false, error: { code: 'unsupported', message: expect.stringMatching(/not configured/) } });
+    for (const [command, params] of [['syncContent', {}], ['setContentSync', { source: { prefix: 'x/' } }], ['reboot', {}]] as const) {
+      expect(await run(command, params)).toMatchObject({ success: false, error: { code: 'unsupported', message: expect.stringMatching(/not configured/) } });
     }
   });
 
@@ -231,7 +231,7 @@ describe('player profile features', () => {
   it('maps desired content.sync_enabled and content.source to setContentSync; other shapes are skipped', () => {
     const { profile } = setup();
     expect(profile.reconcile!({ content: { sync_enabled: true, source: { prefix: 'set-2/' } } }, {})).toEqual([
-      { command: 'setContentSync', params: { sync_enabled: true, source: { prefix: 'set-2/' } } },
+      { command: 'setContentSync', params: { enabled: true, source: { prefix: 'set-2/' } } },
     ]);
     expect(profile.reconcile!({ content: { sync_enabled: 'yes', source: { prefix: 3 } } }, {})).toEqual([]);
   });
