@@ -15,6 +15,7 @@ export type AmoraErrorCode =
   | 'unavailable'
   | 'payload_too_large'
   | 'handler_failed'
+  | 'unsupported'
   | 'config_invalid'
   | 'plugin_load_failed'
   | 'authentication_failed'

@@ -90,9 +90,10 @@ export { gracefulOffline, lostOffline, presenceMessage } from './transport/prese
 export { RetainedGuard } from './transport/retained-guard.js';
 
 // Player profile
-export type { PlayerAdapter } from './player/player-adapter.js';
+export type { LibraryChange, PlayerAdapter } from './player/player-adapter.js';
+export type { ContentSyncFeature, ContentSyncSettings, ContentSyncState, ContentSyncStatus, ContentSyncSummary } from './player/content-sync.js';
 export type { AudioState, PlaybackState, PlaybackStatus, PlayerState, PlayerStatus, SystemState } from './player/player-state.js';
-export { PLAYER_COMMANDS, createPlayerCommands, playerStateToJson, type PlayerCommandName } from './player/player-commands.js';
+export { PLAYER_COMMANDS, createPlayerCommands, playerStateToJson, type PlayerCommandName, type PlayerFeatures } from './player/player-commands.js';
 export { playerAvailability } from './player/player-availability.js';
 export { PLAYER_PROFILE, createPlayerProfile } from './player/player-profile.js';
 export { reconcilePlayer } from './player/player-reconciler.js';
@@ -112,6 +113,7 @@ export {
   type LifecycleStartResult,
 } from './agent/lifecycle-manager.js';
 export { strictParams } from './agent/strict-params.js';
+export { RebootRequest } from './agent/reboot-request.js';
 export { AGENT_TOKENS, agentModule, agentOptionsFrom } from './agent/agent-module.js';
 export {
   DEFAULT_PLAYER_KIND,
@@ -121,6 +123,7 @@ export {
   type BuildAgentOptions,
   type BuildControllerOptions,
   type BuildOptions,
+  type ContentSyncContext,
 } from './agent/container.js';
 
 // Plugins and DI
@@ -133,6 +136,14 @@ export { withControllerMiddleware } from './plugins/middleware-controller-transp
 
 // Configuration
 export { AgentConfigSchema, CORE_TRANSPORT_KEYS, DEVICE_ID_PATTERN, KindSectionSchema, LOG_FORMATS, LOG_LEVELS, type AgentConfig, type KindSection } from './config/schema.js';
+export {
+  ContentConfigSchema,
+  ContentSourceSchema,
+  RebootConfigSchema,
+  type ContentConfig,
+  type ContentSource,
+  type RebootConfig,
+} from './config/content-schema.js';
 export { parseConfig, zodToConfigError, type LoadedConfig, type ParseConfigOptions } from './config/parse.js';
 export { interpolateEnv, type EnvRecord } from './config/interpolate.js';
 export { ENV_SHORTCUTS, applyEnvOverrides } from './config/env-overrides.js';

@@ -181,15 +181,15 @@ export class AwsIotDeviceTransport implements DeviceTransport {
   }
 
   /** Announces `offline`/`graceful`, disconnects and completes the streams. Idempotent. */
-  stop(): Promise<void> {
-    this.stopping ??= this.shutdown();
+  stop(reason: OfflineReason = 'graceful'): Promise<void> {
+    this.stopping ??= this.shutdown(reason);
     return this.stopping;
   }
 
-  private async shutdown(): Promise<void> {
+  private async shutdown(reason: OfflineReason): Promise<void> {
     this.sender.close();
     this.guard.close();
-    await this.connection.stop(() => this.publishConnection('offline', 'graceful'));
+    await this.connection.stop(() => this.publishConnection('offline', reason));
     this.shadow.failAll(new TransportError('closed', 'transport stopped'));
     this.commandsSubject.complete();
     this.desiredSubject.complete();

@@ -177,10 +177,10 @@ export class MqttDeviceTransport implements DeviceTransport {
     await this.connection.start(signal);
   }
 
-  async stop(): Promise<void> {
+  async stop(reason: OfflineReason = 'graceful'): Promise<void> {
     this.sender.close();
     this.guard.close();
-    await this.connection.stop(() => this.publishConnection('offline', 'graceful'));
+    await this.connection.stop(() => this.publishConnection('offline', reason));
   }
 
   async publishState(snapshot: StateSnapshot, _patch: JsonObject): Promise<void> {

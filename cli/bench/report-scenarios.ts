@@ -1,4 +1,5 @@
 import { headerRow, latencyRow, noteRow, versus } from './report-rows.js';
+import type { ContentSyncBenchResult } from './content-sync.js';
 import type { DiscoveryResult } from './discovery.js';
 import type { CloudResult, MpdResult, ReferenceResult, SigningResult } from './scenario.js';
 
@@ -82,6 +83,25 @@ export function signingSection(signing: SigningResult): string[] {
     latencyRow('command round trip', 'signing on', signing.on.commandRoundTrip, versus(signing.on.commandRoundTrip, signing.off.commandRoundTrip, 'off')),
   );
   return [...lines, ''];
+}
+
+/** Content sync throughput beside a plain SDK download of the same blobs: every pass, medians and their ratio. */
+export function contentSyncSection(result: ContentSyncBenchResult): string[] {
+  const median = (who: 'raw' | 'amora'): { median: number; min: number; max: number } => {
+    const values = result.passes.filter((pass) => pass.who === who).map((pass) => pass.mbPerSecond).toSorted((a, b) => a - b);
+    const middle = values.length / 2;
+    const value = values.length % 2 === 1 ? values[Math.floor(middle)]! : (values[middle - 1]! + values[middle]!) / 2;
+    return { median: value, min: values[0]!, max: values.at(-1)! };
+  };
+  const raw = median('raw');
+  const amora = median('amora');
+  return [
+    `content-sync: ${result.files} blobs, ${(result.bytes / 1e6).toFixed(1)} MB from Azurite to disk (MB/s, higher is better)`,
+    `  passes in run order: ${result.passes.map((pass) => `${pass.who} ${pass.mbPerSecond.toFixed(1)}`).join(', ')}`,
+    `  raw @azure/storage-blob downloadToFile  median ${raw.median.toFixed(1)} MB/s (${raw.min.toFixed(1)}-${raw.max.toFixed(1)})`,
+    `  amora syncContent {force: true}         median ${amora.median.toFixed(1)} MB/s (${amora.min.toFixed(1)}-${amora.max.toFixed(1)}), ${(amora.median / raw.median).toFixed(2)}x raw`,
+    '',
+  ];
 }
 
 /**

@@ -83,11 +83,11 @@ describe('samplePlan', () => {
 
 describe('selectScenarios', () => {
   it('runs everything by default and a named subset with --only', () => {
-    expect([...selectScenarios(undefined)]).toEqual(['embedded', 'mosquitto', 'mosquitto-nagle', 'mpd', 'azure', 'aws', 'discovery', 'signing']);
+    expect([...selectScenarios(undefined)]).toEqual(['embedded', 'mosquitto', 'mosquitto-nagle', 'mpd', 'azure', 'aws', 'discovery', 'signing', 'content-sync']);
     expect([...selectScenarios(['mpd', ' aws'])]).toEqual(['mpd', 'aws']);
   });
 
   it('names the choices when given an unknown one', () => {
-    expect(() => selectScenarios(['azure', 'nats'])).toThrow(/subset of: embedded, .*discovery, signing \(not: nats\)/);
+    expect(() => selectScenarios(['azure', 'nats'])).toThrow(/subset of: embedded, .*discovery, signing, content-sync \(not: nats\)/);
   });
 });

@@ -1,7 +1,8 @@
 import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import type { LatencySummary } from './latency-recorder.js';
 import { headerRow, latencyRow, versus } from './report-rows.js';
-import { cloudSection, discoverySection, mpdSection, signingSection } from './report-scenarios.js';
+import type { ContentSyncBenchResult } from './content-sync.js';
+import { cloudSection, contentSyncSection, discoverySection, mpdSection, signingSection } from './report-scenarios.js';
 import type { DiscoveryResult } from './discovery.js';
 import type { CloudResult, MpdResult, ReferenceResult, ScenarioResult, SigningResult } from './scenario.js';
 
@@ -38,6 +39,7 @@ export interface BenchReport {
   readonly clouds: readonly CloudResult[];
   readonly discovery?: DiscoveryResult;
   readonly signing?: SigningResult;
+  readonly contentSync?: ContentSyncBenchResult;
   readonly skipped: readonly { scenario: string; reason: string }[];
 }
 
@@ -101,6 +103,7 @@ export function formatReport(report: BenchReport): string {
   if (report.reference && report.clouds.length > 0) lines.push(...cloudSection(report.clouds, report.reference));
   if (report.discovery) lines.push(...discoverySection(report.discovery));
   if (report.signing) lines.push(...signingSection(report.signing));
+  if (report.contentSync) lines.push(...contentSyncSection(report.contentSync));
   for (const skipped of report.skipped) lines.push(`${skipped.scenario}: skipped, ${skipped.reason}`);
   return lines.join('\n');
 }

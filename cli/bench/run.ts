@@ -7,6 +7,7 @@ import { createBuiltinRegistry } from '../builtins.js';
 import { runAmora } from './amora.js';
 import { runAws } from './aws.js';
 import { runAzure } from './azure.js';
+import type { ContentSyncBenchResult } from './content-sync.js';
 import { runDiscovery, type DiscoveryResult } from './discovery.js';
 import { BROKER_NAMES, startBenchBroker, type BrokerName } from './brokers.js';
 import { mpdMissing, runMpd } from './mpd.js';
@@ -17,7 +18,7 @@ import { describePlan, formatReport, machineInfo, type BenchReport, type BrokerR
 import type { CloudResult, MpdResult, ScenarioOptions, SigningResult } from './scenario.js';
 
 /** Everything `--only` can name; the default runs them all (each skips itself, saying why, when it cannot run). */
-export const SCENARIO_NAMES = [...BROKER_NAMES, 'mpd', 'azure', 'aws', 'discovery', 'signing'] as const;
+export const SCENARIO_NAMES = [...BROKER_NAMES, 'mpd', 'azure', 'aws', 'discovery', 'signing', 'content-sync'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface BenchOptions {
@@ -85,6 +86,13 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
   const clouds: CloudResult[] = [...(azure ? [azure] : []), ...(aws ?? [])];
   const discovery = await attempt<DiscoveryResult>('discovery', () => runDiscovery(registry, DISCOVERY_DEVICES));
   const signing = await attempt<SigningResult>('signing', () => runSigning(registry, plan.paced));
+  // Imported on use: it needs @azure/storage-blob and azurite, which an installed amora-sync may lack.
+  const contentSync = await attempt<ContentSyncBenchResult>('content-sync', () =>
+    import('./content-sync.js').then(
+      (scenario) => scenario.runContentSync(),
+      (error: unknown) => `needs @azure/storage-blob and azurite (${error instanceof Error ? error.message : String(error)})`,
+    ),
+  );
 
   const report: BenchReport = {
     date: new Date().toISOString(),
@@ -97,6 +105,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     clouds,
     ...(discovery ? { discovery } : {}),
     ...(signing ? { signing } : {}),
+    ...(contentSync ? { contentSync } : {}),
     skipped,
   };
   process.stdout.write(`${formatReport(report)}\n`);

@@ -3,6 +3,7 @@ import { describeWithBinaries } from '../../test/support/system-deps.js';
 import { createBuiltinRegistry } from '../builtins.js';
 import { runAws } from './aws.js';
 import { runAzure } from './azure.js';
+import { runContentSync } from './content-sync.js';
 import { runDiscovery } from './discovery.js';
 import { runMpd } from './mpd.js';
 import { measureMqttReference } from './mqtt-reference.js';
@@ -47,6 +48,15 @@ describeWithBinaries(['mosquitto'], 'bench scenario discovery', () => {
   it('times raw and amora discovering a fleet, alternating, the order reversed each round', async () => {
     const discovery = await runDiscovery(registry, 50);
     expect(typeof discovery === 'string' ? discovery : discovery.passes.map((pass) => pass.who)).toEqual(['raw', 'amora', 'amora', 'raw']);
+  });
+});
+
+describe('bench scenario content-sync', () => {
+  it('times a plain SDK download and content sync of the same blobs, alternating, the order reversed each round', async () => {
+    const result = await runContentSync(2, 64 * 1024, 2);
+    const passes = typeof result === 'string' ? [] : result.passes;
+    expect(typeof result === 'string' ? result : passes.map((pass) => pass.who)).toEqual(['raw', 'amora', 'amora', 'raw']);
+    expect(passes.every((pass) => pass.mbPerSecond > 0)).toBe(true);
   });
 });
 

@@ -17,6 +17,8 @@ export const AGENT_TOKENS = {
   Version: Symbol.for('amora.agent.version'),
   /** Extra Lifecycle components, started after the player and before the transports (multi-bound). */
   Component: Symbol.for('amora.agent.component'),
+  /** `{request: RebootRequest, run}`: what the `reboot` command triggers (AgentOptions.reboot). */
+  Reboot: Symbol.for('amora.agent.reboot'),
 } as const;
 
 /**
@@ -53,5 +55,6 @@ export function agentOptionsFrom(context: ResolutionContext): AgentOptions {
     system: system?.enabled === false ? false : { uptimeIntervalMs: system?.uptimeIntervalMs },
     storage: context.get<DeviceStorage>(TOKENS.DeviceStorage, { optional: true }),
     desired: config?.desired,
+    reboot: context.get<AgentOptions['reboot']>(AGENT_TOKENS.Reboot, { optional: true }),
   };
 }

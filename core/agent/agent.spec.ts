@@ -160,7 +160,7 @@ describe('Agent reported state', () => {
     });
     await agent.start();
     clock.advance(60_000);
-    expect(agent.state.snapshot.state['system']).toEqual({ version: '1.2.3', uptime: 60 });
+    expect(agent.state.snapshot.state['system']).toEqual({ version: '1.2.3', boot_time: expect.any(Number), uptime: 60 });
     expect(lines.filter((l) => l.message === 'system section callback failed')).toHaveLength(2);
     await agent.stop();
   });
@@ -169,7 +169,7 @@ describe('Agent reported state', () => {
     const { agent, clock } = setup({ system: { uptimeIntervalMs: 60_000, extra: () => ({ free_space: 1024 }) } });
     await agent.start();
     clock.advance(120_000);
-    expect(agent.state.snapshot.state['system']).toEqual({ version: '1.2.3', uptime: 120, free_space: 1024 });
+    expect(agent.state.snapshot.state['system']).toEqual({ version: '1.2.3', boot_time: expect.any(Number), uptime: 120, free_space: 1024 });
     await agent.stop();
 
     const bare = setup({ system: false });

@@ -12,6 +12,7 @@ import type { EmitOptions } from '../telemetry/pipeline.types.js';
 import type { TelemetryBatch } from '../telemetry/types.js';
 import type { DeviceTransport, InboundCommand } from '../transport/device-transport.js';
 import type { AgentActivity } from './agent-activity.js';
+import type { OfflineReason } from '../transport/wire-messages.js';
 import { mergeHealth } from './agent-health.js';
 import type { AgentApi, AgentHealth, AgentOptions } from './agent.types.js';
 import type { DeviceProfile } from './device-profile.js';
@@ -49,6 +50,7 @@ export class Agent implements AgentApi {
   private readonly publishers: ReadonlyMap<DeviceTransport, StatePublisher>;
   private readonly reconciler: ReconcileLoop;
   private readonly system?: SystemSection;
+  private readonly reboot?: AgentOptions['reboot'];
   private readonly stopTimeoutMs: number;
   private readonly statusIntervalMs?: number;
   private readonly subscriptions = new Subscription();
@@ -69,6 +71,7 @@ export class Agent implements AgentApi {
     this.logger = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+    this.reboot = options.reboot;
     this.statusIntervalMs = options.telemetry?.statusIntervalMs;
     this.statusMinIntervalMs = options.telemetry?.statusMinIntervalMs ?? 1_000;
     this.state = new DeviceState(this.clock, undefined, options.storage?.versions, options.desired);
@@ -139,8 +142,8 @@ export class Agent implements AgentApi {
    * be answered and state and telemetry to be handed over, then stops transports (they announce
    * offline) and finally components. Idempotent.
    */
-  stop(): Promise<void> {
-    this.stopping ??= this.shutdown();
+  stop(reason?: OfflineReason): Promise<void> {
+    this.stopping ??= this.shutdown(reason);
     return this.stopping;
   }
 
@@ -153,8 +156,10 @@ export class Agent implements AgentApi {
   }
 
   /** Runs a command locally, as if it came from a transport (used by tests, CLIs and custom code). */
-  execute(command: string, params: JsonObject = {}, commandId = `local-${this.clock.now()}-${Math.random().toString(36).slice(2, 8)}`): Promise<CommandResponse> {
-    return this.dispatcher.execute({ command, command_id: commandId, params });
+  async execute(command: string, params: JsonObject = {}, commandId = `local-${this.clock.now()}-${Math.random().toString(36).slice(2, 8)}`): Promise<CommandResponse> {
+    const response = await this.dispatcher.execute({ command, command_id: commandId, params });
+    this.rebootIfRequested();
+    return response;
   }
 
   private wire(): void {
@@ -229,7 +234,7 @@ export class Agent implements AgentApi {
     const received = this.clock.now();
     const response = this.accepting
       ? await this.dispatcher.dispatch(inbound, { maxPayloadBytes: transport.capabilities.maxPayloadBytes })
-      : this.refuse(inbound);
+      : await this.refuse(inbound);
     if (!response) return;
     const code = response.success ? 'ok' : response.error.code;
     this.activity.next({ type: 'command', transport: transport.id, command: response.command, code, durationMs: this.clock.now() - received });
@@ -238,13 +243,33 @@ export class Agent implements AgentApi {
     } catch (error) {
       this.logger.warn({ transport: transport.id, command_id: response.command_id, err: toErrorObject(error) }, 'command response failed');
     }
+    this.rebootIfRequested();
   }
 
-  /** The answer to a command that arrives while stopping: `unavailable`, without running it. */
-  private refuse(inbound: InboundCommand): CommandResponse | undefined {
+  /**
+   * After the answer to `reboot` has been handed to its transport: go offline with reason `reboot`
+   * everywhere (stop waits for other answers and state), then run the reboot action once.
+   */
+  private rebootIfRequested(): void {
+    const reboot = this.reboot;
+    if (!reboot?.request.take()) return;
+    this.logger.warn({ device: this.deviceId }, 'rebooting: going offline, then running the reboot action');
+    void this.stop('reboot')
+      .then(() => reboot.run())
+      .catch((error: unknown) => this.logger.error({ err: toErrorObject(error) }, 'reboot action failed'));
+  }
+
+  /**
+   * The answer to a command that arrives while stopping: a retry of one already answered gets that
+   * answer again (a `reboot` retried while the device goes down); anything else `unavailable`,
+   * without running it.
+   */
+  private async refuse(inbound: InboundCommand): Promise<CommandResponse | undefined> {
     const decoded = decodeCommand(inbound, { maxPayloadBytes: Number.MAX_SAFE_INTEGER });
     const commandId = decoded.ok ? decoded.request.command_id : decoded.commandId;
     if (commandId === undefined) return undefined;
+    const earlier = this.dispatcher.answered(commandId);
+    if (earlier) return earlier;
     const command = decoded.ok ? decoded.request.command : (decoded.command ?? '');
     const error = { code: 'unavailable', message: `device ${this.deviceId} is stopping` };
     return { command_id: commandId, command, success: false, error, timestamp: this.clock.now() };
@@ -300,10 +325,11 @@ export class Agent implements AgentApi {
     void task.finally(() => this.inFlight.delete(task));
   }
 
-  private async shutdown(): Promise<void> {
+  private async shutdown(reason?: OfflineReason): Promise<void> {
     const wasStarted = this.phase !== 'idle';
     this.phase = 'stopping';
     this.accepting = false;
+    this.profile.beforeStop?.();
     this.statusTelemetry?.stop();
     this.system?.stop();
     if (wasStarted) {
@@ -315,7 +341,7 @@ export class Agent implements AgentApi {
       }
     }
     for (const publisher of this.publishers.values()) publisher.end();
-    await this.lifecycle.stop();
+    await this.lifecycle.stop(reason);
     this.subscriptions.unsubscribe();
     this.telemetry.stop();
     this.state.dispose();

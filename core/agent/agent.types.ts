@@ -9,7 +9,9 @@ import type { Logger } from '../logging/logger.js';
 import type { ConnectionStatus } from '../transport/connection-status.js';
 import type { DeviceTransport } from '../transport/device-transport.js';
 import type { DeviceProfile } from './device-profile.js';
+import type { OfflineReason } from '../transport/wire-messages.js';
 import type { Lifecycle } from './lifecycle.js';
+import type { RebootRequest } from './reboot-request.js';
 
 export interface AgentOptions {
   readonly deviceId: string;
@@ -41,6 +43,11 @@ export interface AgentOptions {
   readonly storage?: DeviceStorage;
   /** Bounds of the desired document; a patch that would exceed them is refused and counted. */
   readonly desired?: Partial<DesiredLimits>;
+  /**
+   * What `reboot` does: the profile's command marks `request`; after answering, the agent stops
+   * (offline reason `reboot`) and then calls `run` once (a system hook, or an in-process restart).
+   */
+  readonly reboot?: { readonly request: RebootRequest; run(): Promise<void> };
 }
 
 /** How the agent fills the `system` section of reported state. */
@@ -64,8 +71,8 @@ export interface AgentApi {
   readonly state: DeviceStateStore;
   readonly health$: Observable<AgentHealth>;
   start(signal?: AbortSignal): Promise<void>;
-  /** Answers in-flight commands, goes offline gracefully on every transport, stops components. */
-  stop(): Promise<void>;
+  /** Answers in-flight commands, goes offline (with `reason`, default graceful) on every transport, stops components. */
+  stop(reason?: OfflineReason): Promise<void>;
   /** Sends a record of `kind` on every transport, batched; `{immediate: true}` sends its batch at once. */
   emitTelemetry(kind: string, data: JsonValue, options?: EmitOptions): void;
 }

@@ -120,7 +120,7 @@ describe('buildAgent', () => {
     const agent = await buildAgent(config, registry(), { clock: { now: () => 0, setTimeout: () => ({ cancel: () => undefined }) } });
     expect(built.players).toEqual([]);
     await agent.start();
-    expect(agent.state.snapshot.state).toEqual({ system: { version: '0.0.0', uptime: 0 } });
+    expect(agent.state.snapshot.state).toEqual({ system: { version: '0.0.0', boot_time: expect.any(Number), uptime: 0 } });
     await agent.stop();
   });
 

@@ -18,8 +18,12 @@ import type { ControllerTransport } from '../transport/controller-transport.js';
 import type { DeviceTransport } from '../transport/device-transport.js';
 import { ExponentialBackoffRetryPolicy } from '../transport/exponential-backoff.js';
 import type { RetryPolicy } from '../transport/retry-policy.js';
+import type { ContentConfig } from '../config/content-schema.js';
+import type { ContentSyncFeature } from '../player/content-sync.js';
+import type { PlayerFeatures } from '../player/player-commands.js';
 import type { DeviceStorage } from '../state/device-storage.js';
 import type { Agent } from './agent.js';
+import { RebootRequest } from './reboot-request.js';
 import { AGENT_TOKENS, agentModule } from './agent-module.js';
 import type { DeviceProfile } from './device-profile.js';
 
@@ -39,6 +43,24 @@ export interface BuildAgentOptions extends BuildOptions {
    * TOKENS.DeviceStorage, where transports find it). `amora agent` passes its state directory.
    */
   readonly storage?: DeviceStorage;
+  /**
+   * What `reboot` does once the agent has answered and gone offline (the CLI runs
+   * `system.reboot.command`, or restarts the agent in dev_mode). Without it `reboot` answers `unsupported`.
+   */
+  readonly reboot?: () => Promise<void>;
+  /**
+   * Builds the content sync feature when the config has `content.source` (Node-only, so the
+   * composition root brings it: the CLI passes `createContentSync` from `content/`).
+   */
+  readonly contentSync?: (context: ContentSyncContext) => ContentSyncFeature;
+}
+
+/** What a content sync engine is built from. */
+export interface ContentSyncContext {
+  readonly config: ContentConfig;
+  readonly player: PlayerAdapter | undefined;
+  readonly logger: Logger;
+  readonly clock: Clock;
 }
 
 export interface BuildControllerOptions extends BuildOptions {
@@ -78,7 +100,10 @@ export async function buildAgent(config: LoadedConfig, registry: PluginRegistry,
     root.bind(TOKENS.DeviceTransport).toConstantValue(section.rateLimit ? withRateLimit(transport, section.rateLimit, options) : transport);
   }
 
-  const settings = { ...(config.audio ? { audio: config.audio } : {}), clock: options.clock ?? systemClock };
+  const features = playerFeatures(config, player, options);
+  if (features.content) root.bind(AGENT_TOKENS.Component).toConstantValue(features.content);
+  if (features.reboot && options.reboot) root.bind(AGENT_TOKENS.Reboot).toConstantValue({ request: features.reboot, run: options.reboot });
+  const settings = { ...(config.audio ? { audio: config.audio } : {}), clock: options.clock ?? systemClock, features };
   root.bind(TOKENS.DeviceProfile).toConstantValue(await resolveProfile(root, registry, profileName, player, options.profile, settings));
   root.load(agentModule());
   return root.get<Agent>(TOKENS.Agent);
@@ -203,4 +228,15 @@ async function resolveProfile(
     return createPlayerProfile(player, settings);
   }
   return registry.instantiateAsync<DeviceProfile>(root, name, {}, TOKENS.DeviceProfile, name);
+}
+
+/** Content sync (when configured and brought by the caller) and reboot (when it has an action). */
+function playerFeatures(config: LoadedConfig, player: PlayerAdapter | undefined, options: BuildAgentOptions): PlayerFeatures {
+  const content = config.content;
+  const logger = options.logger ?? silentLogger;
+  const contentSync = content?.source && options.contentSync ? options.contentSync({ config: content, player, logger, clock: options.clock ?? systemClock }) : undefined;
+  return {
+    ...(contentSync ? { content: contentSync, syncTimeoutMs: content?.sync_timeout_ms } : {}),
+    ...(options.reboot ? { reboot: new RebootRequest() } : {}),
+  };
 }

@@ -29,4 +29,6 @@ export interface DeviceProfile {
   readonly startup?: readonly ReconcileStep[];
   /** The `status` of the `<name>Status` telemetry message, from reported state; the whole reported state when absent. */
   status?(reported: JsonObject): JsonValue;
+  /** Called as the agent begins to stop, before it waits for commands: long-running ones (a content sync) end early. */
+  beforeStop?(): void;
 }

@@ -2,6 +2,7 @@ import { BehaviorSubject, type Observable } from 'rxjs';
 import { systemClock, type Clock } from '../clock.js';
 import { toErrorObject, type ErrorObject } from '../errors.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
+import type { OfflineReason } from '../transport/wire-messages.js';
 import type { Lifecycle } from './lifecycle.js';
 
 /** Where one component is in its life. */
@@ -109,19 +110,22 @@ export class LifecycleManager {
     return { started, failed };
   }
 
-  /** Stops every component whose start was attempted, in reverse order, each isolated. Idempotent. */
-  stop(): Promise<void> {
-    this.stopping ??= this.stopAll();
+  /**
+   * Stops every component whose start was attempted, in reverse order, each isolated. Idempotent.
+   * `reason` is passed to each component (transports announce it with their offline presence).
+   */
+  stop(reason?: OfflineReason): Promise<void> {
+    this.stopping ??= this.stopAll(reason);
     return this.stopping;
   }
 
-  private async stopAll(): Promise<void> {
+  private async stopAll(reason?: OfflineReason): Promise<void> {
     this.run?.abort(new Error('stopped'));
     for (const component of this.attempted.toReversed()) {
       const previous = this.statuses.value[component.id];
       this.setPhase(component.id, 'stopping', previous?.error);
       try {
-        await component.stop();
+        await (reason === undefined ? component.stop() : component.stop(reason));
         this.setPhase(component.id, 'stopped', previous?.phase === 'failed' ? previous.error : undefined);
       } catch (error) {
         const errorObject = toErrorObject(error, 'unavailable');

@@ -3,8 +3,8 @@ import type { JsonObject } from '../state/json.js';
 import type { SystemSectionOptions } from './agent.types.js';
 
 /**
- * Keeps the `system` section of reported state: `version` once, `uptime` (whole seconds since
- * start) refreshed at a modest interval, because every refresh is a state publish on every transport.
+ * Keeps the `system` section of reported state: `version` and `boot_time` (epoch ms of the
+ * agent's start) once, `uptime` (whole seconds since start) refreshed at a modest interval, because every refresh is a state publish on every transport.
  */
 export class SystemSection {
   private timer?: { cancel(): void };
@@ -20,7 +20,8 @@ export class SystemSection {
 
   start(): void {
     this.startedAt = this.clock.now();
-    this.patch({ system: { version: this.version, uptime: 0, ...this.extra() } });
+    // boot_time tells a controller that the device restarted (a reboot, a crash, an update).
+    this.patch({ system: { version: this.version, boot_time: this.startedAt, uptime: 0, ...this.extra() } });
     this.schedule();
   }
 

@@ -72,6 +72,11 @@ export class DedupeCache<T> {
     return { hit: false, value: entry.promise };
   }
 
+  /** The remembered answer for `key`, without running anything on a miss. */
+  peek(key: string): Promise<T> | undefined {
+    return this.lookup(key)?.promise;
+  }
+
   /** Forgets everything. */
   clear(): void {
     this.entries.clear();

@@ -101,6 +101,11 @@ export class CommandDispatcher implements CommandDispatcherApi {
     }
   }
 
+  /** The answer already given (or being given) to `commandId`, if it is still remembered. */
+  answered(commandId: string): Promise<CommandResponse> | undefined {
+    return this.dedupe.peek(commandId);
+  }
+
   execute(request: CommandRequest): Promise<CommandResponse> {
     const { hit, value } = this.dedupe.getOrRun(request.command_id, () => this.track(this.run(request)));
     if (!hit) return value;

@@ -47,6 +47,8 @@ export const COMMAND_ERROR_STATUS = {
   handler_failed: 500,
   unavailable: 503,
   timeout: 504,
+  /** The device has no such feature configured (a reboot without a hook, a sync without a source). */
+  unsupported: 501,
 } as const satisfies Record<string, number>;
 
 export type CommandErrorCode = keyof typeof COMMAND_ERROR_STATUS;

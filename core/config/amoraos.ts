@@ -8,7 +8,7 @@ import { iotTransport, statusIntervalMs } from './amoraos-iot.js';
  * existing devices run unchanged:
  *
  * - `device.id` or `device.device_id` → `device.id`; `device.name` → `device.name`
- * - `dev_mode: true` → `player: {kind: 'virtual'}` (wins over `mpd`, as in the seed)
+ * - `dev_mode: true` → `player: {kind: 'virtual'}` (wins over `mpd`, as in the seed) and `dev_mode: true`
  * - `mpd {host, port, password?}` → `player: {kind: 'mpd', host, port, password}`
  * - `audio {volume, device, backend}` → `audio` (starting volume and output, reported backend)
  * - `content {storage_path, playlists_path}` → `content {storagePath, playlistsPath}`
@@ -59,7 +59,10 @@ export function fromAmoraOs(raw: Record<string, unknown>): AmoraOsMapping {
   };
 
   const mpd = keys.section(raw, 'mpd', SECTION_KEYS.mpd);
-  if (raw['dev_mode'] === true || raw['dev_mode'] === 'true') out['player'] = { kind: 'virtual' };
+  const devMode = raw['dev_mode'] === true || raw['dev_mode'] === 'true';
+  // dev_mode also makes `reboot` restart the agent in-process.
+  if (devMode) out['dev_mode'] = true;
+  if (devMode) out['player'] = { kind: 'virtual' };
   else if (raw['mpd'] !== undefined) out['player'] = withoutUndefined({ kind: 'mpd', host: mpd['host'], port: mpd['port'], password: mpd['password'] });
 
   const audio = keys.section(raw, 'audio', SECTION_KEYS.audio);

@@ -206,6 +206,7 @@ describe('parseConfig: AmoraOS config.json layout', () => {
       iot: { connectionString: 'HostName=hub;DeviceId=dev-1;SharedAccessKey=abc', provider: 'azure' },
     });
     expect(config.player).toEqual({ kind: 'virtual' });
+    expect(config.dev_mode).toBe(true);
     expect(config.transports[0]).toEqual({ kind: 'mqtt', url: 'mqtt://localhost:1883' });
     expect(config.transports[1]?.kind).toBe('azure-iot-hub');
   });
@@ -287,7 +288,7 @@ describe('parseConfig: AmoraOS config.json layout', () => {
       device: { id: 'waybox-player-001', name: 'Living Room Player', profile: 'player' },
       player: { kind: 'mpd', host: 'localhost', port: 6600 },
       audio: { volume: 80, device: 'default', backend: 'pipewire' },
-      content: { storagePath: '/home/user/music', playlistsPath: '/home/user/music/playlists' },
+      content: { storage_path: '/home/user/music', playlists_path: '/home/user/music/playlists', delete_removed: true, sync_enabled: false, sync_interval_s: 3600, sync_timeout_ms: 600_000 },
       transports: [
         { kind: 'mqtt', url: 'mqtt://mqtt.example.com:1883', deviceId: 'amora-player-001', username: 'username', password: 'password' },
         { kind: 'azure-iot-hub', connectionString: 'HostName=your-hub.azure-devices.net;DeviceId=your-device;SharedAccessKey=your-key', directMethods: true, twin: true },

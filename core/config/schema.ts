@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ContentConfigSchema, RebootConfigSchema } from './content-schema.js';
 
 /**
  * The native Amora Sync configuration (YAML or JSON). Plugin-kind sections (`player`, each entry of
@@ -96,20 +97,19 @@ export const AgentConfigSchema = z.strictObject({
       backend: z.string().min(1).optional(),
     })
     .optional(),
-  /** Where the device keeps its content (AmoraOS `content`); content sync writes there. */
-  content: z
-    .strictObject({
-      storagePath: z.string().min(1).optional(),
-      playlistsPath: z.string().min(1).optional(),
-    })
-    .optional(),
   /** The `system` section of reported state ({version, uptime}); `enabled: false` opts out. */
   system: z
     .strictObject({
       enabled: booleanish.default(true),
       uptimeIntervalMs: numberish(z.number().int().positive()).optional(),
+      /** What the `reboot` command runs; without it (and outside dev_mode) `reboot` answers `unsupported`. */
+      reboot: RebootConfigSchema.optional(),
     })
     .optional(),
+  /** Music and playlist folders, and the content sync source (content-schema.ts). */
+  content: ContentConfigSchema.optional(),
+  /** Development mode (the AmoraOS key): `reboot` restarts the agent in-process instead of the device. */
+  dev_mode: booleanish.optional(),
   log: z
     .strictObject({
       level: z.enum(LOG_LEVELS).default('info'),

@@ -37,4 +37,19 @@ export interface PlayerAdapter {
    */
   setOutput?(name: string): Promise<void>;
   getStatus(): Promise<PlayerState>;
+  /**
+   * Tells the player that content sync changed its folders: rescan `library.changed` (paths
+   * relative to the music folder) and take `library.playlists` (every stored playlist now there).
+   * Resolves once the player's reported `playlists` show the result. Optional: a player without
+   * a library of files leaves it out.
+   */
+  refreshLibrary?(library: LibraryChange): Promise<void>;
+}
+
+/** What a content sync changed, for PlayerAdapter.refreshLibrary. */
+export interface LibraryChange {
+  /** Music files written or removed, relative to the music folder, `/`-separated. */
+  readonly changed: readonly string[];
+  /** Every stored playlist in the playlists folder after the sync, with its entries. */
+  readonly playlists: readonly { readonly name: string; readonly entries: readonly string[] }[];
 }

@@ -65,6 +65,17 @@ describe('PlayerClient', () => {
     expect(await client.getStatus()).toEqual({ audio: { volume: 5 } });
   });
 
+  it('syncs content with force and its own longer deadline, and asks for a reboot', async () => {
+    const controller = new ScriptedController({
+      syncContent: { success: true, result: { downloaded: 2, playlists: ['Sunrise'] } },
+      reboot: { success: false, error: { code: 'unsupported', message: 'reboot is not configured' } },
+    });
+    const client = new PlayerClient(controller, 'p1', { timeoutMs: 5_000 });
+    expect(await client.syncContent({ force: true, timeoutMs: 600_000 })).toEqual({ downloaded: 2, playlists: ['Sunrise'] });
+    expect(controller.calls[0]).toMatchObject({ command: 'syncContent', params: { force: true }, options: { timeoutMs: 600_000 } });
+    await expect(client.reboot()).rejects.toMatchObject({ name: 'CommandError', code: 'unsupported' });
+  });
+
   it('rejects with a CommandError carrying the device error code', async () => {
     const controller = new ScriptedController({ loadPlaylist: { success: false, error: { code: 'not_found', message: 'no playlist Jazz' } } });
     await expect(new PlayerClient(controller, 'p1').loadPlaylist('Jazz')).rejects.toMatchObject({ name: 'CommandError', code: 'not_found', message: 'no playlist Jazz' });

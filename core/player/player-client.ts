@@ -86,6 +86,21 @@ export class PlayerClient {
     return isJsonObject(result) ? result : {};
   }
 
+  /**
+   * Runs a content sync and resolves with its summary once the player sees the new content. A sync
+   * can take minutes: pass a `timeoutMs` to wait longer than the default, and follow reported
+   * `content.sync` in status$ for progress (the sync goes on if this call gives up first).
+   */
+  async syncContent(options: { readonly force?: boolean; readonly timeoutMs?: number } = {}): Promise<JsonObject> {
+    const result = await this.call('syncContent', { force: options.force ?? false }, options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs });
+    return isJsonObject(result) ? result : {};
+  }
+
+  /** Asks the device to reboot; resolves with its answer, before it goes offline (reason `reboot`). */
+  reboot(): Promise<void> {
+    return this.run('reboot');
+  }
+
   /** Reported state as it changes (the latest first, when known). */
   get status$(): Observable<PlayerStatusUpdate> {
     return this.controller.state$(this.deviceId).pipe(map(toUpdate));

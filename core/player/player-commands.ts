@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import type { RebootRequest } from '../agent/reboot-request.js';
 import { strictParams } from '../agent/strict-params.js';
 import { defineCommand, type CommandSpec } from '../commands/types.js';
 import { CommandError } from '../errors.js';
 import type { JsonObject } from '../state/json.js';
+import type { ContentSyncFeature } from './content-sync.js';
 import type { PlayerAdapter } from './player-adapter.js';
 import type { PlayerState } from './player-state.js';
 
@@ -19,6 +21,8 @@ export const PLAYER_COMMANDS = [
   'getPlaylists',
   'getStatus',
   'setAudioDevice',
+  'syncContent',
+  'reboot',
 ] as const;
 
 export type PlayerCommandName = (typeof PLAYER_COMMANDS)[number];
@@ -34,8 +38,16 @@ const playerName = z
   .min(1)
   .refine((value) => ![...value].some((char) => char < ' ' || char === '\u007f'), 'must not contain control characters (line feeds, tabs, ...)');
 
-/** The player profile's command specs, bound to one player. */
-export function createPlayerCommands(player: PlayerAdapter): readonly CommandSpec[] {
+/** Optional features of the player profile; a command whose feature is absent answers `unsupported`. */
+export interface PlayerFeatures {
+  readonly content?: ContentSyncFeature;
+  readonly reboot?: RebootRequest;
+  /** Deadline of `syncContent`, ms; longer than the default command deadline. Default 10 minutes. */
+  readonly syncTimeoutMs?: number;
+}
+
+/** The player profile's command specs, bound to one player and its optional features. */
+export function createPlayerCommands(player: PlayerAdapter, features: PlayerFeatures = {}): readonly CommandSpec[] {
   return [
     defineCommand({ name: 'play', description: 'Start or resume playback.', params: noParams, handler: () => player.play() }),
     defineCommand({ name: 'pause', description: 'Pause playback, keeping the position.', params: noParams, handler: () => player.pause() }),
@@ -81,8 +93,39 @@ export function createPlayerCommands(player: PlayerAdapter): readonly CommandSpe
         await player.setOutput(device);
       },
     }),
+    ...featureCommands(features),
   ];
 }
+
+/** `syncContent` and `reboot`: device features beyond playback (`setContentSync` is the profile's, see player-profile.ts). */
+function featureCommands({ content, reboot, syncTimeoutMs }: PlayerFeatures): readonly CommandSpec[] {
+  const needContent = (): ContentSyncFeature => {
+    if (!content) throw new CommandError('unsupported', 'content sync is not configured on this device (config `content.source`)');
+    return content;
+  };
+  return [
+    defineCommand({
+      name: 'syncContent',
+      description: 'Download what changed at the content source and answer when the player sees it; force re-downloads everything.',
+      params: strictParams({ force: z.boolean().default(false) }),
+      timeoutMs: syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS,
+      handler: ({ force }, { signal }) => needContent().sync({ force }, signal),
+    }),
+    defineCommand({
+      name: 'reboot',
+      description: 'Answer, go offline with reason "reboot" on every transport, then run the configured reboot hook.',
+      params: noParams,
+      handler: () => {
+        if (!reboot) throw new CommandError('unsupported', 'reboot is not configured on this device (config `system.reboot.command`)');
+        reboot.request();
+        return { rebooting: true };
+      },
+    }),
+  ];
+}
+
+const DEFAULT_SYNC_TIMEOUT_MS = 600_000;
+
 
 /**
  * The player state as the reported-state sections `audio`, `playback`, `playlists`. Optional

@@ -5,6 +5,7 @@ import type { CommandResponse } from '../commands/types.js';
 import { CommandError } from '../errors.js';
 import type { PlayerAdapter } from './player-adapter.js';
 import { PLAYER_COMMANDS } from './player-commands.js';
+import { RebootRequest } from '../agent/reboot-request.js';
 import { ManualClock } from '../../test/support/manual-clock.js';
 import { createPlayerProfile, type PlayerProfileSettings } from './player-profile.js';
 import type { PlayerState } from './player-state.js';
@@ -200,5 +201,38 @@ describe('player reconciler', () => {
       { command: 'setContentSync', params: { enabled: false } },
     ]);
     expect(profile.reconcile!({ audio: { device: '' }, content: { sync_enabled: 'yes' } }, reported)).toEqual([]);
+  });
+});
+
+describe('player profile features', () => {
+  it('answers syncContent, setContentSync and reboot with unsupported when the device has no such feature', async () => {
+    const { run } = setup();
+    for (const [command, params] of [['syncContent', {}], ['setContentSync', { source: { prefix: 'x/' } }], ['reboot', {}]] as const) {
+      expect(await run(command, params)).toMatchObject({ success: false, error: { code: 'unsupported', message: expect.stringMatching(/not configured/) } });
+    }
+  });
+
+  it('validates syncContent params: force is a boolean, nothing else is accepted', async () => {
+    const { run } = setup();
+    expect(await run('syncContent', { force: 'yes' })).toMatchObject({ success: false, error: { code: 'invalid_params' } });
+    expect(await run('syncContent', { forse: true })).toMatchObject({ success: false, error: { code: 'invalid_params', message: expect.stringContaining('forse') } });
+  });
+
+  it('marks a reboot and answers rebooting; the agent carries it out once', async () => {
+    const player = recordingPlayer();
+    const reboot = new RebootRequest();
+    const dispatcher = new CommandDispatcher({ specs: createPlayerProfile(player, { features: { reboot } }).commands });
+    expect(await dispatcher.execute({ command: 'reboot', command_id: 'r1', params: {} })).toMatchObject({ success: true, result: { rebooting: true } });
+    expect(reboot.take()).toBe(true);
+    reboot.request();
+    expect(reboot.take()).toBe(false);
+  });
+
+  it('maps desired content.sync_enabled and content.source to setContentSync; other shapes are skipped', () => {
+    const { profile } = setup();
+    expect(profile.reconcile!({ content: { sync_enabled: true, source: { prefix: 'set-2/' } } }, {})).toEqual([
+      { command: 'setContentSync', params: { enabled: true, source: { prefix: 'set-2/' } } },
+    ]);
+    expect(profile.reconcile!({ content: { sync_enabled: 'yes', source: { prefix: 3 } } }, {})).toEqual([]);
   });
 });

@@ -4,10 +4,12 @@ import type { DeviceProfile, ReconcileStep } from '../agent/device-profile.js';
 import { strictParams } from '../agent/strict-params.js';
 import { systemClock, type Clock } from '../clock.js';
 import { defineCommand, type CommandSpec } from '../commands/types.js';
+import { CommandError } from '../errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../state/json.js';
+import type { ContentSyncFeature } from './content-sync.js';
 import type { PlayerAdapter } from './player-adapter.js';
 import { playerAvailability } from './player-availability.js';
-import { createPlayerCommands, playerStateToJson } from './player-commands.js';
+import { createPlayerCommands, playerStateToJson, type PlayerFeatures } from './player-commands.js';
 import { reconcilePlayer } from './player-reconciler.js';
 import type { PlayerState, PlayerStatus } from './player-state.js';
 
@@ -26,6 +28,8 @@ export interface PlayerProfileSettings {
   };
   /** Stamps `lastUpdated`. */
   readonly clock?: Clock;
+  /** Content sync and reboot, when the device has them (PlayerFeatures). */
+  readonly features?: PlayerFeatures;
 }
 
 /** Profile-own reported members: content settings the cloud sets (`content.sync_enabled`). */
@@ -44,9 +48,11 @@ export function createPlayerProfile(player: PlayerAdapter, settings: PlayerProfi
   const clock = settings.clock ?? systemClock;
   const content = new BehaviorSubject<ContentSettings>({});
   const backend = settings.audio?.backend;
+  const features = settings.features ?? {};
+  const sync = features.content;
   return {
     name: PLAYER_PROFILE,
-    commands: [...createPlayerCommands(player), contentSyncCommand(content)],
+    commands: [...createPlayerCommands(player, features), contentSyncCommand(content, sync)],
     state$: merge(
       combineLatest([player.state$, content]).pipe(
       map(([state, own]): JsonObject => {
@@ -61,8 +67,10 @@ export function createPlayerProfile(player: PlayerAdapter, settings: PlayerProfi
       }),
       ),
       playerAvailability(player.status$),
+      ...(sync ? [sync.state$] : []),
     ),
     reconcile: reconcilePlayer,
+    ...(sync ? { beforeStop: () => sync.cancel() } : {}),
     startup: startupSteps(settings),
     status: (reported) => statusOf(reported),
   };
@@ -101,16 +109,22 @@ function startupSteps(settings: PlayerProfileSettings): readonly ReconcileStep[]
 }
 
 /**
- * Desired `content.sync_enabled`, accepted and reported as `content.sync_enabled`; content sync
- * (a player feature) reads it there.
+ * Desired `content.sync_enabled` (and `content.source`), accepted and reported as
+ * `content.sync_enabled`. With content sync configured it switches the schedule and moves the
+ * source (ContentSyncFeature.configure, which reports both); without, the flag is only kept.
  */
-function contentSyncCommand(content: BehaviorSubject<ContentSettings>): CommandSpec {
+function contentSyncCommand(content: BehaviorSubject<ContentSettings>, sync: ContentSyncFeature | undefined): CommandSpec {
   return defineCommand({
     name: 'setContentSync',
-    description: 'Switch content synchronisation on or off (reported as content.sync_enabled).',
-    params: strictParams({ enabled: z.boolean() }),
-    handler: ({ enabled }) => {
-      if (content.value.sync_enabled !== enabled) content.next({ ...content.value, sync_enabled: enabled });
+    description: 'Switch content synchronisation on or off and move its source (reported as content.sync_enabled, content.source).',
+    params: strictParams({ enabled: z.boolean().optional(), source: z.record(z.string(), z.string()).optional() }),
+    handler: async ({ enabled, source }) => {
+      if (sync) {
+        await sync.configure({ ...(enabled === undefined ? {} : { sync_enabled: enabled }), ...(source === undefined ? {} : { source }) });
+        return;
+      }
+      if (source !== undefined) throw new CommandError('unsupported', 'content sync is not configured on this device (config `content.source`)');
+      if (enabled !== undefined && content.value.sync_enabled !== enabled) content.next({ ...content.value, sync_enabled: enabled });
     },
   });
 }

@@ -180,9 +180,9 @@ export function rateLimitTelemetry(transport: DeviceTransport, options: Telemetr
     commands$: transport.commands$,
     desired$: transport.desired$,
     start: (signal) => transport.start(signal),
-    stop: async () => {
+    stop: async (reason) => {
       limiter.close();
-      await transport.stop();
+      await transport.stop(reason);
     },
     publishState: (snapshot, patch) => transport.publishState(snapshot, patch),
     respond: (command, response) => transport.respond(command, response),

@@ -4,6 +4,7 @@ import type { JsonObject, JsonValue } from '../state/json.js';
 import type { StateSnapshot } from '../state/snapshot.js';
 import type { TelemetryBatch } from '../telemetry/types.js';
 import type { ConnectionStatus } from './connection-status.js';
+import type { OfflineReason } from './wire-messages.js';
 
 /** What a transport can carry; core adapts to it (e.g. never asks a cloud for QoS 2). */
 export interface TransportCapabilities {
@@ -47,8 +48,8 @@ export interface DeviceTransport {
 
   /** Connects; resolves once the first connection attempt has settled (online or retrying). */
   start(signal: AbortSignal): Promise<void>;
-  /** Announces offline, flushes in-flight responses and closes. Idempotent. */
-  stop(): Promise<void>;
+  /** Announces offline (with `reason`, `graceful` by default), flushes in-flight responses and closes. Idempotent. */
+  stop(reason?: OfflineReason): Promise<void>;
 
   /** Publishes a new reported state; transports choose full snapshot or patch. */
   publishState(snapshot: StateSnapshot, patch: JsonObject): Promise<void>;

@@ -9,8 +9,8 @@ import type { DeviceStateMessage } from '../state/snapshot.js';
  * malformed). The MQTT and AWS IoT transports carry them unchanged on their own topic layouts.
  */
 
-/** Why a device went offline: it said goodbye, or the broker published its will. */
-export type OfflineReason = 'graceful' | 'lost';
+/** Why a device went offline: it said goodbye, the broker published its will, or it is rebooting. */
+export type OfflineReason = 'graceful' | 'lost' | 'reboot';
 
 /** The presence message on a device's `connection` topic (retained where the broker can). */
 export interface ConnectionMessage {
@@ -47,7 +47,7 @@ export const connectionMessageSchema: z.ZodType<ConnectionMessage> = z.object({
   device_id: z.string(),
   status: z.enum(['online', 'offline']),
   timestamp: z.number(),
-  reason: z.enum(['graceful', 'lost']).optional(),
+  reason: z.enum(['graceful', 'lost', 'reboot']).optional(),
 });
 
 const errorObject = z.object({ code: z.string(), message: z.string(), details: jsonValue.optional() });

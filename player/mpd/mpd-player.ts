@@ -9,12 +9,14 @@ import {
   TOKENS,
   type Clock,
   type ConnectionStatus,
+  type LibraryChange,
   type Logger,
   type PlayerAdapter,
   type PlayerState,
   type RetryPolicy,
 } from '../../core/index.js';
 import { MpdConnection } from './mpd-connection.js';
+import { updateLibrary } from './mpd-library-update.js';
 import { toCommandError } from './mpd-errors.js';
 import { parseOutputs } from './mpd-response.js';
 import type { MpdPlayerOptions } from './mpd-player-options.js';
@@ -40,6 +42,8 @@ export class MpdPlayer implements PlayerAdapter {
   private connection: MpdConnection | undefined;
   private run: AbortController | undefined;
   private loop: Promise<void> | undefined;
+  /** Counts MPD's `update` idle events (a database update started or finished). */
+  private readonly databaseUpdates = new BehaviorSubject(0);
 
   constructor(
     @inject(TOKENS.KindOptions) private readonly options: MpdPlayerOptions,
@@ -198,6 +202,22 @@ export class MpdPlayer implements PlayerAdapter {
   }
 
   /**
+   * After content sync: rescans the changed folders, waits for MPD's database update to finish,
+   * then re-reads the stored playlists (MPD reads its playlist folder directly), so reported
+   * `playlists` list the new ones before the sync answers.
+   */
+  async refreshLibrary(library: LibraryChange): Promise<void> {
+    await this.exec(
+      'update',
+      async (connection) => {
+        await updateLibrary(connection, library.changed, this.databaseUpdates, this.options.commandTimeoutMs);
+        await this.reader.readPlaylists(connection);
+      },
+      false,
+    );
+  }
+
+  /**
    * Runs an operation on the live connection and maps failures to coded errors. After a change
    * (`reread`) it reads the state before answering, so the caller's next read agrees with it.
    */
@@ -223,7 +243,10 @@ export class MpdPlayer implements PlayerAdapter {
     for (let attempt = 1; !signal.aborted; attempt++) {
       let connection: MpdConnection | undefined;
       try {
-        connection = await MpdConnection.open(this.target(), this.clock, (subsystem) => this.reader.onChange(subsystem));
+        connection = await MpdConnection.open(this.target(), this.clock, (subsystem) => {
+          if (subsystem === 'update') this.databaseUpdates.next(this.databaseUpdates.value + 1);
+          this.reader.onChange(subsystem);
+        });
         if (signal.aborted) {
           // stop() came while connecting: this connection is nobody else's to close.
           await connection.close();

@@ -6,6 +6,7 @@ import {
   TOKENS,
   type Clock,
   type ConnectionStatus,
+  type LibraryChange,
   type PlayerAdapter,
   type PlayerState,
 } from '../../core/index.js';
@@ -20,7 +21,7 @@ import { DEFAULT_VIRTUAL_PLAYLISTS, type VirtualPlayerOptions, type VirtualTrack
 @injectable()
 export class VirtualPlayer implements PlayerAdapter {
   private readonly playback: VirtualPlayback;
-  private readonly playlists: Readonly<Record<string, readonly VirtualTrack[]>>;
+  private playlists: Readonly<Record<string, readonly VirtualTrack[]>>;
   private readonly states: BehaviorSubject<PlayerState>;
   private readonly statuses: BehaviorSubject<ConnectionStatus>;
   private volume: number;
@@ -123,6 +124,20 @@ export class VirtualPlayer implements PlayerAdapter {
     return Object.keys(this.playlists);
   }
 
+  /**
+   * Takes the playlists content sync found in the playlists folder, so a dev_mode device shows
+   * what a real one would. Entries play for LIBRARY_TRACK_SECONDS (the files are not decoded).
+   * A folder without playlists leaves the current library, so a demo always has something to play.
+   */
+  async refreshLibrary(library: LibraryChange): Promise<void> {
+    const found = library.playlists.filter((playlist) => playlist.entries.length > 0);
+    if (found.length === 0) return;
+    this.playlists = Object.fromEntries(
+      found.map((playlist) => [playlist.name, playlist.entries.map((entry) => ({ title: trackTitle(entry), duration: LIBRARY_TRACK_SECONDS }))]),
+    );
+    this.states.next(this.snapshot());
+  }
+
   async getStatus(): Promise<PlayerState> {
     this.run(() => undefined);
     return this.states.value;
@@ -178,4 +193,13 @@ export class VirtualPlayer implements PlayerAdapter {
       playlists: Object.keys(this.playlists),
     };
   }
+}
+
+/** How long a track from a synced playlist plays in the simulation. */
+const LIBRARY_TRACK_SECONDS = 180;
+
+/** `albums/Blue in Green.flac` → `Blue in Green`. */
+function trackTitle(entry: string): string {
+  const name = entry.split(/[\\/]/).pop() ?? entry;
+  return name.replace(/\.[^.]+$/, '') || name;
 }
