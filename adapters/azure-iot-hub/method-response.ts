@@ -58,7 +58,8 @@ const ENVELOPE_KEYS = new Set(['result', 'message', 'data', 'command_id', 'comma
 
 function build(response: CommandResponse): MethodAnswer {
   if (response.success) {
-    const result = response.result;
+    // Keys beyond the response's own (a middleware's signature) travel with it.
+    const { command_id: _id, command: _command, success: _success, result, timestamp: _timestamp, ...extra } = response as CommandResponse & JsonObject;
     // The guide's getPlaylists answer is {result: true, playlists}: an object result's members sit beside `result`.
     const members = isJsonObject(result) ? Object.fromEntries(Object.entries(result).filter(([key]) => !ENVELOPE_KEYS.has(key))) : {};
     return {
@@ -72,7 +73,8 @@ function build(response: CommandResponse): MethodAnswer {
         success: true,
         ...(result === undefined ? {} : { data: result }),
         timestamp: response.timestamp,
-      },
+        ...extra,
+      } as JsonObject,
     };
   }
   // ErrorObject.details is typed unknown but is JSON by construction (error objects are built for the wire).
