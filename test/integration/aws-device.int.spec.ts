@@ -72,7 +72,12 @@ describe('AwsIotDeviceTransport on the emulator (aws-iot-device-sdk-v2, mutual T
     await transport.publishState(snapshot({ audio: { volume: 30, backend: 'virtual' }, playlists: ['a'] }), {});
     const mark = probe.received.length;
     await transport.publishState(snapshot({ audio: { volume: 31, backend: 'virtual' }, playlists: ['a'] }), { audio: { volume: 31 } });
-    const update = await probe.nextJson(`${shadow(thing)}/update`, () => true, mark);
+    // The first report may reach the probe after `mark` (PUBACK comes from the broker, not the probe): wait for the second.
+    const update = await probe.nextJson(
+      `${shadow(thing)}/update`,
+      (body) => ((body['state'] as { reported?: { audio?: { volume?: number } } } | undefined)?.reported?.audio?.volume ?? 0) === 31,
+      mark,
+    );
     expect(update).toMatchObject({ state: { reported: { audio: { volume: 31 } } }, version: 1 });
     expect(Object.keys((update['state'] as { reported: JsonObject }).reported)).toEqual(['audio']);
     expect(update['clientToken']).toEqual(expect.any(String));
