@@ -25,3 +25,11 @@ export function versus(summary: LatencySummary, reference: LatencySummary, name:
   const delta = summary.p50 - reference.p50;
   return `${(summary.p50 / reference.p50).toFixed(2)}x ${name}, p50 ${delta >= 0 ? '+' : ''}${ms(delta)} ms`;
 }
+
+/** Median, least and greatest of the passes a scenario alternated (raw and amora, order reversed each round). */
+export function passSpread(values: readonly number[]): { median: number; min: number; max: number } {
+  const sorted = values.toSorted((a, b) => a - b);
+  const middle = sorted.length / 2;
+  const median = sorted.length % 2 === 1 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return { median, min: sorted[0]!, max: sorted.at(-1)! };
+}

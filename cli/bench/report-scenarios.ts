@@ -1,4 +1,4 @@
-import { headerRow, latencyRow, noteRow, versus } from './report-rows.js';
+import { headerRow, latencyRow, noteRow, passSpread, versus } from './report-rows.js';
 import type { ContentSyncBenchResult } from './content-sync.js';
 import type { DiscoveryResult } from './discovery.js';
 import type { CloudResult, MpdResult, ReferenceResult, SigningResult } from './scenario.js';
@@ -87,12 +87,7 @@ export function signingSection(signing: SigningResult): string[] {
 
 /** Content sync throughput beside a plain SDK download of the same blobs: every pass, medians and their ratio. */
 export function contentSyncSection(result: ContentSyncBenchResult): string[] {
-  const median = (who: 'raw' | 'amora'): { median: number; min: number; max: number } => {
-    const values = result.passes.filter((pass) => pass.who === who).map((pass) => pass.mbPerSecond).toSorted((a, b) => a - b);
-    const middle = values.length / 2;
-    const value = values.length % 2 === 1 ? values[Math.floor(middle)]! : (values[middle - 1]! + values[middle]!) / 2;
-    return { median: value, min: values[0]!, max: values.at(-1)! };
-  };
+  const median = (who: 'raw' | 'amora') => passSpread(result.passes.filter((pass) => pass.who === who).map((pass) => pass.mbPerSecond));
   const raw = median('raw');
   const amora = median('amora');
   return [
@@ -109,12 +104,7 @@ export function contentSyncSection(result: ContentSyncBenchResult): string[] {
  * and the ratio of the medians (amora / raw), with the spread of each side.
  */
 export function discoverySection(discovery: DiscoveryResult): string[] {
-  const median = (who: 'raw' | 'amora'): { median: number; min: number; max: number } => {
-    const values = discovery.passes.filter((pass) => pass.who === who).map((pass) => pass.ms).toSorted((a, b) => a - b);
-    const middle = values.length / 2;
-    const value = values.length % 2 === 1 ? values[Math.floor(middle)]! : (values[middle - 1]! + values[middle]!) / 2;
-    return { median: value, min: values[0]!, max: values.at(-1)! };
-  };
+  const median = (who: 'raw' | 'amora') => passSpread(discovery.passes.filter((pass) => pass.who === who).map((pass) => pass.ms));
   const raw = median('raw');
   const amora = median('amora');
   return [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LatencySummary } from './latency-recorder.js';
 import { formatReport, type BenchReport } from './report.js';
+import { passSpread } from './report-rows.js';
 import { samplePlan, selectScenarios } from './run.js';
 import type { ScenarioResult } from './scenario.js';
 
@@ -89,5 +90,12 @@ describe('selectScenarios', () => {
 
   it('names the choices when given an unknown one', () => {
     expect(() => selectScenarios(['azure', 'nats'])).toThrow(/subset of: embedded, .*discovery, signing, content-sync \(not: nats\)/);
+  });
+});
+
+describe('passSpread', () => {
+  it('gives the median, least and greatest of alternated passes, odd or even in number', () => {
+    expect(passSpread([30, 10, 20])).toEqual({ median: 20, min: 10, max: 30 });
+    expect(passSpread([40, 10, 30, 20])).toEqual({ median: 25, min: 10, max: 40 });
   });
 });
