@@ -27,6 +27,8 @@ export const PLAYER_COMMANDS = [
 
 export type PlayerCommandName = (typeof PLAYER_COMMANDS)[number];
 
+// Parameter schemas are built once per process, not per agent: a zod schema costs kilobytes
+// (and compiles its own parser on first use), which adds up to most of an agent's heap in a fleet.
 const noParams = strictParams({});
 
 /**
@@ -37,6 +39,12 @@ const playerName = z
   .string()
   .min(1)
   .refine((value) => ![...value].some((char) => char < ' ' || char === '\u007f'), 'must not contain control characters (line feeds, tabs, ...)');
+
+const volumeParams = strictParams({ volume: z.number().int().min(0).max(100) });
+const seekParams = strictParams({ position: z.number().min(0) });
+const playlistParams = strictParams({ playlist: playerName });
+const audioDeviceParams = strictParams({ device: z.string().min(1) });
+const syncParams = strictParams({ force: z.boolean().default(false) });
 
 /** Optional features of the player profile; a command whose feature is absent answers `unsupported`. */
 export interface PlayerFeatures {
@@ -57,19 +65,19 @@ export function createPlayerCommands(player: PlayerAdapter, features: PlayerFeat
     defineCommand({
       name: 'setVolume',
       description: 'Set the volume, an integer from 0 to 100.',
-      params: strictParams({ volume: z.number().int().min(0).max(100) }),
+      params: volumeParams,
       handler: ({ volume }) => player.setVolume(volume),
     }),
     defineCommand({
       name: 'seek',
       description: 'Move to a position in the current track, in seconds.',
-      params: strictParams({ position: z.number().min(0) }),
+      params: seekParams,
       handler: ({ position }) => player.seek(position),
     }),
     defineCommand({
       name: 'loadPlaylist',
       description: 'Replace the queue with a stored playlist and start playing it.',
-      params: strictParams({ playlist: playerName }),
+      params: playlistParams,
       handler: ({ playlist }) => player.loadPlaylist(playlist),
     }),
     defineCommand({
@@ -87,7 +95,7 @@ export function createPlayerCommands(player: PlayerAdapter, features: PlayerFeat
     defineCommand({
       name: 'setAudioDevice',
       description: 'Play through the audio output of this name (MPD: that output only); "default" keeps the player\'s own.',
-      params: strictParams({ device: z.string().min(1) }),
+      params: audioDeviceParams,
       handler: async ({ device }) => {
         if (!player.setOutput) throw new CommandError('conflict', `player ${player.id} has no selectable audio outputs`);
         await player.setOutput(device);
@@ -107,7 +115,7 @@ function featureCommands({ content, reboot, syncTimeoutMs }: PlayerFeatures): re
     defineCommand({
       name: 'syncContent',
       description: 'Download what changed at the content source and answer when the player sees it; force re-downloads everything.',
-      params: strictParams({ force: z.boolean().default(false) }),
+      params: syncParams,
       timeoutMs: syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS,
       handler: ({ force }, { signal }) => needContent().sync({ force }, signal),
     }),
