@@ -24,6 +24,7 @@ export { silentLogger, type LogFn, type Logger } from './logging/logger.js';
 // State
 export { isJsonObject, type JsonArray, type JsonObject, type JsonPrimitive, type JsonValue } from './state/json.js';
 export type { DeviceStateMessage, StateChange, StateMetadata, StateSnapshot } from './state/snapshot.js';
+export { STATE_CHANGE_KIND, STATE_CHANGE_MODES, type StateChangeMode, type StateChangeRecord } from './state/state-changes.js';
 export type { DeviceStateStore } from './state/device-state.types.js';
 export { DeviceState, INITIAL_DEVICE_STATE } from './state/device-state.js';
 export { applyMergePatch, assertSafePatch, createMergePatch, deepEqual, deepFreeze } from './state/merge-patch.js';
@@ -71,6 +72,7 @@ export {
   commandResponseSchema,
   connectionMessageSchema,
   deviceStateMessageSchema,
+  stateChangeRecordSchema,
   jsonObjectSchema,
   telemetryMessageSchema,
   type ConnectionMessage,

@@ -139,6 +139,25 @@ describe('Agent reported state', () => {
     await agent.stop();
   });
 
+  it('merges changes made during a publish into the next snapshot, and with state.changes every also sends each one in order', async () => {
+    for (const changes of ['latest', 'every'] as const) {
+      const { agent, mqtt } = setup({ state: { changes }, system: false });
+      await agent.start();
+      const first = agent.state.version;
+      for (const volume of [11, 12, 13]) agent.state.patch({ audio: { volume } });
+      await agent.stop();
+      // Snapshots: the changes made while the first one is being published leave as one (latest wins).
+      expect(mqtt.published.map((p) => p.version)).toEqual([first, first + 3]);
+      expect(mqtt.published.at(-1)?.patch).toEqual({ audio: { volume: 13 } });
+      const records = mqtt.telemetry.filter((batch) => batch.kind === 'state_change').flatMap((batch) => batch.records.map((r) => r.data as { version: number }));
+      expect(records.filter((record) => record.version > first)).toEqual(
+        changes === 'latest'
+          ? []
+          : [11, 12, 13].map((volume, index) => ({ version: first + 1 + index, patch: { audio: { volume } } })),
+      );
+    }
+  });
+
   it('a failing transport does not affect the others, and the failure is logged', async () => {
     const { agent, player, mqtt, azure, lines } = setup({}, [{ failPublish: true }]);
     await agent.start();

@@ -6,6 +6,7 @@ import type { CommandResponse } from '../commands/types.js';
 import { toErrorObject } from '../errors.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
 import { DeviceState } from '../state/device-state.js';
+import { STATE_CHANGE_KIND, type StateChangeRecord } from '../state/state-changes.js';
 import type { JsonObject, JsonValue } from '../state/json.js';
 import { TelemetryPipeline } from '../telemetry/pipeline.js';
 import type { EmitOptions } from '../telemetry/pipeline.types.js';
@@ -59,6 +60,8 @@ export class Agent implements AgentApi {
   /** Commands being answered and telemetry being sent; stop() waits for them. */
   private readonly inFlight = new Set<Promise<void>>();
   private readonly statusMinIntervalMs: number;
+  /** `state.changes: every`: each change also leaves as `state_change` telemetry. */
+  private readonly everyChange: boolean;
   private statusTelemetry?: StatusTelemetry;
   private accepting = false;
   private phase: AgentPhase = 'idle';
@@ -74,6 +77,7 @@ export class Agent implements AgentApi {
     this.reboot = options.reboot;
     this.statusIntervalMs = options.telemetry?.statusIntervalMs;
     this.statusMinIntervalMs = options.telemetry?.statusMinIntervalMs ?? 1_000;
+    this.everyChange = options.state?.changes === 'every';
     this.state = new DeviceState(this.clock, undefined, options.storage?.versions, options.desired);
     this.dispatcher = new CommandDispatcher({
       specs: this.profile.commands,
@@ -174,6 +178,14 @@ export class Agent implements AgentApi {
     }
     this.system?.start();
     this.subscriptions.add(this.state.changes$.subscribe((change) => this.publishers.forEach((p) => p.push(change))));
+    if (this.everyChange) {
+      // Batched and queued like any telemetry, so no change is merged away (state-changes.ts).
+      this.subscriptions.add(
+        this.state.changes$.subscribe(({ snapshot, patch }) =>
+          this.telemetry.emit(STATE_CHANGE_KIND, { version: snapshot.version, patch } satisfies StateChangeRecord),
+        ),
+      );
+    }
     for (const transport of this.transports) {
       this.subscriptions.add(
         transport.commands$.subscribe({

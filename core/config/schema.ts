@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STATE_CHANGE_MODES } from '../state/state-changes.js';
 import { ContentConfigSchema, RebootConfigSchema } from './content-schema.js';
 
 /**
@@ -123,6 +124,15 @@ export const AgentConfigSchema = z.strictObject({
       port: numberish(z.number({ error: 'expected a TCP port, 0-65535' }).int().min(0).max(65535)),
       /** Address to bind; 0.0.0.0 lets a scraper on another machine or pod reach it. */
       host: z.string().min(1).default('127.0.0.1'),
+    })
+    .optional(),
+  /**
+   * Reported state: `changes: latest` (default) publishes snapshots where the latest change wins;
+   * `every` also sends every change, in order, as `state_change` telemetry (state-changes.ts).
+   */
+  state: z
+    .strictObject({
+      changes: z.enum(STATE_CHANGE_MODES, { error: 'expected "latest" or "every"' }).default('latest'),
     })
     .optional(),
   /** Bounds of the desired document; a patch that would exceed them is refused, logged and counted. */

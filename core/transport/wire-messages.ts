@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CommandResponse } from '../commands/types.js';
 import type { JsonObject, JsonValue } from '../state/json.js';
 import type { DeviceStateMessage } from '../state/snapshot.js';
+import type { StateChangeRecord } from '../state/state-changes.js';
 
 /**
  * The JSON payloads of the generic MQTT wire protocol (docs/protocol.md) that core's own types do
@@ -69,6 +70,12 @@ export const commandResponseSchema: z.ZodType<CommandResponse> = z.union([
     timestamp: z.number(),
   }),
 ]);
+
+/** The data of a `state_change` telemetry record (core/state/state-changes.ts). */
+export const stateChangeRecordSchema: z.ZodType<StateChangeRecord> = z.object({
+  version: z.number(),
+  patch: jsonObjectSchema,
+});
 
 export const telemetryMessageSchema: z.ZodType<TelemetryMessage> = z.object({
   device_id: z.string(),
