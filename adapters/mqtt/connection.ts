@@ -68,6 +68,11 @@ export class MqttConnection extends ReconnectingLink {
   private version: 4 | 5;
   private lastError: unknown;
   private listener: AttemptListener | undefined;
+  /**
+   * What rejects each publish still waiting for its acknowledgement, and its client: one entry
+   * per publish instead of a `close` listener per publish on the client.
+   */
+  private readonly unacknowledged = new Map<() => void, MqttClient>();
 
   constructor(
     private readonly settings: MqttConnectionSettings,
@@ -93,10 +98,10 @@ export class MqttConnection extends ReconnectingLink {
       // A loss before the PUBACK: mqtt.js keeps a copy for resending after a reconnect, but only
       // in memory, which a power cut or kill -9 loses. Rejecting lets the caller queue the message
       // in its (persistent) outbox; if both copies arrive, the duplicate is QoS 1's own.
-      const onClose = (): void => reject(new TransportError('unavailable', `connection lost before the broker acknowledged ${topic}`));
-      client.once('close', onClose);
+      const lost = (): void => reject(new TransportError('unavailable', `connection lost before the broker acknowledged ${topic}`));
+      this.unacknowledged.set(lost, client);
       client.publish(topic, payload as Buffer | string, options, (error) => {
-        client.removeListener('close', onClose);
+        this.unacknowledged.delete(lost);
         if (error) reject(new TransportError('transport_failed', `publish to ${topic} failed: ${error.message}`, { cause: error }));
         else resolve();
       });
@@ -239,7 +244,10 @@ export class MqttConnection extends ReconnectingLink {
     const client = mqtt.connect(url, options);
     // Events of a client replaced (protocol fallback, another broker) are ignored.
     client.on('connect', (connack) => client === this.client && this.listener?.onConnect?.(connack));
-    client.on('close', () => client === this.client && this.listener?.onClose());
+    client.on('close', () => {
+      if (client === this.client) this.listener?.onClose();
+      this.rejectUnacknowledged(client);
+    });
     client.on('error', (error) => {
       if (client === this.client) this.lastError = error;
     });
@@ -251,6 +259,14 @@ export class MqttConnection extends ReconnectingLink {
     });
     client.on('message', (topic, payload, packet) => client === this.client && this.hooks.onMessage(topic, payload, packet));
     return client;
+  }
+
+  private rejectUnacknowledged(client: MqttClient): void {
+    for (const [lost, sentOn] of this.unacknowledged) {
+      if (sentOn !== client) continue;
+      this.unacknowledged.delete(lost);
+      lost();
+    }
   }
 
   private takeLastError(): unknown {

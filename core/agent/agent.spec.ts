@@ -141,10 +141,12 @@ describe('Agent reported state', () => {
 
   it('merges changes made during a publish into the next snapshot, and with state.changes every also sends each one in order', async () => {
     for (const changes of ['latest', 'every'] as const) {
-      const { agent, mqtt } = setup({ state: { changes }, system: false });
+      const link = deferred();
+      const { agent, mqtt } = setup({ state: { changes }, system: false }, [{ holdState: link.promise }]);
       await agent.start();
       const first = agent.state.version;
       for (const volume of [11, 12, 13]) agent.state.patch({ audio: { volume } });
+      link.resolve();
       await agent.stop();
       // Snapshots: the changes made while the first one is being published leave as one (latest wins).
       expect(mqtt.published.map((p) => p.version)).toEqual([first, first + 3]);

@@ -61,19 +61,23 @@ export class StatePublisher {
   private send(snapshot: StateSnapshot, patch: StateChange['patch']): void {
     this.lastSent = snapshot;
     const started = this.clock?.now() ?? 0;
-    const settled = (ok: boolean): void => this.onSettled?.(ok, (this.clock?.now() ?? 0) - started);
-    this.sending = this.transport
-      .publishState(snapshot, patch)
-      .then(() => settled(true))
-      .catch((error: unknown) => {
-        settled(false);
-        this.logger.warn({ transport: this.transport.id, version: snapshot.version, err: toErrorObject(error) }, 'state publish failed');
-      })
-      .finally(() => {
-        this.sending = undefined;
-        const next = this.pending;
-        this.pending = undefined;
-        if (next && this.active) this.offer(next, undefined);
-      });
+    // One `then` with both handlers: a fleet publishes often, and each chained step is a promise.
+    this.sending = this.transport.publishState(snapshot, patch).then(
+      () => this.settled(started),
+      (error: unknown) => this.settled(started, error, snapshot.version),
+    );
+  }
+
+  /** After a publish: told to onSettled, a failure logged, then what is pending is offered. */
+  private settled(started: number, ...failure: [error: unknown, version: number] | []): void {
+    this.sending = undefined;
+    this.onSettled?.(failure.length === 0, (this.clock?.now() ?? 0) - started);
+    if (failure.length > 0) {
+      const [error, version] = failure;
+      this.logger.warn({ transport: this.transport.id, version, err: toErrorObject(error) }, 'state publish failed');
+    }
+    const next = this.pending;
+    this.pending = undefined;
+    if (next && this.active) this.offer(next, undefined);
   }
 }
