@@ -12,7 +12,12 @@ const REMEMBERED = 8;
  * fighting over a topic cannot flood the broker.
  */
 export class RetainedGuard {
-  private readonly own = new Map<string, string[]>();
+  /**
+   * Per topic: our latest payload (what a restore publishes) and fingerprints of the recent ones.
+   * Fingerprints, not the texts: a fleet publishes state every second, and keeping eight texts
+   * per device kept kilobytes alive per device that the garbage collector had to carry.
+   */
+  private readonly own = new Map<string, { latest: string; recent: number[] }>();
   private readonly pending = new Map<string, { cancel(): void }>();
   private restoredCount = 0;
 
@@ -30,18 +35,21 @@ export class RetainedGuard {
 
   /** We (re)published `payload` on `topic`; call before publishing. */
   published(topic: string, payload: string): void {
-    const recent = this.own.get(topic) ?? [];
-    recent.push(payload);
-    if (recent.length > REMEMBERED) recent.shift();
-    this.own.set(topic, recent);
+    const own = this.own.get(topic);
+    if (!own) {
+      this.own.set(topic, { latest: payload, recent: [fingerprint(payload)] });
+      return;
+    }
+    own.latest = payload;
+    own.recent.push(fingerprint(payload));
+    if (own.recent.length > REMEMBERED) own.recent.shift();
   }
 
   /** A message arrived on one of the guarded topics. */
   received(topic: string, payload: Uint8Array): void {
-    const recent = this.own.get(topic);
-    if (!recent || recent.length === 0) return; // nothing of ours there yet
-    const text = new TextDecoder().decode(payload);
-    if (recent.includes(text) || this.pending.has(topic)) return;
+    const own = this.own.get(topic);
+    if (!own) return; // nothing of ours there yet
+    if (own.recent.includes(fingerprint(new TextDecoder().decode(payload))) || this.pending.has(topic)) return;
     this.logger.warn(
       { topic, bytes: payload.byteLength },
       payload.byteLength === 0 ? 'our retained message was deleted; restoring it' : 'another client overwrote our retained message; restoring it',
@@ -50,7 +58,7 @@ export class RetainedGuard {
       topic,
       this.clock.setTimeout(() => {
         this.pending.delete(topic);
-        const latest = this.own.get(topic)?.at(-1);
+        const latest = this.own.get(topic)?.latest;
         if (latest === undefined) return;
         this.restoredCount++;
         this.restore(topic, latest).catch((error: unknown) =>
@@ -65,4 +73,14 @@ export class RetainedGuard {
     for (const timer of this.pending.values()) timer.cancel();
     this.pending.clear();
   }
+}
+
+/**
+ * FNV-1a over the UTF-16 code units: 32 bits, so a stranger's payload passes for one of our last
+ * eight about once in 500 million.
+ */
+function fingerprint(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
 }
