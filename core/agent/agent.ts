@@ -1,4 +1,4 @@
-import { BehaviorSubject, combineLatest, first, map, Subject, Subscription, type Observable } from 'rxjs';
+import { BehaviorSubject, combineLatest, defer, first, map, Subject, Subscription, type Observable } from 'rxjs';
 import { systemClock, type Clock } from '../clock.js';
 import { decodeCommand } from '../commands/decode.js';
 import { CommandDispatcher } from '../commands/dispatcher.js';
@@ -107,8 +107,11 @@ export class Agent implements AgentApi {
     }
     const components: readonly Lifecycle[] = options.components ?? [];
     this.lifecycle = new LifecycleManager([...components, ...this.transports], { logger: this.logger, clock: this.clock });
-    this.health$ = combineLatest([mergeHealth(this.lifecycle.status$, [...components, ...this.transports]), this.desiredRefused]).pipe(
-      map(([health, refused]) => (refused === 0 ? health : { ...health, desiredRefused: refused })),
+    // Built when first watched: most agents of a fleet never are, and the pipeline costs a kilobyte or two.
+    this.health$ = defer(() =>
+      combineLatest([mergeHealth(this.lifecycle.status$, [...components, ...this.transports]), this.desiredRefused]).pipe(
+        map(([health, refused]) => (refused === 0 ? health : { ...health, desiredRefused: refused })),
+      ),
     );
   }
 
