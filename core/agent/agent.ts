@@ -93,7 +93,10 @@ export class Agent implements AgentApi {
       clock: this.clock,
     });
     this.activity$ = this.activity.asObservable();
-    const published = (transport: string) => (ok: boolean, durationMs: number) => this.activity.next({ type: 'state', transport, ok, durationMs });
+    // Nothing is made for a publish nobody watches (the metrics endpoint is the usual watcher).
+    const published = (transport: string) => (ok: boolean, durationMs: number) => {
+      if (this.activity.observed) this.activity.next({ type: 'state', transport, ok, durationMs });
+    };
     this.publishers = new Map(this.transports.map((t) => [t, new StatePublisher(t, this.logger, this.clock, published(t.id))]));
     this.reconciler = new ReconcileLoop(this.profile, this.dispatcher, () => this.state.snapshot.state, this.logger);
     if (options.system !== false) {
