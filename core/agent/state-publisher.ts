@@ -63,19 +63,18 @@ export class StatePublisher {
     const started = this.clock?.now() ?? 0;
     // One `then` with both handlers: a fleet publishes often, and each chained step is a promise.
     this.sending = this.transport.publishState(snapshot, patch).then(
-      () => this.settled(started),
-      (error: unknown) => this.settled(started, error, snapshot.version),
+      () => this.settled(started, true),
+      (error: unknown) => {
+        this.logger.warn({ transport: this.transport.id, version: snapshot.version, err: toErrorObject(error) }, 'state publish failed');
+        this.settled(started, false);
+      },
     );
   }
 
-  /** After a publish: told to onSettled, a failure logged, then what is pending is offered. */
-  private settled(started: number, ...failure: [error: unknown, version: number] | []): void {
+  /** After a publish: told to onSettled, then what is pending is offered. */
+  private settled(started: number, ok: boolean): void {
     this.sending = undefined;
-    this.onSettled?.(failure.length === 0, (this.clock?.now() ?? 0) - started);
-    if (failure.length > 0) {
-      const [error, version] = failure;
-      this.logger.warn({ transport: this.transport.id, version, err: toErrorObject(error) }, 'state publish failed');
-    }
+    this.onSettled?.(ok, (this.clock?.now() ?? 0) - started);
     const next = this.pending;
     this.pending = undefined;
     if (next && this.active) this.offer(next, undefined);

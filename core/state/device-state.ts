@@ -134,13 +134,8 @@ export class DeviceState implements DeviceStateStore {
 
   private refreshDelta(): void {
     // Nothing desired, nothing missing: the usual case needs no walk over reported state.
-    if (isEmpty(this.desired.value) && isEmpty(this.delta.value)) return;
+    if (Object.keys(this.desired.value).length === 0 && Object.keys(this.delta.value).length === 0) return;
     const delta = computeDelta(this.desired.value, this.reported.value.state);
     if (!deepEqual(delta, this.delta.value)) this.delta.next(delta);
   }
-}
-
-function isEmpty(object: JsonObject): boolean {
-  for (const _key in object) return false;
-  return true;
 }
