@@ -24,7 +24,7 @@ import {
 import { COMMAND_RESPONSE_KEY } from './desired-command.js';
 import { IOT_HUB_LIMITS, jsonByteLength } from './limits.js';
 import { commandResponseFromMethod } from './method-answer.js';
-import type { EventHubFeed } from './event-hub-feed.js';
+import { EventHubFeed } from './event-hub-feed.js';
 import type { HubEvent } from './hub-event.js';
 import { EVENTHUB_CONNECTION_STRING_ENV, SERVICE_CONNECTION_STRING_ENV, type AzureIotHubOptions } from './options.js';
 import { pushedConnection$, pushedDevices$, pushedState$, type PushSources } from './pushed-views.js';
@@ -50,7 +50,7 @@ const FAST_REFRESH_WINDOW_MS = 3_000;
  *   128 KB are refused locally.
  * - `getState()` / `state$()` → twin reported properties (`version` is the reported `$version`).
  * - Push mode, with `eventHubConnectionString` (or env AMORA_EVENTHUB_CONNECTION_STRING): one
- *   `@azure/event-hubs` reader of the hub's Event Hub-compatible endpoint drives `state$`,
+ *   AMQP reader (rhea, event-hub-feed.ts) of the hub's Event Hub-compatible endpoint drives `state$`,
  *   `connection$` and `devices$` from routed twin change, connection state and telemetry events,
  *   each seeded by one read (see pushed-views.ts); it starts "now minus
  *   `eventHubResumeOverlapMs`" and compares versions, so a restart never shows stale states.
@@ -114,25 +114,21 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
     }
     if (this.eventHubConnectionString) {
       try {
-        // Loaded only in push mode: @azure/event-hubs is an optional package.
-        const { EventHubFeed } = await import('./event-hub-feed.js');
         this.feed = new EventHubFeed({
           connectionString: this.eventHubConnectionString,
           consumerGroup: this.options.eventHubConsumerGroup,
           resumeOverlapMs: this.options.eventHubResumeOverlapMs,
+          ca: await readPem(this.options.ca, 'ca'),
           logger: this.logger,
+          clock: this.clock,
+          retryPolicy: this.retryPolicy,
         });
-        this.feed.events$.subscribe(this.hubEvents);
-        this.feed.start();
       } catch (error) {
-        if (isMissingPackage(error)) {
-          throw new ConfigError('azure-iot-hub: eventHubConnectionString needs the package "@azure/event-hubs", which is not installed: run `npm install @azure/event-hubs@6.0.4`', {
-            cause: error,
-            details: { path: 'eventHubConnectionString' },
-          });
-        }
         throw new ConfigError(`azure-iot-hub: eventHubConnectionString: ${(error as Error).message}`, { cause: error, details: { path: 'eventHubConnectionString' } });
       }
+      this.feed.events$.subscribe(this.hubEvents);
+      // Resolves once the first connection is up with every partition link, or failed and retrying.
+      await this.feed.start(signal);
     }
     this.setStatus('connecting');
     await this.probe();
@@ -155,7 +151,7 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
     this.probeTimer?.cancel();
     this.probeTimer = undefined;
     this.service?.close();
-    await this.feed?.close();
+    await this.feed?.stop();
     this.setStatus('closed');
   }
 
@@ -419,10 +415,6 @@ function toStateMessage(deviceId: string, twin: ServiceTwin): DeviceStateMessage
   const { [COMMAND_RESPONSE_KEY]: _own, ...state } = twin.reported;
   if (Object.keys(state).length === 0) return undefined;
   return { device_id: deviceId, state, version: twin.reportedVersion, timestamp: twin.reportedUpdated ?? Date.now() };
-}
-
-function isMissingPackage(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException | undefined)?.code === 'ERR_MODULE_NOT_FOUND' && /@azure\/event-hubs/.test((error as Error).message);
 }
 
 function newCommandId(): string {
