@@ -27,7 +27,7 @@ import { commandResponseFromMethod } from './method-answer.js';
 import { EventHubFeed } from './event-hub-feed.js';
 import type { HubEvent } from './hub-event.js';
 import { EVENTHUB_CONNECTION_STRING_ENV, SERVICE_CONNECTION_STRING_ENV, type AzureIotHubOptions } from './options.js';
-import { pushedConnection$, pushedDevices$, pushedState$, type PushSources } from './pushed-views.js';
+import { pushedConnection$, pushedDevices$, pushedFleetStates$, pushedState$, type PushSources } from './pushed-views.js';
 import { readPem, resolveConnectionString } from './secrets.js';
 import { IotHubServiceClient, statusOf, type DevicePresence, type ServiceTwin } from './service-client.js';
 
@@ -101,6 +101,7 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
     this.status = { state: 'offline', since: this.clock.now() };
     this.statusSubject.next(this.status);
     this.status$ = this.statusSubject.asObservable().pipe(distinctUntilChanged((a, b) => a.state === b.state && a.error?.message === b.error?.message));
+    if (this.eventHubConnectionString !== undefined) this.fleetStates$ = () => pushedFleetStates$(this.pushSources());
   }
 
   async start(signal: AbortSignal): Promise<void> {
@@ -180,6 +181,14 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
       );
     });
   }
+
+  /**
+   * Push mode only (absent when polling, so `amora watch` follows each device there): every
+   * device's reported state, one twin read each to start (a few at a time), then the routed twin
+   * change events of the whole fleet through the one Event Hub reader. Each subscriber gets its
+   * own seed reads.
+   */
+  readonly fleetStates$?: () => Observable<DeviceStateMessage>;
 
   devices$(): Observable<readonly DeviceInfo[]> {
     if (this.pushMode) return this.shared('push-devices', () => pushedDevices$(this.pushSources()));
