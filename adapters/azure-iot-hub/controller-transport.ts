@@ -1,5 +1,5 @@
 import { inject, injectable, optional } from 'inversify';
-import { concatMap, defer, distinctUntilChanged, filter, from, map, Observable, ReplaySubject, share, startWith, Subject } from 'rxjs';
+import { concatMap, defer, distinctUntilChanged, filter, firstValueFrom, from, map, Observable, ReplaySubject, share, startWith, Subject } from 'rxjs';
 import {
   AmoraError,
   ConfigError,
@@ -130,6 +130,12 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
       this.feed.events$.subscribe(this.hubEvents);
       // Resolves once the first connection is up with every partition link, or failed and retrying.
       await this.feed.start(signal);
+      const first = await firstValueFrom(this.feed.status$);
+      if (first.state === 'offline' && (first.error?.code === 'authentication_failed' || first.error?.code === 'not_found')) {
+        // Refused for good (a wrong key, an unknown consumer group): say so now rather than push nothing.
+        await this.stop();
+        throw new ConfigError(`azure-iot-hub: eventHubConnectionString: ${first.error.message}`, { details: { path: 'eventHubConnectionString' } });
+      }
     }
     this.setStatus('connecting');
     await this.probe();

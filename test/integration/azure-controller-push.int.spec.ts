@@ -149,6 +149,14 @@ describe('Azure controller, push mode over the Event Hub endpoint', () => {
     }
   });
 
+  it('refuses to start with an Event Hub key the endpoint rejects, naming the option', async () => {
+    const wrong = hub.eventHub!.connectionString.replace(/SharedAccessKey=[^;]+/, `SharedAccessKey=${Buffer.alloc(32, 9).toString('base64')}`);
+    const error = await controller(60_000, wrong).then(() => undefined, (failure: unknown) => failure as Error);
+    expect(error).toMatchObject({ code: 'config_invalid' });
+    expect(error?.message).toMatch(/eventHubConnectionString: .*refused the credentials/);
+    expect(error?.message).not.toContain(Buffer.alloc(32, 9).toString('base64'));
+  });
+
   it('offers fleetStates$ only in push mode', () => {
     const polling = new AzureIotHubControllerTransport(parseAzureIotHubOptions({ serviceConnectionString: hub.serviceConnectionString }), 'azure-iot-hub', undefined, undefined, undefined);
     expect(polling.fleetStates$).toBeUndefined();
