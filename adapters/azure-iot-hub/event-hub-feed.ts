@@ -147,13 +147,13 @@ export class EventHubFeed extends ReconnectingLink {
   }
 
   protected release(): Promise<void> {
-    this.dropConnection();
+    const connection = this.detach();
+    if (connection) socketOf(connection)?.destroy();
     return Promise.resolve();
   }
 
   protected async shutdown(): Promise<void> {
-    const connection = this.connection;
-    this.dropConnection();
+    const connection = this.detach();
     this.subject.complete();
     if (!connection || connection.is_closed()) return;
     // A clean close; a far end that does not answer in time gets its socket dropped.
@@ -260,7 +260,8 @@ export class EventHubFeed extends ReconnectingLink {
     }, (TOKEN_TTL_S - TOKEN_RENEW_MARGIN_S) * 1000);
   }
 
-  private dropConnection(): void {
+  /** Forgets the connection (its timers, request links and events) and hands it over to be closed. */
+  private detach(): Connection | undefined {
     this.renewal?.cancel();
     this.renewal = undefined;
     for (const link of this.requests) link.close();
@@ -268,12 +269,11 @@ export class EventHubFeed extends ReconnectingLink {
     this.openPartitions = 0;
     const connection = this.connection;
     this.connection = undefined;
-    if (connection && !connection.is_closed()) {
-      // Quiet from now on (rhea prints an unhandled `disconnected` to the console).
-      connection.removeAllListeners();
-      for (const event of ['disconnected', 'connection_close', 'connection_error', 'error']) connection.on(event, () => undefined);
-      socketOf(connection)?.destroy();
-    }
+    if (!connection) return undefined;
+    // Quiet from now on (rhea prints an unhandled `disconnected` to the console).
+    connection.removeAllListeners();
+    for (const event of ['disconnected', 'connection_close', 'connection_error', 'error']) connection.on(event, () => undefined);
+    return connection;
   }
 }
 
