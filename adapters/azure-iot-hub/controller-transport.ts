@@ -51,7 +51,7 @@ const FAST_REFRESH_WINDOW_MS = 3_000;
  * - `getState()` / `state$()` → twin reported properties (`version` is the reported `$version`).
  * - Push mode, with `eventHubConnectionString` (or env AMORA_EVENTHUB_CONNECTION_STRING): one
  *   AMQP reader (rhea, event-hub-feed.ts) of the hub's Event Hub-compatible endpoint drives `state$`,
- *   `connection$` and `devices$` from routed twin change, connection state and telemetry events,
+ *   `connection$`, `devices$` and `fleetStates$` from routed twin change, connection state and telemetry events,
  *   each seeded by one read (see pushed-views.ts); it starts "now minus
  *   `eventHubResumeOverlapMs`" and compares versions, so a restart never shows stale states.
  * - Polling, without it: `state$` and `connection$` re-read every `refreshIntervalMs` while

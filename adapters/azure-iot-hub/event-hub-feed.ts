@@ -67,6 +67,8 @@ export class EventHubFeed extends ReconnectingLink {
   private requests: AmqpRequestLink[] = [];
   private renewal: { cancel(): void } | undefined;
   private openPartitions = 0;
+  /** Why the far end closed a partition link of this connection, if it did: the connection's end is told by it. */
+  private linkFailure: AmoraError | undefined;
 
   constructor(private readonly options: EventHubFeedOptions) {
     const info = eventHubConnectionInfo(options.connectionString);
@@ -102,10 +104,11 @@ export class EventHubFeed extends ReconnectingLink {
       reconnect: false,
     });
     this.connection = connection;
+    this.linkFailure = undefined;
     return new Promise((resolve, reject) => {
       let open = false;
       const ended = (context: EventContext): void => {
-        const error = connectionError(context);
+        const error = this.linkFailure ?? connectionError(context);
         if (open) lost(error);
         else reject(error);
       };
@@ -143,6 +146,8 @@ export class EventHubFeed extends ReconnectingLink {
         await this.openPartition(connection, partitionId, address);
       }),
     );
+    // A refusal is an attach answered by a detach, often in the same read as the attach.
+    if (this.linkFailure) throw this.linkFailure;
     this.renewTokens(cbs, [...audiences]);
   }
 
@@ -200,6 +205,8 @@ export class EventHubFeed extends ReconnectingLink {
     return new Promise<void>((resolve, reject) => {
       let attached = false;
       receiver.once('receiver_open', () => {
+        // Event Hubs refuses a link with an attach without a source, then a detach saying why.
+        if (!remoteSourceOf(receiver)) return;
         attached = true;
         this.openPartitions++;
         resolve();
@@ -207,12 +214,11 @@ export class EventHubFeed extends ReconnectingLink {
       receiver.on('receiver_close', (context: EventContext) => {
         if (attached) this.openPartitions--;
         attached = false;
+        if (context.connection !== this.connection) return;
         // The far end detached the link (refused it, or an entity or token problem): start over.
-        const error = linkError(context.receiver, partitionId);
-        if (context.connection === this.connection) {
-          reject(error);
-          this.connection?.close();
-        }
+        this.linkFailure ??= linkError(receiver, partitionId);
+        reject(this.linkFailure);
+        this.connection.close();
       });
     });
   }
@@ -296,8 +302,8 @@ function answerError(node: string, status: number, description: string): AmoraEr
   return new TransportError('unavailable', message);
 }
 
-function linkError(receiver: Receiver | undefined, partitionId: string): AmoraError {
-  const error = (receiver as unknown as { remote?: { detach?: { error?: { condition?: string; description?: string } } } } | undefined)?.remote?.detach?.error;
+function linkError(receiver: Receiver, partitionId: string): AmoraError {
+  const error = (receiver as unknown as { remote?: { detach?: { error?: { condition?: string; description?: string } } } }).remote?.detach?.error;
   const message = `partition ${partitionId}: ${error?.description ?? 'the link was closed'}`;
   if (error?.condition === 'amqp:unauthorized-access') return new AuthenticationError(message);
   if (error?.condition === 'amqp:not-found') return new TransportError('not_found', message);
@@ -309,6 +315,10 @@ function connectionError(context: EventContext): unknown {
   if (error instanceof Error) return error;
   const amqp = error as { condition?: string; description?: string } | undefined;
   return new Error(amqp?.description ?? amqp?.condition ?? 'the connection was closed');
+}
+
+function remoteSourceOf(receiver: Receiver): unknown {
+  return (receiver as unknown as { remote?: { attach?: { source?: unknown } } }).remote?.attach?.source;
 }
 
 /** rhea keeps the socket on the connection without typing it. */

@@ -29,9 +29,10 @@ describe('Azure controller, push mode over the Event Hub endpoint', () => {
     await hub?.close();
   });
 
-  async function controller(overlapMs = 60_000, eventHubConnectionString = hub.eventHub!.connectionString): Promise<AzureIotHubControllerTransport> {
+  async function controller(overlapMs = 60_000, eventHubConnectionString = hub.eventHub!.connectionString, eventHubConsumerGroup = '$Default'): Promise<AzureIotHubControllerTransport> {
     const transport = new AzureIotHubControllerTransport(
       parseAzureIotHubOptions({
+        eventHubConsumerGroup,
         serviceConnectionString: hub.serviceConnectionString,
         ca: hub.caPem,
         refreshIntervalMs: 60_000,
@@ -155,6 +156,12 @@ describe('Azure controller, push mode over the Event Hub endpoint', () => {
     expect(error).toMatchObject({ code: 'config_invalid' });
     expect(error?.message).toMatch(/eventHubConnectionString: .*refused the credentials/);
     expect(error?.message).not.toContain(Buffer.alloc(32, 9).toString('base64'));
+  });
+
+  it('refuses to start with a consumer group the endpoint does not have', async () => {
+    const error = await controller(60_000, hub.eventHub!.connectionString, 'no-such-group').then(() => undefined, (failure: unknown) => failure as Error);
+    expect(error).toMatchObject({ code: 'config_invalid' });
+    expect(error?.message).toMatch(/eventHubConnectionString: .*consumer group 'no-such-group' could not be found/);
   });
 
   it('offers fleetStates$ only in push mode', () => {
