@@ -75,13 +75,13 @@ type WatchEvent =
   | { type: 'connection'; device_id: string; status: string }
   | { type: 'state'; device_id: string; version: number; state: JsonObject; changed: JsonObject; timestamp: number }
   | { type: 'telemetry'; device_id: string; kind: string; records: TelemetryMessage['records'] }
-  | { type: 'refused'; device_id: string; message: string; reason: string; total: number; kind?: string; command_id?: string };
+  | { type: 'refused'; device_id: string; what: string; reason: string; total: number; kind?: string; command_id?: string };
 
 function refusedEvent(refusal: RefusedMessage): WatchEvent {
   return {
     type: 'refused',
     device_id: refusal.deviceId,
-    message: refusal.message,
+    what: refusal.what,
     reason: refusal.reason,
     total: refusal.total,
     ...(refusal.kind === undefined ? {} : { kind: refusal.kind }),
@@ -166,7 +166,7 @@ function printJson(event: WatchEvent): void {
 function printHuman(event: WatchEvent): void {
   const time = new Date().toISOString().slice(11, 23);
   if (event.type === 'refused') {
-    const what = event.kind === undefined ? event.message : `${event.message} "${event.kind}"`;
+    const what = event.kind === undefined ? event.what : `${event.what} "${event.kind}"`;
     process.stderr.write(`amora: ${time} dropped a ${what} from ${event.device_id} the middleware refused (${event.reason}; ${event.total} so far)\n`);
     return;
   }

@@ -20,23 +20,36 @@ export function withControllerMiddleware(transport: ControllerTransport, middlew
   const reversed = middlewares.toReversed();
   const refused = new Subject<RefusedMessage>();
   const totals = { state: 0, response: 0, telemetry: 0 };
-  const refuse = (deviceId: string, message: RefusedMessage['message'], error: unknown, extra: { commandId?: string; kind?: string } = {}): string => {
+  const refuse = (deviceId: string, what: RefusedMessage['what'], error: unknown, extra: { commandId?: string; kind?: string } = {}): string => {
     const reason = (error as Error).message;
-    const total = ++totals[message];
-    logger.warn({ device: deviceId, ...extra, reason, refused: total }, `${message} refused by middleware`);
-    refused.next({ deviceId, message, reason, ...extra, total });
+    const total = ++totals[what];
+    logger.warn({ device: deviceId, ...extra, reason, refused: total }, `${what} refused by middleware`);
+    refused.next({ deviceId, what, reason, ...extra, total });
     return reason;
   };
 
-  const openState = async (deviceId: string, message: DeviceStateMessage): Promise<DeviceStateMessage | undefined> => {
-    let state = message.state;
-    try {
-      for (const middleware of reversed) if (middleware.openState) state = await middleware.openState(deviceId, state);
-    } catch (error) {
-      refuse(deviceId, 'state', error);
-      return undefined;
+  // Transports keep the latest message of a topic and hand the same object out again (getState):
+  // each is opened once, so a forged one is counted once and the genuine one before it still shows.
+  const opened = new WeakMap<DeviceStateMessage, Promise<DeviceStateMessage | undefined>>();
+  const lastGenuine = new Map<string, DeviceStateMessage>();
+  const openState = (deviceId: string, message: DeviceStateMessage): Promise<DeviceStateMessage | undefined> => {
+    let result = opened.get(message);
+    if (!result) {
+      result = (async () => {
+        let state = message.state;
+        try {
+          for (const middleware of reversed) if (middleware.openState) state = await middleware.openState(deviceId, state);
+        } catch (error) {
+          refuse(deviceId, 'state', error);
+          return undefined;
+        }
+        const genuine = { ...message, state };
+        lastGenuine.set(deviceId, genuine);
+        return genuine;
+      })();
+      opened.set(message, result);
     }
-    return { ...message, state };
+    return result;
   };
 
   // A batch keeps the records that open; one with none left is not shown.
@@ -62,7 +75,8 @@ export function withControllerMiddleware(transport: ControllerTransport, middlew
     telemetry$: transport.telemetry$ && ((deviceId, kind) => transport.telemetry$!(deviceId, kind).pipe(keepOpened((batch) => openTelemetry(deviceId, batch)))),
     async getState(deviceId) {
       const message = await transport.getState(deviceId);
-      return message && (await openState(deviceId, message));
+      // A refused latest message (someone wrote on the device's state topic) hides nothing genuine.
+      return message && ((await openState(deviceId, message)) ?? lastGenuine.get(deviceId));
     },
     async invoke(deviceId, command, params = {}, options = {}) {
       const commandId = options.commandId ?? globalThis.crypto.randomUUID();

@@ -55,7 +55,8 @@ export class MiddlewareRefusal extends Error {
 /** What a controller's middleware refused: the message was dropped, never shown as the device's. */
 export interface RefusedMessage {
   readonly deviceId: string;
-  readonly message: 'state' | 'response' | 'telemetry';
+  /** Which sort of message it was. */
+  readonly what: 'state' | 'response' | 'telemetry';
   /** Why, in words (never a key). */
   readonly reason: string;
   /** The command's id (responses) or the telemetry kind (telemetry). */

@@ -105,7 +105,7 @@ describe('signed and encrypted messages on MQTT', () => {
 
   it('shows signed telemetry with its encrypted key opened, and drops a forged record, counted and reported', async () => {
     const stream = firstValueFrom(controller.telemetry$!(DEVICE, 'metrics').pipe(take(2), toArray()));
-    const refusal = firstValueFrom(controller.refused$!.pipe(filter((r) => r.message === 'telemetry')));
+    const refusal = firstValueFrom(controller.refused$!.pipe(filter((r) => r.what === 'telemetry')));
     agent.emitTelemetry('metrics', { cpu: 12, secret: 'door code 4711' }, { immediate: true });
     const genuine = await wire.next((topic, text) => topic === `${TOPICS}/telemetry/metrics` && text.includes('"cpu":12'));
     expect(genuine.text).not.toContain('4711');
@@ -123,7 +123,7 @@ describe('signed and encrypted messages on MQTT', () => {
   it('opens the states of a whole fleet too: a forged retained state is not shown', async () => {
     const fleet = firstValueFrom(controller.fleetStates$!().pipe(filter((message) => message.device_id === DEVICE), take(1)));
     expect((await fleet).state).not.toHaveProperty('amora_sig');
-    const refusal = firstValueFrom(controller.refused$!.pipe(filter((r) => r.message === 'state')));
+    const refusal = firstValueFrom(controller.refused$!.pipe(filter((r) => r.what === 'state')));
     const states: unknown[] = [];
     const watching = controller.state$(DEVICE).subscribe((message) => states.push(message.state));
     await wire.publish(`${TOPICS}/state`, JSON.stringify({ device_id: DEVICE, state: { audio: { volume: 1 } }, version: 999_999, timestamp: Date.now() }));
