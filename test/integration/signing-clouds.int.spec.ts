@@ -10,7 +10,7 @@ import type { TelemetryMessage } from '../../core/transport/wire-messages.js';
 const SIGNING = {
   kind: 'signing',
   signingKey: { kid: 'cloud-1', key: 'a-cloud-signing-secret-of-32-chars!!' },
-  encrypt: { sections: ['playback'], telemetry: ['status'], key: Buffer.alloc(32, 5).toString('base64') },
+  encrypt: { sections: ['playback', 'status'], telemetry: ['status'], key: Buffer.alloc(32, 5).toString('base64') },
 };
 
 /**

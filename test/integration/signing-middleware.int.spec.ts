@@ -14,7 +14,8 @@ const KEY = 'a-shared-signing-secret-of-32-chars!!';
 const SIGNING = {
   kind: 'signing',
   signingKey: { kid: 'fleet-1', key: KEY },
-  encrypt: { sections: ['playback'], telemetry: ['secret'], key: Buffer.alloc(32, 3).toString('base64') },
+  // The player profile repeats the playback in its `status` section: both are encrypted.
+  encrypt: { sections: ['playback', 'status'], telemetry: ['secret'], key: Buffer.alloc(32, 3).toString('base64') },
 };
 
 // Signing and encryption through the `middleware` config key: a real agent (virtual player) and
@@ -99,8 +100,9 @@ describe('signed and encrypted messages on MQTT', () => {
     // The state follows the answer: wait for the controller to see it.
     await expect.poll(async () => (await controller.getState(DEVICE))?.state['playback'], { timeout: 10_000 }).toMatchObject({ playlist: 'Morning Jazz' });
     const published = JSON.parse(wire.received.filter((m) => m.topic === `${TOPICS}/state`).at(-1)!.text) as { state: Record<string, unknown> };
-    expect(published.state).toMatchObject({ playback: { amora_jwe: expect.any(String) }, amora_sig: expect.any(String) });
-    expect(JSON.stringify(published.state['playback'])).not.toContain('Morning Jazz');
+    expect(published.state).toMatchObject({ playback: { amora_jwe: expect.any(String) }, status: { amora_jwe: expect.any(String) }, amora_sig: expect.any(String) });
+    // The name is in the list of playlists (not a secret); which one plays is.
+    expect(JSON.stringify(published.state)).not.toContain('"playlist":"Morning Jazz"');
   });
 
   it('shows signed telemetry with its encrypted key opened, and drops a forged record, counted and reported', async () => {
