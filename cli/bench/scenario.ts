@@ -65,7 +65,6 @@ export interface CloudResult {
   readonly measures: TransportMeasures;
 }
 
-/** The signing middleware's cost: generic MQTT with signing off and on, same broker and pacing. */
 /** One pass of the signing scenario: mqtt.js alone, Amora without middleware, or with signing on. */
 export interface SigningPass {
   readonly who: 'raw' | 'off' | 'on';
@@ -75,6 +74,7 @@ export interface SigningPass {
   readonly command: LatencySummary;
 }
 
+/** The signing middleware's cost: mqtt.js alone and generic MQTT with signing off and on, same broker and pacing. */
 export interface SigningResult {
   readonly description: string;
   readonly samples: number;

@@ -6,11 +6,11 @@ import type { JsonObject, JsonValue } from '../state/json.js';
  * core applies around every transport, on the device side (agent) and on the controller side
  * (apps, `amora ctl`), so signing, encryption or auditing works on any transport. Every hook is
  * optional and async. A `seal*` hook turns what core sends into what goes on the wire; an `open*`
- * hook turns what came from the wire back, and throws a MiddlewareRefusal to refuse it: a refused
- * command is answered `unauthorized` and never reaches its handler, a refused state or desired
- * update is dropped (and logged); at a controller a refused state or telemetry record is dropped
- * and a refused response becomes an `unauthorized` answer, each counted and reported
- * (ControllerTransport.refused$).
+ * hook turns what came from the wire back, and throws a MiddlewareRefusal to refuse it. On a
+ * device a refused command is answered `unauthorized` and never reaches its handler, a refused
+ * desired update is dropped (and logged); at a controller a refused state or telemetry record is
+ * dropped and a refused response becomes an `unauthorized` answer, each logged, counted and
+ * reported (ControllerTransport.refused$).
  */
 export interface MessageMiddleware {
   /** Names it in logs (the instance id, e.g. "signing"). */
