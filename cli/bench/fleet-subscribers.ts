@@ -1,0 +1,61 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { fleetDeviceId, inBatches, serveRequests, settledMemory, type SubscribersReply, type SubscribersRequest } from './fleet-link.js';
+import { nowMs } from './latency-recorder.js';
+
+/**
+ * A share of the fleet's subscriber connections (apps watching a device), alone in this process:
+ * plain mqtt.js clients, each subscribed to one device's state, client j to device j mod N, the
+ * same for every pass. A received state counts when it was sent at or after the pass's start;
+ * its latency is now minus the send time it carries (`playback.position`, the shared monotonic clock).
+ */
+
+const clients: MqttClient[] = [];
+let since = Number.POSITIVE_INFINITY;
+let delivered = 0;
+let latencies: number[] = [];
+
+function received(payload: Buffer): void {
+  const at = nowMs();
+  const sentAt = (JSON.parse(payload.toString()) as { state?: { playback?: { position?: unknown } } }).state?.playback?.position;
+  if (typeof sentAt !== 'number' || sentAt < since) return;
+  delivered++;
+  latencies.push(at - sentAt);
+}
+
+serveRequests<SubscribersRequest, SubscribersReply>(async (request, reply) => {
+  switch (request.type) {
+    case 'connect': {
+      const before = settledMemory();
+      const start = nowMs();
+      await inBatches(request.clients, request.concurrency, async (offset) => {
+        const index = request.first + offset;
+        const client = await mqtt.connectAsync(request.url, { clientId: `fleet-app-${index}`, reconnectPeriod: 0 });
+        (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+        client.on('message', (_topic, payload) => received(payload));
+        await client.subscribeAsync(`amora/devices/${fleetDeviceId(index % request.devices)}/state`, { qos: 1 });
+        clients.push(client);
+      });
+      const connectMs = nowMs() - start;
+      const after = settledMemory();
+      reply({ type: 'connected', connectMs, heapPerClient: (after.heap - before.heap) / request.clients, rssPerClient: (after.rss - before.rss) / request.clients });
+      return;
+    }
+    case 'measure':
+      since = request.since;
+      delivered = 0;
+      latencies = [];
+      reply({ type: 'measuring' });
+      return;
+    case 'count':
+      reply({ type: 'count', delivered });
+      return;
+    case 'collect':
+      reply({ type: 'collected', delivered, latenciesMs: latencies });
+      since = Number.POSITIVE_INFINITY;
+      latencies = [];
+      return;
+    case 'stop':
+      await Promise.allSettled(clients.map((client) => client.endAsync(true)));
+      process.exit(0);
+  }
+});
