@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 /** Orchestrator → devices child. */
 export type DevicesRequest =
   | { readonly type: 'start'; readonly kind: FleetKind; readonly url: string; readonly devices: number; readonly concurrency: number }
+  /** Waits this long idle: the work that follows going online (retained messages, first publishes) is not the steady state. */
+  | { readonly type: 'settle'; readonly ms: number }
   | { readonly type: 'run'; readonly rate: number; readonly durationMs: number }
   | { readonly type: 'stop' };
 
@@ -17,6 +19,7 @@ export type DevicesRequest =
 export type DevicesReply =
   | { readonly type: 'online'; readonly onlineMs: number; readonly heapPerDevice: number; readonly rssPerDevice: number }
   | { readonly type: 'sent'; readonly sent: number; readonly cpuMicros: number; readonly elapsedMs: number; readonly lateMs: readonly number[] }
+  | { readonly type: 'settled' }
   | { readonly type: 'failed'; readonly message: string };
 
 /** Orchestrator → subscribers child. */
@@ -33,7 +36,8 @@ export type SubscribersReply =
   | { readonly type: 'connected'; readonly connectMs: number; readonly heapPerClient: number; readonly rssPerClient: number }
   | { readonly type: 'measuring' }
   | { readonly type: 'count'; readonly delivered: number }
-  | { readonly type: 'collected'; readonly delivered: number; readonly latenciesMs: readonly number[] }
+  /** `busy`: the share of one core this process used since `measure` (1 = a full core: the subscribers may be the bottleneck). */
+  | { readonly type: 'collected'; readonly delivered: number; readonly latenciesMs: readonly number[]; readonly busy: number }
   | { readonly type: 'failed'; readonly message: string };
 
 /** What the devices of one pass are: Amora agents, or mqtt.js clients doing the same by hand. */

@@ -13,6 +13,7 @@ const clients: MqttClient[] = [];
 let since = Number.POSITIVE_INFINITY;
 let delivered = 0;
 let latencies: number[] = [];
+let measuring = { cpu: process.cpuUsage(), at: nowMs() };
 
 function received(payload: Buffer): void {
   const at = nowMs();
@@ -44,16 +45,19 @@ serveRequests<SubscribersRequest, SubscribersReply>(async (request, reply) => {
       since = request.since;
       delivered = 0;
       latencies = [];
+      measuring = { cpu: process.cpuUsage(), at: nowMs() };
       reply({ type: 'measuring' });
       return;
     case 'count':
       reply({ type: 'count', delivered });
       return;
-    case 'collect':
-      reply({ type: 'collected', delivered, latenciesMs: latencies });
+    case 'collect': {
+      const used = process.cpuUsage(measuring.cpu);
+      reply({ type: 'collected', delivered, latenciesMs: latencies, busy: (used.user + used.system) / 1000 / (nowMs() - measuring.at) });
       since = Number.POSITIVE_INFINITY;
       latencies = [];
       return;
+    }
     case 'stop':
       await Promise.allSettled(clients.map((client) => client.endAsync(true)));
       process.exit(0);

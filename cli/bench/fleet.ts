@@ -41,6 +41,10 @@ export interface FleetPass {
   readonly sendLate: LatencySummary;
   /** CPU time (user + system) of the devices process per state update sent, µs. */
   readonly cpuPerUpdateMicros: number;
+  /** Share of one core the devices process used while sending (near 1: it could not keep up). */
+  readonly devicesBusy: number;
+  /** The same for the busiest subscribers process, from the first send to the last delivery. */
+  readonly subscribersBusy: number;
   /** Command → response, one at a time, while the fleet publishes. */
   readonly commandRoundTrip: LatencySummary;
 }
@@ -55,6 +59,9 @@ export interface FleetReport {
 
 /** Connects in flight at once, for devices and subscribers alike. */
 const CONNECT_CONCURRENCY = 100;
+
+/** Idle time between the last device online and the first update, the same for both kinds. */
+const SETTLE_MS = 2_000;
 
 /** How long deliveries may stop growing before the ones still missing count as lost. */
 const DRAIN_QUIET_MS = 3_000;
@@ -101,6 +108,8 @@ async function runPass(who: FleetKind, registry: PluginRegistry, url: string, su
   try {
     devices.send({ type: 'start', kind: who, url, devices: options.devices, concurrency: CONNECT_CONCURRENCY });
     const online = await devices.next('online');
+    devices.send({ type: 'settle', ms: SETTLE_MS });
+    await devices.next('settled');
     const probe = await startCommandProbe(who, registry, url, options.devices);
     const since = nowMs();
     // Every subscriber counts from `since` before the first send, or early deliveries would go uncounted.
@@ -127,6 +136,8 @@ async function runPass(who: FleetKind, registry: PluginRegistry, url: string, su
       stateLatency: stateLatency.summary(),
       sendLate: sendLate.summary(),
       cpuPerUpdateMicros: sent.cpuMicros / sent.sent,
+      devicesBusy: sent.cpuMicros / 1000 / sent.elapsedMs,
+      subscribersBusy: Math.max(...collected.map((part) => part.busy)),
       commandRoundTrip,
     };
   } finally {

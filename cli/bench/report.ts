@@ -1,8 +1,9 @@
 import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import type { LatencySummary } from './latency-recorder.js';
 import { headerRow, latencyRow, versus } from './report-rows.js';
+import type { ColdStartResult } from './cold-start.js';
 import type { ContentSyncBenchResult } from './content-sync.js';
-import { cloudSection, contentSyncSection, discoverySection, mpdSection, signingSection } from './report-scenarios.js';
+import { cloudSection, coldStartSection, contentSyncSection, discoverySection, mpdSection, signingSection } from './report-scenarios.js';
 import type { DiscoveryResult } from './discovery.js';
 import type { CloudResult, MpdResult, ReferenceResult, ScenarioResult, SigningResult } from './scenario.js';
 
@@ -40,6 +41,7 @@ export interface BenchReport {
   readonly discovery?: DiscoveryResult;
   readonly signing?: SigningResult;
   readonly contentSync?: ContentSyncBenchResult;
+  readonly coldStart?: ColdStartResult;
   readonly skipped: readonly { scenario: string; reason: string }[];
 }
 
@@ -104,6 +106,7 @@ export function formatReport(report: BenchReport): string {
   if (report.discovery) lines.push(...discoverySection(report.discovery));
   if (report.signing) lines.push(...signingSection(report.signing));
   if (report.contentSync) lines.push(...contentSyncSection(report.contentSync));
+  if (report.coldStart) lines.push(...coldStartSection(report.coldStart));
   for (const skipped of report.skipped) lines.push(`${skipped.scenario}: skipped, ${skipped.reason}`);
   return lines.join('\n');
 }

@@ -7,6 +7,7 @@ import { createBuiltinRegistry } from '../builtins.js';
 import { runAmora } from './amora.js';
 import { runAws } from './aws.js';
 import { runAzure } from './azure.js';
+import { runColdStart, type ColdStartResult } from './cold-start.js';
 import type { ContentSyncBenchResult } from './content-sync.js';
 import { runDiscovery, type DiscoveryResult } from './discovery.js';
 import { BROKER_NAMES, startBenchBroker, type BrokerName } from './brokers.js';
@@ -18,7 +19,7 @@ import { describePlan, formatReport, machineInfo, type BenchReport, type BrokerR
 import type { CloudResult, MpdResult, ScenarioOptions, SigningResult } from './scenario.js';
 
 /** Everything `--only` can name; the default runs them all (each skips itself, saying why, when it cannot run). */
-export const SCENARIO_NAMES = [...BROKER_NAMES, 'mpd', 'azure', 'aws', 'discovery', 'signing', 'content-sync'] as const;
+export const SCENARIO_NAMES = [...BROKER_NAMES, 'mpd', 'azure', 'aws', 'discovery', 'signing', 'content-sync', 'cold-start'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface BenchOptions {
@@ -94,6 +95,8 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     ),
   );
 
+  const coldStart = await attempt<ColdStartResult>('cold-start', () => runColdStart());
+
   const report: BenchReport = {
     date: new Date().toISOString(),
     machine: machineInfo(),
@@ -106,6 +109,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     ...(discovery ? { discovery } : {}),
     ...(signing ? { signing } : {}),
     ...(contentSync ? { contentSync } : {}),
+    ...(coldStart ? { coldStart } : {}),
     skipped,
   };
   process.stdout.write(`${formatReport(report)}\n`);
