@@ -20,13 +20,12 @@ type RoundTrip = (deviceId: string, value: number) => Promise<void>;
 export async function startCommandProbe(kind: FleetKind, registry: PluginRegistry, url: string, devices: number): Promise<CommandProbe> {
   const { roundTrip, close } = kind === 'amora' ? await amoraLink(registry, url) : await rawLink(url);
   const recorder = new LatencyRecorder();
-  let running = false;
+  const stopped = new AbortController();
   let loop: Promise<void> = Promise.resolve();
   return {
     run(intervalMs) {
-      running = true;
       loop = (async () => {
-        for (let i = 0; running; i++) {
+        for (let i = 0; !stopped.signal.aborted; i++) {
           // A stride coprime with most fleet sizes walks the whole fleet.
           const deviceId = fleetDeviceId((i * 7919) % devices);
           const start = nowMs();
@@ -37,7 +36,7 @@ export async function startCommandProbe(kind: FleetKind, registry: PluginRegistr
       })();
     },
     async finish() {
-      running = false;
+      stopped.abort();
       try {
         await loop;
       } finally {

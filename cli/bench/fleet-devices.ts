@@ -3,7 +3,7 @@ import { filter, firstValueFrom } from 'rxjs';
 import { buildAgent, parseConfig, type Agent } from '../../core/index.js';
 import { createBuiltinRegistry } from '../builtins.js';
 import { benchProfile, benchState } from './bench-profile.js';
-import { fleetDeviceId, inBatches, serveRequests, settledMemory, type DevicesReply, type DevicesRequest, type FleetKind } from './fleet-link.js';
+import { fleetDeviceId, inBatches, serveRequests, settledMemory, type DevicesReply, type DevicesRequest } from './fleet-link.js';
 import { nowMs } from './latency-recorder.js';
 
 /**
@@ -27,7 +27,7 @@ serveRequests<DevicesRequest, DevicesReply>(async (request, reply) => {
   if (request.type === 'start') {
     const before = settledMemory();
     const start = nowMs();
-    devices = new Array<FleetDevice>(request.devices);
+    devices = [];
     const open = request.kind === 'amora' ? startAgent(createBuiltinRegistry()) : startRaw;
     await inBatches(request.devices, request.concurrency, async (index) => {
       devices[index] = await open(request.url, fleetDeviceId(index));

@@ -144,3 +144,9 @@ export async function inBatches(count: number, concurrency: number, work: (index
 export function fleetDeviceId(index: number): string {
   return `fleet-${String(index).padStart(5, '0')}`;
 }
+
+/** The send time a fleet device put in its state message (`playback.position`), if the payload is one. */
+export function sentAtOf(payload: Buffer): number | undefined {
+  const sentAt = (JSON.parse(payload.toString()) as { state?: { playback?: { position?: unknown } } }).state?.playback?.position;
+  return typeof sentAt === 'number' ? sentAt : undefined;
+}

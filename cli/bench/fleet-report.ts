@@ -45,7 +45,7 @@ function passLine(pass: FleetPass, index: number): string {
   return [
     `  ${index + 1}. ${pass.who.padEnd(5)} online ${fixed(pass.onlineMs / 1000, 2)} s; heap ${kib(pass.heapPerDevice)} KiB, RSS ${kib(pass.rssPerDevice)} KiB per device; CPU ${fixed(pass.cpuPerUpdateMicros, 0)} µs per update`,
     `     busy (share of one core): devices process ${percent(pass.devicesBusy)}, busiest subscribers process ${percent(pass.subscribersBusy)}`,
-    `     delivered ${pass.delivered}/${pass.expected}${lost > 0 ? ` (${lost} missing)` : ''}${pass.delivered > pass.expected ? ' (more than sent: duplicates)' : ''}; ${pass.sent} updates sent, late against the schedule p99 ${fixed(pass.sendLate.p99, 1)} ms`,
+    `     delivered ${pass.delivered}/${pass.expected}${lost > 0 ? ` (${lost} missing)` : ''}${pass.delivered > pass.expected ? ' (more than sent: duplicates)' : ''}; ${pass.sent} updates made, ${pass.published} published${merged(pass)}; sends late against the schedule p99 ${fixed(pass.sendLate.p99, 1)} ms`,
     `     state ${latency(pass.stateLatency)}; command round trip ${latency(pass.commandRoundTrip)} (n ${pass.commandRoundTrip.samples})`,
   ].join('\n');
 }
@@ -56,6 +56,11 @@ function summaryLine(label: string, unit: string, passes: readonly FleetPass[], 
   const amora = side('amora');
   const raw = side('raw');
   return `  ${label.padEnd(24)} ${(amora.median / raw.median).toFixed(2)}x   amora ${spread(amora)}, raw ${spread(raw)}`;
+}
+
+/** Updates that never reached the wire (merged by latest-wins), when some did not. */
+function merged(pass: FleetPass): string {
+  return pass.published < pass.sent ? ` (${pass.sent - pass.published} merged into later states)` : '';
 }
 
 function percent(share: number): string {

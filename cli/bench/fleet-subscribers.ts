@@ -1,5 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { fleetDeviceId, inBatches, serveRequests, settledMemory, type SubscribersReply, type SubscribersRequest } from './fleet-link.js';
+import { fleetDeviceId, inBatches, sentAtOf, serveRequests, settledMemory, type SubscribersReply, type SubscribersRequest } from './fleet-link.js';
 import { nowMs } from './latency-recorder.js';
 
 /**
@@ -17,8 +17,8 @@ let measuring = { cpu: process.cpuUsage(), at: nowMs() };
 
 function received(payload: Buffer): void {
   const at = nowMs();
-  const sentAt = (JSON.parse(payload.toString()) as { state?: { playback?: { position?: unknown } } }).state?.playback?.position;
-  if (typeof sentAt !== 'number' || sentAt < since) return;
+  const sentAt = sentAtOf(payload);
+  if (sentAt === undefined || sentAt < since) return;
   delivered++;
   latencies.push(at - sentAt);
 }

@@ -4,6 +4,7 @@ import { findBinary } from '../../test/support/binaries.js';
 import { startMosquitto } from '../../test/support/mosquitto.js';
 import { startCommandProbe } from './fleet-commands.js';
 import { forkSibling, type ChildLink, type DevicesReply, type DevicesRequest, type FleetKind, type SubscribersReply, type SubscribersRequest } from './fleet-link.js';
+import { watchWire } from './fleet-wire.js';
 import { LatencyRecorder, nowMs, type LatencySummary } from './latency-recorder.js';
 import { machineInfo, type BenchReport } from './report.js';
 
@@ -31,8 +32,10 @@ export interface FleetPass {
   /** Heap and RSS the devices process grew by per device, after a full collection. */
   readonly heapPerDevice: number;
   readonly rssPerDevice: number;
-  /** State updates sent; subscribers' deliveries expected (updates × subscribers of the device) and counted. */
+  /** State updates made (`patch()` or publish); subscribers' deliveries expected (updates × subscribers of the device) and counted. */
   readonly sent: number;
+  /** State messages that reached the broker (fewer than `sent` when the agent merged updates). */
+  readonly published: number;
   readonly expected: number;
   readonly delivered: number;
   /** Send → a subscriber's message, every delivery. */
@@ -61,7 +64,7 @@ export interface FleetReport {
 const CONNECT_CONCURRENCY = 100;
 
 /** Idle time between the last device online and the first update, the same for both kinds. */
-const SETTLE_MS = 2_000;
+const SETTLE_MS = 1_000;
 
 /** How long deliveries may stop growing before the ones still missing count as lost. */
 const DRAIN_QUIET_MS = 3_000;
@@ -73,7 +76,6 @@ const DRAIN_QUIET_MS = 3_000;
  */
 export async function runFleet(registry: PluginRegistry, options: FleetOptions): Promise<FleetReport> {
   const broker = await startFleetBroker(options.broker);
-  const log = (line: string): boolean => process.stderr.write(`fleet: ${line}\n`);
   const subscribers = Array.from({ length: options.subscriberProcesses }, (_, i) => forkSibling<SubscribersRequest, SubscribersReply>('./fleet-subscribers.js', `subscribers process ${i}`));
   try {
     log(`${broker.description}; connecting ${options.clients} subscribers in ${subscribers.length} process(es)...`);
@@ -101,6 +103,8 @@ export async function runFleet(registry: PluginRegistry, options: FleetOptions):
   }
 }
 
+const log = (line: string): boolean => process.stderr.write(`fleet: ${line}\n`);
+
 type Subscribers = readonly ChildLink<SubscribersRequest, SubscribersReply>[];
 
 async function runPass(who: FleetKind, registry: PluginRegistry, url: string, subscribers: Subscribers, options: FleetOptions): Promise<FleetPass> {
@@ -112,6 +116,7 @@ async function runPass(who: FleetKind, registry: PluginRegistry, url: string, su
     await devices.next('settled');
     const probe = await startCommandProbe(who, registry, url, options.devices);
     const since = nowMs();
+    const wire = await watchWire(url, since);
     // Every subscriber counts from `since` before the first send, or early deliveries would go uncounted.
     await Promise.all(subscribers.map((link) => (link.send({ type: 'measure', since }), link.next('measuring'))));
     devices.send({ type: 'run', rate: options.rate, durationMs: options.durationS * 1000 });
@@ -120,6 +125,8 @@ async function runPass(who: FleetKind, registry: PluginRegistry, url: string, su
     const commandRoundTrip = await probe.finish();
     const expected = (sent.sent / options.devices) * options.clients;
     await drained(subscribers, expected);
+    const published = wire.published();
+    await wire.stop();
     const collected = await Promise.all(subscribers.map((link) => (link.send({ type: 'collect' }), link.next('collected'))));
     const stateLatency = new LatencyRecorder();
     for (const part of collected) for (const ms of part.latenciesMs) stateLatency.record(ms);
@@ -131,6 +138,7 @@ async function runPass(who: FleetKind, registry: PluginRegistry, url: string, su
       heapPerDevice: online.heapPerDevice,
       rssPerDevice: online.rssPerDevice,
       sent: sent.sent,
+      published,
       expected,
       delivered: collected.reduce((sum, part) => sum + part.delivered, 0),
       stateLatency: stateLatency.summary(),

@@ -117,10 +117,11 @@ export function discoverySection(discovery: DiscoveryResult): string[] {
   ];
 }
 
+const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+
 /** Issue 12, goal 1: a cold `amora agent` beside a minimal mqtt.js script, time to online and RSS, every pass and the medians. */
 export function coldStartSection(result: ColdStartResult): string[] {
   const side = (who: 'raw' | 'amora', of: (pass: ColdStartResult['passes'][number]) => number) => passSpread(result.passes.filter((pass) => pass.who === who).map(of));
-  const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
   const line = (label: string, who: 'raw' | 'amora', ratio = '') => {
     const ms = side(who, (pass) => pass.ms);
     const rss = side(who, (pass) => pass.rssBytes);

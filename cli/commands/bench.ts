@@ -3,6 +3,7 @@ import { integerIn } from '../option-values.js';
 
 interface BenchOptions {
   readonly samples: number;
+  readonly rounds: number;
   readonly json?: string;
   readonly only?: string;
 }
@@ -25,6 +26,7 @@ export function benchCommand(): Command {
   return new Command('bench')
     .description('measure state latency, command round trip and throughput beside raw mqtt.js, and the MPD, Azure IoT Hub and AWS IoT Core paths beside generic MQTT')
     .addOption(new Option('-s, --samples <n>', 'samples per latency measurement').default(5000).argParser(integerIn(1, 10_000_000, 'a sample count')))
+    .addOption(new Option('--rounds <n>', 'passes of each side on each broker, the order reversed every round').default(2).argParser(integerIn(1, 20, 'a round count')))
     .option('--json <file>', 'also write the results as JSON (with machine info)', 'bench-results/latest.json')
     // The names live in bench/run.ts (SCENARIO_NAMES), which this file must not import eagerly.
     .option('--only <scenarios>', 'comma-separated subset of: embedded, mosquitto, mosquitto-nagle, mpd, azure, aws, discovery, signing, content-sync, cold-start')
@@ -33,10 +35,13 @@ export function benchCommand(): Command {
       const { runBenchmarks } = await import('../bench/run.js');
       await runBenchmarks({
         samples: options.samples,
+        rounds: options.rounds,
         ...(options.json ? { jsonPath: options.json } : {}),
         ...(options.only ? { only: options.only.split(',') } : {}),
       });
     })
+    // `bench fleet --json` is fleet's own option, not bench's `--json <file>`.
+    .enablePositionalOptions()
     .addCommand(fleetCommand());
 }
 
