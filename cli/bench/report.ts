@@ -86,7 +86,8 @@ function brokerRows(label: string, of: (result: ScenarioResult) => LatencySummar
 /** `29114/s (27000-31000)`, the median of the passes' delivered messages per second, and how many a broker dropped. */
 function rate(passes: readonly ScenarioResult[]): string {
   const spread = passSpread(passes.map((pass) => pass.throughputPerSecond));
-  const lost = passes.map((pass) => pass.throughputSent - pass.throughputDelivered);
+  // Amora's missing messages were merged (next line of the report), not dropped.
+  const lost = passes.map((pass) => (pass.patchesPerSecond === undefined ? pass.throughputSent - pass.throughputDelivered : 0));
   const dropped = Math.max(...lost) > 0 ? `, ${lost.join('/')} of ${passes[0]?.throughputSent} dropped by the broker` : '';
   return `${Math.round(spread.median)}/s (${Math.round(spread.min)}-${Math.round(spread.max)}${dropped})`;
 }
