@@ -128,11 +128,11 @@ async function throughput(device: MqttClient, app: MqttClient, options: Scenario
   let delivered = 0;
   let lastAt = Number.NaN;
   let quiet: NodeJS.Timeout | undefined;
-  let resolveDone = (): void => {};
+  let resolveDone: (() => void) | undefined;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
   const finish = (): void => {
     clearTimeout(quiet);
-    resolveDone();
+    resolveDone?.();
   };
   app.on('message', (_t, payload) => {
     lastAt = nowMs();
