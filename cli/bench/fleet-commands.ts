@@ -8,11 +8,12 @@ import { deadline, pause } from './transport-probe.js';
 export interface CommandProbe {
   /** Sends one command at a time, one every `intervalMs`, to devices spread over the fleet, until `finish()`. */
   run(intervalMs: number): void;
-  /** Stops sending, closes the connection, and summarises the round trips. */
-  finish(): Promise<LatencySummary>;
+  /** Stops sending, closes the connection, and summarises the round trips and counts the commands never answered. */
+  finish(): Promise<{ readonly roundTrip: LatencySummary; readonly unanswered: number }>;
 }
 
-const COMMAND_DEADLINE_MS = 15_000;
+/** A command unanswered this long counts as unanswered (the run goes on: a loaded machine must not end it). */
+export const COMMAND_DEADLINE_MS = 15_000;
 
 /** One command round trip: `echo` to a device, back to the prober. */
 type RoundTrip = (deviceId: string, value: number) => Promise<void>;
@@ -21,6 +22,7 @@ export async function startCommandProbe(kind: FleetKind, registry: PluginRegistr
   const { roundTrip, close } = kind === 'amora' ? await amoraLink(registry, url) : await rawLink(url);
   const recorder = new LatencyRecorder();
   const stopped = new AbortController();
+  let unanswered = 0;
   let loop: Promise<void> = Promise.resolve();
   return {
     run(intervalMs) {
@@ -29,8 +31,12 @@ export async function startCommandProbe(kind: FleetKind, registry: PluginRegistr
           // A stride coprime with most fleet sizes walks the whole fleet.
           const deviceId = fleetDeviceId((i * 7919) % devices);
           const start = nowMs();
-          await deadline(roundTrip(deviceId, i), `command ${i} to ${deviceId}`, COMMAND_DEADLINE_MS);
-          recorder.record(nowMs() - start);
+          const answered = await deadline(roundTrip(deviceId, i), `command ${i} to ${deviceId}`, COMMAND_DEADLINE_MS).then(
+            () => true,
+            () => false,
+          );
+          if (answered) recorder.record(nowMs() - start);
+          else unanswered++;
           await pause(intervalMs);
         }
       })();
@@ -42,7 +48,7 @@ export async function startCommandProbe(kind: FleetKind, registry: PluginRegistr
       } finally {
         await close();
       }
-      return recorder.summary();
+      return { roundTrip: recorder.summary(), unanswered };
     },
   };
 }

@@ -35,9 +35,6 @@ serveRequests<DevicesRequest, DevicesReply>(async (request, reply) => {
     const onlineMs = nowMs() - start;
     const after = settledMemory();
     reply({ type: 'online', onlineMs, heapPerDevice: (after.heap - before.heap) / request.devices, rssPerDevice: (after.rss - before.rss) / request.devices });
-  } else if (request.type === 'settle') {
-    await new Promise((resolve) => setTimeout(resolve, request.ms));
-    reply({ type: 'settled' });
   } else if (request.type === 'run') {
     reply({ type: 'sent', ...(await sendLoop(request.rate, request.durationMs)) });
   } else {

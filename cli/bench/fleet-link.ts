@@ -10,8 +10,6 @@ import { fileURLToPath } from 'node:url';
 /** Orchestrator → devices child. */
 export type DevicesRequest =
   | { readonly type: 'start'; readonly kind: FleetKind; readonly url: string; readonly devices: number; readonly concurrency: number }
-  /** Waits this long idle: the work that follows going online (retained messages, first publishes) is not the steady state. */
-  | { readonly type: 'settle'; readonly ms: number }
   | { readonly type: 'run'; readonly rate: number; readonly durationMs: number }
   | { readonly type: 'stop' };
 
@@ -19,7 +17,6 @@ export type DevicesRequest =
 export type DevicesReply =
   | { readonly type: 'online'; readonly onlineMs: number; readonly heapPerDevice: number; readonly rssPerDevice: number }
   | { readonly type: 'sent'; readonly sent: number; readonly cpuMicros: number; readonly elapsedMs: number; readonly lateMs: readonly number[] }
-  | { readonly type: 'settled' }
   | { readonly type: 'failed'; readonly message: string };
 
 /** Orchestrator → subscribers child. */

@@ -46,7 +46,7 @@ function passLine(pass: FleetPass, index: number): string {
     `  ${index + 1}. ${pass.who.padEnd(5)} online ${fixed(pass.onlineMs / 1000, 2)} s; heap ${kib(pass.heapPerDevice)} KiB, RSS ${kib(pass.rssPerDevice)} KiB per device; CPU ${fixed(pass.cpuPerUpdateMicros, 0)} µs per update`,
     `     busy (share of one core): devices process ${percent(pass.devicesBusy)}, busiest subscribers process ${percent(pass.subscribersBusy)}`,
     `     delivered ${pass.delivered}/${pass.expected}${lost > 0 ? ` (${lost} missing)` : ''}${pass.delivered > pass.expected ? ' (more than sent: duplicates)' : ''}; ${pass.sent} updates made, ${pass.published} published${merged(pass)}; sends late against the schedule p99 ${fixed(pass.sendLate.p99, 1)} ms`,
-    `     state ${latency(pass.stateLatency)}; command round trip ${latency(pass.commandRoundTrip)} (n ${pass.commandRoundTrip.samples})`,
+    `     state ${latency(pass.stateLatency)}; command round trip ${latency(pass.commandRoundTrip)} (n ${pass.commandRoundTrip.samples}${pass.commandsUnanswered > 0 ? `, ${pass.commandsUnanswered} unanswered` : ''})`,
   ].join('\n');
 }
 

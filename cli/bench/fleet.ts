@@ -5,6 +5,7 @@ import { startMosquitto } from '../../test/support/mosquitto.js';
 import { startCommandProbe } from './fleet-commands.js';
 import { forkSibling, type ChildLink, type DevicesReply, type DevicesRequest, type FleetKind, type SubscribersReply, type SubscribersRequest } from './fleet-link.js';
 import { watchWire } from './fleet-wire.js';
+import { pause } from './transport-probe.js';
 import { LatencyRecorder, nowMs, type LatencySummary } from './latency-recorder.js';
 import { machineInfo, type BenchReport } from './report.js';
 
@@ -50,6 +51,8 @@ export interface FleetPass {
   readonly subscribersBusy: number;
   /** Command → response, one at a time, while the fleet publishes. */
   readonly commandRoundTrip: LatencySummary;
+  /** Commands of the probe not answered within its deadline (15 s), or answered with an error. */
+  readonly commandsUnanswered: number;
 }
 
 export interface FleetReport {
@@ -112,8 +115,8 @@ async function runPass(who: FleetKind, registry: PluginRegistry, url: string, su
   try {
     devices.send({ type: 'start', kind: who, url, devices: options.devices, concurrency: CONNECT_CONCURRENCY });
     const online = await devices.next('online');
-    devices.send({ type: 'settle', ms: SETTLE_MS });
-    await devices.next('settled');
+    // The work that follows going online (retained messages, first publishes) is not the steady state.
+    await pause(SETTLE_MS);
     const probe = await startCommandProbe(who, registry, url, options.devices);
     const since = nowMs();
     const wire = await watchWire(url, since);
@@ -122,7 +125,7 @@ async function runPass(who: FleetKind, registry: PluginRegistry, url: string, su
     devices.send({ type: 'run', rate: options.rate, durationMs: options.durationS * 1000 });
     probe.run(options.commandIntervalMs);
     const sent = await devices.next('sent', options.durationS * 1000 + 120_000);
-    const commandRoundTrip = await probe.finish();
+    const commands = await probe.finish();
     const expected = (sent.sent / options.devices) * options.clients;
     await drained(subscribers, expected);
     const published = wire.published();
@@ -146,7 +149,8 @@ async function runPass(who: FleetKind, registry: PluginRegistry, url: string, su
       cpuPerUpdateMicros: sent.cpuMicros / sent.sent,
       devicesBusy: sent.cpuMicros / 1000 / sent.elapsedMs,
       subscribersBusy: Math.max(...collected.map((part) => part.busy)),
-      commandRoundTrip,
+      commandRoundTrip: commands.roundTrip,
+      commandsUnanswered: commands.unanswered,
     };
   } finally {
     await devices.stop({ type: 'stop' });

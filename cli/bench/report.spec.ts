@@ -153,6 +153,7 @@ const pass = (who: 'amora' | 'raw', p50: number, delivered: number): FleetPass =
   devicesBusy: 0.5,
   subscribersBusy: 0.25,
   commandRoundTrip: summary(p50 * 2, 300),
+  commandsUnanswered: delivered < 50_000 ? 2 : 0,
 });
 
 describe('formatFleetReport', () => {
@@ -168,6 +169,7 @@ describe('formatFleetReport', () => {
   it('lists every pass in run order with what went missing', () => {
     expect(text).toContain('1. amora online 4.00 s; heap 40.0 KiB, RSS 120.0 KiB per device; CPU 150 µs per update');
     expect(text).toContain('delivered 49000/50000 (1000 missing); 14000 updates made, 13720 published (280 merged into later states)');
+    expect(text).toContain('(n 300, 2 unanswered)');
     expect(text).toContain('busy (share of one core): devices process 50%, busiest subscribers process 25%');
   });
 

@@ -89,6 +89,7 @@ describeWithBinaries(['mosquitto'], 'bench fleet', () => {
       expect({ who: pass.who, sent: pass.sent, published: pass.published, expected: pass.expected, delivered: pass.delivered }).toEqual({ who: pass.who, sent: 3, published: 3, expected: 7, delivered: 7 });
       expect(pass.stateLatency.samples).toBe(7);
       expect(pass.commandRoundTrip.samples).toBeGreaterThan(0);
+      expect(pass.commandsUnanswered).toBe(0);
       expect(pass.heapPerDevice).toBeGreaterThan(0);
     }
   });
