@@ -17,7 +17,7 @@ const MEASURES: readonly { readonly label: string; readonly unit: string; readon
   { label: 'command round trip p99', unit: 'ms', of: (p) => p.commandRoundTrip.p99 },
   { label: 'heap per device', unit: 'KiB', of: (p) => p.heapPerDevice / 1024 },
   { label: 'RSS per device', unit: 'KiB', of: (p) => p.rssPerDevice / 1024 },
-  { label: 'CPU per update', unit: 'µs', of: (p) => p.cpuPerUpdateMicros },
+  { label: 'CPU per message published', unit: 'µs', of: (p) => p.cpuPerMessageMicros },
   { label: 'time until all online', unit: 'ms', of: (p) => p.onlineMs },
 ];
 
@@ -43,7 +43,7 @@ export function formatFleetReport(report: FleetReport): string {
 function passLine(pass: FleetPass, index: number): string {
   const lost = pass.expected - pass.delivered;
   return [
-    `  ${index + 1}. ${pass.who.padEnd(5)} online ${fixed(pass.onlineMs / 1000, 2)} s; heap ${kib(pass.heapPerDevice)} KiB, RSS ${kib(pass.rssPerDevice)} KiB per device; CPU ${fixed(pass.cpuPerUpdateMicros, 0)} µs per update`,
+    `  ${index + 1}. ${pass.who.padEnd(5)} online ${fixed(pass.onlineMs / 1000, 2)} s; heap ${kib(pass.heapPerDevice)} KiB, RSS ${kib(pass.rssPerDevice)} KiB per device; CPU ${fixed(pass.cpuPerMessageMicros, 0)} µs per message published (${fixed(pass.cpuPerUpdateMicros, 0)} per update made)`,
     `     busy (share of one core): devices process ${percent(pass.devicesBusy)}, busiest subscribers process ${percent(pass.subscribersBusy)}`,
     `     delivered ${pass.delivered}/${pass.expected}${lost > 0 ? ` (${lost} missing)` : ''}${pass.delivered > pass.expected ? ' (more than sent: duplicates)' : ''}; ${pass.sent} updates made, ${pass.published} published${merged(pass)}; sends late against the schedule p99 ${fixed(pass.sendLate.p99, 1)} ms`,
     `     state ${latency(pass.stateLatency)}; command round trip ${latency(pass.commandRoundTrip)} (n ${pass.commandRoundTrip.samples}${pass.commandsUnanswered > 0 ? `, ${pass.commandsUnanswered} unanswered` : ''})`,
@@ -55,7 +55,7 @@ function summaryLine(label: string, unit: string, passes: readonly FleetPass[], 
   const spread = (s: { median: number; min: number; max: number }): string => `${fmt(s.median)} ${unit} (${fmt(s.min)}-${fmt(s.max)})`;
   const amora = side('amora');
   const raw = side('raw');
-  return `  ${label.padEnd(24)} ${(amora.median / raw.median).toFixed(2)}x   amora ${spread(amora)}, raw ${spread(raw)}`;
+  return `  ${label.padEnd(26)} ${(amora.median / raw.median).toFixed(2)}x   amora ${spread(amora)}, raw ${spread(raw)}`;
 }
 
 /** Updates that never reached the wire (merged by latest-wins), when some did not. */

@@ -43,8 +43,10 @@ export interface FleetPass {
   readonly stateLatency: LatencySummary;
   /** How late each send ran against the schedule (a fleet process that cannot keep up shows here). */
   readonly sendLate: LatencySummary;
-  /** CPU time (user + system) of the devices process per state update sent, µs. */
+  /** CPU time (user + system) of the devices process while sending, per state update made, µs. */
   readonly cpuPerUpdateMicros: number;
+  /** The same CPU time per state message published: updates merged away do not make it look cheaper. */
+  readonly cpuPerMessageMicros: number;
   /** Share of one core the devices process used while sending (near 1: it could not keep up). */
   readonly devicesBusy: number;
   /** The same for the busiest subscribers process, from the first send to the last delivery. */
@@ -127,7 +129,7 @@ async function runPass(who: FleetKind, registry: PluginRegistry, url: string, su
     const sent = await devices.next('sent', options.durationS * 1000 + 120_000);
     const commands = await probe.finish();
     const expected = (sent.sent / options.devices) * options.clients;
-    await drained(subscribers, expected);
+    await drained(subscribers, wire, { delivered: expected, published: sent.sent });
     const published = wire.published();
     await wire.stop();
     const collected = await Promise.all(subscribers.map((link) => (link.send({ type: 'collect' }), link.next('collected'))));
@@ -147,6 +149,7 @@ async function runPass(who: FleetKind, registry: PluginRegistry, url: string, su
       stateLatency: stateLatency.summary(),
       sendLate: sendLate.summary(),
       cpuPerUpdateMicros: sent.cpuMicros / sent.sent,
+      cpuPerMessageMicros: sent.cpuMicros / published,
       devicesBusy: sent.cpuMicros / 1000 / sent.elapsedMs,
       subscribersBusy: Math.max(...collected.map((part) => part.busy)),
       commandRoundTrip: commands.roundTrip,
@@ -157,16 +160,21 @@ async function runPass(who: FleetKind, registry: PluginRegistry, url: string, su
   }
 }
 
-/** Waits until every expected delivery arrived, or none arrived for a while (the rest are lost). */
-async function drained(subscribers: Subscribers, expected: number): Promise<void> {
-  let last = -1;
+/**
+ * Waits until the subscribers got every expected delivery and the wire watcher every update, or
+ * neither count grew for a while (the rest were merged or lost).
+ */
+async function drained(subscribers: Subscribers, wire: { published(): number }, expected: { delivered: number; published: number }): Promise<void> {
+  let last = '';
   let lastChange = nowMs();
   for (;;) {
     const counts = await Promise.all(subscribers.map((link) => (link.send({ type: 'count' }), link.next('count'))));
     const delivered = counts.reduce((sum, c) => sum + c.delivered, 0);
-    if (delivered >= expected) return;
-    if (delivered !== last) {
-      last = delivered;
+    const published = wire.published();
+    if (delivered >= expected.delivered && published >= expected.published) return;
+    const now = `${delivered}/${published}`;
+    if (now !== last) {
+      last = now;
       lastChange = nowMs();
     } else if (nowMs() - lastChange > DRAIN_QUIET_MS) return;
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -150,6 +150,7 @@ const pass = (who: 'amora' | 'raw', p50: number, delivered: number): FleetPass =
   stateLatency: summary(p50, delivered),
   sendLate: summary(0.5, 14_000),
   cpuPerUpdateMicros: who === 'amora' ? 150 : 100,
+  cpuPerMessageMicros: who === 'amora' ? 160 : 100,
   devicesBusy: 0.5,
   subscribersBusy: 0.25,
   commandRoundTrip: summary(p50 * 2, 300),
@@ -167,7 +168,7 @@ describe('formatFleetReport', () => {
   const text = formatFleetReport(fleet);
 
   it('lists every pass in run order with what went missing', () => {
-    expect(text).toContain('1. amora online 4.00 s; heap 40.0 KiB, RSS 120.0 KiB per device; CPU 150 µs per update');
+    expect(text).toContain('1. amora online 4.00 s; heap 40.0 KiB, RSS 120.0 KiB per device; CPU 160 µs per message published (150 per update made)');
     expect(text).toContain('delivered 49000/50000 (1000 missing); 14000 updates made, 13720 published (280 merged into later states)');
     expect(text).toContain('(n 300, 2 unanswered)');
     expect(text).toContain('busy (share of one core): devices process 50%, busiest subscribers process 25%');
@@ -176,6 +177,6 @@ describe('formatFleetReport', () => {
   it('compares amora with raw as ratios of the medians of their passes, with each side\'s spread', () => {
     expect(text).toMatch(/state latency p50\s+1\.50x\s+amora 3\.00 ms \(2\.00-4\.00\), raw 2\.00 ms \(1\.00-3\.00\)/);
     expect(text).toMatch(/heap per device\s+2\.00x/);
-    expect(text).toMatch(/CPU per update\s+1\.50x\s+amora 150 µs/);
+    expect(text).toMatch(/CPU per message published\s+1\.60x\s+amora 160 µs/);
   });
 });
