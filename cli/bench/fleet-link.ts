@@ -33,8 +33,8 @@ export type SubscribersReply =
   | { readonly type: 'connected'; readonly connectMs: number; readonly heapPerClient: number; readonly rssPerClient: number }
   | { readonly type: 'measuring' }
   | { readonly type: 'count'; readonly delivered: number }
-  /** `busy`: the share of one core this process used since `measure` (1 = a full core: the subscribers may be the bottleneck). */
-  | { readonly type: 'collected'; readonly delivered: number; readonly latenciesMs: readonly number[]; readonly busy: number }
+  /** CPU time since `measure`, µs, and `busy`: the share of one core that is (near 1: the subscribers may be the bottleneck). */
+  | { readonly type: 'collected'; readonly delivered: number; readonly latenciesMs: readonly number[]; readonly cpuMicros: number; readonly busy: number }
   | { readonly type: 'failed'; readonly message: string };
 
 /** What the devices of one pass are: Amora agents, or mqtt.js clients doing the same by hand. */

@@ -44,7 +44,7 @@ function passLine(pass: FleetPass, index: number): string {
   const lost = pass.expected - pass.delivered;
   return [
     `  ${index + 1}. ${pass.who.padEnd(5)} online ${fixed(pass.onlineMs / 1000, 2)} s; heap ${kib(pass.heapPerDevice)} KiB, RSS ${kib(pass.rssPerDevice)} KiB per device; CPU ${fixed(pass.cpuPerMessageMicros, 0)} µs per message published (${fixed(pass.cpuPerUpdateMicros, 0)} per update made)`,
-    `     busy (share of one core): devices process ${percent(pass.devicesBusy)}, busiest subscribers process ${percent(pass.subscribersBusy)}`,
+    `     busy (share of one core): devices process ${percent(pass.devicesBusy)}, busiest subscribers process ${percent(pass.subscribersBusy)}; subscribers' CPU ${fixed(pass.subscribersCpuPerDeliveryMicros, 0)} µs per delivery`,
     `     delivered ${pass.delivered}/${pass.expected}${lost > 0 ? ` (${lost} missing)` : ''}${pass.delivered > pass.expected ? ' (more than sent: duplicates)' : ''}; ${pass.sent} updates made, ${pass.published} published${merged(pass)}; sends late against the schedule p99 ${fixed(pass.sendLate.p99, 1)} ms`,
     `     state ${latency(pass.stateLatency)}; command round trip ${latency(pass.commandRoundTrip)} (n ${pass.commandRoundTrip.samples}${pass.commandsUnanswered > 0 ? `, ${pass.commandsUnanswered} unanswered` : ''})`,
   ].join('\n');

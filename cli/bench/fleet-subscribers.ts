@@ -53,7 +53,7 @@ serveRequests<SubscribersRequest, SubscribersReply>(async (request, reply) => {
       return;
     case 'collect': {
       const used = process.cpuUsage(measuring.cpu);
-      reply({ type: 'collected', delivered, latenciesMs: latencies, busy: (used.user + used.system) / 1000 / (nowMs() - measuring.at) });
+      reply({ type: 'collected', delivered, latenciesMs: latencies, cpuMicros: used.user + used.system, busy: (used.user + used.system) / 1000 / (nowMs() - measuring.at) });
       since = Number.POSITIVE_INFINITY;
       latencies = [];
       return;

@@ -51,6 +51,8 @@ export interface FleetPass {
   readonly devicesBusy: number;
   /** The same for the busiest subscribers process, from the first send to the last delivery. */
   readonly subscribersBusy: number;
+  /** CPU time of all subscribers processes per delivery, µs: what one process would need to carry them all. */
+  readonly subscribersCpuPerDeliveryMicros: number;
   /** Command → response, one at a time, while the fleet publishes. */
   readonly commandRoundTrip: LatencySummary;
   /** Commands of the probe not answered within its deadline (15 s), or answered with an error. */
@@ -133,6 +135,7 @@ async function runPass(who: FleetKind, registry: PluginRegistry, url: string, su
     const published = wire.published();
     await wire.stop();
     const collected = await Promise.all(subscribers.map((link) => (link.send({ type: 'collect' }), link.next('collected'))));
+    const delivered = collected.reduce((sum, part) => sum + part.delivered, 0);
     const stateLatency = new LatencyRecorder();
     for (const part of collected) for (const ms of part.latenciesMs) stateLatency.record(ms);
     const sendLate = new LatencyRecorder();
@@ -145,13 +148,14 @@ async function runPass(who: FleetKind, registry: PluginRegistry, url: string, su
       sent: sent.sent,
       published,
       expected,
-      delivered: collected.reduce((sum, part) => sum + part.delivered, 0),
+      delivered,
       stateLatency: stateLatency.summary(),
       sendLate: sendLate.summary(),
       cpuPerUpdateMicros: sent.cpuMicros / sent.sent,
       cpuPerMessageMicros: sent.cpuMicros / published,
       devicesBusy: sent.cpuMicros / 1000 / sent.elapsedMs,
       subscribersBusy: Math.max(...collected.map((part) => part.busy)),
+      subscribersCpuPerDeliveryMicros: collected.reduce((sum, part) => sum + part.cpuMicros, 0) / Math.max(1, delivered),
       commandRoundTrip: commands.roundTrip,
       commandsUnanswered: commands.unanswered,
     };
