@@ -172,7 +172,7 @@ describe('formatFleetReport', () => {
     expect(text).toContain('1. amora online 4.00 s; heap 40.0 KiB, RSS 120.0 KiB per device; CPU 160 µs per message published (150 per update made)');
     expect(text).toContain('delivered 49000/50000 (1000 missing); 14000 updates made, 13720 published (280 merged into later states)');
     expect(text).toContain('(n 300, 2 unanswered)');
-    expect(text).toContain('busy (share of one core): devices process 50%, busiest subscribers process 25%; subscribers' CPU 40 µs per delivery');
+    expect(text).toContain('busy (share of one core): devices process 50%, busiest subscribers process 25%; subscribers\' CPU 40 µs per delivery');
   });
 
   it('compares amora with raw as ratios of the medians of their passes, with each side\'s spread', () => {
