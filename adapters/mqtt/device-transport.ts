@@ -161,9 +161,11 @@ export class MqttDeviceTransport implements DeviceTransport {
       describe: (message) => ({ topic: message.topic }),
     });
     this.guard = new RetainedGuard(
-      (topic, payload) => {
-        const qos = topic === this.stateTopic ? options.qos.state : options.qos.connection;
-        return this.sender.ready ? this.connection.publish(topic, payload, { qos, retain: true }) : Promise.resolve();
+      async (topic) => {
+        // Offline, resync() publishes both after the next connect.
+        if (!this.sender.ready) return;
+        if (topic === this.connectionTopic) await this.publishConnection('online');
+        else if (this.latestState) await this.sendState(this.stateMessage(this.latestState));
       },
       this.clock,
       this.logger,

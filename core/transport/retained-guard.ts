@@ -7,22 +7,23 @@ const REMEMBERED = 8;
 /**
  * Keeps a device's own retained topics (state, presence) its own. The transport subscribes to
  * them, tells the guard what it published and what arrived; anything else arriving there
- * (another client's retained message, or an empty one that deleted ours) makes the guard
- * republish our latest payload, once per `delayMs` however many strangers arrive, so two clients
- * fighting over a topic cannot flood the broker.
+ * (another client's retained message, or an empty one that deleted ours) makes the guard ask the
+ * transport to republish its current message there, once per `delayMs` however many strangers
+ * arrive, so two clients fighting over a topic cannot flood the broker.
+ *
+ * The guard keeps fingerprints of what was published, not the texts: a fleet publishes state
+ * every second, and a text kept per device until the next one is memory the garbage collector
+ * copies on every collection.
  */
 export class RetainedGuard {
-  /**
-   * Per topic: our latest payload (what a restore publishes) and fingerprints of the recent ones.
-   * Fingerprints, not the texts: a fleet publishes state every second, and keeping eight texts
-   * per device kept kilobytes alive per device that the garbage collector had to carry.
-   */
-  private readonly own = new Map<string, { latest: string; recent: number[] }>();
+  /** Per topic, fingerprints of our recent payloads (a late echo of an older one is no stranger). */
+  private readonly own = new Map<string, number[]>();
   private readonly pending = new Map<string, { cancel(): void }>();
   private restoredCount = 0;
 
   constructor(
-    private readonly restore: (topic: string, payload: string) => Promise<void>,
+    /** Republishes the transport's current message on `topic`. */
+    private readonly restore: (topic: string) => Promise<void>,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly delayMs = 250,
@@ -35,21 +36,20 @@ export class RetainedGuard {
 
   /** We (re)published `payload` on `topic`; call before publishing. */
   published(topic: string, payload: string): void {
-    const own = this.own.get(topic);
-    if (!own) {
-      this.own.set(topic, { latest: payload, recent: [fingerprint(payload)] });
+    const recent = this.own.get(topic);
+    if (!recent) {
+      this.own.set(topic, [fingerprint(payload)]);
       return;
     }
-    own.latest = payload;
-    own.recent.push(fingerprint(payload));
-    if (own.recent.length > REMEMBERED) own.recent.shift();
+    recent.push(fingerprint(payload));
+    if (recent.length > REMEMBERED) recent.shift();
   }
 
   /** A message arrived on one of the guarded topics. */
   received(topic: string, payload: Uint8Array): void {
-    const own = this.own.get(topic);
-    if (!own) return; // nothing of ours there yet
-    if (own.recent.includes(fingerprint(new TextDecoder().decode(payload))) || this.pending.has(topic)) return;
+    const recent = this.own.get(topic);
+    if (!recent) return; // nothing of ours there yet
+    if (recent.includes(fingerprint(new TextDecoder().decode(payload))) || this.pending.has(topic)) return;
     this.logger.warn(
       { topic, bytes: payload.byteLength },
       payload.byteLength === 0 ? 'our retained message was deleted; restoring it' : 'another client overwrote our retained message; restoring it',
@@ -58,10 +58,8 @@ export class RetainedGuard {
       topic,
       this.clock.setTimeout(() => {
         this.pending.delete(topic);
-        const latest = this.own.get(topic)?.latest;
-        if (latest === undefined) return;
         this.restoredCount++;
-        this.restore(topic, latest).catch((error: unknown) =>
+        this.restore(topic).catch((error: unknown) =>
           this.logger.warn({ topic, err: { message: (error as Error).message } }, 'restoring our retained message failed'),
         );
       }, this.delayMs),
