@@ -38,13 +38,13 @@ describe('core public API', () => {
     expect(offending).toEqual([]);
   });
 
+  // The whole list is pinned in test/package-exports.spec.ts; these are what the docs build on.
   it('exports the main building blocks', () => {
     for (const name of [
       'createAgent',
       'Agent',
       'buildAgent',
       'buildController',
-      'LifecycleManager',
       'PluginRegistry',
       'definePlugin',
       'TOKENS',
@@ -52,14 +52,9 @@ describe('core public API', () => {
       'redactSecrets',
       'createPlayerProfile',
       'PLAYER_COMMANDS',
-      'DeviceState',
-      'CommandDispatcher',
-      'TelemetryPipeline',
       'Outbox',
       'applyMergePatch',
       'createMergePatch',
-      'deepEqual',
-      'decodeCommand',
       // What every transport shares, so a plugin gets it as the built-ins do.
       'ReconnectingLink',
       'BufferedSender',

@@ -13,16 +13,11 @@ import {
 } from 'rxjs';
 import {
   AmoraError,
-  commandResponseSchema,
-  connectionMessageSchema,
-  deviceDirectory,
-  deviceStateMessageSchema,
   encodePayload,
   ExponentialBackoffRetryPolicy,
   readPayload,
   silentLogger,
   systemClock,
-  telemetryMessageSchema,
   TimeoutError,
   TOKENS,
   TransportError,
@@ -39,6 +34,13 @@ import {
   type RetryPolicy,
   type TelemetryMessage,
 } from '../../core/index.js';
+import {
+  commandResponseSchema,
+  connectionMessageSchema,
+  deviceDirectory,
+  deviceStateMessageSchema,
+  telemetryMessageSchema,
+} from '../../core/internal.js';
 import { controllerClientId } from './client-id.js';
 import { MqttConnection } from './connection.js';
 import { brokerUrls, type MqttOptions } from './options.js';

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,13 +11,28 @@ import { describeWithBinaries } from '../support/system-deps.js';
 import { ensureCliBuilt, ROOT } from './cli-build.js';
 
 const run = promisify(execFile);
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const CLOUD_PACKAGES = ['azure-iot-device', 'azure-iot-device-mqtt', 'azure-iothub', 'azure-iot-common', 'aws-iot-device-sdk-v2', 'aws-crt', '@aws-sdk'];
 
 /**
  * The package as a user installs it: `npm pack`, then `npm install` of the tarball into an empty
- * project (dependencies from the npm cache or registry, optional peers left out as npm does).
- * An MQTT agent runs from it; a cloud kind names the packages to install.
+ * project (dependencies from the npm cache, the registry only for what the cache lacks; optional
+ * peers left out as npm does). An MQTT agent runs from it; a cloud kind names the packages to
+ * install; a TypeScript program importing every entry point type-checks against the published
+ * declarations.
  */
+/**
+ * `npm install` of the tarball as a user would, but from the npm cache when it holds everything
+ * (CI and dev machines do after `npm ci`), the registry only as a fallback.
+ */
+async function installFromCache(tarball: string, app: string): Promise<void> {
+  const args = ['install', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts', tarball];
+  await run('npm', [...args, '--offline'], { cwd: app }).catch(async (error: { stderr?: string }) => {
+    if (!error.stderr?.includes('ENOTCACHED')) throw error;
+    await run('npm', [...args, '--prefer-offline'], { cwd: app });
+  });
+}
+
 describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK', () => {
   let dir: string;
   let app: string;
@@ -31,7 +46,7 @@ describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK'
     app = join(dir, 'app');
     await run('mkdir', [app]);
     await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: app });
+    await installFromCache(tarball, app);
     broker = await startMosquitto();
   }, 240_000);
 
@@ -96,6 +111,53 @@ describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK'
     await offline;
     expect(presence).toEqual(['online', 'offline']);
     await client.endAsync(true);
+  });
+
+  it('types every entry point with only the installed dependencies (no cloud SDK, skipLibCheck off)', async () => {
+    const entries = Object.keys((JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string> }).exports)
+      .filter((entry) => !entry.endsWith('.json'))
+      .map((entry) => `amora-sync${entry.slice(1)}`);
+    // Every entry whole (`import * as`), so each of its declaration files is checked, and a few
+    // typed uses of what integrators and plugin authors write.
+    await writeFile(
+      join(app, 'consumer.ts'),
+      [
+        ...entries.map((entry, index) => `import * as entry${index} from '${entry}';`),
+        "import { buildAgent, defineKind, definePlugin, parseConfig, PluginRegistry, PLUGIN_API_VERSION, TOKENS, type AgentApi, type DeviceTransport } from 'amora-sync';",
+        "import { createBuiltinRegistry } from 'amora-sync/builtins';",
+        "import { mqttPlugin } from 'amora-sync/mqtt/node';",
+        "import { awsIotPlugin } from 'amora-sync/aws-iot';",
+        "import { azureIotHubPlugin } from 'amora-sync/azure-iot-hub';",
+        "import { ContainerModule } from 'inversify';",
+        "import { z } from 'zod';",
+        `export const entries = [${entries.map((_entry, index) => `entry${index}`).join(', ')}];`,
+        "const config = parseConfig({ device: { id: 'typed-001' }, transports: [{ kind: 'mqtt', url: 'mqtt://127.0.0.1:1883' }] });",
+        'export const builtins = createBuiltinRegistry();',
+        'const registry = new PluginRegistry();',
+        'for (const plugin of [mqttPlugin, awsIotPlugin, azureIotHubPlugin]) registry.register(plugin);',
+        'export const agent: Promise<AgentApi> = buildAgent(config, registry);',
+        'export const plugin = definePlugin({',
+        "  name: 'typed-plugin',",
+        '  apiVersion: PLUGIN_API_VERSION,',
+        '  kinds: {',
+        "    typed: defineKind({ role: 'transport', options: z.strictObject({ url: z.string() }), module: (options) => new ContainerModule(({ bind }) => bind(TOKENS.KindOptions).toConstantValue(options.url)) }),",
+        '  },',
+        '});',
+        'export type Transport = DeviceTransport;',
+      ].join('\n'),
+    );
+    await writeFile(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { target: 'ES2022', lib: ['ES2023'], module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, noEmit: true },
+        files: ['consumer.ts'],
+      }),
+    );
+    const result = await run(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: app }).then(
+      () => '',
+      (error: { stdout: string }) => error.stdout,
+    );
+    expect(result).toBe('');
   });
 
   it.each(['azure-iot-hub', 'aws-iot'])('a %s agent exits 2 naming what to install', async (kind) => {

@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The public surface of the package: every entry of package.json `exports` and the values each
+ * one exports (types are checked against the packed package by install-without-clouds.int.spec.ts).
+ * A change here is a change to what integrators and plugin authors depend on, so it has to be made
+ * on purpose: update the snapshot (`npx vitest run test/package-exports.spec.ts -u`) and
+ * docs/plugins.md in the same commit. Internals live in core/internal.ts, which no entry exports.
+ */
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const exportsField = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string> }).exports;
+const codeEntries = Object.entries(exportsField).filter(([, target]) => target.startsWith('./dist/'));
+
+/** The TypeScript source a built entry comes from: `./dist/core/index.js` -> `core/index.ts`. */
+function sourceOf(target: string): string {
+  return join(ROOT, target.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts'));
+}
+
+describe('package exports', () => {
+  it('are these entry points', () => {
+    expect(Object.keys(exportsField)).toMatchSnapshot();
+  });
+
+  it.each(codeEntries)('%s exports exactly these values', async (_entry, target) => {
+    const module = (await import(sourceOf(target))) as Record<string, unknown>;
+    expect(Object.keys(module).toSorted()).toMatchSnapshot();
+  });
+
+  it("keep core's internals out of core's entries", async () => {
+    const internals = Object.keys(await import(join(ROOT, 'core', 'internal.ts')));
+    for (const target of [exportsField['.'], exportsField['./node']]) {
+      const exported = Object.keys((await import(sourceOf(target!))) as object);
+      expect(internals.filter((name) => exported.includes(name))).toEqual([]);
+    }
+  });
+});
