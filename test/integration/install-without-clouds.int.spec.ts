@@ -140,7 +140,7 @@ describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK'
         "  name: 'typed-plugin',",
         '  apiVersion: PLUGIN_API_VERSION,',
         '  kinds: {',
-        "    typed: defineKind({ role: 'transport', options: z.strictObject({ url: z.string() }), module: (options) => new ContainerModule(({ bind }) => bind(TOKENS.KindOptions).toConstantValue(options.url)) }),",
+        "    typed: defineKind({ role: 'transport', options: z.strictObject({ url: z.string() }), module: (options) => new ContainerModule(({ bind }) => { bind(TOKENS.KindOptions).toConstantValue(options.url); }) }),",
         '  },',
         '});',
         'export type Transport = DeviceTransport;',
