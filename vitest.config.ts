@@ -7,11 +7,13 @@ import { defineConfig } from 'vitest/config';
 //
 // Wall time on small machines (CI and dev boxes have 2 cores):
 // - Unit specs share their workers' module graph (`isolate: false`): re-importing core, zod and the
-//   SDKs for each of ~100 files cost ~4x their test time. They hold no global state between files
-//   (no vi.mock, fake timers or stubbed globals; those are in integration specs).
-// - Vitest's default is one worker fewer than the cores, one at a time on 2 cores. Integration files
-//   mostly wait (brokers, child processes, network round trips), so they run three at a time there.
-const INTEGRATION_WORKERS = Number(process.env.PS_WORKERS ?? Math.max(3, availableParallelism() - 1));
+//   SDKs for each of ~100 files cost several times their test time. A unit spec must therefore
+//   leave no global state behind (restore the fake timers, stubs and env it sets; vi.mock needs an
+//   isolated file, so such a spec belongs in the integration project).
+// - Vitest's default is one worker fewer than the cores: one file at a time on 2 cores. Integration
+//   files mostly wait (brokers, child processes, network round trips), so they run at least three
+//   at a time (on 2 cores, 12 integration files took 154-159 s one at a time, 80-84 s three at a time).
+const INTEGRATION_WORKERS = Math.max(3, availableParallelism() - 1);
 
 export default defineConfig({
   test: {
