@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, it } from 'vitest';
 import { installCommand } from '../../cli/optional-packages.js';
 import { startMosquitto, type MosquittoHandle } from '../support/mosquitto.js';
 import { describeWithBinaries } from '../support/system-deps.js';
@@ -14,13 +14,6 @@ const run = promisify(execFile);
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const CLOUD_PACKAGES = ['azure-iot-device', 'azure-iot-device-mqtt', 'azure-iothub', 'azure-iot-common', 'aws-iot-device-sdk-v2', 'aws-crt', '@aws-sdk'];
 
-/**
- * The package as a user installs it: `npm pack`, then `npm install` of the tarball into an empty
- * project (dependencies from the npm cache, the registry only for what the cache lacks; optional
- * peers left out as npm does). An MQTT agent runs from it; a cloud kind names the packages to
- * install; a TypeScript program importing every entry point type-checks against the published
- * declarations.
- */
 /**
  * `npm install` of the tarball as a user would, but from the npm cache when it holds everything
  * (CI and dev machines do after `npm ci`), the registry only as a fallback.
@@ -33,6 +26,13 @@ async function installFromCache(tarball: string, app: string): Promise<void> {
   });
 }
 
+/**
+ * The package as a user installs it: `npm pack`, then `npm install` of the tarball into an empty
+ * project (dependencies from the npm cache, the registry only for what the cache lacks; optional
+ * peers left out as npm does). An MQTT agent runs from it; a cloud kind names the packages to
+ * install; a TypeScript program importing every entry point type-checks against the published
+ * declarations.
+ */
 describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK', () => {
   let dir: string;
   let app: string;
@@ -55,7 +55,8 @@ describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK'
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('brings no cloud SDK and no native binary', async () => {
+  // The tests are independent (own config files and device ids), so they run side by side.
+  it.concurrent('brings no cloud SDK and no native binary', async ({ expect }) => {
     const installed = await readdir(join(app, 'node_modules'));
     for (const name of CLOUD_PACKAGES) expect(installed).not.toContain(name);
     const scoped = await readdir(join(app, 'node_modules', '@azure')).catch(() => []);
@@ -63,7 +64,7 @@ describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK'
     await expect(stat(join(app, 'node_modules', 'aws-crt'))).rejects.toThrow(/ENOENT/);
   });
 
-  it('runs an MQTT agent on the virtual player', async () => {
+  it.concurrent('runs an MQTT agent on the virtual player', async ({ expect }) => {
     const config = join(app, 'agent.yaml');
     await writeFile(config, `device: { id: lean-001 }\nplayer: { kind: virtual }\ntransports:\n  - kind: mqtt\n    url: ${broker.url}\n`);
     const agent = spawn(process.execPath, [join(app, 'node_modules', 'amora-sync', 'dist', 'cli', 'main.js'), 'agent', '--config', config], {
@@ -83,7 +84,7 @@ describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK'
     }
   });
 
-  it("builds an agent from a config object through the package's public exports alone", async () => {
+  it.concurrent("builds an agent from a config object through the package's public exports alone", async ({ expect }) => {
     const program = join(app, 'program.mjs');
     await writeFile(
       program,
@@ -113,7 +114,7 @@ describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK'
     await client.endAsync(true);
   });
 
-  it('types every entry point with only the installed dependencies (no cloud SDK, skipLibCheck off)', async () => {
+  it.concurrent('types every entry point with only the installed dependencies (no cloud SDK, skipLibCheck off)', async ({ expect }) => {
     const entries = Object.keys((JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string> }).exports)
       .filter((entry) => !entry.endsWith('.json'))
       .map((entry) => `amora-sync${entry.slice(1)}`);
@@ -160,7 +161,7 @@ describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK'
     expect(result).toBe('');
   });
 
-  it.each(['azure-iot-hub', 'aws-iot'])('a %s agent exits 2 naming what to install', async (kind) => {
+  it.concurrent.for(['azure-iot-hub', 'aws-iot'])('a %s agent exits 2 naming what to install', async (kind, { expect }) => {
     const config = join(app, `${kind}.yaml`);
     // The kind's module is imported before its options are read: none are needed to see the error.
     await writeFile(config, `device: { id: lean-001 }\nplayer: { kind: virtual }\ntransports:\n  - kind: ${kind}\n`);
