@@ -41,16 +41,16 @@ function typeNames(file: string): string[] {
 
 describe('package exports', () => {
   it('are these entry points', () => {
-    expect(Object.keys(exportsField)).toMatchSnapshot();
+    expect(Object.keys(exportsField)).toMatchSnapshot('entries');
   });
 
   it.each(codeEntries)('%s exports exactly these values', async (_entry, target) => {
     const module = (await import(sourceOf(target))) as Record<string, unknown>;
-    expect(Object.keys(module).toSorted()).toMatchSnapshot();
+    expect(Object.keys(module).toSorted()).toMatchSnapshot('values');
   });
 
   it.each(codeEntries)('%s exports exactly these types', (_entry, target) => {
-    expect(typeNames(sourceOf(target))).toMatchSnapshot();
+    expect(typeNames(sourceOf(target))).toMatchSnapshot('types');
   });
 
   it("keep core's internals out of core's entries", async () => {
