@@ -26,6 +26,8 @@ export default defineConfig({
           exclude: ['**/*.int.spec.ts', 'node_modules/**', 'dist/**'],
           testTimeout: 10_000,
           isolate: false,
+          // Projects with different maxWorkers run as groups, one after the other: unit first.
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -37,6 +39,7 @@ export default defineConfig({
           testTimeout: 30_000,
           hookTimeout: 60_000,
           maxWorkers: INTEGRATION_WORKERS,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
