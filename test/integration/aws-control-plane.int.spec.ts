@@ -22,21 +22,29 @@ import {
   type IoTClient,
 } from '@aws-sdk/client-iot';
 import { GetThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AwsIotDeviceTransport } from '../../adapters/aws-iot/device-transport.js';
 import { startAwsIotEmulator, type AwsIotEmulator } from '../../adapters/aws-iot/emulator/emulator.js';
-import { blobText, controlPlaneClient, dataPlaneClient, SdkClient } from './aws-support.js';
+import { parseAwsIotOptions } from '../../adapters/aws-iot/options.js';
+import { blobText, controlPlaneClient, dataPlaneClient, SdkClient, statusIs } from './aws-support.js';
 
 let emulator: AwsIotEmulator;
 let iot: IoTClient;
+let dir: string;
 
 beforeAll(async () => {
   emulator = await startAwsIotEmulator();
   iot = controlPlaneClient(emulator);
+  dir = await mkdtemp(join(tmpdir(), 'amora-aws-control-plane-'));
 });
 
 afterAll(async () => {
   iot?.destroy();
   await emulator?.close();
+  await rm(dir, { recursive: true, force: true });
 });
 
 /** The least-privilege device policy: each certificate may act only as its own thing. */
@@ -88,6 +96,41 @@ describe('AWS IoT emulator: control plane (@aws-sdk/client-iot)', () => {
       expect(await interrupted).toMatch(/AWS_/);
     } finally {
       await device.disconnect().catch(() => undefined);
+    }
+  });
+
+  it("connects Amora's aws-iot transport with a provisioned certificate under the guide's least-privilege policy", async () => {
+    // The policy of docs/aws-iot.md ("Setting up a real account"), with the account and region as wildcards.
+    const topic = (name: string): string => `arn:aws:iot:*:*:topic/${name}`;
+    const filter = (name: string): string => `arn:aws:iot:*:*:topicfilter/${name}`;
+    const me = '${iot:Connection.Thing.ThingName}';
+    const guidePolicy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 'iot:Connect', Resource: `arn:aws:iot:*:*:client/${me}` },
+        { Effect: 'Allow', Action: ['iot:Publish', 'iot:RetainPublish'], Resource: [topic(`$aws/things/${me}/shadow/*`), topic(`amora/devices/${me}/*`), topic(`amora/telemetry/${me}/*`)] },
+        { Effect: 'Allow', Action: 'iot:Subscribe', Resource: [filter(`$aws/things/${me}/shadow/*`), filter(`amora/devices/${me}/commands`), filter(`amora/devices/${me}/connection`)] },
+        { Effect: 'Allow', Action: 'iot:Receive', Resource: [topic(`$aws/things/${me}/shadow/*`), topic(`amora/devices/${me}/commands`), topic(`amora/devices/${me}/connection`)] },
+      ],
+    };
+    await iot.send(new CreatePolicyCommand({ policyName: 'amora-device', policyDocument: JSON.stringify(guidePolicy) }));
+    const keys = await provision('cp-agent', 'amora-device');
+    const certPath = join(dir, 'cp-agent.cert.pem');
+    const keyPath = join(dir, 'cp-agent.private.key');
+    await writeFile(certPath, keys.certificatePem);
+    await writeFile(keyPath, keys.privateKey, { mode: 0o600 });
+    const options = parseAwsIotOptions({ endpoint: emulator.endpoint, port: emulator.mqttPort, certPath, keyPath, caPath: emulator.caPath, operationTimeoutMs: 5_000 });
+    const transport = new AwsIotDeviceTransport(options, 'aws-iot', 'cp-agent', undefined, { shouldRetry: () => false, nextRetryTimeout: () => 100 }, undefined);
+    try {
+      await transport.start(new AbortController().signal);
+      await statusIs(transport.status$, 'online');
+      await transport.publishState({ state: { volume: 21 }, version: 1, timestamp: Date.now(), metadata: {} }, {});
+      const rest = dataPlaneClient(emulator);
+      const shadow = JSON.parse(blobText((await rest.send(new GetThingShadowCommand({ thingName: 'cp-agent' }))).payload)) as { state: { reported: Record<string, unknown> } };
+      rest.destroy();
+      expect(shadow.state.reported['volume']).toBe(21);
+    } finally {
+      await transport.stop();
     }
   });
 

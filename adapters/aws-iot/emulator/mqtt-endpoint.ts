@@ -30,7 +30,8 @@ type DisconnectReason =
  * The emulator's MQTT endpoint: aedes behind a TLS server that requires a client certificate
  * signed by the emulator CA (refused in the handshake otherwise), ACTIVE in the registry and
  * allowed `iot:Connect` by its policies (refused at CONNECT with "not authorized" otherwise).
- * Policies also decide `iot:Publish` (a refused publish closes the connection, as on AWS),
+ * Policies also decide `iot:Publish` (and `iot:RetainPublish` for a retained one; a refused
+ * publish closes the connection, as on AWS),
  * `iot:Subscribe` (a refused filter gets SUBACK failure 0x80) and `iot:Receive` (a message the
  * client may not receive is not delivered). Publishes to the shadow request topics go
  * to the shadow service; other `$aws/` topics are reserved and refused, as in AWS IoT; everything
@@ -51,7 +52,7 @@ export class MqttEndpoint {
   constructor(private readonly options: MqttEndpointOptions) {
     this.broker = new Aedes({
       authenticate: (client, _username, _password, done) => this.authenticate(client, done),
-      authorizePublish: (client, packet, done) => done(this.authorizePublish(client, packet.topic, packet.payload)),
+      authorizePublish: (client, packet, done) => done(this.authorizePublish(client, packet.topic, packet.payload, packet.retain)),
       authorizeSubscribe: (client, subscription, done) => {
         const allowed = this.principals.get(client)?.allows('iot:Subscribe', `topicfilter/${subscription.topic}`) ?? false;
         // A null subscription makes aedes answer this filter with SUBACK failure (0x80).
@@ -158,7 +159,7 @@ export class MqttEndpoint {
     done(null, true);
   }
 
-  private authorizePublish(client: Client | null, topic: string, payload: unknown): Error | null {
+  private authorizePublish(client: Client | null, topic: string, payload: unknown, retain: boolean): Error | null {
     if (client === null) return null;
     if (toBytes(payload).length > MQTT_PAYLOAD_LIMIT_BYTES) {
       return new Error(`payload over ${MQTT_PAYLOAD_LIMIT_BYTES} bytes`);
@@ -168,7 +169,10 @@ export class MqttEndpoint {
       // Only the shadow request topics are open to clients; AWS IoT disconnects on the rest.
       if (!shadow || shadow.result !== undefined) return new Error(`reserved topic ${topic}`);
     }
-    if (this.principals.get(client)?.allows('iot:Publish', `topic/${topic}`) !== true) return new Error(`not authorized to publish to ${topic}`);
+    const principal = this.principals.get(client);
+    // A retained publish needs iot:RetainPublish as well, as on AWS.
+    const allowed = principal?.allows('iot:Publish', `topic/${topic}`) === true && (!retain || principal.allows('iot:RetainPublish', `topic/${topic}`));
+    if (!allowed) return new Error(`not authorized to publish to ${topic}`);
     return null;
   }
 
