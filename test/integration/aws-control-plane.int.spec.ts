@@ -57,6 +57,20 @@ const DEVICE_POLICY = JSON.stringify({
   ],
 });
 
+/** The policy of docs/aws-iot.md ("Setting up a real account"), with the account and region as wildcards. */
+const ME = '${iot:Connection.Thing.ThingName}';
+const TOPIC = 'arn:aws:iot:*:*:topic';
+const FILTER = 'arn:aws:iot:*:*:topicfilter';
+const GUIDE_POLICY = {
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Action: 'iot:Connect', Resource: `arn:aws:iot:*:*:client/${ME}` },
+    { Effect: 'Allow', Action: ['iot:Publish', 'iot:RetainPublish'], Resource: [`${TOPIC}/$aws/things/${ME}/shadow/*`, `${TOPIC}/amora/devices/${ME}/*`, `${TOPIC}/amora/telemetry/${ME}/*`] },
+    { Effect: 'Allow', Action: 'iot:Subscribe', Resource: [`${FILTER}/$aws/things/${ME}/shadow/*`, `${FILTER}/amora/devices/${ME}/commands`, `${FILTER}/amora/devices/${ME}/connection`] },
+    { Effect: 'Allow', Action: 'iot:Receive', Resource: [`${TOPIC}/$aws/things/${ME}/shadow/*`, `${TOPIC}/amora/devices/${ME}/commands`, `${TOPIC}/amora/devices/${ME}/connection`] },
+  ],
+};
+
 /** CreateThing, CreateKeysAndCertificate, AttachThingPrincipal and (unless `policy` is null) AttachPolicy. */
 async function provision(thingName: string, policy: string | null = 'device-policy'): Promise<{ certificateArn: string; certificateId: string; certificatePem: string; privateKey: string }> {
   await iot.send(new CreateThingCommand({ thingName, attributePayload: { attributes: { model: 'amp-1' } } }));
@@ -100,20 +114,7 @@ describe('AWS IoT emulator: control plane (@aws-sdk/client-iot)', () => {
   });
 
   it("connects Amora's aws-iot transport with a provisioned certificate under the guide's least-privilege policy", async () => {
-    // The policy of docs/aws-iot.md ("Setting up a real account"), with the account and region as wildcards.
-    const topic = (name: string): string => `arn:aws:iot:*:*:topic/${name}`;
-    const filter = (name: string): string => `arn:aws:iot:*:*:topicfilter/${name}`;
-    const me = '${iot:Connection.Thing.ThingName}';
-    const guidePolicy = {
-      Version: '2012-10-17',
-      Statement: [
-        { Effect: 'Allow', Action: 'iot:Connect', Resource: `arn:aws:iot:*:*:client/${me}` },
-        { Effect: 'Allow', Action: ['iot:Publish', 'iot:RetainPublish'], Resource: [topic(`$aws/things/${me}/shadow/*`), topic(`amora/devices/${me}/*`), topic(`amora/telemetry/${me}/*`)] },
-        { Effect: 'Allow', Action: 'iot:Subscribe', Resource: [filter(`$aws/things/${me}/shadow/*`), filter(`amora/devices/${me}/commands`), filter(`amora/devices/${me}/connection`)] },
-        { Effect: 'Allow', Action: 'iot:Receive', Resource: [topic(`$aws/things/${me}/shadow/*`), topic(`amora/devices/${me}/commands`), topic(`amora/devices/${me}/connection`)] },
-      ],
-    };
-    await iot.send(new CreatePolicyCommand({ policyName: 'amora-device', policyDocument: JSON.stringify(guidePolicy) }));
+    await iot.send(new CreatePolicyCommand({ policyName: 'amora-device', policyDocument: JSON.stringify(GUIDE_POLICY) }));
     const keys = await provision('cp-agent', 'amora-device');
     const certPath = join(dir, 'cp-agent.cert.pem');
     const keyPath = join(dir, 'cp-agent.private.key');
