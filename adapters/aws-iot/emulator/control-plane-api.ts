@@ -29,7 +29,7 @@ export class ControlPlaneApi {
     return this.things.controlPlane;
   }
 
-  handle(request: ControlPlaneRequest): ControlPlaneAnswer {
+  async handle(request: ControlPlaneRequest): Promise<ControlPlaneAnswer> {
     const { method, segments, query } = request;
     const [collection, name, sub, ...rest] = segments;
     if (rest.length > 0 || collection === undefined) throw unknownOperation(request);
@@ -81,7 +81,7 @@ export class ControlPlaneApi {
       }
     }
     if (collection === 'keys-and-certificate' && name === undefined && method === 'POST') {
-      const issued = this.things.issueCertificate(query.get('setAsActive') === 'true');
+      const issued = await this.things.issueCertificate(query.get('setAsActive') === 'true');
       return {
         certificateArn: issued.certificate.certificateArn,
         certificateId: issued.certificate.certificateId,

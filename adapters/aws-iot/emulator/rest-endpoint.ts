@@ -128,11 +128,11 @@ export class RestEndpoint {
     return this.fail(response, { code: 404, message: `no operation at ${method} ${url.pathname}` });
   }
 
-  private controlPlane(request: IncomingMessage, response: ServerResponse, url: URL, body: Uint8Array): void {
+  private async controlPlane(request: IncomingMessage, response: ServerResponse, url: URL, body: Uint8Array): Promise<void> {
     let answer;
     try {
       const segments = url.pathname.split('/').filter(Boolean).map((segment) => decodeURIComponent(segment));
-      answer = this.options.controlPlane.handle({ method: request.method ?? 'GET', segments, query: url.searchParams, headers: request.headers, body });
+      answer = await this.options.controlPlane.handle({ method: request.method ?? 'GET', segments, query: url.searchParams, headers: request.headers, body });
     } catch (error) {
       if (!(error instanceof IotApiError)) throw error;
       return this.failAs(response, error.status, error.errorType, error.message, error.fields);

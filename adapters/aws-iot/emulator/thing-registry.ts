@@ -136,7 +136,7 @@ export class ThingRegistry {
 
   private async issue(thingName: string): Promise<ThingCredentials> {
     const { certPath, keyPath } = this.paths(thingName);
-    const pair = createDeviceCertificate(this.ca, thingName);
+    const pair = await createDeviceCertificate(this.ca, thingName);
     await writePrivate(keyPath, pair.keyPem);
     await writeFile(certPath, pair.certPem);
     return this.register(thingName, pair.certPem);
@@ -158,8 +158,8 @@ export class ThingRegistry {
   }
 
   /** CreateKeysAndCertificate: a key pair and a certificate signed by the emulator CA (in memory only). */
-  issueCertificate(setAsActive: boolean): IssuedCertificate {
-    const pair = createDeviceCertificate(this.ca, 'AWS IoT Certificate');
+  async issueCertificate(setAsActive: boolean): Promise<IssuedCertificate> {
+    const pair = await createDeviceCertificate(this.ca, 'AWS IoT Certificate');
     const certificate = this.controlPlane.addCertificate(pair.certPem, setAsActive ? 'ACTIVE' : 'INACTIVE');
     const publicKeyPem = createPublicKey(pair.keyPem).export({ type: 'spki', format: 'pem' }).toString();
     return { certificate, publicKeyPem, privateKeyPem: pair.keyPem };
