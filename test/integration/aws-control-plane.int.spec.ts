@@ -1,12 +1,17 @@
 import {
   AttachPolicyCommand,
   AttachThingPrincipalCommand,
+  CertificateStateException,
   CreateKeysAndCertificateCommand,
   CreatePolicyCommand,
   CreateThingCommand,
+  DeleteCertificateCommand,
+  DeleteConflictException,
+  DeletePolicyCommand,
   DeleteThingCommand,
   DescribeCertificateCommand,
   DescribeThingCommand,
+  DetachPolicyCommand,
   DetachThingPrincipalCommand,
   GetPolicyCommand,
   InvalidRequestException,
@@ -175,6 +180,18 @@ describe('AWS IoT emulator: control plane (@aws-sdk/client-iot)', () => {
     await expect(iot.send(new DeleteThingCommand({ thingName: 'cp-delete', expectedVersion: 7 }))).rejects.toBeInstanceOf(VersionConflictException);
     await iot.send(new DeleteThingCommand({ thingName: 'cp-delete', expectedVersion: 1 }));
     await expect(iot.send(new DescribeThingCommand({ thingName: 'cp-delete' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+
+    // A certificate goes once it is inactive and detached; a policy once no certificate has it.
+    await expect(iot.send(new DeleteCertificateCommand({ certificateId: keys.certificateId }))).rejects.toBeInstanceOf(CertificateStateException);
+    await iot.send(new UpdateCertificateCommand({ certificateId: keys.certificateId, newStatus: 'INACTIVE' }));
+    await iot.send(new CreatePolicyCommand({ policyName: 'short-lived', policyDocument: DEVICE_POLICY }));
+    await iot.send(new AttachPolicyCommand({ policyName: 'short-lived', target: keys.certificateArn }));
+    await expect(iot.send(new DeletePolicyCommand({ policyName: 'short-lived' }))).rejects.toBeInstanceOf(DeleteConflictException);
+    await iot.send(new DetachPolicyCommand({ policyName: 'short-lived', target: keys.certificateArn }));
+    await iot.send(new DeletePolicyCommand({ policyName: 'short-lived' }));
+    await expect(iot.send(new DeleteCertificateCommand({ certificateId: keys.certificateId }))).rejects.toBeInstanceOf(DeleteConflictException);
+    await iot.send(new DeleteCertificateCommand({ certificateId: keys.certificateId, forceDelete: true }));
+    await expect(iot.send(new DescribeCertificateCommand({ certificateId: keys.certificateId }))).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 
   it('pages ListThings with nextToken and filters by attribute', async () => {

@@ -5,8 +5,8 @@ import type { ThingRegistry } from './thing-registry.js';
 /**
  * AWS IoT's control-plane REST API (restJson1, signing name `iot`), the calls
  * `@aws-sdk/client-iot` makes for provisioning: things (Create, Describe, List, Delete),
- * CreateKeysAndCertificate, Describe/UpdateCertificate, thing principals (Attach, Detach, List),
- * policies (Create, Get, Attach, Detach, ListAttachedPolicies). Paths, query names, headers and
+ * CreateKeysAndCertificate, Describe/Update/DeleteCertificate, thing principals (Attach, Detach,
+ * List), policies (Create, Get, Delete, Attach, Detach, ListAttachedPolicies). Paths, query names, headers and
  * JSON members are those of the SDK's operation schemas; errors are IotApiErrors.
  */
 
@@ -95,6 +95,10 @@ export class ControlPlaneApi {
         this.registry.updateCertificate(name, query.get('newStatus') ?? '');
         return undefined;
       }
+      if (method === 'DELETE') {
+        this.registry.deleteCertificate(name, query.get('forceDelete') === 'true');
+        return undefined;
+      }
     }
     if (collection === 'policies' && name !== undefined && sub === undefined) {
       if (method === 'POST') {
@@ -115,6 +119,10 @@ export class ControlPlaneApi {
           lastModifiedDate: created,
           generationId: policy.policyArn,
         };
+      }
+      if (method === 'DELETE') {
+        this.registry.deletePolicy(name);
+        return undefined;
       }
     }
     if (collection === 'target-policies' && name !== undefined && sub === undefined && (method === 'PUT' || method === 'POST')) {

@@ -8,6 +8,7 @@ import {
 import { ControlPlaneApi } from './control-plane-api.js';
 import { ControlPlaneRegistry, DEFAULT_ACCOUNT_ID, DEFAULT_REGION } from './control-plane-registry.js';
 import { MqttEndpoint } from './mqtt-endpoint.js';
+import { RequestBudget } from './request-budget.js';
 import { RestEndpoint } from './rest-endpoint.js';
 import { ShadowService } from './shadow-service.js';
 import { ShadowStore, type ShadowAddress, type UpdateOutcome } from './shadow-store.js';
@@ -29,6 +30,12 @@ export interface AwsIotEmulatorOptions {
   /** Region and account in the ARNs the control plane hands out. Default us-east-1, 123456789012. */
   readonly region?: string;
   readonly accountId?: string;
+  /**
+   * Throttles the control plane like AWS's per-account API limits, with one bucket for every
+   * call: over `perSecond` (after a `burst`, default one second's worth) a call gets 400
+   * ThrottlingException. Default: no throttling.
+   */
+  readonly controlPlaneRate?: { readonly perSecond: number; readonly burst?: number };
   /** Where the CA, server and device certificates live; default a new temporary directory. */
   readonly certDir?: string;
   /** Things to register (with certificates) at start. */
@@ -118,6 +125,7 @@ export async function startAwsIotEmulator(options: AwsIotEmulatorOptions = {}): 
     shadows,
     credentials,
     controlPlane: new ControlPlaneApi(registry),
+    ...(options.controlPlaneRate ? { controlPlaneBudget: new RequestBudget(options.controlPlaneRate.perSecond, options.controlPlaneRate.burst) } : {}),
     publish: (topic, payload, qos, retain) => mqttEndpoint.publish(topic, payload, qos, retain),
     logger,
   });
