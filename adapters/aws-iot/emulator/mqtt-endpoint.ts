@@ -31,9 +31,9 @@ type DisconnectReason =
  * signed by the emulator CA (refused in the handshake otherwise), ACTIVE in the registry and
  * allowed `iot:Connect` by its policies (refused at CONNECT with "not authorized" otherwise).
  * Policies also decide `iot:Publish` (and `iot:RetainPublish` for a retained one; a refused
- * publish closes the connection, as on AWS),
- * `iot:Subscribe` (a refused filter gets SUBACK failure 0x80) and `iot:Receive` (a message the
- * client may not receive is not delivered). Publishes to the shadow request topics go
+ * publish closes the connection, as on AWS), `iot:Subscribe` (a refused filter gets SUBACK
+ * failure 0x80) and `iot:Receive` (a message the client may not receive is not delivered).
+ * Publishes to the shadow request topics go
  * to the shadow service; other `$aws/` topics are reserved and refused, as in AWS IoT; everything
  * else is routed as ordinary MQTT (retained messages and wills included). Lifecycle events go to
  * `$aws/events/presence/{connected|disconnected}/{clientId}`.

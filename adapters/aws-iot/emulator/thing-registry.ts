@@ -3,7 +3,6 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidThingName } from '../shadow-topics.js';
 import {
-  certificateId,
   createCertificateAuthority,
   createDeviceCertificate,
   createServerCertificate,
@@ -194,11 +193,11 @@ export class ThingRegistry {
   private async register(thingName: string, issuedPem?: string): Promise<ThingCredentials> {
     const { certPath, keyPath } = this.paths(thingName);
     const certPem = issuedPem ?? (await readFile(certPath, 'utf8'));
-    const credentials: ThingCredentials = { thingName, certPath, keyPath, certificateId: certificateId(certPem) };
-    this.byThing.set(thingName, credentials);
     if (!this.controlPlane.hasThing(thingName)) this.controlPlane.createThing(thingName);
     const certificate = this.controlPlane.addCertificate(certPem, 'ACTIVE', true);
     this.controlPlane.attachThingPrincipal(thingName, certificate.certificateArn);
+    const credentials: ThingCredentials = { thingName, certPath, keyPath, certificateId: certificate.certificateId };
+    this.byThing.set(thingName, credentials);
     return credentials;
   }
 }

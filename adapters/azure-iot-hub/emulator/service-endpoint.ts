@@ -15,9 +15,9 @@ import { serviceTwinProperties, TwinUpdateError } from './twin-record.js';
  * The service side of the emulator: the subset of IoT Hub's HTTPS REST API that the real
  * `azure-iothub` package calls for twins (get, patch with If-Match, replace), direct methods
  * (with connect and response timeouts, 404 for a device that stays offline), the device
- * registry (create, update with If-Match, get, list, delete, bulk add/update/remove) and twin queries (`POST
- * /devices/query`, see device-query.ts, paged by `x-ms-max-item-count` and `x-ms-continuation`),
- * authorised by policy SAS tokens. Errors use the hub's body shape
+ * registry (create, update with If-Match, get, list, delete, bulk add/update/remove) and twin
+ * queries (`POST /devices/query`, see device-query.ts, paged by `x-ms-max-item-count` and
+ * `x-ms-continuation`), authorised by policy SAS tokens. Errors use the hub's body shape
  * `{"Message":"ErrorCode:{code};{text}"}`, which the SDK parses into typed errors.
  */
 
@@ -156,8 +156,7 @@ export class ServiceEndpoint {
       device = registry.createDevice(deviceId, createOptions(info));
     } else {
       if (!existing) throw new RegistryError(404, 'DeviceNotFound', `device ${deviceId} is not registered`);
-      const wanted = ifMatch.replace(/^"|"$/g, '');
-      if (wanted !== '*' && wanted !== existing.etag) throw new HttpError(412, 'PreconditionFailed', 'the etag does not match the device');
+      checkDeviceEtag(existing, ifMatch);
       device = existing;
     }
     return this.setStatus(deviceId, info['status']) ?? device;
@@ -196,9 +195,7 @@ export class ServiceEndpoint {
           continue;
         }
         const existing = registry.requireDevice(deviceId);
-        if (mode.endsWith('ifmatchetag') && String(info['eTag'] ?? '').replace(/^"|"$/g, '') !== existing.etag) {
-          throw new HttpError(412, 'PreconditionFailed', 'the etag does not match the device');
-        }
+        if (mode.endsWith('ifmatchetag')) checkDeviceEtag(existing, String(info['eTag'] ?? ''));
         if (mode === 'update' || mode === 'updateifmatchetag') {
           this.setStatus(deviceId, info['status']);
         } else if (mode === 'delete' || mode === 'deleteifmatchetag') {
@@ -302,6 +299,12 @@ export class ServiceEndpoint {
     if (fields.se * 1000 <= Date.now()) throw unauthorized;
     if (!sasSignatureMatches(fields, policy.primaryKey) && !sasSignatureMatches(fields, policy.secondaryKey)) throw unauthorized;
   }
+}
+
+/** If-Match on a device: `*` or its etag (quoted or not), 412 PreconditionFailed otherwise. */
+function checkDeviceEtag(device: DeviceRecord, ifMatch: string): void {
+  const wanted = ifMatch.replace(/^"|"$/g, '');
+  if (wanted !== '*' && wanted !== device.etag) throw new HttpError(412, 'PreconditionFailed', 'the etag does not match the device');
 }
 
 /** What a device description in a create request asks for: SAS keys (generated when empty), X.509 thumbprints or CA. */
