@@ -14,6 +14,7 @@ import {
   DetachPolicyCommand,
   DetachThingPrincipalCommand,
   GetPolicyCommand,
+  GetThingConnectivityDataCommand,
   InvalidRequestException,
   ListAttachedPoliciesCommand,
   ListThingPrincipalsCommand,
@@ -100,8 +101,12 @@ describe('AWS IoT emulator: control plane (@aws-sdk/client-iot)', () => {
     const thing = await iot.send(new DescribeThingCommand({ thingName: 'cp-device' }));
     expect(thing).toMatchObject({ thingName: 'cp-device', defaultClientId: 'cp-device', attributes: { model: 'amp-1' }, version: 1 });
 
+    expect(await iot.send(new GetThingConnectivityDataCommand({ thingName: 'cp-device' }))).toMatchObject({ thingName: 'cp-device', connected: false });
     const device = await SdkClient.connectWithPem(emulator, keys.certificatePem, keys.privateKey, 'cp-device');
     try {
+      const online = await iot.send(new GetThingConnectivityDataCommand({ thingName: 'cp-device' }));
+      expect(online).toMatchObject({ connected: true, timestamp: expect.any(Date) });
+      expect(online.disconnectReason).toBeUndefined();
       const update = await device.shadowRequest('$aws/things/cp-device/shadow', 'update', { state: { reported: { volume: 12 } } });
       expect(update.result).toBe('accepted');
       const rest = dataPlaneClient(emulator);
@@ -113,6 +118,7 @@ describe('AWS IoT emulator: control plane (@aws-sdk/client-iot)', () => {
       const interrupted = new Promise<string>((resolve) => device.connection.on('interrupt', (error) => resolve(String(error))));
       void device.publish('$aws/things/someone-else/shadow/update', { state: { reported: { volume: 1 } } }).catch(() => undefined);
       expect(await interrupted).toMatch(/AWS_/);
+      expect(await iot.send(new GetThingConnectivityDataCommand({ thingName: 'cp-device' }))).toMatchObject({ connected: false, disconnectReason: 'AUTH_ERROR' });
     } finally {
       await device.disconnect().catch(() => undefined);
     }

@@ -4,7 +4,8 @@ import type { ThingRegistry } from './thing-registry.js';
 
 /**
  * AWS IoT's control-plane REST API (restJson1, signing name `iot`), the calls
- * `@aws-sdk/client-iot` makes for provisioning: things (Create, Describe, List, Delete),
+ * `@aws-sdk/client-iot` makes for provisioning: things (Create, Describe, List, Delete,
+ * GetThingConnectivityData),
  * CreateKeysAndCertificate, Describe/Update/DeleteCertificate, thing principals (Attach, Detach,
  * List), policies (Create, Get, Delete, Attach, Detach, ListAttachedPolicies). Paths, query names, headers and
  * JSON members are those of the SDK's operation schemas; errors are IotApiErrors.
@@ -22,8 +23,14 @@ export interface ControlPlaneRequest {
 /** A 200 answer: a JSON body, or none (the operations whose output is empty). */
 export type ControlPlaneAnswer = Record<string, unknown> | undefined;
 
+/** What the MQTT endpoint knows about a client id's connection (GetThingConnectivityData). */
+export type Connectivity = (clientId: string) => { connected: boolean; timestamp?: number; disconnectReason?: string };
+
 export class ControlPlaneApi {
-  constructor(private readonly things: ThingRegistry) {}
+  constructor(
+    private readonly things: ThingRegistry,
+    private readonly connectivity: Connectivity,
+  ) {}
 
   private get registry(): ControlPlaneRegistry {
     return this.things.controlPlane;
@@ -63,6 +70,17 @@ export class ControlPlaneApi {
         this.registry.deleteThing(name, expected === null ? undefined : integer(expected, 'expectedVersion'));
         return {};
       }
+    }
+    if (collection === 'things' && name !== undefined && sub === 'connectivity-data' && method === 'POST') {
+      // As on AWS, the connection counted is the one whose client id is the thing name.
+      const thing = this.registry.describeThing(name);
+      const state = this.connectivity(thing.thingName);
+      return {
+        thingName: thing.thingName,
+        connected: state.connected,
+        ...optional('timestamp', state.timestamp === undefined ? undefined : state.timestamp / 1000),
+        ...optional('disconnectReason', state.connected ? undefined : state.disconnectReason),
+      };
     }
     if (collection === 'things' && name !== undefined && sub === 'principals') {
       if (method === 'GET') {

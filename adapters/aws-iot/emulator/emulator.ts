@@ -124,7 +124,7 @@ export async function startAwsIotEmulator(options: AwsIotEmulatorOptions = {}): 
     tls: { certPem: server.certPem, keyPem: server.keyPem },
     shadows,
     credentials,
-    controlPlane: new ControlPlaneApi(registry),
+    controlPlane: new ControlPlaneApi(registry, (clientId) => mqttEndpoint.connectivity(clientId)),
     ...(options.controlPlaneRate ? { controlPlaneBudget: new RequestBudget(options.controlPlaneRate.perSecond, options.controlPlaneRate.burst) } : {}),
     publish: (topic, payload, qos, retain) => mqttEndpoint.publish(topic, payload, qos, retain),
     logger,
