@@ -10,6 +10,7 @@ import {
   DeletePolicyCommand,
   DeleteThingCommand,
   DescribeCertificateCommand,
+  DescribeEndpointCommand,
   DescribeThingCommand,
   DetachPolicyCommand,
   DetachThingPrincipalCommand,
@@ -217,6 +218,11 @@ describe('AWS IoT emulator: control plane (@aws-sdk/client-iot)', () => {
     const odd = await iot.send(new ListThingsCommand({ attributeName: 'parity', attributeValue: '1', maxResults: 100 }));
     expect(odd.things).toHaveLength(11);
     expect(odd.nextToken).toBeUndefined();
+  });
+
+  it('names its device endpoint with DescribeEndpoint, a host name as AWS answers', async () => {
+    expect((await iot.send(new DescribeEndpointCommand({ endpointType: 'iot:Data-ATS' }))).endpointAddress).toBe(emulator.endpoint);
+    await expect(iot.send(new DescribeEndpointCommand({ endpointType: 'iot:Nothing' }))).rejects.toBeInstanceOf(InvalidRequestException);
   });
 
   it('lists the things the emulator made for --thing, whose certificates need no policy', async () => {

@@ -4,8 +4,8 @@ import type { ThingRegistry } from './thing-registry.js';
 
 /**
  * AWS IoT's control-plane REST API (restJson1, signing name `iot`), the calls
- * `@aws-sdk/client-iot` makes for provisioning: things (Create, Describe, List, Delete,
- * GetThingConnectivityData),
+ * `@aws-sdk/client-iot` makes for provisioning: DescribeEndpoint, things (Create, Describe, List,
+ * Delete, GetThingConnectivityData),
  * CreateKeysAndCertificate, Describe/Update/DeleteCertificate, thing principals (Attach, Detach,
  * List), policies (Create, Get, Delete, Attach, Detach, ListAttachedPolicies). Paths, query names, headers and
  * JSON members are those of the SDK's operation schemas; errors are IotApiErrors.
@@ -23,6 +23,8 @@ export interface ControlPlaneRequest {
 /** A 200 answer: a JSON body, or none (the operations whose output is empty). */
 export type ControlPlaneAnswer = Record<string, unknown> | undefined;
 
+const ENDPOINT_TYPES = ['iot:Data', 'iot:Data-ATS', 'iot:CredentialProvider', 'iot:Jobs'];
+
 /** What the MQTT endpoint knows about a client id's connection (GetThingConnectivityData). */
 export type Connectivity = (clientId: string) => { connected: boolean; timestamp?: number; disconnectReason?: string };
 
@@ -30,6 +32,8 @@ export class ControlPlaneApi {
   constructor(
     private readonly things: ThingRegistry,
     private readonly connectivity: Connectivity,
+    /** The host name devices connect to, DescribeEndpoint's answer. */
+    private readonly endpoint: string,
   ) {}
 
   private get registry(): ControlPlaneRegistry {
@@ -97,6 +101,12 @@ export class ControlPlaneApi {
         this.registry.detachThingPrincipal(name, principal);
         return {};
       }
+    }
+    if (collection === 'endpoint' && name === undefined && method === 'GET') {
+      const type = query.get('endpointType') ?? 'iot:Data';
+      if (!ENDPOINT_TYPES.includes(type)) throw invalid(`endpointType must be one of ${ENDPOINT_TYPES.join(', ')}`);
+      // A host name only, as AWS answers; the ports are the emulator's own.
+      return { endpointAddress: this.endpoint };
     }
     if (collection === 'keys-and-certificate' && name === undefined && method === 'POST') {
       const issued = await this.things.issueCertificate(query.get('setAsActive') === 'true');

@@ -97,6 +97,7 @@ export async function startAwsIotEmulator(options: AwsIotEmulatorOptions = {}): 
   const logger = options.logger ?? silentLogger;
   const host = options.host ?? '127.0.0.1';
   const hostNames = options.hostNames ?? ['localhost', '127.0.0.1', '::1'];
+  const endpoint = hostNames[0] ?? 'localhost';
   const certDir = options.certDir ?? (await mkdtemp(join(tmpdir(), 'amora-aws-emulator-')));
   const credentials = options.credentials ?? EMULATOR_CREDENTIALS;
   const region = options.region ?? DEFAULT_REGION;
@@ -124,7 +125,7 @@ export async function startAwsIotEmulator(options: AwsIotEmulatorOptions = {}): 
     tls: { certPem: server.certPem, keyPem: server.keyPem },
     shadows,
     credentials,
-    controlPlane: new ControlPlaneApi(registry, (clientId) => mqttEndpoint.connectivity(clientId)),
+    controlPlane: new ControlPlaneApi(registry, (clientId) => mqttEndpoint.connectivity(clientId), endpoint),
     ...(options.controlPlaneRate ? { controlPlaneBudget: new RequestBudget(options.controlPlaneRate.perSecond, options.controlPlaneRate.burst) } : {}),
     publish: (topic, payload, qos, retain) => mqttEndpoint.publish(topic, payload, qos, retain),
     logger,
@@ -138,7 +139,6 @@ export async function startAwsIotEmulator(options: AwsIotEmulatorOptions = {}): 
     await mqttEndpoint.close();
     throw error;
   }
-  const endpoint = hostNames[0] ?? 'localhost';
   logger.info({ endpoint, mqttPort, httpsPort, certDir }, 'AWS IoT emulator listening');
 
   let closing: Promise<void> | undefined;
