@@ -29,7 +29,8 @@ export { deviceDirectory, type PresenceSighting } from './transport/device-direc
 export { instanceIds } from './agent/container.js';
 
 // Configuration plumbing (the CLI, content sync)
-export { CORE_TRANSPORT_KEYS, LOG_FORMATS, LOG_LEVELS } from './config/schema.js';
+export { CORE_TRANSPORT_KEYS } from './config/schema.js';
+export { LOG_FORMATS, LOG_LEVELS } from './config/log-settings.js';
 export { ContentConfigSchema, ContentSourceSchema } from './config/content-schema.js';
 export { interpolateEnv, type EnvRecord } from './config/interpolate.js';
 export { ENV_SHORTCUTS, applyEnvOverrides } from './config/env-overrides.js';
