@@ -40,7 +40,7 @@ function loaded(stderr: string): { ours: string[]; packages: string[] } {
   const urls = [...stderr.matchAll(/^module-loaded (\S+)$/gm)].map((match) => match[1] ?? '');
   const packages = new Set(urls.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []));
   const ours = urls.filter((url) => !url.includes('/node_modules/')).flatMap((url) => /\/dist\/(.+)$/.exec(url)?.[1] ?? []);
-  return { ours, packages: [...packages].sort() };
+  return { ours, packages: [...packages].toSorted() };
 }
 
 describe('amora startup', () => {
