@@ -117,6 +117,18 @@ export class MqttConnection extends ReconnectingLink {
     if (this.client?.connected) await this.client.unsubscribeAsync([...filters]);
   }
 
+  /**
+   * Holds this connection's writes until the current turn of the event loop is over, so what is
+   * sent in answer to a message (a command's response) leaves in one TCP segment with the
+   * message's PUBACK: one system call and one wakeup of the broker instead of two.
+   */
+  coalesceWrites(): void {
+    const stream = this.client?.stream as { cork?: () => void; uncork?: () => void } | undefined;
+    if (!stream?.cork || !stream.uncork) return;
+    stream.cork();
+    setImmediate(() => stream.uncork!());
+  }
+
   /** Destroys the socket without DISCONNECT, as a network failure would (tests, chaos drills). */
   interrupt(): void {
     this.client?.stream?.destroy();

@@ -319,6 +319,7 @@ export class MqttDeviceTransport implements DeviceTransport {
       ...(properties?.responseTopic ? { responseTopic: properties.responseTopic } : {}),
       ...(properties?.correlationData ? { correlationData: new Uint8Array(properties.correlationData) } : {}),
     };
+    this.connection.coalesceWrites();
     // Core refuses a payload too large to parse and still finds its command_id to address the refusal.
     this.commandsSubject.next({ payload, context });
   }
