@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CORE = join(ROOT, 'core');
-const ENTRY_POINTS = new Set([join(CORE, 'index.ts'), join(CORE, 'node.ts')]);
+const ENTRY_POINTS = new Set([join(CORE, 'index.ts'), join(CORE, 'node.ts'), join(CORE, 'mqtt.ts')]);
 const USERS = ['adapters', 'player', 'content', 'plugins', 'cli'];
 const SPECIFIER = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g;
 

@@ -39,8 +39,8 @@ import {
   type RetryPolicy,
   type TelemetryMessage,
 } from '../../core/index.js';
+import { MqttConnection } from '../../core/mqtt.js';
 import { controllerClientId } from './client-id.js';
-import { MqttConnection } from './connection.js';
 import { brokerUrls, type MqttOptions } from './options.js';
 import { inlineTlsLoader, type TlsMaterialLoader } from './tls.js';
 import { MQTT_TOKENS } from './tokens.js';

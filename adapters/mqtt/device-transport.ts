@@ -35,8 +35,8 @@ import {
   deviceMessageFor,
   isDeviceMessage,
 } from '../../core/index.js';
+import { MqttConnection } from '../../core/mqtt.js';
 import { deviceClientId } from './client-id.js';
-import { MqttConnection } from './connection.js';
 import { brokerUrls, type MqttOptions, type MqttQos } from './options.js';
 import { inlineTlsLoader, type TlsMaterialLoader } from './tls.js';
 import { MQTT_TOKENS } from './tokens.js';

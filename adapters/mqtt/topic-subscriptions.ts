@@ -4,7 +4,7 @@ import {
   topicMatches,
   type Logger,
 } from '../../core/index.js';
-import type { MqttConnection } from './connection.js';
+import type { MqttConnection } from '../../core/mqtt.js';
 
 /** One received message, as handed to topic handlers. */
 export interface TopicMessage {

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MqttControllerTransport } from '../../adapters/mqtt/controller-transport.js';
@@ -88,7 +87,7 @@ describeWithBinaries(['mosquitto'], 'the Nagle-safe command path on a stock Mosq
       const watcher = await rawClient(broker.url);
       cleanup.push(() => watcher.endAsync(true));
       await watcher.subscribeAsync(`amora/devices/${id}/commands`, { qos: 1 });
-      const passed = once(watcher, 'message');
+      const passed = new Promise<void>((resolve) => watcher.once('message', () => resolve()));
       const awaited = ctl.invoke(id, 'echo', { value: 42 }, { timeoutMs: 30_000 });
       // The command has passed the broker (and waits in the offline session) before the device comes back.
       await passed;

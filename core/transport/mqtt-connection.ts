@@ -1,24 +1,37 @@
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IConnackPacket, type IPublishPacket, type ISubscriptionGrant, type MqttClient } from 'mqtt';
-import {
-  ReconnectingLink,
-  TransportError,
-  type AmoraError,
-  type Clock,
-  type LinkSession,
-  type Logger,
-  type RetryPolicy,
-} from '../../core/index.js';
-import { isThrottled, redactUrl, toConnectionError } from './connect-errors.js';
-import type { ResolvedTls } from './tls.js';
+import type { Clock } from '../clock.js';
+import { TransportError, type AmoraError } from '../errors.js';
+import type { Logger } from '../logging/logger.js';
+import { isThrottled, redactUrl, toConnectionError } from './mqtt-connect-errors.js';
+import { ReconnectingLink, type LinkSession } from './reconnecting-link.js';
+import type { RetryPolicy } from './retry-policy.js';
 
 /**
  * One mqtt.js client kept connected by core's ReconnectingLink (mqtt.js itself only knows a fixed
  * `reconnectPeriod`, so it gets 0 and the link calls `connect()` again after the policy's backoff).
- * Shared by the device and the controller transport; they add their protocol through the hooks.
+ * Shared by the transports that speak plain MQTT through mqtt.js (the generic MQTT kind, AWS IoT
+ * Core's mqtt link); they add their protocol through the hooks.
  */
+
+/** TLS material ready for mqtt.js (Node's tls.connect options): PEM text, never file paths. */
+export interface ResolvedTls {
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly rejectUnauthorized?: boolean;
+  /** ALPN protocols offered in the handshake (AWS IoT Core's `x-amzn-mqtt-ca` on port 443). */
+  readonly ALPNProtocols?: readonly string[];
+}
 
 /** What the connection needs to know; built from the kind's options by each transport. */
 export interface MqttConnectionSettings {
+  /** Names the far end in log lines and errors. Default "MQTT broker". */
+  readonly name?: string;
+  /**
+   * What a failing `onConnected` does (see ReconnectingLinkOptions): `report` (default) goes
+   * online with the error in the status, `reconnect` drops the connection and tries again.
+   */
+  readonly setupFailure?: 'report' | 'reconnect';
   /** Brokers tried in turn (a standby after the primary); the first is the primary. */
   readonly urls: readonly string[];
   readonly clientId: string;
@@ -74,7 +87,7 @@ export class MqttConnection extends ReconnectingLink {
     private readonly hooks: MqttConnectionHooks,
     deps: MqttConnectionDeps,
   ) {
-    super({ name: 'MQTT broker', endpoints: settings.urls, setupFailure: 'report', label: redactUrl }, deps);
+    super({ name: settings.name ?? 'MQTT broker', endpoints: settings.urls, setupFailure: settings.setupFailure ?? 'report', label: redactUrl }, deps);
     this.version = settings.protocolVersion;
   }
 
