@@ -2,7 +2,7 @@ import {
   topicMatches,
   type Logger,
 } from '../../core/index.js';
-import type { CrtConnection } from './crt-connection.js';
+import type { AwsLink } from './aws-link.js';
 
 export type TopicHandler = (topic: string, payload: Uint8Array, retain: boolean) => void;
 
@@ -15,7 +15,7 @@ export interface TopicLease {
 }
 
 /**
- * Ref-counted subscriptions over one CrtConnection: the first handler of a filter subscribes,
+ * Ref-counted subscriptions over one AwsLink: the first handler of a filter subscribes,
  * the last one unsubscribes; the connection restores live filters after every reconnect.
  */
 export class TopicRouter {
@@ -27,7 +27,7 @@ export class TopicRouter {
   private readonly unsubscribing = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly connection: CrtConnection,
+    private readonly connection: AwsLink,
     private readonly qos: 0 | 1,
     private readonly logger: Logger,
   ) {}

@@ -44,6 +44,8 @@ export interface MqttConnectionSettings {
   readonly sessionExpirySeconds?: number;
   readonly username?: string;
   readonly password?: string;
+  /** Our error for a failed attempt or a lost connection (`lost`: it was connected). Default: the generic MQTT wording. */
+  readonly describeFailure?: (error: unknown, url: string, lost: boolean) => AmoraError;
   /** The last will, evaluated before every connect so its timestamp is fresh. */
   readonly will?: () => { topic: string; payload: string; qos: 0 | 1 | 2; retain: boolean };
   /**
@@ -174,7 +176,7 @@ export class MqttConnection extends ReconnectingLink {
   }
 
   protected describeFailure(error: unknown, endpoint: string, lost: boolean): AmoraError {
-    return toConnectionError(error, endpoint, lost);
+    return (this.settings.describeFailure ?? toConnectionError)(error, endpoint, lost);
   }
 
   protected override isThrottled(error: AmoraError): boolean {
