@@ -14,6 +14,8 @@ export interface BrokerResult {
   /** mqtt.js with no-delay sockets: the baseline. */
   readonly raw: ScenarioResult;
   readonly amora: ScenarioResult;
+  /** Command round trips of the Nagle-safe path (cli/bench/nagle-safe.ts), on a broker with Nagle's algorithm on. */
+  readonly nagleSafe?: LatencySummary;
 }
 
 /** How many samples each kind of row takes (after its warm-up), so a run stays a few minutes. */
@@ -75,6 +77,9 @@ function brokerSection(result: BrokerResult): string[] {
     headerRow(),
     ...brokerRows('state update', result.rawDefaults.stateLatency, result.raw.stateLatency, result.amora.stateLatency),
     ...brokerRows('command round trip', result.rawDefaults.commandRoundTrip, result.raw.commandRoundTrip, result.amora.commandRoundTrip),
+    ...(result.nagleSafe
+      ? [latencyRow('command round trip', 'amora nagle-safe', result.nagleSafe, `commandConnection separate, qos.responses 0; ${versus(result.nagleSafe, result.raw.commandRoundTrip, 'raw')}`)]
+      : []),
     `  throughput          raw (dflt) ${rate(result.rawDefaults)}, raw ${rate(result.raw)}, ` +
       `amora ${Math.round(result.amora.throughputPerSecond)}/s (${(ratio * 100).toFixed(0)}% of raw; ${result.amora.throughputSent} patches sent as ${result.amora.throughputDelivered} messages, the rest merged)`,
     '',

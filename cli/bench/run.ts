@@ -12,6 +12,7 @@ import { runDiscovery, type DiscoveryResult } from './discovery.js';
 import { BROKER_NAMES, startBenchBroker, type BrokerName } from './brokers.js';
 import { mpdMissing, runMpd } from './mpd.js';
 import { measureMqttReference } from './mqtt-reference.js';
+import { runNagleSafeCommands } from './nagle-safe.js';
 import { runRawMqtt } from './raw-mqtt.js';
 import { runSigning } from './signing.js';
 import { describePlan, formatReport, machineInfo, type BenchReport, type BrokerResult, type SamplePlan } from './report.js';
@@ -147,7 +148,8 @@ async function runBroker(registry: PluginRegistry, name: BrokerName, plan: Sampl
     const raw = await runRawMqtt(scenario, true);
     process.stderr.write(`${name}: amora...\n`);
     const amora = await runAmora(registry, scenario);
-    return { broker: name, description: broker.description, rawDefaults, raw, amora };
+    const nagleSafe = nagleBound ? await runNagleSafeCommands(registry, scenario) : undefined;
+    return { broker: name, description: broker.description, rawDefaults, raw, amora, ...(nagleSafe ? { nagleSafe } : {}) };
   } finally {
     await broker.stop();
   }
