@@ -2,14 +2,13 @@ import { PluginLoadError } from '../core/index.js';
 
 /**
  * The cloud SDKs are optional peer dependencies: `npm install amora-sync` for MQTT and MPD brings
- * none of them (the Azure SDKs are tens of MiB, aws-crt, under aws-iot-device-sdk-v2, is a native
- * binary with no 32-bit ARM build). A built-in kind that needs them names what to install when one is missing. The versions
+ * none of them (the Azure SDKs are tens of MiB, aws-crt under aws-iot-device-sdk-v2 is a native
+ * binary with no 32-bit ARM build). A built-in kind that needs them names what to install when
+ * one is missing. The versions
  * are those package.json pins as peers (a unit spec keeps the two in step).
  */
 export const OPTIONAL_PACKAGES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'azure-iot-hub': {
-    // The controller's push mode (eventHubConnectionString) reads the Event Hub endpoint with it.
-    '@azure/event-hubs': '6.0.4',
     'azure-iot-common': '1.13.3',
     'azure-iot-device': '1.18.4',
     'azure-iot-device-mqtt': '1.16.4',

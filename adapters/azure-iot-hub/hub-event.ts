@@ -1,8 +1,9 @@
-import type { ReceivedEventData } from '@azure/event-hubs';
 import {
   isJsonObject,
+  telemetryMessageSchema,
   type JsonObject,
   type JsonValue,
+  type TelemetryMessage,
 } from '../../core/index.js';
 
 /**
@@ -33,8 +34,20 @@ export type HubEvent =
       readonly at: number;
     };
 
+/**
+ * One event as read from the endpoint: AMQP message annotations (`x-opt-*`, `iothub-*`) as
+ * `systemProperties`, application properties as `properties`. `@azure/event-hubs`'
+ * `ReceivedEventData` has this shape too.
+ */
+export interface RoutedEventData {
+  readonly body: unknown;
+  readonly properties?: Readonly<Record<string, unknown>>;
+  readonly systemProperties?: Readonly<Record<string, unknown>>;
+  readonly enqueuedTimeUtc: Date;
+}
+
 /** Decodes a received event; undefined for what is none of these (or lacks a device id). */
-export function decodeHubEvent(event: ReceivedEventData): HubEvent | undefined {
+export function decodeHubEvent(event: RoutedEventData): HubEvent | undefined {
   const system = event.systemProperties ?? {};
   const properties = event.properties ?? {};
   const source = String(system['iothub-message-source'] ?? '');
@@ -66,7 +79,7 @@ export function decodeHubEvent(event: ReceivedEventData): HubEvent | undefined {
   }
 }
 
-/** The SDK parses JSON bodies already; a Buffer or string body is parsed here when it is JSON. */
+/** A Buffer or string body is parsed when it is JSON (the SDK hands over parsed JSON already). */
 function parseBody(body: unknown): JsonValue | unknown {
   const text = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : undefined;
   if (text === undefined) return body;
@@ -90,4 +103,18 @@ function stringOf(value: unknown): string | undefined {
 function timeOf(value: unknown): number | undefined {
   const time = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : value instanceof Date ? value.getTime() : Number.NaN;
   return Number.isFinite(time) ? time : undefined;
+}
+
+/**
+ * A device-to-cloud message as a telemetry batch: the body the device transport sends
+ * (`{device_id, kind, records}`), or a self-contained message (the guide's playerStatus,
+ * `{messageType, deviceId, ...}`) as one record of kind `messageType`, timed when the hub took it.
+ * Undefined for a body that is neither.
+ */
+export function telemetryOfEvent(event: Extract<HubEvent, { kind: 'telemetry' }>): TelemetryMessage | undefined {
+  const { body } = event;
+  if (!isJsonObject(body)) return undefined;
+  if (typeof body['messageType'] === 'string') return { device_id: event.deviceId, kind: body['messageType'], records: [{ data: body, timestamp: event.at }] };
+  const batch = telemetryMessageSchema.safeParse(body);
+  return batch.success && batch.data.device_id === event.deviceId ? batch.data : undefined;
 }
