@@ -69,6 +69,7 @@ export type { RetryPolicy } from './transport/retry-policy.js';
 export { ExponentialBackoffRetryPolicy, type ExponentialBackoffOptions } from './transport/exponential-backoff.js';
 export {
   commandResponseSchema,
+  parsedCommandResponseSchema,
   connectionMessageSchema,
   deviceStateMessageSchema,
   jsonObjectSchema,

@@ -3,7 +3,7 @@ import { inject, injectable, optional } from 'inversify';
 import { readFile } from 'node:fs/promises';
 import { distinctUntilChanged, map, Observable, ReplaySubject, share, startWith, filter, type OperatorFunction } from 'rxjs';
 import {
-  commandResponseSchema,
+  parsedCommandResponseSchema,
   connectionMessageSchema,
   deepEqual,
   deviceDirectory,
@@ -306,7 +306,7 @@ export class AwsIotControllerTransport implements ControllerTransport {
     let lease = this.responseLeases.get(deviceId);
     if (!lease) {
       lease = this.router.add(this.topics.responses(deviceId), (_topic, payload) => {
-        const response = readPayload(commandResponseSchema, payload);
+        const response = readPayload(parsedCommandResponseSchema, payload);
         if (!response) return;
         for (const waiter of this.pending.get(response.command_id) ?? []) waiter.resolve(response);
       });

@@ -13,7 +13,7 @@ import {
 } from 'rxjs';
 import {
   AmoraError,
-  commandResponseSchema,
+  parsedCommandResponseSchema,
   connectionMessageSchema,
   deviceDirectory,
   deviceStateMessageSchema,
@@ -359,7 +359,7 @@ export class MqttControllerTransport implements ControllerTransport {
   }
 
   private onResponse(message: TopicMessage): void {
-    const response = readPayload(commandResponseSchema, message.payload);
+    const response = readPayload(parsedCommandResponseSchema, message.payload);
     if (!response) {
       this.logger.debug({ topic: message.topic }, 'ignoring a malformed command response');
       return;
