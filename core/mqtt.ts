@@ -1,6 +1,7 @@
-// The plain-MQTT entry: core's mqtt.js connection, shared by every transport that speaks MQTT
-// through mqtt.js (the generic MQTT kind, AWS IoT Core's mqtt link). An entry of its own so
-// core/index.ts stays free of the mqtt package; browser-safe like it (mqtt.js runs over ws:// there).
+// The plain-MQTT entry: core's mqtt.js connection, shared by our transports that speak MQTT through
+// mqtt.js (the generic MQTT kind, AWS IoT Core's mqtt link). Internal like core/internal.ts (the
+// package does not export it), and an entry of its own so core/index.ts and core/internal.ts stay
+// free of the mqtt package; browser-safe like them (mqtt.js runs over ws:// there).
 export {
   MqttConnection,
   type MqttConnectionDeps,

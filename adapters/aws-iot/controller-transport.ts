@@ -3,15 +3,10 @@ import { inject, injectable, optional } from 'inversify';
 import { readFile } from 'node:fs/promises';
 import { distinctUntilChanged, map, Observable, ReplaySubject, share, startWith, filter, type OperatorFunction } from 'rxjs';
 import {
-  parsedCommandResponseSchema,
-  connectionMessageSchema,
-  deepEqual,
-  deviceDirectory,
   ExponentialBackoffRetryPolicy,
   readPayload,
   silentLogger,
   systemClock,
-  telemetryMessageSchema,
   TimeoutError,
   TOKENS,
   TransportError,
@@ -28,6 +23,13 @@ import {
   type RetryPolicy,
   type TelemetryMessage,
 } from '../../core/index.js';
+import {
+  parsedCommandResponseSchema,
+  connectionMessageSchema,
+  deepEqual,
+  deviceDirectory,
+  telemetryMessageSchema,
+} from '../../core/internal.js';
 import type { AwsLink } from './aws-link.js';
 import { createAwsLink } from './create-link.js';
 import { createDataPlaneClient, dataPlaneError, isNotFound } from './data-plane.js';

@@ -4,6 +4,7 @@
  * device and controller transports, options, topic layouts and the local emulator.
  */
 export { AwsIotDeviceTransport } from './device-transport.js';
+export { AwsIotTransportModule, default as awsIotPlugin } from './plugin.js';
 export { AwsIotControllerTransport } from './controller-transport.js';
 export { awsIotOptionsSchema, parseAwsIotOptions, withAncEnvironment, ANC_ENVIRONMENT, type AwsIotOptions, type AwsIotOptionsInput } from './options.js';
 export { AwsTopics, DEFAULT_TOPIC_PREFIX } from './topics.js';

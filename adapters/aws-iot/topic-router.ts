@@ -1,7 +1,5 @@
-import {
-  topicMatches,
-  type Logger,
-} from '../../core/index.js';
+import { type Logger } from '../../core/index.js';
+import { topicMatches } from '../../core/internal.js';
 import type { AwsLink } from './aws-link.js';
 
 export type TopicHandler = (topic: string, payload: Uint8Array, retain: boolean) => void;

@@ -13,16 +13,11 @@ import {
 } from 'rxjs';
 import {
   AmoraError,
-  parsedCommandResponseSchema,
-  connectionMessageSchema,
-  deviceDirectory,
-  deviceStateMessageSchema,
   encodePayload,
   ExponentialBackoffRetryPolicy,
   readPayload,
   silentLogger,
   systemClock,
-  telemetryMessageSchema,
   TimeoutError,
   TOKENS,
   TransportError,
@@ -39,6 +34,13 @@ import {
   type RetryPolicy,
   type TelemetryMessage,
 } from '../../core/index.js';
+import {
+  parsedCommandResponseSchema,
+  connectionMessageSchema,
+  deviceDirectory,
+  deviceStateMessageSchema,
+  telemetryMessageSchema,
+} from '../../core/internal.js';
 import { MqttConnection } from '../../core/mqtt.js';
 import { controllerClientId } from './client-id.js';
 import { brokerUrls, type MqttOptions } from './options.js';

@@ -31,10 +31,8 @@ import {
   type TelemetryMessage,
   type TransportCapabilities,
   type DeviceStorage,
-  wireRecord,
-  deviceMessageFor,
-  isDeviceMessage,
 } from '../../core/index.js';
+import { wireRecord, deviceMessageFor, isDeviceMessage } from '../../core/internal.js';
 import { MqttConnection } from '../../core/mqtt.js';
 import { deviceClientId } from './client-id.js';
 import { brokerUrls, type MqttOptions, type MqttQos } from './options.js';

@@ -1,9 +1,5 @@
 import { z } from 'zod';
-import {
-  DEFAULT_TOPIC_PREFIX,
-  topicLevelProblem,
-  topicPrefixProblem,
-} from '../../core/index.js';
+import { DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem } from '../../core/internal.js';
 
 /**
  * Options of the `mqtt` transport kind, as written in the config's `transports:` entry (without

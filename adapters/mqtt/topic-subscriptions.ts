@@ -1,9 +1,6 @@
 import type { IPublishPacket } from 'mqtt';
-import {
-  hasWildcard,
-  topicMatches,
-  type Logger,
-} from '../../core/index.js';
+import { type Logger } from '../../core/index.js';
+import { hasWildcard, topicMatches } from '../../core/internal.js';
 import type { MqttConnection } from '../../core/mqtt.js';
 
 /** One received message, as handed to topic handlers. */
