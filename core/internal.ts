@@ -30,6 +30,7 @@ export {
 export { DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem } from './transport/topic-levels.js';
 export { hasWildcard, topicMatches } from './transport/topic-match.js';
 export { deviceDirectory, type PresenceSighting } from './transport/device-directory.js';
+export type { ResolvedTls } from './transport/resolved-tls.js';
 
 // Agent building (the CLI)
 export { instanceIds } from './agent/container.js';

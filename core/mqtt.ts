@@ -7,5 +7,5 @@ export {
   type MqttConnectionDeps,
   type MqttConnectionHooks,
   type MqttConnectionSettings,
-  type ResolvedTls,
 } from './transport/mqtt-connection.js';
+export type { ResolvedTls } from './transport/resolved-tls.js';

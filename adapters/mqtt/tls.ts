@@ -1,7 +1,7 @@
 import {
   ConfigError,
 } from '../../core/index.js';
-import type { ResolvedTls } from '../../core/mqtt.js';
+import type { ResolvedTls } from '../../core/internal.js';
 import type { MqttTlsOptions } from './options.js';
 
 export type { ResolvedTls };

@@ -4,6 +4,7 @@ import { TransportError, type AmoraError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import { isThrottled, redactUrl, toConnectionError } from './mqtt-connect-errors.js';
 import { ReconnectingLink, type LinkSession } from './reconnecting-link.js';
+import type { ResolvedTls } from './resolved-tls.js';
 import type { RetryPolicy } from './retry-policy.js';
 
 /**
@@ -13,15 +14,6 @@ import type { RetryPolicy } from './retry-policy.js';
  * Core's mqtt link); they add their protocol through the hooks.
  */
 
-/** TLS material ready for mqtt.js (Node's tls.connect options): PEM text, never file paths. */
-export interface ResolvedTls {
-  readonly ca?: string;
-  readonly cert?: string;
-  readonly key?: string;
-  readonly rejectUnauthorized?: boolean;
-  /** ALPN protocols offered in the handshake (AWS IoT Core's `x-amzn-mqtt-ca` on port 443). */
-  readonly ALPNProtocols?: readonly string[];
-}
 
 /** What the connection needs to know; built from the kind's options by each transport. */
 export interface MqttConnectionSettings {
