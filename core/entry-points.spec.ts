@@ -7,15 +7,16 @@ import { describe, expect, it } from 'vitest';
  * Adapters, players, plugins, the client and the cli depend on core only through its entry points,
  * so core can move its insides without breaking them: the public ones (index.ts, node.ts, what the
  * package exports) and, for our own code, internal.ts (shared plumbing the package does not
- * export) and basics.ts (the dependency-free part, for the CLI's fast paths). The template plugin and the examples are what a third party copies, so they get the
- * public ones only.
+ * export), mqtt.ts (the mqtt.js connection our MQTT-speaking transports share) and basics.ts (the
+ * dependency-free part, for the CLI's fast paths). The template plugin and the examples are what a
+ * third party copies, so they get the public ones only.
  */
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CORE = join(ROOT, 'core');
 const PUBLIC_ENTRY_POINTS = new Set([join(CORE, 'index.ts'), join(CORE, 'node.ts')]);
 const BASICS = join(CORE, 'basics.ts');
-const OUR_ENTRY_POINTS = new Set([...PUBLIC_ENTRY_POINTS, join(CORE, 'internal.ts'), BASICS]);
+const OUR_ENTRY_POINTS = new Set([...PUBLIC_ENTRY_POINTS, join(CORE, 'internal.ts'), join(CORE, 'mqtt.ts'), BASICS]);
 const USERS = ['adapters', 'player', 'content', 'plugins', 'client', 'cli'];
 const THIRD_PARTY_MODELS = [join(ROOT, 'plugins', 'template'), join(ROOT, 'examples')];
 const SPECIFIER = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g;

@@ -20,10 +20,17 @@ export { wireRecord } from './telemetry/wire-record.js';
 export { deviceMessageFor, isDeviceMessage } from './telemetry/device-message.js';
 
 // Transports: the generic wire format, topic rules, presence tracking
-export { commandResponseSchema, connectionMessageSchema, deviceStateMessageSchema, telemetryMessageSchema } from './transport/wire-messages.js';
+export {
+  commandResponseSchema,
+  connectionMessageSchema,
+  deviceStateMessageSchema,
+  parsedCommandResponseSchema,
+  telemetryMessageSchema,
+} from './transport/wire-messages.js';
 export { DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem } from './transport/topic-levels.js';
 export { hasWildcard, topicMatches } from './transport/topic-match.js';
 export { deviceDirectory, type PresenceSighting } from './transport/device-directory.js';
+export type { ResolvedTls } from './transport/resolved-tls.js';
 
 // Agent building (the CLI)
 export { instanceIds } from './agent/container.js';

@@ -1,5 +1,6 @@
 /**
- * The AWS IoT Core adapter (Node only: aws-iot-device-sdk-v2 runs on aws-crt's native binary):
+ * The AWS IoT Core adapter (Node only: it reads certificate files; `link: sdk` runs
+ * aws-iot-device-sdk-v2 on aws-crt's native binary):
  * device and controller transports, options, topic layouts and the local emulator.
  */
 export { AwsIotDeviceTransport } from './device-transport.js';
