@@ -38,7 +38,7 @@ const playerName = z
   .min(1)
   .refine((value) => ![...value].some((char) => char < ' ' || char === '\u007f'), 'must not contain control characters (line feeds, tabs, ...)');
 
-// Built once per process, not per agent: a zod schema costs far more to build than to run.
+// Built once per process, not once per agent (every agent in a process shares them).
 const volumeParams = strictParams({ volume: z.number().int().min(0).max(100) });
 const seekParams = strictParams({ position: z.number().min(0) });
 const playlistParams = strictParams({ playlist: playerName });
