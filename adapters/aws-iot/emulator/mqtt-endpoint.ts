@@ -6,6 +6,7 @@ import {
 } from '../../../core/index.js';
 import { MQTT_PAYLOAD_LIMIT_BYTES } from '../payloads.js';
 import { parseShadowTopic } from '../shadow-topics.js';
+import type { MqttPrincipal } from './control-plane-registry.js';
 import type { ShadowService } from './shadow-service.js';
 import type { ThingRegistry } from './thing-registry.js';
 
@@ -27,8 +28,11 @@ type DisconnectReason =
 
 /**
  * The emulator's MQTT endpoint: aedes behind a TLS server that requires a client certificate
- * signed by the emulator CA (refused in the handshake otherwise) and registered to a thing
- * (refused at CONNECT with "not authorized" otherwise). Publishes to the shadow request topics go
+ * signed by the emulator CA (refused in the handshake otherwise), ACTIVE in the registry and
+ * allowed `iot:Connect` by its policies (refused at CONNECT with "not authorized" otherwise).
+ * Policies also decide `iot:Publish` (a refused publish closes the connection, as on AWS),
+ * `iot:Subscribe` (a refused filter gets SUBACK failure 0x80) and `iot:Receive` (a message the
+ * client may not receive is not delivered). Publishes to the shadow request topics go
  * to the shadow service; other `$aws/` topics are reserved and refused, as in AWS IoT; everything
  * else is routed as ordinary MQTT (retained messages and wills included). Lifecycle events go to
  * `$aws/events/presence/{connected|disconnected}/{clientId}`.
@@ -38,7 +42,7 @@ export class MqttEndpoint {
   private readonly server: Server;
   private readonly sockets = new Set<TLSSocket>();
   private readonly connected = new Map<string, Client>();
-  private readonly principals = new WeakMap<Client, string>();
+  private readonly principals = new WeakMap<Client, MqttPrincipal>();
   private readonly superseded = new WeakSet<Client>();
   private readonly timedOut = new WeakSet<Client>();
   private readonly sessionVersions = new Map<string, number>();
@@ -48,6 +52,12 @@ export class MqttEndpoint {
     this.broker = new Aedes({
       authenticate: (client, _username, _password, done) => this.authenticate(client, done),
       authorizePublish: (client, packet, done) => done(this.authorizePublish(client, packet.topic, packet.payload)),
+      authorizeSubscribe: (client, subscription, done) => {
+        const allowed = this.principals.get(client)?.allows('iot:Subscribe', `topicfilter/${subscription.topic}`) ?? false;
+        // A null subscription makes aedes answer this filter with SUBACK failure (0x80).
+        done(null, allowed ? subscription : null);
+      },
+      authorizeForward: (client, packet) => (this.principals.get(client)?.allows('iot:Receive', `topic/${packet.topic}`) === false ? undefined : packet),
     });
     this.broker.on('clientReady', (client) => this.presence(client, 'connected'));
     this.broker.on('clientDisconnect', (client) => this.onDisconnect(client));
@@ -131,14 +141,17 @@ export class MqttEndpoint {
   private authenticate(client: Client, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
     const socket = client.conn as TLSSocket;
     const peer = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
-    const thingName = peer?.raw ? this.options.registry.thingForCertificate(peer.raw) : undefined;
-    if (thingName === undefined) {
-      this.options.logger.info({ clientId: client.id }, 'refused a certificate that is not registered to a thing');
-      const error = Object.assign(new Error('certificate not registered'), { returnCode: 5 }) as AuthenticateError;
+    const principal = peer?.raw ? this.options.registry.principalFor(peer.raw, client.id) : undefined;
+    if (principal === undefined || !principal.allows('iot:Connect', `client/${client.id}`)) {
+      this.options.logger.info(
+        { clientId: client.id },
+        principal ? 'refused a connection its certificate policies do not allow' : 'refused a certificate that is not registered or not active',
+      );
+      const error = Object.assign(new Error('not authorized'), { returnCode: 5 }) as AuthenticateError;
       done(error, false);
       return;
     }
-    this.principals.set(client, thingName);
+    this.principals.set(client, principal);
     // A second connection with the same client id drops the first, as in AWS IoT.
     const previous = this.connected.get(client.id);
     if (previous && previous !== client) this.superseded.add(previous);
@@ -155,7 +168,13 @@ export class MqttEndpoint {
       // Only the shadow request topics are open to clients; AWS IoT disconnects on the rest.
       if (!shadow || shadow.result !== undefined) return new Error(`reserved topic ${topic}`);
     }
+    if (this.principals.get(client)?.allows('iot:Publish', `topic/${topic}`) !== true) return new Error(`not authorized to publish to ${topic}`);
     return null;
+  }
+
+  private principalIdentifier(client: Client): string {
+    const principal = this.principals.get(client);
+    return principal?.thingName ?? principal?.certificateId ?? 'unknown';
   }
 
   private onDisconnect(client: Client): void {
@@ -183,7 +202,7 @@ export class MqttEndpoint {
       timestamp: Date.now(),
       eventType,
       sessionIdentifier: `${client.id}-${this.sessionVersions.get(client.id) ?? 0}`,
-      principalIdentifier: this.principals.get(client) ?? 'unknown',
+      principalIdentifier: this.principalIdentifier(client),
       ...(eventType === 'connected' ? { ipAddress: socket.remoteAddress ?? '', versionNumber: this.sessionVersions.get(client.id) ?? 0 } : {}),
       ...(disconnectReason ? { clientInitiatedDisconnect: disconnectReason === 'CLIENT_INITIATED_DISCONNECT', disconnectReason } : {}),
       ...(eventType === 'disconnected' ? { versionNumber: this.sessionVersions.get(client.id) ?? 0 } : {}),

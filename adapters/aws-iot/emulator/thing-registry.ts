@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidThingName } from '../shadow-topics.js';
@@ -8,6 +9,7 @@ import {
   createServerCertificate,
   type CertificatePair,
 } from './certificates.js';
+import { ControlPlaneRegistry, type CertificateRecord, type MqttPrincipal } from './control-plane-registry.js';
 
 /**
  * The emulator's things and their certificates, kept in a certificate directory so a device
@@ -21,8 +23,10 @@ import {
  * {certDir}/things/{thing}.private.key  device key (IOT_KEY_PATH)
  * ```
  *
- * A client certificate is accepted only when the CA signed it (checked by TLS) and it is
- * registered to a thing here (checked at CONNECT), like an ACTIVE certificate in AWS IoT.
+ * A client certificate is accepted only when the CA signed it (checked by TLS) and the control
+ * plane knows it as ACTIVE (checked at CONNECT). Things made here are also control-plane things,
+ * and their certificates are authorised for every MQTT action without a policy; certificates made
+ * through CreateKeysAndCertificate (kept in memory only) need an attached policy, as on AWS.
  */
 
 /** Paths and id of one thing's credentials. */
@@ -49,20 +53,26 @@ async function writePrivate(path: string, pem: string): Promise<void> {
   await writeFile(path, pem, { mode: 0o600 });
 }
 
+/** What CreateKeysAndCertificate returns besides the certificate record. */
+export interface IssuedCertificate {
+  readonly certificate: CertificateRecord;
+  readonly publicKeyPem: string;
+  readonly privateKeyPem: string;
+}
+
 export class ThingRegistry {
-  private readonly byCertificate = new Map<string, string>();
   private readonly byThing = new Map<string, ThingCredentials>();
-  private readonly inactive = new Set<string>();
   /** Things whose certificate is being issued: a second request for one waits for the first. */
   private readonly issuing = new Map<string, Promise<ThingCredentials>>();
 
   private constructor(
     readonly certDir: string,
     private readonly ca: CertificatePair,
+    readonly controlPlane: ControlPlaneRegistry,
   ) {}
 
   /** Opens (creating when missing) the CA in `certDir` and registers every thing found there. */
-  static async open(certDir: string): Promise<ThingRegistry> {
+  static async open(certDir: string, controlPlane = new ControlPlaneRegistry()): Promise<ThingRegistry> {
     await mkdir(join(certDir, 'things'), { recursive: true, mode: 0o700 });
     const caPath = join(certDir, 'ca.pem');
     const caKeyPath = join(certDir, 'ca.key');
@@ -75,7 +85,7 @@ export class ThingRegistry {
       await writePrivate(caKeyPath, ca.keyPem);
       await writeFile(caPath, ca.certPem);
     }
-    const registry = new ThingRegistry(certDir, ca);
+    const registry = new ThingRegistry(certDir, ca, controlPlane);
     for (const file of await readdir(join(certDir, 'things'))) {
       if (!file.endsWith(CERT_SUFFIX)) continue;
       const thingName = file.slice(0, -CERT_SUFFIX.length);
@@ -132,28 +142,39 @@ export class ThingRegistry {
     return this.register(thingName, pair.certPem);
   }
 
-  /** Removes a thing and its certificate: connections with it are refused from now on. */
+  /**
+   * Removes a thing and its certificate: connections with it are refused from now on. The thing
+   * stays in the control plane while certificates made there are still attached to it.
+   */
   async deleteThing(thingName: string): Promise<void> {
     const existing = this.byThing.get(thingName);
     if (!existing) return;
     this.byThing.delete(thingName);
-    this.byCertificate.delete(existing.certificateId);
-    this.inactive.delete(existing.certificateId);
+    this.controlPlane.removeCertificate(existing.certificateId);
+    if (this.controlPlane.hasThing(thingName) && this.controlPlane.describeThing(thingName).principals.size === 0) {
+      this.controlPlane.deleteThing(thingName);
+    }
     await Promise.all([rm(existing.certPath, { force: true }), rm(existing.keyPath, { force: true })]);
   }
 
-  /** The thing an ACTIVE client certificate (DER) is registered to, or undefined. */
-  thingForCertificate(der: Buffer): string | undefined {
-    const id = certificateId(der);
-    return this.inactive.has(id) ? undefined : this.byCertificate.get(id);
+  /** CreateKeysAndCertificate: a key pair and a certificate signed by the emulator CA (in memory only). */
+  issueCertificate(setAsActive: boolean): IssuedCertificate {
+    const pair = createDeviceCertificate(this.ca, 'AWS IoT Certificate');
+    const certificate = this.controlPlane.addCertificate(pair.certPem, setAsActive ? 'ACTIVE' : 'INACTIVE');
+    const publicKeyPem = createPublicKey(pair.keyPem).export({ type: 'spki', format: 'pem' }).toString();
+    return { certificate, publicKeyPem, privateKeyPem: pair.keyPem };
+  }
+
+  /** Who an ACTIVE client certificate (DER) connects as, or undefined when it is unknown or inactive. */
+  principalFor(der: Buffer, clientId: string): MqttPrincipal | undefined {
+    return this.controlPlane.principalFor(der, clientId);
   }
 
   /** Marks a thing's certificate ACTIVE or INACTIVE (AWS IoT UpdateCertificate); inactive ones are refused. */
   setCertificateActive(thingName: string, active: boolean): void {
     const credentials = this.byThing.get(thingName);
     if (!credentials) throw new RangeError(`no thing named "${thingName}"`);
-    if (active) this.inactive.delete(credentials.certificateId);
-    else this.inactive.add(credentials.certificateId);
+    this.controlPlane.updateCertificate(credentials.certificateId, active ? 'ACTIVE' : 'INACTIVE');
   }
 
   thingNames(): string[] {
@@ -175,7 +196,9 @@ export class ThingRegistry {
     const certPem = issuedPem ?? (await readFile(certPath, 'utf8'));
     const credentials: ThingCredentials = { thingName, certPath, keyPath, certificateId: certificateId(certPem) };
     this.byThing.set(thingName, credentials);
-    this.byCertificate.set(credentials.certificateId, thingName);
+    if (!this.controlPlane.hasThing(thingName)) this.controlPlane.createThing(thingName);
+    const certificate = this.controlPlane.addCertificate(certPem, 'ACTIVE', true);
+    this.controlPlane.attachThingPrincipal(thingName, certificate.certificateArn);
     return credentials;
   }
 }

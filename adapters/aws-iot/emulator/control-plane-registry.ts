@@ -1,0 +1,324 @@
+import { randomUUID } from 'node:crypto';
+import { isValidThingName } from '../shadow-topics.js';
+import { certificateId as idOfCertificate } from './certificates.js';
+import { isAllowed, MalformedPolicyError, parsePolicyDocument, type IotAction, type IotPolicyDocument } from './iot-policy.js';
+
+/**
+ * What AWS IoT's control plane keeps: things (with attributes and a version), certificates (with
+ * a status), policies, and the attachments between them (thing <-> certificate, policy ->
+ * certificate). The MQTT endpoint asks it who a client certificate is and what it may do.
+ * Errors are IotApiErrors named as the restJson `x-amzn-ErrorType` of the real service.
+ */
+
+export type CertificateStatus = 'ACTIVE' | 'INACTIVE' | 'REVOKED' | 'PENDING_TRANSFER' | 'PENDING_ACTIVATION';
+const CERTIFICATE_STATUSES: readonly CertificateStatus[] = ['ACTIVE', 'INACTIVE', 'REVOKED', 'PENDING_TRANSFER', 'PENDING_ACTIVATION'];
+
+export class IotApiError extends Error {
+  override readonly name = 'IotApiError';
+  constructor(
+    readonly status: number,
+    readonly errorType: string,
+    message: string,
+    /** Extra members of the error shape (ResourceAlreadyExistsException's resourceId, resourceArn). */
+    readonly fields: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface ThingRecord {
+  readonly thingName: string;
+  readonly thingId: string;
+  readonly thingArn: string;
+  readonly thingTypeName?: string;
+  attributes: Record<string, string>;
+  version: number;
+  /** Certificate ARNs attached to the thing. */
+  readonly principals: Set<string>;
+}
+
+export interface CertificateRecord {
+  readonly certificateId: string;
+  readonly certificateArn: string;
+  readonly certificatePem: string;
+  status: CertificateStatus;
+  readonly creationDate: Date;
+  lastModifiedDate: Date;
+  readonly policies: Set<string>;
+  readonly things: Set<string>;
+  /**
+   * Issued by the emulator's own `createThing` (`--thing`): authorised for every MQTT action
+   * without a policy, so quick local setups need no policy work.
+   */
+  readonly unrestricted: boolean;
+}
+
+export interface PolicyRecord {
+  readonly policyName: string;
+  readonly policyArn: string;
+  readonly policyDocument: string;
+  readonly parsed: IotPolicyDocument;
+  readonly creationDate: Date;
+}
+
+/** A connected client certificate, as the MQTT endpoint sees it. */
+export interface MqttPrincipal {
+  readonly certificateId: string;
+  /** The thing the connection counts as (`iot:Connection.Thing.ThingName`), if any. */
+  readonly thingName?: string;
+  /** Decides an MQTT action on a resource path after `arn:...:` (`client/id`, `topic/a/b`, `topicfilter/a/#`). */
+  allows(action: IotAction, resource: string): boolean;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextToken?: string;
+}
+
+export const DEFAULT_REGION = 'us-east-1';
+/** The account id in every ARN the emulator hands out (AWS's documentation example account). */
+export const DEFAULT_ACCOUNT_ID = '123456789012';
+
+export class ControlPlaneRegistry {
+  private readonly things = new Map<string, ThingRecord>();
+  private readonly certificates = new Map<string, CertificateRecord>();
+  private readonly policies = new Map<string, PolicyRecord>();
+  private readonly arnPrefix: string;
+
+  constructor(region = DEFAULT_REGION, accountId = DEFAULT_ACCOUNT_ID) {
+    this.arnPrefix = `arn:aws:iot:${region}:${accountId}`;
+  }
+
+  /** CreateThing: idempotent for the same type and attributes, a conflict otherwise (as on AWS). */
+  createThing(thingName: string, attributes: Record<string, string> = {}, thingTypeName?: string): ThingRecord {
+    if (!isValidThingName(thingName)) throw invalid(`invalid thing name "${thingName}" (1-128 of letters, digits, ':', '_', '-')`);
+    const existing = this.things.get(thingName);
+    if (existing) {
+      if (existing.thingTypeName === thingTypeName && sameAttributes(existing.attributes, attributes)) return existing;
+      throw new IotApiError(409, 'ResourceAlreadyExistsException', `Thing ${thingName} already exists in account with different attributes`, {
+        resourceId: existing.thingId,
+        resourceArn: existing.thingArn,
+      });
+    }
+    const thing: ThingRecord = {
+      thingName,
+      thingId: randomUUID(),
+      thingArn: `${this.arnPrefix}:thing/${thingName}`,
+      ...(thingTypeName ? { thingTypeName } : {}),
+      attributes: { ...attributes },
+      version: 1,
+      principals: new Set(),
+    };
+    this.things.set(thingName, thing);
+    return thing;
+  }
+
+  hasThing(thingName: string): boolean {
+    return this.things.has(thingName);
+  }
+
+  describeThing(thingName: string): ThingRecord {
+    const thing = this.things.get(thingName);
+    if (!thing) throw notFound(`Thing ${thingName} cannot be found.`);
+    return thing;
+  }
+
+  /** ListThings: in name order, optionally filtered by an attribute or a thing type. */
+  listThings(
+    filter: { attributeName?: string; attributeValue?: string; usePrefixAttributeValue?: boolean; thingTypeName?: string },
+    paging: { nextToken?: string; maxResults?: number },
+  ): Page<ThingRecord> {
+    const matching = [...this.things.values()]
+      .filter((thing) => filter.thingTypeName === undefined || thing.thingTypeName === filter.thingTypeName)
+      .filter((thing) => {
+        if (filter.attributeName === undefined) return true;
+        const value = thing.attributes[filter.attributeName];
+        if (value === undefined) return false;
+        if (filter.attributeValue === undefined) return true;
+        return filter.usePrefixAttributeValue ? value.startsWith(filter.attributeValue) : value === filter.attributeValue;
+      })
+      .toSorted((a, b) => compare(a.thingName, b.thingName));
+    return page(matching, (thing) => thing.thingName, paging, 250);
+  }
+
+  /** DeleteThing: a thing that does not exist is no error; one with principals attached is refused. */
+  deleteThing(thingName: string, expectedVersion?: number): void {
+    const thing = this.things.get(thingName);
+    if (!thing) return;
+    if (expectedVersion !== undefined && expectedVersion !== thing.version) {
+      throw new IotApiError(409, 'VersionConflictException', `The version for thing ${thingName} does not match the expected version.`);
+    }
+    if (thing.principals.size > 0) throw invalid(`Cannot delete thing ${thingName} which has principals attached; detach them first`);
+    this.things.delete(thingName);
+  }
+
+  /** Registers a certificate issued for a client (CreateKeysAndCertificate or the emulator's own). */
+  addCertificate(certificatePem: string, status: CertificateStatus, unrestricted = false): CertificateRecord {
+    const certificateId = idOfCertificate(certificatePem);
+    const now = new Date();
+    const record: CertificateRecord = {
+      certificateId,
+      certificateArn: `${this.arnPrefix}:cert/${certificateId}`,
+      certificatePem,
+      status,
+      creationDate: now,
+      lastModifiedDate: now,
+      policies: new Set(),
+      things: new Set(),
+      unrestricted,
+    };
+    this.certificates.set(certificateId, record);
+    return record;
+  }
+
+  describeCertificate(certificateId: string): CertificateRecord {
+    const certificate = this.certificates.get(certificateId);
+    if (!certificate) throw notFound(`The certificate ${certificateId} does not exist`);
+    return certificate;
+  }
+
+  updateCertificate(certificateId: string, status: string): void {
+    const certificate = this.describeCertificate(certificateId);
+    if (!CERTIFICATE_STATUSES.includes(status as CertificateStatus)) throw invalid(`newStatus must be one of ${CERTIFICATE_STATUSES.join(', ')}`);
+    certificate.status = status as CertificateStatus;
+    certificate.lastModifiedDate = new Date();
+  }
+
+  /** Forgets a certificate with its attachments (the emulator's own deleteThing). */
+  removeCertificate(certificateId: string): void {
+    const certificate = this.certificates.get(certificateId);
+    if (!certificate) return;
+    for (const thingName of certificate.things) this.things.get(thingName)?.principals.delete(certificate.certificateArn);
+    this.certificates.delete(certificateId);
+  }
+
+  attachThingPrincipal(thingName: string, principal: string): void {
+    const thing = this.describeThing(thingName);
+    const certificate = this.certificateByArn(principal);
+    thing.principals.add(certificate.certificateArn);
+    certificate.things.add(thingName);
+  }
+
+  detachThingPrincipal(thingName: string, principal: string): void {
+    const thing = this.describeThing(thingName);
+    const certificate = this.certificateByArn(principal);
+    thing.principals.delete(certificate.certificateArn);
+    certificate.things.delete(thingName);
+  }
+
+  listThingPrincipals(thingName: string, paging: { nextToken?: string; maxResults?: number }): Page<string> {
+    const principals = [...this.describeThing(thingName).principals].toSorted(compare);
+    return page(principals, (arn) => arn, paging, 250);
+  }
+
+  createPolicy(policyName: string, policyDocument: string): PolicyRecord {
+    if (!/^[\w+=,.@-]{1,128}$/.test(policyName)) throw invalid(`invalid policy name "${policyName}"`);
+    if (this.policies.has(policyName)) {
+      const existing = this.policies.get(policyName)!;
+      throw new IotApiError(409, 'ResourceAlreadyExistsException', `Policy cannot be created - name already exists (name=${policyName})`, {
+        resourceId: policyName,
+        resourceArn: existing.policyArn,
+      });
+    }
+    let parsed: IotPolicyDocument;
+    try {
+      parsed = parsePolicyDocument(policyDocument);
+    } catch (error) {
+      if (error instanceof MalformedPolicyError) throw new IotApiError(400, 'MalformedPolicyException', error.message);
+      throw error;
+    }
+    const policy: PolicyRecord = { policyName, policyArn: `${this.arnPrefix}:policy/${policyName}`, policyDocument, parsed, creationDate: new Date() };
+    this.policies.set(policyName, policy);
+    return policy;
+  }
+
+  getPolicy(policyName: string): PolicyRecord {
+    const policy = this.policies.get(policyName);
+    if (!policy) throw notFound(`Policy not found (name=${policyName})`);
+    return policy;
+  }
+
+  /** AttachPolicy with a certificate ARN as the target (the only target kind the emulator has). */
+  attachPolicy(policyName: string, target: string): void {
+    this.getPolicy(policyName);
+    this.certificateByArn(target).policies.add(policyName);
+  }
+
+  detachPolicy(policyName: string, target: string): void {
+    this.getPolicy(policyName);
+    this.certificateByArn(target).policies.delete(policyName);
+  }
+
+  listAttachedPolicies(target: string, paging: { nextToken?: string; maxResults?: number }): Page<PolicyRecord> {
+    const names = [...this.certificateByArn(target).policies].toSorted(compare);
+    const policies = names.map((name) => this.policies.get(name)).filter((policy) => policy !== undefined);
+    return page(policies, (policy) => policy.policyName, paging, 250);
+  }
+
+  /**
+   * The principal an ACTIVE certificate (DER, as TLS presented it) connects as, or undefined when
+   * the certificate is unknown or not active. The connection's thing is the attached thing named
+   * like the client id, else the only attached thing.
+   */
+  principalFor(der: Buffer, clientId: string): MqttPrincipal | undefined {
+    const certificate = this.certificates.get(idOfCertificate(der));
+    if (!certificate || certificate.status !== 'ACTIVE') return undefined;
+    const attached = [...certificate.things];
+    const thingName = attached.includes(clientId) ? clientId : attached.length === 1 ? attached[0] : undefined;
+    const thing = thingName === undefined ? undefined : this.things.get(thingName);
+    return {
+      certificateId: certificate.certificateId,
+      ...(thingName === undefined ? {} : { thingName }),
+      allows: (action, resource) => {
+        if (certificate.unrestricted) return true;
+        // Read at each decision: a policy attached or detached later applies to the open connection.
+        const documents = [...certificate.policies].map((name) => this.policies.get(name)?.parsed).filter((policy) => policy !== undefined);
+        return isAllowed(documents, action, `${this.arnPrefix}:${resource}`, {
+          clientId,
+          ...(thingName === undefined ? {} : { thingName }),
+          ...(thing ? { thingAttributes: thing.attributes } : {}),
+        });
+      },
+    };
+  }
+
+  private certificateByArn(arn: string): CertificateRecord {
+    const id = /:cert\/([0-9a-f]{64})$/.exec(arn)?.[1];
+    const certificate = id === undefined ? undefined : this.certificates.get(id);
+    if (!certificate) throw notFound(`The certificate ${arn} does not exist`);
+    return certificate;
+  }
+}
+
+/** One page of `items` after the opaque `nextToken` (the last key of the previous page). */
+function page<T>(items: readonly T[], key: (item: T) => string, paging: { nextToken?: string; maxResults?: number }, max: number): Page<T> {
+  const size = paging.maxResults ?? max;
+  if (!Number.isInteger(size) || size < 1 || size > max) throw invalid(`maxResults must be between 1 and ${max}`);
+  let start = 0;
+  if (paging.nextToken !== undefined) {
+    const after = Buffer.from(paging.nextToken, 'base64url').toString('utf8');
+    if (after === '') throw invalid('invalid nextToken');
+    start = items.findIndex((item) => compare(key(item), after) > 0);
+    if (start < 0) start = items.length;
+  }
+  const slice = items.slice(start, start + size);
+  const more = start + size < items.length;
+  return { items: slice, ...(more ? { nextToken: Buffer.from(key(slice.at(-1)!)).toString('base64url') } : {}) };
+}
+
+function sameAttributes(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function invalid(message: string): IotApiError {
+  return new IotApiError(400, 'InvalidRequestException', message);
+}
+
+function notFound(message: string): IotApiError {
+  return new IotApiError(404, 'ResourceNotFoundException', message);
+}
