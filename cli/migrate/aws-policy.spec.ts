@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { isAllowed, parsePolicyDocument } from '../../adapters/aws-iot/emulator/iot-policy.js';
 import { devicePolicyDocument } from './aws-policy.js';
 
+const arn = (resource: string): string => `arn:aws:iot:eu-west-1:123456789012:${resource}`;
+
 describe('devicePolicyDocument', () => {
   const policy = parsePolicyDocument(devicePolicyDocument('amora'));
   const as = { clientId: 'player-001', thingName: 'player-001' };
-  const arn = (resource: string): string => `arn:aws:iot:eu-west-1:123456789012:${resource}`;
 
   it("lets a thing connect as itself and use its own shadow and topics", () => {
     expect(isAllowed([policy], 'iot:Connect', arn('client/player-001'), as)).toBe(true);

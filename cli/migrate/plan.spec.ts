@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { deviceFilter } from './device-filter.js';
+import type { SourceFleet } from './fleet.js';
 import { buildPlan, renderPlan } from './plan.js';
 
-const fleet = {
-  cloud: 'azure' as const,
+const fleet: SourceFleet = {
+  cloud: 'azure',
   where: 'hub.example',
   devices: [
     { id: 'player-001', desired: { audio: { volume: 20 } }, tags: { site: 'a' } },

@@ -34,7 +34,7 @@ describe('MigrationState', () => {
 
   it('does not record a step that failed, and keeps the error until the next success', async () => {
     const state = await MigrationState.open(join(dir, 'state.json'), run);
-    await expect(state.step('p1', 'thing', () => Promise.reject(new Error('ThrottlingException')))).rejects.toThrow();
+    await expect(state.step('p1', 'thing', () => Promise.reject(new Error('ThrottlingException')))).rejects.toThrow('ThrottlingException');
     await state.fail('p1', 'ThrottlingException');
     const reopened = await MigrationState.open(join(dir, 'state.json'), run);
     expect(reopened.done('p1', 'thing')).toBe(false);
