@@ -63,21 +63,22 @@ export class AzureTarget implements TargetProvisioner {
     };
   }
 
-  /** The device's primary key: of the identity created now, or of the one that exists. */
+  /**
+   * The device's primary key: of the identity created now, or of the one that exists (the hub
+   * answers 409). The key is taken from the hub's answer, not from what was sent, so an identity
+   * that existed with other keys is never written out with keys it does not have.
+   */
   private async identityKey(deviceId: string): Promise<string> {
-    const primaryKey = randomBytes(32).toString('base64');
-    const secondaryKey = randomBytes(32).toString('base64');
+    const authentication = { type: 'sas', symmetricKey: { primaryKey: randomBytes(32).toString('base64'), secondaryKey: randomBytes(32).toString('base64') } };
+    let device: unknown;
     try {
-      await this.calls.call(() =>
-        this.clients.registry.create({ deviceId, status: 'enabled', authentication: { type: 'sas', symmetricKey: { primaryKey, secondaryKey } } }),
-      );
-      return primaryKey;
+      device = (await this.calls.call(() => this.clients.registry.create({ deviceId, status: 'enabled', authentication }))).responseBody;
     } catch (error) {
       if (statusOf(error) !== 409) throw error;
+      device = (await this.calls.call(() => this.clients.registry.get(deviceId))).responseBody;
     }
-    const { responseBody } = await this.calls.call(() => this.clients.registry.get(deviceId));
-    const existing = (responseBody as { authentication?: { symmetricKey?: { primaryKey?: string } } }).authentication?.symmetricKey?.primaryKey;
-    if (!existing) throw new Error(`${deviceId} exists on the hub without a SAS key (X.509?); delete it or provision it by hand`);
-    return existing;
+    const key = (device as { authentication?: { symmetricKey?: { primaryKey?: string } } }).authentication?.symmetricKey?.primaryKey;
+    if (!key) throw new Error(`${deviceId} exists on the hub without a SAS key (X.509?); delete it or provision it by hand`);
+    return key;
   }
 }
