@@ -75,6 +75,7 @@ function cloudOptions(command: Command): Command {
     .addOption(new Option('--rate <n>', 'cloud calls per second at most (default: AWS 10, IoT Hub 1.6 = 100/min, an S1/S2 unit)').argParser(positiveNumber))
     .addOption(new Option('--azure-connection-string <cs>', 'IoT Hub service policy connection string (registry read/write)').env('AMORA_SERVICE_CONNECTION_STRING'))
     .addOption(new Option('--azure-ca <file>', 'CA to trust for IoT Hub (a private hub, the emulator)').env('AMORA_AZURE_CA'))
+    .addOption(new Option('--azure-device-host <host[:port]>', "HostName in the devices' connection strings (default: the service connection string's)").env('AMORA_AZURE_DEVICE_HOST'))
     .addOption(new Option('--aws-region <region>', 'AWS region (credentials: the AWS SDK default chain)').env('AWS_REGION'))
     .addOption(new Option('--aws-control-endpoint <url>', 'AWS IoT control-plane URL (default: the region\'s)').env('AMORA_AWS_CONTROL_ENDPOINT'))
     .addOption(new Option('--aws-data-endpoint <url>', 'AWS IoT data-plane URL (default: https:// + the account\'s iot:Data-ATS endpoint)').env('AMORA_AWS_DATA_ENDPOINT'))

@@ -10,6 +10,8 @@ export interface AzureSettings {
   readonly connectionString: string;
   /** A CA to trust instead of the system's (the emulator's), PEM text. */
   readonly caPem?: string;
+  /** `host[:port]` the devices connect to; default the service's host name (one name on IoT Hub). */
+  readonly deviceHost?: string;
 }
 
 export interface AzureClients {

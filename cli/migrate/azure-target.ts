@@ -39,7 +39,7 @@ export class AzureTarget implements TargetProvisioner {
     const deviceId = device.id;
     await this.state.step(deviceId, 'identity', async () => {
       const key = await this.identityKey(deviceId);
-      const connectionString = formatConnectionString({ HostName: this.clients.hostName, DeviceId: deviceId, SharedAccessKey: key });
+      const connectionString = formatConnectionString({ HostName: this.settings.deviceHost ?? this.clients.hostName, DeviceId: deviceId, SharedAccessKey: key });
       await output.writeSecret('secrets.env', `${CONNECTION_STRING_VARIABLE}=${connectionString}\n`);
     });
     await this.state.step(deviceId, 'desired', async () => {

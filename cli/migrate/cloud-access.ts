@@ -12,6 +12,7 @@ import type { TargetProvisioner } from './target.js';
 export interface CloudCliOptions {
   readonly azureConnectionString?: string;
   readonly azureCa?: string;
+  readonly azureDeviceHost?: string;
   readonly awsRegion?: string;
   readonly awsControlEndpoint?: string;
   readonly awsDataEndpoint?: string;
@@ -88,7 +89,11 @@ async function azureSettings(options: CloudCliOptions): Promise<AzureSettings> {
   if (!connectionString) {
     throw new CliError('IoT Hub needs a service connection string: --azure-connection-string or AMORA_SERVICE_CONNECTION_STRING (a policy with registry write and service connect)');
   }
-  return { connectionString, ...(options.azureCa ? { caPem: await readCa(options.azureCa, '--azure-ca') } : {}) };
+  return {
+    connectionString,
+    ...(options.azureCa ? { caPem: await readCa(options.azureCa, '--azure-ca') } : {}),
+    ...(options.azureDeviceHost ? { deviceHost: options.azureDeviceHost } : {}),
+  };
 }
 
 async function awsSettings(options: CloudCliOptions): Promise<AwsSettings> {
