@@ -21,7 +21,6 @@ const DEFAULT_RATE: Readonly<Record<Cloud, number>> = { aws: 10, azure: 100 / 60
 type Options = MigrateCliOptions & { readonly to: Cloud };
 
 async function readPlan(source: CloudAccess, options: Options): Promise<FleetPlan> {
-  if (options.from === options.to) throw new CliError(`--from and --to are both ${options.from}`);
   const calls = new CloudCalls(options.rate ?? DEFAULT_RATE[options.from], options.concurrency * 4);
   try {
     const include = deviceFilter(options.devices);
@@ -32,7 +31,12 @@ async function readPlan(source: CloudAccess, options: Options): Promise<FleetPla
   }
 }
 
+function checkDirection(options: Options): void {
+  if (options.from === options.to) throw new CliError(`--from and --to are both ${options.from}`);
+}
+
 export async function runPlanCommand(options: Options): Promise<void> {
+  checkDirection(options);
   const source = await openCloud(options.from, options);
   try {
     const plan = await readPlan(source, options);
@@ -43,6 +47,7 @@ export async function runPlanCommand(options: Options): Promise<void> {
 }
 
 export async function runApplyCommand(options: Options & MigrateApplyCliOptions): Promise<void> {
+  checkDirection(options);
   const source = await openCloud(options.from, options);
   let target: CloudAccess | undefined;
   const calls = new CloudCalls(options.rate ?? DEFAULT_RATE[options.to], options.concurrency * 4);
