@@ -3,8 +3,6 @@ import type { JsonObject } from '../../core/index.js';
 /** The two clouds `amora migrate` moves fleets between. */
 export type Cloud = 'azure' | 'aws';
 
-export const CLOUDS: readonly Cloud[] = ['azure', 'aws'];
-
 export const CLOUD_NAMES: Readonly<Record<Cloud, string>> = { azure: 'Azure IoT Hub', aws: 'AWS IoT Core' };
 
 /**

@@ -1,6 +1,5 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { JsonObject } from '../../core/index.js';
 import type { Cloud } from './fleet.js';
 
 /**
@@ -91,10 +90,6 @@ export class MigrationState {
     const before = this.entry(deviceId);
     this.document.devices[deviceId] = { ...before, error };
     return this.save();
-  }
-
-  toJSON(): JsonObject {
-    return this.document as unknown as JsonObject;
   }
 
   private entry(deviceId: string): DeviceProgress {
