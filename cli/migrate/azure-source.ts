@@ -10,11 +10,14 @@ const PAGE_SIZE = 1000;
  * Reads an IoT Hub fleet with one registry query (`SELECT * FROM devices`, paged): each device's
  * id, twin desired properties and tags, without the hub's `$version`/`$metadata` members.
  */
-export async function readAzureFleet(clients: AzureClients, calls: CloudCalls, include: (id: string) => boolean): Promise<SourceFleet> {
-  const query = clients.registry.createQuery('SELECT * FROM devices', PAGE_SIZE);
+export async function readAzureFleet(clients: AzureClients, calls: CloudCalls, include: (id: string) => boolean, pageSize = PAGE_SIZE): Promise<SourceFleet> {
+  const query = clients.registry.createQuery('SELECT * FROM devices', pageSize);
   const devices: SourceDevice[] = [];
   do {
-    const { result } = await calls.call(() => query.next());
+    // The token is passed explicitly: the promise form of next() without arguments ignores the
+    // one the query keeps and asks for the first page again, for ever.
+    const token = query.continuationToken;
+    const { result } = await calls.call(() => (token ? query.next(token) : query.next()));
     for (const twin of (result ?? []) as unknown[]) {
       const device = toSourceDevice(twin);
       if (device && include(device.id)) devices.push(device);

@@ -9,6 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAwsIotEmulator, type AwsIotEmulator } from '../../adapters/aws-iot/emulator/emulator.js';
 import { startAzureIotHubEmulator, type AzureIotHubEmulator } from '../../adapters/azure-iot-hub/emulator/index.js';
 import { createBuiltinRegistry } from '../../cli/builtins.js';
+import { openAzureClients } from '../../cli/migrate/azure-clients.js';
+import { readAzureFleet } from '../../cli/migrate/azure-source.js';
+import { CloudCalls } from '../../cli/migrate/cloud-calls.js';
 import type { DeviceMoveStatus } from '../../cli/migrate/move-tracker.js';
 import { buildAgent, buildController, parseConfig, type Agent, type ControllerTransport, type JsonObject } from '../../core/node.js';
 import { blobText, controlPlaneClient, dataPlaneClient } from './aws-support.js';
@@ -192,6 +195,19 @@ describe('amora migrate: a fleet from IoT Hub to AWS IoT Core and back', () => {
     expect(plan.devices[1]).toMatchObject({ id: 'mig-001', desired: { audio: { volume: 11 } }, attributes: { site: 'hq' }, findings: [] });
     expect(plan.devices[0]?.findings).toEqual([expect.objectContaining({ subject: 'tags.location' })]);
     expect(result.stdout).not.toContain(hub.serviceConnectionString);
+  });
+
+  it('reads a fleet larger than one query page, every device once', async () => {
+    const clients = openAzureClients({ connectionString: hub.serviceConnectionString, caPem: hub.caPem });
+    const calls = new CloudCalls(1000, 4);
+    try {
+      const fleet = await readAzureFleet(clients, calls, () => true, 7);
+      expect(fleet.devices.map((device) => device.id)).toEqual(DEVICES);
+      expect(calls.calls).toBe(Math.ceil(FLEET / 7));
+    } finally {
+      calls.close();
+      clients.close();
+    }
   });
 
   it('applies it to AWS: killed with SIGKILL half-way, the rerun finishes without a second certificate', async () => {
