@@ -1,5 +1,16 @@
 import { distinctUntilChanged, filter, firstValueFrom, map, Subscription, timeout } from 'rxjs';
-import { buildController, silentLogger, type ControllerTransport, type JsonObject, type LoadedConfig, type Logger, type PluginRegistry } from '../core/index.js';
+import {
+  buildController,
+  silentLogger,
+  UNAUTHORIZED,
+  type ControllerTransport,
+  type JsonObject,
+  type KindSection,
+  type LoadedConfig,
+  type Logger,
+  type PluginRegistry,
+  type RefusedMessage,
+} from '../core/index.js';
 import type { AwsIotOptionsInput } from '../adapters/aws-iot/options.js';
 import type { MqttOptionsInput } from '../adapters/mqtt/options.js';
 import { createBuiltinRegistry } from '../cli/builtins.js';
@@ -9,6 +20,15 @@ import { playerStatusOf, playlistsOf, UNKNOWN_STATUS, type PlayerStatus } from '
 
 export type StatusUpdateCallback = (status: PlayerStatus) => void;
 export type ConnectionStatusCallback = (connected: boolean) => void;
+/**
+ * A state or command answer of this client's device that its middleware refused (unsigned, forged,
+ * replayed or undecryptable): it was dropped (a refused answer resolves `{success: false, code:
+ * 'unauthorized'}`). `total` counts refusals of that sort so far.
+ */
+export interface ClientRefusal extends RefusedMessage {
+  readonly code: typeof UNAUTHORIZED;
+}
+export type RefusalCallback = (refusal: ClientRefusal) => void;
 /** The guide's name for what a command resolves with. */
 export type CommandResponse = CommandResult;
 
@@ -23,6 +43,13 @@ export interface AmoraClientOptions {
   readonly registry?: PluginRegistry;
   /** Read for AMORA_AZURE_CA by the connection-string constructor. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Message middleware, as a config's `middleware:` list (e.g. `[{kind: 'signing', signingKey,
+   * verificationKeys, encrypt}]`): commands and desired patches are signed, states and answers
+   * verified (and encrypted sections opened), as `amora ctl --config` does. With `fromConfig`,
+   * replaces the config's own list. Default: none (or the config's).
+   */
+  readonly middleware?: readonly KindSection[];
 }
 
 const GUIDE_TIMEOUT_MS = 30_000;
@@ -50,6 +77,8 @@ export class AmoraClient {
   private readonly logger: Logger;
   private statusCallbacks: StatusUpdateCallback[] = [];
   private connectionCallbacks: ConnectionStatusCallback[] = [];
+  private refusalCallbacks: RefusalCallback[] = [];
+  private refusals: Subscription | undefined;
   private connected = false;
   private opening: Promise<ControllerTransport> | undefined;
   private live: Subscription | undefined;
@@ -63,11 +92,11 @@ export class AmoraClient {
       this.deviceId = typeof third === 'string' ? third : '';
       this.options = fourth ?? {};
       const azure = azureIotHubTransport(first, second, this.options.env ?? process.env);
-      this.config = clientConfig({ ...azure, methodConnectTimeoutSeconds: AZURE_METHOD_CONNECT_TIMEOUT_S });
+      this.config = clientConfig({ ...azure, methodConnectTimeoutSeconds: AZURE_METHOD_CONNECT_TIMEOUT_S }, this.options.middleware);
     } else {
       this.deviceId = second;
       this.options = (typeof third === 'object' ? third : undefined) ?? {};
-      this.config = clientConfig(first);
+      this.config = clientConfig(first, this.options.middleware);
     }
     this.logger = this.options.logger ?? silentLogger;
   }
@@ -85,7 +114,7 @@ export class AmoraClient {
   /** A client on one `transports` entry of an agent config (the app reads the devices' own config file). */
   static fromConfig(config: LoadedConfig, deviceId: string, options: AmoraClientOptions & { readonly transportIndex?: number } = {}): AmoraClient {
     const client = new AmoraClient(config.transports[0] ?? { kind: 'mqtt' }, deviceId, options);
-    client.config = config;
+    client.config = options.middleware ? { ...config, middleware: [...options.middleware] } : config;
     client.transportIndex = options.transportIndex ?? 0;
     return client;
   }
@@ -137,6 +166,15 @@ export class AmoraClient {
   onConnectionStatus(callback: ConnectionStatusCallback): void {
     this.connectionCallbacks.push(callback);
     callback(this.connected);
+  }
+
+  /** Tells of every state or answer of the device that the middleware refused (see ClientRefusal). */
+  onRefused(callback: RefusalCallback): void {
+    this.refusalCallbacks.push(callback);
+  }
+
+  removeRefusedCallback(callback: RefusalCallback): void {
+    this.refusalCallbacks = this.refusalCallbacks.filter((cb) => cb !== callback);
   }
 
   removeStatusUpdateCallback(callback: StatusUpdateCallback): void {
@@ -212,6 +250,9 @@ export class AmoraClient {
         logger: this.logger,
         transportIndex: this.transportIndex,
       });
+      this.refusals = controller.refused$
+        ?.pipe(filter((refusal) => refusal.deviceId === this.deviceId))
+        .subscribe((refusal) => this.notifyRefused({ ...refusal, code: UNAUTHORIZED }));
       await controller.start(new AbortController().signal);
       return controller;
     })().catch((error: unknown) => {
@@ -224,6 +265,8 @@ export class AmoraClient {
   private async close(): Promise<void> {
     this.live?.unsubscribe();
     this.live = undefined;
+    this.refusals?.unsubscribe();
+    this.refusals = undefined;
     const opening = this.opening;
     this.opening = undefined;
     const controller = await opening?.catch(() => undefined);
@@ -239,6 +282,16 @@ export class AmoraClient {
         callback(connected);
       } catch (error) {
         this.logger.error({ err: describe(error) }, 'connection status callback failed');
+      }
+    }
+  }
+
+  private notifyRefused(refusal: ClientRefusal): void {
+    for (const callback of this.refusalCallbacks) {
+      try {
+        callback(refusal);
+      } catch (error) {
+        this.logger.error({ err: describe(error) }, 'refusal callback failed');
       }
     }
   }

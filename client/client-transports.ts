@@ -38,7 +38,7 @@ export function awsIotTransport(options: AwsIotOptionsInput): ClientTransport {
   return { ...(options as Record<string, unknown>), kind: 'aws-iot' };
 }
 
-/** The one-transport config a controller is built from; the device id is the client's own name. */
-export function clientConfig(transport: ClientTransport): LoadedConfig {
-  return AgentConfigSchema.parse({ device: { id: 'amora-client' }, transports: [transport] });
+/** The one-transport config a controller is built from (with the `middleware` list, if any); the device id is the client's own name. */
+export function clientConfig(transport: ClientTransport, middleware?: readonly KindSection[]): LoadedConfig {
+  return AgentConfigSchema.parse({ device: { id: 'amora-client' }, transports: [transport], ...(middleware ? { middleware } : {}) });
 }

@@ -1,9 +1,15 @@
-import { isJsonObject, type CommandResponse, type JsonObject } from '../core/index.js';
+import { AmoraError, isJsonObject, type CommandResponse, type JsonObject } from '../core/index.js';
 
-/** The guide's `CommandResponse`: what every command of AmoraClient resolves with. */
+/**
+ * The guide's `CommandResponse`: what every command of AmoraClient resolves with. A failure also
+ * carries a `code` (beyond the guide): the device's error code (`unauthorized` for a command its
+ * middleware refused, or for an answer the client's middleware refused), or the transport's
+ * (`timeout`, `unavailable`, ...).
+ */
 export interface CommandResult {
   readonly success: boolean;
   readonly message: string;
+  readonly code?: string;
 }
 
 /** The messages the AmoraSDK guide's device answers with, for devices that send none of their own. */
@@ -22,7 +28,7 @@ const SUCCESS_MESSAGES: Readonly<Record<string, (params: JsonObject) => string>>
  * wording; a refusal carries the device's error message.
  */
 export function commandResult(command: string, params: JsonObject, response: CommandResponse): CommandResult {
-  if (!response.success) return { success: false, message: response.error.message };
+  if (!response.success) return { success: false, code: response.error.code, message: response.error.message };
   const result = response.result;
   if (isJsonObject(result) && typeof result['message'] === 'string') return { success: true, message: result['message'] };
   return { success: true, message: SUCCESS_MESSAGES[command]?.(params) ?? `${command} done` };
@@ -31,5 +37,6 @@ export function commandResult(command: string, params: JsonObject, response: Com
 /** What a command resolves with when it could not be carried out at all, worded as the guide's client does. */
 export function invokeFailure(command: string, error: unknown): CommandResult {
   const reason = error instanceof Error ? error.message : String(error);
-  return { success: false, message: `Failed to invoke method ${command}: ${reason}` };
+  const code = error instanceof AmoraError ? { code: error.code } : {};
+  return { success: false, ...code, message: `Failed to invoke method ${command}: ${reason}` };
 }

@@ -36,7 +36,7 @@ describe('commandResult', () => {
 
   it("carries the device's reason on a refusal, and says which method failed otherwise", () => {
     const refused = { command_id: 'c', command: 'play', success: false, error: { code: 'conflict', message: 'the queue is empty' }, timestamp: 1 } as const;
-    expect(commandResult('play', {}, refused)).toEqual({ success: false, message: 'the queue is empty' });
+    expect(commandResult('play', {}, refused)).toEqual({ success: false, code: 'conflict', message: 'the queue is empty' });
     expect(invokeFailure('next', new Error('no response within 30000 ms'))).toEqual({ success: false, message: 'Failed to invoke method next: no response within 30000 ms' });
   });
 });

@@ -130,7 +130,7 @@ export {
 export { PLUGIN_API_VERSION, defineKind, definePlugin, type AmoraPlugin, type PluginKind, type PluginKindRole } from './plugins/plugin.js';
 export { TOKENS } from './plugins/tokens.js';
 export { PluginRegistry, type LoadPluginOptions, type PluginRegistryOptions, type ResolvedKind } from './plugins/loader.js';
-export { MiddlewareRefusal, UNAUTHORIZED, type CommandEnvelope, type MessageMiddleware } from './plugins/middleware.js';
+export { MiddlewareRefusal, UNAUTHORIZED, type CommandEnvelope, type MessageMiddleware, type RefusedMessage } from './plugins/middleware.js';
 export { withDeviceMiddleware } from './plugins/middleware-device-transport.js';
 export { withControllerMiddleware } from './plugins/middleware-controller-transport.js';
 

@@ -1,5 +1,5 @@
 import { inject, injectable, optional } from 'inversify';
-import { concatMap, defer, distinctUntilChanged, filter, from, map, Observable, ReplaySubject, share, startWith, Subject } from 'rxjs';
+import { concatMap, defer, distinctUntilChanged, filter, from, map, Observable, ReplaySubject, share, startWith, Subject, throwError } from 'rxjs';
 import {
   AmoraError,
   ConfigError,
@@ -20,12 +20,13 @@ import {
   type Logger,
   type PresenceState,
   type RetryPolicy,
+  type TelemetryMessage,
 } from '../../core/index.js';
 import { COMMAND_RESPONSE_KEY } from './desired-command.js';
 import { IOT_HUB_LIMITS, jsonByteLength } from './limits.js';
 import { commandResponseFromMethod } from './method-answer.js';
 import type { EventHubFeed } from './event-hub-feed.js';
-import type { HubEvent } from './hub-event.js';
+import { telemetryOfEvent, type HubEvent } from './hub-event.js';
 import { EVENTHUB_CONNECTION_STRING_ENV, SERVICE_CONNECTION_STRING_ENV, type AzureIotHubOptions } from './options.js';
 import { pushedConnection$, pushedDevices$, pushedState$, type PushSources } from './pushed-views.js';
 import { readPem, resolveConnectionString } from './secrets.js';
@@ -54,6 +55,7 @@ const FAST_REFRESH_WINDOW_MS = 3_000;
  *   `connection$` and `devices$` from routed twin change, connection state and telemetry events,
  *   each seeded by one read (see pushed-views.ts); it starts "now minus
  *   `eventHubResumeOverlapMs`" and compares versions, so a restart never shows stale states.
+ *   `telemetry$` shows the device-to-cloud messages it reads (push mode only).
  * - Polling, without it: `state$` and `connection$` re-read every `refreshIntervalMs` while
  *   subscribed, faster for a few seconds after a command or desired patch of ours. A reconnect
  *   between two reads shows as offline-then-online, from the hub's `connectionStateUpdatedTime`.
@@ -196,6 +198,20 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
         ),
         distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)),
       ),
+    );
+  }
+
+  /**
+   * Telemetry batches of one device (one kind, or all kinds), from the Event Hub-compatible
+   * endpoint: push mode only, since IoT Hub's service API cannot read device-to-cloud messages.
+   */
+  telemetry$(deviceId: string, kind?: string): Observable<TelemetryMessage> {
+    if (!this.pushMode) {
+      return throwError(() => new ConfigError('azure-iot-hub: telemetry is read from the Event Hub-compatible endpoint: set eventHubConnectionString (or --eventhub)'));
+    }
+    return this.hubEvents.pipe(
+      map((event) => (event.kind === 'telemetry' && event.deviceId === deviceId ? telemetryOfEvent(event) : undefined)),
+      filter((batch): batch is TelemetryMessage => batch !== undefined && (kind === undefined || batch.kind === kind)),
     );
   }
 

@@ -1,8 +1,10 @@
 import type { ReceivedEventData } from '@azure/event-hubs';
 import {
   isJsonObject,
+  telemetryMessageSchema,
   type JsonObject,
   type JsonValue,
+  type TelemetryMessage,
 } from '../../core/index.js';
 
 /**
@@ -90,4 +92,18 @@ function stringOf(value: unknown): string | undefined {
 function timeOf(value: unknown): number | undefined {
   const time = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : value instanceof Date ? value.getTime() : Number.NaN;
   return Number.isFinite(time) ? time : undefined;
+}
+
+/**
+ * A device-to-cloud message as a telemetry batch: the body the device transport sends
+ * (`{device_id, kind, records}`), or a self-contained message (the guide's playerStatus,
+ * `{messageType, deviceId, ...}`) as one record of kind `messageType`, timed when the hub took it.
+ * Undefined for a body that is neither.
+ */
+export function telemetryOfEvent(event: Extract<HubEvent, { kind: 'telemetry' }>): TelemetryMessage | undefined {
+  const { body } = event;
+  if (!isJsonObject(body)) return undefined;
+  if (typeof body['messageType'] === 'string') return { device_id: event.deviceId, kind: body['messageType'], records: [{ data: body, timestamp: event.at }] };
+  const batch = telemetryMessageSchema.safeParse(body);
+  return batch.success && batch.data.device_id === event.deviceId ? batch.data : undefined;
 }

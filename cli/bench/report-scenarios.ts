@@ -1,7 +1,7 @@
 import { headerRow, latencyRow, noteRow, passSpread, versus } from './report-rows.js';
 import type { ContentSyncBenchResult } from './content-sync.js';
 import type { DiscoveryResult } from './discovery.js';
-import type { CloudResult, MpdResult, ReferenceResult, SigningResult } from './scenario.js';
+import type { CloudResult, MpdResult, ReferenceResult, SigningPass, SigningResult } from './scenario.js';
 
 /** The MPD and cloud sections of the report, each beside the generic MQTT reference of the same run. */
 
@@ -69,19 +69,29 @@ export function cloudSection(clouds: readonly CloudResult[], reference: Referenc
   return [...lines, ''];
 }
 
-/** Issue 11: what signing (and encrypting a state section) costs, beside the same path unsigned. */
+/**
+ * Issue 11: what signing (and encrypting a state section) costs, beside the same path unsigned and
+ * mqtt.js alone: every pass's p50 in run order, the median of each, and the ratios of the medians.
+ */
 export function signingSection(signing: SigningResult): string[] {
-  const lines = [`signing: generic MQTT with the signing middleware off and on (${pacing(signing.samples, signing.pacingMs)})`, `  ${signing.description}`, headerRow()];
-  if (signing.off.atController && signing.on.atController) {
-    lines.push(
-      latencyRow('state → controller', 'signing off', signing.off.atController),
-      latencyRow('state → controller', 'signing on', signing.on.atController, versus(signing.on.atController, signing.off.atController, 'off')),
-    );
+  const names = { raw: 'raw mqtt.js', off: 'signing off', on: 'signing on' } as const;
+  const lines = [
+    `signing: generic MQTT, mqtt.js alone and Amora with the signing middleware off and on (${pacing(signing.samples, signing.pacingMs)}, ${signing.passes.length} passes, order reversed each round)`,
+    `  ${signing.description}`,
+    `  passes in run order: ${signing.passes.map((pass) => pass.who).join(', ')}`,
+  ];
+  for (const [measure, pick] of [
+    ['state → other end', (pass: SigningPass) => pass.state],
+    ['command round trip', (pass: SigningPass) => pass.command],
+  ] as const) {
+    const median = (who: SigningPass['who'], figure: 'p50' | 'p95') => passSpread(signing.passes.filter((pass) => pass.who === who).map((pass) => pick(pass)[figure])).median;
+    for (const who of ['raw', 'off', 'on'] as const) {
+      const p50s = signing.passes.filter((pass) => pass.who === who).map((pass) => pick(pass).p50.toFixed(3));
+      const ratios =
+        who === 'raw' ? '' : who === 'off' ? `${(median('off', 'p50') / median('raw', 'p50')).toFixed(2)}x raw` : `${(median('on', 'p50') / median('off', 'p50')).toFixed(2)}x off, ${(median('on', 'p50') / median('raw', 'p50')).toFixed(2)}x raw`;
+      lines.push(`  ${measure.padEnd(19)} ${names[who].padEnd(12)} p50 per pass ${p50s.join(', ').padEnd(14)} median p50 ${median(who, 'p50').toFixed(3)} p95 ${median(who, 'p95').toFixed(3)} ms  ${ratios}`.trimEnd());
+    }
   }
-  lines.push(
-    latencyRow('command round trip', 'signing off', signing.off.commandRoundTrip),
-    latencyRow('command round trip', 'signing on', signing.on.commandRoundTrip, versus(signing.on.commandRoundTrip, signing.off.commandRoundTrip, 'off')),
-  );
   return [...lines, ''];
 }
 

@@ -65,11 +65,20 @@ export interface CloudResult {
   readonly measures: TransportMeasures;
 }
 
-/** The signing middleware's cost: generic MQTT with signing off and on, same broker and pacing. */
+/** One pass of the signing scenario: mqtt.js alone, Amora without middleware, or with signing on. */
+export interface SigningPass {
+  readonly who: 'raw' | 'off' | 'on';
+  /** The device's state update → the other end has it (raw: the app's subscription; Amora: the controller's state$). */
+  readonly state: LatencySummary;
+  /** Command → response. */
+  readonly command: LatencySummary;
+}
+
+/** The signing middleware's cost: mqtt.js alone and generic MQTT with signing off and on, same broker and pacing. */
 export interface SigningResult {
   readonly description: string;
   readonly samples: number;
   readonly pacingMs: number;
-  readonly off: TransportMeasures;
-  readonly on: TransportMeasures;
+  /** In run order. */
+  readonly passes: readonly SigningPass[];
 }

@@ -7,12 +7,16 @@ import {
   type ControllerTransport,
   type DeviceStateMessage,
   type JsonObject,
+  type RefusedMessage,
+  type TelemetryMessage,
 } from '../../core/index.js';
 import { addControllerOptions, type ControllerCliOptions } from '../controller-options.js';
+import { CliError } from '../exit-codes.js';
 import { onShutdown } from '../shutdown.js';
 
 interface WatchOptions extends ControllerCliOptions {
   readonly json?: boolean;
+  readonly telemetry?: boolean;
 }
 
 /** `amora watch [DEVICE]`: stream state and presence changes as they happen, until Ctrl-C. */
@@ -20,7 +24,8 @@ export function watchCommand(): Command {
   const command = new Command('watch')
     .description('stream state and connection changes of one device, or of every device seen')
     .argument('[device]', 'device id; all devices when omitted')
-    .option('--json', 'one JSON object per line: {type: "state"|"connection", device_id, ...}');
+    .option('--json', 'one JSON object per line: {type: "state"|"connection"|"telemetry"|"refused", device_id, ...}')
+    .option('--telemetry', "also stream each device's telemetry batches (MQTT, AWS IoT; Azure with --eventhub)");
   return addControllerOptions(command).action(async (device: string | undefined, options: WatchOptions) => {
     const { openController } = await import('../controller.js');
     const { controller, where } = await openController(options);
@@ -33,15 +38,34 @@ export function watchCommand(): Command {
       await controller.stop();
     });
     subscriptions.add(reportLinkChanges(controller.status$, where, () => stopping));
+    // What the config's middleware refused (a forged state, an unsigned record) is never shown as
+    // the device's; the user is told it was dropped.
+    if (controller.refused$) subscriptions.add(controller.refused$.subscribe((refusal) => print(refusedEvent(refusal))));
+    const telemetry$ = controller.telemetry$?.bind(controller);
+    if (options.telemetry && !telemetry$) throw new CliError(`--telemetry: the ${where} controller cannot read telemetry`);
+    const telemetryWatched = new Set<string>();
+    const watchTelemetry = (id: string) => {
+      if (!options.telemetry || !telemetry$ || telemetryWatched.has(id)) return;
+      telemetryWatched.add(id);
+      subscriptions.add(
+        telemetry$(id).subscribe({
+          next: (batch) => print({ type: 'telemetry', device_id: id, kind: batch.kind, records: batch.records }),
+          error: (error: unknown) => process.stderr.write(`amora: no telemetry of ${id}: ${redactString((error as Error).message)}\n`),
+        }),
+      );
+    };
     const watched = new Set<string>();
     const watchDevice = (id: string, discovered: boolean) => {
+      watchTelemetry(id);
       if (watched.has(id)) return;
       watched.add(id);
       subscriptions.add(watchOne(controller, id, print, discovered));
     };
     if (device) watchDevice(device, false);
-    else if (controller.fleetStates$) subscriptions.add(watchFleet(controller, controller.fleetStates$(), print));
-    else subscriptions.add(controller.devices$().subscribe((devices) => devices.forEach((d) => watchDevice(d.deviceId, true))));
+    else if (controller.fleetStates$) {
+      subscriptions.add(watchFleet(controller, controller.fleetStates$(), print));
+      if (options.telemetry) subscriptions.add(controller.devices$().subscribe((devices) => devices.forEach((d) => watchTelemetry(d.deviceId))));
+    } else subscriptions.add(controller.devices$().subscribe((devices) => devices.forEach((d) => watchDevice(d.deviceId, true))));
     if (!options.json) process.stderr.write(`watching ${device ?? 'all devices'} on ${where} (Ctrl-C to stop)\n`);
     // Runs until a signal: the open connection keeps the process alive, onShutdown ends it.
   });
@@ -49,7 +73,21 @@ export function watchCommand(): Command {
 
 type WatchEvent =
   | { type: 'connection'; device_id: string; status: string }
-  | { type: 'state'; device_id: string; version: number; state: JsonObject; changed: JsonObject; timestamp: number };
+  | { type: 'state'; device_id: string; version: number; state: JsonObject; changed: JsonObject; timestamp: number }
+  | { type: 'telemetry'; device_id: string; kind: string; records: TelemetryMessage['records'] }
+  | { type: 'refused'; device_id: string; what: string; reason: string; total: number; kind?: string; command_id?: string };
+
+function refusedEvent(refusal: RefusedMessage): WatchEvent {
+  return {
+    type: 'refused',
+    device_id: refusal.deviceId,
+    what: refusal.what,
+    reason: refusal.reason,
+    total: refusal.total,
+    ...(refusal.kind === undefined ? {} : { kind: refusal.kind }),
+    ...(refusal.commandId === undefined ? {} : { command_id: refusal.commandId }),
+  };
+}
 
 /**
  * Streams one device. A device found through devices$ has a known presence, so the placeholder
@@ -127,9 +165,16 @@ function printJson(event: WatchEvent): void {
 
 function printHuman(event: WatchEvent): void {
   const time = new Date().toISOString().slice(11, 23);
+  if (event.type === 'refused') {
+    const what = event.kind === undefined ? event.what : `${event.what} "${event.kind}"`;
+    process.stderr.write(`amora: ${time} dropped a ${what} from ${event.device_id} the middleware refused (${event.reason}; ${event.total} so far)\n`);
+    return;
+  }
   const line =
     event.type === 'connection'
       ? `${event.device_id} ${event.status}`
-      : `${event.device_id} state v${event.version} ${JSON.stringify(event.changed)}`;
+      : event.type === 'telemetry'
+        ? `${event.device_id} telemetry ${event.kind} ${event.records.map((record) => JSON.stringify(record.data)).join(' ')}`
+        : `${event.device_id} state v${event.version} ${JSON.stringify(event.changed)}`;
   process.stdout.write(`${time} ${line}\n`);
 }

@@ -1,4 +1,3 @@
-import { concatMap, EMPTY, from, type Observable } from 'rxjs';
 import { decodeCommand } from '../commands/decode.js';
 import type { CommandResponse } from '../commands/types.js';
 import type { Clock } from '../clock.js';
@@ -8,6 +7,7 @@ import type { JsonObject } from '../state/json.js';
 import type { StateSnapshot } from '../state/snapshot.js';
 import type { TelemetryBatch } from '../telemetry/types.js';
 import type { DesiredUpdate, DeviceTransport, InboundCommand } from '../transport/device-transport.js';
+import { keepOpened } from './keep-opened.js';
 import { MiddlewareRefusal, UNAUTHORIZED, type MessageMiddleware } from './middleware.js';
 
 /**
@@ -75,8 +75,8 @@ export function withDeviceMiddleware(
     id: transport.id,
     capabilities: transport.capabilities,
     status$: transport.status$,
-    commands$: transport.commands$.pipe(keep(openCommand)),
-    desired$: transport.desired$.pipe(keep(openDesired)),
+    commands$: transport.commands$.pipe(keepOpened(openCommand)),
+    desired$: transport.desired$.pipe(keepOpened(openDesired)),
     start: (signal) => transport.start(signal),
     stop: () => transport.stop(),
     async publishState(snapshot: StateSnapshot, patch: JsonObject) {
@@ -97,11 +97,6 @@ export function withDeviceMiddleware(
       await transport.publishTelemetry({ ...batch, records });
     },
   };
-}
-
-/** Opens each value in turn (order kept) and drops those `open` refuses (undefined). */
-function keep<T>(open: (value: T) => Promise<T | undefined>) {
-  return concatMap((value: T): Observable<T> => from(open(value)).pipe(concatMap((opened) => (opened === undefined ? EMPTY : [opened]))));
 }
 
 /**

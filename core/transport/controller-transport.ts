@@ -1,8 +1,10 @@
 import type { Observable } from 'rxjs';
 import type { CommandResponse } from '../commands/types.js';
+import type { RefusedMessage } from '../plugins/middleware.js';
 import type { JsonObject } from '../state/json.js';
 import type { DeviceStateMessage } from '../state/snapshot.js';
 import type { ConnectionStatus, PresenceState } from './connection-status.js';
+import type { TelemetryMessage } from './wire-messages.js';
 
 export interface InvokeOptions {
   /** Reject with a TimeoutError if no response arrives in time. Default 10 000 ms. */
@@ -36,6 +38,16 @@ export interface ControllerTransport {
    * fleet watcher follows `state$` per device.
    */
   fleetStates$?(): Observable<DeviceStateMessage>;
+  /**
+   * Optional: telemetry batches of one device (one kind, or all kinds) as they arrive, where the
+   * transport can read them (MQTT, AWS IoT; Azure IoT Hub in push mode). Live only: nothing kept.
+   */
+  telemetry$?(deviceId: string, kind?: string): Observable<TelemetryMessage>;
+  /**
+   * Present when message middleware is configured: every state, response or telemetry record a
+   * middleware refused (dropped, or answered `unauthorized`), with a running count.
+   */
+  readonly refused$?: Observable<RefusedMessage>;
   /**
    * Sends a command and resolves with the device's response, whether it succeeded or not.
    * Rejects with TimeoutError when no response arrives in time.

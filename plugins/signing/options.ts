@@ -28,6 +28,8 @@ export const signingOptionsSchema = z
     encrypt: z
       .strictObject({
         sections: z.array(z.string().min(1)).min(1),
+        /** Top-level keys of telemetry data objects to encrypt too (e.g. `status` of playerStatus, which repeats the playback). */
+        telemetry: z.array(z.string().min(1)).default([]),
         /** 256-bit key, base64 or hex. */
         key: z.string().min(1),
         kid: z.string().min(1).default('state'),

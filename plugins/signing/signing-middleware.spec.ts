@@ -105,6 +105,37 @@ describe('signing middleware', () => {
     await expect(middleware(key).openResponse('player-001', { ...sealed, result: { volume: 100 } } as CommandResponse)).rejects.toThrow(/does not match/);
   });
 
+  it('signs telemetry records, and the controller refuses a changed, moved, unsigned or non-object one', async () => {
+    const key = { signingKey: { kid: 'k1', key: SECRET_1 } };
+    const data = { cpu: 12, temperature: 41 };
+    const sealed = (await middleware(key).sealTelemetry('player-001', 'metrics', data, 1_000)) as JsonObject;
+    await expect(middleware(key).openTelemetry('player-001', 'metrics', sealed, 1_000)).resolves.toEqual(data);
+    await expect(middleware(key).openTelemetry('player-001', 'metrics', { ...sealed, cpu: 99 }, 1_000)).rejects.toThrow(/does not match/);
+    await expect(middleware(key).openTelemetry('player-001', 'metrics', sealed, 2_000)).rejects.toThrow(/does not match/);
+    await expect(middleware(key).openTelemetry('player-002', 'metrics', sealed, 1_000)).rejects.toThrow(/does not match/);
+    await expect(middleware(key).openTelemetry('player-001', 'errors', sealed, 1_000)).rejects.toThrow(/does not match/);
+    await expect(middleware(key).openTelemetry('player-001', 'metrics', data, 1_000)).rejects.toThrow('telemetry is not signed');
+    await expect(middleware(key).openTelemetry('player-001', 'metrics', 42, 1_000)).rejects.toThrow(/only object data/);
+    await expect(middleware({ ...key, require: false }).openTelemetry('player-001', 'metrics', 42, 1_000)).resolves.toBe(42);
+  });
+
+  it('binds a self-contained message to its own timestamp field, not the record time IoT Hub does not carry', async () => {
+    const key = { signingKey: { kid: 'k1', key: SECRET_1 } };
+    const message = { messageType: 'playerStatus', deviceId: 'player-001', timestamp: '2026-01-01T00:00:00Z', status: { volume: 40 } };
+    const sealed = (await middleware(key).sealTelemetry('player-001', 'playerStatus', message, 1_000)) as JsonObject;
+    await expect(middleware(key).openTelemetry('player-001', 'playerStatus', sealed, 5_000)).resolves.toEqual(message);
+    await expect(middleware(key).openTelemetry('player-001', 'playerStatus', { ...sealed, timestamp: '2027-01-01T00:00:00Z' }, 1_000)).rejects.toThrow(/does not match/);
+  });
+
+  it('encrypts the chosen telemetry keys and opens them at the controller', async () => {
+    const options = { signingKey: { kid: 'k1', key: SECRET_1 }, encrypt: { sections: ['playback'], telemetry: ['status'], key: AES_KEY } };
+    const message = { messageType: 'playerStatus', deviceId: 'player-001', timestamp: '2026-01-01T00:00:00Z', status: { current_track: 'Secret Song' } };
+    const sealed = await middleware(options).sealTelemetry('player-001', 'playerStatus', message, 1_000);
+    expect(JSON.stringify(sealed)).not.toContain('Secret Song');
+    expect(sealed).toMatchObject({ messageType: 'playerStatus', status: { amora_jwe: expect.any(String) } });
+    await expect(middleware(options).openTelemetry('player-001', 'playerStatus', sealed, 1_000)).resolves.toEqual(message);
+  });
+
   it('refuses options with a short HS256 secret', () => {
     expect(signingOptionsSchema.safeParse({ signingKey: { kid: 'k', key: 'short' } }).success).toBe(false);
   });

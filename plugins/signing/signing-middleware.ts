@@ -1,5 +1,6 @@
 import { inject, injectable } from 'inversify';
 import {
+  isDeviceMessage,
   isJsonObject,
   MiddlewareRefusal,
   TOKENS,
@@ -22,13 +23,13 @@ export const SIGNATURE_KEY = 'amora_sig';
 /**
  * Signs and verifies messages with detached JWS (jose), and encrypts chosen state sections. The
  * device signs its state, responses and telemetry and verifies commands (expiry, clock skew,
- * replay) and desired state; the controller signs commands and desired state and verifies states
- * and responses. What is signed binds the device id and the message kind, so a signature cannot
+ * replay) and desired state; the controller signs commands and desired state and verifies states,
+ * responses and telemetry. What is signed binds the device id and the message kind, so a signature cannot
  * be moved to another device or another kind of message.
  */
 @injectable()
 export class SigningMiddleware implements MessageMiddleware {
-  private keys: Promise<{ signing: LoadedKey; verification: Map<string, LoadedKey>; cipher?: SectionCipher }> | undefined;
+  private keys: Promise<{ signing: LoadedKey; verification: Map<string, LoadedKey>; cipher?: SectionCipher; telemetryCipher?: SectionCipher }> | undefined;
   private readonly replays = new ReplayGuard();
 
   constructor(
@@ -49,9 +50,12 @@ export class SigningMiddleware implements MessageMiddleware {
   }
 
   async sealTelemetry(deviceId: string, kind: string, data: JsonValue, timestamp: number): Promise<JsonValue> {
-    // Only object data can carry its signature beside it; other values go as they are.
+    // Only object data can carry its signature beside it; other values go as they are (and a
+    // controller that requires signatures refuses them).
     if (!isJsonObject(data)) return data;
-    return this.sign(data, { t: 'telemetry', dev: deviceId, kind, timestamp, body: data });
+    const { telemetryCipher } = await this.ready();
+    const sealed = telemetryCipher ? await telemetryCipher.encrypt(data) : data;
+    return this.sign(sealed, telemetryContent(deviceId, kind, sealed, timestamp));
   }
 
   async openCommand(command: CommandEnvelope): Promise<JsonObject> {
@@ -96,6 +100,18 @@ export class SigningMiddleware implements MessageMiddleware {
     return body as unknown as CommandResponse;
   }
 
+  async openTelemetry(deviceId: string, kind: string, data: JsonValue, timestamp: number): Promise<JsonValue> {
+    if (!isJsonObject(data)) {
+      if (this.options.require) throw new MiddlewareRefusal('telemetry is not signed (only object data can carry a signature)');
+      return data;
+    }
+    const { signature, body } = split(data);
+    if (signature === undefined) this.unsigned('telemetry', body);
+    else await this.verify(signature, telemetryContent(deviceId, kind, body, timestamp));
+    const { cipher } = await this.ready();
+    return cipher ? cipher.decrypt(body) : body;
+  }
+
   private async sign(target: JsonObject, content: JsonObject, exp?: number): Promise<JsonObject> {
     const { signing } = await this.ready();
     const iat = Math.floor(this.clock.now() / 1000);
@@ -132,19 +148,31 @@ export class SigningMiddleware implements MessageMiddleware {
       for (const key of this.options.verificationKeys) verification.set(key.kid, await loadVerificationKey(key));
       const encrypt = this.options.encrypt;
       let cipher: SectionCipher | undefined;
+      let telemetryCipher: SectionCipher | undefined;
       if (encrypt) {
         const current = await aesKey(decodeAesKey(encrypt.key));
         const keys = new Map([[encrypt.kid, current]]);
         for (const previous of encrypt.previousKeys) keys.set(previous.kid, await aesKey(decodeAesKey(previous.key)));
         cipher = new SectionCipher(encrypt.sections, current, encrypt.kid, keys);
+        if (encrypt.telemetry.length > 0) telemetryCipher = new SectionCipher(encrypt.telemetry, current, encrypt.kid, keys);
       }
-      return { signing, verification, ...(cipher ? { cipher } : {}) };
+      return { signing, verification, ...(cipher ? { cipher } : {}), ...(telemetryCipher ? { telemetryCipher } : {}) };
     })());
   }
 }
 
 function commandContent(command: CommandEnvelope, params: JsonObject): JsonObject {
   return { t: 'command', dev: command.deviceId, cmd: command.command, cid: command.commandId, body: params };
+}
+
+/**
+ * What a telemetry signature covers. The record's timestamp is bound too, except for a
+ * self-contained message (the guide's playerStatus): IoT Hub carries that as the message body
+ * alone, and its own `timestamp` field is in the body.
+ */
+function telemetryContent(deviceId: string, kind: string, body: JsonObject, timestamp: number): JsonObject {
+  const selfContained = isDeviceMessage({ kind, data: body, timestamp });
+  return { t: 'telemetry', dev: deviceId, kind, ...(selfContained ? {} : { timestamp }), body };
 }
 
 function split(value: JsonObject): { signature: string | undefined; body: JsonObject } {

@@ -1,5 +1,5 @@
 import { inject, injectable, optional } from 'inversify';
-import { BehaviorSubject, Subject, distinctUntilChanged, filter, type Observable } from 'rxjs';
+import { BehaviorSubject, Subject, distinctUntilChanged, filter, map, type Observable } from 'rxjs';
 import {
   ExponentialBackoffRetryPolicy,
   silentLogger,
@@ -18,6 +18,7 @@ import {
   type Logger,
   type PresenceState,
   type RetryPolicy,
+  type TelemetryMessage,
 } from '../../core/index.js';
 import { HubConnection } from './hub-connection.js';
 import type { WsHubOptions } from './options.js';
@@ -99,8 +100,11 @@ export class WsHubControllerTransport implements ControllerTransport {
   }
 
   /** Telemetry batches of one device (one kind, or every kind) from now on. */
-  telemetry$(deviceId: string, kind?: string): Observable<TelemetryFrame> {
-    return this.telemetry.pipe(filter((frame) => frame.deviceId === deviceId && (kind === undefined || frame.kind === kind)));
+  telemetry$(deviceId: string, kind?: string): Observable<TelemetryMessage> {
+    return this.telemetry.pipe(
+      filter((frame) => frame.deviceId === deviceId && (kind === undefined || frame.kind === kind)),
+      map((frame) => ({ device_id: frame.deviceId, kind: frame.kind, records: frame.records })),
+    );
   }
 
   async invoke(deviceId: string, command: string, params: JsonObject = {}, options: InvokeOptions = {}): Promise<CommandResponse> {

@@ -1,14 +1,21 @@
 import {
   AttachPolicyCommand,
   AttachThingPrincipalCommand,
+  CertificateStateException,
   CreateKeysAndCertificateCommand,
   CreatePolicyCommand,
   CreateThingCommand,
+  DeleteCertificateCommand,
+  DeleteConflictException,
+  DeletePolicyCommand,
   DeleteThingCommand,
   DescribeCertificateCommand,
+  DescribeEndpointCommand,
   DescribeThingCommand,
+  DetachPolicyCommand,
   DetachThingPrincipalCommand,
   GetPolicyCommand,
+  GetThingConnectivityDataCommand,
   InvalidRequestException,
   ListAttachedPoliciesCommand,
   ListThingPrincipalsCommand,
@@ -22,21 +29,29 @@ import {
   type IoTClient,
 } from '@aws-sdk/client-iot';
 import { GetThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AwsIotDeviceTransport } from '../../adapters/aws-iot/device-transport.js';
 import { startAwsIotEmulator, type AwsIotEmulator } from '../../adapters/aws-iot/emulator/emulator.js';
-import { blobText, controlPlaneClient, dataPlaneClient, SdkClient } from './aws-support.js';
+import { parseAwsIotOptions } from '../../adapters/aws-iot/options.js';
+import { blobText, controlPlaneClient, dataPlaneClient, SdkClient, statusIs } from './aws-support.js';
 
 let emulator: AwsIotEmulator;
 let iot: IoTClient;
+let dir: string;
 
 beforeAll(async () => {
   emulator = await startAwsIotEmulator();
   iot = controlPlaneClient(emulator);
+  dir = await mkdtemp(join(tmpdir(), 'amora-aws-control-plane-'));
 });
 
 afterAll(async () => {
   iot?.destroy();
   await emulator?.close();
+  await rm(dir, { recursive: true, force: true });
 });
 
 /** The least-privilege device policy: each certificate may act only as its own thing. */
@@ -48,6 +63,20 @@ const DEVICE_POLICY = JSON.stringify({
     { Effect: 'Allow', Action: 'iot:Subscribe', Resource: 'arn:aws:iot:*:*:topicfilter/$aws/things/${iot:Connection.Thing.ThingName}/shadow/*' },
   ],
 });
+
+/** The policy of docs/aws-iot.md ("Setting up a real account"), with the account and region as wildcards. */
+const ME = '${iot:Connection.Thing.ThingName}';
+const TOPIC = 'arn:aws:iot:*:*:topic';
+const FILTER = 'arn:aws:iot:*:*:topicfilter';
+const GUIDE_POLICY = {
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Action: 'iot:Connect', Resource: `arn:aws:iot:*:*:client/${ME}` },
+    { Effect: 'Allow', Action: ['iot:Publish', 'iot:RetainPublish'], Resource: [`${TOPIC}/$aws/things/${ME}/shadow/*`, `${TOPIC}/amora/devices/${ME}/*`, `${TOPIC}/amora/telemetry/${ME}/*`] },
+    { Effect: 'Allow', Action: 'iot:Subscribe', Resource: [`${FILTER}/$aws/things/${ME}/shadow/*`, `${FILTER}/amora/devices/${ME}/commands`, `${FILTER}/amora/devices/${ME}/connection`] },
+    { Effect: 'Allow', Action: 'iot:Receive', Resource: [`${TOPIC}/$aws/things/${ME}/shadow/*`, `${TOPIC}/amora/devices/${ME}/commands`, `${TOPIC}/amora/devices/${ME}/connection`] },
+  ],
+};
 
 /** CreateThing, CreateKeysAndCertificate, AttachThingPrincipal and (unless `policy` is null) AttachPolicy. */
 async function provision(thingName: string, policy: string | null = 'device-policy'): Promise<{ certificateArn: string; certificateId: string; certificatePem: string; privateKey: string }> {
@@ -73,8 +102,12 @@ describe('AWS IoT emulator: control plane (@aws-sdk/client-iot)', () => {
     const thing = await iot.send(new DescribeThingCommand({ thingName: 'cp-device' }));
     expect(thing).toMatchObject({ thingName: 'cp-device', defaultClientId: 'cp-device', attributes: { model: 'amp-1' }, version: 1 });
 
+    expect(await iot.send(new GetThingConnectivityDataCommand({ thingName: 'cp-device' }))).toMatchObject({ thingName: 'cp-device', connected: false });
     const device = await SdkClient.connectWithPem(emulator, keys.certificatePem, keys.privateKey, 'cp-device');
     try {
+      const online = await iot.send(new GetThingConnectivityDataCommand({ thingName: 'cp-device' }));
+      expect(online).toMatchObject({ connected: true, timestamp: expect.any(Date) });
+      expect(online.disconnectReason).toBeUndefined();
       const update = await device.shadowRequest('$aws/things/cp-device/shadow', 'update', { state: { reported: { volume: 12 } } });
       expect(update.result).toBe('accepted');
       const rest = dataPlaneClient(emulator);
@@ -86,8 +119,31 @@ describe('AWS IoT emulator: control plane (@aws-sdk/client-iot)', () => {
       const interrupted = new Promise<string>((resolve) => device.connection.on('interrupt', (error) => resolve(String(error))));
       void device.publish('$aws/things/someone-else/shadow/update', { state: { reported: { volume: 1 } } }).catch(() => undefined);
       expect(await interrupted).toMatch(/AWS_/);
+      expect(await iot.send(new GetThingConnectivityDataCommand({ thingName: 'cp-device' }))).toMatchObject({ connected: false, disconnectReason: 'AUTH_ERROR' });
     } finally {
       await device.disconnect().catch(() => undefined);
+    }
+  });
+
+  it("connects Amora's aws-iot transport with a provisioned certificate under the guide's least-privilege policy", async () => {
+    await iot.send(new CreatePolicyCommand({ policyName: 'amora-device', policyDocument: JSON.stringify(GUIDE_POLICY) }));
+    const keys = await provision('cp-agent', 'amora-device');
+    const certPath = join(dir, 'cp-agent.cert.pem');
+    const keyPath = join(dir, 'cp-agent.private.key');
+    await writeFile(certPath, keys.certificatePem);
+    await writeFile(keyPath, keys.privateKey, { mode: 0o600 });
+    const options = parseAwsIotOptions({ endpoint: emulator.endpoint, port: emulator.mqttPort, certPath, keyPath, caPath: emulator.caPath, operationTimeoutMs: 5_000 });
+    const transport = new AwsIotDeviceTransport(options, 'aws-iot', 'cp-agent', undefined, { shouldRetry: () => false, nextRetryTimeout: () => 100 }, undefined);
+    try {
+      await transport.start(new AbortController().signal);
+      await statusIs(transport.status$, 'online');
+      await transport.publishState({ state: { volume: 21 }, version: 1, timestamp: Date.now(), metadata: {} }, {});
+      const rest = dataPlaneClient(emulator);
+      const shadow = JSON.parse(blobText((await rest.send(new GetThingShadowCommand({ thingName: 'cp-agent' }))).payload)) as { state: { reported: Record<string, unknown> } };
+      rest.destroy();
+      expect(shadow.state.reported['volume']).toBe(21);
+    } finally {
+      await transport.stop();
     }
   });
 
@@ -131,6 +187,18 @@ describe('AWS IoT emulator: control plane (@aws-sdk/client-iot)', () => {
     await expect(iot.send(new DeleteThingCommand({ thingName: 'cp-delete', expectedVersion: 7 }))).rejects.toBeInstanceOf(VersionConflictException);
     await iot.send(new DeleteThingCommand({ thingName: 'cp-delete', expectedVersion: 1 }));
     await expect(iot.send(new DescribeThingCommand({ thingName: 'cp-delete' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+
+    // A certificate goes once it is inactive and detached; a policy once no certificate has it.
+    await expect(iot.send(new DeleteCertificateCommand({ certificateId: keys.certificateId }))).rejects.toBeInstanceOf(CertificateStateException);
+    await iot.send(new UpdateCertificateCommand({ certificateId: keys.certificateId, newStatus: 'INACTIVE' }));
+    await iot.send(new CreatePolicyCommand({ policyName: 'short-lived', policyDocument: DEVICE_POLICY }));
+    await iot.send(new AttachPolicyCommand({ policyName: 'short-lived', target: keys.certificateArn }));
+    await expect(iot.send(new DeletePolicyCommand({ policyName: 'short-lived' }))).rejects.toBeInstanceOf(DeleteConflictException);
+    await iot.send(new DetachPolicyCommand({ policyName: 'short-lived', target: keys.certificateArn }));
+    await iot.send(new DeletePolicyCommand({ policyName: 'short-lived' }));
+    await expect(iot.send(new DeleteCertificateCommand({ certificateId: keys.certificateId }))).rejects.toBeInstanceOf(DeleteConflictException);
+    await iot.send(new DeleteCertificateCommand({ certificateId: keys.certificateId, forceDelete: true }));
+    await expect(iot.send(new DescribeCertificateCommand({ certificateId: keys.certificateId }))).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 
   it('pages ListThings with nextToken and filters by attribute', async () => {
@@ -150,6 +218,11 @@ describe('AWS IoT emulator: control plane (@aws-sdk/client-iot)', () => {
     const odd = await iot.send(new ListThingsCommand({ attributeName: 'parity', attributeValue: '1', maxResults: 100 }));
     expect(odd.things).toHaveLength(11);
     expect(odd.nextToken).toBeUndefined();
+  });
+
+  it('names its device endpoint with DescribeEndpoint, a host name as AWS answers', async () => {
+    expect((await iot.send(new DescribeEndpointCommand({ endpointType: 'iot:Data-ATS' }))).endpointAddress).toBe(emulator.endpoint);
+    await expect(iot.send(new DescribeEndpointCommand({ endpointType: 'iot:Nothing' }))).rejects.toBeInstanceOf(InvalidRequestException);
   });
 
   it('lists the things the emulator made for --thing, whose certificates need no policy', async () => {

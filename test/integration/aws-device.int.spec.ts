@@ -238,7 +238,7 @@ describe('AwsIotDeviceTransport on the emulator (aws-iot-device-sdk-v2, mutual T
 
   it('refuses an unknown certificate and says what to check', async () => {
     const foreign = createCertificateAuthority('Some other CA');
-    const pair = createDeviceCertificate(foreign, 'intruder');
+    const pair = await createDeviceCertificate(foreign, 'intruder');
     const certPath = join(emulator.certDir, 'intruder.pem');
     const keyPath = join(emulator.certDir, 'intruder.key');
     await writeFile(certPath, pair.certPem);

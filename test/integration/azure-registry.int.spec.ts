@@ -40,8 +40,10 @@ describe('Azure IoT Hub emulator: registry and queries (azure-iothub Registry)',
 
     const { responseBody: fetched } = await registry.get('reg-sas');
     expect(fetched).toMatchObject({ deviceId: 'reg-sas', status: 'enabled', connectionState: 'Connected' });
-    await device.stop();
+    // Deleting the identity cuts the device off, as on the hub.
+    const cutOff = statusIs(device.status$, 'offline');
     await registry.delete('reg-sas');
+    await cutOff;
     await expect(registry.get('reg-sas')).rejects.toMatchObject({ name: 'DeviceNotFoundError' });
   });
 
@@ -71,6 +73,17 @@ describe('Azure IoT Hub emulator: registry and queries (azure-iothub Registry)',
     await registry.create({ deviceId: 'reg-self', authentication: { type: 'selfSigned', x509Thumbprint: { primaryThumbprint: selfSigned.thumbprint } } } as never);
     const own = await connect('reg-self', { x509: { cert: selfSigned.certPem, key: selfSigned.keyPem } });
     await statusIs(own.status$, 'online');
+  });
+
+  it('adds, updates and removes devices in bulk, naming each device that failed', async () => {
+    const added = await registry.addDevices([{ deviceId: 'bulk-1' }, { deviceId: 'bulk-2' }, { deviceId: 'reg-given' }]);
+    expect(added.responseBody).toMatchObject({ isSuccessful: false, errors: [{ deviceId: 'reg-given', errorCode: 'DeviceAlreadyExists' }] });
+    expect(hub.registry.getDevice('bulk-2')?.primaryKey).toMatch(/=$/);
+    await registry.updateDevices([{ deviceId: 'bulk-1', status: 'disabled' }], true);
+    expect((await registry.get('bulk-1')).responseBody.status).toBe('disabled');
+    const removed = await registry.removeDevices([{ deviceId: 'bulk-1' }, { deviceId: 'bulk-2' }], true);
+    expect(removed.responseBody).toMatchObject({ isSuccessful: true, errors: [] });
+    expect(hub.registry.getDevice('bulk-1')).toBeUndefined();
   });
 
   it('pages a twin query with continuation tokens and filters on tags and status', async () => {

@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +117,37 @@ describe('embedded broker: JWT users with a JWKS file (ES256)', () => {
   });
 });
 
+// The Azure AD B2C shape: RS256 tokens, keys published at a URL (here a local HTTP server).
+describe('embedded broker: JWT users with a JWKS URL (RS256)', () => {
+  let broker: EmbeddedBroker;
+  let keys: Server;
+  let sign: (claims: Record<string, unknown>, kid?: string) => Promise<string>;
+
+  beforeAll(async () => {
+    const { privateKey, publicKey } = await generateKeyPair('RS256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'b2c-1', alg: 'RS256', use: 'sig' };
+    keys = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((resolve) => keys.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(keys.address() as AddressInfo).port}/discovery/v2.0/keys`;
+    sign = (claims, kid = 'b2c-1') =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid }).setSubject('carol').setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('1h').sign(privateKey);
+    broker = await startEmbeddedBroker({ port: 0, auth: { jwt: { jwks: url, issuer: ISSUER, audience: AUDIENCE } } });
+  });
+
+  afterAll(async () => {
+    await broker?.close();
+    await new Promise((resolve) => keys?.close(resolve));
+  });
+
+  it('verifies the token with the key fetched from the URL, and refuses one signed with an unknown key', async () => {
+    const carol = await connectRaw(`mqtt://127.0.0.1:${broker.port}`, { username: 'carol', password: await sign({ amora_devices: ['player-006'] }) });
+    expect(await carol.subscribe('amora/devices/player-006/state')).toBe(1);
+    expect(await carol.subscribe('amora/devices/player-001/state')).toBe(128);
+    await carol.end();
+    expect(await refusalCode(connectRaw(`mqtt://127.0.0.1:${broker.port}`, { username: 'carol', password: await sign({ amora_devices: ['player-006'] }, 'other') }))).toBe(4);
+  });
+});
+
 describe('embedded broker: device certificates', () => {
   let pki: DevicePki;
   let stranger: DevicePki;
@@ -162,6 +195,14 @@ describe('embedded broker: device certificates', () => {
     expect(broker.denials.publishes).toBe(denied + 2);
     expect(one.received).toEqual([]);
     await Promise.all([one.end(), two.end()]);
+  });
+
+  it('takes the device id from the DNS subject alternative name of a certificate without a CN', async () => {
+    const { certPem, keyPem } = pki.client(undefined, 'player-005');
+    const five = await connectRaw(url, { ca: pki.caPem, cert: certPem, key: keyPem, clientId: 'amora-player-005' });
+    expect(await five.subscribe('amora/devices/player-005/commands')).toBe(1);
+    expect(await five.subscribe('amora/devices/player-001/commands')).toBe(128);
+    await five.end();
   });
 
   it("shows a user's wildcard subscription only the devices its token names", async () => {

@@ -8,13 +8,15 @@ import type { Agent } from '../../core/agent/agent.js';
 import { buildAgent } from '../../core/agent/container.js';
 import { parseConfig } from '../../core/config/parse.js';
 import { ensureCliBuilt } from './cli-build.js';
-import { runCli } from './cli-process.js';
+import { connectRaw } from '../support/raw-mqtt-client.js';
+import { runCli, spawnCli } from './cli-process.js';
 
 const DEVICE = 'ctl-signed-1';
 
-// `amora ctl --config` builds its controller from the config, middleware included: with the
-// device's signing key its commands run, with a plain --url they are refused.
-describe('amora ctl with the signing middleware', () => {
+// `amora ctl --config` and `amora watch --config` build their controller from the config,
+// middleware included: with the device's signing key its commands run, with a plain --url they
+// are refused; watch shows what verifies and reports what does not.
+describe('amora ctl and watch with the signing middleware', () => {
   let broker: EmbeddedBroker;
   let agent: Agent;
   let dir: string;
@@ -54,5 +56,26 @@ describe('amora ctl with the signing middleware', () => {
     // The device refuses it; its (signed) answer does not verify with the wrong key either.
     expect(forged.stderr).toContain('error unauthorized: response refused: signature does not match');
     expect((agent.state.snapshot.state['audio'] as { volume?: number } | undefined)?.volume).toBe(12);
+  });
+
+  it('amora watch --telemetry shows verified telemetry and reports a forged record instead of showing it', async () => {
+    const env = { AMORA_TEST_SIGNING_KEY: 'the-ctl-test-signing-key-of-32-chars!' };
+    const watch = spawnCli(['watch', DEVICE, '--config', join(dir, 'ctl.json'), '--telemetry', '--json'], env);
+    const stranger = await connectRaw(url);
+    try {
+      // Its telemetry subscription went out before the state one: a state line means both are in place.
+      await watch.stdoutLine((line) => line.includes('"type":"state"'));
+      await stranger.publish(`amora/devices/${DEVICE}/telemetry/metrics`, JSON.stringify({ device_id: DEVICE, kind: 'metrics', records: [{ data: { cpu: 99 }, timestamp: Date.now() }] }));
+      agent.emitTelemetry('metrics', { cpu: 5 }, { immediate: true });
+      const shown = JSON.parse(await watch.stdoutLine((line) => line.includes('"type":"telemetry"'))) as { records: { data: unknown }[] };
+      expect(shown.records.map((record) => record.data)).toEqual([{ cpu: 5 }]);
+      const refused = JSON.parse(await watch.stdoutLine((line) => line.includes('"type":"refused"'))) as Record<string, unknown>;
+      expect(refused).toEqual({ type: 'refused', device_id: DEVICE, what: 'telemetry', kind: 'metrics', reason: 'telemetry is not signed', total: 1 });
+      expect(watch.stdout).not.toContain('"cpu":99');
+      expect(await watch.stop('SIGINT')).toEqual({ code: 0, signal: null });
+    } finally {
+      await stranger.end();
+      await watch.kill();
+    }
   });
 });

@@ -5,11 +5,12 @@ import { startAgentPair, type AgentPair } from '../../cli/bench/agent-pair.js';
 import { createBuiltinRegistry } from '../../cli/builtins.js';
 import { buildController } from '../../core/agent/container.js';
 import { parseConfig } from '../../core/config/parse.js';
+import type { TelemetryMessage } from '../../core/transport/wire-messages.js';
 
 const SIGNING = {
   kind: 'signing',
   signingKey: { kid: 'cloud-1', key: 'a-cloud-signing-secret-of-32-chars!!' },
-  encrypt: { sections: ['playback'], key: Buffer.alloc(32, 5).toString('base64') },
+  encrypt: { sections: ['playback', 'status'], telemetry: ['status'], key: Buffer.alloc(32, 5).toString('base64') },
 };
 
 /**
@@ -46,6 +47,29 @@ function signedRoundTrip(name: string, setup: () => Promise<{ transport: Record<
       await expect.poll(async () => (await pair.controller.getState(target.deviceId))?.state['playback'], { timeout: 20_000 }).toMatchObject({ playlist: 'Focus' });
     });
 
+    it('verifies telemetry, the self-contained playerStatus included, and opens its encrypted status', async () => {
+      const seen: TelemetryMessage[] = [];
+      const watching = pair.controller.telemetry$!(target.deviceId).subscribe((batch) => seen.push(batch));
+      const status = { messageType: 'playerStatus', deviceId: target.deviceId, timestamp: '2026-12-06T10:00:00Z', status: { state: 'playing', volume: 30 } };
+      try {
+        // Telemetry is live: send until the controller's subscription is in place and one arrives.
+        await expect
+          .poll(
+            () => {
+              pair.agent.emitTelemetry('playerStatus', status, { immediate: true });
+              pair.agent.emitTelemetry('metrics', { cpu: 7 }, { immediate: true });
+              return new Set(seen.map((batch) => batch.kind)).size;
+            },
+            { timeout: 20_000, interval: 250 },
+          )
+          .toBe(2);
+      } finally {
+        watching.unsubscribe();
+      }
+      expect(seen.find((batch) => batch.kind === 'playerStatus')?.records[0]?.data).toEqual(status);
+      expect(seen.find((batch) => batch.kind === 'metrics')?.records[0]?.data).toEqual({ cpu: 7 });
+    });
+
     it('refuses a command from a controller without the key', async () => {
       const config = parseConfig({ device: { id: 'plain' }, transports: [target.transport] }, { env: {} });
       const plain = await buildController(config, registry);
@@ -65,7 +89,13 @@ signedRoundTrip('signed messages over Azure IoT Hub', async () => {
   const hub: AzureIotHubEmulator = await startAzureIotHubEmulator({ port: 0, httpsPort: 0, devices: [deviceId] });
   return {
     deviceId,
-    transport: { kind: 'azure-iot-hub', connectionString: hub.deviceConnectionString(deviceId), serviceConnectionString: hub.serviceConnectionString, ca: hub.caPem },
+    transport: {
+      kind: 'azure-iot-hub',
+      connectionString: hub.deviceConnectionString(deviceId),
+      serviceConnectionString: hub.serviceConnectionString,
+      eventHubConnectionString: hub.eventHub!.connectionString,
+      ca: hub.caPem,
+    },
     ready: () => hub.devices.whenSubscribed(deviceId, 'methods'),
     stop: () => hub.close(),
   };

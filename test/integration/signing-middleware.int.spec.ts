@@ -1,3 +1,4 @@
+import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../adapters/mqtt/embedded-broker.js';
 import { createBuiltinRegistry } from '../../cli/builtins.js';
@@ -13,7 +14,8 @@ const KEY = 'a-shared-signing-secret-of-32-chars!!';
 const SIGNING = {
   kind: 'signing',
   signingKey: { kid: 'fleet-1', key: KEY },
-  encrypt: { sections: ['playback'], key: Buffer.alloc(32, 3).toString('base64') },
+  // The player profile repeats the playback in its `status` section: both are encrypted.
+  encrypt: { sections: ['playback', 'status'], telemetry: ['secret'], key: Buffer.alloc(32, 3).toString('base64') },
 };
 
 // Signing and encryption through the `middleware` config key: a real agent (virtual player) and
@@ -98,7 +100,37 @@ describe('signed and encrypted messages on MQTT', () => {
     // The state follows the answer: wait for the controller to see it.
     await expect.poll(async () => (await controller.getState(DEVICE))?.state['playback'], { timeout: 10_000 }).toMatchObject({ playlist: 'Morning Jazz' });
     const published = JSON.parse(wire.received.filter((m) => m.topic === `${TOPICS}/state`).at(-1)!.text) as { state: Record<string, unknown> };
-    expect(published.state).toMatchObject({ playback: { amora_jwe: expect.any(String) }, amora_sig: expect.any(String) });
-    expect(JSON.stringify(published.state['playback'])).not.toContain('Morning Jazz');
+    expect(published.state).toMatchObject({ playback: { amora_jwe: expect.any(String) }, status: { amora_jwe: expect.any(String) }, amora_sig: expect.any(String) });
+    // The name is in the list of playlists (not a secret); which one plays is.
+    expect(JSON.stringify(published.state)).not.toContain('"playlist":"Morning Jazz"');
+  });
+
+  it('shows signed telemetry with its encrypted key opened, and drops a forged record, counted and reported', async () => {
+    const stream = firstValueFrom(controller.telemetry$!(DEVICE, 'metrics').pipe(take(2), toArray()));
+    const refusal = firstValueFrom(controller.refused$!.pipe(filter((r) => r.what === 'telemetry')));
+    agent.emitTelemetry('metrics', { cpu: 12, secret: 'door code 4711' }, { immediate: true });
+    const genuine = await wire.next((topic, text) => topic === `${TOPICS}/telemetry/metrics` && text.includes('"cpu":12'));
+    expect(genuine.text).not.toContain('4711');
+    // Someone on the broker resends the device's record with a changed value, then an unsigned one.
+    const forged = JSON.parse(genuine.text) as { records: { id?: string; data: Record<string, unknown> }[] };
+    forged.records[0]!.data['cpu'] = 99;
+    await wire.publish(`${TOPICS}/telemetry/metrics`, JSON.stringify(forged));
+    await wire.publish(`${TOPICS}/telemetry/metrics`, JSON.stringify({ device_id: DEVICE, kind: 'metrics', records: [{ data: { cpu: 98 }, timestamp: Date.now() }] }));
+    agent.emitTelemetry('metrics', { cpu: 13 }, { immediate: true });
+    const shown = await stream;
+    expect(shown.map((batch) => batch.records.map((record) => record.data))).toEqual([[{ cpu: 12, secret: 'door code 4711' }], [{ cpu: 13 }]]);
+    expect(await refusal).toMatchObject({ deviceId: DEVICE, kind: 'metrics', reason: 'signature does not match', total: 1 });
+  });
+
+  it('opens the states of a whole fleet too: a forged retained state is not shown', async () => {
+    const fleet = firstValueFrom(controller.fleetStates$!().pipe(filter((message) => message.device_id === DEVICE), take(1)));
+    expect((await fleet).state).not.toHaveProperty('amora_sig');
+    const refusal = firstValueFrom(controller.refused$!.pipe(filter((r) => r.what === 'state')));
+    const states: unknown[] = [];
+    const watching = controller.state$(DEVICE).subscribe((message) => states.push(message.state));
+    await wire.publish(`${TOPICS}/state`, JSON.stringify({ device_id: DEVICE, state: { audio: { volume: 1 } }, version: 999_999, timestamp: Date.now() }));
+    expect(await refusal).toMatchObject({ deviceId: DEVICE, reason: 'state is not signed' });
+    watching.unsubscribe();
+    expect(states).not.toContainEqual({ audio: { volume: 1 } });
   });
 });

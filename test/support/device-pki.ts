@@ -9,8 +9,11 @@ export interface DevicePki {
   readonly caPem: string;
   readonly serverCertPem: string;
   readonly serverKeyPem: string;
-  /** A client certificate and key for `commonName`, signed by this CA. */
-  client(commonName: string): { readonly certPem: string; readonly keyPem: string };
+  /**
+   * A client certificate and key for `commonName`, signed by this CA; with `dnsName`, that name as
+   * a subject alternative name too (a certificate without a CN: pass `undefined` as `commonName`).
+   */
+  client(commonName: string | undefined, dnsName?: string): { readonly certPem: string; readonly keyPem: string };
 }
 
 interface KeyPair {
@@ -28,7 +31,7 @@ function keyPair(): KeyPair {
   return { pem: pair.privateKey, privateKey: forge.pki.privateKeyFromPem(pair.privateKey), publicKey: forge.pki.publicKeyFromPem(pair.publicKey) };
 }
 
-function sign(commonName: string, subjectKey: KeyPair, issuerKey: KeyPair, issuer: forge.pki.Certificate | undefined, extensions: object[]): forge.pki.Certificate {
+function sign(commonName: string | undefined, subjectKey: KeyPair, issuerKey: KeyPair, issuer: forge.pki.Certificate | undefined, extensions: object[]): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = subjectKey.publicKey;
   const serial = randomBytes(16);
@@ -36,7 +39,7 @@ function sign(commonName: string, subjectKey: KeyPair, issuerKey: KeyPair, issue
   cert.serialNumber = serial.toString('hex');
   cert.validity.notBefore = new Date(Date.now() - 3_600_000);
   cert.validity.notAfter = new Date(Date.now() + 86_400_000);
-  const subject = [{ name: 'commonName', value: commonName }];
+  const subject = commonName === undefined ? [] : [{ name: 'commonName', value: commonName }];
   cert.setSubject(subject);
   cert.setIssuer(issuer?.subject.attributes ?? subject);
   cert.setExtensions(extensions);
@@ -62,12 +65,13 @@ export function createDevicePki(name = 'Amora device CA'): DevicePki {
     caPem: forge.pki.certificateToPem(ca),
     serverCertPem: forge.pki.certificateToPem(server),
     serverKeyPem: serverKey.pem,
-    client(commonName) {
+    client(commonName, dnsName) {
       const key = keyPair();
       const cert = sign(commonName, key, caKey, ca, [
         { name: 'basicConstraints', cA: false },
         { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
         { name: 'extKeyUsage', clientAuth: true },
+        ...(dnsName === undefined ? [] : [{ name: 'subjectAltName', altNames: [{ type: 2, value: dnsName }] }]),
       ]);
       return { certPem: forge.pki.certificateToPem(cert), keyPem: key.pem };
     },

@@ -4,9 +4,10 @@ import type { ThingRegistry } from './thing-registry.js';
 
 /**
  * AWS IoT's control-plane REST API (restJson1, signing name `iot`), the calls
- * `@aws-sdk/client-iot` makes for provisioning: things (Create, Describe, List, Delete),
- * CreateKeysAndCertificate, Describe/UpdateCertificate, thing principals (Attach, Detach, List),
- * policies (Create, Get, Attach, Detach, ListAttachedPolicies). Paths, query names, headers and
+ * `@aws-sdk/client-iot` makes for provisioning: DescribeEndpoint, things (Create, Describe, List,
+ * Delete, GetThingConnectivityData),
+ * CreateKeysAndCertificate, Describe/Update/DeleteCertificate, thing principals (Attach, Detach,
+ * List), policies (Create, Get, Delete, Attach, Detach, ListAttachedPolicies). Paths, query names, headers and
  * JSON members are those of the SDK's operation schemas; errors are IotApiErrors.
  */
 
@@ -22,14 +23,24 @@ export interface ControlPlaneRequest {
 /** A 200 answer: a JSON body, or none (the operations whose output is empty). */
 export type ControlPlaneAnswer = Record<string, unknown> | undefined;
 
+const ENDPOINT_TYPES = ['iot:Data', 'iot:Data-ATS', 'iot:CredentialProvider', 'iot:Jobs'];
+
+/** What the MQTT endpoint knows about a client id's connection (GetThingConnectivityData). */
+export type Connectivity = (clientId: string) => { connected: boolean; timestamp?: number; disconnectReason?: string };
+
 export class ControlPlaneApi {
-  constructor(private readonly things: ThingRegistry) {}
+  constructor(
+    private readonly things: ThingRegistry,
+    private readonly connectivity: Connectivity,
+    /** The host name devices connect to, DescribeEndpoint's answer. */
+    private readonly endpoint: string,
+  ) {}
 
   private get registry(): ControlPlaneRegistry {
     return this.things.controlPlane;
   }
 
-  handle(request: ControlPlaneRequest): ControlPlaneAnswer {
+  async handle(request: ControlPlaneRequest): Promise<ControlPlaneAnswer> {
     const { method, segments, query } = request;
     const [collection, name, sub, ...rest] = segments;
     if (rest.length > 0 || collection === undefined) throw unknownOperation(request);
@@ -64,6 +75,17 @@ export class ControlPlaneApi {
         return {};
       }
     }
+    if (collection === 'things' && name !== undefined && sub === 'connectivity-data' && method === 'POST') {
+      // As on AWS, the connection counted is the one whose client id is the thing name.
+      const thing = this.registry.describeThing(name);
+      const state = this.connectivity(thing.thingName);
+      return {
+        thingName: thing.thingName,
+        connected: state.connected,
+        ...optional('timestamp', state.timestamp === undefined ? undefined : state.timestamp / 1000),
+        ...optional('disconnectReason', state.connected ? undefined : state.disconnectReason),
+      };
+    }
     if (collection === 'things' && name !== undefined && sub === 'principals') {
       if (method === 'GET') {
         const page = this.registry.listThingPrincipals(name, paging(query));
@@ -80,8 +102,14 @@ export class ControlPlaneApi {
         return {};
       }
     }
+    if (collection === 'endpoint' && name === undefined && method === 'GET') {
+      const type = query.get('endpointType') ?? 'iot:Data';
+      if (!ENDPOINT_TYPES.includes(type)) throw invalid(`endpointType must be one of ${ENDPOINT_TYPES.join(', ')}`);
+      // A host name only, as AWS answers; the ports are the emulator's own.
+      return { endpointAddress: this.endpoint };
+    }
     if (collection === 'keys-and-certificate' && name === undefined && method === 'POST') {
-      const issued = this.things.issueCertificate(query.get('setAsActive') === 'true');
+      const issued = await this.things.issueCertificate(query.get('setAsActive') === 'true');
       return {
         certificateArn: issued.certificate.certificateArn,
         certificateId: issued.certificate.certificateId,
@@ -93,6 +121,10 @@ export class ControlPlaneApi {
       if (method === 'GET') return { certificateDescription: certificateDescription(this.registry.describeCertificate(name)) };
       if (method === 'PUT') {
         this.registry.updateCertificate(name, query.get('newStatus') ?? '');
+        return undefined;
+      }
+      if (method === 'DELETE') {
+        this.registry.deleteCertificate(name, query.get('forceDelete') === 'true');
         return undefined;
       }
     }
@@ -115,6 +147,10 @@ export class ControlPlaneApi {
           lastModifiedDate: created,
           generationId: policy.policyArn,
         };
+      }
+      if (method === 'DELETE') {
+        this.registry.deletePolicy(name);
+        return undefined;
       }
     }
     if (collection === 'target-policies' && name !== undefined && sub === undefined && (method === 'PUT' || method === 'POST')) {

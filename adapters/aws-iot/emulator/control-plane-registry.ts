@@ -184,6 +184,21 @@ export class ControlPlaneRegistry {
     certificate.lastModifiedDate = new Date();
   }
 
+  /**
+   * DeleteCertificate: an ACTIVE certificate is refused (CertificateStateException), one still
+   * attached to a thing or (unless `forceDelete`) a policy too (DeleteConflictException).
+   */
+  deleteCertificate(certificateId: string, forceDelete: boolean): void {
+    const certificate = this.describeCertificate(certificateId);
+    if (certificate.status === 'ACTIVE') {
+      throw new IotApiError(406, 'CertificateStateException', 'Certificate must be deactivated before deletion.');
+    }
+    if (certificate.things.size > 0 || (!forceDelete && certificate.policies.size > 0)) {
+      throw new IotApiError(409, 'DeleteConflictException', `Certificate ${certificateId} has things or policies attached; detach them first`);
+    }
+    this.certificates.delete(certificateId);
+  }
+
   /** Forgets a certificate with its attachments (the emulator's own deleteThing). */
   removeCertificate(certificateId: string): void {
     const certificate = this.certificates.get(certificateId);
@@ -236,6 +251,15 @@ export class ControlPlaneRegistry {
     const policy = this.policies.get(policyName);
     if (!policy) throw notFound(`Policy not found (name=${policyName})`);
     return policy;
+  }
+
+  /** DeletePolicy: refused while the policy is attached to a certificate (DeleteConflictException). */
+  deletePolicy(policyName: string): void {
+    this.getPolicy(policyName);
+    if ([...this.certificates.values()].some((certificate) => certificate.policies.has(policyName))) {
+      throw new IotApiError(409, 'DeleteConflictException', `The policy ${policyName} is attached to one or more principals; detach it first`);
+    }
+    this.policies.delete(policyName);
   }
 
   /** AttachPolicy with a certificate ARN as the target (the only target kind the emulator has). */

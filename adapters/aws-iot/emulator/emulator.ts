@@ -8,6 +8,7 @@ import {
 import { ControlPlaneApi } from './control-plane-api.js';
 import { ControlPlaneRegistry, DEFAULT_ACCOUNT_ID, DEFAULT_REGION } from './control-plane-registry.js';
 import { MqttEndpoint } from './mqtt-endpoint.js';
+import { RequestBudget } from './request-budget.js';
 import { RestEndpoint } from './rest-endpoint.js';
 import { ShadowService } from './shadow-service.js';
 import { ShadowStore, type ShadowAddress, type UpdateOutcome } from './shadow-store.js';
@@ -29,6 +30,12 @@ export interface AwsIotEmulatorOptions {
   /** Region and account in the ARNs the control plane hands out. Default us-east-1, 123456789012. */
   readonly region?: string;
   readonly accountId?: string;
+  /**
+   * Throttles the control plane like AWS's per-account API limits, with one bucket for every
+   * call: over `perSecond` (after a `burst`, default one second's worth) a call gets 400
+   * ThrottlingException. Default: no throttling.
+   */
+  readonly controlPlaneRate?: { readonly perSecond: number; readonly burst?: number };
   /** Where the CA, server and device certificates live; default a new temporary directory. */
   readonly certDir?: string;
   /** Things to register (with certificates) at start. */
@@ -90,6 +97,7 @@ export async function startAwsIotEmulator(options: AwsIotEmulatorOptions = {}): 
   const logger = options.logger ?? silentLogger;
   const host = options.host ?? '127.0.0.1';
   const hostNames = options.hostNames ?? ['localhost', '127.0.0.1', '::1'];
+  const endpoint = hostNames[0] ?? 'localhost';
   const certDir = options.certDir ?? (await mkdtemp(join(tmpdir(), 'amora-aws-emulator-')));
   const credentials = options.credentials ?? EMULATOR_CREDENTIALS;
   const region = options.region ?? DEFAULT_REGION;
@@ -117,7 +125,8 @@ export async function startAwsIotEmulator(options: AwsIotEmulatorOptions = {}): 
     tls: { certPem: server.certPem, keyPem: server.keyPem },
     shadows,
     credentials,
-    controlPlane: new ControlPlaneApi(registry),
+    controlPlane: new ControlPlaneApi(registry, (clientId) => mqttEndpoint.connectivity(clientId), endpoint),
+    ...(options.controlPlaneRate ? { controlPlaneBudget: new RequestBudget(options.controlPlaneRate.perSecond, options.controlPlaneRate.burst) } : {}),
     publish: (topic, payload, qos, retain) => mqttEndpoint.publish(topic, payload, qos, retain),
     logger,
   });
@@ -130,7 +139,6 @@ export async function startAwsIotEmulator(options: AwsIotEmulatorOptions = {}): 
     await mqttEndpoint.close();
     throw error;
   }
-  const endpoint = hostNames[0] ?? 'localhost';
   logger.info({ endpoint, mqttPort, httpsPort, certDir }, 'AWS IoT emulator listening');
 
   let closing: Promise<void> | undefined;

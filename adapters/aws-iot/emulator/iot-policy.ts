@@ -8,7 +8,7 @@
  * `Condition` are not evaluated (neither allow nor deny): the emulator supports no condition keys.
  */
 
-export type IotAction = 'iot:Connect' | 'iot:Publish' | 'iot:Subscribe' | 'iot:Receive';
+export type IotAction = 'iot:Connect' | 'iot:Publish' | 'iot:RetainPublish' | 'iot:Subscribe' | 'iot:Receive';
 
 interface Statement {
   readonly effect: 'Allow' | 'Deny';

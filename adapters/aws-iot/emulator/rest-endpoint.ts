@@ -7,6 +7,7 @@ import {
 import { isValidShadowName, isValidThingName } from '../shadow-topics.js';
 import type { ControlPlaneApi } from './control-plane-api.js';
 import { IotApiError } from './control-plane-registry.js';
+import type { RequestBudget } from './request-budget.js';
 import type { ShadowError } from './shadow-request.js';
 import type { ShadowService } from './shadow-service.js';
 import type { ShadowAddress } from './shadow-store.js';
@@ -23,6 +24,8 @@ export interface RestEndpointOptions {
   /** The one access key requests must be signed with. */
   readonly credentials: AwsCredentials;
   readonly controlPlane: ControlPlaneApi;
+  /** Throttles control-plane requests over this rate; undefined never throttles. */
+  readonly controlPlaneBudget?: RequestBudget;
   /** Routes a REST Publish into MQTT. */
   readonly publish: (topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean) => Promise<void>;
   readonly logger: Logger;
@@ -128,11 +131,12 @@ export class RestEndpoint {
     return this.fail(response, { code: 404, message: `no operation at ${method} ${url.pathname}` });
   }
 
-  private controlPlane(request: IncomingMessage, response: ServerResponse, url: URL, body: Uint8Array): void {
+  private async controlPlane(request: IncomingMessage, response: ServerResponse, url: URL, body: Uint8Array): Promise<void> {
+    if (this.options.controlPlaneBudget?.take() === false) return this.failAs(response, 400, 'ThrottlingException', 'Rate exceeded');
     let answer;
     try {
       const segments = url.pathname.split('/').filter(Boolean).map((segment) => decodeURIComponent(segment));
-      answer = this.options.controlPlane.handle({ method: request.method ?? 'GET', segments, query: url.searchParams, headers: request.headers, body });
+      answer = await this.options.controlPlane.handle({ method: request.method ?? 'GET', segments, query: url.searchParams, headers: request.headers, body });
     } catch (error) {
       if (!(error instanceof IotApiError)) throw error;
       return this.failAs(response, error.status, error.errorType, error.message, error.fields);

@@ -3,7 +3,6 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidThingName } from '../shadow-topics.js';
 import {
-  certificateId,
   createCertificateAuthority,
   createDeviceCertificate,
   createServerCertificate,
@@ -136,7 +135,7 @@ export class ThingRegistry {
 
   private async issue(thingName: string): Promise<ThingCredentials> {
     const { certPath, keyPath } = this.paths(thingName);
-    const pair = createDeviceCertificate(this.ca, thingName);
+    const pair = await createDeviceCertificate(this.ca, thingName);
     await writePrivate(keyPath, pair.keyPem);
     await writeFile(certPath, pair.certPem);
     return this.register(thingName, pair.certPem);
@@ -158,8 +157,8 @@ export class ThingRegistry {
   }
 
   /** CreateKeysAndCertificate: a key pair and a certificate signed by the emulator CA (in memory only). */
-  issueCertificate(setAsActive: boolean): IssuedCertificate {
-    const pair = createDeviceCertificate(this.ca, 'AWS IoT Certificate');
+  async issueCertificate(setAsActive: boolean): Promise<IssuedCertificate> {
+    const pair = await createDeviceCertificate(this.ca, 'AWS IoT Certificate');
     const certificate = this.controlPlane.addCertificate(pair.certPem, setAsActive ? 'ACTIVE' : 'INACTIVE');
     const publicKeyPem = createPublicKey(pair.keyPem).export({ type: 'spki', format: 'pem' }).toString();
     return { certificate, publicKeyPem, privateKeyPem: pair.keyPem };
@@ -194,11 +193,11 @@ export class ThingRegistry {
   private async register(thingName: string, issuedPem?: string): Promise<ThingCredentials> {
     const { certPath, keyPath } = this.paths(thingName);
     const certPem = issuedPem ?? (await readFile(certPath, 'utf8'));
-    const credentials: ThingCredentials = { thingName, certPath, keyPath, certificateId: certificateId(certPem) };
-    this.byThing.set(thingName, credentials);
     if (!this.controlPlane.hasThing(thingName)) this.controlPlane.createThing(thingName);
     const certificate = this.controlPlane.addCertificate(certPem, 'ACTIVE', true);
     this.controlPlane.attachThingPrincipal(thingName, certificate.certificateArn);
+    const credentials: ThingCredentials = { thingName, certPath, keyPath, certificateId: certificate.certificateId };
+    this.byThing.set(thingName, credentials);
     return credentials;
   }
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { JsonObject } from '../../../core/index.js';
 import { parseDeviceQuery, QuerySyntaxError } from './device-query.js';
 
-const twins = [
+const twins: JsonObject[] = [
   { deviceId: 'a', status: 'enabled', tags: { site: 'berlin', floor: 2 }, properties: { desired: {}, reported: { volume: 30 } } },
   { deviceId: 'b', status: 'disabled', tags: { site: "o'hare" }, properties: { desired: { volume: 10 }, reported: {} } },
   { deviceId: 'c', status: 'enabled', tags: {}, properties: { desired: {}, reported: { volume: 80 } } },
@@ -9,7 +10,7 @@ const twins = [
 
 function select(sql: string): string[] {
   const matches = parseDeviceQuery(sql);
-  return twins.filter((twin) => matches(twin)).map((twin) => twin.deviceId);
+  return twins.filter((twin) => matches(twin)).map((twin) => String(twin['deviceId']));
 }
 
 describe('IoT Hub device query subset', () => {

@@ -15,9 +15,9 @@ import { serviceTwinProperties, TwinUpdateError } from './twin-record.js';
  * The service side of the emulator: the subset of IoT Hub's HTTPS REST API that the real
  * `azure-iothub` package calls for twins (get, patch with If-Match, replace), direct methods
  * (with connect and response timeouts, 404 for a device that stays offline), the device
- * registry (create, update with If-Match, get, list, delete) and twin queries (`POST
- * /devices/query`, see device-query.ts, paged by `x-ms-max-item-count` and `x-ms-continuation`),
- * authorised by policy SAS tokens. Errors use the hub's body shape
+ * registry (create, update with If-Match, get, list, delete, bulk add/update/remove) and twin
+ * queries (`POST /devices/query`, see device-query.ts, paged by `x-ms-max-item-count` and
+ * `x-ms-continuation`), authorised by policy SAS tokens. Errors use the hub's body shape
  * `{"Message":"ErrorCode:{code};{text}"}`, which the SDK parses into typed errors.
  */
 
@@ -41,6 +41,8 @@ const MAX_BODY_BYTES = IOT_HUB_LIMITS.messageBytes * 2;
 /** Query page sizes: IoT Hub's default and largest `x-ms-max-item-count`. */
 const QUERY_PAGE_DEFAULT = 100;
 const QUERY_PAGE_MAX = 1000;
+/** Devices in one bulk registry call, as the hub (and the SDK) allow. */
+const BULK_MAX = 100;
 
 interface Answer {
   readonly body: JsonValue;
@@ -94,6 +96,10 @@ export class ServiceEndpoint {
       this.authorize(request, ['RegistryRead']);
       return { body: registry.listDevices().map((device) => this.deviceJson(device)) };
     }
+    if (collection === 'devices' && deviceId === undefined && method === 'POST') {
+      this.authorize(request, ['RegistryWrite']);
+      return { body: this.bulk(body) };
+    }
     if (collection === 'devices' && deviceId === 'query' && sub === undefined && method === 'POST') {
       this.authorize(request, ['RegistryRead']);
       return this.query(body, request);
@@ -109,7 +115,7 @@ export class ServiceEndpoint {
       }
       if (method === 'DELETE') {
         this.authorize(request, ['RegistryWrite']);
-        registry.deleteDevice(deviceId);
+        this.deleteDevice(deviceId);
         return { body: null };
       }
     }
@@ -150,12 +156,59 @@ export class ServiceEndpoint {
       device = registry.createDevice(deviceId, createOptions(info));
     } else {
       if (!existing) throw new RegistryError(404, 'DeviceNotFound', `device ${deviceId} is not registered`);
-      const wanted = ifMatch.replace(/^"|"$/g, '');
-      if (wanted !== '*' && wanted !== existing.etag) throw new HttpError(412, 'PreconditionFailed', 'the etag does not match the device');
+      checkDeviceEtag(existing, ifMatch);
       device = existing;
     }
-    const status = info['status'];
-    return status === 'enabled' || status === 'disabled' ? registry.setStatus(deviceId, status) : device;
+    return this.setStatus(deviceId, info['status']) ?? device;
+  }
+
+  /** A deleted or disabled device loses its connection at once, as on the hub. */
+  private deleteDevice(deviceId: string): void {
+    this.options.registry.deleteDevice(deviceId);
+    this.options.devices.disconnect(deviceId);
+  }
+
+  private setStatus(deviceId: string, status: JsonValue | undefined): DeviceRecord | undefined {
+    if (status !== 'enabled' && status !== 'disabled') return undefined;
+    const device = this.options.registry.setStatus(deviceId, status);
+    if (status === 'disabled') this.options.devices.disconnect(deviceId);
+    return device;
+  }
+
+  /**
+   * POST /devices: `Registry.addDevices` / `updateDevices` / `removeDevices`, up to 100 devices,
+   * each done or failed on its own; the answer lists the failures as the hub's bulk result does.
+   */
+  private bulk(body: JsonValue | undefined): JsonObject {
+    if (!Array.isArray(body) || body.length === 0 || body.length > BULK_MAX) {
+      throw new HttpError(400, 'ArgumentInvalid', `the body must be an array of 1 to ${BULK_MAX} devices`);
+    }
+    const { registry } = this.options;
+    const errors: JsonObject[] = [];
+    for (const entry of body) {
+      const info = isJsonObject(entry) ? entry : {};
+      const deviceId = typeof info['id'] === 'string' ? info['id'] : '';
+      const mode = String(info['importMode'] ?? '').toLowerCase();
+      try {
+        if (mode === 'create') {
+          registry.createDevice(deviceId, createOptions(info));
+          continue;
+        }
+        const existing = registry.requireDevice(deviceId);
+        if (mode.endsWith('ifmatchetag')) checkDeviceEtag(existing, String(info['eTag'] ?? ''));
+        if (mode === 'update' || mode === 'updateifmatchetag') {
+          this.setStatus(deviceId, info['status']);
+        } else if (mode === 'delete' || mode === 'deleteifmatchetag') {
+          this.deleteDevice(deviceId);
+        } else {
+          throw new HttpError(400, 'ArgumentInvalid', `unknown importMode ${String(info['importMode'])}`);
+        }
+      } catch (error) {
+        const failure = toHttpError(error);
+        errors.push({ deviceId, errorCode: failure.errorCode, errorStatus: failure.message });
+      }
+    }
+    return { isSuccessful: errors.length === 0, errors, warnings: [] };
   }
 
   /** POST /devices/query: one page of twins matching the query, ordered by device id. */
@@ -246,6 +299,12 @@ export class ServiceEndpoint {
     if (fields.se * 1000 <= Date.now()) throw unauthorized;
     if (!sasSignatureMatches(fields, policy.primaryKey) && !sasSignatureMatches(fields, policy.secondaryKey)) throw unauthorized;
   }
+}
+
+/** If-Match on a device: `*` or its etag (quoted or not), 412 PreconditionFailed otherwise. */
+function checkDeviceEtag(device: DeviceRecord, ifMatch: string): void {
+  const wanted = ifMatch.replace(/^"|"$/g, '');
+  if (wanted !== '*' && wanted !== device.etag) throw new HttpError(412, 'PreconditionFailed', 'the etag does not match the device');
 }
 
 /** What a device description in a create request asks for: SAS keys (generated when empty), X.509 thumbprints or CA. */
