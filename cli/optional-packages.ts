@@ -8,8 +8,6 @@ import { PluginLoadError } from '../core/index.js';
  */
 export const OPTIONAL_PACKAGES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'azure-iot-hub': {
-    // The controller's push mode (eventHubConnectionString) reads the Event Hub endpoint with it.
-    '@azure/event-hubs': '6.0.4',
     'azure-iot-common': '1.13.3',
     'azure-iot-device': '1.18.4',
     'azure-iot-device-mqtt': '1.16.4',

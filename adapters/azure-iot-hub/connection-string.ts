@@ -81,3 +81,45 @@ export function splitHostPort(hostName: string): { readonly host: string; readon
   if (!match) return { host: hostName };
   return match[2] === undefined ? { host: match[1]! } : { host: match[1]!, port: Number(match[2]) };
 }
+
+/** An Event Hub(-compatible endpoint) connection string, read; holds the key, so treat it as a secret. */
+export interface EventHubConnectionInfo {
+  /** `sb://host[:port]/`, the start of every token audience. */
+  readonly endpoint: string;
+  readonly host: string;
+  readonly port?: number;
+  readonly keyName: string;
+  readonly key: string;
+  /** The Event Hub name (for IoT Hub's built-in endpoint: the hub's Event Hub-compatible name). */
+  readonly entityPath: string;
+  /** `UseDevelopmentEmulator=true`: plain AMQP (default port 5672) instead of AMQPS (5671). */
+  readonly developmentEmulator: boolean;
+}
+
+/** Reads `Endpoint=sb://…/;SharedAccessKeyName=…;SharedAccessKey=…;EntityPath=…[;UseDevelopmentEmulator=true]`. */
+export function eventHubConnectionInfo(connectionString: string): EventHubConnectionInfo {
+  const fields = parseConnectionString(connectionString);
+  const endpoint = fields['Endpoint'];
+  const keyName = fields['SharedAccessKeyName'];
+  const key = fields['SharedAccessKey'];
+  const entityPath = fields['EntityPath'];
+  if (!endpoint) throw new Error('Event Hub connection string lacks Endpoint');
+  if (!keyName || !key) throw new Error('Event Hub connection string needs SharedAccessKeyName and SharedAccessKey');
+  if (!entityPath) throw new Error('Event Hub connection string lacks EntityPath');
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new Error('Event Hub connection string: Endpoint is not a URL (expected sb://host/)');
+  }
+  if (url.protocol !== 'sb:' || url.hostname === '') throw new Error('Event Hub connection string: Endpoint must be sb://host[:port]/');
+  return {
+    endpoint: `sb://${url.host}/`,
+    host: url.hostname,
+    ...(url.port === '' ? {} : { port: Number(url.port) }),
+    keyName,
+    key,
+    entityPath,
+    developmentEmulator: fields['UseDevelopmentEmulator']?.toLowerCase() === 'true',
+  };
+}

@@ -1,5 +1,5 @@
 import { inject, injectable, optional } from 'inversify';
-import { concatMap, defer, distinctUntilChanged, filter, from, map, Observable, ReplaySubject, share, startWith, Subject, throwError } from 'rxjs';
+import { concatMap, defer, distinctUntilChanged, filter, firstValueFrom, from, map, Observable, ReplaySubject, share, startWith, Subject, throwError } from 'rxjs';
 import {
   AmoraError,
   ConfigError,
@@ -25,10 +25,10 @@ import {
 import { COMMAND_RESPONSE_KEY } from './desired-command.js';
 import { IOT_HUB_LIMITS, jsonByteLength } from './limits.js';
 import { commandResponseFromMethod } from './method-answer.js';
-import type { EventHubFeed } from './event-hub-feed.js';
+import { EventHubFeed } from './event-hub-feed.js';
 import { telemetryOfEvent, type HubEvent } from './hub-event.js';
 import { EVENTHUB_CONNECTION_STRING_ENV, SERVICE_CONNECTION_STRING_ENV, type AzureIotHubOptions } from './options.js';
-import { pushedConnection$, pushedDevices$, pushedState$, type PushSources } from './pushed-views.js';
+import { pushedConnection$, pushedDevices$, pushedFleetStates$, pushedState$, type PushSources } from './pushed-views.js';
 import { readPem, resolveConnectionString } from './secrets.js';
 import { IotHubServiceClient, statusOf, type DevicePresence, type ServiceTwin } from './service-client.js';
 
@@ -51,8 +51,8 @@ const FAST_REFRESH_WINDOW_MS = 3_000;
  *   128 KB are refused locally.
  * - `getState()` / `state$()` → twin reported properties (`version` is the reported `$version`).
  * - Push mode, with `eventHubConnectionString` (or env AMORA_EVENTHUB_CONNECTION_STRING): one
- *   `@azure/event-hubs` reader of the hub's Event Hub-compatible endpoint drives `state$`,
- *   `connection$` and `devices$` from routed twin change, connection state and telemetry events,
+ *   AMQP reader (rhea, event-hub-feed.ts) of the hub's Event Hub-compatible endpoint drives `state$`,
+ *   `connection$`, `devices$` and `fleetStates$` from routed twin change, connection state and telemetry events,
  *   each seeded by one read (see pushed-views.ts); it starts "now minus
  *   `eventHubResumeOverlapMs`" and compares versions, so a restart never shows stale states.
  *   `telemetry$` shows the device-to-cloud messages it reads (push mode only).
@@ -103,6 +103,7 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
     this.status = { state: 'offline', since: this.clock.now() };
     this.statusSubject.next(this.status);
     this.status$ = this.statusSubject.asObservable().pipe(distinctUntilChanged((a, b) => a.state === b.state && a.error?.message === b.error?.message));
+    if (this.eventHubConnectionString !== undefined) this.fleetStates$ = () => pushedFleetStates$(this.pushSources());
   }
 
   async start(signal: AbortSignal): Promise<void> {
@@ -116,24 +117,26 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
     }
     if (this.eventHubConnectionString) {
       try {
-        // Loaded only in push mode: @azure/event-hubs is an optional package.
-        const { EventHubFeed } = await import('./event-hub-feed.js');
         this.feed = new EventHubFeed({
           connectionString: this.eventHubConnectionString,
           consumerGroup: this.options.eventHubConsumerGroup,
           resumeOverlapMs: this.options.eventHubResumeOverlapMs,
+          ca: await readPem(this.options.ca, 'ca'),
           logger: this.logger,
+          clock: this.clock,
+          retryPolicy: this.retryPolicy,
         });
-        this.feed.events$.subscribe(this.hubEvents);
-        this.feed.start();
       } catch (error) {
-        if (isMissingPackage(error)) {
-          throw new ConfigError('azure-iot-hub: eventHubConnectionString needs the package "@azure/event-hubs", which is not installed: run `npm install @azure/event-hubs@6.0.4`', {
-            cause: error,
-            details: { path: 'eventHubConnectionString' },
-          });
-        }
         throw new ConfigError(`azure-iot-hub: eventHubConnectionString: ${(error as Error).message}`, { cause: error, details: { path: 'eventHubConnectionString' } });
+      }
+      this.feed.events$.subscribe(this.hubEvents);
+      // Resolves once the first connection is up with every partition link, or failed and retrying.
+      await this.feed.start(signal);
+      const first = await firstValueFrom(this.feed.status$);
+      if (first.state === 'offline' && (first.error?.code === 'authentication_failed' || first.error?.code === 'not_found')) {
+        // Refused for good (a wrong key, an unknown consumer group): say so now rather than push nothing.
+        await this.stop();
+        throw new ConfigError(`azure-iot-hub: eventHubConnectionString: ${first.error.message}`, { details: { path: 'eventHubConnectionString' } });
       }
     }
     this.setStatus('connecting');
@@ -157,7 +160,7 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
     this.probeTimer?.cancel();
     this.probeTimer = undefined;
     this.service?.close();
-    await this.feed?.close();
+    await this.feed?.stop();
     this.setStatus('closed');
   }
 
@@ -186,6 +189,14 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
       );
     });
   }
+
+  /**
+   * Push mode only (absent when polling, so `amora watch` follows each device there): every
+   * device's reported state, one twin read each to start (a few at a time), then the routed twin
+   * change events of the whole fleet through the one Event Hub reader. Each subscriber gets its
+   * own seed reads.
+   */
+  readonly fleetStates$?: () => Observable<DeviceStateMessage>;
 
   devices$(): Observable<readonly DeviceInfo[]> {
     if (this.pushMode) return this.shared('push-devices', () => pushedDevices$(this.pushSources()));
@@ -435,10 +446,6 @@ function toStateMessage(deviceId: string, twin: ServiceTwin): DeviceStateMessage
   const { [COMMAND_RESPONSE_KEY]: _own, ...state } = twin.reported;
   if (Object.keys(state).length === 0) return undefined;
   return { device_id: deviceId, state, version: twin.reportedVersion, timestamp: twin.reportedUpdated ?? Date.now() };
-}
-
-function isMissingPackage(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException | undefined)?.code === 'ERR_MODULE_NOT_FOUND' && /@azure\/event-hubs/.test((error as Error).message);
 }
 
 function newCommandId(): string {

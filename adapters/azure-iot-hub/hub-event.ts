@@ -1,4 +1,3 @@
-import type { ReceivedEventData } from '@azure/event-hubs';
 import {
   isJsonObject,
   telemetryMessageSchema,
@@ -35,8 +34,20 @@ export type HubEvent =
       readonly at: number;
     };
 
+/**
+ * One event as read from the endpoint: AMQP message annotations (`x-opt-*`, `iothub-*`) as
+ * `systemProperties`, application properties as `properties`. `@azure/event-hubs`'
+ * `ReceivedEventData` has this shape too.
+ */
+export interface RoutedEventData {
+  readonly body: unknown;
+  readonly properties?: Readonly<Record<string, unknown>>;
+  readonly systemProperties?: Readonly<Record<string, unknown>>;
+  readonly enqueuedTimeUtc: Date;
+}
+
 /** Decodes a received event; undefined for what is none of these (or lacks a device id). */
-export function decodeHubEvent(event: ReceivedEventData): HubEvent | undefined {
+export function decodeHubEvent(event: RoutedEventData): HubEvent | undefined {
   const system = event.systemProperties ?? {};
   const properties = event.properties ?? {};
   const source = String(system['iothub-message-source'] ?? '');
@@ -68,7 +79,7 @@ export function decodeHubEvent(event: ReceivedEventData): HubEvent | undefined {
   }
 }
 
-/** The SDK parses JSON bodies already; a Buffer or string body is parsed here when it is JSON. */
+/** A Buffer or string body is parsed when it is JSON (the SDK hands over parsed JSON already). */
 function parseBody(body: unknown): JsonValue | unknown {
   const text = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : undefined;
   if (text === undefined) return body;

@@ -1,16 +1,18 @@
-import { Subject } from 'rxjs';
+import { firstValueFrom, ReplaySubject, skip, Subject, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
+  type DeviceInfo,
   type DeviceStateMessage,
   silentLogger,
   systemClock,
 } from '../../core/index.js';
 import type { HubEvent } from './hub-event.js';
-import { PresenceTracker, pushedConnection$, pushedState$, type PushSources } from './pushed-views.js';
+import { pushedConnection$, pushedDevices$, pushedFleetStates$, pushedState$, type PushSources } from './pushed-views.js';
 import type { ServiceTwin } from './service-client.js';
 
 const twin = (volume: number, version: number): ServiceTwin => ({ etag: `e${version}`, reported: { volume }, reportedVersion: version, reportedUpdated: 1 });
 const change = (volume: number, version: number): HubEvent => ({ kind: 'twinChange', deviceId: 'd', section: 'reported', patch: { volume }, version, at: 2 });
+const changeOf = (deviceId: string, volume: number, version: number): HubEvent => ({ ...change(volume, version), deviceId });
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 function sources(events: Subject<HubEvent>, twins: ServiceTwin[], presence?: { connected: boolean; changedAt?: string }): PushSources & { reads: number } {
@@ -87,13 +89,50 @@ describe('connection pushes', () => {
     expect(seen).toEqual(['unknown', 'online', 'offline', 'online']);
   });
 
-  it('lists devices seen only in events', () => {
-    const tracker = new PresenceTracker();
-    tracker.seed({ deviceId: 'b', connected: false });
-    tracker.apply({ kind: 'connection', deviceId: 'a', connected: true, sequenceNumber: '01', at: 1 });
-    expect(tracker.list()).toEqual([
+  it('lists the registry and devices seen only in events, sorted, once per burst of events', async () => {
+    const events = new Subject<HubEvent>();
+    const lists = new ReplaySubject<readonly DeviceInfo[]>();
+    const source = { ...sources(events, []), listPresence: async () => [{ deviceId: 'c', connected: false }, { deviceId: 'b', connected: true }] };
+    const subscription = pushedDevices$(source).subscribe(lists);
+    events.next({ kind: 'connection', deviceId: 'a', connected: true, sequenceNumber: '01', at: 1 });
+    expect(await firstValueFrom(lists)).toEqual([
       { deviceId: 'a', presence: 'online' },
-      { deviceId: 'b', presence: 'offline' },
+      { deviceId: 'b', presence: 'online' },
+      { deviceId: 'c', presence: 'offline' },
+    ]);
+    for (let i = 0; i < 1_000; i++) events.next({ kind: 'connection', deviceId: `z${i}`, connected: i % 2 === 0, sequenceNumber: '01', at: 1 });
+    events.next({ kind: 'connection', deviceId: 'c', connected: true, sequenceNumber: '02', at: 2 });
+    // One list for the whole burst, not one per event.
+    const burst = await firstValueFrom(lists.pipe(skip(1)));
+    subscription.unsubscribe();
+    expect(burst).toHaveLength(1_003);
+    expect(burst.slice(0, 4)).toEqual([
+      { deviceId: 'a', presence: 'online' },
+      { deviceId: 'b', presence: 'online' },
+      { deviceId: 'c', presence: 'online' },
+      { deviceId: 'z0', presence: 'online' },
     ]);
   });
 });
+
+describe('pushedFleetStates$', () => {
+  it('starts with each registered twin, then follows every device in $version order, reading a newcomer first', async () => {
+    const events = new Subject<HubEvent>();
+    const twins: Record<string, ServiceTwin> = { a: twin(1, 3), b: twin(2, 7), c: twin(3, 2) };
+    const seen = new ReplaySubject<DeviceStateMessage>();
+    const source = {
+      ...sources(events, []),
+      listPresence: async () => [{ deviceId: 'a', connected: true }, { deviceId: 'b', connected: true }],
+      readTwin: async (deviceId: string) => twins[deviceId],
+    };
+    const subscription = pushedFleetStates$(source).subscribe(seen);
+    const messages = (count: number) => firstValueFrom(seen.pipe(take(count), toArray()));
+    await messages(2);
+    for (const event of [changeOf('a', 9, 3), changeOf('b', 8, 8), changeOf('c', 5, 3), changeOf('a', 4, 4)]) events.next(event);
+    const all = await messages(6);
+    subscription.unsubscribe();
+    const summary = all.map((message) => `${message.device_id}:${message.version}:${String(message.state['volume'])}`);
+    expect(summary.slice(0, 2).toSorted()).toEqual(['a:3:1', 'b:7:2']);
+    expect(summary.slice(2).toSorted()).toEqual(['a:4:4', 'b:8:8', 'c:2:3', 'c:3:5']);
+    expect(summary.indexOf('c:2:3')).toBeLessThan(summary.indexOf('c:3:5'));
+  });});

@@ -1,11 +1,13 @@
 import { distinctUntilChanged, Observable, startWith } from 'rxjs';
 import {
   applyMergePatch,
+  deviceDirectory,
   type Clock,
   type DeviceInfo,
   type DeviceStateMessage,
   type JsonObject,
   type Logger,
+  type PresenceSighting,
   type PresenceState,
 } from '../../core/index.js';
 import { COMMAND_RESPONSE_KEY } from './desired-command.js';
@@ -30,137 +32,242 @@ export interface PushSources {
   readonly logger: Logger;
 }
 
+/** Twin reads a fleet view runs at once while it seeds (a fleet of thousands must not open thousands of requests). */
+const FLEET_READS_AT_ONCE = 8;
+
 type TwinChange = Extract<HubEvent, { kind: 'twinChange' }>;
+
+const isReportedChange = (event: HubEvent): event is TwinChange => event.kind === 'twinChange' && event.section === 'reported';
 
 /** `state$()`: the twin's reported state, then every reported change in `$version` order. */
 export function pushedState$(sources: PushSources, deviceId: string): Observable<DeviceStateMessage> {
   return new Observable<DeviceStateMessage>((subscriber) => {
-    let current: { readonly state: JsonObject; readonly version: number } | undefined;
-    let pending: TwinChange[] = [];
-    let reading = false;
-    let closed = false;
-    let retry: { cancel(): void } | undefined;
-
-    const emit = (state: JsonObject, version: number, timestamp: number): void => {
-      current = { state, version };
-      const { [COMMAND_RESPONSE_KEY]: _own, ...visible } = state;
-      if (Object.keys(visible).length > 0) subscriber.next({ device_id: deviceId, state: visible, version, timestamp });
-    };
-    const apply = (change: TwinChange): void => {
-      if (!current || reading) {
-        pending.push(change);
-        return;
-      }
-      if (change.version <= current.version) return; // already in the twin read, or a replay
-      if (change.version === current.version + 1) emit(applyMergePatch(current.state, change.patch), change.version, change.at);
-      else {
-        // A change went unseen (routed before this reader started, or dropped): the twin knows.
-        pending.push(change);
-        void read();
-      }
-    };
-    const read = async (): Promise<void> => {
-      if (reading || closed) return;
-      reading = true;
-      try {
-        const twin = await sources.readTwin(deviceId);
-        if (closed) return;
-        if (twin && (!current || twin.reportedVersion > current.version)) emit(twin.reported, twin.reportedVersion, twin.reportedUpdated ?? sources.clock.now());
-        if (!current) current = { state: {}, version: twin?.reportedVersion ?? 0 };
-      } catch (error) {
-        sources.logger.debug({ deviceId, err: { message: (error as Error).message } }, 'twin read failed; trying again');
-        if (!closed) retry = sources.clock.setTimeout(() => void read(), sources.retryMs);
-        return;
-      } finally {
-        reading = false;
-      }
-      const queued = pending.toSorted((a, b) => a.version - b.version);
-      pending = [];
-      // Changes past a gap the twin read did not cover are dropped; the next change reads again.
-      for (const change of queued) if (change.version === current.version + 1) apply(change);
-    };
-
+    const follower = new ReportedStateFollower(sources, deviceId, sources.readTwin, (message) => subscriber.next(message));
     const subscription = sources.events$.subscribe((event) => {
-      if (event.kind === 'twinChange' && event.section === 'reported' && event.deviceId === deviceId) apply(event);
+      if (isReportedChange(event) && event.deviceId === deviceId) follower.apply(event);
     });
-    void read();
+    follower.start();
     return () => {
-      closed = true;
-      retry?.cancel();
+      follower.close();
       subscription.unsubscribe();
+    };
+  });
+}
+
+/**
+ * `fleetStates$()`: every registered device's reported state (one twin read each, a few at a
+ * time), then every reported change of any device, each device in `$version` order. A device
+ * first seen in an event is read then. Cold: each subscriber gets its own reads.
+ */
+export function pushedFleetStates$(sources: PushSources): Observable<DeviceStateMessage> {
+  const readTwin = atMost(FLEET_READS_AT_ONCE, sources.readTwin);
+  return seededView<readonly DevicePresence[], DeviceStateMessage>(sources, 'device list', (emit) => {
+    const followers = new Map<string, ReportedStateFollower>();
+    const follower = (deviceId: string): ReportedStateFollower => {
+      let known = followers.get(deviceId);
+      if (!known) {
+        known = new ReportedStateFollower(sources, deviceId, readTwin, emit);
+        followers.set(deviceId, known);
+        known.start();
+      }
+      return known;
+    };
+    return {
+      read: sources.listPresence,
+      relevant: isReportedChange,
+      seed: (devices, held) => {
+        for (const device of devices) follower(device.deviceId);
+        for (const change of held) follower(change.deviceId).apply(change as TwinChange);
+      },
+      apply: (change) => follower(change.deviceId).apply(change as TwinChange),
+      close: () => followers.forEach((each) => each.close()),
     };
   });
 }
 
 /** `connection$()`: the hub's connection state, then connection events (and telemetry) newer than it. */
 export function pushedConnection$(sources: PushSources, deviceId: string): Observable<PresenceState> {
-  return new Observable<PresenceState>((subscriber) => {
+  return seededView<DevicePresence | undefined, PresenceState>(sources, 'connection state', (emit) => {
     const tracker = new PresenceTracker();
-    let seeded = false;
-    const early: HubEvent[] = [];
-    let closed = false;
-    let retry: { cancel(): void } | undefined;
-    const publish = (): void => subscriber.next(tracker.state(deviceId));
-    const subscription = sources.events$.subscribe((event) => {
-      if (event.deviceId !== deviceId) return;
-      if (!seeded) early.push(event);
-      else if (tracker.apply(event)) publish();
-    });
-    const read = async (): Promise<void> => {
-      try {
-        const presence = await sources.presence(deviceId);
-        if (closed) return;
+    return {
+      read: () => sources.presence(deviceId),
+      relevant: (event) => event.deviceId === deviceId,
+      seed: (presence, held) => {
         if (presence) tracker.seed(presence);
-        seeded = true;
-        for (const event of early.splice(0)) tracker.apply(event);
-        publish();
-      } catch (error) {
-        sources.logger.debug({ deviceId, err: { message: (error as Error).message } }, 'connection state read failed; trying again');
-        if (!closed) retry = sources.clock.setTimeout(() => void read(), sources.retryMs);
-      }
-    };
-    void read();
-    return () => {
-      closed = true;
-      retry?.cancel();
-      subscription.unsubscribe();
+        for (const event of held) tracker.apply(event);
+        emit(tracker.state(deviceId));
+      },
+      apply: (event) => {
+        if (tracker.apply(event)) emit(tracker.state(deviceId));
+      },
     };
   }).pipe(startWith<PresenceState>('unknown'), distinctUntilChanged());
 }
 
-/** `devices$()`: the registry's list, kept current by connection events and telemetry. */
+/**
+ * `devices$()`: the registry's list, kept current by connection events and telemetry. Each event
+ * costs one map update (core's deviceDirectory keeps the sorted list and emits once per burst),
+ * not a new list compared with the last one: a fleet of thousands stays linear. Like the MQTT
+ * controller's, it emits nothing while no device is known.
+ */
 export function pushedDevices$(sources: PushSources): Observable<readonly DeviceInfo[]> {
-  return new Observable<readonly DeviceInfo[]>((subscriber) => {
+  return seededView<readonly DevicePresence[], PresenceSighting>(sources, 'device list', (emit) => {
     const tracker = new PresenceTracker();
-    let seeded = false;
-    const early: HubEvent[] = [];
-    let closed = false;
-    let retry: { cancel(): void } | undefined;
-    const publish = (): void => subscriber.next(tracker.list());
-    const subscription = sources.events$.subscribe((event) => {
-      if (!seeded) early.push(event);
-      else if (tracker.apply(event)) publish();
-    });
-    const read = async (): Promise<void> => {
-      try {
-        const devices = await sources.listPresence();
-        if (closed) return;
+    const sight = (deviceId: string): void => emit({ deviceId, presence: tracker.state(deviceId) });
+    return {
+      read: sources.listPresence,
+      relevant: (event) => event.kind !== 'twinChange',
+      seed: (devices, held) => {
         for (const presence of devices) tracker.seed(presence);
-        seeded = true;
-        for (const event of early.splice(0)) tracker.apply(event);
-        publish();
-      } catch (error) {
-        sources.logger.debug({ err: { message: (error as Error).message } }, 'device list read failed; trying again');
-        if (!closed) retry = sources.clock.setTimeout(() => void read(), sources.retryMs);
-      }
+        for (const event of held) tracker.apply(event);
+        for (const deviceId of tracker.deviceIds()) sight(deviceId);
+      },
+      apply: (event) => {
+        if (tracker.apply(event)) sight(event.deviceId);
+      },
     };
-    void read();
+  }).pipe(deviceDirectory());
+}
+
+/** What a seeded view does with its read and the events; made afresh for each subscription. */
+interface SeededViewSpec<S> {
+  read(): Promise<S>;
+  /** The events the view cares about. */
+  relevant(event: HubEvent): boolean;
+  /** Takes the read's answer and the relevant events that arrived while it was on its way. */
+  seed(value: S, held: readonly HubEvent[]): void;
+  /** Takes a relevant event after the seed. */
+  apply(event: HubEvent): void;
+  close?(): void;
+}
+
+/**
+ * The pattern the views share: listen to the events first, then read the seed (a failed read is
+ * tried again after `retryMs`), hold the events that arrive before the read answered, hand them
+ * over with the answer, and every later one as it comes.
+ */
+function seededView<S, T>(sources: PushSources, what: string, create: (emit: (value: T) => void) => SeededViewSpec<S>): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    const spec = create((value) => subscriber.next(value));
+    let held: HubEvent[] | undefined = [];
+    const subscription = sources.events$.subscribe((event) => {
+      if (!spec.relevant(event)) return;
+      if (held) held.push(event);
+      else spec.apply(event);
+    });
+    const reading = readUntilAnswered(sources, what, spec.read, (value) => {
+      const early = held ?? [];
+      held = undefined;
+      spec.seed(value, early);
+    });
     return () => {
-      closed = true;
-      retry?.cancel();
+      reading.cancel();
       subscription.unsubscribe();
+      spec.close?.();
     };
-  }).pipe(distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)));
+  });
+}
+
+/** Runs `read` until it answers (each failure logged at debug, tried again after `retryMs`), then calls `answered`. */
+function readUntilAnswered<S>(sources: PushSources, what: string, read: () => Promise<S>, answered: (value: S) => void): { cancel(): void } {
+  let cancelled = false;
+  let retry: { cancel(): void } | undefined;
+  const attempt = (): void => {
+    read().then(
+      (value) => {
+        if (!cancelled) answered(value);
+      },
+      (error: unknown) => {
+        if (cancelled) return;
+        sources.logger.debug({ err: { message: (error as Error).message } }, `${what} read failed; trying again`);
+        retry = sources.clock.setTimeout(attempt, sources.retryMs);
+      },
+    );
+  };
+  attempt();
+  return {
+    cancel: () => {
+      cancelled = true;
+      retry?.cancel();
+    },
+  };
+}
+
+/**
+ * One device's reported state from a twin read and the twin change events after it: a change
+ * counts with the next `$version` only; changes that arrive while the twin is read wait for it;
+ * a gap (a change routed before the reader started, or lost) reads the twin again.
+ */
+class ReportedStateFollower {
+  private current: { readonly state: JsonObject; readonly version: number } | undefined;
+  private pending: TwinChange[] = [];
+  private reading: { cancel(): void } | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly sources: PushSources,
+    private readonly deviceId: string,
+    private readonly readTwin: (deviceId: string) => Promise<ServiceTwin | undefined>,
+    private readonly emit: (message: DeviceStateMessage) => void,
+  ) {}
+
+  start(): void {
+    this.read();
+  }
+
+  apply(change: TwinChange): void {
+    const { current } = this;
+    if (!current || this.reading) {
+      this.pending.push(change);
+      return;
+    }
+    if (change.version <= current.version) return; // already in the twin read, or a replay
+    if (change.version === current.version + 1) this.show(applyMergePatch(current.state, change.patch), change.version, change.at);
+    else {
+      this.pending.push(change);
+      this.read();
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.reading?.cancel();
+  }
+
+  private read(): void {
+    if (this.reading || this.closed) return;
+    this.reading = readUntilAnswered(this.sources, `twin of ${this.deviceId}`, () => this.readTwin(this.deviceId), (twin) => {
+      this.reading = undefined;
+      if (twin && (!this.current || twin.reportedVersion > this.current.version)) this.show(twin.reported, twin.reportedVersion, twin.reportedUpdated ?? this.sources.clock.now());
+      this.current ??= { state: {}, version: twin?.reportedVersion ?? 0 };
+      const queued = this.pending.toSorted((a, b) => a.version - b.version);
+      this.pending = [];
+      // Changes past a gap the twin read did not cover are dropped; the next change reads again.
+      for (const change of queued) if (change.version === this.current.version + 1) this.apply(change);
+    });
+  }
+
+  private show(state: JsonObject, version: number, timestamp: number): void {
+    this.current = { state, version };
+    const { [COMMAND_RESPONSE_KEY]: _own, ...visible } = state;
+    if (Object.keys(visible).length > 0) this.emit({ device_id: this.deviceId, state: visible, version, timestamp });
+  }
+}
+
+/** `fn` with at most `limit` calls in flight; the others wait their turn. */
+function atMost<A extends unknown[], R>(limit: number, fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  let running = 0;
+  const queue: (() => void)[] = [];
+  return async (...args: A): Promise<R> => {
+    if (running >= limit) await new Promise<void>((resolve) => queue.push(resolve));
+    running++;
+    try {
+      return await fn(...args);
+    } finally {
+      running--;
+      queue.shift()?.();
+    }
+  };
 }
 
 /**
@@ -198,7 +305,8 @@ export class PresenceTracker {
     return connected === undefined ? 'unknown' : connected ? 'online' : 'offline';
   }
 
-  list(): readonly DeviceInfo[] {
-    return [...this.devices.keys()].toSorted((a, b) => a.localeCompare(b)).map((deviceId) => ({ deviceId, presence: this.state(deviceId) }));
+  /** The devices known, in no particular order. */
+  deviceIds(): IterableIterator<string> {
+    return this.devices.keys();
   }
 }

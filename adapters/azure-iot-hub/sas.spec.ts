@@ -1,7 +1,7 @@
 import common from 'azure-iot-common';
 import { describe, expect, it } from 'vitest';
 import { createSasToken, parseSasToken, sasResource, sasSignatureMatches } from './sas.js';
-import { deviceConnectionInfo, formatConnectionString, parseConnectionString, serviceConnectionInfo, splitHostPort } from './connection-string.js';
+import { deviceConnectionInfo, eventHubConnectionInfo, formatConnectionString, parseConnectionString, serviceConnectionInfo, splitHostPort } from './connection-string.js';
 
 const key = Buffer.alloc(32, 9).toString('base64');
 
@@ -49,6 +49,26 @@ describe('connection strings', () => {
     expect(() => deviceConnectionInfo(`HostName=h;DeviceId=d;SharedAccessKey=`)).toThrow(/needs SharedAccessKey/);
     expect(() => serviceConnectionInfo(`HostName=h;SharedAccessKey=${key}`)).toThrow(/lacks SharedAccessKeyName/);
     expect(() => serviceConnectionInfo(`HostName=h;SharedAccessKey=${key}`)).not.toThrow(key);
+  });
+
+  it('read an Event Hub endpoint: TLS unless UseDevelopmentEmulator, the port when given', () => {
+    const text = `Endpoint=sb://ihsuprod.servicebus.windows.net/;SharedAccessKeyName=service;SharedAccessKey=${key};EntityPath=amora-hub`;
+    expect(eventHubConnectionInfo(text)).toEqual({
+      endpoint: 'sb://ihsuprod.servicebus.windows.net/',
+      host: 'ihsuprod.servicebus.windows.net',
+      keyName: 'service',
+      key,
+      entityPath: 'amora-hub',
+      developmentEmulator: false,
+    });
+    expect(eventHubConnectionInfo(`Endpoint=sb://localhost:5672/;SharedAccessKeyName=s;SharedAccessKey=k;EntityPath=h;UseDevelopmentEmulator=true`)).toMatchObject({
+      endpoint: 'sb://localhost:5672/',
+      port: 5672,
+      developmentEmulator: true,
+    });
+    expect(() => eventHubConnectionInfo(`Endpoint=sb://h/;SharedAccessKeyName=s;SharedAccessKey=${key}`)).toThrow(/lacks EntityPath/);
+    expect(() => eventHubConnectionInfo(`Endpoint=https://h/;SharedAccessKeyName=s;SharedAccessKey=${key};EntityPath=e`)).toThrow(/sb:\/\/host/);
+    expect(() => eventHubConnectionInfo(`Endpoint=sb://h/;SharedAccessKey=${key};EntityPath=e`)).not.toThrow(key);
   });
 
   it('split a port off a host name', () => {

@@ -15,7 +15,7 @@ import { probeCommands, probeState, type ProbeOptions } from './transport-probe.
  *   answers over MQTT → the HTTPS response;
  * - reported state: `patch()` → the hub has accepted the twin patch (the emulator's
  *   `reportedPatches$`), and `patch()` → the controller's `state$` shows it, pushed over the
- *   hub's Event Hub-compatible endpoint (AMQP, `@azure/event-hubs`) from the routed twin change
+ *   hub's Event Hub-compatible endpoint (AMQP, the controller's rhea receiver) from the routed twin change
  *   event. Without `eventHubConnectionString` the controller would poll twins, and timing it would
  *   measure `refreshIntervalMs` instead.
  */
@@ -49,7 +49,7 @@ export async function runAzure(registry: PluginRegistry, probe: ProbeOptions): P
       });
       return {
         name: 'azure',
-        description: 'Azure IoT Hub emulator: device azure-iot-device over MQTT/TLS, controller azure-iothub over HTTPS, state$ pushed over the Event Hub endpoint (@azure/event-hubs, AMQP)',
+        description: 'Azure IoT Hub emulator: device azure-iot-device over MQTT/TLS, controller azure-iothub over HTTPS, state$ pushed over the Event Hub endpoint (AMQP, rhea receiver)',
         samples: probe.samples,
         pacingMs: probe.pacingMs,
         serviceLabel: 'twin patch accepted by the hub (emulator hook)',

@@ -1,4 +1,9 @@
 import { EventHubConsumerClient, earliestEventPosition, latestEventPosition, type ReceivedEventData, type SubscribeOptions, type Subscription } from '@azure/event-hubs';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import deviceSdk from 'azure-iot-device';
 import common from 'azure-iot-common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +22,7 @@ describe('Azure IoT Hub emulator: Event Hub-compatible endpoint', () => {
     hub = await startAzureIotHubEmulator({
       port: 0,
       httpsPort: 0,
-      devices: ['eh-1', 'eh-2', 'eh-3', 'eh-4', 'eh-5', 'eh-6', 'eh-7', 'eh-8', 'eh-twin'],
+      devices: ['eh-1', 'eh-2', 'eh-3', 'eh-4', 'eh-5', 'eh-6', 'eh-7', 'eh-8', 'eh-twin', 'eh-tls'],
       eventHub: { consumerGroups: ['dashboard'] },
     });
   });
@@ -153,6 +158,42 @@ describe('Azure IoT Hub emulator: Event Hub-compatible endpoint', () => {
     await eventually(() => tagged(received, 'drop').length === 4);
     await subscription.close();
     expect(tagged(received, 'drop')).toEqual([0, 1, 0, 1]);
+  });
+
+  it('serves AMQPS to the stock SDK trusting the emulator CA (NODE_EXTRA_CA_CERTS, as a user backend would)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'amora-eventhub-tls-'));
+    try {
+      const caPath = join(dir, 'ca.pem');
+      await writeFile(caPath, hub.caPem);
+      publish('eh-tls', 2, 'tls');
+      // A separate node: NODE_EXTRA_CA_CERTS is read at process start, and the SDK has no CA option.
+      const script = `
+        const { EventHubConsumerClient, earliestEventPosition } = require('@azure/event-hubs');
+        const client = new EventHubConsumerClient('$Default', process.env.AMORA_EVENTHUB_CONNECTION_STRING);
+        const received = [];
+        (async () => {
+          const { partitionIds } = await client.getEventHubProperties();
+          await new Promise((resolve) => {
+            client.subscribe({
+              processEvents: async (events) => {
+                for (const event of events) if (event.body && event.body.tag === 'tls') received.push(event.body.index);
+                if (received.length >= 2) resolve();
+              },
+              processError: async () => undefined,
+            }, { startPosition: earliestEventPosition, maxWaitTimeInSeconds: 1 });
+          });
+          await client.close();
+          console.log(JSON.stringify({ partitionIds, received }));
+        })().catch((error) => { console.error(error.message); process.exit(1); });`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
+        cwd: process.cwd(),
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath, AMORA_EVENTHUB_CONNECTION_STRING: hub.eventHub!.tlsConnectionString! },
+      });
+      expect(hub.eventHub!.tlsConnectionString).not.toMatch(/UseDevelopmentEmulator/);
+      expect(JSON.parse(stdout)).toEqual({ partitionIds: ['0', '1', '2', '3'], received: [0, 1] });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('routes twin change events and device connection state events as IoT Hub shapes them', async () => {

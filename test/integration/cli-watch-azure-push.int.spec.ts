@@ -23,7 +23,7 @@ describe('amora watch --eventhub on an azure-iot-hub config', () => {
 
   beforeAll(async () => {
     await ensureCliBuilt();
-    hub = await startAzureIotHubEmulator({ port: 0, httpsPort: 0, devices: ['watch-1'] });
+    hub = await startAzureIotHubEmulator({ port: 0, httpsPort: 0, devices: ['watch-1', 'watch-2'] });
     dir = await mkdtemp(join(tmpdir(), 'amora-watch-push-'));
     await writeFile(join(dir, 'ca.pem'), hub.caPem);
     await writeFile(
@@ -49,5 +49,25 @@ describe('amora watch --eventhub on an azure-iot-hub config', () => {
     await watch.stdoutLine(state(1));
     await device.publishState({ state: { audio: { volume: 2 } }, version: 2, timestamp: Date.now(), metadata: {} }, {});
     expect(JSON.parse(await watch.stdoutLine(state(2)))).toMatchObject({ type: 'state', device_id: 'watch-1', state: { audio: { volume: 2 } }, changed: { audio: { volume: 2 } } });
+  });
+
+  it('watches the whole fleet through the one Event Hub reader: each twin first, then the changes', async () => {
+    await watch?.kill();
+    const second = azureDevice(hub, 'watch-2');
+    await second.start(new AbortController().signal);
+    try {
+      await statusIs(second.status$, 'online');
+      await second.publishState({ state: { audio: { volume: 20 } }, version: 1, timestamp: Date.now(), metadata: {} }, {});
+      watch = spawnCli(['watch', '--json', '-c', join(dir, 'controller.yaml'), '--eventhub', hub.eventHub!.connectionString], {
+        AMORA_SERVICE_CONNECTION_STRING: hub.serviceConnectionString,
+      });
+      // Both seeds, from the twins (watch-1 last reported volume 2 in the test above).
+      await Promise.all([watch.stdoutLine(state(2)), watch.stdoutLine(state(20))]);
+      await watch.stdoutLine((line) => line.includes('"type":"connection"') && line.includes('"device_id":"watch-2"') && line.includes('"online"'));
+      await second.publishState({ state: { audio: { volume: 21 } }, version: 2, timestamp: Date.now(), metadata: {} }, {});
+      expect(JSON.parse(await watch.stdoutLine(state(21)))).toMatchObject({ type: 'state', device_id: 'watch-2', changed: { audio: { volume: 21 } } });
+    } finally {
+      await second.stop();
+    }
   });
 });

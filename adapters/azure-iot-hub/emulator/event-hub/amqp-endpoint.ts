@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import rhea, { type Connection, type EventContext, type Message, type Receiver, type Sender } from 'rhea';
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { parseSasToken, sasResource, type SasTokenFields } from '../../sas.js';
+import { timingSafeEqual } from 'node:crypto';
+import { parseSasToken, sasResource, signEventHubsSas, type SasTokenFields } from '../../sas.js';
 import type { HubRegistry } from '../hub-registry.js';
 import { parseEventPosition, startsAt } from './event-position.js';
 import type { EventStore, StoredEvent } from './event-store.js';
@@ -265,12 +265,9 @@ export class AmqpEndpoint {
   }
 }
 
-/**
- * Event Hubs signs with the key's text as the HMAC key (IoT Hub device and service tokens use the
- * base64-decoded key instead): `sig` = base64(HMAC-SHA256(utf8(key), `{sr}\n{se}`)).
- */
+/** True when `fields.sig` is the Event Hubs signature of the token under `key` (constant-time compare). */
 function eventHubsSignatureMatches(fields: SasTokenFields, key: string): boolean {
-  const expected = Buffer.from(createHmac('sha256', Buffer.from(key, 'utf8')).update(`${fields.sr}\n${fields.se}`).digest('base64'));
+  const expected = Buffer.from(signEventHubsSas(fields.sr, fields.se, key));
   let actual: Buffer;
   try {
     actual = Buffer.from(decodeURIComponent(fields.sig));
