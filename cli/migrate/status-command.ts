@@ -25,7 +25,11 @@ export async function runStatus(options: MigrateStatusCliOptions & { readonly to
     connectTimeoutMs: options.connectTimeout,
     logger: createCliLogger(process.env.AMORA_LOG_LEVEL ?? 'error'),
   });
-  await status.start();
+  // A side that cannot be reached ends the command; the other one must not keep it alive.
+  await status.start().catch(async (error: unknown) => {
+    await status.stop();
+    throw error;
+  });
   const ticker = setInterval(() => status.tick(), TICK_MS);
   const print = (): void => {
     const statuses = status.statuses();
