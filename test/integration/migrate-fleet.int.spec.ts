@@ -213,6 +213,10 @@ describe('amora migrate: a fleet from IoT Hub to AWS IoT Core and back', () => {
   it('applies it to AWS: killed with SIGKILL half-way, the rerun finishes without a second certificate', async () => {
     const out = join(dir, 'to-aws');
     const args = ['migrate', 'apply', '--from', 'azure', '--to', 'aws', '--out', out, '--devices', 'mig-*', '--concurrency', '4', '--rate', '1000'];
+    const dryRun = await runCli([...args, '--dry-run', '--json'], cliEnv(hub, azureCaPath));
+    expect(dryRun.code).toBe(0);
+    expect((JSON.parse(dryRun.stdout) as { devices: { steps: string[] }[] }).devices[0]?.steps).toEqual(['thing', 'certificate', 'principal', 'policy', 'desired', 'output']);
+    expect(((await control.send(new ListThingsCommand({}))).things ?? []).filter((thing) => thing.thingName?.startsWith('mig-'))).toEqual([]);
     const first = spawnCli(args, cliEnv(hub, azureCaPath));
     await first.stderrLine((line) => /^\d+\/50 done mig-/.test(line));
     first.child.kill('SIGKILL');
