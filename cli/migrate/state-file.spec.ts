@@ -32,6 +32,15 @@ describe('MigrationState', () => {
     expect(await readdir(dir)).toEqual(['state.json']);
   });
 
+  it('has every one of many concurrent steps on disk once each has resolved', async () => {
+    const path = join(dir, 'state.json');
+    const state = await MigrationState.open(path, run);
+    const ids = Array.from({ length: 200 }, (_, index) => `p${index}`);
+    await Promise.all(ids.map((id) => state.step(id, 'thing', async () => ({ thingArn: `arn:${id}` }))));
+    const reopened = await MigrationState.open(path, run);
+    expect(ids.filter((id) => !reopened.done(id, 'thing') || reopened.fact(id, 'thingArn') !== `arn:${id}`)).toEqual([]);
+  });
+
   it('does not record a step that failed, and keeps the error until the next success', async () => {
     const state = await MigrationState.open(join(dir, 'state.json'), run);
     await expect(state.step('p1', 'thing', () => Promise.reject(new Error('ThrottlingException')))).rejects.toThrow('ThrottlingException');

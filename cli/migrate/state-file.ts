@@ -28,7 +28,9 @@ interface StateDocument {
 }
 
 export class MigrationState {
+  /** The write under way (or done), and the one queued behind it, which every change meanwhile shares. */
   private saving: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | undefined;
 
   private constructor(
     readonly path: string,
@@ -96,14 +98,24 @@ export class MigrationState {
     return this.document.devices[deviceId] ?? { steps: {}, facts: {} };
   }
 
-  /** Saves are chained: each writes the whole document as it is when its turn comes. */
+  /**
+   * Writes run one at a time, each with the whole document as it is when it starts. Changes made
+   * while a write is under way share the one write queued behind it, so a fleet of concurrent
+   * steps costs a write per burst, not one per step (the document grows with the fleet).
+   */
   private save(): Promise<void> {
-    this.saving = this.saving.then(async () => {
-      await mkdir(dirname(this.path), { recursive: true });
-      const temporary = `${this.path}.${process.pid}.tmp`;
-      await writeFile(temporary, `${JSON.stringify(this.document, null, 2)}\n`);
-      await rename(temporary, this.path);
+    this.queued ??= this.saving.then(() => {
+      this.queued = undefined;
+      return this.write();
     });
-    return this.saving;
+    this.saving = this.queued;
+    return this.queued;
+  }
+
+  private async write(): Promise<void> {
+    await mkdir(dirname(this.path), { recursive: true });
+    const temporary = `${this.path}.${process.pid}.tmp`;
+    await writeFile(temporary, `${JSON.stringify(this.document, null, 2)}\n`);
+    await rename(temporary, this.path);
   }
 }
