@@ -1,6 +1,7 @@
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import pinoPretty from 'pino-pretty';
-import { LOG_FORMATS, LOG_LEVELS, redactSecrets, redactString, type LogFn, type Logger } from '../core/index.js';
+import { redactSecrets, redactString, type LogFn, type Logger } from '../core/index.js';
+import { LOG_FORMATS, LOG_LEVELS } from '../core/internal.js';
 
 type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = (typeof LOG_FORMATS)[number];

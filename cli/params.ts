@@ -1,9 +1,5 @@
-import {
-  findJsonProblem,
-  isUnsafeKey,
-  type JsonObject,
-  type JsonValue,
-} from '../core/index.js';
+import { findJsonProblem, type JsonObject, type JsonValue } from '../core/index.js';
+import { isUnsafeKey } from '../core/internal.js';
 import { CliError } from './exit-codes.js';
 
 /**

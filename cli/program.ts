@@ -19,6 +19,8 @@ export async function createProgram(args: readonly string[]): Promise<Command> {
   const program = new Command('amora')
     .description('Amora Sync: device agents for MQTT, Azure IoT Hub and AWS IoT Core')
     .version(packageVersion())
+    // A command's options belong to it alone (`bench --json FILE` and `bench fleet --json` differ).
+    .enablePositionalOptions()
     .addCommand(agentCommand())
     .addCommand(brokerCommand())
     .addCommand(ctlCommand())

@@ -4,7 +4,6 @@ import {
   buildAgent,
   checkOptionFiles,
   FileDeviceStorage,
-  instanceIds,
   isAmoraError,
   loadConfigFile,
   parseConfig,
@@ -14,6 +13,7 @@ import {
   type LoadedConfig,
   type Logger,
 } from '../../core/node.js';
+import { instanceIds } from '../../core/internal.js';
 import { createContentSync } from '../../content/index.js';
 import { createBuiltinRegistry } from '../builtins.js';
 import { locatePluginError } from '../config-errors.js';

@@ -1,4 +1,5 @@
 import { headerRow, latencyRow, noteRow, passSpread, versus } from './report-rows.js';
+import type { ColdStartResult } from './cold-start.js';
 import type { ContentSyncBenchResult } from './content-sync.js';
 import type { DiscoveryResult } from './discovery.js';
 import type { CloudResult, MpdResult, ReferenceResult, SigningPass, SigningResult } from './scenario.js';
@@ -122,6 +123,26 @@ export function discoverySection(discovery: DiscoveryResult): string[] {
     `  passes in run order: ${discovery.passes.map((pass) => `${pass.who} ${pass.ms.toFixed(0)} ms`).join(', ')}`,
     `  raw wildcard subscription  median ${raw.median.toFixed(0)} ms (${raw.min.toFixed(0)}-${raw.max.toFixed(0)})`,
     `  amora devices$()           median ${amora.median.toFixed(0)} ms (${amora.min.toFixed(0)}-${amora.max.toFixed(0)}), ${(amora.median / raw.median).toFixed(2)}x raw`,
+    '',
+  ];
+}
+
+const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+
+/** Issue 12, goal 1: a cold `amora agent` beside a minimal mqtt.js script, time to online and RSS, every pass and the medians. */
+export function coldStartSection(result: ColdStartResult): string[] {
+  const side = (who: 'raw' | 'amora', of: (pass: ColdStartResult['passes'][number]) => number) => passSpread(result.passes.filter((pass) => pass.who === who).map(of));
+  const line = (label: string, who: 'raw' | 'amora', ratio = '') => {
+    const ms = side(who, (pass) => pass.ms);
+    const rss = side(who, (pass) => pass.rssBytes);
+    return `  ${label.padEnd(28)} median ${ms.median.toFixed(0)} ms (${ms.min.toFixed(0)}-${ms.max.toFixed(0)}), RSS ${mib(rss.median)} MiB (${mib(rss.min)}-${mib(rss.max)})${ratio}`;
+  };
+  const ratio = (of: (pass: ColdStartResult['passes'][number]) => number): string => (side('amora', of).median / side('raw', of).median).toFixed(2);
+  return [
+    'cold-start: a fresh node process until a watcher sees its device online (embedded broker), RSS then',
+    `  passes in run order: ${result.passes.map((pass) => `${pass.who} ${pass.ms.toFixed(0)} ms ${mib(pass.rssBytes)} MiB`).join(', ')}`,
+    line('mqtt.js script', 'raw'),
+    line('amora agent (virtual player)', 'amora', `; ${ratio((pass) => pass.ms)}x raw time, ${ratio((pass) => pass.rssBytes)}x raw RSS`),
     '',
   ];
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LatencySummary } from './latency-recorder.js';
+import type { FleetPass, FleetReport } from './fleet.js';
+import { formatFleetReport } from './fleet-report.js';
 import { formatReport, type BenchReport } from './report.js';
 import { passSpread } from './report-rows.js';
 import { samplePlan, selectScenarios } from './run.js';
@@ -7,20 +9,32 @@ import type { ScenarioResult } from './scenario.js';
 
 const summary = (p50: number, samples = 500): LatencySummary => ({ samples, p50, p95: p50 * 2, p99: p50 * 3, max: p50 * 4 });
 
-const brokerRun = (delivered: number): ScenarioResult => ({
-  stateLatency: summary(0.05, 5000),
-  commandRoundTrip: summary(0.1, 5000),
+const brokerRun = (delivered: number, p50 = 0.05): ScenarioResult => ({
+  stateLatency: summary(p50, 5000),
+  commandRoundTrip: summary(p50 * 2, 5000),
   throughputPerSecond: 30_000,
   throughputSent: 20_000,
   throughputDelivered: delivered,
 });
+
+/** Amora merges a burst of patches: few messages delivered, at a low message rate. */
+const amoraRun = (delivered: number, p50: number): ScenarioResult => ({ ...brokerRun(delivered, p50), throughputPerSecond: delivered, patchesPerSecond: 20_000 });
 
 const report: BenchReport = {
   date: '2026-11-22T00:00:00.000Z',
   machine: { os: 'Linux', cpu: 'test cpu', cores: 2, memoryGiB: 4, node: 'v20', loadavg: [0.5, 0.5, 0.5] },
   samples: 5000,
   plan: samplePlan(5000),
-  results: [{ broker: 'mosquitto', description: 'Mosquitto', rawDefaults: brokerRun(20_000), raw: brokerRun(17_000), amora: brokerRun(101) }],
+  results: [
+    {
+      broker: 'mosquitto',
+      description: 'Mosquitto',
+      order: ['rawDefaults', 'raw', 'amora', 'amora', 'raw', 'rawDefaults'],
+      rawDefaults: [brokerRun(20_000), brokerRun(20_000)],
+      raw: [brokerRun(17_000, 0.04), brokerRun(20_000, 0.06)],
+      amora: [amoraRun(101, 0.1), amoraRun(150, 0.2)],
+    },
+  ],
   reference: {
     description: 'reference',
     samples: 500,
@@ -54,9 +68,32 @@ describe('formatReport', () => {
     expect(line(/command round trip\s+mqtt/)).toContain('2.00x raw');
   });
 
-  it('counts the messages a broker dropped and the patches Amora merged', () => {
-    expect(line(/throughput/)).toContain('raw (dflt) 30000/s, raw 30000/s (3000 of 20000 dropped by the broker), amora 30000/s (100% of raw;');
-    expect(line(/throughput/)).toContain('20000 patches sent as 101 messages');
+  it('counts throughput in messages delivered, with the spread of the passes, the messages a broker dropped and the patches Amora merged', () => {
+    expect(line(/throughput/)).toContain('raw (dflt) 30000/s (30000-30000), raw 30000/s (30000-30000, 3000/0 of 20000 dropped by the broker), amora 126/s (101-150');
+    expect(line(/throughput/)).toContain('0.00x raw');
+    expect(line(/amora applied/)).toContain('20000 patches at 20000/s, sent as 101/150 messages');
+  });
+
+  it('shows each side as the median of its passes, the p50 spread, the ratio of medians and the run order', () => {
+    expect(line(/state update\s+raw mqtt/)).toContain('p50 0.040-0.060');
+    expect(line(/state update\s+amora/)).toMatch(/5000\s+0\.150 .* p50 0\.100-0\.200; 3\.00x raw, p50 \+0\.100 ms/);
+    expect(text).toContain('2 passes each, run order rawDefaults, raw, amora, amora, raw, rawDefaults');
+  });
+
+  it('puts a cold amora agent beside a minimal mqtt.js script, time and RSS as ratios of medians', () => {
+    const cold = formatReport({
+      ...report,
+      coldStart: {
+        passes: [
+          { who: 'raw', ms: 300, rssBytes: 70 * 2 ** 20 },
+          { who: 'amora', ms: 900, rssBytes: 105 * 2 ** 20 },
+          { who: 'amora', ms: 600, rssBytes: 95 * 2 ** 20 },
+          { who: 'raw', ms: 200, rssBytes: 70 * 2 ** 20 },
+        ],
+      },
+    });
+    expect(cold).toContain('median 750 ms (600-900), RSS 100.0 MiB (95.0-105.0); 3.00x raw time, 1.43x raw RSS');
+    expect(cold).toContain('passes in run order: raw 300 ms 70.0 MiB, amora 900 ms 105.0 MiB');
   });
 
   it('says why a row has no figures and which scenarios did not run', () => {
@@ -74,6 +111,7 @@ describe('formatReport', () => {
 describe('samplePlan', () => {
   it('caps the slow and paced rows so a default run stays a few minutes', () => {
     expect(samplePlan(5000)).toEqual({
+      rounds: 2,
       brokers: { samples: 5000, warmup: 500 },
       nagleBound: { samples: 200, warmup: 20 },
       paced: { samples: 500, warmup: 50, pacingMs: 20 },
@@ -84,12 +122,12 @@ describe('samplePlan', () => {
 
 describe('selectScenarios', () => {
   it('runs everything by default and a named subset with --only', () => {
-    expect([...selectScenarios(undefined)]).toEqual(['embedded', 'mosquitto', 'mosquitto-nagle', 'mpd', 'azure', 'aws', 'discovery', 'signing', 'content-sync']);
+    expect([...selectScenarios(undefined)]).toEqual(['embedded', 'mosquitto', 'mosquitto-nagle', 'mpd', 'azure', 'aws', 'discovery', 'signing', 'content-sync', 'cold-start']);
     expect([...selectScenarios(['mpd', ' aws'])]).toEqual(['mpd', 'aws']);
   });
 
   it('names the choices when given an unknown one', () => {
-    expect(() => selectScenarios(['azure', 'nats'])).toThrow(/subset of: embedded, .*discovery, signing, content-sync \(not: nats\)/);
+    expect(() => selectScenarios(['azure', 'nats'])).toThrow(/subset of: embedded, .*discovery, signing, content-sync, cold-start \(not: nats\)/);
   });
 });
 
@@ -97,5 +135,49 @@ describe('passSpread', () => {
   it('gives the median, least and greatest of alternated passes, odd or even in number', () => {
     expect(passSpread([30, 10, 20])).toEqual({ median: 20, min: 10, max: 30 });
     expect(passSpread([40, 10, 30, 20])).toEqual({ median: 25, min: 10, max: 40 });
+  });
+});
+
+const pass = (who: 'amora' | 'raw', p50: number, delivered: number): FleetPass => ({
+  who,
+  onlineMs: who === 'amora' ? 4000 : 2000,
+  heapPerDevice: (who === 'amora' ? 40 : 20) * 1024,
+  rssPerDevice: (who === 'amora' ? 120 : 40) * 1024,
+  sent: 14_000,
+  published: who === 'amora' && delivered < 50_000 ? 13_720 : 14_000,
+  expected: 50_000,
+  delivered,
+  stateLatency: summary(p50, delivered),
+  sendLate: summary(0.5, 14_000),
+  cpuPerUpdateMicros: who === 'amora' ? 150 : 100,
+  cpuPerMessageMicros: who === 'amora' ? 160 : 100,
+  devicesBusy: 0.5,
+  subscribersBusy: 0.25,
+  subscribersCpuPerDeliveryMicros: 40,
+  commandRoundTrip: summary(p50 * 2, 300),
+  commandsUnanswered: delivered < 50_000 ? 2 : 0,
+});
+
+describe('formatFleetReport', () => {
+  const fleet: FleetReport = {
+    date: '2026-12-06T00:00:00.000Z',
+    machine: report.machine,
+    options: { devices: 1400, clients: 5000, rate: 1, durationS: 10, runs: 2, broker: 'Mosquitto', subscriberProcesses: 2, commandIntervalMs: 20 },
+    subscribers: { connectMs: 3000, heapPerClient: 16 * 1024, rssPerClient: 30 * 1024 },
+    passes: [pass('amora', 2, 49_000), pass('raw', 1, 50_000), pass('raw', 3, 50_000), pass('amora', 4, 50_000)],
+  };
+  const text = formatFleetReport(fleet);
+
+  it('lists every pass in run order with what went missing', () => {
+    expect(text).toContain('1. amora online 4.00 s; heap 40.0 KiB, RSS 120.0 KiB per device; CPU 160 µs per message published (150 per update made)');
+    expect(text).toContain('delivered 49000/50000 (1000 missing); 14000 updates made, 13720 published (280 merged into later states)');
+    expect(text).toContain('(n 300, 2 unanswered)');
+    expect(text).toContain('busy (share of one core): devices process 50%, busiest subscribers process 25%; subscribers\' CPU 40 µs per delivery');
+  });
+
+  it('compares amora with raw as ratios of the medians of their passes, with each side\'s spread', () => {
+    expect(text).toMatch(/state latency p50\s+1\.50x\s+amora 3\.00 ms \(2\.00-4\.00\), raw 2\.00 ms \(1\.00-3\.00\)/);
+    expect(text).toMatch(/heap per device\s+2\.00x/);
+    expect(text).toMatch(/CPU per message published\s+1\.60x\s+amora 160 µs/);
   });
 });

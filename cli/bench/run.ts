@@ -7,22 +7,26 @@ import { createBuiltinRegistry } from '../builtins.js';
 import { runAmora } from './amora.js';
 import { runAws } from './aws.js';
 import { runAzure } from './azure.js';
+import { runColdStart, type ColdStartResult } from './cold-start.js';
 import type { ContentSyncBenchResult } from './content-sync.js';
 import { runDiscovery, type DiscoveryResult } from './discovery.js';
 import { BROKER_NAMES, startBenchBroker, type BrokerName } from './brokers.js';
 import { mpdMissing, runMpd } from './mpd.js';
 import { measureMqttReference } from './mqtt-reference.js';
+import { runNagleSafeCommands } from './nagle-safe.js';
 import { runRawMqtt } from './raw-mqtt.js';
 import { runSigning } from './signing.js';
 import { describePlan, formatReport, machineInfo, type BenchReport, type BrokerResult, type SamplePlan } from './report.js';
-import type { CloudResult, MpdResult, ScenarioOptions, SigningResult } from './scenario.js';
+import type { CloudResult, MpdResult, ScenarioOptions, ScenarioResult, SigningResult } from './scenario.js';
 
 /** Everything `--only` can name; the default runs them all (each skips itself, saying why, when it cannot run). */
-export const SCENARIO_NAMES = [...BROKER_NAMES, 'mpd', 'azure', 'aws', 'discovery', 'signing', 'content-sync'] as const;
+export const SCENARIO_NAMES = [...BROKER_NAMES, 'mpd', 'azure', 'aws', 'discovery', 'signing', 'content-sync', 'cold-start'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface BenchOptions {
   readonly samples: number;
+  /** Rounds of the broker scenarios (each runs all three, the order reversed every round); default 2. */
+  readonly rounds?: number;
   readonly jsonPath?: string;
   readonly only?: readonly string[];
 }
@@ -34,9 +38,10 @@ const PACING_MS = 20;
 const DISCOVERY_DEVICES = 10_000;
 
 /** Sample counts per kind of row: the default run (5,000) takes a few minutes on 2 cores. */
-export function samplePlan(samples: number): SamplePlan {
+export function samplePlan(samples: number, rounds = 2): SamplePlan {
   const n = Math.max(samples, 100);
   return {
+    rounds,
     brokers: { samples: n, warmup: Math.max(500, Math.ceil(n / 10)) },
     nagleBound: { samples: Math.min(n, 200), warmup: 20 },
     paced: { samples: Math.min(n, 500), warmup: 50, pacingMs: PACING_MS },
@@ -51,7 +56,7 @@ export function samplePlan(samples: number): SamplePlan {
  */
 export async function runBenchmarks(options: BenchOptions): Promise<BenchReport> {
   const selected = selectScenarios(options.only);
-  const plan = samplePlan(options.samples);
+  const plan = samplePlan(options.samples, options.rounds);
   process.stderr.write(`${describePlan(plan)}\n`);
   const registry = createBuiltinRegistry();
   const skipped: { scenario: string; reason: string }[] = [];
@@ -94,6 +99,8 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     ),
   );
 
+  const coldStart = await attempt<ColdStartResult>('cold-start', () => runColdStart());
+
   const report: BenchReport = {
     date: new Date().toISOString(),
     machine: machineInfo(),
@@ -106,6 +113,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     ...(discovery ? { discovery } : {}),
     ...(signing ? { signing } : {}),
     ...(contentSync ? { contentSync } : {}),
+    ...(coldStart ? { coldStart } : {}),
     skipped,
   };
   process.stdout.write(`${formatReport(report)}\n`);
@@ -128,7 +136,14 @@ export function selectScenarios(only: readonly string[] | undefined): ReadonlySe
   return new Set(names as ScenarioName[]);
 }
 
-/** Raw mqtt.js (defaults, then no-delay) and Amora through one broker; a string says why it was skipped. */
+/** Who runs through each broker, in the first round's order (later rounds alternate it reversed). */
+const BROKER_PASSES = ['rawDefaults', 'raw', 'amora'] as const;
+
+/**
+ * Raw mqtt.js (defaults, then no-delay) and Amora through one broker, `plan.rounds` times, the
+ * order reversed every round so neither side always runs on a fresher (or more tired) machine;
+ * a string says why it was skipped.
+ */
 async function runBroker(registry: PluginRegistry, name: BrokerName, plan: SamplePlan): Promise<BrokerResult | string> {
   const broker = await startBenchBroker(name);
   if (typeof broker === 'string') return broker;
@@ -140,14 +155,26 @@ async function runBroker(registry: PluginRegistry, name: BrokerName, plan: Sampl
     throughputMessages: 20_000,
     ...(nagleBound ? { commands: plan.nagleBound } : {}),
   };
+  const run = {
+    rawDefaults: () => runRawMqtt({ ...scenario, commands: plan.nagleBound }, false),
+    raw: () => runRawMqtt(scenario, true),
+    amora: () => runAmora(registry, scenario),
+  };
+  const label = { rawDefaults: 'raw mqtt.js, defaults', raw: 'raw mqtt.js, no-delay sockets', amora: 'amora' };
+  const passes: Record<(typeof BROKER_PASSES)[number], ScenarioResult[]> = { rawDefaults: [], raw: [], amora: [] };
+  const order: string[] = [];
   try {
-    process.stderr.write(`${name}: raw mqtt.js, defaults...\n`);
-    const rawDefaults = await runRawMqtt({ ...scenario, commands: plan.nagleBound }, false);
-    process.stderr.write(`${name}: raw mqtt.js, no-delay sockets...\n`);
-    const raw = await runRawMqtt(scenario, true);
-    process.stderr.write(`${name}: amora...\n`);
-    const amora = await runAmora(registry, scenario);
-    return { broker: name, description: broker.description, rawDefaults, raw, amora };
+    for (let round = 0; round < plan.rounds; round++) {
+      for (const who of round % 2 === 0 ? BROKER_PASSES : BROKER_PASSES.toReversed()) {
+        process.stderr.write(`${name}, round ${round + 1}: ${label[who]}...\n`);
+        passes[who].push(await run[who]());
+        order.push(who);
+      }
+    }
+    // Once, after the rounds: at 44 ms a round trip the others' order cannot sway its 0.3 ms.
+    if (nagleBound) process.stderr.write(`${name}: amora, Nagle-safe command path...\n`);
+    const nagleSafe = nagleBound ? await runNagleSafeCommands(registry, scenario) : undefined;
+    return { broker: name, description: broker.description, order, ...passes, ...(nagleSafe ? { nagleSafe } : {}) };
   } finally {
     await broker.stop();
   }

@@ -4,8 +4,10 @@ import type { LatencySummary } from './latency-recorder.js';
 export interface ScenarioResult {
   readonly stateLatency: LatencySummary;
   readonly commandRoundTrip: LatencySummary;
-  /** State updates delivered per second, sender to receiver, pipelined. */
+  /** Messages the receiver got per second, sender to receiver, pipelined (delivered, not sent or patched). */
   readonly throughputPerSecond: number;
+  /** Amora only: patches applied per second until the controller saw the last one (a burst merges into fewer messages). */
+  readonly patchesPerSecond?: number;
   /** Updates sent in the throughput run (publishes, or patches for Amora). */
   readonly throughputSent: number;
   /** Messages the receiver got: Amora merges a burst into fewer; a broker may drop some of raw's. */

@@ -1,4 +1,10 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { ensureCliBuilt } from '../../test/integration/cli-build.js';
 import { describeWithBinaries } from '../../test/support/system-deps.js';
 import { createBuiltinRegistry } from '../builtins.js';
 import { runAws } from './aws.js';
@@ -8,6 +14,8 @@ import { runDiscovery } from './discovery.js';
 import { runMpd } from './mpd.js';
 import { measureMqttReference } from './mqtt-reference.js';
 import { runSigning } from './signing.js';
+import type { ColdStartResult } from './cold-start.js';
+import type { FleetReport } from './fleet.js';
 import type { LatencySummary } from './latency-recorder.js';
 
 // The benchmark's scenarios, each run with a handful of samples so they cannot rot unnoticed.
@@ -38,10 +46,16 @@ describe('bench scenarios', () => {
     expect(azure.controllerNote).toBeUndefined();
   });
 
-  it('measures AWS IoT Core at the shadow service, the controller and for commands at QoS 1 and 0', async () => {
-    const [defaults, qos0] = await runAws(registry, probe);
-    const measured = counts(defaults?.measures.atService, defaults?.measures.atController, defaults?.measures.commandRoundTrip, qos0?.measures.commandRoundTrip);
-    expect(measured).toEqual(all(4));
+  it('measures AWS IoT Core at the shadow service, the controller and for commands over both links, and at QoS 0 over the sdk one', async () => {
+    const [defaults, sdk, sdkQos0] = await runAws(registry, probe);
+    const measured = counts(
+      defaults?.measures.atService,
+      defaults?.measures.atController,
+      defaults?.measures.commandRoundTrip,
+      sdk?.measures.commandRoundTrip,
+      sdkQos0?.measures.commandRoundTrip,
+    );
+    expect(measured).toEqual(all(5));
   });
 });
 
@@ -65,5 +79,36 @@ describeWithBinaries(['mpd'], 'bench scenario mpd', () => {
   it('times a volume change through MPD alone and through the agent to the controller', async () => {
     const mpd = await runMpd(registry, probe);
     expect(typeof mpd === 'string' ? mpd : counts(mpd.mpdIdle, mpd.agent)).toEqual(all(2));
+  });
+});
+
+// The fleet and cold-start scenarios fork the built CLI's modules (their own processes), so they run through it.
+const run = promisify(execFile);
+
+describeWithBinaries(['mosquitto'], 'bench fleet', () => {
+  it('runs amora agents and raw mqtt.js devices before the same subscribers, the order reversed each round, every delivery counted', async () => {
+    const main = await ensureCliBuilt();
+    const args = ['bench', 'fleet', '--devices', '3', '--clients', '7', '--duration', '1', '--command-interval', '50', '--json'];
+    const { stdout } = await run(process.execPath, [main, ...args], { timeout: 120_000 });
+    const report = JSON.parse(stdout) as FleetReport;
+    expect(report.passes.map((pass) => pass.who)).toEqual(['amora', 'raw', 'raw', 'amora']);
+    for (const pass of report.passes) {
+      expect({ who: pass.who, sent: pass.sent, published: pass.published, expected: pass.expected, delivered: pass.delivered }).toEqual({ who: pass.who, sent: 3, published: 3, expected: 7, delivered: 7 });
+      expect(pass.stateLatency.samples).toBe(7);
+      expect(pass.commandRoundTrip.samples).toBeGreaterThan(0);
+      expect(pass.commandsUnanswered).toBe(0);
+      expect(pass.heapPerDevice).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('bench scenario cold-start', () => {
+  it('starts amora agent and a minimal mqtt.js script cold, alternating, until each device is online', async () => {
+    const main = await ensureCliBuilt();
+    const json = join(tmpdir(), `amora-cold-start-${process.pid}.json`);
+    await run(process.execPath, [main, 'bench', '--only', 'cold-start', '--json', json], { timeout: 120_000 });
+    const { coldStart } = JSON.parse(await readFile(json, 'utf8')) as { coldStart: ColdStartResult };
+    expect(coldStart.passes.map((pass) => pass.who)).toEqual(['raw', 'amora', 'amora', 'raw', 'raw', 'amora']);
+    expect(coldStart.passes.every((pass) => pass.ms > 0 && pass.rssBytes > 0)).toBe(true);
   });
 });

@@ -4,11 +4,11 @@ import type { ThingRegistry } from './thing-registry.js';
 
 /**
  * AWS IoT's control-plane REST API (restJson1, signing name `iot`), the calls
- * `@aws-sdk/client-iot` makes for provisioning: DescribeEndpoint, things (Create, Describe, List,
- * Delete, GetThingConnectivityData),
- * CreateKeysAndCertificate, Describe/Update/DeleteCertificate, thing principals (Attach, Detach,
- * List), policies (Create, Get, Delete, Attach, Detach, ListAttachedPolicies). Paths, query names, headers and
- * JSON members are those of the SDK's operation schemas; errors are IotApiErrors.
+ * `@aws-sdk/client-iot` makes for provisioning: DescribeEndpoint; things (Create, Describe, List,
+ * Delete, GetThingConnectivityData); CreateKeysAndCertificate, Describe/Update/DeleteCertificate;
+ * thing principals (Attach, Detach, List); policies (Create, Get, Delete, Attach, Detach,
+ * ListAttachedPolicies). Paths, query names, headers and JSON members are those of the SDK's
+ * operation schemas; errors are IotApiErrors.
  */
 
 export interface ControlPlaneRequest {

@@ -75,6 +75,21 @@ export interface Page<T> {
   readonly nextToken?: string;
 }
 
+/** What survives a restart: everything but the emulator's own `--thing` certificates (kept as files). */
+export interface ControlPlaneState {
+  readonly version: 1;
+  readonly things: readonly {
+    thingName: string;
+    thingId: string;
+    thingTypeName?: string;
+    attributes: Record<string, string>;
+    version: number;
+    principals: string[];
+  }[];
+  readonly certificates: readonly { certificatePem: string; status: CertificateStatus; creationDate: number; lastModifiedDate: number; policies: string[] }[];
+  readonly policies: readonly { policyName: string; policyDocument: string; creationDate: number }[];
+}
+
 export const DEFAULT_REGION = 'us-east-1';
 /** The account id in every ARN the emulator hands out (AWS's documentation example account). */
 export const DEFAULT_ACCOUNT_ID = '123456789012';
@@ -84,6 +99,8 @@ export class ControlPlaneRegistry {
   private readonly certificates = new Map<string, CertificateRecord>();
   private readonly policies = new Map<string, PolicyRecord>();
   private readonly arnPrefix: string;
+  /** Called after every change, to save the state. */
+  onChange: (() => void) | undefined;
 
   constructor(region = DEFAULT_REGION, accountId = DEFAULT_ACCOUNT_ID) {
     this.arnPrefix = `arn:aws:iot:${region}:${accountId}`;
@@ -110,6 +127,7 @@ export class ControlPlaneRegistry {
       principals: new Set(),
     };
     this.things.set(thingName, thing);
+    this.changed();
     return thing;
   }
 
@@ -150,6 +168,7 @@ export class ControlPlaneRegistry {
     }
     if (thing.principals.size > 0) throw invalid(`Cannot delete thing ${thingName} which has principals attached; detach them first`);
     this.things.delete(thingName);
+    this.changed();
   }
 
   /** Registers a certificate issued for a client (CreateKeysAndCertificate or the emulator's own). */
@@ -168,6 +187,7 @@ export class ControlPlaneRegistry {
       unrestricted,
     };
     this.certificates.set(certificateId, record);
+    this.changed();
     return record;
   }
 
@@ -182,6 +202,7 @@ export class ControlPlaneRegistry {
     if (!CERTIFICATE_STATUSES.includes(status as CertificateStatus)) throw invalid(`newStatus must be one of ${CERTIFICATE_STATUSES.join(', ')}`);
     certificate.status = status as CertificateStatus;
     certificate.lastModifiedDate = new Date();
+    this.changed();
   }
 
   /**
@@ -197,6 +218,7 @@ export class ControlPlaneRegistry {
       throw new IotApiError(409, 'DeleteConflictException', `Certificate ${certificateId} has things or policies attached; detach them first`);
     }
     this.certificates.delete(certificateId);
+    this.changed();
   }
 
   /** Forgets a certificate with its attachments (the emulator's own deleteThing). */
@@ -205,6 +227,7 @@ export class ControlPlaneRegistry {
     if (!certificate) return;
     for (const thingName of certificate.things) this.things.get(thingName)?.principals.delete(certificate.certificateArn);
     this.certificates.delete(certificateId);
+    this.changed();
   }
 
   attachThingPrincipal(thingName: string, principal: string): void {
@@ -212,6 +235,7 @@ export class ControlPlaneRegistry {
     const certificate = this.certificateByArn(principal);
     thing.principals.add(certificate.certificateArn);
     certificate.things.add(thingName);
+    this.changed();
   }
 
   detachThingPrincipal(thingName: string, principal: string): void {
@@ -219,6 +243,7 @@ export class ControlPlaneRegistry {
     const certificate = this.certificateByArn(principal);
     thing.principals.delete(certificate.certificateArn);
     certificate.things.delete(thingName);
+    this.changed();
   }
 
   listThingPrincipals(thingName: string, paging: { nextToken?: string; maxResults?: number }): Page<string> {
@@ -244,6 +269,7 @@ export class ControlPlaneRegistry {
     }
     const policy: PolicyRecord = { policyName, policyArn: `${this.arnPrefix}:policy/${policyName}`, policyDocument, parsed, creationDate: new Date() };
     this.policies.set(policyName, policy);
+    this.changed();
     return policy;
   }
 
@@ -260,23 +286,96 @@ export class ControlPlaneRegistry {
       throw new IotApiError(409, 'DeleteConflictException', `The policy ${policyName} is attached to one or more principals; detach it first`);
     }
     this.policies.delete(policyName);
+    this.changed();
   }
 
   /** AttachPolicy with a certificate ARN as the target (the only target kind the emulator has). */
   attachPolicy(policyName: string, target: string): void {
     this.getPolicy(policyName);
     this.certificateByArn(target).policies.add(policyName);
+    this.changed();
   }
 
   detachPolicy(policyName: string, target: string): void {
     this.getPolicy(policyName);
     this.certificateByArn(target).policies.delete(policyName);
+    this.changed();
   }
 
   listAttachedPolicies(target: string, paging: { nextToken?: string; maxResults?: number }): Page<PolicyRecord> {
     const names = [...this.certificateByArn(target).policies].toSorted(compare);
     const policies = names.map((name) => this.policies.get(name)).filter((policy) => policy !== undefined);
     return page(policies, (policy) => policy.policyName, paging, 250);
+  }
+
+  /** The state to save; the emulator's own `--thing` certificates are left out (their files are the record). */
+  snapshot(): ControlPlaneState {
+    const saved = [...this.certificates.values()].filter((certificate) => !certificate.unrestricted);
+    const savedArns = new Set(saved.map((certificate) => certificate.certificateArn));
+    return {
+      version: 1,
+      things: [...this.things.values()].map((thing) => ({
+        thingName: thing.thingName,
+        thingId: thing.thingId,
+        ...(thing.thingTypeName ? { thingTypeName: thing.thingTypeName } : {}),
+        attributes: thing.attributes,
+        version: thing.version,
+        principals: [...thing.principals].filter((arn) => savedArns.has(arn)),
+      })),
+      certificates: saved.map((certificate) => ({
+        certificatePem: certificate.certificatePem,
+        status: certificate.status,
+        creationDate: certificate.creationDate.getTime(),
+        lastModifiedDate: certificate.lastModifiedDate.getTime(),
+        policies: [...certificate.policies],
+      })),
+      policies: [...this.policies.values()].map((policy) => ({ policyName: policy.policyName, policyDocument: policy.policyDocument, creationDate: policy.creationDate.getTime() })),
+    };
+  }
+
+  /** Loads a saved state into this (empty) registry; ARNs take this registry's region and account. */
+  restore(state: ControlPlaneState): void {
+    for (const policy of state.policies) {
+      this.policies.set(policy.policyName, {
+        policyName: policy.policyName,
+        policyArn: `${this.arnPrefix}:policy/${policy.policyName}`,
+        policyDocument: policy.policyDocument,
+        parsed: parsePolicyDocument(policy.policyDocument),
+        creationDate: new Date(policy.creationDate),
+      });
+    }
+    for (const saved of state.certificates) {
+      const certificateId = idOfCertificate(saved.certificatePem);
+      this.certificates.set(certificateId, {
+        certificateId,
+        certificateArn: `${this.arnPrefix}:cert/${certificateId}`,
+        certificatePem: saved.certificatePem,
+        status: saved.status,
+        creationDate: new Date(saved.creationDate),
+        lastModifiedDate: new Date(saved.lastModifiedDate),
+        policies: new Set(saved.policies.filter((name) => this.policies.has(name))),
+        things: new Set(),
+        unrestricted: false,
+      });
+    }
+    for (const saved of state.things) {
+      const thing: ThingRecord = {
+        thingName: saved.thingName,
+        thingId: saved.thingId,
+        thingArn: `${this.arnPrefix}:thing/${saved.thingName}`,
+        ...(saved.thingTypeName ? { thingTypeName: saved.thingTypeName } : {}),
+        attributes: { ...saved.attributes },
+        version: saved.version,
+        principals: new Set(),
+      };
+      this.things.set(thing.thingName, thing);
+      for (const principal of saved.principals) {
+        const certificate = this.certificates.get(/:cert\/([0-9a-f]{64})$/.exec(principal)?.[1] ?? '');
+        if (!certificate) continue;
+        thing.principals.add(certificate.certificateArn);
+        certificate.things.add(thing.thingName);
+      }
+    }
   }
 
   /**
@@ -304,6 +403,10 @@ export class ControlPlaneRegistry {
         });
       },
     };
+  }
+
+  private changed(): void {
+    this.onChange?.();
   }
 
   private certificateByArn(arn: string): CertificateRecord {

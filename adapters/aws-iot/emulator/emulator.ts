@@ -165,6 +165,7 @@ export async function startAwsIotEmulator(options: AwsIotEmulatorOptions = {}): 
     publish: (topic, payload, qos = 1, retain = false) => mqttEndpoint.publish(topic, payload, qos, retain),
     close() {
       closing ??= Promise.all([rest.close(), mqttEndpoint.close()]).then(async () => {
+        await registry.flush();
         // A directory the emulator made for itself holds throwaway keys: nothing else will clean it up.
         if (options.certDir === undefined) await rm(certDir, { recursive: true, force: true });
       });

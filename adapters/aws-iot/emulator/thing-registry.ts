@@ -1,5 +1,5 @@
 import { createPublicKey } from 'node:crypto';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidThingName } from '../shadow-topics.js';
 import {
@@ -8,7 +8,7 @@ import {
   createServerCertificate,
   type CertificatePair,
 } from './certificates.js';
-import { ControlPlaneRegistry, type CertificateRecord, type MqttPrincipal } from './control-plane-registry.js';
+import { ControlPlaneRegistry, type CertificateRecord, type ControlPlaneState, type MqttPrincipal } from './control-plane-registry.js';
 
 /**
  * The emulator's things and their certificates, kept in a certificate directory so a device
@@ -20,12 +20,14 @@ import { ControlPlaneRegistry, type CertificateRecord, type MqttPrincipal } from
  * {certDir}/server.pem, server.key      endpoint certificate (localhost, 127.0.0.1, ::1)
  * {certDir}/things/{thing}.cert.pem     device certificate (IOT_CERT_PATH)
  * {certDir}/things/{thing}.private.key  device key (IOT_KEY_PATH)
+ * {certDir}/control-plane.json          what the control plane made: things, certificates (no
+ *                                       private keys: AWS keeps none either), policies, attachments
  * ```
  *
  * A client certificate is accepted only when the CA signed it (checked by TLS) and the control
  * plane knows it as ACTIVE (checked at CONNECT). Things made here are also control-plane things,
  * and their certificates are authorised for every MQTT action without a policy; certificates made
- * through CreateKeysAndCertificate (kept in memory only) need an attached policy, as on AWS.
+ * through CreateKeysAndCertificate need an attached policy, as on AWS.
  */
 
 /** Paths and id of one thing's credentials. */
@@ -63,6 +65,8 @@ export class ThingRegistry {
   private readonly byThing = new Map<string, ThingCredentials>();
   /** Things whose certificate is being issued: a second request for one waits for the first. */
   private readonly issuing = new Map<string, Promise<ThingCredentials>>();
+  private saving: Promise<void> = Promise.resolve();
+  private saveQueued = false;
 
   private constructor(
     readonly certDir: string,
@@ -85,12 +89,47 @@ export class ThingRegistry {
       await writeFile(caPath, ca.certPem);
     }
     const registry = new ThingRegistry(certDir, ca, controlPlane);
+    const saved = await readIfExists(registry.statePath);
+    if (saved !== undefined) {
+      try {
+        controlPlane.restore(JSON.parse(saved) as ControlPlaneState);
+      } catch (error) {
+        throw new Error(`cannot read the emulator's ${registry.statePath}: ${(error as Error).message}`, { cause: error });
+      }
+    }
     for (const file of await readdir(join(certDir, 'things'))) {
       if (!file.endsWith(CERT_SUFFIX)) continue;
       const thingName = file.slice(0, -CERT_SUFFIX.length);
       if (isValidThingName(thingName)) await registry.register(thingName);
     }
+    controlPlane.onChange = () => registry.save();
     return registry;
+  }
+
+  private get statePath(): string {
+    return join(this.certDir, 'control-plane.json');
+  }
+
+  /** Waits for pending writes of control-plane.json. */
+  async flush(): Promise<void> {
+    while (this.saveQueued) await this.saving;
+    await this.saving;
+  }
+
+  /** Saves the control plane after a change: writes never overlap, one covers every change queued before it. */
+  private save(): void {
+    if (this.saveQueued) return;
+    this.saveQueued = true;
+    this.saving = this.saving.then(async () => {
+      this.saveQueued = false;
+      const temp = `${this.statePath}.tmp`;
+      try {
+        await writeFile(temp, JSON.stringify(this.controlPlane.snapshot()), { mode: 0o600 });
+        await rename(temp, this.statePath);
+      } catch {
+        // A failed save must not break the emulator; the next change tries again.
+      }
+    });
   }
 
   /** The CA certificate path devices use as their root CA. */
@@ -156,7 +195,7 @@ export class ThingRegistry {
     await Promise.all([rm(existing.certPath, { force: true }), rm(existing.keyPath, { force: true })]);
   }
 
-  /** CreateKeysAndCertificate: a key pair and a certificate signed by the emulator CA (in memory only). */
+  /** CreateKeysAndCertificate: a key pair and a certificate signed by the emulator CA (only the certificate is kept). */
   async issueCertificate(setAsActive: boolean): Promise<IssuedCertificate> {
     const pair = await createDeviceCertificate(this.ca, 'AWS IoT Certificate');
     const certificate = this.controlPlane.addCertificate(pair.certPem, setAsActive ? 'ACTIVE' : 'INACTIVE');

@@ -1,0 +1,65 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { fleetDeviceId, inBatches, sentAtOf, serveRequests, settledMemory, type SubscribersReply, type SubscribersRequest } from './fleet-link.js';
+import { nowMs } from './latency-recorder.js';
+
+/**
+ * A share of the fleet's subscriber connections (apps watching a device), alone in this process:
+ * plain mqtt.js clients, each subscribed to one device's state, client j to device j mod N, the
+ * same for every pass. A received state counts when it was sent at or after the pass's start;
+ * its latency is now minus the send time it carries (`playback.position`, the shared monotonic clock).
+ */
+
+const clients: MqttClient[] = [];
+let since = Number.POSITIVE_INFINITY;
+let delivered = 0;
+let latencies: number[] = [];
+let measuring = { cpu: process.cpuUsage(), at: nowMs() };
+
+function received(payload: Buffer): void {
+  const at = nowMs();
+  const sentAt = sentAtOf(payload);
+  if (sentAt === undefined || sentAt < since) return;
+  delivered++;
+  latencies.push(at - sentAt);
+}
+
+serveRequests<SubscribersRequest, SubscribersReply>(async (request, reply) => {
+  switch (request.type) {
+    case 'connect': {
+      const before = settledMemory();
+      const start = nowMs();
+      await inBatches(request.clients, request.concurrency, async (offset) => {
+        const index = request.first + offset;
+        const client = await mqtt.connectAsync(request.url, { clientId: `fleet-app-${index}`, reconnectPeriod: 0 });
+        (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+        client.on('message', (_topic, payload) => received(payload));
+        await client.subscribeAsync(`amora/devices/${fleetDeviceId(index % request.devices)}/state`, { qos: 1 });
+        clients.push(client);
+      });
+      const connectMs = nowMs() - start;
+      const after = settledMemory();
+      reply({ type: 'connected', connectMs, heapPerClient: (after.heap - before.heap) / request.clients, rssPerClient: (after.rss - before.rss) / request.clients });
+      return;
+    }
+    case 'measure':
+      since = request.since;
+      delivered = 0;
+      latencies = [];
+      measuring = { cpu: process.cpuUsage(), at: nowMs() };
+      reply({ type: 'measuring' });
+      return;
+    case 'count':
+      reply({ type: 'count', delivered });
+      return;
+    case 'collect': {
+      const used = process.cpuUsage(measuring.cpu);
+      reply({ type: 'collected', delivered, latenciesMs: latencies, cpuMicros: used.user + used.system, busy: (used.user + used.system) / 1000 / (nowMs() - measuring.at) });
+      since = Number.POSITIVE_INFINITY;
+      latencies = [];
+      return;
+    }
+    case 'stop':
+      await Promise.allSettled(clients.map((client) => client.endAsync(true)));
+      process.exit(0);
+  }
+});

@@ -1,0 +1,204 @@
+import { startEmbeddedBroker } from '../../adapters/mqtt/node.js';
+import type { PluginRegistry } from '../../core/index.js';
+import { findBinary } from '../../test/support/binaries.js';
+import { startMosquitto } from '../../test/support/mosquitto.js';
+import { startCommandProbe } from './fleet-commands.js';
+import { forkSibling, type ChildLink, type DevicesReply, type DevicesRequest, type FleetKind, type SubscribersReply, type SubscribersRequest } from './fleet-link.js';
+import { watchWire } from './fleet-wire.js';
+import { pause } from './transport-probe.js';
+import { LatencyRecorder, nowMs, type LatencySummary } from './latency-recorder.js';
+import { machineInfo, type BenchReport } from './report.js';
+
+export interface FleetOptions {
+  readonly devices: number;
+  readonly clients: number;
+  /** State updates per device per second. */
+  readonly rate: number;
+  readonly durationS: number;
+  /** Rounds; each runs amora and raw, the order reversed every round. */
+  readonly runs: number;
+  /** `mosquitto` (default when installed), `embedded`, or a broker URL the bench does not start. */
+  readonly broker: 'mosquitto' | 'embedded' | { readonly url: string };
+  /** Child processes the subscriber connections are split across. */
+  readonly subscriberProcesses: number;
+  /** Pause between two commands of the probe, ms. */
+  readonly commandIntervalMs: number;
+}
+
+/** One pass: one kind of device fleet started, loaded and measured. */
+export interface FleetPass {
+  readonly who: FleetKind;
+  /** From the first connect to the last device online (connects paced alike for both kinds). */
+  readonly onlineMs: number;
+  /** Heap and RSS the devices process grew by per device, after a full collection. */
+  readonly heapPerDevice: number;
+  readonly rssPerDevice: number;
+  /** State updates made (`patch()` or publish); subscribers' deliveries expected (updates × subscribers of the device) and counted. */
+  readonly sent: number;
+  /** State messages that reached the broker (fewer than `sent` when the agent merged updates). */
+  readonly published: number;
+  readonly expected: number;
+  readonly delivered: number;
+  /** Send → a subscriber's message, every delivery. */
+  readonly stateLatency: LatencySummary;
+  /** How late each send ran against the schedule (a fleet process that cannot keep up shows here). */
+  readonly sendLate: LatencySummary;
+  /** CPU time (user + system) of the devices process while sending, per state update made, µs. */
+  readonly cpuPerUpdateMicros: number;
+  /** The same CPU time per state message published: updates merged away do not make it look cheaper. */
+  readonly cpuPerMessageMicros: number;
+  /** Share of one core the devices process used while sending (near 1: it could not keep up). */
+  readonly devicesBusy: number;
+  /** The same for the busiest subscribers process, from the first send to the last delivery. */
+  readonly subscribersBusy: number;
+  /** CPU time of all subscribers processes per delivery, µs: what one process would need to carry them all. */
+  readonly subscribersCpuPerDeliveryMicros: number;
+  /** Command → response, one at a time, while the fleet publishes. */
+  readonly commandRoundTrip: LatencySummary;
+  /** Commands of the probe not answered within its deadline (15 s), or answered with an error. */
+  readonly commandsUnanswered: number;
+}
+
+export interface FleetReport {
+  readonly date: string;
+  readonly machine: BenchReport['machine'];
+  readonly options: Omit<FleetOptions, 'broker'> & { readonly broker: string };
+  readonly subscribers: { readonly connectMs: number; readonly heapPerClient: number; readonly rssPerClient: number };
+  readonly passes: readonly FleetPass[];
+}
+
+/** Connects in flight at once, for devices and subscribers alike. */
+const CONNECT_CONCURRENCY = 100;
+
+/** Idle time between the last device online and the first update, the same for both kinds. */
+const SETTLE_MS = 1_000;
+
+/** How long deliveries may stop growing before the ones still missing count as lost. */
+const DRAIN_QUIET_MS = 3_000;
+
+/**
+ * N devices in one process and M subscriber connections on one broker, the devices first Amora
+ * agents, then mqtt.js clients doing the same by hand (order reversed every round), with a
+ * command probe running throughout. Figures come from the same run so they stand as ratios.
+ */
+export async function runFleet(registry: PluginRegistry, options: FleetOptions): Promise<FleetReport> {
+  const broker = await startFleetBroker(options.broker);
+  const subscribers = Array.from({ length: options.subscriberProcesses }, (_, i) => forkSibling<SubscribersRequest, SubscribersReply>('./fleet-subscribers.js', `subscribers process ${i}`));
+  try {
+    log(`${broker.description}; connecting ${options.clients} subscribers in ${subscribers.length} process(es)...`);
+    const share = Math.ceil(options.clients / subscribers.length);
+    subscribers.forEach((link, i) =>
+      link.send({ type: 'connect', url: broker.url, first: i * share, clients: Math.max(0, Math.min(share, options.clients - i * share)), devices: options.devices, concurrency: CONNECT_CONCURRENCY }),
+    );
+    const connected = await Promise.all(subscribers.map((link) => link.next('connected')));
+    const perClient = (key: 'heapPerClient' | 'rssPerClient'): number => connected.reduce((sum, c) => sum + c[key], 0) / connected.length;
+    const subscriberFigures = { connectMs: Math.max(...connected.map((c) => c.connectMs)), heapPerClient: perClient('heapPerClient'), rssPerClient: perClient('rssPerClient') };
+
+    const passes: FleetPass[] = [];
+    for (let round = 0; round < options.runs; round++) {
+      const order: FleetKind[] = round % 2 === 0 ? ['amora', 'raw'] : ['raw', 'amora'];
+      for (const who of order) {
+        log(`round ${round + 1}: ${who}...`);
+        passes.push(await runPass(who, registry, broker.url, subscribers, options));
+      }
+    }
+    const { broker: _broker, ...rest } = options;
+    return { date: new Date().toISOString(), machine: machineInfo(), options: { ...rest, broker: broker.description }, subscribers: subscriberFigures, passes };
+  } finally {
+    await Promise.all(subscribers.map((link) => link.stop({ type: 'stop' })));
+    await broker.stop();
+  }
+}
+
+const log = (line: string): boolean => process.stderr.write(`fleet: ${line}\n`);
+
+type Subscribers = readonly ChildLink<SubscribersRequest, SubscribersReply>[];
+
+async function runPass(who: FleetKind, registry: PluginRegistry, url: string, subscribers: Subscribers, options: FleetOptions): Promise<FleetPass> {
+  const devices = forkSibling<DevicesRequest, DevicesReply>('./fleet-devices.js', `${who} devices process`);
+  try {
+    devices.send({ type: 'start', kind: who, url, devices: options.devices, concurrency: CONNECT_CONCURRENCY });
+    const online = await devices.next('online');
+    // The work that follows going online (retained messages, first publishes) is not the steady state.
+    await pause(SETTLE_MS);
+    const probe = await startCommandProbe(who, registry, url, options.devices);
+    const since = nowMs();
+    const wire = await watchWire(url, since);
+    // Every subscriber counts from `since` before the first send, or early deliveries would go uncounted.
+    await Promise.all(subscribers.map((link) => (link.send({ type: 'measure', since }), link.next('measuring'))));
+    devices.send({ type: 'run', rate: options.rate, durationMs: options.durationS * 1000 });
+    probe.run(options.commandIntervalMs);
+    const sent = await devices.next('sent', options.durationS * 1000 + 120_000);
+    const commands = await probe.finish();
+    const expected = (sent.sent / options.devices) * options.clients;
+    await drained(subscribers, wire, { delivered: expected, published: sent.sent });
+    const published = wire.published();
+    await wire.stop();
+    const collected = await Promise.all(subscribers.map((link) => (link.send({ type: 'collect' }), link.next('collected'))));
+    const delivered = collected.reduce((sum, part) => sum + part.delivered, 0);
+    const stateLatency = new LatencyRecorder();
+    for (const part of collected) for (const ms of part.latenciesMs) stateLatency.record(ms);
+    const sendLate = new LatencyRecorder();
+    for (const ms of sent.lateMs) sendLate.record(ms);
+    return {
+      who,
+      onlineMs: online.onlineMs,
+      heapPerDevice: online.heapPerDevice,
+      rssPerDevice: online.rssPerDevice,
+      sent: sent.sent,
+      published,
+      expected,
+      delivered,
+      stateLatency: stateLatency.summary(),
+      sendLate: sendLate.summary(),
+      cpuPerUpdateMicros: sent.cpuMicros / sent.sent,
+      cpuPerMessageMicros: sent.cpuMicros / published,
+      devicesBusy: sent.cpuMicros / 1000 / sent.elapsedMs,
+      subscribersBusy: Math.max(...collected.map((part) => part.busy)),
+      subscribersCpuPerDeliveryMicros: collected.reduce((sum, part) => sum + part.cpuMicros, 0) / Math.max(1, delivered),
+      commandRoundTrip: commands.roundTrip,
+      commandsUnanswered: commands.unanswered,
+    };
+  } finally {
+    await devices.stop({ type: 'stop' });
+  }
+}
+
+/**
+ * Waits until the subscribers got every expected delivery and the wire watcher every update, or
+ * neither count grew for a while (the rest were merged or lost).
+ */
+async function drained(subscribers: Subscribers, wire: { published(): number }, expected: { delivered: number; published: number }): Promise<void> {
+  let last = '';
+  let lastChange = nowMs();
+  for (;;) {
+    const counts = await Promise.all(subscribers.map((link) => (link.send({ type: 'count' }), link.next('count'))));
+    const delivered = counts.reduce((sum, c) => sum + c.delivered, 0);
+    const published = wire.published();
+    if (delivered >= expected.delivered && published >= expected.published) return;
+    const now = `${delivered}/${published}`;
+    if (now !== last) {
+      last = now;
+      lastChange = nowMs();
+    } else if (nowMs() - lastChange > DRAIN_QUIET_MS) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+interface FleetBroker {
+  readonly url: string;
+  readonly description: string;
+  stop(): Promise<void>;
+}
+
+async function startFleetBroker(choice: FleetOptions['broker']): Promise<FleetBroker> {
+  if (typeof choice === 'object') return { url: choice.url, description: `the broker at ${choice.url} (not started by the bench)`, stop: async () => {} };
+  if (choice === 'mosquitto') {
+    if (!findBinary('mosquitto')) throw new Error('mosquitto is not installed (apt-get install mosquitto), or run with --broker embedded');
+    // No persistence: a fleet bench measures delivery, not what survives a restart.
+    const broker = await startMosquitto({ nodelay: true, persistence: false });
+    return { url: broker.url, description: 'Mosquitto (set_tcp_nodelay true, max_queued_messages 20000, persistence false)', stop: () => broker.dispose() };
+  }
+  const broker = await startEmbeddedBroker({ port: 0 });
+  return { url: `mqtt://127.0.0.1:${broker.port}`, description: 'embedded aedes in the bench process (no-delay sockets)', stop: () => broker.close() };
+}
