@@ -1,4 +1,5 @@
-import { deepEqual, isJsonObject, systemClock, type Clock, type JsonObject, type PresenceState } from '../../core/index.js';
+import { isJsonObject, systemClock, type Clock, type JsonObject, type PresenceState } from '../../core/index.js';
+import { deepEqual } from '../../core/internal.js';
 
 export type Side = 'source' | 'target';
 
