@@ -291,8 +291,14 @@ describe('amora migrate: a fleet from IoT Hub to AWS IoT Core and back', () => {
     });
     await commandsFromBothSides([awsController, hubBackController], 70);
     const config = await statusConfig('dual-azure.json', hubBack, hubBackCaPath);
-    const status = await runCli(['migrate', 'status', '--from', 'aws', '--to', 'azure', '--config', config, '--devices', 'mig-*', '--settle', '500', '--wait', '30000', '--json'], env);
-    expect((JSON.parse(status.stdout) as { moved: number }).moved).toBe(FLEET);
+    // --watch: a JSON line per change, until every device has moved; Ctrl-C ends it cleanly.
+    const watch = spawnCli(['migrate', 'status', '--from', 'aws', '--to', 'azure', '--config', config, '--devices', 'mig-*', '--settle', '500', '--watch', '--json'], env);
+    try {
+      await watch.stdoutLine((line) => (JSON.parse(line) as { moved: number }).moved === FLEET);
+      expect(await watch.stop('SIGINT')).toEqual({ code: 0, signal: null });
+    } finally {
+      await watch.kill();
+    }
 
     await rollOut(async (id) => {
       const back = await writtenEntry(out, id);
