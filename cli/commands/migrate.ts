@@ -93,7 +93,7 @@ function statusCommand(): Command {
     .addOption(new Option('--from <cloud>', 'source: azure or aws').argParser(cloud).makeOptionMandatory())
     .addOption(new Option('--to <cloud>', 'target (default: the other one)').argParser(cloud))
     .option('--devices <list>', 'only these devices: ids and globs, comma-separated')
-    .option('--state <file>', "apply's state file: follow every device it provisioned")
+    .option('--state <file>', "apply's state file: follow the devices it provisioned (and no others)")
     .addOption(new Option('--settle <ms>', 'a device has moved when the target sees it online and in sync this long').default(300_000).argParser(milliseconds))
     .addOption(new Option('--wait <ms>', 'without --watch: answer once every device moved, or after this long (default: settle + 30 s)').argParser(milliseconds))
     .option('--watch', 'keep printing the table as it changes, until Ctrl-C')

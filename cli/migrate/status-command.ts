@@ -15,12 +15,15 @@ export async function runStatus(options: MigrateStatusCliOptions & { readonly to
   if (!options.config) throw new CliError('status needs --config (or AMORA_CONFIG): the dual-home config, with both clouds\' entries');
   if (options.from === options.to) throw new CliError(`--from and --to are both ${options.from}`);
   const config = await loadConfigFile(options.config, process.env);
+  // With a state file, the devices it lists are the fleet: others on either side are not followed.
+  const provisioned = options.state ? await stateDevices(options.state) : undefined;
+  const selected = deviceFilter(options.devices);
   const status = new FleetStatus({
     config,
     from: options.from,
     to: options.to,
-    include: deviceFilter(options.devices),
-    devices: options.state ? await stateDevices(options.state) : [],
+    include: provisioned ? (id) => selected(id) && provisioned.includes(id) : selected,
+    devices: (provisioned ?? []).filter(selected),
     settleMs: options.settle,
     connectTimeoutMs: options.connectTimeout,
     logger: createCliLogger(process.env.AMORA_LOG_LEVEL ?? 'error'),

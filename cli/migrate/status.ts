@@ -20,7 +20,7 @@ export interface StatusOptions {
   readonly from: Cloud;
   readonly to: Cloud;
   readonly include: (id: string) => boolean;
-  /** Devices to follow besides those either side lists (those `apply` provisioned). */
+  /** Devices to follow besides those either side lists (those `apply` provisioned), already filtered. */
   readonly devices: readonly string[];
   readonly settleMs: number;
   readonly connectTimeoutMs: number;
