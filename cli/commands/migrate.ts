@@ -76,6 +76,8 @@ function cloudOptions(command: Command): Command {
     .addOption(new Option('--azure-connection-string <cs>', 'IoT Hub service policy connection string (registry read/write)').env('AMORA_SERVICE_CONNECTION_STRING'))
     .addOption(new Option('--azure-ca <file>', 'CA to trust for IoT Hub (a private hub, the emulator)').env('AMORA_AZURE_CA'))
     .addOption(new Option('--azure-device-host <host[:port]>', "HostName in the devices' connection strings (default: the service connection string's)").env('AMORA_AZURE_DEVICE_HOST'))
+    .addOption(new Option('--azure-auth <kind>', 'IoT Hub: new identities use SAS keys or a self-signed certificate').choices(['sas', 'x509']).default('sas'))
+    .addOption(new Option('--azure-cert-days <n>', 'IoT Hub with --azure-auth x509: days the device certificates are valid').default(365).argParser(integerIn(1, 3650, 'a number of days')))
     .addOption(new Option('--aws-region <region>', 'AWS region (credentials: the AWS SDK default chain)').env('AWS_REGION'))
     .addOption(new Option('--aws-control-endpoint <url>', 'AWS IoT control-plane URL (default: the region\'s)').env('AMORA_AWS_CONTROL_ENDPOINT'))
     .addOption(new Option('--aws-data-endpoint <url>', 'AWS IoT data-plane URL (default: https:// + the account\'s iot:Data-ATS endpoint)').env('AMORA_AWS_DATA_ENDPOINT'))

@@ -12,6 +12,10 @@ export interface AzureSettings {
   readonly caPem?: string;
   /** `host[:port]` the devices connect to; default the service's host name (one name on IoT Hub). */
   readonly deviceHost?: string;
+  /** New identities authenticate with SAS keys, or with a self-signed certificate (X.509 thumbprint). */
+  readonly auth: 'sas' | 'x509';
+  /** How long the self-signed certificates are valid. */
+  readonly certDays: number;
 }
 
 export interface AzureClients {

@@ -13,6 +13,8 @@ export interface CloudCliOptions {
   readonly azureConnectionString?: string;
   readonly azureCa?: string;
   readonly azureDeviceHost?: string;
+  readonly azureAuth: 'sas' | 'x509';
+  readonly azureCertDays: number;
   readonly awsRegion?: string;
   readonly awsControlEndpoint?: string;
   readonly awsDataEndpoint?: string;
@@ -91,6 +93,8 @@ async function azureSettings(options: CloudCliOptions): Promise<AzureSettings> {
   }
   return {
     connectionString,
+    auth: options.azureAuth,
+    certDays: options.azureCertDays,
     ...(options.azureCa ? { caPem: await readCa(options.azureCa, '--azure-ca') } : {}),
     ...(options.azureDeviceHost ? { deviceHost: options.azureDeviceHost } : {}),
   };

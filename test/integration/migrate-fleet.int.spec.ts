@@ -198,7 +198,7 @@ describe('amora migrate: a fleet from IoT Hub to AWS IoT Core and back', () => {
   });
 
   it('reads a fleet larger than one query page, every device once', async () => {
-    const clients = openAzureClients({ connectionString: hub.serviceConnectionString, caPem: hub.caPem });
+    const clients = openAzureClients({ connectionString: hub.serviceConnectionString, caPem: hub.caPem, auth: 'sas', certDays: 365 });
     const calls = new CloudCalls(1000, 4);
     try {
       const fleet = await readAzureFleet(clients, calls, () => true, 7);
@@ -306,4 +306,34 @@ describe('amora migrate: a fleet from IoT Hub to AWS IoT Core and back', () => {
     });
     await commandsFromBothSides([hubBackController], 80);
   }, 90_000);
+  it('provisions IoT Hub identities with self-signed certificates (--azure-auth x509) that the devices connect with', async () => {
+    const hubX509 = await startAzureIotHubEmulator({ port: 0, httpsPort: 0, eventHub: false });
+    const caPath = join(dir, 'hub-x509-ca.pem');
+    await writeFile(caPath, hubX509.caPem);
+    const out = join(dir, 'to-azure-x509');
+    let agent: Agent | undefined;
+    let controller: ControllerTransport | undefined;
+    try {
+      const args = ['migrate', 'apply', '--from', 'aws', '--to', 'azure', '--azure-auth', 'x509', '--out', out, '--devices', 'mig-00?', '--rate', '1000', '--json'];
+      const apply = await runCli(args, cliEnv(hubX509, caPath));
+      expect(apply.code).toBe(0);
+      expect((JSON.parse(apply.stdout) as { totals: object }).totals).toMatchObject({ done: 10, failed: 0 });
+      expect((await stat(join(out, 'mig-001', 'device.key.pem'))).mode & 0o777).toBe(0o600);
+      // A rerun registers nothing new and keeps the certificates.
+      const certificate = await readFile(join(out, 'mig-001', 'device.cert.pem'), 'utf8');
+      await rm(join(out, 'state.json'));
+      expect((await runCli(args, cliEnv(hubX509, caPath))).code).toBe(0);
+      expect(await readFile(join(out, 'mig-001', 'device.cert.pem'), 'utf8')).toBe(certificate);
+
+      const { entry } = await writtenEntry(out, 'mig-001');
+      agent = await buildAgent(parseConfig({ device: { id: 'mig-001' }, player: { kind: 'virtual' }, transports: [entry] }, { env: {} }), registry);
+      await agent.start();
+      controller = await controllerFor({ kind: 'azure-iot-hub', serviceConnectionString: hubX509.serviceConnectionString, ca: hubX509.caPem });
+      expect(await controller.invoke('mig-001', 'setVolume', { volume: 12 }, { timeoutMs: 20_000 })).toMatchObject({ success: true });
+    } finally {
+      await agent?.stop();
+      await controller?.stop();
+      await hubX509.close();
+    }
+  }, 60_000);
 });
