@@ -95,13 +95,7 @@ export class AzureTarget implements TargetProvisioner {
       thumbprint = identity.thumbprint;
     }
     const authentication = { type: 'selfSigned', x509Thumbprint: { primaryThumbprint: thumbprint, secondaryThumbprint: thumbprint } };
-    let device: unknown;
-    try {
-      device = (await this.calls.call(() => this.clients.registry.create({ deviceId, status: 'enabled', authentication }))).responseBody;
-    } catch (error) {
-      if (statusOf(error) !== 409) throw error;
-      device = (await this.calls.call(() => this.clients.registry.get(deviceId))).responseBody;
-    }
+    const device = await this.createOrGet(deviceId, authentication);
     const registered = (device as { authentication?: { x509Thumbprint?: { primaryThumbprint?: string; secondaryThumbprint?: string } } }).authentication?.x509Thumbprint;
     if (registered?.primaryThumbprint?.toUpperCase() !== thumbprint && registered?.secondaryThumbprint?.toUpperCase() !== thumbprint) {
       throw new Error(`${deviceId} exists on the hub with other credentials; delete it, or move it with --azure-auth sas`);
@@ -115,15 +109,19 @@ export class AzureTarget implements TargetProvisioner {
    */
   private async identityKey(deviceId: string): Promise<string> {
     const authentication = { type: 'sas', symmetricKey: { primaryKey: randomBytes(32).toString('base64'), secondaryKey: randomBytes(32).toString('base64') } };
-    let device: unknown;
-    try {
-      device = (await this.calls.call(() => this.clients.registry.create({ deviceId, status: 'enabled', authentication }))).responseBody;
-    } catch (error) {
-      if (statusOf(error) !== 409) throw error;
-      device = (await this.calls.call(() => this.clients.registry.get(deviceId))).responseBody;
-    }
+    const device = await this.createOrGet(deviceId, authentication);
     const key = (device as { authentication?: { symmetricKey?: { primaryKey?: string } } }).authentication?.symmetricKey?.primaryKey;
     if (!key) throw new Error(`${deviceId} exists on the hub without a SAS key (X.509?); delete it or provision it by hand`);
     return key;
+  }
+
+  /** The identity as the hub has it: created now, or the one that already exists (the hub answers 409). */
+  private async createOrGet(deviceId: string, authentication: object): Promise<unknown> {
+    try {
+      return (await this.calls.call(() => this.clients.registry.create({ deviceId, status: 'enabled', authentication }))).responseBody;
+    } catch (error) {
+      if (statusOf(error) !== 409) throw error;
+      return (await this.calls.call(() => this.clients.registry.get(deviceId))).responseBody;
+    }
   }
 }

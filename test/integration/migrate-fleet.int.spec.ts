@@ -117,6 +117,19 @@ describe('amora migrate: a fleet from IoT Hub to AWS IoT Core and back', () => {
   }
 
   /** The dual-home config `status` reads: both clouds' entries, controller side. */
+  /** An aws-iot entry for a controller that connects as `probe` and reads shadows over HTTPS. */
+  function awsControllerEntry(probe: { certPath: string; keyPath: string }) {
+    return {
+      kind: 'aws-iot',
+      endpoint: aws.endpoint,
+      port: aws.mqttPort,
+      certPath: probe.certPath,
+      keyPath: probe.keyPath,
+      caPath: aws.caPath,
+      controller: { httpsEndpoint: aws.httpsEndpoint, region: aws.region, credentials: { accessKeyId: aws.credentials.accessKeyId, secretAccessKey: aws.credentials.secretAccessKey } },
+    };
+  }
+
   async function statusConfig(name: string, azure: AzureIotHubEmulator, caPath: string): Promise<string> {
     const probe = await aws.createThing('migration-status');
     const path = join(dir, name);
@@ -124,15 +137,7 @@ describe('amora migrate: a fleet from IoT Hub to AWS IoT Core and back', () => {
       device: { id: 'migration-status' },
       transports: [
         { kind: 'azure-iot-hub', serviceConnectionString: azure.serviceConnectionString, ca: caPath, refreshIntervalMs: 250 },
-        {
-          kind: 'aws-iot',
-          endpoint: aws.endpoint,
-          port: aws.mqttPort,
-          certPath: probe.certPath,
-          keyPath: probe.keyPath,
-          caPath: aws.caPath,
-          controller: { httpsEndpoint: aws.httpsEndpoint, region: aws.region, credentials: { accessKeyId: aws.credentials.accessKeyId, secretAccessKey: aws.credentials.secretAccessKey } },
-        },
+        awsControllerEntry(probe),
       ],
     };
     await writeFile(path, JSON.stringify(config));
@@ -167,15 +172,7 @@ describe('amora migrate: a fleet from IoT Hub to AWS IoT Core and back', () => {
     await rollOut(async (id) => ({ transports: [azureEntry(hub, id)] }));
     azureController = await controllerFor({ kind: 'azure-iot-hub', serviceConnectionString: hub.serviceConnectionString, ca: hub.caPem });
     const probe = await aws.createThing('migration-controller');
-    awsController = await controllerFor({
-      kind: 'aws-iot',
-      endpoint: aws.endpoint,
-      port: aws.mqttPort,
-      certPath: probe.certPath,
-      keyPath: probe.keyPath,
-      caPath: aws.caPath,
-      controller: { httpsEndpoint: aws.httpsEndpoint, region: aws.region, credentials: { accessKeyId: aws.credentials.accessKeyId, secretAccessKey: aws.credentials.secretAccessKey } },
-    });
+    awsController = await controllerFor(awsControllerEntry(probe));
   }, 120_000);
 
   afterAll(async () => {
