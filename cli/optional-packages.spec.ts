@@ -24,10 +24,10 @@ describe('optional cloud packages', () => {
   });
 
   it('names the install command of a kind whose package is missing', () => {
-    const notFound = Object.assign(new Error("Cannot find package 'aws-iot-device-sdk-v2' imported from /app/x.js"), { code: 'ERR_MODULE_NOT_FOUND' });
+    const notFound = Object.assign(new Error("Cannot find package '@aws-sdk/client-iot-data-plane' imported from /app/x.js"), { code: 'ERR_MODULE_NOT_FOUND' });
     const error = missingPackageError('aws-iot', notFound);
     expect(error).toBeInstanceOf(PluginLoadError);
-    expect((error as Error).message).toContain('"aws-iot-device-sdk-v2"');
+    expect((error as Error).message).toContain('"@aws-sdk/client-iot-data-plane"');
     expect((error as Error).message).toContain(installCommand('aws-iot'));
   });
 

@@ -2,8 +2,9 @@ import { PluginLoadError } from '../core/index.js';
 
 /**
  * The cloud SDKs are optional peer dependencies: `npm install amora-sync` for MQTT and MPD brings
- * none of them (the Azure SDKs are tens of MiB, aws-crt is a native binary with no 32-bit ARM
- * build). A built-in kind that needs them names what to install when one is missing. The versions
+ * none of them (the Azure SDKs are tens of MiB, aws-crt under aws-iot-device-sdk-v2 is a native
+ * binary with no 32-bit ARM build). A built-in kind that needs them names what to install when
+ * one is missing. The versions
  * are those package.json pins as peers (a unit spec keeps the two in step).
  */
 export const OPTIONAL_PACKAGES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
@@ -15,7 +16,19 @@ export const OPTIONAL_PACKAGES: Readonly<Record<string, Readonly<Record<string, 
   },
   'aws-iot': {
     '@aws-sdk/client-iot-data-plane': '3.1138.0',
+  },
+  // Only for `link: sdk` (the default `mqtt` link is mqtt.js): the kind loads without it, and an
+  // agent that asks for the sdk link fails at start naming the package.
+  'aws-iot link: sdk': {
     'aws-iot-device-sdk-v2': '1.28.0',
+  },
+  // `amora migrate`: the registries' service APIs (the devices' SDKs are not needed).
+  'migrate-azure': {
+    'azure-iothub': '1.16.6',
+  },
+  'migrate-aws': {
+    '@aws-sdk/client-iot': '3.1138.0',
+    '@aws-sdk/client-iot-data-plane': '3.1138.0',
   },
 };
 
@@ -42,7 +55,8 @@ export function missingPackageError(kind: string, error: unknown): unknown {
   });
 }
 
-function missingPackageName(error: unknown): string | undefined {
+/** The package an import failed to find (ERR_MODULE_NOT_FOUND), if that is why it failed. */
+export function missingPackageName(error: unknown): string | undefined {
   if (!(error instanceof Error) || (error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') return undefined;
   return /Cannot find package '([^']+)'/.exec(error.message)?.[1];
 }

@@ -1,9 +1,5 @@
-import {
-  findJsonProblem,
-  isUnsafeKey,
-  type JsonObject,
-  type JsonValue,
-} from '../core/index.js';
+import { findJsonProblem, isUnsafeKey } from '../core/basics.js';
+import type { JsonObject, JsonValue } from '../core/index.js';
 import { CliError } from './exit-codes.js';
 
 /**

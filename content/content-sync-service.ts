@@ -1,8 +1,6 @@
 import { BehaviorSubject, type Observable } from 'rxjs';
 import {
   CommandError,
-  ContentSourceSchema,
-  describeZodError,
   isAmoraError,
   toErrorObject,
   type Clock,
@@ -16,6 +14,7 @@ import {
   type Logger,
   type PlayerAdapter,
 } from '../core/index.js';
+import { ContentSourceSchema, describeZodError } from '../core/internal.js';
 import type { ContentSource } from './content-source.js';
 import { createSource } from './create-source.js';
 import { ProgressThrottle } from './progress-throttle.js';

@@ -3,15 +3,10 @@ import { inject, injectable, optional } from 'inversify';
 import { readFile } from 'node:fs/promises';
 import { distinctUntilChanged, map, Observable, ReplaySubject, share, startWith, filter, type OperatorFunction } from 'rxjs';
 import {
-  commandResponseSchema,
-  connectionMessageSchema,
-  deepEqual,
-  deviceDirectory,
   ExponentialBackoffRetryPolicy,
   readPayload,
   silentLogger,
   systemClock,
-  telemetryMessageSchema,
   TimeoutError,
   TOKENS,
   TransportError,
@@ -28,7 +23,15 @@ import {
   type RetryPolicy,
   type TelemetryMessage,
 } from '../../core/index.js';
-import { CrtConnection } from './crt-connection.js';
+import {
+  parsedCommandResponseSchema,
+  connectionMessageSchema,
+  deepEqual,
+  deviceDirectory,
+  telemetryMessageSchema,
+} from '../../core/internal.js';
+import type { AwsLink } from './aws-link.js';
+import { createAwsLink } from './create-link.js';
 import { createDataPlaneClient, dataPlaneError, isNotFound } from './data-plane.js';
 import type { AwsIotOptions } from './options.js';
 import { MQTT_PAYLOAD_LIMIT_BYTES } from './payloads.js';
@@ -62,7 +65,7 @@ interface RoutedMessage {
  * - `state$`: the shadow's reported state, read once over REST and then followed through
  *   `shadow/update/documents`; `connection$` / `devices$`: the devices' presence topics.
  *
- * The MQTT side is a real aws-iot-device-sdk-v2 connection with the controller's own
+ * The MQTT side is its own connection (the `link` option: mqtt.js or aws-iot-device-sdk-v2) with the controller's own
  * certificate (a client id of its own; the IoT policy must allow it). Shadow versions stand in
  * for state versions and shadow timestamps (seconds) become milliseconds.
  */
@@ -74,7 +77,7 @@ export class AwsIotControllerTransport implements ControllerTransport {
   private readonly topics: AwsTopics;
   private readonly logger: Logger;
   private readonly clock: Clock;
-  private readonly connection: CrtConnection;
+  private readonly connection: AwsLink;
   private readonly router: TopicRouter;
   private readonly streams = new Map<string, Observable<unknown>>();
   private readonly pending = new Map<string, Set<PendingInvoke>>();
@@ -93,7 +96,8 @@ export class AwsIotControllerTransport implements ControllerTransport {
     this.logger = (logger ?? silentLogger).child({ controller: id });
     this.clock = clock ?? systemClock;
     this.clientId = options.clientId ?? `amora-ctl-${Math.random().toString(36).slice(2, 10)}`;
-    this.connection = new CrtConnection(
+    this.connection = createAwsLink(
+      options.link,
       {
         endpoint: options.endpoint,
         port: options.port,
@@ -115,7 +119,7 @@ export class AwsIotControllerTransport implements ControllerTransport {
       },
     );
     // QoS 0: with a clean session QoS 1 buys nothing (nothing is kept for us while offline), and
-    // each PUBACK would hold back our next publish on aws-crt's Nagle-enabled socket.
+    // on the sdk link each PUBACK would hold back our next publish on aws-crt's Nagle-enabled socket.
     this.router = new TopicRouter(this.connection, 0, this.logger);
     this.status$ = this.connection.status$;
   }
@@ -304,7 +308,7 @@ export class AwsIotControllerTransport implements ControllerTransport {
     let lease = this.responseLeases.get(deviceId);
     if (!lease) {
       lease = this.router.add(this.topics.responses(deviceId), (_topic, payload) => {
-        const response = readPayload(commandResponseSchema, payload);
+        const response = readPayload(parsedCommandResponseSchema, payload);
         if (!response) return;
         for (const waiter of this.pending.get(response.command_id) ?? []) waiter.resolve(response);
       });

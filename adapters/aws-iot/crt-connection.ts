@@ -1,15 +1,14 @@
-import { iot, mqtt } from 'aws-iot-device-sdk-v2';
+import type { mqtt } from 'aws-iot-device-sdk-v2';
 import {
   AmoraError,
+  ConfigError,
   RateLimiter,
   ReconnectingLink,
   TransportError,
-  type Clock,
   type ConnectionStatus,
   type LinkSession,
-  type Logger,
-  type RetryPolicy,
 } from '../../core/index.js';
+import type { AwsLink, AwsLinkDeps, AwsLinkHooks, AwsLinkSettings } from './aws-link.js';
 import { toCrtError } from './crt-errors.js';
 
 /**
@@ -21,40 +20,26 @@ import { toCrtError } from './crt-errors.js';
  * interrupted we disconnect it (which stops the SDK's reconnect), wait what the policy says,
  * and open a fresh connection; after every connect we subscribe to every wanted filter again
  * (idempotent for the broker) before the `onConnected` hook runs.
+ *
+ * The `sdk` link: the SDK (and aws-crt's native binary) is an optional package, loaded by start(),
+ * so the default `mqtt` link runs without it installed.
  */
 
-export interface CrtConnectionSettings {
-  /** Host name of the endpoint (IOT_ENDPOINT). */
-  readonly endpoint: string;
-  readonly port: number;
-  readonly certPath: string;
-  readonly keyPath: string;
-  /** Root CA (IOT_ROOT_CA_PATH); the system trust store when absent. */
-  readonly caPath?: string;
-  readonly clientId: string;
-  readonly keepAliveSeconds: number;
-  /** False asks the broker to keep the session (AWS keeps it an hour), so QoS 1 messages wait for us. */
-  readonly cleanSession: boolean;
-  /** How long a QoS 1 publish, subscribe or connect may wait for its acknowledgement. */
-  readonly operationTimeoutMs: number;
-  /** The last will, evaluated before every connect so its timestamp is fresh. */
-  readonly will?: () => { readonly topic: string; readonly payload: string; readonly qos: 0 | 1; readonly retain: boolean };
-}
+type Sdk = typeof import('aws-iot-device-sdk-v2');
 
-export interface CrtConnectionHooks {
-  /** After every connect, once subscriptions are restored and before the status turns online. */
-  onConnected?(session: { readonly sessionPresent: boolean; readonly first: boolean }): Promise<void>;
-  /** When a connection is lost (not on stop()). */
-  onDisconnected?(): void;
-  onMessage(topic: string, payload: Uint8Array, retain: boolean): void;
-}
+const SDK_PACKAGE = 'aws-iot-device-sdk-v2';
 
-export interface CrtConnectionDeps {
-  readonly retryPolicy: RetryPolicy;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  /** Publishes per second over this connection (AWS IoT discards what exceeds 100). */
-  readonly maxPublishesPerSecond: number;
+/** Loads the SDK once; a missing package is a clear error naming what to install. */
+async function loadSdk(): Promise<Sdk> {
+  try {
+    return await import('aws-iot-device-sdk-v2');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new ConfigError(`aws-iot link "sdk" needs the package "${SDK_PACKAGE}", which is not installed: run \`npm install ${SDK_PACKAGE}\` (or use link "mqtt")`, {
+      cause: error,
+      details: { path: 'link', missing: SDK_PACKAGE },
+    });
+  }
 }
 
 const STOP_TIMEOUT_MS = 5_000;
@@ -65,7 +50,7 @@ interface Live {
   readonly lost: Promise<never>;
 }
 
-export class CrtConnection extends ReconnectingLink {
+export class CrtConnection extends ReconnectingLink implements AwsLink {
   private readonly subscriptions = new Map<string, 0 | 1>();
   /** Filters whose refusal (a policy without them) is logged, not a failed connection. */
   private readonly optional = new Map<string, 0 | 1>();
@@ -75,11 +60,12 @@ export class CrtConnection extends ReconnectingLink {
   private live: Live | undefined;
   /** A connection whose CONNECT is in flight (stop() must end it too). */
   private pending: mqtt.MqttClientConnection | undefined;
+  private sdk: Sdk | undefined;
 
   constructor(
-    private readonly settings: CrtConnectionSettings,
-    private readonly hooks: CrtConnectionHooks,
-    deps: CrtConnectionDeps,
+    private readonly settings: AwsLinkSettings,
+    private readonly hooks: AwsLinkHooks,
+    deps: AwsLinkDeps,
   ) {
     super({ name: 'AWS IoT', endpoints: [`${settings.endpoint}:${settings.port}`], setupFailure: 'reconnect', sameStatus }, deps);
     this.limiter = new RateLimiter<() => Promise<void>>((publish) => publish(), {
@@ -88,6 +74,12 @@ export class CrtConnection extends ReconnectingLink {
       capacity: Number.MAX_SAFE_INTEGER,
       clock: deps.clock,
     });
+  }
+
+  /** Loads the SDK first: without it installed, start() fails saying what to install. */
+  override async start(signal: AbortSignal): Promise<void> {
+    this.sdk ??= await loadSdk();
+    return super.start(signal);
   }
 
   /** Filters to keep subscribed across every reconnect; subscribes now when connected. */
@@ -116,17 +108,19 @@ export class CrtConnection extends ReconnectingLink {
     return this.limiter.submit(async () => {
       const live = this.live;
       if (!live || this.closing) throw new TransportError('unavailable', 'AWS IoT connection is not up');
-      const qosLevel = qos === 1 ? mqtt.QoS.AtLeastOnce : mqtt.QoS.AtMostOnce;
+      const { QoS } = this.sdk!.mqtt;
+      const qosLevel = qos === 1 ? QoS.AtLeastOnce : QoS.AtMostOnce;
       await this.guard(live, live.connection.publish(topic, payload, qosLevel, retain), `publish to ${topic}`);
     });
   }
 
   protected async open(_endpoint: string, lost: (error: unknown) => void): Promise<{ sessionPresent: boolean }> {
-    this.client ??= new mqtt.MqttClient();
+    const sdk = this.sdk!;
+    this.client ??= new sdk.mqtt.MqttClient();
     let connection: mqtt.MqttClientConnection;
     try {
       // Reads the certificate files: one that vanished fails this attempt, and the next retries.
-      connection = this.client.new_connection(this.buildConfig());
+      connection = this.client.new_connection(this.buildConfig(sdk));
     } catch (error) {
       throw toCrtError(error, 'cannot set up the TLS connection');
     }
@@ -198,7 +192,8 @@ export class CrtConnection extends ReconnectingLink {
   private async subscribeOn(live: Live, filters: readonly (readonly [string, 0 | 1])[]): Promise<void> {
     await Promise.all(
       filters.map(async ([filter, qos]) => {
-        const level = qos === 1 ? mqtt.QoS.AtLeastOnce : mqtt.QoS.AtMostOnce;
+        const { QoS } = this.sdk!.mqtt;
+        const level = qos === 1 ? QoS.AtLeastOnce : QoS.AtMostOnce;
         const grant = await this.guard(live, live.connection.subscribe(filter, level), `subscribe to ${filter}`);
         // A SUBACK failure (0x80) arrives as a granted QoS of 128.
         if ((grant.qos as number) === 128) throw new TransportError('transport_failed', `AWS IoT refused the subscription to ${filter}`);
@@ -227,7 +222,7 @@ export class CrtConnection extends ReconnectingLink {
     }
   }
 
-  private buildConfig(): mqtt.MqttConnectionConfig {
+  private buildConfig({ iot, mqtt }: Sdk): mqtt.MqttConnectionConfig {
     const { settings } = this;
     let builder = iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder_from_path(settings.certPath, settings.keyPath)
       .with_endpoint(settings.endpoint)

@@ -27,7 +27,8 @@ import {
   type TransportCapabilities,
   type DeviceStorage,
 } from '../../core/index.js';
-import { CrtConnection } from './crt-connection.js';
+import type { AwsLink } from './aws-link.js';
+import { createAwsLink } from './create-link.js';
 import type { AwsIotOptions } from './options.js';
 import { MQTT_PAYLOAD_LIMIT_BYTES, encodeResponse, telemetryPayloads } from './payloads.js';
 import { parseDelta } from './shadow-document.js';
@@ -44,7 +45,7 @@ interface OutgoingMessage {
 }
 
 /**
- * The AWS IoT Core device transport (aws-iot-device-sdk-v2 over mutual TLS).
+ * The AWS IoT Core device transport (MQTT over mutual TLS: mqtt.js, or aws-iot-device-sdk-v2 with `link: sdk`).
  *
  * - Reported state lives in the Device Shadow (classic or named). Each change is sent as a
  *   `reported` merge patch from what the shadow holds (as this device last saw it) to the new
@@ -70,7 +71,7 @@ export class AwsIotDeviceTransport implements DeviceTransport {
   private readonly topics: AwsTopics;
   private readonly logger: Logger;
   private readonly clock: Clock;
-  private readonly connection: CrtConnection;
+  private readonly connection: AwsLink;
   private readonly shadow: ShadowRequests;
   private readonly mirror = new ShadowMirror();
   private readonly sender: BufferedSender<OutgoingMessage>;
@@ -116,7 +117,8 @@ export class AwsIotDeviceTransport implements DeviceTransport {
       (payload) => this.onForeignUpdate(payload),
     );
     this.deltaTopic = this.shadow.topic('update/delta');
-    this.connection = new CrtConnection(
+    this.connection = createAwsLink(
+      options.link,
       {
         endpoint: options.endpoint,
         port: options.port,
@@ -147,9 +149,9 @@ export class AwsIotDeviceTransport implements DeviceTransport {
       },
     );
     // Shadow answers at QoS 0: each is awaited with a deadline and the GET after every connect
-    // covers a lost delta, so QoS 1 would add nothing but PUBACKs, and aws-crt sockets run with
-    // Nagle's algorithm (no TCP_NODELAY), so a PUBACK still unacknowledged holds back our next
-    // publish until the broker's delayed ACK (20-40 ms per shadow update).
+    // covers a lost delta, so QoS 1 would add nothing but PUBACKs, and on the sdk link (aws-crt
+    // sockets run with Nagle's algorithm, no TCP_NODELAY) a PUBACK still unacknowledged holds back
+    // our next publish until the broker's delayed ACK (20-40 ms per shadow update).
     void this.connection.subscribe([...this.shadow.responseTopics(), this.deltaTopic], 0);
     void this.connection.subscribe([this.commandsTopic], options.qos.commands);
     // A stranger's retained presence over ours (or an empty one deleting it) is overwritten; a

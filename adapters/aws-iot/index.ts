@@ -1,8 +1,10 @@
 /**
- * The AWS IoT Core adapter (Node only: aws-iot-device-sdk-v2 runs on aws-crt's native binary):
+ * The AWS IoT Core adapter (Node only: it reads certificate files; `link: sdk` runs
+ * aws-iot-device-sdk-v2 on aws-crt's native binary):
  * device and controller transports, options, topic layouts and the local emulator.
  */
 export { AwsIotDeviceTransport } from './device-transport.js';
+export { AwsIotTransportModule, default as awsIotPlugin } from './plugin.js';
 export { AwsIotControllerTransport } from './controller-transport.js';
 export { awsIotOptionsSchema, parseAwsIotOptions, withAncEnvironment, ANC_ENVIRONMENT, type AwsIotOptions, type AwsIotOptionsInput } from './options.js';
 export { AwsTopics, DEFAULT_TOPIC_PREFIX } from './topics.js';

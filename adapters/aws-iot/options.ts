@@ -68,6 +68,12 @@ const awsIotObjectSchema = z.strictObject({
   keepAliveSeconds: int(1, 1200).default(30),
   /** False keeps the session an hour on AWS, so QoS 1 commands sent while offline still arrive. */
   cleanSession: bool().default(false),
+  /**
+   * The client that carries MQTT: `mqtt` (mqtt.js, sockets with TCP_NODELAY; the default) or
+   * `sdk` (aws-iot-device-sdk-v2 on aws-crt, an optional package to install; its sockets run with
+   * Nagle's algorithm, so each QoS 1 exchange may wait ~40 ms for a delayed ACK).
+   */
+  link: z.enum(['mqtt', 'sdk']).default('mqtt'),
   /** Use this named shadow instead of the classic one. */
   shadowName: optional(shadowName),
   topicPrefix,

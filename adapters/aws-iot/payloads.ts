@@ -5,8 +5,8 @@ import {
   type CommandResponse,
   type Logger,
   type TelemetryBatch,
-  wireRecord,
 } from '../../core/index.js';
+import { wireRecord } from '../../core/internal.js';
 
 /** Largest MQTT payload AWS IoT Core accepts. */
 export const MQTT_PAYLOAD_LIMIT_BYTES = 128 * 1024;

@@ -12,7 +12,7 @@ import { awsIotOptionsSchema } from './options.js';
 
 /**
  * The built-in `aws-iot` transport kind, loaded through the same plugin API a third party uses.
- * Node-only: aws-iot-device-sdk-v2 runs on aws-crt's native binary.
+ * Node-only: it reads certificate files, and `link: sdk` runs aws-iot-device-sdk-v2 on aws-crt's native binary.
  */
 export class AwsIotTransportModule extends ContainerModule {
   /** Binds both ends; `retry` in the options overrides the agent's RetryPolicy for this instance. */
@@ -31,7 +31,7 @@ export default definePlugin({
   kinds: {
     'aws-iot': defineKind({
       role: 'transport',
-      description: 'AWS IoT Core (aws-iot-device-sdk-v2, mutual TLS): Device Shadow for state, MQTT topics for commands, presence and telemetry',
+      description: 'AWS IoT Core (MQTT over mutual TLS, mqtt.js or aws-iot-device-sdk-v2): Device Shadow for state, MQTT topics for commands, presence and telemetry',
       options: awsIotOptionsSchema,
       // Relative paths written in the config are read from its directory; the IOT_* variables'
       // (filled in later by the schema) stay relative to the working directory, as in a shell.

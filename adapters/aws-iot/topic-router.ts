@@ -1,8 +1,6 @@
-import {
-  topicMatches,
-  type Logger,
-} from '../../core/index.js';
-import type { CrtConnection } from './crt-connection.js';
+import { type Logger } from '../../core/index.js';
+import { topicMatches } from '../../core/internal.js';
+import type { AwsLink } from './aws-link.js';
 
 export type TopicHandler = (topic: string, payload: Uint8Array, retain: boolean) => void;
 
@@ -15,7 +13,7 @@ export interface TopicLease {
 }
 
 /**
- * Ref-counted subscriptions over one CrtConnection: the first handler of a filter subscribes,
+ * Ref-counted subscriptions over one AwsLink: the first handler of a filter subscribes,
  * the last one unsubscribes; the connection restores live filters after every reconnect.
  */
 export class TopicRouter {
@@ -27,7 +25,7 @@ export class TopicRouter {
   private readonly unsubscribing = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly connection: CrtConnection,
+    private readonly connection: AwsLink,
     private readonly qos: 0 | 1,
     private readonly logger: Logger,
   ) {}

@@ -12,11 +12,7 @@
  * | `{p}/devices/{thing}/{kind}`      | device →         | telemetry batch of a kind in `telemetry.deviceTopics` |
  */
 
-import {
-  DEFAULT_TOPIC_PREFIX,
-  topicLevelProblem,
-  topicPrefixProblem as prefixProblem,
-} from '../../core/index.js';
+import { DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem as prefixProblem } from '../../core/internal.js';
 
 export { DEFAULT_TOPIC_PREFIX };
 

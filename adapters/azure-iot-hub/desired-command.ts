@@ -1,11 +1,6 @@
 import { createHash } from 'node:crypto';
-import {
-  deepEqual,
-  isJsonObject,
-  type InboundCommand,
-  type JsonObject,
-  type JsonValue,
-} from '../../core/index.js';
+import { isJsonObject, type InboundCommand, type JsonObject, type JsonValue } from '../../core/index.js';
+import { deepEqual } from '../../core/internal.js';
 
 /**
  * The AmoraSDK guide's other command path: a desired property `command: {action, parameters}`

@@ -1,10 +1,5 @@
-import {
-  isJsonObject,
-  telemetryMessageSchema,
-  type JsonObject,
-  type JsonValue,
-  type TelemetryMessage,
-} from '../../core/index.js';
+import { isJsonObject, type JsonObject, type JsonValue, type TelemetryMessage } from '../../core/index.js';
+import { telemetryMessageSchema } from '../../core/internal.js';
 
 /**
  * What a controller learns from one event of the hub's Event Hub-compatible endpoint, read from

@@ -1,5 +1,4 @@
 import {
-  commandErrorStatus,
   isJsonObject,
   encodeResponseOrError,
   silentLogger,
@@ -8,6 +7,7 @@ import {
   type JsonObject,
   type Logger,
 } from '../../core/index.js';
+import { commandErrorStatus } from '../../core/internal.js';
 import { IOT_HUB_LIMITS, jsonByteLength } from './limits.js';
 
 /** A direct-method answer: the HTTP-like status and the JSON payload the service caller receives. */

@@ -1,15 +1,14 @@
 import { distinctUntilChanged, Observable, startWith } from 'rxjs';
 import {
   applyMergePatch,
-  deviceDirectory,
   type Clock,
   type DeviceInfo,
   type DeviceStateMessage,
   type JsonObject,
   type Logger,
-  type PresenceSighting,
   type PresenceState,
 } from '../../core/index.js';
+import { deviceDirectory, type PresenceSighting } from '../../core/internal.js';
 import { COMMAND_RESPONSE_KEY } from './desired-command.js';
 import type { HubEvent } from './hub-event.js';
 import type { DevicePresence, ServiceTwin } from './service-client.js';

@@ -1,11 +1,5 @@
-import {
-  TransportError,
-  type JsonValue,
-  type TelemetryBatch,
-  deviceMessageFor,
-  isDeviceMessage,
-  wireRecord,
-} from '../../core/index.js';
+import { TransportError, type JsonValue, type TelemetryBatch } from '../../core/index.js';
+import { deviceMessageFor, isDeviceMessage, wireRecord } from '../../core/internal.js';
 import { IOT_HUB_LIMITS } from './limits.js';
 
 /** The body of one device-to-cloud message: the same shape the MQTT transport publishes. */

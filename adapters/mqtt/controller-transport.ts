@@ -13,16 +13,11 @@ import {
 } from 'rxjs';
 import {
   AmoraError,
-  commandResponseSchema,
-  connectionMessageSchema,
-  deviceDirectory,
-  deviceStateMessageSchema,
   encodePayload,
   ExponentialBackoffRetryPolicy,
   readPayload,
   silentLogger,
   systemClock,
-  telemetryMessageSchema,
   TimeoutError,
   TOKENS,
   TransportError,
@@ -39,8 +34,15 @@ import {
   type RetryPolicy,
   type TelemetryMessage,
 } from '../../core/index.js';
+import {
+  parsedCommandResponseSchema,
+  connectionMessageSchema,
+  deviceDirectory,
+  deviceStateMessageSchema,
+  telemetryMessageSchema,
+} from '../../core/internal.js';
+import { MqttConnection } from '../../core/mqtt.js';
 import { controllerClientId } from './client-id.js';
-import { MqttConnection } from './connection.js';
 import { brokerUrls, type MqttOptions } from './options.js';
 import { inlineTlsLoader, type TlsMaterialLoader } from './tls.js';
 import { MQTT_TOKENS } from './tokens.js';
@@ -78,6 +80,8 @@ export class MqttControllerTransport implements ControllerTransport {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly connection: MqttConnection;
+  /** Where commands go out: the one connection, or their own (`commandConnection: separate`). */
+  private readonly commandLink: MqttConnection;
   private readonly subscriptions: TopicSubscriptions;
   private readonly streams = new Map<string, Observable<unknown>>();
   private readonly pending = new Map<string, Set<PendingInvoke>>();
@@ -100,35 +104,40 @@ export class MqttControllerTransport implements ControllerTransport {
     this.clock = clock ?? systemClock;
     this.clientId = options.clientId ?? controllerClientId();
     this.clientTopic = `${this.topics.prefix}/clients/${assertTopicLevel(this.clientId, 'client id')}`;
-    this.connection = new MqttConnection(
-      {
-        urls: brokerUrls(options),
-        clientId: this.clientId,
-        protocolVersion: options.protocolVersion,
-        keepaliveSeconds: options.keepaliveSeconds,
-        connectTimeoutMs: options.connectTimeoutMs,
-        // A controller has no backlog worth keeping; it resubscribes what is live instead.
-        clean: true,
-        ...(options.username === undefined ? {} : { username: options.username }),
-        ...(options.password === undefined ? {} : { password: options.password }),
-        ...(options.tls ? { tls: () => (this.tlsLoader ?? inlineTlsLoader)(options.tls!) } : {}),
-      },
-      {
-        onConnected: () => this.onConnected(),
-        onMessage: (topic, payload, packet) => this.onMessage({ topic, payload, packet }),
-      },
-      {
-        retryPolicy: retryPolicy ?? new ExponentialBackoffRetryPolicy(options.retry ?? {}),
-        clock: this.clock,
-        logger: this.logger,
-      },
-    );
+    const connection = (clientId: string, hooks: ConstructorParameters<typeof MqttConnection>[1]): MqttConnection =>
+      new MqttConnection(
+        {
+          urls: brokerUrls(options),
+          clientId,
+          protocolVersion: options.protocolVersion,
+          keepaliveSeconds: options.keepaliveSeconds,
+          connectTimeoutMs: options.connectTimeoutMs,
+          // A controller has no backlog worth keeping; it resubscribes what is live instead.
+          clean: true,
+          ...(options.username === undefined ? {} : { username: options.username }),
+          ...(options.password === undefined ? {} : { password: options.password }),
+          ...(options.tls ? { tls: () => (this.tlsLoader ?? inlineTlsLoader)(options.tls!) } : {}),
+        },
+        hooks,
+        {
+          retryPolicy: retryPolicy ?? new ExponentialBackoffRetryPolicy(options.retry ?? {}),
+          clock: this.clock,
+          logger: this.logger,
+        },
+      );
+    this.connection = connection(this.clientId, {
+      onConnected: () => this.onConnected(),
+      onMessage: (topic, payload, packet) => this.onMessage({ topic, payload, packet }),
+    });
+    // It only publishes: nothing arrives on it but the broker's PUBACKs.
+    this.commandLink =
+      options.commandConnection === 'separate' ? connection(`${this.clientId}-commands`, { onMessage: () => undefined }) : this.connection;
     this.subscriptions = new TopicSubscriptions(this.connection, options.qos.responses, this.logger);
     this.status$ = this.connection.status$;
   }
 
   async start(signal: AbortSignal): Promise<void> {
-    await this.connection.start(signal);
+    await Promise.all([this.connection.start(signal), this.commandLink.start(signal)]);
   }
 
   async stop(): Promise<void> {
@@ -136,7 +145,7 @@ export class MqttControllerTransport implements ControllerTransport {
     for (const waiters of this.pending.values()) for (const waiter of waiters) waiter.reject(closed);
     for (const lease of this.responseLeases.values()) lease.release();
     this.responseLeases.clear();
-    await this.connection.stop();
+    await Promise.all([this.connection.stop(), this.commandLink.stop()]);
   }
 
   state$(deviceId: string): Observable<DeviceStateMessage> {
@@ -206,9 +215,11 @@ export class MqttControllerTransport implements ControllerTransport {
   async invoke(deviceId: string, command: string, params: JsonObject = {}, options: InvokeOptions = {}): Promise<CommandResponse> {
     const commandId = options.commandId ?? newCommandId();
     const timeoutMs = options.timeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS;
-    if (!this.connection.online) throw new TransportError('unavailable', `cannot send "${command}" to ${deviceId}: controller is offline`);
+    if (!this.connection.online || !this.commandLink.online) {
+      throw new TransportError('unavailable', `cannot send "${command}" to ${deviceId}: controller is offline`);
+    }
     // Known only once connected: a 3.1.1-only broker makes the connection fall back from 5.
-    const v5 = this.connection.protocolVersion === 5;
+    const v5 = this.connection.protocolVersion === 5 && this.commandLink.protocolVersion === 5;
     // A command must not run after its caller gave up (an offline device's session would deliver
     // it hours later). MQTT 5: the broker discards it at the deadline (message expiry, no clocks
     // involved). 3.1.1 has no expiry: the envelope carries `expires_at` for the device to check.
@@ -239,7 +250,7 @@ export class MqttControllerTransport implements ControllerTransport {
     this.pending.set(commandId, waiters);
     try {
       await lease?.ready;
-      await this.connection.publish(this.topics.commands(deviceId), payload, {
+      await this.commandLink.publish(this.topics.commands(deviceId), payload, {
         qos: this.options.qos.commands,
         retain: false,
         ...(v5
@@ -350,7 +361,7 @@ export class MqttControllerTransport implements ControllerTransport {
   }
 
   private onResponse(message: TopicMessage): void {
-    const response = readPayload(commandResponseSchema, message.payload);
+    const response = readPayload(parsedCommandResponseSchema, message.payload);
     if (!response) {
       this.logger.debug({ topic: message.topic }, 'ignoring a malformed command response');
       return;

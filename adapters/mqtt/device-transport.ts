@@ -31,12 +31,10 @@ import {
   type TelemetryMessage,
   type TransportCapabilities,
   type DeviceStorage,
-  wireRecord,
-  deviceMessageFor,
-  isDeviceMessage,
 } from '../../core/index.js';
+import { wireRecord, deviceMessageFor, isDeviceMessage } from '../../core/internal.js';
+import { MqttConnection } from '../../core/mqtt.js';
 import { deviceClientId } from './client-id.js';
-import { MqttConnection } from './connection.js';
 import { brokerUrls, type MqttOptions, type MqttQos } from './options.js';
 import { inlineTlsLoader, type TlsMaterialLoader } from './tls.js';
 import { MQTT_TOKENS } from './tokens.js';
@@ -325,6 +323,7 @@ export class MqttDeviceTransport implements DeviceTransport {
       ...(properties?.responseTopic ? { responseTopic: properties.responseTopic } : {}),
       ...(properties?.correlationData ? { correlationData: new Uint8Array(properties.correlationData) } : {}),
     };
+    this.connection.coalesceWrites();
     // Core refuses a payload too large to parse and still finds its command_id to address the refusal.
     this.commandsSubject.next({ payload, context });
   }

@@ -1,6 +1,6 @@
 /**
- * Node-only parts of the MQTT adapter: the embedded broker and the TLS loader that reads
- * certificate files. Browsers import `amora-sync/mqtt` instead.
+ * Node-only parts of the MQTT adapter: the embedded broker, the TLS loader that reads certificate
+ * files, and the plugin (it binds that loader). Browsers import `amora-sync/mqtt` instead.
  */
 export {
   brokerHasAuth,
@@ -12,4 +12,5 @@ export {
   type EmbeddedBrokerOptions,
 } from './embedded-broker.js';
 export { fileTlsLoader } from './tls-files.node.js';
+export { MqttTransportModule, default as mqttPlugin } from './plugin.js';
 export * from './index.js';

@@ -1,15 +1,10 @@
 import {
   ConfigError,
 } from '../../core/index.js';
+import type { ResolvedTls } from '../../core/internal.js';
 import type { MqttTlsOptions } from './options.js';
 
-/** TLS material ready for mqtt.js: PEM text, never file paths. */
-export interface ResolvedTls {
-  readonly ca?: string;
-  readonly cert?: string;
-  readonly key?: string;
-  readonly rejectUnauthorized?: boolean;
-}
+export type { ResolvedTls };
 
 /** Turns the configured `tls` section (PEM or file paths) into PEM text. */
 export type TlsMaterialLoader = (tls: MqttTlsOptions) => Promise<ResolvedTls>;

@@ -1,10 +1,7 @@
 import type { IPublishPacket } from 'mqtt';
-import {
-  hasWildcard,
-  topicMatches,
-  type Logger,
-} from '../../core/index.js';
-import type { MqttConnection } from './connection.js';
+import { type Logger } from '../../core/index.js';
+import { hasWildcard, topicMatches } from '../../core/internal.js';
+import type { MqttConnection } from '../../core/mqtt.js';
 
 /** One received message, as handed to topic handlers. */
 export interface TopicMessage {

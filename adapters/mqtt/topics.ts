@@ -14,13 +14,8 @@
  * | `{p}/clients/{clientId}/responses` | in (ctl)  | no       | CommandResponse (MQTT 5) |
  */
 
-import {
-  AmoraError,
-  ConfigError,
-  DEFAULT_TOPIC_PREFIX,
-  topicLevelProblem,
-  topicPrefixProblem,
-} from '../../core/index.js';
+import { AmoraError, ConfigError } from '../../core/index.js';
+import { DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem } from '../../core/internal.js';
 
 export { DEFAULT_TOPIC_PREFIX };
 

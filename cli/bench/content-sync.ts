@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { ContentSyncService } from '../../content/content-sync-service.js';
-import { ContentConfigSchema, silentLogger, systemClock } from '../../core/index.js';
+import { silentLogger, systemClock } from '../../core/index.js';
+import { ContentConfigSchema } from '../../core/internal.js';
 import { startAzurite } from '../../test/support/azurite.js';
 import { nowMs } from './latency-recorder.js';
 

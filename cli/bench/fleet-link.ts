@@ -102,10 +102,15 @@ export class ChildLink<Request extends { type: string }, Reply extends { type: s
   }
 }
 
-/** Forks a sibling module of this directory (built JavaScript), with `gc()` exposed for heap figures. */
+/**
+ * Forks a sibling module of this directory (built JavaScript), with `gc()` exposed for heap
+ * figures, and the flags in AMORA_BENCH_CHILD_FLAGS (e.g. `--cpu-prof`, which NODE_OPTIONS refuses)
+ * to profile the devices or subscribers.
+ */
 export function forkSibling<Request extends { type: string }, Reply extends { type: string }>(module: string, name: string): ChildLink<Request, Reply> {
   const path = fileURLToPath(new URL(module, import.meta.url));
-  const child = fork(path, [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const flags = process.env['AMORA_BENCH_CHILD_FLAGS']?.split(' ').filter(Boolean) ?? [];
+  const child = fork(path, [], { execArgv: ['--expose-gc', ...flags], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new ChildLink<Request, Reply>(child, name);
 }
 

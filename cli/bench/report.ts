@@ -18,6 +18,8 @@ export interface BrokerResult {
   /** mqtt.js with no-delay sockets: the baseline. */
   readonly raw: readonly ScenarioResult[];
   readonly amora: readonly ScenarioResult[];
+  /** Command round trips of the Nagle-safe path (cli/bench/nagle-safe.ts), on a broker with Nagle's algorithm on; one pass. */
+  readonly nagleSafe?: LatencySummary;
 }
 
 /** How many samples each kind of row takes (after its warm-up), so a run stays a few minutes. */
@@ -104,6 +106,16 @@ function brokerSection(result: BrokerResult): string[] {
     headerRow(),
     ...brokerRows('state update', (pass) => pass.stateLatency, result),
     ...brokerRows('command round trip', (pass) => pass.commandRoundTrip, result),
+    ...(result.nagleSafe
+      ? [
+          latencyRow(
+            'command round trip',
+            'amora nagle-safe',
+            result.nagleSafe,
+            `one pass; commandConnection separate, qos.responses 0; ${versus(result.nagleSafe, medianSummary(result.raw.map((pass) => pass.commandRoundTrip)), 'raw')}`,
+          ),
+        ]
+      : []),
     `  throughput, messages delivered per second (median, min-max): raw (dflt) ${rate(result.rawDefaults)}, raw ${rate(result.raw)}, amora ${rate(result.amora)}, ${ratio.toFixed(2)}x raw`,
     `    amora applied ${result.amora[0]?.throughputSent} patches at ${Math.round(patches)}/s, sent as ${messages} messages (latest state wins, the rest merged)`,
     '',

@@ -13,15 +13,15 @@ interface EmulateAwsOptions extends ListenOptions {
 
 /**
  * `amora emulate aws`: a local AWS IoT Core that the real SDKs accept (MQTT over mutual TLS with
- * the Device Shadow service, data-plane REST over HTTPS). Creates the CA, the server certificate
- * and one device certificate per `--thing`, and prints the endpoint and the paths to configure
- * (never a key's content).
+ * the Device Shadow service and policy checks, data-plane and control-plane REST over HTTPS).
+ * Creates the CA, the server certificate and one device certificate per `--thing`, and prints the
+ * endpoint, the access key REST clients sign with and the paths to configure (never a device key).
  */
 export function emulateAwsCommand(): Command {
-  return emulatorCommand('aws', 'run a local AWS IoT Core emulator (MQTT over mutual TLS with device shadows, data-plane HTTPS)', {
+  return emulatorCommand('aws', 'run a local AWS IoT Core emulator (MQTT over mutual TLS with device shadows, data-plane and control-plane HTTPS)', {
     hostName: 'endpoint host name devices use; the server certificate covers it, localhost, 127.0.0.1 and ::1',
     port: 'MQTT over mutual TLS port',
-    httpsPort: 'data-plane REST port',
+    httpsPort: 'REST port (data plane and control plane)',
   })
     .option('-t, --thing <name>', 'register a thing and issue its device certificate (repeatable; kept if already issued)', repeatable(isValidThingName, "a thing name (1-128 letters, digits, ':', '_', '-')"))
     .option('--cert-dir <dir>', 'where the CA, server and device certificates are kept across restarts', join('.amora', 'aws-iot-emulator'))
@@ -49,18 +49,25 @@ export function emulateAwsCommand(): Command {
 function printSummary(emulator: AwsIotEmulator, things: readonly ThingCredentials[]): void {
   out('AWS IoT Core emulator');
   out(`  MQTT over mutual TLS:           ${emulator.endpoint}:${emulator.mqttPort}`);
-  out(`  data-plane REST (controllers):  ${emulator.httpsEndpoint}`);
+  out(`  REST, data and control plane:   ${emulator.httpsEndpoint}`);
   out(`  root CA to trust:               ${emulator.caPath}`);
   out();
   out('Devices and controllers:');
   out(`  ${exportLine({ IOT_ENDPOINT: emulator.endpoint, IOT_PORT: emulator.mqttPort, IOT_ROOT_CA_PATH: emulator.caPath })}`);
-  out('Controllers also (REST calls are signed with any credentials):');
-  out(`  ${exportLine({ IOT_HTTPS_ENDPOINT: emulator.httpsEndpoint, AWS_ACCESS_KEY_ID: 'emulator', AWS_SECRET_ACCESS_KEY: 'emulator' })}`);
+  out('Controllers and provisioning (@aws-sdk/client-iot-data-plane, @aws-sdk/client-iot with this endpoint; SigV4 with this key, checked):');
+  out(
+    `  ${exportLine({
+      IOT_HTTPS_ENDPOINT: emulator.httpsEndpoint,
+      AWS_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: emulator.credentials.secretAccessKey,
+      AWS_REGION: emulator.region,
+    })}`,
+  );
   for (const thing of things) {
     out();
     out(`Thing ${thing.thingName}:`);
     out(`  ${exportLine({ IOT_THING_NAME: thing.thingName, IOT_CERT_PATH: thing.certPath, IOT_KEY_PATH: thing.keyPath })}`);
   }
-  if (things.length === 0) out('\nNo things yet: pass --thing <name> to issue a device certificate.');
+  if (things.length === 0) out('\nNo things yet: pass --thing <name> to issue a device certificate, or provision with @aws-sdk/client-iot.');
   out();
 }

@@ -126,6 +126,6 @@ function printSummary(hub: AzureIotHubEmulator): void {
     out(`Device ${device.deviceId} (over WebSocket, transport mqtt-ws: the same with HostName=${hub.host}:${hub.wsPort}):`);
     out(`  ${exportLine({ AMORA_DEVICE_CONNECTION_STRING: hub.deviceConnectionString(device.deviceId) })}`);
   }
-  if (devices.length === 0) out('\nNo devices yet: pass --device <id>, or create them with the azure-iothub Registry API.');
+  if (devices.length === 0) out('\nNo devices yet: pass --device <id>, or create them with the azure-iothub Registry (create, list, createQuery).');
   out();
 }

@@ -1,22 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { buildAgent, isAmoraError, isJsonObject, parseConfig, type LoadedConfig, type PluginRegistry } from '../../core/index.js';
 import {
   applyEnvOverrides,
-  buildAgent,
   CORE_TRANSPORT_KEYS,
   describeIssue,
   fromAmoraOs,
   interpolateEnv,
-  isAmoraError,
   isAmoraOsLayout,
-  isJsonObject,
-  parseConfig,
   resolveOptionPaths,
   type EnvRecord,
-  type LoadedConfig,
-  type PluginRegistry,
-} from '../../core/index.js';
+} from '../../core/internal.js';
 import { checkOptionFiles } from '../../core/node.js';
 
 /** One thing wrong with a config file, at a key path (`transports[0].url`) or `(file)`. */

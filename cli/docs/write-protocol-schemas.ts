@@ -1,7 +1,7 @@
 // `npm run docs:schemas`: rewrites the JSON Schemas in docs/protocol.md from the zod schemas.
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { renderProtocolSchemas } from '../../core/index.js';
+import { renderProtocolSchemas } from '../../core/internal.js';
 
 const doc = fileURLToPath(new URL('../../../docs/protocol.md', import.meta.url));
 const before = await readFile(doc, 'utf8');

@@ -186,6 +186,23 @@ describe('Agent reported state', () => {
     await agent.stop();
   });
 
+  it('reports when the last command came in over each transport, at the next uptime refresh', async () => {
+    const { agent, clock, mqtt, azure } = setup({ system: { uptimeIntervalMs: 60_000 } });
+    await agent.start();
+    const answered = firstValueFrom(mqtt.responses$);
+    mqtt.send('setVolume', { volume: 40 }, 'm-1');
+    await answered;
+    const mqttAt = clock.now();
+    expect(agent.state.snapshot.state['system']).not.toHaveProperty('last_command');
+    clock.advance(30_000);
+    const fromAzure = firstValueFrom(azure.responses$);
+    azure.send('getPlaylists', {}, 'a-1');
+    await fromAzure;
+    clock.advance(30_000);
+    expect(agent.state.snapshot.state['system']).toMatchObject({ uptime: 60, last_command: { mqtt: mqttAt, 'azure-iot-hub': mqttAt + 30_000 } });
+    await agent.stop();
+  });
+
   it('refreshes system.uptime from the clock and can leave the system section out', async () => {
     const { agent, clock } = setup({ system: { uptimeIntervalMs: 60_000, extra: () => ({ free_space: 1024 }) } });
     await agent.start();

@@ -57,6 +57,8 @@ export class Agent implements AgentApi {
   private readonly subscriptions = new Subscription();
   private readonly activity = new Subject<AgentActivity>();
   private readonly desiredRefused = new BehaviorSubject(0);
+  /** Epoch ms of the last command answered, per transport id: reported as `system.last_command`. */
+  private readonly lastCommandAt: Record<string, number> = {};
   /** Commands being answered and telemetry being sent; stop() waits for them. */
   private readonly inFlight = new Set<Promise<void>>();
   private readonly statusMinIntervalMs: number;
@@ -106,6 +108,7 @@ export class Agent implements AgentApi {
         this.clock,
         (patch) => this.patchState(patch, 'system'),
         (error) => this.logger.error({ err: toErrorObject(error) }, 'system section callback failed'),
+        () => this.lastCommandAt,
       );
     }
     const components: readonly Lifecycle[] = options.components ?? [];
@@ -255,6 +258,7 @@ export class Agent implements AgentApi {
       : await this.refuse(inbound);
     if (!response) return;
     const code = response.success ? 'ok' : response.error.code;
+    this.lastCommandAt[transport.id] = received;
     this.activity.next({ type: 'command', transport: transport.id, command: response.command, code, durationMs: this.clock.now() - received });
     try {
       await transport.respond(inbound, response);

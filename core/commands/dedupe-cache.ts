@@ -29,6 +29,8 @@ export class DedupeCache<T> {
   private readonly windowMs: number;
   private readonly max: number;
   private readonly clock: Clock;
+  /** Entries whose work has not settled yet (never evicted). */
+  private running = 0;
 
   constructor(options: DedupeCacheOptions) {
     this.windowMs = options.windowMs;
@@ -57,8 +59,10 @@ export class DedupeCache<T> {
     }
     const entry: Entry<T> = { promise, expiresAt: Number.POSITIVE_INFINITY };
     this.entries.set(key, entry);
+    this.running++;
     entry.promise.then(
       () => {
+        this.running--;
         // Only if still ours: the key may have been cleared meanwhile.
         if (this.entries.get(key) === entry) {
           entry.expiresAt = this.clock.now() + this.windowMs;
@@ -66,6 +70,7 @@ export class DedupeCache<T> {
         }
       },
       () => {
+        this.running--;
         if (this.entries.get(key) === entry) this.entries.delete(key);
       },
     );
@@ -93,20 +98,15 @@ export class DedupeCache<T> {
   }
 
   private evict(): void {
-    // Stale entries only cost memory, so they are swept only when the bound is reached.
-    if (this.entries.size <= this.max) return;
-    const now = this.clock.now();
-    let settled = 0;
+    // Map order is least recently used first: drop settled entries from the front until the bound
+    // holds again (stale ones only cost memory; lookup() never returns them). Running entries are
+    // skipped, and the front is where the excess is, so this touches a handful of entries, not all.
+    let excess = this.entries.size - this.running - this.max;
+    if (excess <= 0) return;
     for (const [key, entry] of this.entries) {
-      if (entry.expiresAt <= now) this.entries.delete(key);
-      else if (entry.expiresAt !== Number.POSITIVE_INFINITY) settled++;
-    }
-    // Map order is least recently used first.
-    for (const [key, entry] of this.entries) {
-      if (settled <= this.max) break;
       if (entry.expiresAt === Number.POSITIVE_INFINITY) continue;
       this.entries.delete(key);
-      settled--;
+      if (--excess <= 0) return;
     }
   }
 }

@@ -27,8 +27,6 @@ export const PLAYER_COMMANDS = [
 
 export type PlayerCommandName = (typeof PLAYER_COMMANDS)[number];
 
-// Parameter schemas are built once per process, not per agent: a zod schema costs kilobytes
-// (and compiles its own parser on first use), which adds up to most of an agent's heap in a fleet.
 const noParams = strictParams({});
 
 /**
@@ -40,10 +38,11 @@ const playerName = z
   .min(1)
   .refine((value) => ![...value].some((char) => char < ' ' || char === '\u007f'), 'must not contain control characters (line feeds, tabs, ...)');
 
+// Built once per process, not once per agent (every agent in a process shares them).
 const volumeParams = strictParams({ volume: z.number().int().min(0).max(100) });
 const seekParams = strictParams({ position: z.number().min(0) });
 const playlistParams = strictParams({ playlist: playerName });
-const audioDeviceParams = strictParams({ device: z.string().min(1) });
+const deviceParams = strictParams({ device: z.string().min(1) });
 const syncParams = strictParams({ force: z.boolean().default(false) });
 
 /** Optional features of the player profile; a command whose feature is absent answers `unsupported`. */
@@ -95,7 +94,7 @@ export function createPlayerCommands(player: PlayerAdapter, features: PlayerFeat
     defineCommand({
       name: 'setAudioDevice',
       description: 'Play through the audio output of this name (MPD: that output only); "default" keeps the player\'s own.',
-      params: audioDeviceParams,
+      params: deviceParams,
       handler: async ({ device }) => {
         if (!player.setOutput) throw new CommandError('conflict', `player ${player.id} has no selectable audio outputs`);
         await player.setOutput(device);

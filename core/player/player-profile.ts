@@ -108,7 +108,7 @@ function startupSteps(settings: PlayerProfileSettings): readonly ReconcileStep[]
   return steps;
 }
 
-/** Built once per process (see player-commands.ts). */
+// Built once per process, not per agent.
 const contentSyncParams = strictParams({ enabled: z.boolean().optional(), source: z.record(z.string(), z.string()).optional() });
 
 /**

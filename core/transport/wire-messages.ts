@@ -51,25 +51,35 @@ export const connectionMessageSchema: z.ZodType<ConnectionMessage> = z.object({
   reason: z.enum(['graceful', 'lost', 'reboot']).optional(),
 });
 
-const errorObject = z.object({ code: z.string(), message: z.string(), details: jsonValue.optional() });
+/** A command response whose `result` and `error.details` are checked with `json`. */
+function commandResponse(json: z.ZodType<JsonValue>): z.ZodType<CommandResponse> {
+  // Loose objects: keys a middleware adds (a signature) reach the controller's middleware.
+  return z.union([
+    z.looseObject({
+      command_id: z.string(),
+      command: z.string(),
+      success: z.literal(true),
+      result: json.optional(),
+      timestamp: z.number(),
+    }),
+    z.looseObject({
+      command_id: z.string(),
+      command: z.string(),
+      success: z.literal(false),
+      error: z.object({ code: z.string(), message: z.string(), details: json.optional() }),
+      timestamp: z.number(),
+    }),
+  ]);
+}
 
-// Loose objects: keys a middleware adds (a signature) reach the controller's middleware.
-export const commandResponseSchema: z.ZodType<CommandResponse> = z.union([
-  z.looseObject({
-    command_id: z.string(),
-    command: z.string(),
-    success: z.literal(true),
-    result: jsonValue.optional(),
-    timestamp: z.number(),
-  }),
-  z.looseObject({
-    command_id: z.string(),
-    command: z.string(),
-    success: z.literal(false),
-    error: errorObject,
-    timestamp: z.number(),
-  }),
-]);
+export const commandResponseSchema = commandResponse(jsonValue);
+
+/**
+ * The same shape for a response fresh from JSON.parse (readPayload), whose `result` and
+ * `error.details` are JSON by construction: walking them value by value through `jsonValue`'s
+ * recursive union cost a controller more per command than the rest of reading the response.
+ */
+export const parsedCommandResponseSchema = commandResponse(z.custom<JsonValue>());
 
 /** The data of a `state_change` telemetry record (core/state/state-changes.ts). */
 export const stateChangeRecordSchema: z.ZodType<StateChangeRecord> = z.object({

@@ -1,6 +1,5 @@
 import { inject, injectable } from 'inversify';
 import {
-  isDeviceMessage,
   isJsonObject,
   MiddlewareRefusal,
   TOKENS,
@@ -11,6 +10,7 @@ import {
   type JsonValue,
   type MessageMiddleware,
 } from '../../core/index.js';
+import { isDeviceMessage } from '../../core/internal.js';
 import { signDetached, verifyDetached } from './detached-jws.js';
 import { aesKey, decodeAesKey, loadSigningKey, loadVerificationKey, type LoadedKey } from './keys.js';
 import type { SigningOptions } from './options.js';

@@ -13,9 +13,10 @@ import { describeTransportConformance, type ReceivedTelemetry } from '../conform
 import { SdkClient } from './aws-support.js';
 
 /**
- * The transport conformance suite for AWS IoT Core: the real aws-iot-device-sdk-v2 (device and
- * controller MQTT, each with its own certificate) and @aws-sdk/client-iot-data-plane (controller
- * REST) against the local emulator over mutual TLS.
+ * The transport conformance suite for AWS IoT Core, once per link: the device and controller MQTT
+ * connections (each with its own certificate) over mqtt.js (`link: mqtt`, the default) and over
+ * the real aws-iot-device-sdk-v2 (`link: sdk`), with @aws-sdk/client-iot-data-plane (controller
+ * REST), against the local emulator over mutual TLS.
  */
 
 let emulator: AwsIotEmulator;
@@ -30,74 +31,82 @@ async function startEmulator(ports?: { mqttPort: number; httpsPort: number }): P
   probe = await SdkClient.connect(emulator, 'conformance-probe', `conformance-probe-${Date.now().toString(36)}`);
 }
 
-function baseOptions(certPath: string, keyPath: string): Parameters<typeof parseAwsIotOptions>[0] {
-  return { endpoint: emulator.endpoint, port: emulator.mqttPort, certPath, keyPath, caPath: emulator.caPath, operationTimeoutMs: 5_000 };
+for (const link of ['mqtt', 'sdk'] as const) {
+  const baseOptions = (certPath: string, keyPath: string): Parameters<typeof parseAwsIotOptions>[0] => ({
+    endpoint: emulator.endpoint,
+    port: emulator.mqttPort,
+    certPath,
+    keyPath,
+    caPath: emulator.caPath,
+    operationTimeoutMs: 5_000,
+    link,
+  });
+
+  describeTransportConformance(`aws-iot, link ${link} (emulator, real SDKs over mutual TLS)`, {
+    async setup() {
+      certDir = await mkdtemp(join(tmpdir(), 'amora-aws-conformance-'));
+      await startEmulator();
+    },
+
+    async teardown() {
+      await probe?.disconnect();
+      await emulator?.close();
+      if (certDir) await rm(certDir, { recursive: true, force: true });
+    },
+
+    async createDeviceTransport(deviceId) {
+      const credentials = await emulator.createThing(deviceId);
+      const options = parseAwsIotOptions(baseOptions(credentials.certPath, credentials.keyPath));
+      const transport = new AwsIotDeviceTransport(options, 'aws-iot', deviceId, undefined, retry, undefined);
+      thingOf.set(transport, deviceId);
+      return transport;
+    },
+
+    async createControllerTransport() {
+      const credentials = await emulator.createThing('amora-controller');
+      const options = parseAwsIotOptions({
+        ...baseOptions(credentials.certPath, credentials.keyPath),
+        controller: { httpsEndpoint: emulator.httpsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDEMULATOR', secretAccessKey: 'emulator-secret' } },
+      });
+      return new AwsIotControllerTransport(options, 'aws-iot', undefined, retry, undefined);
+    },
+
+    dropConnection(device) {
+      const thing = thingOf.get(device);
+      if (!thing || !emulator.dropClient(thing)) throw new Error('device is not connected to the emulator');
+    },
+
+    async restartBroker() {
+      const { mqttPort, httpsPort } = emulator;
+      await probe.disconnect();
+      await emulator.close();
+      await startEmulator({ mqttPort, httpsPort });
+    },
+
+    async subscribeTelemetry(deviceId, kind) {
+      const topic = `amora/telemetry/${deviceId}/${kind}`;
+      const batches = new Subject<ReceivedTelemetry>();
+      const client = await SdkClient.connect(emulator, 'conformance-probe', `telemetry-${deviceId}`);
+      client.connection.on('message', (received, payload) => {
+        if (received === topic) batches.next(JSON.parse(new TextDecoder().decode(payload)) as ReceivedTelemetry);
+      });
+      await client.subscribe(topic);
+      return {
+        batches$: batches.asObservable(),
+        close: async () => {
+          batches.complete();
+          await client.disconnect();
+        },
+      };
+    },
+
+    async sendRawCommand(deviceId, payload, commandId) {
+      const responses = `amora/devices/${deviceId}/responses`;
+      await probe.subscribe(responses);
+      const answer = commandId === undefined ? undefined : probe.nextJson<CommandResponse>(responses, (body) => body['command_id'] === commandId);
+      // Published as the service, so a payload over AWS IoT's 128 KB client limit still reaches the device.
+      await emulator.publish(`amora/devices/${deviceId}/commands`, typeof payload === 'string' ? payload : payload, 1);
+      return answer ? await answer : undefined;
+    },
+  });
 }
-
-describeTransportConformance('aws-iot (emulator, real SDKs over mutual TLS)', {
-  async setup() {
-    certDir = await mkdtemp(join(tmpdir(), 'amora-aws-conformance-'));
-    await startEmulator();
-  },
-
-  async teardown() {
-    await probe?.disconnect();
-    await emulator?.close();
-    if (certDir) await rm(certDir, { recursive: true, force: true });
-  },
-
-  async createDeviceTransport(deviceId) {
-    const credentials = await emulator.createThing(deviceId);
-    const options = parseAwsIotOptions(baseOptions(credentials.certPath, credentials.keyPath));
-    const transport = new AwsIotDeviceTransport(options, 'aws-iot', deviceId, undefined, retry, undefined);
-    thingOf.set(transport, deviceId);
-    return transport;
-  },
-
-  async createControllerTransport() {
-    const credentials = await emulator.createThing('amora-controller');
-    const options = parseAwsIotOptions({
-      ...baseOptions(credentials.certPath, credentials.keyPath),
-      controller: { httpsEndpoint: emulator.httpsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDEMULATOR', secretAccessKey: 'emulator-secret' } },
-    });
-    return new AwsIotControllerTransport(options, 'aws-iot', undefined, retry, undefined);
-  },
-
-  dropConnection(device) {
-    const thing = thingOf.get(device);
-    if (!thing || !emulator.dropClient(thing)) throw new Error('device is not connected to the emulator');
-  },
-
-  async restartBroker() {
-    const { mqttPort, httpsPort } = emulator;
-    await probe.disconnect();
-    await emulator.close();
-    await startEmulator({ mqttPort, httpsPort });
-  },
-
-  async subscribeTelemetry(deviceId, kind) {
-    const topic = `amora/telemetry/${deviceId}/${kind}`;
-    const batches = new Subject<ReceivedTelemetry>();
-    const client = await SdkClient.connect(emulator, 'conformance-probe', `telemetry-${deviceId}`);
-    client.connection.on('message', (received, payload) => {
-      if (received === topic) batches.next(JSON.parse(new TextDecoder().decode(payload)) as ReceivedTelemetry);
-    });
-    await client.subscribe(topic);
-    return {
-      batches$: batches.asObservable(),
-      close: async () => {
-        batches.complete();
-        await client.disconnect();
-      },
-    };
-  },
-
-  async sendRawCommand(deviceId, payload, commandId) {
-    const responses = `amora/devices/${deviceId}/responses`;
-    await probe.subscribe(responses);
-    const answer = commandId === undefined ? undefined : probe.nextJson<CommandResponse>(responses, (body) => body['command_id'] === commandId);
-    // Published as the service, so a payload over AWS IoT's 128 KB client limit still reaches the device.
-    await emulator.publish(`amora/devices/${deviceId}/commands`, typeof payload === 'string' ? payload : payload, 1);
-    return answer ? await answer : undefined;
-  },
-});

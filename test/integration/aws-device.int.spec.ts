@@ -59,7 +59,7 @@ async function getShadow(thing: string): Promise<Record<string, unknown>> {
   return answer.body;
 }
 
-describe('AwsIotDeviceTransport on the emulator (aws-iot-device-sdk-v2, mutual TLS)', () => {
+describe('AwsIotDeviceTransport on the emulator (mqtt link, mutual TLS)', () => {
   it('connects, announces itself online and reports only what changed, with a clientToken and the version', async () => {
     const thing = 'dev-report';
     await probe.subscribe(`${shadow(thing)}/update`, `amora/devices/${thing}/connection`);
@@ -238,7 +238,7 @@ describe('AwsIotDeviceTransport on the emulator (aws-iot-device-sdk-v2, mutual T
 
   it('refuses an unknown certificate and says what to check', async () => {
     const foreign = createCertificateAuthority('Some other CA');
-    const pair = createDeviceCertificate(foreign, 'intruder');
+    const pair = await createDeviceCertificate(foreign, 'intruder');
     const certPath = join(emulator.certDir, 'intruder.pem');
     const keyPath = join(emulator.certDir, 'intruder.key');
     await writeFile(certPath, pair.certPem);

@@ -32,8 +32,8 @@ describeWithBinaries(['mpd', 'mpc'], 'examples/aws', () => {
       IOT_CERT_PATH: credentials.certPath,
       IOT_KEY_PATH: credentials.keyPath,
       IOT_ROOT_CA_PATH: emulator.caPath,
-      AWS_ACCESS_KEY_ID: 'emulator',
-      AWS_SECRET_ACCESS_KEY: 'emulator',
+      AWS_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: emulator.credentials.secretAccessKey,
     };
     for (const [name, value] of Object.entries(variables)) vi.stubEnv(name, value);
     const config = await loadConfigFile(EXAMPLE, {

@@ -1,3 +1,4 @@
+import { IoTClient } from '@aws-sdk/client-iot';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { iot, mqtt } from 'aws-iot-device-sdk-v2';
 import { Agent } from 'node:https';
@@ -36,7 +37,16 @@ export class SdkClient {
   /** Connects with a thing's certificate (created on the emulator when missing). */
   static async connect(emulator: AwsIotEmulator, thingName: string, clientId = `${thingName}-probe`): Promise<SdkClient> {
     const credentials = await emulator.createThing(thingName);
-    const config = iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder_from_path(credentials.certPath, credentials.keyPath)
+    return SdkClient.connectWith(emulator, iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder_from_path(credentials.certPath, credentials.keyPath), clientId);
+  }
+
+  /** Connects with a certificate and key given as PEM (e.g. from CreateKeysAndCertificate). */
+  static connectWithPem(emulator: AwsIotEmulator, certificatePem: string, privateKeyPem: string, clientId: string): Promise<SdkClient> {
+    return SdkClient.connectWith(emulator, iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder(certificatePem, privateKeyPem), clientId);
+  }
+
+  private static async connectWith(emulator: AwsIotEmulator, builder: iot.AwsIotMqttConnectionConfigBuilder, clientId: string): Promise<SdkClient> {
+    const config = builder
       .with_certificate_authority_from_path(undefined, emulator.caPath)
       .with_endpoint(emulator.endpoint)
       .with_port(emulator.mqttPort)
@@ -99,12 +109,22 @@ function parse(text: string): Record<string, unknown> {
   }
 }
 
-/** A data-plane client for the emulator: its endpoint, fake static credentials, its CA trusted. */
-export function dataPlaneClient(emulator: AwsIotEmulator): IoTDataPlaneClient {
+/** A data-plane client for the emulator: its endpoint, its access key, its CA trusted. */
+export function dataPlaneClient(emulator: AwsIotEmulator, credentials = emulator.credentials): IoTDataPlaneClient {
   return new IoTDataPlaneClient({
     endpoint: emulator.httpsEndpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDEMULATOR', secretAccessKey: 'emulator-secret' },
+    region: emulator.region,
+    credentials,
+    requestHandler: { httpsAgent: new Agent({ ca: emulator.caPem, keepAlive: true }) },
+  });
+}
+
+/** A control-plane client (`@aws-sdk/client-iot`) for the emulator, on the same endpoint. */
+export function controlPlaneClient(emulator: AwsIotEmulator, credentials = emulator.credentials): IoTClient {
+  return new IoTClient({
+    endpoint: emulator.httpsEndpoint,
+    region: emulator.region,
+    credentials,
     requestHandler: { httpsAgent: new Agent({ ca: emulator.caPem, keepAlive: true }) },
   });
 }

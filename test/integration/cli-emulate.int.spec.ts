@@ -1,4 +1,6 @@
+import { IoTClient, ListThingsCommand } from '@aws-sdk/client-iot';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { Agent } from 'node:https';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,6 +128,16 @@ describe('amora emulate', () => {
       await connection.subscribe('$aws/things/player-001/shadow/update/accepted', mqtt.QoS.AtLeastOnce);
       await connection.publish('$aws/things/player-001/shadow/update', JSON.stringify({ state: { reported: { audio: { volume: 12 } } } }), mqtt.QoS.AtLeastOnce);
       expect(JSON.parse(await accepted)).toMatchObject({ state: { reported: { audio: { volume: 12 } } } });
+
+      // The control plane answers @aws-sdk/client-iot signed with the printed access key.
+      const control = new IoTClient({
+        endpoint: printed['IOT_HTTPS_ENDPOINT'],
+        region: printed['AWS_REGION'],
+        credentials: { accessKeyId: printed['AWS_ACCESS_KEY_ID']!, secretAccessKey: printed['AWS_SECRET_ACCESS_KEY']! },
+        requestHandler: { httpsAgent: new Agent({ ca: await readFile(printed['IOT_ROOT_CA_PATH']!, 'utf8') }) },
+      });
+      expect((await control.send(new ListThingsCommand({}))).things?.map((thing) => thing.thingName)).toEqual(['player-001']);
+      control.destroy();
 
       expect(await core.stop('SIGINT')).toEqual({ code: 0, signal: null });
     } finally {

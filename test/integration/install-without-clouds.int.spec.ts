@@ -1,22 +1,37 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, it } from 'vitest';
 import { installCommand } from '../../cli/optional-packages.js';
 import { startMosquitto, type MosquittoHandle } from '../support/mosquitto.js';
 import { describeWithBinaries } from '../support/system-deps.js';
 import { ensureCliBuilt, ROOT } from './cli-build.js';
 
 const run = promisify(execFile);
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const CLOUD_PACKAGES = ['azure-iot-device', 'azure-iot-device-mqtt', 'azure-iothub', 'azure-iot-common', 'aws-iot-device-sdk-v2', 'aws-crt', '@aws-sdk'];
 
 /**
+ * `npm install` of the tarball as a user would, but from the npm cache when it holds everything
+ * (CI and dev machines do after `npm ci`), the registry only as a fallback.
+ */
+async function installFromCache(tarball: string, app: string): Promise<void> {
+  const args = ['install', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts', tarball];
+  await run('npm', [...args, '--offline'], { cwd: app }).catch(async (error: { stderr?: string }) => {
+    if (!error.stderr?.includes('ENOTCACHED')) throw error;
+    await run('npm', [...args, '--prefer-offline'], { cwd: app });
+  });
+}
+
+/**
  * The package as a user installs it: `npm pack`, then `npm install` of the tarball into an empty
- * project (dependencies from the npm cache or registry, optional peers left out as npm does).
- * An MQTT agent runs from it; a cloud kind names the packages to install.
+ * project (dependencies from the npm cache, the registry only for what the cache lacks; optional
+ * peers left out as npm does). An MQTT agent runs from it; a cloud kind names the packages to
+ * install; a TypeScript program importing every entry point type-checks against the published
+ * declarations.
  */
 describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK', () => {
   let dir: string;
@@ -31,7 +46,7 @@ describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK'
     app = join(dir, 'app');
     await run('mkdir', [app]);
     await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: app });
+    await installFromCache(tarball, app);
     broker = await startMosquitto();
   }, 240_000);
 
@@ -40,7 +55,8 @@ describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK'
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('brings no cloud SDK and no native binary', async () => {
+  // The tests are independent (own config files and device ids), so they run side by side.
+  it.concurrent('brings no cloud SDK and no native binary', async ({ expect }) => {
     const installed = await readdir(join(app, 'node_modules'));
     for (const name of CLOUD_PACKAGES) expect(installed).not.toContain(name);
     const scoped = await readdir(join(app, 'node_modules', '@azure')).catch(() => []);
@@ -48,7 +64,7 @@ describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK'
     await expect(stat(join(app, 'node_modules', 'aws-crt'))).rejects.toThrow(/ENOENT/);
   });
 
-  it('runs an MQTT agent on the virtual player', async () => {
+  it.concurrent('runs an MQTT agent on the virtual player', async ({ expect }) => {
     const config = join(app, 'agent.yaml');
     await writeFile(config, `device: { id: lean-001 }\nplayer: { kind: virtual }\ntransports:\n  - kind: mqtt\n    url: ${broker.url}\n`);
     const agent = spawn(process.execPath, [join(app, 'node_modules', 'amora-sync', 'dist', 'cli', 'main.js'), 'agent', '--config', config], {
@@ -68,7 +84,7 @@ describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK'
     }
   });
 
-  it("builds an agent from a config object through the package's public exports alone", async () => {
+  it.concurrent("builds an agent from a config object through the package's public exports alone", async ({ expect }) => {
     const program = join(app, 'program.mjs');
     await writeFile(
       program,
@@ -98,7 +114,54 @@ describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK'
     await client.endAsync(true);
   });
 
-  it.each(['azure-iot-hub', 'aws-iot'])('a %s agent exits 2 naming what to install', async (kind) => {
+  it.concurrent('types every entry point with only the installed dependencies (no cloud SDK, skipLibCheck off)', async ({ expect }) => {
+    const entries = Object.keys((JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string> }).exports)
+      .filter((entry) => !entry.endsWith('.json'))
+      .map((entry) => `amora-sync${entry.slice(1)}`);
+    // Every entry whole (`import * as`), so each of its declaration files is checked, and a few
+    // typed uses of what integrators and plugin authors write.
+    await writeFile(
+      join(app, 'consumer.ts'),
+      [
+        ...entries.map((entry, index) => `import * as entry${index} from '${entry}';`),
+        "import { buildAgent, defineKind, definePlugin, parseConfig, PluginRegistry, PLUGIN_API_VERSION, TOKENS, type AgentApi, type DeviceTransport } from 'amora-sync';",
+        "import { createBuiltinRegistry } from 'amora-sync/builtins';",
+        "import { mqttPlugin } from 'amora-sync/mqtt/node';",
+        "import { awsIotPlugin } from 'amora-sync/aws-iot';",
+        "import { azureIotHubPlugin } from 'amora-sync/azure-iot-hub';",
+        "import { ContainerModule } from 'inversify';",
+        "import { z } from 'zod';",
+        `export const entries = [${entries.map((_entry, index) => `entry${index}`).join(', ')}];`,
+        "const config = parseConfig({ device: { id: 'typed-001' }, transports: [{ kind: 'mqtt', url: 'mqtt://127.0.0.1:1883' }] });",
+        'export const builtins = createBuiltinRegistry();',
+        'const registry = new PluginRegistry();',
+        'for (const plugin of [mqttPlugin, awsIotPlugin, azureIotHubPlugin]) registry.register(plugin);',
+        'export const agent: Promise<AgentApi> = buildAgent(config, registry);',
+        'export const plugin = definePlugin({',
+        "  name: 'typed-plugin',",
+        '  apiVersion: PLUGIN_API_VERSION,',
+        '  kinds: {',
+        "    typed: defineKind({ role: 'transport', options: z.strictObject({ url: z.string() }), module: (options) => new ContainerModule(({ bind }) => { bind(TOKENS.KindOptions).toConstantValue(options.url); }) }),",
+        '  },',
+        '});',
+        'export type Transport = DeviceTransport;',
+      ].join('\n'),
+    );
+    await writeFile(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { target: 'ES2022', lib: ['ES2023'], module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, noEmit: true },
+        files: ['consumer.ts'],
+      }),
+    );
+    const result = await run(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: app }).then(
+      () => '',
+      (error: { stdout: string }) => error.stdout,
+    );
+    expect(result).toBe('');
+  });
+
+  it.concurrent.for(['azure-iot-hub', 'aws-iot'])('a %s agent exits 2 naming what to install', async (kind, { expect }) => {
     const config = join(app, `${kind}.yaml`);
     // The kind's module is imported before its options are read: none are needed to see the error.
     await writeFile(config, `device: { id: lean-001 }\nplayer: { kind: virtual }\ntransports:\n  - kind: ${kind}\n`);

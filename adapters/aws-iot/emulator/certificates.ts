@@ -1,4 +1,5 @@
-import { X509Certificate, createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { X509Certificate, createHash, generateKeyPair, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import forge from 'node-forge';
 
 /**
@@ -15,18 +16,33 @@ export interface CertificatePair {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-function rsaKeys(): { keyPem: string; forgePrivate: forge.pki.rsa.PrivateKey; forgePublic: forge.pki.rsa.PublicKey } {
-  // PKCS#1 PEM ("RSA PRIVATE KEY"), the form AWS IoT issues device keys in.
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-  });
-  return {
-    keyPem: privateKey,
-    forgePrivate: forge.pki.privateKeyFromPem(privateKey),
-    forgePublic: forge.pki.publicKeyFromPem(publicKey),
-  };
+interface RsaKeys {
+  readonly keyPem: string;
+  readonly forgePrivate: forge.pki.rsa.PrivateKey;
+  readonly forgePublic: forge.pki.rsa.PublicKey;
+}
+
+// PKCS#1 PEM ("RSA PRIVATE KEY"), the form AWS IoT issues device keys in.
+const RSA_OPTIONS = {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+} as const;
+
+function toForge({ privateKey, publicKey }: { privateKey: string; publicKey: string }): RsaKeys {
+  return { keyPem: privateKey, forgePrivate: forge.pki.privateKeyFromPem(privateKey), forgePublic: forge.pki.publicKeyFromPem(publicKey) };
+}
+
+function rsaKeys(): RsaKeys {
+  return toForge(generateKeyPairSync('rsa', RSA_OPTIONS));
+}
+
+/**
+ * Key generation off the event loop (libuv's thread pool): an RSA 2048 key takes 0.1-0.6 s, which
+ * would stall every MQTT connection of the emulator while a fleet is provisioned.
+ */
+async function rsaKeysInBackground(): Promise<RsaKeys> {
+  return toForge(await promisify(generateKeyPair)('rsa', RSA_OPTIONS));
 }
 
 function serialNumber(): string {
@@ -133,8 +149,8 @@ export function createServerCertificate(ca: CertificatePair, hosts: readonly str
 }
 
 /** A device (client) certificate; its common name is informational, as in AWS IoT. */
-export function createDeviceCertificate(ca: CertificatePair, commonName: string): CertificatePair {
-  const keys = rsaKeys();
+export async function createDeviceCertificate(ca: CertificatePair, commonName: string): Promise<CertificatePair> {
+  const keys = await rsaKeysInBackground();
   const certPem = buildCertificate(
     {
       commonName,

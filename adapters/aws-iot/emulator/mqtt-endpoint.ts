@@ -6,6 +6,7 @@ import {
 } from '../../../core/index.js';
 import { MQTT_PAYLOAD_LIMIT_BYTES } from '../payloads.js';
 import { parseShadowTopic } from '../shadow-topics.js';
+import type { MqttPrincipal } from './control-plane-registry.js';
 import type { ShadowService } from './shadow-service.js';
 import type { ThingRegistry } from './thing-registry.js';
 
@@ -20,6 +21,8 @@ export interface MqttEndpointOptions {
 
 type DisconnectReason =
   | 'CLIENT_INITIATED_DISCONNECT'
+  | 'AUTH_ERROR'
+  | 'CLIENT_ERROR'
   | 'SERVER_INITIATED_DISCONNECT'
   | 'DUPLICATE_CLIENTID'
   | 'MQTT_KEEP_ALIVE_TIMEOUT'
@@ -27,8 +30,12 @@ type DisconnectReason =
 
 /**
  * The emulator's MQTT endpoint: aedes behind a TLS server that requires a client certificate
- * signed by the emulator CA (refused in the handshake otherwise) and registered to a thing
- * (refused at CONNECT with "not authorized" otherwise). Publishes to the shadow request topics go
+ * signed by the emulator CA (refused in the handshake otherwise), ACTIVE in the registry and
+ * allowed `iot:Connect` by its policies (refused at CONNECT with "not authorized" otherwise).
+ * Policies also decide `iot:Publish` (and `iot:RetainPublish` for a retained one; a refused
+ * publish closes the connection, as on AWS), `iot:Subscribe` (a refused filter gets SUBACK
+ * failure 0x80) and `iot:Receive` (a message the client may not receive is not delivered).
+ * Publishes to the shadow request topics go
  * to the shadow service; other `$aws/` topics are reserved and refused, as in AWS IoT; everything
  * else is routed as ordinary MQTT (retained messages and wills included). Lifecycle events go to
  * `$aws/events/presence/{connected|disconnected}/{clientId}`.
@@ -38,16 +45,30 @@ export class MqttEndpoint {
   private readonly server: Server;
   private readonly sockets = new Set<TLSSocket>();
   private readonly connected = new Map<string, Client>();
-  private readonly principals = new WeakMap<Client, string>();
+  private readonly principals = new WeakMap<Client, MqttPrincipal>();
   private readonly superseded = new WeakSet<Client>();
   private readonly timedOut = new WeakSet<Client>();
+  /** Clients closed for a publish they may not make (AUTH_ERROR) or an oversized one (CLIENT_ERROR). */
+  private readonly closedFor = new WeakMap<Client, DisconnectReason>();
   private readonly sessionVersions = new Map<string, number>();
+  /** When each client id last connected or disconnected, and why it disconnected (GetThingConnectivityData). */
+  private readonly lastChange = new Map<string, { timestamp: number; disconnectReason?: DisconnectReason }>();
   private closing = false;
 
   constructor(private readonly options: MqttEndpointOptions) {
     this.broker = new Aedes({
       authenticate: (client, _username, _password, done) => this.authenticate(client, done),
-      authorizePublish: (client, packet, done) => done(this.authorizePublish(client, packet.topic, packet.payload)),
+      authorizePublish: (client, packet, done) => {
+        const refusal = this.authorizePublish(client, packet.topic, packet.payload, packet.retain);
+        if (refusal && client) this.closedFor.set(client, refusal.reason);
+        done(refusal?.error ?? null);
+      },
+      authorizeSubscribe: (client, subscription, done) => {
+        const allowed = this.principals.get(client)?.allows('iot:Subscribe', `topicfilter/${subscription.topic}`) ?? false;
+        // A null subscription makes aedes answer this filter with SUBACK failure (0x80).
+        done(null, allowed ? subscription : null);
+      },
+      authorizeForward: (client, packet) => (this.principals.get(client)?.allows('iot:Receive', `topic/${packet.topic}`) === false ? undefined : packet),
     });
     this.broker.on('clientReady', (client) => this.presence(client, 'connected'));
     this.broker.on('clientDisconnect', (client) => this.onDisconnect(client));
@@ -115,6 +136,11 @@ export class MqttEndpoint {
     return true;
   }
 
+  /** Whether a client id is connected now, and when (and why) that last changed. */
+  connectivity(clientId: string): { connected: boolean; timestamp?: number; disconnectReason?: string } {
+    return { connected: this.connected.has(clientId), ...this.lastChange.get(clientId) };
+  }
+
   /** Client ids connected now. */
   clientIds(): string[] {
     return [...this.connected.keys()].toSorted();
@@ -131,48 +157,66 @@ export class MqttEndpoint {
   private authenticate(client: Client, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
     const socket = client.conn as TLSSocket;
     const peer = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
-    const thingName = peer?.raw ? this.options.registry.thingForCertificate(peer.raw) : undefined;
-    if (thingName === undefined) {
-      this.options.logger.info({ clientId: client.id }, 'refused a certificate that is not registered to a thing');
-      const error = Object.assign(new Error('certificate not registered'), { returnCode: 5 }) as AuthenticateError;
+    const principal = peer?.raw ? this.options.registry.principalFor(peer.raw, client.id) : undefined;
+    if (principal === undefined || !principal.allows('iot:Connect', `client/${client.id}`)) {
+      this.options.logger.info(
+        { clientId: client.id },
+        principal ? 'refused a connection its certificate policies do not allow' : 'refused a certificate that is not registered or not active',
+      );
+      const error = Object.assign(new Error('not authorized'), { returnCode: 5 }) as AuthenticateError;
       done(error, false);
       return;
     }
-    this.principals.set(client, thingName);
+    this.principals.set(client, principal);
     // A second connection with the same client id drops the first, as in AWS IoT.
     const previous = this.connected.get(client.id);
     if (previous && previous !== client) this.superseded.add(previous);
     done(null, true);
   }
 
-  private authorizePublish(client: Client | null, topic: string, payload: unknown): Error | null {
-    if (client === null) return null;
+  /** Why a client's publish closes its connection, or undefined when it may publish. */
+  private authorizePublish(client: Client | null, topic: string, payload: unknown, retain: boolean): { error: Error; reason: DisconnectReason } | undefined {
+    if (client === null) return undefined;
     if (toBytes(payload).length > MQTT_PAYLOAD_LIMIT_BYTES) {
-      return new Error(`payload over ${MQTT_PAYLOAD_LIMIT_BYTES} bytes`);
+      return { error: new Error(`payload over ${MQTT_PAYLOAD_LIMIT_BYTES} bytes`), reason: 'CLIENT_ERROR' };
     }
     if (topic.startsWith('$')) {
       const shadow = parseShadowTopic(topic);
       // Only the shadow request topics are open to clients; AWS IoT disconnects on the rest.
-      if (!shadow || shadow.result !== undefined) return new Error(`reserved topic ${topic}`);
+      if (!shadow || shadow.result !== undefined) return { error: new Error(`reserved topic ${topic}`), reason: 'AUTH_ERROR' };
     }
-    return null;
+    const principal = this.principals.get(client);
+    // A retained publish needs iot:RetainPublish as well, as on AWS.
+    const allowed = principal?.allows('iot:Publish', `topic/${topic}`) === true && (!retain || principal.allows('iot:RetainPublish', `topic/${topic}`));
+    if (!allowed) return { error: new Error(`not authorized to publish to ${topic}`), reason: 'AUTH_ERROR' };
+    return undefined;
+  }
+
+  private principalIdentifier(client: Client): string {
+    const principal = this.principals.get(client);
+    return principal?.thingName ?? principal?.certificateId ?? 'unknown';
   }
 
   private onDisconnect(client: Client): void {
-    if (this.connected.get(client.id) === client) this.connected.delete(client.id);
+    const current = this.connected.get(client.id) === client;
+    if (current) this.connected.delete(client.id);
     let reason: DisconnectReason = 'CONNECTION_LOST';
     if (this.superseded.has(client)) reason = 'DUPLICATE_CLIENTID';
     // aedes marks a client that sent DISCONNECT only in this private flag (it also skips the will).
     // oxlint-disable-next-line no-underscore-dangle
     else if ((client as Client & { _disconnected?: boolean })._disconnected) reason = 'CLIENT_INITIATED_DISCONNECT';
     else if (this.timedOut.has(client)) reason = 'MQTT_KEEP_ALIVE_TIMEOUT';
+    else if (this.closedFor.has(client)) reason = this.closedFor.get(client)!;
     else if (this.closing) reason = 'SERVER_INITIATED_DISCONNECT';
+    // A connection superseded by a newer one with the same client id changes nothing about the id.
+    if (current) this.lastChange.set(client.id, { timestamp: Date.now(), disconnectReason: reason });
     this.presence(client, 'disconnected', reason);
   }
 
   private presence(client: Client, eventType: 'connected' | 'disconnected', disconnectReason?: DisconnectReason): void {
     if (eventType === 'connected') {
       this.connected.set(client.id, client);
+      this.lastChange.set(client.id, { timestamp: Date.now() });
       this.sessionVersions.set(client.id, (this.sessionVersions.get(client.id) ?? -1) + 1);
     }
     // Wildcards in a client id cannot be a topic level; AWS IoT refuses such ids anyway.
@@ -183,7 +227,7 @@ export class MqttEndpoint {
       timestamp: Date.now(),
       eventType,
       sessionIdentifier: `${client.id}-${this.sessionVersions.get(client.id) ?? 0}`,
-      principalIdentifier: this.principals.get(client) ?? 'unknown',
+      principalIdentifier: this.principalIdentifier(client),
       ...(eventType === 'connected' ? { ipAddress: socket.remoteAddress ?? '', versionNumber: this.sessionVersions.get(client.id) ?? 0 } : {}),
       ...(disconnectReason ? { clientInitiatedDisconnect: disconnectReason === 'CLIENT_INITIATED_DISCONNECT', disconnectReason } : {}),
       ...(eventType === 'disconnected' ? { versionNumber: this.sessionVersions.get(client.id) ?? 0 } : {}),

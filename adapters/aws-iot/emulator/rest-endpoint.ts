@@ -5,9 +5,13 @@ import {
   type Logger,
 } from '../../../core/index.js';
 import { isValidShadowName, isValidThingName } from '../shadow-topics.js';
+import type { ControlPlaneApi } from './control-plane-api.js';
+import { IotApiError } from './control-plane-registry.js';
+import type { RequestBudget } from './request-budget.js';
 import type { ShadowError } from './shadow-request.js';
 import type { ShadowService } from './shadow-service.js';
 import type { ShadowAddress } from './shadow-store.js';
+import { isSignatureFailure, verifySignature, type AwsCredentials } from './sigv4.js';
 
 /** Largest request body accepted (AWS IoT's MQTT payload limit; shadow bodies are far smaller). */
 const BODY_LIMIT_BYTES = 128 * 1024;
@@ -17,6 +21,11 @@ export interface RestEndpointOptions {
   readonly port: number;
   readonly tls: { readonly certPem: string; readonly keyPem: string };
   readonly shadows: ShadowService;
+  /** The one access key requests must be signed with. */
+  readonly credentials: AwsCredentials;
+  readonly controlPlane: ControlPlaneApi;
+  /** Throttles control-plane requests over this rate; undefined never throttles. */
+  readonly controlPlaneBudget?: RequestBudget;
   /** Routes a REST Publish into MQTT. */
   readonly publish: (topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean) => Promise<void>;
   readonly logger: Logger;
@@ -36,10 +45,12 @@ const ERROR_NAMES: Readonly<Record<number, string>> = {
 };
 
 /**
- * The AWS IoT data-plane REST API over HTTPS, as `@aws-sdk/client-iot-data-plane` calls it with
- * an `endpoint` override: GetThingShadow, UpdateThingShadow, DeleteThingShadow,
- * ListNamedShadowsForThing and Publish. Requests must carry a SigV4 Authorization header for the
- * IoT data service; the emulator checks its form, not the signature (it has no IAM).
+ * AWS IoT's REST APIs over HTTPS on one port, told apart by the SigV4 signing name, as the SDK
+ * clients call them with an `endpoint` override: the data plane (`iotdata`,
+ * `@aws-sdk/client-iot-data-plane`: GetThingShadow, UpdateThingShadow, DeleteThingShadow,
+ * ListNamedShadowsForThing, Publish) and the control plane (`iot`, `@aws-sdk/client-iot`, see
+ * ControlPlaneApi). Every request's signature is checked against the emulator's one access key:
+ * a wrong key or secret gets 403 as on AWS (the emulator has no IAM beyond that).
  */
 export class RestEndpoint {
   private readonly server: Server;
@@ -82,8 +93,12 @@ export class RestEndpoint {
     const method = request.method ?? 'GET';
     const body = await readBody(request);
     if (body === undefined) return this.fail(response, { code: 413, message: 'The payload exceeds the maximum size allowed' });
-    if (!authorized(request.headers.authorization)) {
-      return this.fail(response, { code: 403, message: 'Missing or invalid SigV4 Authorization header for the iotdata service' });
+    const scope = verifySignature({ method, url: request.url ?? '/', headers: request.headers, body }, this.options.credentials);
+    if (isSignatureFailure(scope)) return this.failAs(response, 403, scope.errorType, scope.message);
+    if (scope.service === 'iot') return this.controlPlane(request, response, url, body);
+    // The JS SDK v3 signs the data plane as "iotdata"; AWS IoT's guide names "iotdevicegateway".
+    if (scope.service !== 'iotdata' && scope.service !== 'iotdevicegateway') {
+      return this.failAs(response, 403, 'InvalidSignatureException', `Credential should be scoped to a valid service: iot, iotdata (not ${scope.service})`);
     }
 
     const shadowPath = /^\/things\/([^/]+)\/shadow$/.exec(url.pathname);
@@ -116,6 +131,24 @@ export class RestEndpoint {
     return this.fail(response, { code: 404, message: `no operation at ${method} ${url.pathname}` });
   }
 
+  private async controlPlane(request: IncomingMessage, response: ServerResponse, url: URL, body: Uint8Array): Promise<void> {
+    if (this.options.controlPlaneBudget?.take() === false) return this.failAs(response, 400, 'ThrottlingException', 'Rate exceeded');
+    let answer;
+    try {
+      const segments = url.pathname.split('/').filter(Boolean).map((segment) => decodeURIComponent(segment));
+      answer = await this.options.controlPlane.handle({ method: request.method ?? 'GET', segments, query: url.searchParams, headers: request.headers, body });
+    } catch (error) {
+      if (!(error instanceof IotApiError)) throw error;
+      return this.failAs(response, error.status, error.errorType, error.message, error.fields);
+    }
+    if (answer === undefined) {
+      response.writeHead(200, { 'content-length': 0, 'x-amzn-requestid': crypto.randomUUID() });
+      response.end();
+    } else {
+      this.json(response, 200, answer);
+    }
+  }
+
   private list(response: ServerResponse, thingName: string, params: URLSearchParams): void {
     const names = this.options.shadows.listNamedShadows(thingName);
     const pageSize = Math.min(Math.max(Number(params.get('pageSize') ?? '25') || 25, 1), 100);
@@ -131,9 +164,12 @@ export class RestEndpoint {
   }
 
   private fail(response: ServerResponse, error: ShadowError): void {
-    const name = ERROR_NAMES[error.code] ?? 'InternalFailureException';
-    response.setHeader('x-amzn-ErrorType', name);
-    this.json(response, error.code, { message: error.message });
+    this.failAs(response, error.code, ERROR_NAMES[error.code] ?? 'InternalFailureException', error.message);
+  }
+
+  private failAs(response: ServerResponse, status: number, errorType: string, message: string, fields: object = {}): void {
+    response.setHeader('x-amzn-ErrorType', errorType);
+    this.json(response, status, { message, ...fields });
   }
 
   private json(response: ServerResponse, status: number, body: object): void {
@@ -152,15 +188,6 @@ function addressFrom(thingName: string, shadowName: string | null): ShadowAddres
   if (shadowName === null || shadowName === '') return { thingName };
   if (!isValidShadowName(shadowName)) return `invalid shadow name "${shadowName}"`;
   return { thingName, shadowName };
-}
-
-/** A SigV4 header whose credential scope names the IoT data service. */
-function authorized(header: string | undefined): boolean {
-  if (!header?.startsWith('AWS4-HMAC-SHA256 ')) return false;
-  // Credential=AKID/yyyymmdd/region/service/aws4_request. The JS SDK v3 signs as "iotdata";
-  // AWS IoT's guide names "iotdevicegateway"; both reach the same API.
-  const scope = /Credential=[^/,]+\/\d{8}\/[^/,]+\/([^/,]+)\/aws4_request/.exec(header);
-  return scope !== null && (scope[1] === 'iotdata' || scope[1] === 'iotdevicegateway');
 }
 
 async function readBody(request: IncomingMessage): Promise<Uint8Array | undefined> {

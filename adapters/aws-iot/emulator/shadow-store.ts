@@ -1,9 +1,5 @@
-import {
-  applyMergePatch,
-  computeDelta,
-  deepEqual,
-  type JsonObject,
-} from '../../../core/index.js';
+import { applyMergePatch, type JsonObject } from '../../../core/index.js';
+import { computeDelta, deepEqual } from '../../../core/internal.js';
 import {
   SHADOW_STATE_LIMIT_BYTES,
   shadowStateBytes,

@@ -1,13 +1,14 @@
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createPublicKey } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidThingName } from '../shadow-topics.js';
 import {
-  certificateId,
   createCertificateAuthority,
   createDeviceCertificate,
   createServerCertificate,
   type CertificatePair,
 } from './certificates.js';
+import { ControlPlaneRegistry, type CertificateRecord, type ControlPlaneState, type MqttPrincipal } from './control-plane-registry.js';
 
 /**
  * The emulator's things and their certificates, kept in a certificate directory so a device
@@ -19,10 +20,14 @@ import {
  * {certDir}/server.pem, server.key      endpoint certificate (localhost, 127.0.0.1, ::1)
  * {certDir}/things/{thing}.cert.pem     device certificate (IOT_CERT_PATH)
  * {certDir}/things/{thing}.private.key  device key (IOT_KEY_PATH)
+ * {certDir}/control-plane.json          what the control plane made: things, certificates (no
+ *                                       private keys: AWS keeps none either), policies, attachments
  * ```
  *
- * A client certificate is accepted only when the CA signed it (checked by TLS) and it is
- * registered to a thing here (checked at CONNECT), like an ACTIVE certificate in AWS IoT.
+ * A client certificate is accepted only when the CA signed it (checked by TLS) and the control
+ * plane knows it as ACTIVE (checked at CONNECT). Things made here are also control-plane things,
+ * and their certificates are authorised for every MQTT action without a policy; certificates made
+ * through CreateKeysAndCertificate need an attached policy, as on AWS.
  */
 
 /** Paths and id of one thing's credentials. */
@@ -49,20 +54,28 @@ async function writePrivate(path: string, pem: string): Promise<void> {
   await writeFile(path, pem, { mode: 0o600 });
 }
 
+/** What CreateKeysAndCertificate returns besides the certificate record. */
+export interface IssuedCertificate {
+  readonly certificate: CertificateRecord;
+  readonly publicKeyPem: string;
+  readonly privateKeyPem: string;
+}
+
 export class ThingRegistry {
-  private readonly byCertificate = new Map<string, string>();
   private readonly byThing = new Map<string, ThingCredentials>();
-  private readonly inactive = new Set<string>();
   /** Things whose certificate is being issued: a second request for one waits for the first. */
   private readonly issuing = new Map<string, Promise<ThingCredentials>>();
+  private saving: Promise<void> = Promise.resolve();
+  private saveQueued = false;
 
   private constructor(
     readonly certDir: string,
     private readonly ca: CertificatePair,
+    readonly controlPlane: ControlPlaneRegistry,
   ) {}
 
   /** Opens (creating when missing) the CA in `certDir` and registers every thing found there. */
-  static async open(certDir: string): Promise<ThingRegistry> {
+  static async open(certDir: string, controlPlane = new ControlPlaneRegistry()): Promise<ThingRegistry> {
     await mkdir(join(certDir, 'things'), { recursive: true, mode: 0o700 });
     const caPath = join(certDir, 'ca.pem');
     const caKeyPath = join(certDir, 'ca.key');
@@ -75,13 +88,48 @@ export class ThingRegistry {
       await writePrivate(caKeyPath, ca.keyPem);
       await writeFile(caPath, ca.certPem);
     }
-    const registry = new ThingRegistry(certDir, ca);
+    const registry = new ThingRegistry(certDir, ca, controlPlane);
+    const saved = await readIfExists(registry.statePath);
+    if (saved !== undefined) {
+      try {
+        controlPlane.restore(JSON.parse(saved) as ControlPlaneState);
+      } catch (error) {
+        throw new Error(`cannot read the emulator's ${registry.statePath}: ${(error as Error).message}`, { cause: error });
+      }
+    }
     for (const file of await readdir(join(certDir, 'things'))) {
       if (!file.endsWith(CERT_SUFFIX)) continue;
       const thingName = file.slice(0, -CERT_SUFFIX.length);
       if (isValidThingName(thingName)) await registry.register(thingName);
     }
+    controlPlane.onChange = () => registry.save();
     return registry;
+  }
+
+  private get statePath(): string {
+    return join(this.certDir, 'control-plane.json');
+  }
+
+  /** Waits for pending writes of control-plane.json. */
+  async flush(): Promise<void> {
+    while (this.saveQueued) await this.saving;
+    await this.saving;
+  }
+
+  /** Saves the control plane after a change: writes never overlap, one covers every change queued before it. */
+  private save(): void {
+    if (this.saveQueued) return;
+    this.saveQueued = true;
+    this.saving = this.saving.then(async () => {
+      this.saveQueued = false;
+      const temp = `${this.statePath}.tmp`;
+      try {
+        await writeFile(temp, JSON.stringify(this.controlPlane.snapshot()), { mode: 0o600 });
+        await rename(temp, this.statePath);
+      } catch {
+        // A failed save must not break the emulator; the next change tries again.
+      }
+    });
   }
 
   /** The CA certificate path devices use as their root CA. */
@@ -126,34 +174,45 @@ export class ThingRegistry {
 
   private async issue(thingName: string): Promise<ThingCredentials> {
     const { certPath, keyPath } = this.paths(thingName);
-    const pair = createDeviceCertificate(this.ca, thingName);
+    const pair = await createDeviceCertificate(this.ca, thingName);
     await writePrivate(keyPath, pair.keyPem);
     await writeFile(certPath, pair.certPem);
     return this.register(thingName, pair.certPem);
   }
 
-  /** Removes a thing and its certificate: connections with it are refused from now on. */
+  /**
+   * Removes a thing and its certificate: connections with it are refused from now on. The thing
+   * stays in the control plane while certificates made there are still attached to it.
+   */
   async deleteThing(thingName: string): Promise<void> {
     const existing = this.byThing.get(thingName);
     if (!existing) return;
     this.byThing.delete(thingName);
-    this.byCertificate.delete(existing.certificateId);
-    this.inactive.delete(existing.certificateId);
+    this.controlPlane.removeCertificate(existing.certificateId);
+    if (this.controlPlane.hasThing(thingName) && this.controlPlane.describeThing(thingName).principals.size === 0) {
+      this.controlPlane.deleteThing(thingName);
+    }
     await Promise.all([rm(existing.certPath, { force: true }), rm(existing.keyPath, { force: true })]);
   }
 
-  /** The thing an ACTIVE client certificate (DER) is registered to, or undefined. */
-  thingForCertificate(der: Buffer): string | undefined {
-    const id = certificateId(der);
-    return this.inactive.has(id) ? undefined : this.byCertificate.get(id);
+  /** CreateKeysAndCertificate: a key pair and a certificate signed by the emulator CA (only the certificate is kept). */
+  async issueCertificate(setAsActive: boolean): Promise<IssuedCertificate> {
+    const pair = await createDeviceCertificate(this.ca, 'AWS IoT Certificate');
+    const certificate = this.controlPlane.addCertificate(pair.certPem, setAsActive ? 'ACTIVE' : 'INACTIVE');
+    const publicKeyPem = createPublicKey(pair.keyPem).export({ type: 'spki', format: 'pem' }).toString();
+    return { certificate, publicKeyPem, privateKeyPem: pair.keyPem };
+  }
+
+  /** Who an ACTIVE client certificate (DER) connects as, or undefined when it is unknown or inactive. */
+  principalFor(der: Buffer, clientId: string): MqttPrincipal | undefined {
+    return this.controlPlane.principalFor(der, clientId);
   }
 
   /** Marks a thing's certificate ACTIVE or INACTIVE (AWS IoT UpdateCertificate); inactive ones are refused. */
   setCertificateActive(thingName: string, active: boolean): void {
     const credentials = this.byThing.get(thingName);
     if (!credentials) throw new RangeError(`no thing named "${thingName}"`);
-    if (active) this.inactive.delete(credentials.certificateId);
-    else this.inactive.add(credentials.certificateId);
+    this.controlPlane.updateCertificate(credentials.certificateId, active ? 'ACTIVE' : 'INACTIVE');
   }
 
   thingNames(): string[] {
@@ -173,9 +232,11 @@ export class ThingRegistry {
   private async register(thingName: string, issuedPem?: string): Promise<ThingCredentials> {
     const { certPath, keyPath } = this.paths(thingName);
     const certPem = issuedPem ?? (await readFile(certPath, 'utf8'));
-    const credentials: ThingCredentials = { thingName, certPath, keyPath, certificateId: certificateId(certPem) };
+    if (!this.controlPlane.hasThing(thingName)) this.controlPlane.createThing(thingName);
+    const certificate = this.controlPlane.addCertificate(certPem, 'ACTIVE', true);
+    this.controlPlane.attachThingPrincipal(thingName, certificate.certificateArn);
+    const credentials: ThingCredentials = { thingName, certPath, keyPath, certificateId: certificate.certificateId };
     this.byThing.set(thingName, credentials);
-    this.byCertificate.set(credentials.certificateId, thingName);
     return credentials;
   }
 }

@@ -83,17 +83,20 @@ export async function createServerCertificate(ca: PemPair, extraNames: readonly 
   return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.keyPem };
 }
 
-/** A self-signed client certificate, as IoT Hub's "X.509 self-signed" devices use (CN = device id). */
-export async function createDeviceCertificate(deviceId: string): Promise<PemPair & { readonly thumbprint: string }> {
+/**
+ * A client certificate with CN = device id: self-signed, as IoT Hub's "X.509 self-signed" devices
+ * use, or signed by `ca` (the emulator's CA) for "X.509 CA-signed" devices.
+ */
+export async function createDeviceCertificate(deviceId: string, ca?: PemPair): Promise<PemPair & { readonly thumbprint: string }> {
   const keys = await newKeyPair();
   const cert = baseCertificate(keys.publicKey, deviceId, 1);
-  cert.setIssuer(cert.subject.attributes);
+  cert.setIssuer(ca ? forge.pki.certificateFromPem(ca.certPem).subject.attributes : cert.subject.attributes);
   cert.setExtensions([
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', clientAuth: true },
   ]);
-  cert.sign(keys.privateKey, forge.md.sha256.create());
+  cert.sign(ca ? forge.pki.privateKeyFromPem(ca.keyPem) : keys.privateKey, forge.md.sha256.create());
   const certPem = forge.pki.certificateToPem(cert);
   return { certPem, keyPem: keys.keyPem, thumbprint: certificateThumbprint(certPem) };
 }

@@ -266,10 +266,12 @@ export class DeviceEndpoint {
         : [device.authentication.primaryKey, device.authentication.secondaryKey];
       if (!keys.some((key) => sasSignatureMatches(fields, key))) return refuse(5, 'token signature does not match');
       tokenExpiresAt = fields.se;
-    } else {
+    } else if (device.authentication.type === 'selfSigned') {
       const thumbprint = peerThumbprint(client);
       const allowed = [device.authentication.primaryThumbprint, device.authentication.secondaryThumbprint];
       if (!thumbprint || !allowed.includes(thumbprint)) return refuse(5, 'client certificate does not match the device');
+    } else if (!signedByHubCa(client, device.deviceId)) {
+      return refuse(5, "client certificate is not signed by the hub's CA for this device id");
     }
 
     let session = this.sessions.get(device.deviceId);
@@ -478,9 +480,24 @@ function policyKeys(registry: HubRegistry, keyName: string): string[] {
   return policy?.rights.includes('DeviceConnect') ? [policy.primaryKey, policy.secondaryKey] : [];
 }
 
+/** The TLS socket of a client, or the one under its WebSocket. */
+function tlsSocket(client: Client): Partial<TLSSocket> {
+  return (client.req?.socket ?? client.conn) as Partial<TLSSocket>;
+}
+
+/**
+ * A CA-signed device's check: TLS verified the client certificate's chain against the hub's CA
+ * (the server trusts only that CA) and its common name is the device id, as IoT Hub requires.
+ */
+function signedByHubCa(client: Client, deviceId: string): boolean {
+  const socket = tlsSocket(client);
+  if (socket.authorized !== true || typeof socket.getPeerCertificate !== 'function') return false;
+  return socket.getPeerCertificate().subject?.CN === deviceId;
+}
+
 /** SHA-1 thumbprint of the client certificate on a TLS socket, or on the socket under a WebSocket. */
 function peerThumbprint(client: Client): string | undefined {
-  const socket = (client.req?.socket ?? client.conn) as Partial<TLSSocket>;
+  const socket = tlsSocket(client);
   if (typeof socket.getPeerCertificate !== 'function') return undefined;
   const certificate = socket.getPeerCertificate();
   return certificate?.raw ? certificateThumbprint(certificate.raw) : undefined;

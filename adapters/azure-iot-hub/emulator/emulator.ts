@@ -6,13 +6,15 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import { formatConnectionString } from '../connection-string.js';
 import {
   certificatePaths,
+  createDeviceCertificate,
   createEmulatorCertificates,
   loadOrCreateCertificates,
   type EmulatorCertificates,
+  type PemPair,
 } from './certificates.js';
 import { DeviceEndpoint, type ConnectionEvent, type ReportedPatch, type TelemetryMessage } from './device-endpoint.js';
 import { EventHubEndpoint, type EventHubEndpointInfo, type EventHubOptions } from './event-hub/event-hub-endpoint.js';
-import { HubRegistry, type CreateDeviceOptions, type DeviceRecord } from './hub-registry.js';
+import { HubRegistry, type CreateDeviceOptions, type DeviceAuthentication, type DeviceRecord } from './hub-registry.js';
 import { ServiceEndpoint } from './service-endpoint.js';
 
 /**
@@ -47,7 +49,7 @@ export interface AzureIotHubEmulatorOptions {
 
 export interface EmulatedDevice {
   readonly deviceId: string;
-  readonly authenticationType: 'sas' | 'selfSigned';
+  readonly authenticationType: DeviceAuthentication['type'];
   readonly primaryKey?: string;
 }
 
@@ -68,6 +70,11 @@ export interface AzureIotHubEmulator {
   readonly serviceConnectionString: string;
   /** The Event Hub-compatible endpoint, unless `eventHub: false`. */
   readonly eventHub?: EventHubEndpointInfo;
+  /**
+   * A client certificate for an X.509 CA-signed device (`authentication.type: certificateAuthority`):
+   * CN = device id, signed by the emulator's CA (the one CA this hub has "verified").
+   */
+  issueDeviceCertificate(deviceId: string): Promise<PemPair & { readonly thumbprint: string }>;
   readonly registry: {
     createDevice(deviceId: string, options?: CreateDeviceOptions): EmulatedDevice;
     getDevice(deviceId: string): EmulatedDevice | undefined;
@@ -111,9 +118,16 @@ export async function startAzureIotHubEmulator(options: AzureIotHubEmulatorOptio
 
   const devices = await DeviceEndpoint.create({ registry, hostNames });
   const service = new ServiceEndpoint({ registry, devices, hostNames });
-  // Client certificates are requested but not verified by TLS: X.509 devices are self-signed and
-  // matched by thumbprint against the registry, as IoT Hub does for "X.509 self-signed" devices.
-  const tlsOptions = { key: certificates.server.keyPem, cert: certificates.server.certPem, requestCert: true, rejectUnauthorized: false };
+  // Client certificates are requested but not refused by TLS: self-signed X.509 devices are
+  // matched by thumbprint against the registry, as IoT Hub does; CA-signed ones must chain to the
+  // emulator's CA (TLS marks the socket authorized) and name the device.
+  const tlsOptions = {
+    key: certificates.server.keyPem,
+    cert: certificates.server.certPem,
+    ca: [certificates.ca.certPem],
+    requestCert: true,
+    rejectUnauthorized: false,
+  };
 
   const mqttServer: TlsServer = createTlsServer(tlsOptions, (socket: TLSSocket) => {
     socket.setNoDelay(true);
@@ -178,6 +192,7 @@ export async function startAzureIotHubEmulator(options: AzureIotHubEmulatorOptio
       else fields['x509'] = 'true';
       return formatConnectionString(fields);
     },
+    issueDeviceCertificate: (deviceId) => createDeviceCertificate(deviceId, certificates.ca),
     registry: {
       createDevice: (deviceId, createOptions) => toEmulated(registry.createDevice(deviceId, createOptions)),
       getDevice: (deviceId) => {
@@ -213,7 +228,7 @@ export async function startAzureIotHubEmulator(options: AzureIotHubEmulatorOptio
 function toEmulated(device: DeviceRecord): EmulatedDevice {
   return device.authentication.type === 'sas'
     ? { deviceId: device.deviceId, authenticationType: 'sas', primaryKey: device.authentication.primaryKey }
-    : { deviceId: device.deviceId, authenticationType: 'selfSigned' };
+    : { deviceId: device.deviceId, authenticationType: device.authentication.type };
 }
 
 async function listen(server: TlsServer | HttpsServer, port: number, host: string): Promise<void> {

@@ -21,7 +21,9 @@ import {
 
 export type DeviceAuthentication =
   | { readonly type: 'sas'; readonly primaryKey: string; readonly secondaryKey: string }
-  | { readonly type: 'selfSigned'; readonly primaryThumbprint: string; readonly secondaryThumbprint?: string };
+  | { readonly type: 'selfSigned'; readonly primaryThumbprint: string; readonly secondaryThumbprint?: string }
+  /** X.509 CA-signed: any certificate the hub's CA signed whose common name is the device id. */
+  | { readonly type: 'certificateAuthority' };
 
 export interface DeviceRecord {
   readonly deviceId: string;
@@ -46,6 +48,9 @@ export interface CreateDeviceOptions {
   readonly secondaryKey?: string;
   /** Makes an X.509 self-signed device identified by this SHA-1 thumbprint (hex). */
   readonly x509Thumbprint?: string;
+  readonly secondaryX509Thumbprint?: string;
+  /** Makes an X.509 CA-signed device (a certificate from the emulator's CA with CN = device id). */
+  readonly certificateAuthority?: boolean;
 }
 
 /** A desired change to deliver to the device (the notification body carries `$version`). */
@@ -135,9 +140,15 @@ export class HubRegistry {
   createDevice(deviceId: string, options: CreateDeviceOptions = {}): DeviceRecord {
     if (!isValidDeviceId(deviceId)) throw new RegistryError(400, 'ArgumentInvalid', 'invalid device id');
     if (this.devices.has(deviceId)) throw new RegistryError(409, 'DeviceAlreadyExists', `device ${deviceId} already exists`);
-    const authentication: DeviceAuthentication = options.x509Thumbprint
-      ? { type: 'selfSigned', primaryThumbprint: options.x509Thumbprint.toUpperCase() }
-      : { type: 'sas', primaryKey: options.primaryKey ?? generateKey(), secondaryKey: options.secondaryKey ?? generateKey() };
+    const authentication: DeviceAuthentication = options.certificateAuthority
+      ? { type: 'certificateAuthority' }
+      : options.x509Thumbprint
+        ? {
+            type: 'selfSigned',
+            primaryThumbprint: options.x509Thumbprint.toUpperCase(),
+            ...(options.secondaryX509Thumbprint ? { secondaryThumbprint: options.secondaryX509Thumbprint.toUpperCase() } : {}),
+          }
+        : { type: 'sas', primaryKey: options.primaryKey ?? generateKey(), secondaryKey: options.secondaryKey ?? generateKey() };
     const device: DeviceRecord = { deviceId, authentication, status: 'enabled', etag: newDeviceEtag(), twin: newTwin(this.now()) };
     this.devices.set(deviceId, device);
     this.changed();

@@ -7,15 +7,18 @@ import {
 import { IOT_HUB_LIMITS, jsonByteLength } from '../limits.js';
 import { parseSasToken, sasResource, sasSignatureMatches } from '../sas.js';
 import { MethodInvocationError, type DeviceEndpoint } from './device-endpoint.js';
-import { RegistryError, type DeviceRecord, type HubRegistry, type PolicyRight } from './hub-registry.js';
+import { parseDeviceQuery, QuerySyntaxError } from './device-query.js';
+import { RegistryError, type CreateDeviceOptions, type DeviceRecord, type HubRegistry, type PolicyRight } from './hub-registry.js';
 import { serviceTwinProperties, TwinUpdateError } from './twin-record.js';
 
 /**
  * The service side of the emulator: the subset of IoT Hub's HTTPS REST API that the real
  * `azure-iothub` package calls for twins (get, patch with If-Match, replace), direct methods
- * (with connect and response timeouts, 404 for a device that stays offline) and the device
- * registry (create, get, list, delete), authorised by policy SAS tokens. Errors use the hub's body
- * shape `{"Message":"ErrorCode:{code};{text}"}`, which the SDK parses into typed errors.
+ * (with connect and response timeouts, 404 for a device that stays offline), the device
+ * registry (create, update with If-Match, get, list, delete, bulk add/update/remove) and twin
+ * queries (`POST /devices/query`, see device-query.ts, paged by `x-ms-max-item-count` and
+ * `x-ms-continuation`), authorised by policy SAS tokens. Errors use the hub's body shape
+ * `{"Message":"ErrorCode:{code};{text}"}`, which the SDK parses into typed errors.
  */
 
 export interface ServiceEndpointOptions {
@@ -35,6 +38,17 @@ class HttpError extends Error {
 }
 
 const MAX_BODY_BYTES = IOT_HUB_LIMITS.messageBytes * 2;
+/** Query page sizes: IoT Hub's default and largest `x-ms-max-item-count`. */
+const QUERY_PAGE_DEFAULT = 100;
+const QUERY_PAGE_MAX = 1000;
+/** Devices in one bulk registry call, as the hub (and the SDK) allow. */
+const BULK_MAX = 100;
+
+interface Answer {
+  readonly body: JsonValue;
+  readonly etag?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
 
 export class ServiceEndpoint {
   constructor(private readonly options: ServiceEndpointOptions) {}
@@ -46,7 +60,7 @@ export class ServiceEndpoint {
       const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
       const body = await readJsonBody(request);
       const result = await this.route(request.method ?? 'GET', segments, body, request);
-      send(response, 200, result.body, result.etag);
+      send(response, 200, result.body, result.etag, result.headers);
     } catch (error) {
       const failure = toHttpError(error);
       send(response, failure.status, { Message: `ErrorCode:${failure.errorCode};${failure.message}`, ExceptionMessage: '' });
@@ -58,7 +72,7 @@ export class ServiceEndpoint {
     segments: readonly string[],
     body: JsonValue | undefined,
     request: IncomingMessage,
-  ): Promise<{ body: JsonValue; etag?: string }> {
+  ): Promise<Answer> {
     const { registry } = this.options;
     const [collection, deviceId, sub] = segments;
     if (collection === 'twins' && deviceId !== undefined && sub === undefined) {
@@ -82,6 +96,14 @@ export class ServiceEndpoint {
       this.authorize(request, ['RegistryRead']);
       return { body: registry.listDevices().map((device) => this.deviceJson(device)) };
     }
+    if (collection === 'devices' && deviceId === undefined && method === 'POST') {
+      this.authorize(request, ['RegistryWrite']);
+      return { body: this.bulk(body) };
+    }
+    if (collection === 'devices' && deviceId === 'query' && sub === undefined && method === 'POST') {
+      this.authorize(request, ['RegistryRead']);
+      return this.query(body, request);
+    }
     if (collection === 'devices' && deviceId !== undefined && sub === undefined) {
       if (method === 'GET') {
         this.authorize(request, ['RegistryRead']);
@@ -89,11 +111,11 @@ export class ServiceEndpoint {
       }
       if (method === 'PUT') {
         this.authorize(request, ['RegistryWrite']);
-        return { body: this.deviceJson(this.createOrUpdate(deviceId, body)) };
+        return { body: this.deviceJson(this.createOrUpdate(deviceId, body, header(request, 'if-match'))) };
       }
       if (method === 'DELETE') {
         this.authorize(request, ['RegistryWrite']);
-        registry.deleteDevice(deviceId);
+        this.deleteDevice(deviceId);
         return { body: null };
       }
     }
@@ -117,22 +139,107 @@ export class ServiceEndpoint {
     return { status: result.status, payload: result.payload };
   }
 
-  private createOrUpdate(deviceId: string, body: JsonValue | undefined): DeviceRecord {
+  /**
+   * PUT /devices/{id}: without If-Match a create (409 DeviceAlreadyExists when the id is taken, as
+   * `Registry.create` gets from the hub); with If-Match (`Registry.update` sends `*`) an update of
+   * the status of an existing device, its etag checked unless `*`.
+   */
+  private createOrUpdate(deviceId: string, body: JsonValue | undefined, ifMatch: string | undefined): DeviceRecord {
     const { registry } = this.options;
     const info = isJsonObject(body) ? body : {};
-    const authentication = isJsonObject(info['authentication']) ? info['authentication'] : {};
-    const symmetricKey = isJsonObject(authentication['symmetricKey']) ? authentication['symmetricKey'] : {};
-    const x509 = isJsonObject(authentication['x509Thumbprint']) ? authentication['x509Thumbprint'] : {};
+    if (typeof info['deviceId'] === 'string' && info['deviceId'] !== deviceId) {
+      throw new HttpError(400, 'ArgumentInvalid', 'the deviceId in the body does not match the one in the path');
+    }
     const existing = registry.getDevice(deviceId);
-    const device =
-      existing ??
-      registry.createDevice(deviceId, {
-        ...(typeof symmetricKey['primaryKey'] === 'string' && symmetricKey['primaryKey'] ? { primaryKey: symmetricKey['primaryKey'] } : {}),
-        ...(typeof symmetricKey['secondaryKey'] === 'string' && symmetricKey['secondaryKey'] ? { secondaryKey: symmetricKey['secondaryKey'] } : {}),
-        ...(typeof x509['primaryThumbprint'] === 'string' && x509['primaryThumbprint'] ? { x509Thumbprint: x509['primaryThumbprint'] } : {}),
-      });
-    const status = info['status'];
-    return status === 'enabled' || status === 'disabled' ? registry.setStatus(deviceId, status) : device;
+    let device: DeviceRecord;
+    if (ifMatch === undefined) {
+      device = registry.createDevice(deviceId, createOptions(info));
+    } else {
+      if (!existing) throw new RegistryError(404, 'DeviceNotFound', `device ${deviceId} is not registered`);
+      checkDeviceEtag(existing, ifMatch);
+      device = existing;
+    }
+    return this.setStatus(deviceId, info['status']) ?? device;
+  }
+
+  /** A deleted or disabled device loses its connection at once, as on the hub. */
+  private deleteDevice(deviceId: string): void {
+    this.options.registry.deleteDevice(deviceId);
+    this.options.devices.disconnect(deviceId);
+  }
+
+  private setStatus(deviceId: string, status: JsonValue | undefined): DeviceRecord | undefined {
+    if (status !== 'enabled' && status !== 'disabled') return undefined;
+    const device = this.options.registry.setStatus(deviceId, status);
+    if (status === 'disabled') this.options.devices.disconnect(deviceId);
+    return device;
+  }
+
+  /**
+   * POST /devices: `Registry.addDevices` / `updateDevices` / `removeDevices`, up to 100 devices,
+   * each done or failed on its own; the answer lists the failures as the hub's bulk result does.
+   */
+  private bulk(body: JsonValue | undefined): JsonObject {
+    if (!Array.isArray(body) || body.length === 0 || body.length > BULK_MAX) {
+      throw new HttpError(400, 'ArgumentInvalid', `the body must be an array of 1 to ${BULK_MAX} devices`);
+    }
+    const { registry } = this.options;
+    const errors: JsonObject[] = [];
+    for (const entry of body) {
+      const info = isJsonObject(entry) ? entry : {};
+      const deviceId = typeof info['id'] === 'string' ? info['id'] : '';
+      const mode = String(info['importMode'] ?? '').toLowerCase();
+      try {
+        if (mode === 'create') {
+          registry.createDevice(deviceId, createOptions(info));
+          continue;
+        }
+        const existing = registry.requireDevice(deviceId);
+        if (mode.endsWith('ifmatchetag')) checkDeviceEtag(existing, String(info['eTag'] ?? ''));
+        if (mode === 'update' || mode === 'updateifmatchetag') {
+          this.setStatus(deviceId, info['status']);
+        } else if (mode === 'delete' || mode === 'deleteifmatchetag') {
+          this.deleteDevice(deviceId);
+        } else {
+          throw new HttpError(400, 'ArgumentInvalid', `unknown importMode ${String(info['importMode'])}`);
+        }
+      } catch (error) {
+        const failure = toHttpError(error);
+        errors.push({ deviceId, errorCode: failure.errorCode, errorStatus: failure.message });
+      }
+    }
+    return { isSuccessful: errors.length === 0, errors, warnings: [] };
+  }
+
+  /** POST /devices/query: one page of twins matching the query, ordered by device id. */
+  private query(body: JsonValue | undefined, request: IncomingMessage): Answer {
+    const sql = isJsonObject(body) ? body['query'] : undefined;
+    if (typeof sql !== 'string' || sql.trim() === '') throw new HttpError(400, 'ArgumentInvalid', 'the body must be {"query": "SELECT * FROM devices ..."}');
+    let matches;
+    try {
+      matches = parseDeviceQuery(sql);
+    } catch (error) {
+      if (error instanceof QuerySyntaxError) throw new HttpError(400, 'BadRequest', `query is not supported by the emulator: ${error.message}`);
+      throw error;
+    }
+    const pageSize = Number(header(request, 'x-ms-max-item-count') ?? QUERY_PAGE_DEFAULT);
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > QUERY_PAGE_MAX) {
+      throw new HttpError(400, 'ArgumentInvalid', `x-ms-max-item-count must be between 1 and ${QUERY_PAGE_MAX}`);
+    }
+    // The continuation token is the last device id of the previous page, so pages stay exact
+    // while devices are added or removed between calls.
+    const token = header(request, 'x-ms-continuation');
+    const after = token === undefined ? undefined : Buffer.from(token, 'base64url').toString('utf8');
+    const twins = this.options.registry
+      .listDevices()
+      .filter((device) => after === undefined || device.deviceId > after)
+      .toSorted((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0))
+      .map((device) => this.twin(device).body)
+      .filter((twin) => matches(twin));
+    const page = twins.slice(0, pageSize);
+    const headers: Record<string, string> = { 'x-ms-item-type': 'Twin' };
+    if (twins.length > pageSize) headers['x-ms-continuation'] = Buffer.from(String(page.at(-1)!['deviceId'])).toString('base64url');
+    return { body: page, headers };
   }
 
   private twin(device: DeviceRecord): { body: JsonObject; etag: string } {
@@ -194,6 +301,36 @@ export class ServiceEndpoint {
   }
 }
 
+/** If-Match on a device: `*` or its etag (quoted or not), 412 PreconditionFailed otherwise. */
+function checkDeviceEtag(device: DeviceRecord, ifMatch: string): void {
+  const wanted = ifMatch.replace(/^"|"$/g, '');
+  if (wanted !== '*' && wanted !== device.etag) throw new HttpError(412, 'PreconditionFailed', 'the etag does not match the device');
+}
+
+/** What a device description in a create request asks for: SAS keys (generated when empty), X.509 thumbprints or CA. */
+function createOptions(info: JsonObject): CreateDeviceOptions {
+  const authentication = isJsonObject(info['authentication']) ? info['authentication'] : {};
+  const symmetricKey = isJsonObject(authentication['symmetricKey']) ? authentication['symmetricKey'] : {};
+  const x509 = isJsonObject(authentication['x509Thumbprint']) ? authentication['x509Thumbprint'] : {};
+  const type = authentication['type'];
+  if (type === 'certificateAuthority') return { certificateAuthority: true };
+  if (type === 'selfSigned' && nonEmpty(x509['primaryThumbprint']) === undefined) {
+    throw new HttpError(400, 'ArgumentInvalid', 'a selfSigned device needs x509Thumbprint.primaryThumbprint');
+  }
+  const options = {
+    primaryKey: nonEmpty(symmetricKey['primaryKey']),
+    secondaryKey: nonEmpty(symmetricKey['secondaryKey']),
+    x509Thumbprint: nonEmpty(x509['primaryThumbprint']),
+    secondaryX509Thumbprint: nonEmpty(x509['secondaryThumbprint']),
+  };
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+}
+
+/** A non-empty string, else undefined (the SDK sends '' for keys the hub should generate). */
+function nonEmpty(value: JsonValue | undefined): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 function thumbprints(device: DeviceRecord): JsonObject {
   const auth = device.authentication;
   return auth.type === 'selfSigned'
@@ -231,11 +368,12 @@ async function readJsonBody(request: IncomingMessage): Promise<JsonValue | undef
   }
 }
 
-function send(response: ServerResponse, status: number, body: JsonValue, etag?: string): void {
+function send(response: ServerResponse, status: number, body: JsonValue, etag?: string, extraHeaders: Readonly<Record<string, string>> = {}): void {
   const text = body === null ? '' : JSON.stringify(body);
   const headers: Record<string, string | number> = {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(text),
+    ...extraHeaders,
   };
   if (etag) headers['ETag'] = `"${etag}"`;
   response.writeHead(status === 200 && body === null ? 204 : status, headers);

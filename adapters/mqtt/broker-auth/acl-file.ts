@@ -1,7 +1,5 @@
-import {
-  ConfigError,
-  topicMatches,
-} from '../../../core/index.js';
+import { ConfigError } from '../../../core/index.js';
+import { topicMatches } from '../../../core/internal.js';
 import { filtersOverlap, filterWithin } from './topic-filters.js';
 
 /**

@@ -1,10 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { TLSSocket } from 'node:tls';
-import {
-  ConfigError,
-  DEFAULT_TOPIC_PREFIX,
-  type Logger,
-} from '../../../core/index.js';
+import { ConfigError, type Logger } from '../../../core/index.js';
+import { DEFAULT_TOPIC_PREFIX } from '../../../core/internal.js';
 import { aclAllows, aclEntriesFor, parseAclFile, type AclFile, type AclRequest } from './acl-file.js';
 import type { BrokerAuthOptions } from './broker-auth-options.js';
 import { deviceIdFromCertificate } from './certificate-identity.js';

@@ -1,7 +1,5 @@
 import type { PeerCertificate } from 'node:tls';
-import {
-  topicLevelProblem,
-} from '../../../core/index.js';
+import { topicLevelProblem } from '../../../core/internal.js';
 
 /**
  * The device id a verified client certificate names: its subject CN, else its first DNS or URI

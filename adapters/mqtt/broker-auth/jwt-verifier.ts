@@ -1,9 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import {
-  ConfigError,
-  topicLevelProblem,
-} from '../../../core/index.js';
+import { ConfigError } from '../../../core/index.js';
+import { topicLevelProblem } from '../../../core/internal.js';
 
 /**
  * Node-only: users whose MQTT password is a JWT. HS256 with a shared secret, or RS256/ES256 with

@@ -189,7 +189,8 @@ export class EventHubEndpoint implements EventHubEndpointInfo {
 
   /** `iothub-connection-auth-method` as IoT Hub writes it. */
   private authMethod(deviceId: string): string {
-    const type = this.deps.registry.getDevice(deviceId)?.authentication.type === 'selfSigned' ? 'x509Certificate' : 'sas';
+    const authentication = this.deps.registry.getDevice(deviceId)?.authentication.type;
+    const type = authentication === 'selfSigned' ? 'x509Certificate' : authentication === 'certificateAuthority' ? 'x509CA' : 'sas';
     return JSON.stringify({ scope: 'device', type, issuer: 'iothub', acceptingIpFilterRule: null });
   }
 }

@@ -1,24 +1,29 @@
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IConnackPacket, type IPublishPacket, type ISubscriptionGrant, type MqttClient } from 'mqtt';
-import {
-  ReconnectingLink,
-  TransportError,
-  type AmoraError,
-  type Clock,
-  type LinkSession,
-  type Logger,
-  type RetryPolicy,
-} from '../../core/index.js';
-import { isThrottled, redactUrl, toConnectionError } from './connect-errors.js';
-import type { ResolvedTls } from './tls.js';
+import type { Clock } from '../clock.js';
+import { TransportError, type AmoraError } from '../errors.js';
+import type { Logger } from '../logging/logger.js';
+import { isThrottled, redactUrl, toConnectionError } from './mqtt-connect-errors.js';
+import { ReconnectingLink, type LinkSession } from './reconnecting-link.js';
+import type { ResolvedTls } from './resolved-tls.js';
+import type { RetryPolicy } from './retry-policy.js';
 
 /**
  * One mqtt.js client kept connected by core's ReconnectingLink (mqtt.js itself only knows a fixed
  * `reconnectPeriod`, so it gets 0 and the link calls `connect()` again after the policy's backoff).
- * Shared by the device and the controller transport; they add their protocol through the hooks.
+ * Shared by the transports that speak plain MQTT through mqtt.js (the generic MQTT kind, AWS IoT
+ * Core's mqtt link); they add their protocol through the hooks.
  */
+
 
 /** What the connection needs to know; built from the kind's options by each transport. */
 export interface MqttConnectionSettings {
+  /** Names the far end in log lines and errors. Default "MQTT broker". */
+  readonly name?: string;
+  /**
+   * What a failing `onConnected` does (see ReconnectingLinkOptions): `report` (default) goes
+   * online with the error in the status, `reconnect` drops the connection and tries again.
+   */
+  readonly setupFailure?: 'report' | 'reconnect';
   /** Brokers tried in turn (a standby after the primary); the first is the primary. */
   readonly urls: readonly string[];
   readonly clientId: string;
@@ -31,6 +36,8 @@ export interface MqttConnectionSettings {
   readonly sessionExpirySeconds?: number;
   readonly username?: string;
   readonly password?: string;
+  /** Our error for a failed attempt or a lost connection (`lost`: it was connected). Default: the generic MQTT wording. */
+  readonly describeFailure?: (error: unknown, url: string, lost: boolean) => AmoraError;
   /** The last will, evaluated before every connect so its timestamp is fresh. */
   readonly will?: () => { topic: string; payload: string; qos: 0 | 1 | 2; retain: boolean };
   /**
@@ -79,7 +86,7 @@ export class MqttConnection extends ReconnectingLink {
     private readonly hooks: MqttConnectionHooks,
     deps: MqttConnectionDeps,
   ) {
-    super({ name: 'MQTT broker', endpoints: settings.urls, setupFailure: 'report', label: redactUrl }, deps);
+    super({ name: settings.name ?? 'MQTT broker', endpoints: settings.urls, setupFailure: settings.setupFailure ?? 'report', label: redactUrl }, deps);
     this.version = settings.protocolVersion;
   }
 
@@ -122,6 +129,18 @@ export class MqttConnection extends ReconnectingLink {
     if (this.client?.connected) await this.client.unsubscribeAsync([...filters]);
   }
 
+  /**
+   * Holds this connection's writes until the current turn of the event loop is over, so what is
+   * sent in answer to a message (a command's response) leaves in one TCP segment with the
+   * message's PUBACK: one system call and one wakeup of the broker instead of two.
+   */
+  coalesceWrites(): void {
+    const stream = this.client?.stream as { cork?: () => void; uncork?: () => void } | undefined;
+    if (!stream?.cork || !stream.uncork) return;
+    stream.cork();
+    setImmediate(() => stream.uncork!());
+  }
+
   /** Destroys the socket without DISCONNECT, as a network failure would (tests, chaos drills). */
   interrupt(): void {
     this.client?.stream?.destroy();
@@ -154,7 +173,7 @@ export class MqttConnection extends ReconnectingLink {
   }
 
   protected describeFailure(error: unknown, endpoint: string, lost: boolean): AmoraError {
-    return toConnectionError(error, endpoint, lost);
+    return (this.settings.describeFailure ?? toConnectionError)(error, endpoint, lost);
   }
 
   protected override isThrottled(error: AmoraError): boolean {

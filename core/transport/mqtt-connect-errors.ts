@@ -1,8 +1,4 @@
-import {
-  AmoraError,
-  AuthenticationError,
-  TransportError,
-} from '../../core/index.js';
+import { AmoraError, AuthenticationError, TransportError } from '../errors.js';
 
 /**
  * Turns what mqtt.js reports on a failed or lost connection into our error family, with messages

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  AuthenticationError,
-  TransportError,
-} from '../../core/index.js';
-import { isThrottled, redactUrl, toConnectionError } from './connect-errors.js';
+import { AuthenticationError, TransportError } from '../errors.js';
+import { isThrottled, redactUrl, toConnectionError } from './mqtt-connect-errors.js';
 
 function refusal(code: number): Error & { code: number } {
   return Object.assign(new Error(`Connection refused: ${code}`), { code });
