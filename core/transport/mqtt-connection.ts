@@ -75,6 +75,8 @@ export class MqttConnection extends ReconnectingLink {
   private version: 4 | 5;
   private lastError: unknown;
   private listener: AttemptListener | undefined;
+  /** The current client's publishes still waiting for their PUBACK: rejected when its connection closes. */
+  private unacknowledged = new Set<() => void>();
 
   constructor(
     private readonly settings: MqttConnectionSettings,
@@ -100,10 +102,12 @@ export class MqttConnection extends ReconnectingLink {
       // A loss before the PUBACK: mqtt.js keeps a copy for resending after a reconnect, but only
       // in memory, which a power cut or kill -9 loses. Rejecting lets the caller queue the message
       // in its (persistent) outbox; if both copies arrive, the duplicate is QoS 1's own.
+      // One 'close' listener per client serves every publish (see createClient) instead of a
+      // listener added and removed per message.
       const onClose = (): void => reject(new TransportError('unavailable', `connection lost before the broker acknowledged ${topic}`));
-      client.once('close', onClose);
+      this.unacknowledged.add(onClose);
       client.publish(topic, payload as Buffer | string, options, (error) => {
-        client.removeListener('close', onClose);
+        this.unacknowledged.delete(onClose);
         if (error) reject(new TransportError('transport_failed', `publish to ${topic} failed: ${error.message}`, { cause: error }));
         else resolve();
       });
@@ -258,7 +262,14 @@ export class MqttConnection extends ReconnectingLink {
     const client = mqtt.connect(url, options);
     // Events of a client replaced (protocol fallback, another broker) are ignored.
     client.on('connect', (connack) => client === this.client && this.listener?.onConnect?.(connack));
-    client.on('close', () => client === this.client && this.listener?.onClose());
+    const unacknowledged = new Set<() => void>();
+    this.unacknowledged = unacknowledged;
+    client.on('close', () => {
+      if (client === this.client) this.listener?.onClose();
+      const waiting = [...unacknowledged];
+      unacknowledged.clear();
+      for (const reject of waiting) reject();
+    });
     client.on('error', (error) => {
       if (client === this.client) this.lastError = error;
     });
