@@ -47,6 +47,14 @@ export interface MqttConnectionSettings {
   readonly tls?: () => Promise<ResolvedTls>;
 }
 
+/** What a publish may set (the rest of mqtt.js's publish options are never needed here). */
+export interface MqttPublishOptions {
+  readonly qos: 0 | 1 | 2;
+  readonly retain: boolean;
+  /** MQTT 5 only (mqtt.js leaves them out on 3.1.1). */
+  readonly properties?: IClientPublishOptions['properties'];
+}
+
 export interface MqttConnectionHooks {
   /** After every accepted CONNACK and before the status turns online (resubscribe, resync). */
   onConnected?(session: { readonly sessionPresent: boolean; readonly first: boolean }): Promise<void>;
@@ -93,7 +101,7 @@ export class MqttConnection extends ReconnectingLink {
   }
 
   /** Publishes while connected. Resolves on PUBACK (QoS 1/2) or once written (QoS 0). */
-  publish(topic: string, payload: string | Uint8Array, options: IClientPublishOptions): Promise<void> {
+  publish(topic: string, payload: string | Uint8Array, options: MqttPublishOptions): Promise<void> {
     const client = this.client;
     if (!client || !client.connected || this.closing) {
       return Promise.reject(new TransportError('unavailable', 'MQTT client is not connected'));
@@ -106,7 +114,10 @@ export class MqttConnection extends ReconnectingLink {
       // listener added and removed per message.
       const onClose = (): void => reject(new TransportError('unavailable', `connection lost before the broker acknowledged ${topic}`));
       this.unacknowledged.add(onClose);
-      client.publish(topic, payload as Buffer | string, options, (error) => {
+      // Options of one shape whatever the caller built: mqtt.js spreads them into its defaults on
+      // every publish, and objects of many shapes made that spread the dearest step of a command.
+      const settled: IClientPublishOptions = { qos: options.qos, retain: options.retain, dup: false, properties: options.properties };
+      client.publish(topic, payload as Buffer | string, settled, (error) => {
         this.unacknowledged.delete(onClose);
         if (error) reject(new TransportError('transport_failed', `publish to ${topic} failed: ${error.message}`, { cause: error }));
         else resolve();
