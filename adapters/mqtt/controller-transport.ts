@@ -227,7 +227,7 @@ export class MqttControllerTransport implements ControllerTransport {
     // involved). 3.1.1 has no expiry: the envelope carries `expires_at` for the device to check.
     const now = this.clock.now();
     const payload = encodePayload(
-      { command, command_id: commandId, params, timestamp: now, ...(v5 ? {} : { expires_at: now + timeoutMs }) },
+      v5 ? { command, command_id: commandId, params, timestamp: now } : { command, command_id: commandId, params, timestamp: now, expires_at: now + timeoutMs },
       this.options.maxPayloadBytes,
       `command "${command}"`,
     );

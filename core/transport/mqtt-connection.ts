@@ -114,9 +114,11 @@ export class MqttConnection extends ReconnectingLink {
       // listener added and removed per message.
       const onClose = (): void => reject(new TransportError('unavailable', `connection lost before the broker acknowledged ${topic}`));
       this.unacknowledged.add(onClose);
-      // Options of one shape whatever the caller built: mqtt.js spreads them into its defaults on
-      // every publish, and objects of many shapes made that spread the dearest step of a command.
-      const settled: IClientPublishOptions = { qos: options.qos, retain: options.retain, dup: false, properties: options.properties };
+      // mqtt.js spreads the options into its defaults ({qos, retain, dup}) on every publish; on
+      // Node 20 a key the defaults lack (even `properties: undefined`) makes that spread take
+      // microseconds instead of nanoseconds, so `properties` is there only when it is needed.
+      const { qos, retain, properties } = options;
+      const settled: IClientPublishOptions = properties === undefined ? { qos, retain } : { qos, retain, properties };
       client.publish(topic, payload as Buffer | string, settled, (error) => {
         this.unacknowledged.delete(onClose);
         if (error) reject(new TransportError('transport_failed', `publish to ${topic} failed: ${error.message}`, { cause: error }));
