@@ -124,7 +124,7 @@ export class CommandDispatcher implements CommandDispatcherApi {
 
   /** Aborts every running handler; their commands are answered `unavailable` at once. */
   abortAll(reason = 'the agent is stopping'): void {
-    for (const abort of [...this.aborts]) abort(new CommandError('unavailable', reason));
+    for (const abort of this.aborts) abort(new CommandError('unavailable', reason));
   }
 
   /** Resolves once every command running now (and any started meanwhile) has been answered. */
