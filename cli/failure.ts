@@ -1,9 +1,6 @@
 import { CommanderError } from 'commander';
-import {
-  isAmoraError,
-  redactString,
-  type AmoraErrorCode,
-} from '../core/index.js';
+// basics.ts, not index.ts: every command ends here, `amora --version` included.
+import { isAmoraError, redactString, type AmoraErrorCode } from '../core/basics.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 /** How the CLI ends after an error: the exit status and the line to print (none if already printed). */

@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
-import pinoPretty from 'pino-pretty';
+import { createRequire } from 'node:module';
 import { redactSecrets, redactString, type LogFn, type Logger } from '../core/index.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../core/internal.js';
 
@@ -29,6 +29,8 @@ export function colorAllowed(env: NodeJS.ProcessEnv = process.env, isTerminal = 
  */
 export function logDestination(format: LogFormat, options: { colorize?: boolean; stream?: NodeJS.WritableStream } = {}): DestinationStream {
   if (format === 'json') return options.stream ?? pino.destination({ fd: 2, sync: true });
+  // Required on use (it is CommonJS, so synchronously): a service logging JSON never loads it.
+  const pinoPretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   return pinoPretty({
     colorize: options.colorize ?? colorAllowed(),
     destination: options.stream ?? 2,

@@ -22,6 +22,14 @@ export const OPTIONAL_PACKAGES: Readonly<Record<string, Readonly<Record<string, 
   'aws-iot link: sdk': {
     'aws-iot-device-sdk-v2': '1.28.0',
   },
+  // `amora migrate`: the registries' service APIs (the devices' SDKs are not needed).
+  'migrate-azure': {
+    'azure-iothub': '1.16.6',
+  },
+  'migrate-aws': {
+    '@aws-sdk/client-iot': '3.1138.0',
+    '@aws-sdk/client-iot-data-plane': '3.1138.0',
+  },
 };
 
 /** The npm command that installs a kind's optional packages. */
@@ -47,7 +55,8 @@ export function missingPackageError(kind: string, error: unknown): unknown {
   });
 }
 
-function missingPackageName(error: unknown): string | undefined {
+/** The package an import failed to find (ERR_MODULE_NOT_FOUND), if that is why it failed. */
+export function missingPackageName(error: unknown): string | undefined {
   if (!(error instanceof Error) || (error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') return undefined;
   return /Cannot find package '([^']+)'/.exec(error.message)?.[1];
 }

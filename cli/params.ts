@@ -1,5 +1,5 @@
-import { findJsonProblem, type JsonObject, type JsonValue } from '../core/index.js';
-import { isUnsafeKey } from '../core/internal.js';
+import { findJsonProblem, isUnsafeKey } from '../core/basics.js';
+import type { JsonObject, JsonValue } from '../core/index.js';
 import { CliError } from './exit-codes.js';
 
 /**

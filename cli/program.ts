@@ -7,6 +7,7 @@ import { dashboardCommand } from './commands/dashboard.js';
 import { ctlCommand } from './commands/ctl.js';
 import { demoCommand } from './commands/demo.js';
 import { emulateCommand } from './commands/emulate.js';
+import { migrateCommand } from './commands/migrate.js';
 import { watchCommand } from './commands/watch.js';
 import { packageVersion } from './version.js';
 
@@ -28,6 +29,7 @@ export async function createProgram(args: readonly string[]): Promise<Command> {
     .addCommand(configCommand())
     .addCommand(dashboardCommand())
     .addCommand(await emulateCommand(args.includes('emulate')))
+    .addCommand(migrateCommand())
     .addCommand(benchCommand());
   configureTree(program);
   return program;

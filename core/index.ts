@@ -27,6 +27,7 @@ export { silentLogger, type LogFn, type Logger } from './logging/logger.js';
 // State
 export { isJsonObject, type JsonArray, type JsonObject, type JsonPrimitive, type JsonValue } from './state/json.js';
 export type { DeviceStateMessage, StateChange, StateMetadata, StateSnapshot } from './state/snapshot.js';
+export { STATE_CHANGE_KIND, STATE_CHANGE_MODES, type StateChangeMode, type StateChangeRecord } from './state/state-changes.js';
 export type { DeviceStateStore } from './state/device-state.types.js';
 export { applyMergePatch, createMergePatch } from './state/merge-patch.js';
 export type { DeviceStorage } from './state/device-storage.js';

@@ -36,7 +36,8 @@ export type { ResolvedTls } from './transport/resolved-tls.js';
 export { instanceIds } from './agent/container.js';
 
 // Configuration plumbing (the CLI, content sync)
-export { CORE_TRANSPORT_KEYS, LOG_FORMATS, LOG_LEVELS } from './config/schema.js';
+export { CORE_TRANSPORT_KEYS } from './config/schema.js';
+export { LOG_FORMATS, LOG_LEVELS } from './config/log-settings.js';
 export { ContentConfigSchema, ContentSourceSchema } from './config/content-schema.js';
 export { interpolateEnv, type EnvRecord } from './config/interpolate.js';
 export { ENV_SHORTCUTS, applyEnvOverrides } from './config/env-overrides.js';

@@ -158,7 +158,10 @@ export class AwsIotDeviceTransport implements DeviceTransport {
     // policy without Subscribe/Receive on it only turns that watch off.
     if (options.retainPresence) void this.connection.subscribeOptional([this.connectionTopic], 1);
     this.guard = new RetainedGuard(
-      (topic, payload) => (this.sender.ready ? this.connection.publish(topic, payload, options.qos.connection, true) : Promise.resolve()),
+      // Presence is the only topic guarded here; offline, the next connect announces it anyway.
+      async () => {
+        if (this.sender.ready) await this.publishConnection('online');
+      },
       this.clock,
       this.logger,
     );

@@ -159,9 +159,11 @@ export class MqttDeviceTransport implements DeviceTransport {
       describe: (message) => ({ topic: message.topic }),
     });
     this.guard = new RetainedGuard(
-      (topic, payload) => {
-        const qos = topic === this.stateTopic ? options.qos.state : options.qos.connection;
-        return this.sender.ready ? this.connection.publish(topic, payload, { qos, retain: true }) : Promise.resolve();
+      async (topic) => {
+        // Offline, resync() publishes both after the next connect.
+        if (!this.sender.ready) return;
+        if (topic === this.connectionTopic) await this.publishConnection('online');
+        else if (this.latestState) await this.sendState(this.stateMessage(this.latestState));
       },
       this.clock,
       this.logger,
@@ -181,17 +183,21 @@ export class MqttDeviceTransport implements DeviceTransport {
     await this.connection.stop(() => this.publishConnection('offline', reason));
   }
 
-  async publishState(snapshot: StateSnapshot, _patch: JsonObject): Promise<void> {
-    const payload = this.stateMessage(snapshot);
+  publishState(snapshot: StateSnapshot, _patch: JsonObject): Promise<void> {
+    // Not an async function: the publish's own promise is handed on, one promise fewer per state.
+    let payload: string;
+    try {
+      payload = this.stateMessage(snapshot);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.latestState = snapshot;
     // Offline, only the latest snapshot matters: resync() publishes it after the next connect.
-    if (!this.sender.ready) return;
-    try {
-      await this.sendState(payload);
-    } catch (error) {
+    if (!this.sender.ready) return Promise.resolve();
+    return this.sendState(payload).catch((error: unknown) => {
       // Lost meanwhile: resync() republishes it. Anything else (e.g. refused by an ACL) is the caller's to see.
       if (this.connection.connected) throw error;
-    }
+    });
   }
 
   async respond(command: InboundCommand, response: CommandResponse): Promise<void> {

@@ -14,13 +14,11 @@ import {
   type Logger,
 } from '../../core/node.js';
 import { instanceIds } from '../../core/internal.js';
-import { createContentSync } from '../../content/index.js';
 import { createBuiltinRegistry } from '../builtins.js';
 import { locatePluginError } from '../config-errors.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { logHealthChanges, whenAllCredentialsRefused } from '../health-log.js';
 import { createCliLogger, logDestination, resolveLogFormat } from '../logger.js';
-import { startAgentEndpoint } from '../metrics/agent-endpoint.js';
 import { runRebootHook } from '../reboot-hook.js';
 import { onShutdown } from '../shutdown.js';
 import { SystemdNotifier } from '../systemd/systemd-notify.js';
@@ -62,13 +60,15 @@ export async function runAgent(options: AgentRunOptions): Promise<void> {
   const registry = createBuiltinRegistry();
   const systemd = new SystemdNotifier(process.env, logger);
   let current: { agent: Agent; stop: () => Promise<void> } | undefined;
+  // Content sync and the metrics endpoint (prom-client) load only when the config asks for them.
+  const contentSync = config.content?.source ? (await import('../../content/index.js')).createContentSync : undefined;
 
   const launch = async (first: boolean): Promise<void> => {
     const agent = await buildAgent(config, registry, {
       logger,
       version: packageVersion(),
       ...(storage ? { storage } : {}),
-      contentSync: createContentSync,
+      ...(contentSync ? { contentSync } : {}),
       ...rebootOption(config, logger, () => launch(false), () => storage?.close()),
     }).catch((error: unknown) => {
       throw locatePluginError(error, config, options.config);
@@ -85,7 +85,7 @@ export async function runAgent(options: AgentRunOptions): Promise<void> {
     const endpoint =
       metricsPort === undefined
         ? undefined
-        : await startAgentEndpoint(agent, { port: metricsPort, host: options.metricsHost ?? config.metrics?.host ?? '127.0.0.1', transportIds: instanceIds(config.transports), version: packageVersion(), logger });
+        : await (await import('../metrics/agent-endpoint.js')).startAgentEndpoint(agent, { port: metricsPort, host: options.metricsHost ?? config.metrics?.host ?? '127.0.0.1', transportIds: instanceIds(config.transports), version: packageVersion(), logger });
     const stop = async () => {
       endpoint?.markStopping();
       await systemd.stopping();

@@ -54,18 +54,9 @@ export async function runBroker(options: BrokerRunOptions): Promise<void> {
     if (error instanceof ConfigError) throw error;
     throw listenError(error, options.host, { '--port': options.port, '--ws-port': options.wsPort, '--tls-port': options.tlsPort });
   });
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host; // IPv6 in a URL
-  process.stdout.write(`broker listening on mqtt://${host}:${broker.port}\n`);
-  if (broker.tlsPort !== undefined) process.stdout.write(`tls on mqtts://${host}:${broker.tlsPort}\n`);
-  if (broker.wsPort !== undefined) process.stdout.write(`websocket on ws://${host}:${broker.wsPort}\n`);
+  // The handlers go in before the first line is printed: a signal sent on seeing that line (a
+  // supervisor, a test, a quick Ctrl-C) must find them, or the process dies without closing.
   let metrics: MetricsServer | undefined;
-  if (options.metricsPort !== undefined) {
-    metrics = await startMetricsServer({ port: options.metricsPort, host: options.host, registry: brokerMetrics(broker.aedes), logger }).catch(async (error: unknown) => {
-      await broker.close();
-      throw listenError(error, options.host, { '--metrics-port': options.metricsPort });
-    });
-    process.stdout.write(`metrics on ${metrics.url}/metrics\n`);
-  }
   const reload = (): void => {
     broker.reload().then(
       () => logger.info({}, 'reloaded the password and ACL files'),
@@ -78,6 +69,17 @@ export async function runBroker(options: BrokerRunOptions): Promise<void> {
     await metrics?.close();
     await broker.close();
   });
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host; // IPv6 in a URL
+  process.stdout.write(`broker listening on mqtt://${host}:${broker.port}\n`);
+  if (broker.tlsPort !== undefined) process.stdout.write(`tls on mqtts://${host}:${broker.tlsPort}\n`);
+  if (broker.wsPort !== undefined) process.stdout.write(`websocket on ws://${host}:${broker.wsPort}\n`);
+  if (options.metricsPort !== undefined) {
+    metrics = await startMetricsServer({ port: options.metricsPort, host: options.host, registry: brokerMetrics(broker.aedes), logger }).catch(async (error: unknown) => {
+      await broker.close();
+      throw listenError(error, options.host, { '--metrics-port': options.metricsPort });
+    });
+    process.stdout.write(`metrics on ${metrics.url}/metrics\n`);
+  }
 }
 
 async function securityOptions(options: BrokerRunOptions): Promise<Pick<EmbeddedBrokerOptions, 'auth' | 'tls'>> {

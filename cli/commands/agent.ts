@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { LOG_FORMATS, LOG_LEVELS } from '../../core/internal.js';
+import { LOG_FORMATS, LOG_LEVELS } from '../../core/basics.js';
 import { portNumber } from '../option-values.js';
 
 interface AgentCliOptions {

@@ -1,9 +1,6 @@
 import { Command, Option } from 'commander';
-import {
-  TimeoutError,
-  type CommandResponse,
-  type PresenceState,
-} from '../../core/index.js';
+import { TimeoutError } from '../../core/basics.js';
+import type { CommandResponse, PresenceState } from '../../core/index.js';
 import { addControllerOptions, type ControllerCliOptions } from '../controller-options.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { milliseconds } from '../option-values.js';

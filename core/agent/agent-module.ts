@@ -25,7 +25,7 @@ export const AGENT_TOKENS = {
  * Binds TOKENS.Agent (a singleton) built from what the container holds: TOKENS.DeviceId,
  * TOKENS.DeviceProfile, every TOKENS.DeviceTransport, the optional TOKENS.PlayerAdapter (started
  * first), AGENT_TOKENS.Component, TOKENS.Logger, TOKENS.Clock, and the optional TOKENS.Config for
- * command, telemetry, system and desired settings, and the optional TOKENS.DeviceStorage. TOKENS.DeviceState resolves to the agent's state.
+ * command, telemetry, system, state and desired settings, and the optional TOKENS.DeviceStorage. TOKENS.DeviceState resolves to the agent's state.
  */
 export function agentModule(): ContainerModule {
   return new ContainerModule(({ bind }) => {
@@ -55,6 +55,7 @@ export function agentOptionsFrom(context: ResolutionContext): AgentOptions {
     system: system?.enabled === false ? false : { uptimeIntervalMs: system?.uptimeIntervalMs },
     storage: context.get<DeviceStorage>(TOKENS.DeviceStorage, { optional: true }),
     desired: config?.desired,
+    state: config?.state,
     reboot: context.get<AgentOptions['reboot']>(AGENT_TOKENS.Reboot, { optional: true }),
   };
 }

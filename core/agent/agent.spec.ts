@@ -139,6 +139,27 @@ describe('Agent reported state', () => {
     await agent.stop();
   });
 
+  it('merges changes made during a publish into the next snapshot, and with state.changes every also sends each one in order', async () => {
+    for (const changes of ['latest', 'every'] as const) {
+      const link = deferred();
+      const { agent, mqtt } = setup({ state: { changes }, system: false }, [{ holdState: link.promise }]);
+      await agent.start();
+      const first = agent.state.version;
+      for (const volume of [11, 12, 13]) agent.state.patch({ audio: { volume } });
+      link.resolve();
+      await agent.stop();
+      // Snapshots: the changes made while the first one is being published leave as one (latest wins).
+      expect(mqtt.published.map((p) => p.version)).toEqual([first, first + 3]);
+      expect(mqtt.published.at(-1)?.patch).toEqual({ audio: { volume: 13 } });
+      const records = mqtt.telemetry.filter((batch) => batch.kind === 'state_change').flatMap((batch) => batch.records.map((r) => r.data as { version: number }));
+      expect(records.filter((record) => record.version > first)).toEqual(
+        changes === 'latest'
+          ? []
+          : [11, 12, 13].map((volume, index) => ({ version: first + 1 + index, patch: { audio: { volume } } })),
+      );
+    }
+  });
+
   it('a failing transport does not affect the others, and the failure is logged', async () => {
     const { agent, player, mqtt, azure, lines } = setup({}, [{ failPublish: true }]);
     await agent.start();
@@ -162,6 +183,23 @@ describe('Agent reported state', () => {
     clock.advance(60_000);
     expect(agent.state.snapshot.state['system']).toEqual({ version: '1.2.3', boot_time: expect.any(Number), uptime: 60 });
     expect(lines.filter((l) => l.message === 'system section callback failed')).toHaveLength(2);
+    await agent.stop();
+  });
+
+  it('reports when the last command came in over each transport, at the next uptime refresh', async () => {
+    const { agent, clock, mqtt, azure } = setup({ system: { uptimeIntervalMs: 60_000 } });
+    await agent.start();
+    const answered = firstValueFrom(mqtt.responses$);
+    mqtt.send('setVolume', { volume: 40 }, 'm-1');
+    await answered;
+    const mqttAt = clock.now();
+    expect(agent.state.snapshot.state['system']).not.toHaveProperty('last_command');
+    clock.advance(30_000);
+    const fromAzure = firstValueFrom(azure.responses$);
+    azure.send('getPlaylists', {}, 'a-1');
+    await fromAzure;
+    clock.advance(30_000);
+    expect(agent.state.snapshot.state['system']).toMatchObject({ uptime: 60, last_command: { mqtt: mqttAt, 'azure-iot-hub': mqttAt + 30_000 } });
     await agent.stop();
   });
 

@@ -1,4 +1,4 @@
-import { BehaviorSubject, combineLatest, first, map, Subject, Subscription, type Observable } from 'rxjs';
+import { BehaviorSubject, combineLatest, defer, first, map, Subject, Subscription, type Observable } from 'rxjs';
 import { systemClock, type Clock } from '../clock.js';
 import { decodeCommand } from '../commands/decode.js';
 import { CommandDispatcher } from '../commands/dispatcher.js';
@@ -6,6 +6,7 @@ import type { CommandResponse } from '../commands/types.js';
 import { toErrorObject } from '../errors.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
 import { DeviceState } from '../state/device-state.js';
+import { STATE_CHANGE_KIND, type StateChangeRecord } from '../state/state-changes.js';
 import type { JsonObject, JsonValue } from '../state/json.js';
 import { TelemetryPipeline } from '../telemetry/pipeline.js';
 import type { EmitOptions } from '../telemetry/pipeline.types.js';
@@ -56,9 +57,13 @@ export class Agent implements AgentApi {
   private readonly subscriptions = new Subscription();
   private readonly activity = new Subject<AgentActivity>();
   private readonly desiredRefused = new BehaviorSubject(0);
+  /** Epoch ms of the last command answered, per transport id: reported as `system.last_command`. */
+  private readonly lastCommandAt: Record<string, number> = {};
   /** Commands being answered and telemetry being sent; stop() waits for them. */
   private readonly inFlight = new Set<Promise<void>>();
   private readonly statusMinIntervalMs: number;
+  /** `state.changes: every`: each change also leaves as `state_change` telemetry. */
+  private readonly everyChange: boolean;
   private statusTelemetry?: StatusTelemetry;
   private accepting = false;
   private phase: AgentPhase = 'idle';
@@ -74,6 +79,7 @@ export class Agent implements AgentApi {
     this.reboot = options.reboot;
     this.statusIntervalMs = options.telemetry?.statusIntervalMs;
     this.statusMinIntervalMs = options.telemetry?.statusMinIntervalMs ?? 1_000;
+    this.everyChange = options.state?.changes === 'every';
     this.state = new DeviceState(this.clock, undefined, options.storage?.versions, options.desired);
     this.dispatcher = new CommandDispatcher({
       specs: this.profile.commands,
@@ -89,7 +95,10 @@ export class Agent implements AgentApi {
       clock: this.clock,
     });
     this.activity$ = this.activity.asObservable();
-    const published = (transport: string) => (ok: boolean, durationMs: number) => this.activity.next({ type: 'state', transport, ok, durationMs });
+    // Nothing is made for a publish nobody watches (the metrics endpoint is the usual watcher).
+    const published = (transport: string) => (ok: boolean, durationMs: number) => {
+      if (this.activity.observed) this.activity.next({ type: 'state', transport, ok, durationMs });
+    };
     this.publishers = new Map(this.transports.map((t) => [t, new StatePublisher(t, this.logger, this.clock, published(t.id))]));
     this.reconciler = new ReconcileLoop(this.profile, this.dispatcher, () => this.state.snapshot.state, this.logger);
     if (options.system !== false) {
@@ -99,12 +108,16 @@ export class Agent implements AgentApi {
         this.clock,
         (patch) => this.patchState(patch, 'system'),
         (error) => this.logger.error({ err: toErrorObject(error) }, 'system section callback failed'),
+        () => this.lastCommandAt,
       );
     }
     const components: readonly Lifecycle[] = options.components ?? [];
     this.lifecycle = new LifecycleManager([...components, ...this.transports], { logger: this.logger, clock: this.clock });
-    this.health$ = combineLatest([mergeHealth(this.lifecycle.status$, [...components, ...this.transports]), this.desiredRefused]).pipe(
-      map(([health, refused]) => (refused === 0 ? health : { ...health, desiredRefused: refused })),
+    // Built when first watched: most agents of a fleet never are, and the pipeline costs a kilobyte or two.
+    this.health$ = defer(() =>
+      combineLatest([mergeHealth(this.lifecycle.status$, [...components, ...this.transports]), this.desiredRefused]).pipe(
+        map(([health, refused]) => (refused === 0 ? health : { ...health, desiredRefused: refused })),
+      ),
     );
   }
 
@@ -174,6 +187,14 @@ export class Agent implements AgentApi {
     }
     this.system?.start();
     this.subscriptions.add(this.state.changes$.subscribe((change) => this.publishers.forEach((p) => p.push(change))));
+    if (this.everyChange) {
+      // Batched and queued like any telemetry, so no change is merged away (state-changes.ts).
+      this.subscriptions.add(
+        this.state.changes$.subscribe(({ snapshot, patch }) =>
+          this.telemetry.emit(STATE_CHANGE_KIND, { version: snapshot.version, patch } satisfies StateChangeRecord),
+        ),
+      );
+    }
     for (const transport of this.transports) {
       this.subscriptions.add(
         transport.commands$.subscribe({
@@ -237,6 +258,7 @@ export class Agent implements AgentApi {
       : await this.refuse(inbound);
     if (!response) return;
     const code = response.success ? 'ok' : response.error.code;
+    this.lastCommandAt[transport.id] = received;
     this.activity.next({ type: 'command', transport: transport.id, command: response.command, code, durationMs: this.clock.now() - received });
     try {
       await transport.respond(inbound, response);

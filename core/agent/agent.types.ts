@@ -5,6 +5,7 @@ import type { EmitOptions } from '../telemetry/pipeline.types.js';
 import type { DeviceStateStore } from '../state/device-state.types.js';
 import type { DeviceStorage } from '../state/device-storage.js';
 import type { DesiredLimits } from '../state/desired-limits.js';
+import type { StateChangeMode } from '../state/state-changes.js';
 import type { Logger } from '../logging/logger.js';
 import type { ConnectionStatus } from '../transport/connection-status.js';
 import type { DeviceTransport } from '../transport/device-transport.js';
@@ -41,6 +42,11 @@ export interface AgentOptions {
   readonly stopTimeoutMs?: number;
   /** Where the state version is kept across restarts (the CLI's state directory); none keeps it in memory. */
   readonly storage?: DeviceStorage;
+  /**
+   * `changes: 'every'` sends every reported-state change, in order, as `state_change` telemetry
+   * beside the snapshots (which stay latest-wins). Default `latest`: snapshots only.
+   */
+  readonly state?: { readonly changes?: StateChangeMode };
   /** Bounds of the desired document; a patch that would exceed them is refused and counted. */
   readonly desired?: Partial<DesiredLimits>;
   /**

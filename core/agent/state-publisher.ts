@@ -61,19 +61,22 @@ export class StatePublisher {
   private send(snapshot: StateSnapshot, patch: StateChange['patch']): void {
     this.lastSent = snapshot;
     const started = this.clock?.now() ?? 0;
-    const settled = (ok: boolean): void => this.onSettled?.(ok, (this.clock?.now() ?? 0) - started);
-    this.sending = this.transport
-      .publishState(snapshot, patch)
-      .then(() => settled(true))
-      .catch((error: unknown) => {
-        settled(false);
+    // One `then` with both handlers: a fleet publishes often, and each chained step is a promise.
+    this.sending = this.transport.publishState(snapshot, patch).then(
+      () => this.settled(started, true),
+      (error: unknown) => {
         this.logger.warn({ transport: this.transport.id, version: snapshot.version, err: toErrorObject(error) }, 'state publish failed');
-      })
-      .finally(() => {
-        this.sending = undefined;
-        const next = this.pending;
-        this.pending = undefined;
-        if (next && this.active) this.offer(next, undefined);
-      });
+        this.settled(started, false);
+      },
+    );
+  }
+
+  /** After a publish: told to onSettled, then what is pending is offered. */
+  private settled(started: number, ok: boolean): void {
+    this.sending = undefined;
+    this.onSettled?.(ok, (this.clock?.now() ?? 0) - started);
+    const next = this.pending;
+    this.pending = undefined;
+    if (next && this.active) this.offer(next, undefined);
   }
 }

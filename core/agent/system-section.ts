@@ -5,6 +5,9 @@ import type { SystemSectionOptions } from './agent.types.js';
 /**
  * Keeps the `system` section of reported state: `version` and `boot_time` (epoch ms of the
  * agent's start) once, `uptime` (whole seconds since start) refreshed at a modest interval, because every refresh is a state publish on every transport.
+ * The refresh also carries `last_command`: per transport id, when the last command that came in
+ * over it arrived (epoch ms), so whoever watches either side of a multi-transport agent (a
+ * migration's status) sees where commands still come from, without a publish per command.
  */
 export class SystemSection {
   private timer?: { cancel(): void };
@@ -16,6 +19,7 @@ export class SystemSection {
     private readonly clock: Clock,
     private readonly patch: (patch: JsonObject) => void,
     private readonly onError: (error: unknown) => void,
+    private readonly lastCommands: () => Readonly<Record<string, number>> = () => ({}),
   ) {}
 
   start(): void {
@@ -43,7 +47,8 @@ export class SystemSection {
   private schedule(): void {
     this.timer = this.clock.setTimeout(() => {
       const uptime = Math.floor((this.clock.now() - this.startedAt) / 1000);
-      this.patch({ system: { uptime, ...this.extra() } });
+      const commands = this.lastCommands();
+      this.patch({ system: { uptime, ...(Object.keys(commands).length > 0 ? { last_command: { ...commands } } : {}), ...this.extra() } });
       this.schedule();
     }, this.options.uptimeIntervalMs ?? 60_000);
   }

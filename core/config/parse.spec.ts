@@ -77,6 +77,12 @@ describe('parseConfig: schema', () => {
     expect(error.details).toMatchObject({ path: 'telemetry.outboxSize' });
   });
 
+  it('takes state.changes latest (the default) or every, and nothing else', () => {
+    expect(parseConfig({ ...minimal, state: {} }).state).toEqual({ changes: 'latest' });
+    expect(parseConfig({ ...minimal, state: { changes: 'every' } }).state).toEqual({ changes: 'every' });
+    expect(configError(() => parseConfig({ ...minimal, state: { changes: 'all' } })).message).toContain('state.changes');
+  });
+
   it('names the expected values of an enum', () => {
     expect(configError(() => parseConfig({ ...minimal, log: { level: 'loud' } })).message).toMatch(/log\.level: .*"info"/);
   });

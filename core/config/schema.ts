@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { STATE_CHANGE_MODES } from '../state/state-changes.js';
 import { ContentConfigSchema, RebootConfigSchema } from './content-schema.js';
+import { LOG_FORMATS, LOG_LEVELS } from './log-settings.js';
 
 /**
  * The native Amora Sync configuration (YAML or JSON). Plugin-kind sections (`player`, each entry of
@@ -14,11 +16,6 @@ const numberish = (schema: z.ZodNumber) =>
 const booleanish = z.preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value), z.boolean());
 
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
-
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-
-/** How the CLI writes log lines: `json` (pino, for files and services) or `pretty` (colored, for a person). */
-export const LOG_FORMATS = ['json', 'pretty'] as const;
 
 const OUTBOX_SIZE_MOVED =
   'not an agent setting: each transport keeps its own offline outbox; set "outboxSize" on the transport entry (aws-iot: "telemetry.maxBufferSize")';
@@ -123,6 +120,15 @@ export const AgentConfigSchema = z.strictObject({
       port: numberish(z.number({ error: 'expected a TCP port, 0-65535' }).int().min(0).max(65535)),
       /** Address to bind; 0.0.0.0 lets a scraper on another machine or pod reach it. */
       host: z.string().min(1).default('127.0.0.1'),
+    })
+    .optional(),
+  /**
+   * Reported state: `changes: latest` (default) publishes snapshots where the latest change wins;
+   * `every` also sends every change, in order, as `state_change` telemetry (state-changes.ts).
+   */
+  state: z
+    .strictObject({
+      changes: z.enum(STATE_CHANGE_MODES, { error: 'expected "latest" or "every"' }).default('latest'),
     })
     .optional(),
   /** Bounds of the desired document; a patch that would exceed them is refused, logged and counted. */

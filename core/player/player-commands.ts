@@ -38,6 +38,13 @@ const playerName = z
   .min(1)
   .refine((value) => ![...value].some((char) => char < ' ' || char === '\u007f'), 'must not contain control characters (line feeds, tabs, ...)');
 
+// Built once per process, not once per agent (every agent in a process shares them).
+const volumeParams = strictParams({ volume: z.number().int().min(0).max(100) });
+const seekParams = strictParams({ position: z.number().min(0) });
+const playlistParams = strictParams({ playlist: playerName });
+const deviceParams = strictParams({ device: z.string().min(1) });
+const syncParams = strictParams({ force: z.boolean().default(false) });
+
 /** Optional features of the player profile; a command whose feature is absent answers `unsupported`. */
 export interface PlayerFeatures {
   readonly content?: ContentSyncFeature;
@@ -57,19 +64,19 @@ export function createPlayerCommands(player: PlayerAdapter, features: PlayerFeat
     defineCommand({
       name: 'setVolume',
       description: 'Set the volume, an integer from 0 to 100.',
-      params: strictParams({ volume: z.number().int().min(0).max(100) }),
+      params: volumeParams,
       handler: ({ volume }) => player.setVolume(volume),
     }),
     defineCommand({
       name: 'seek',
       description: 'Move to a position in the current track, in seconds.',
-      params: strictParams({ position: z.number().min(0) }),
+      params: seekParams,
       handler: ({ position }) => player.seek(position),
     }),
     defineCommand({
       name: 'loadPlaylist',
       description: 'Replace the queue with a stored playlist and start playing it.',
-      params: strictParams({ playlist: playerName }),
+      params: playlistParams,
       handler: ({ playlist }) => player.loadPlaylist(playlist),
     }),
     defineCommand({
@@ -87,7 +94,7 @@ export function createPlayerCommands(player: PlayerAdapter, features: PlayerFeat
     defineCommand({
       name: 'setAudioDevice',
       description: 'Play through the audio output of this name (MPD: that output only); "default" keeps the player\'s own.',
-      params: strictParams({ device: z.string().min(1) }),
+      params: deviceParams,
       handler: async ({ device }) => {
         if (!player.setOutput) throw new CommandError('conflict', `player ${player.id} has no selectable audio outputs`);
         await player.setOutput(device);
@@ -107,7 +114,7 @@ function featureCommands({ content, reboot, syncTimeoutMs }: PlayerFeatures): re
     defineCommand({
       name: 'syncContent',
       description: 'Download what changed at the content source and answer when the player sees it; force re-downloads everything.',
-      params: strictParams({ force: z.boolean().default(false) }),
+      params: syncParams,
       timeoutMs: syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS,
       handler: ({ force }, { signal }) => needContent().sync({ force }, signal),
     }),

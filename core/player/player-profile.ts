@@ -108,6 +108,9 @@ function startupSteps(settings: PlayerProfileSettings): readonly ReconcileStep[]
   return steps;
 }
 
+// Built once per process, not per agent.
+const contentSyncParams = strictParams({ enabled: z.boolean().optional(), source: z.record(z.string(), z.string()).optional() });
+
 /**
  * Desired `content.sync_enabled` (and `content.source`), accepted and reported as
  * `content.sync_enabled`. With content sync configured it switches the schedule and moves the
@@ -117,7 +120,7 @@ function contentSyncCommand(content: BehaviorSubject<ContentSettings>, sync: Con
   return defineCommand({
     name: 'setContentSync',
     description: 'Switch content synchronisation on or off and move its source (reported as content.sync_enabled, content.source).',
-    params: strictParams({ enabled: z.boolean().optional(), source: z.record(z.string(), z.string()).optional() }),
+    params: contentSyncParams,
     handler: async ({ enabled, source }) => {
       if (sync) {
         await sync.configure({ ...(enabled === undefined ? {} : { sync_enabled: enabled }), ...(source === undefined ? {} : { source }) });

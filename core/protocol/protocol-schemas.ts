@@ -4,6 +4,7 @@ import {
   commandResponseSchema,
   connectionMessageSchema,
   deviceStateMessageSchema,
+  stateChangeRecordSchema,
   telemetryMessageSchema,
 } from '../transport/wire-messages.js';
 
@@ -18,6 +19,7 @@ export const PROTOCOL_MESSAGES = {
   command: commandEnvelopeSchema,
   response: commandResponseSchema,
   telemetry: telemetryMessageSchema,
+  'state change': stateChangeRecordSchema,
 } as const satisfies Record<string, z.ZodType>;
 
 export type ProtocolMessageTitle = keyof typeof PROTOCOL_MESSAGES;

@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { TOKENS } from '../plugins/tokens.js';
 import type { DeviceStateStore } from './device-state.types.js';
 import type { JsonObject } from './json.js';
-import { applyMergePatch, createMergePatch, deepEqual } from './merge-patch.js';
+import { applyMergePatch, applyMergePatchWithEffect, deepEqual } from './merge-patch.js';
 import { stampMetadata, updateMetadata } from './state-metadata.js';
 import { computeDelta } from './state-delta.js';
 import type { StateChange, StateSnapshot } from './snapshot.js';
@@ -87,11 +87,9 @@ export class DeviceState implements DeviceStateStore {
    */
   patch(patch: JsonObject): StateChange | undefined {
     const previous = this.reported.value;
-    const state = applyMergePatch(previous.state, patch);
+    // One walk over the patch, not a diff of the whole state: the cost follows the patch's size.
+    const { result: state, effective } = applyMergePatchWithEffect(previous.state, patch);
     if (state === previous.state) return undefined;
-    const effective = createMergePatch(previous.state, state);
-    // applyMergePatch returns the target itself when nothing changed; this is only a safety net.
-    if (Object.keys(effective).length === 0) return undefined;
     const timestamp = this.clock.now();
     const version = previous.version + 1;
     if (version > this.versionCeiling) {
@@ -135,6 +133,8 @@ export class DeviceState implements DeviceStateStore {
   }
 
   private refreshDelta(): void {
+    // Nothing desired, nothing missing: the usual case needs no walk over reported state.
+    if (Object.keys(this.desired.value).length === 0 && Object.keys(this.delta.value).length === 0) return;
     const delta = computeDelta(this.desired.value, this.reported.value.state);
     if (!deepEqual(delta, this.delta.value)) this.delta.next(delta);
   }

@@ -44,6 +44,9 @@ export function isUnsafeKey(key: string): boolean {
 export function findJsonProblem(value: unknown, options: JsonGuardOptions = {}): JsonProblem | undefined {
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
   const allowUndefined = options.allowUndefinedMembers ?? false;
+  // Nearly everything is fine: a quick walk that allocates nothing says so; only what it cannot
+  // vouch for takes the careful walk below, which finds the problem and its path.
+  if (isPlainJson(value, 0, Math.min(maxDepth, QUICK_DEPTH_LIMIT), allowUndefined)) return undefined;
   type Frame = { value: unknown; path: string; depth: number } | { leave: object };
   const stack: Frame[] = [{ value, path: '', depth: 0 }];
   // Containers on the path from the root: a child found among them is a cycle. A value shared
@@ -103,6 +106,42 @@ export function findJsonProblem(value: unknown, options: JsonGuardOptions = {}):
     }
   }
   return undefined;
+}
+
+/** The quick walk recurses, so it gives up (and leaves the verdict to the iterative walk) deeper than this. */
+const QUICK_DEPTH_LIMIT = DEFAULT_MAX_JSON_DEPTH;
+
+/**
+ * True when `value` is certainly safe plain JSON within `maxDepth`. False means "not certain":
+ * a problem, or a cycle (which runs into the depth bound).
+ */
+function isPlainJson(value: unknown, depth: number, maxDepth: number, allowUndefined: boolean): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth >= maxDepth) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i], depth + 1, maxDepth, allowUndefined)) return false;
+    return true;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key of Object.keys(value)) {
+    if (isUnsafeKey(key)) return false;
+    const child = (value as Record<string, unknown>)[key];
+    if (child === undefined && allowUndefined) continue;
+    if (!isPlainJson(child, depth + 1, maxDepth, allowUndefined)) return false;
+  }
+  return true;
 }
 
 function join(path: string, key: string): string {

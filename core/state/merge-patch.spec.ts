@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CommandError } from '../errors.js';
 import type { JsonObject, JsonValue } from './json.js';
 import { UNSAFE_KEYS } from './json-guard.js';
-import { applyMergePatch, createMergePatch, deepEqual, deepFreeze } from './merge-patch.js';
+import { applyMergePatch, applyMergePatchWithEffect, createMergePatch, deepEqual, deepFreeze } from './merge-patch.js';
 
 /** Deep copy, so a test can compare an input before and after. */
 const clone = <T>(value: T): T => structuredClone(value);
@@ -200,6 +200,18 @@ describe('merge patch laws (property tests)', () => {
         expect(target).toEqual(targetBefore);
         expect(p).toEqual(patchBefore);
         expect(Object.isFrozen(p)).toBe(false);
+      }),
+    );
+  });
+
+  it('applyMergePatchWithEffect gives the same result, and createMergePatch(a, result) as its effective patch', () => {
+    const sealed = document.map((d) => deepFreeze(d));
+    fc.assert(
+      fc.property(sealed, patch, (a, p) => {
+        const { result, effective } = applyMergePatchWithEffect(a, p);
+        expect(result).toEqual(applyMergePatch(a, p));
+        expect(effective).toEqual(createMergePatch(a, result));
+        expect(isDeepFrozen(effective)).toBe(true);
       }),
     );
   });

@@ -29,7 +29,20 @@ const EMPTY: JsonObject = Object.freeze({});
  */
 export function applyMergePatch(target: JsonObject, patch: JsonObject): JsonObject {
   assertSafePatch(patch);
-  return mergeObject(target, patch);
+  return mergeObject(target, patch, undefined);
+}
+
+/**
+ * `applyMergePatch`, and the effective patch found on the way: what really changed, exactly as
+ * `createMergePatch(target, result)` would give it (`{}` when nothing did), without a second walk
+ * over the whole document. Its nodes are frozen or shared with `result`.
+ * @throws CommandError `invalid_params` for an unsafe or non-JSON patch.
+ */
+export function applyMergePatchWithEffect(target: JsonObject, patch: JsonObject): { readonly result: JsonObject; readonly effective: JsonObject } {
+  assertSafePatch(patch);
+  const effective: Record<string, JsonValue> = {};
+  const result = mergeObject(target, patch, effective);
+  return { result, effective: Object.freeze(effective) };
 }
 
 /** Throws `CommandError('invalid_params')` unless `patch` is a safe JSON object (see module comment). */
@@ -47,7 +60,8 @@ export function assertSafePatch(patch: unknown): asserts patch is JsonObject {
   }
 }
 
-function mergeObject(target: JsonObject, patch: JsonObject): JsonObject {
+/** Merges; when `effective` is given, records in it each change made (see applyMergePatchWithEffect). */
+function mergeObject(target: JsonObject, patch: JsonObject, effective: Record<string, JsonValue> | undefined): JsonObject {
   // Copied lazily so an ineffective patch allocates nothing and returns `target` itself.
   let result: Record<string, JsonValue> | undefined;
   for (const key of Object.keys(patch)) {
@@ -56,16 +70,23 @@ function mergeObject(target: JsonObject, patch: JsonObject): JsonObject {
     const present = Object.hasOwn(target, key);
     const current = present ? target[key] : undefined;
     let next: JsonValue | undefined;
+    let change: JsonValue;
     if (value === null) {
       if (!present) continue;
       next = undefined;
+      change = null;
     } else if (isJsonObject(value)) {
-      next = mergeObject(isJsonObject(current) ? current : EMPTY, value);
+      // Into an object the change is itself a nested patch; over anything else, the whole new value.
+      const nested = effective && isJsonObject(current) ? {} : undefined;
+      next = mergeObject(isJsonObject(current) ? current : EMPTY, value, nested);
       if (next === current) continue;
+      change = nested ? Object.freeze(nested) : next;
     } else {
       if (present && deepEqual(current, value)) continue;
       next = frozenCopy(value);
+      change = next;
     }
+    if (effective) effective[key] = change;
     // Spread copies with define semantics, so even an odd key in `target` cannot reach a prototype.
     result ??= { ...target };
     if (next === undefined) delete result[key];

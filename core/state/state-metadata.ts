@@ -27,7 +27,8 @@ export function updateMetadata(
   effective: JsonObject,
   timestamp: number,
 ): StateMetadata {
-  return update(previous.metadata, previous.state, state, effective, timestamp);
+  // One frozen leaf for every leaf this change stamps: they are all alike.
+  return update(previous.metadata, previous.state, state, effective, Object.freeze({ timestamp }));
 }
 
 function update(
@@ -35,7 +36,7 @@ function update(
   before: JsonObject,
   after: JsonObject,
   patch: JsonObject,
-  timestamp: number,
+  leaf: LeafMetadata,
 ): StateMetadata {
   const result: Record<string, LeafMetadata | StateMetadata> = { ...metadata };
   for (const key of Object.keys(patch)) {
@@ -49,9 +50,9 @@ function update(
     const oldMetadata = metadata[key];
     if (isJsonObject(value) && isJsonObject(old) && isJsonObject(change) && oldMetadata !== undefined) {
       // Only a nested diff when the key held an object before; otherwise `change` is the whole value.
-      result[key] = update(oldMetadata as StateMetadata, old, value, change, timestamp);
+      result[key] = update(oldMetadata as StateMetadata, old, value, change, leaf);
     } else {
-      result[key] = isJsonObject(value) ? stampMetadata(value, timestamp) : Object.freeze({ timestamp });
+      result[key] = isJsonObject(value) ? stampMetadata(value, leaf.timestamp) : leaf;
     }
   }
   return Object.freeze(result);

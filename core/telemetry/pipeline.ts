@@ -38,7 +38,8 @@ export class TelemetryPipeline implements TelemetryPipelineApi {
   private readonly subject = new Subject<TelemetryBatch>();
   private readonly pending = new Map<string, Pending>();
   private stopped = false;
-  private readonly idPrefix = randomIdPrefix();
+  /** Drawn at the first record: random bytes cost a system call, and most agents of a fleet may never send telemetry. */
+  private idPrefix?: string;
   private idCounter = 0;
 
   constructor(options: TelemetryPipelineOptions = {}) {
@@ -73,6 +74,7 @@ export class TelemetryPipeline implements TelemetryPipelineApi {
    * the batches (a status message): its id comes from the same sequence, so consumers can dedupe it too.
    */
   stamp(kind: string, data: JsonValue): TelemetryRecord {
+    this.idPrefix ??= randomIdPrefix();
     return { id: `${this.idPrefix}-${(this.idCounter++).toString(36)}`, kind, data, timestamp: this.clock.now() };
   }
 

@@ -83,8 +83,11 @@ export class MqttConnection extends ReconnectingLink {
   private version: 4 | 5;
   private lastError: unknown;
   private listener: AttemptListener | undefined;
-  /** The current client's publishes still waiting for their PUBACK: rejected when its connection closes. */
-  private unacknowledged = new Set<() => void>();
+  /**
+   * What rejects each publish still waiting for its acknowledgement, and its client: one entry
+   * per publish instead of a `close` listener per publish on the client.
+   */
+  private readonly unacknowledged = new Map<() => void, MqttClient>();
 
   constructor(
     private readonly settings: MqttConnectionSettings,
@@ -110,17 +113,15 @@ export class MqttConnection extends ReconnectingLink {
       // A loss before the PUBACK: mqtt.js keeps a copy for resending after a reconnect, but only
       // in memory, which a power cut or kill -9 loses. Rejecting lets the caller queue the message
       // in its (persistent) outbox; if both copies arrive, the duplicate is QoS 1's own.
-      // One 'close' listener per client serves every publish (see createClient) instead of a
-      // listener added and removed per message.
-      const onClose = (): void => reject(new TransportError('unavailable', `connection lost before the broker acknowledged ${topic}`));
-      this.unacknowledged.add(onClose);
+      const lost = (): void => reject(new TransportError('unavailable', `connection lost before the broker acknowledged ${topic}`));
+      this.unacknowledged.set(lost, client);
       // mqtt.js spreads the options into its defaults ({qos, retain, dup}) on every publish; on
       // Node 20 a key the defaults lack (even `properties: undefined`) makes that spread take
       // microseconds instead of nanoseconds, so `properties` is there only when it is needed.
       const { qos, retain, properties } = options;
       const settled: IClientPublishOptions = properties === undefined ? { qos, retain } : { qos, retain, properties };
       client.publish(topic, payload as Buffer | string, settled, (error) => {
-        this.unacknowledged.delete(onClose);
+        this.unacknowledged.delete(lost);
         if (error) reject(new TransportError('transport_failed', `publish to ${topic} failed: ${error.message}`, { cause: error }));
         else resolve();
       });
@@ -275,13 +276,9 @@ export class MqttConnection extends ReconnectingLink {
     const client = mqtt.connect(url, options);
     // Events of a client replaced (protocol fallback, another broker) are ignored.
     client.on('connect', (connack) => client === this.client && this.listener?.onConnect?.(connack));
-    const unacknowledged = new Set<() => void>();
-    this.unacknowledged = unacknowledged;
     client.on('close', () => {
       if (client === this.client) this.listener?.onClose();
-      const waiting = [...unacknowledged];
-      unacknowledged.clear();
-      for (const reject of waiting) reject();
+      this.rejectUnacknowledged(client);
     });
     client.on('error', (error) => {
       if (client === this.client) this.lastError = error;
@@ -294,6 +291,14 @@ export class MqttConnection extends ReconnectingLink {
     });
     client.on('message', (topic, payload, packet) => client === this.client && this.hooks.onMessage(topic, payload, packet));
     return client;
+  }
+
+  private rejectUnacknowledged(client: MqttClient): void {
+    for (const [lost, sentOn] of this.unacknowledged) {
+      if (sentOn !== client) continue;
+      this.unacknowledged.delete(lost);
+      lost();
+    }
   }
 
   private takeLastError(): unknown {

@@ -7,17 +7,23 @@ const REMEMBERED = 8;
 /**
  * Keeps a device's own retained topics (state, presence) its own. The transport subscribes to
  * them, tells the guard what it published and what arrived; anything else arriving there
- * (another client's retained message, or an empty one that deleted ours) makes the guard
- * republish our latest payload, once per `delayMs` however many strangers arrive, so two clients
- * fighting over a topic cannot flood the broker.
+ * (another client's retained message, or an empty one that deleted ours) makes the guard ask the
+ * transport to republish its current message there, once per `delayMs` however many strangers
+ * arrive, so two clients fighting over a topic cannot flood the broker.
+ *
+ * The guard keeps fingerprints of what was published, not the texts: a fleet publishes state
+ * every second, and a text kept per device until the next one is memory the garbage collector
+ * copies on every collection.
  */
 export class RetainedGuard {
-  private readonly own = new Map<string, string[]>();
+  /** Per topic, fingerprints of our recent payloads (a late echo of an older one is no stranger). */
+  private readonly own = new Map<string, number[]>();
   private readonly pending = new Map<string, { cancel(): void }>();
   private restoredCount = 0;
 
   constructor(
-    private readonly restore: (topic: string, payload: string) => Promise<void>,
+    /** Republishes the transport's current message on `topic`. */
+    private readonly restore: (topic: string) => Promise<void>,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly delayMs = 250,
@@ -30,18 +36,20 @@ export class RetainedGuard {
 
   /** We (re)published `payload` on `topic`; call before publishing. */
   published(topic: string, payload: string): void {
-    const recent = this.own.get(topic) ?? [];
-    recent.push(payload);
+    const recent = this.own.get(topic);
+    if (!recent) {
+      this.own.set(topic, [fingerprint(payload)]);
+      return;
+    }
+    recent.push(fingerprint(payload));
     if (recent.length > REMEMBERED) recent.shift();
-    this.own.set(topic, recent);
   }
 
   /** A message arrived on one of the guarded topics. */
   received(topic: string, payload: Uint8Array): void {
     const recent = this.own.get(topic);
-    if (!recent || recent.length === 0) return; // nothing of ours there yet
-    const text = new TextDecoder().decode(payload);
-    if (recent.includes(text) || this.pending.has(topic)) return;
+    if (!recent) return; // nothing of ours there yet
+    if (recent.includes(fingerprint(new TextDecoder().decode(payload))) || this.pending.has(topic)) return;
     this.logger.warn(
       { topic, bytes: payload.byteLength },
       payload.byteLength === 0 ? 'our retained message was deleted; restoring it' : 'another client overwrote our retained message; restoring it',
@@ -50,10 +58,8 @@ export class RetainedGuard {
       topic,
       this.clock.setTimeout(() => {
         this.pending.delete(topic);
-        const latest = this.own.get(topic)?.at(-1);
-        if (latest === undefined) return;
         this.restoredCount++;
-        this.restore(topic, latest).catch((error: unknown) =>
+        this.restore(topic).catch((error: unknown) =>
           this.logger.warn({ topic, err: { message: (error as Error).message } }, 'restoring our retained message failed'),
         );
       }, this.delayMs),
@@ -65,4 +71,15 @@ export class RetainedGuard {
     for (const timer of this.pending.values()) timer.cancel();
     this.pending.clear();
   }
+}
+
+/**
+ * FNV-1a over the UTF-16 code units, cut to 30 bits so it stays a small integer (no number
+ * allocated per publish): a stranger's payload passes for one of our last eight about once in
+ * 130 million.
+ */
+function fingerprint(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash & 0x3fffffff;
 }

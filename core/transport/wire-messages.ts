@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CommandResponse } from '../commands/types.js';
 import type { JsonObject, JsonValue } from '../state/json.js';
 import type { DeviceStateMessage } from '../state/snapshot.js';
+import type { StateChangeRecord } from '../state/state-changes.js';
 
 /**
  * The JSON payloads of the generic MQTT wire protocol (docs/protocol.md) that core's own types do
@@ -79,6 +80,12 @@ export const commandResponseSchema = commandResponse(jsonValue);
  * recursive union cost a controller more per command than the rest of reading the response.
  */
 export const parsedCommandResponseSchema = commandResponse(z.custom<JsonValue>());
+
+/** The data of a `state_change` telemetry record (core/state/state-changes.ts). */
+export const stateChangeRecordSchema: z.ZodType<StateChangeRecord> = z.object({
+  version: z.number(),
+  patch: jsonObjectSchema,
+});
 
 export const telemetryMessageSchema: z.ZodType<TelemetryMessage> = z.object({
   device_id: z.string(),

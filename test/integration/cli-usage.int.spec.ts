@@ -20,6 +20,10 @@ describe('amora usage', () => {
     [['emulate', 'azure'], ['--port', '--https-port', '--device']],
     [['emulate', 'aws'], ['--port', '--https-port', '--thing']],
     [['bench'], ['--samples', '--only', '--json']],
+    [['migrate'], ['plan', 'apply', 'status', 'docs/migration.md']],
+    [['migrate', 'plan'], ['--from', '--to', '--devices', '--json', '--rate', '--azure-connection-string', '--aws-region', '--shadow-name']],
+    [['migrate', 'apply'], ['--out', '--state', '--dry-run', '--concurrency', '--device-dir', '--policy-name']],
+    [['migrate', 'status'], ['--config', '--settle', '--watch', '--json', 'Exit status']],
   ])('amora %j --help exits 0 and lists its options', async (command, mentions) => {
     const result = await runCli([...command, '--help']);
     expect(result.code).toBe(0);
@@ -31,7 +35,7 @@ describe('amora usage', () => {
   it('amora --help lists every command', async () => {
     const result = await runCli(['--help']);
     expect(result.code).toBe(0);
-    for (const command of ['agent', 'broker', 'ctl', 'watch', 'demo', 'emulate', 'bench']) expect(result.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['agent', 'broker', 'ctl', 'watch', 'demo', 'emulate', 'migrate', 'bench']) expect(result.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
   });
 
   it('amora --version prints the package version', async () => {
@@ -59,6 +63,11 @@ describe('amora usage', () => {
     [['broker', '--port', '65536'], ["'-p, --port <n>' argument '65536' is invalid", 'port number']],
     [['agent', '--log-level', 'loud'], ["'--log-level <level>' argument 'loud' is invalid", 'info']],
     [['emulate', 'gcp'], ["unknown command 'gcp'"]],
+    [['migrate', 'plan'], ["required option '--from <cloud>' not specified"]],
+    [['migrate', 'plan', '--from', 'gcp'], ["'--from <cloud>' argument 'gcp' is invalid", 'azure or aws']],
+    [['migrate', 'plan', '--from', 'azure', '--to', 'azure'], ['--from and --to are both azure']],
+    [['migrate', 'plan', '--from', 'azure'], ['--azure-connection-string or AMORA_SERVICE_CONNECTION_STRING']],
+    [['migrate', 'status', '--from', 'aws'], ['status needs --config']],
   ])('amora %j exits 2 with a helpful message', async (args, mentions) => {
     const result = await runCli(args);
     expect(result.code).toBe(2);

@@ -44,6 +44,8 @@ export interface TransportFaults {
   hangStart?: boolean;
   failPublish?: boolean;
   failTelemetry?: boolean;
+  /** State publishes wait for this before they are recorded (a slow link). */
+  holdState?: Promise<void>;
 }
 
 /** A DeviceTransport that records what it is asked to do, in a log shared with other doubles. */
@@ -82,6 +84,7 @@ export class InMemoryTransport implements DeviceTransport {
 
   async publishState(snapshot: StateSnapshot, patch: JsonObject): Promise<void> {
     if (this.faults.failPublish) throw new Error(`${this.id} lost the connection`);
+    if (this.faults.holdState) await this.faults.holdState;
     this.published.push({ version: snapshot.version, patch, state: snapshot.state });
   }
 
