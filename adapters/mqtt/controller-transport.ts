@@ -58,7 +58,6 @@ interface PendingInvoke {
   reject(error: unknown): void;
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
@@ -89,6 +88,8 @@ export class MqttControllerTransport implements ControllerTransport {
   /** MQTT 3.1.1: device responses topics stay subscribed once used (no SUBSCRIBE round trip per call). */
   private readonly responseLeases = new Map<string, TopicLease>();
   private readonly clientTopic: string;
+  /** MQTT 5: where devices answer this controller's commands. */
+  private readonly responseTopic: string;
   private syncSeq = 0;
 
   constructor(
@@ -104,6 +105,7 @@ export class MqttControllerTransport implements ControllerTransport {
     this.clock = clock ?? systemClock;
     this.clientId = options.clientId ?? controllerClientId();
     this.clientTopic = `${this.topics.prefix}/clients/${assertTopicLevel(this.clientId, 'client id')}`;
+    this.responseTopic = `${this.clientTopic}/responses`;
     const connection = (clientId: string, hooks: ConstructorParameters<typeof MqttConnection>[1]): MqttConnection =>
       new MqttConnection(
         {
@@ -225,7 +227,7 @@ export class MqttControllerTransport implements ControllerTransport {
     // involved). 3.1.1 has no expiry: the envelope carries `expires_at` for the device to check.
     const now = this.clock.now();
     const payload = encodePayload(
-      { command, command_id: commandId, params, timestamp: now, ...(v5 ? {} : { expires_at: now + timeoutMs }) },
+      v5 ? { command, command_id: commandId, params, timestamp: now } : { command, command_id: commandId, params, timestamp: now, expires_at: now + timeoutMs },
       this.options.maxPayloadBytes,
       `command "${command}"`,
     );
@@ -249,19 +251,13 @@ export class MqttControllerTransport implements ControllerTransport {
     waiters.add(waiter);
     this.pending.set(commandId, waiters);
     try {
-      await lease?.ready;
+      if (lease) await lease.ready;
+      // No correlation data: the response carries the command_id, which is what answers are
+      // matched by, so a copy in the properties would only be encoded, stored and parsed twice.
       await this.commandLink.publish(this.topics.commands(deviceId), payload, {
         qos: this.options.qos.commands,
         retain: false,
-        ...(v5
-          ? {
-              properties: {
-                responseTopic: `${this.clientTopic}/responses`,
-                correlationData: encoder.encode(commandId) as Buffer,
-                messageExpiryInterval: Math.max(1, Math.ceil(timeoutMs / 1_000)),
-              },
-            }
-          : {}),
+        ...(v5 ? { properties: { responseTopic: this.responseTopic, messageExpiryInterval: Math.max(1, Math.ceil(timeoutMs / 1_000)) } } : {}),
       });
       return await answered;
     } finally {
@@ -351,10 +347,11 @@ export class MqttControllerTransport implements ControllerTransport {
   }
 
   private onMessage(message: TopicMessage): void {
+    // Checked first: an answer to a command is the message whose latency matters here.
+    if (message.topic === this.responseTopic) return this.onResponse(message);
     if (message.topic.startsWith(`${this.clientTopic}/`)) {
       const channel = message.topic.slice(this.clientTopic.length + 1);
-      if (channel === 'responses') this.onResponse(message);
-      else if (channel === 'sync') this.syncWaiters.get(decoder.decode(message.payload))?.();
+      if (channel === 'sync') this.syncWaiters.get(decoder.decode(message.payload))?.();
       return;
     }
     this.subscriptions.dispatch(message);

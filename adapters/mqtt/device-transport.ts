@@ -279,12 +279,15 @@ export class MqttDeviceTransport implements DeviceTransport {
   }
 
   private sendNow(message: OutgoingMessage): Promise<void> {
-    const properties =
-      message.correlationData && this.options.protocolVersion === 5
+    const { topic, payload, qos, correlationData } = message;
+    return this.connection.publish(
+      topic,
+      payload,
+      correlationData && this.options.protocolVersion === 5
         ? // mqtt-packet writes any Uint8Array; its typings say Buffer, which browsers lack.
-          { properties: { correlationData: message.correlationData as Buffer } }
-        : {};
-    return this.connection.publish(message.topic, message.payload, { qos: message.qos, retain: false, ...properties });
+          { qos, retain: false, properties: { correlationData: correlationData as Buffer } }
+        : { qos, retain: false },
+    );
   }
 
   private sendState(payload: string): Promise<void> {

@@ -130,11 +130,11 @@ function request(command: string, commandId: string | undefined, params: JsonObj
     const field = problem.path === '' ? 'params' : `params.${problem.path}`;
     return fail('invalid_params', `invalid params: ${problem.message}`, field, known);
   }
-  const base = { command, command_id: commandId, params };
-  return {
-    ok: true,
-    request: { ...base, ...(timestamp === undefined ? {} : { timestamp }), ...(expiresAt === undefined ? {} : { expires_at: expiresAt }) },
-  };
+  // Members added to a literal, not spread onto a copy: on Node 20 that copy is slow to build and to stringify.
+  const decoded: { -readonly [K in keyof CommandRequest]: CommandRequest[K] } = { command, command_id: commandId, params };
+  if (timestamp !== undefined) decoded.timestamp = timestamp;
+  if (expiresAt !== undefined) decoded.expires_at = expiresAt;
+  return { ok: true, request: decoded };
 }
 
 type Body = { ok: true; value: JsonValue | undefined } | { ok: false; error: ErrorObject };

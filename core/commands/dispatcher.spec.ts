@@ -227,6 +227,24 @@ describe('CommandDispatcher.execute', () => {
       expect(commandErrorStatus('timeout')).toBe(504);
     });
 
+    it('shows a handler that reads its signal only after the deadline an aborted signal with the timeout', async () => {
+      let late: (() => AbortSignal) | undefined;
+      const spec = defineCommand({
+        name: 'late',
+        description: 'keeps its context for later',
+        params: z.object({}),
+        handler: (_params, context) => new Promise<JsonValue>(() => (late = () => context.signal)),
+      });
+      const { dispatcher, clock } = setup([spec], { timeoutMs: 100 });
+      const answer = dispatcher.execute(request('late'));
+      await Promise.resolve();
+      clock.advance(100);
+      expect(await answer).toMatchObject({ error: { code: 'timeout' } });
+      const signal = late!();
+      expect(signal.aborted).toBe(true);
+      expect(signal.reason).toMatchObject({ code: 'timeout' });
+    });
+
     it("uses the spec's own timeout over the default", async () => {
       const { spec } = controllable();
       const { dispatcher, clock } = setup([defineCommand({ ...spec, timeoutMs: 50 })], { timeoutMs: 10_000 });

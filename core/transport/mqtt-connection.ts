@@ -47,6 +47,14 @@ export interface MqttConnectionSettings {
   readonly tls?: () => Promise<ResolvedTls>;
 }
 
+/** What a publish may set (the rest of mqtt.js's publish options are never needed here). */
+export interface MqttPublishOptions {
+  readonly qos: 0 | 1 | 2;
+  readonly retain: boolean;
+  /** MQTT 5 only (mqtt.js leaves them out on 3.1.1). */
+  readonly properties?: IClientPublishOptions['properties'];
+}
+
 export interface MqttConnectionHooks {
   /** After every accepted CONNACK and before the status turns online (resubscribe, resync). */
   onConnected?(session: { readonly sessionPresent: boolean; readonly first: boolean }): Promise<void>;
@@ -96,7 +104,7 @@ export class MqttConnection extends ReconnectingLink {
   }
 
   /** Publishes while connected. Resolves on PUBACK (QoS 1/2) or once written (QoS 0). */
-  publish(topic: string, payload: string | Uint8Array, options: IClientPublishOptions): Promise<void> {
+  publish(topic: string, payload: string | Uint8Array, options: MqttPublishOptions): Promise<void> {
     const client = this.client;
     if (!client || !client.connected || this.closing) {
       return Promise.reject(new TransportError('unavailable', 'MQTT client is not connected'));
@@ -107,7 +115,12 @@ export class MqttConnection extends ReconnectingLink {
       // in its (persistent) outbox; if both copies arrive, the duplicate is QoS 1's own.
       const lost = (): void => reject(new TransportError('unavailable', `connection lost before the broker acknowledged ${topic}`));
       this.unacknowledged.set(lost, client);
-      client.publish(topic, payload as Buffer | string, options, (error) => {
+      // mqtt.js spreads the options into its defaults ({qos, retain, dup}) on every publish; on
+      // Node 20 a key the defaults lack (even `properties: undefined`) makes that spread take
+      // microseconds instead of nanoseconds, so `properties` is there only when it is needed.
+      const { qos, retain, properties } = options;
+      const settled: IClientPublishOptions = properties === undefined ? { qos, retain } : { qos, retain, properties };
+      client.publish(topic, payload as Buffer | string, settled, (error) => {
         this.unacknowledged.delete(lost);
         if (error) reject(new TransportError('transport_failed', `publish to ${topic} failed: ${error.message}`, { cause: error }));
         else resolve();

@@ -14,9 +14,10 @@ export class Recorder<T> {
     source: Observable<T>,
     private readonly timeoutMs: number,
   ) {
+    // Recorded before it is announced, so a predicate that looks at `values` sees it too.
     this.subscription = source.subscribe((value) => {
-      this.subject.next({ value, index: this.values.length });
-      this.values.push(value);
+      const index = this.values.push(value) - 1;
+      this.subject.next({ value, index });
     });
   }
 
