@@ -246,7 +246,7 @@ export class MqttDeviceTransport implements DeviceTransport {
         this.tolerate('guard', this.connection.subscribe({ [this.stateTopic]: own, [this.connectionTopic]: own })),
       ]);
     }
-    // The presence and the first state go out back to back, in this order, and are awaited together.
+    // The presence and the state to resend (a reconnect's) go out back to back, in this order, and are awaited together.
     const presence = this.tolerate('presence', this.publishConnection('online'));
     // Loop: a state change or a response may arrive while we publish; `ready` flips only when
     // nothing is pending, in the same tick as the last check.
