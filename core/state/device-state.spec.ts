@@ -21,7 +21,7 @@ describe('DeviceState', () => {
     const clock = new ManualClock(1_000);
     const state = new DeviceState(clock, initial);
     expect(state.version).toBe(0);
-    expect(state.snapshot).toMatchObject({
+    expect(state.snapshot).toEqual({
       state: initial,
       version: 0,
       timestamp: 1_000,

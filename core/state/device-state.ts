@@ -5,8 +5,7 @@ import { TOKENS } from '../plugins/tokens.js';
 import type { DeviceStateStore } from './device-state.types.js';
 import type { JsonObject } from './json.js';
 import { applyMergePatch, applyMergePatchWithEffect, deepEqual } from './merge-patch.js';
-import { stampAll, stampOf, updateStamps } from './state-metadata.js';
-import { ReportedSnapshot } from './reported-snapshot.js';
+import { stampMetadata, updateMetadata } from './state-metadata.js';
 import { computeDelta } from './state-delta.js';
 import type { StateChange, StateSnapshot } from './snapshot.js';
 import { VERSION_LEASE, type VersionStore } from './version-store.js';
@@ -31,7 +30,7 @@ export class DeviceState implements DeviceStateStore {
   readonly desired$: Observable<JsonObject>;
   readonly delta$: Observable<JsonObject>;
 
-  private readonly reported: BehaviorSubject<ReportedSnapshot>;
+  private readonly reported: BehaviorSubject<StateSnapshot>;
   private readonly changes = new Subject<StateChange>();
   private readonly desired = new BehaviorSubject<JsonObject>(Object.freeze({}));
   private readonly delta = new BehaviorSubject<JsonObject>(Object.freeze({}));
@@ -57,7 +56,9 @@ export class DeviceState implements DeviceStateStore {
       this.versionCeiling = version + VERSION_LEASE;
       versions.save(this.versionCeiling);
     }
-    this.reported = new BehaviorSubject(new ReportedSnapshot(state, version, now, stampAll(state, stampOf(now))));
+    this.reported = new BehaviorSubject<StateSnapshot>(
+      Object.freeze({ state, version, timestamp: now, metadata: stampMetadata(state, now) }),
+    );
     this.reported$ = this.reported.asObservable();
     this.changes$ = this.changes.asObservable();
     this.desired$ = this.desired.asObservable();
@@ -96,8 +97,12 @@ export class DeviceState implements DeviceStateStore {
       this.versionCeiling = version + VERSION_LEASE;
       this.versions?.save(this.versionCeiling);
     }
-    const stamps = updateStamps(previous.stamps, previous.state, state, effective, stampOf(timestamp));
-    const snapshot = new ReportedSnapshot(state, version, timestamp, stamps);
+    const snapshot: StateSnapshot = Object.freeze({
+      state,
+      version,
+      timestamp,
+      metadata: updateMetadata(previous, state, effective, timestamp),
+    });
     const change: StateChange = Object.freeze({ snapshot, patch: effective });
     this.reported.next(snapshot);
     this.changes.next(change);

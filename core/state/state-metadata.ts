@@ -1,44 +1,44 @@
 import { isJsonObject, type JsonObject } from './json.js';
-import type { StateMetadata } from './snapshot.js';
+import type { StateMetadata, StateSnapshot } from './snapshot.js';
 
-/**
- * The compact record behind StateMetadata that a snapshot keeps: the state's shape with, for each
- * leaf (primitive or array), when it last changed as milliseconds after STAMP_EPOCH. Stamps are
- * small integers (no boxed number per leaf) and unchanged subtrees are shared between
- * versions, so an update keeps one small node per changed level: a fleet's snapshots live about a
- * second, long enough to be promoted, and the garbage collector copies every byte they keep.
- */
-export interface Stamps {
-  readonly [key: string]: number | Stamps;
+type LeafMetadata = { readonly timestamp: number };
+
+/** Metadata for `state` with every leaf (primitive or array) stamped with `timestamp`. */
+export function stampMetadata(state: JsonObject, timestamp: number): StateMetadata {
+  const leaf: LeafMetadata = Object.freeze({ timestamp });
+  const stamp = (object: JsonObject): StateMetadata => {
+    const metadata: Record<string, LeafMetadata | StateMetadata> = {};
+    for (const key of Object.keys(object)) {
+      const value = object[key]!;
+      metadata[key] = isJsonObject(value) ? stamp(value) : leaf;
+    }
+    return Object.freeze(metadata);
+  };
+  return stamp(state);
 }
 
 /**
- * What stamps count from: this process's start, so they stay small integers (V8's Smis, stored
- * in place) for its first 24 days; later ones are ordinary numbers, just as exact.
+ * The metadata after `effective` (the minimal merge patch from `previous.state` to `state`) was
+ * applied: changed leaves get `timestamp`, removed keys disappear, the rest is shared unchanged.
  */
-const STAMP_EPOCH = Date.now();
-
-/** The stamp of epoch milliseconds `timestamp`. */
-export function stampOf(timestamp: number): number {
-  return timestamp - STAMP_EPOCH;
+export function updateMetadata(
+  previous: Pick<StateSnapshot, 'state' | 'metadata'>,
+  state: JsonObject,
+  effective: JsonObject,
+  timestamp: number,
+): StateMetadata {
+  // One frozen leaf for every leaf this change stamps: they are all alike.
+  return update(previous.metadata, previous.state, state, effective, Object.freeze({ timestamp }));
 }
 
-/** Stamps for `state` with every leaf stamped `stamp`. */
-export function stampAll(state: JsonObject, stamp: number): Stamps {
-  const stamps: Record<string, number | Stamps> = {};
-  for (const key of Object.keys(state)) {
-    const value = state[key]!;
-    stamps[key] = isJsonObject(value) ? stampAll(value, stamp) : stamp;
-  }
-  return Object.freeze(stamps);
-}
-
-/**
- * The stamps after `patch` (the minimal merge patch from `before` to `after`) was applied:
- * changed leaves get `stamp`, removed keys disappear, the rest is shared unchanged.
- */
-export function updateStamps(stamps: Stamps, before: JsonObject, after: JsonObject, patch: JsonObject, stamp: number): Stamps {
-  const result: Record<string, number | Stamps> = { ...stamps };
+function update(
+  metadata: StateMetadata,
+  before: JsonObject,
+  after: JsonObject,
+  patch: JsonObject,
+  leaf: LeafMetadata,
+): StateMetadata {
+  const result: Record<string, LeafMetadata | StateMetadata> = { ...metadata };
   for (const key of Object.keys(patch)) {
     const change = patch[key];
     const value = after[key];
@@ -47,23 +47,13 @@ export function updateStamps(stamps: Stamps, before: JsonObject, after: JsonObje
       continue;
     }
     const old = Object.hasOwn(before, key) ? before[key] : undefined;
-    const oldStamps = stamps[key];
-    if (isJsonObject(value) && isJsonObject(old) && isJsonObject(change) && typeof oldStamps === 'object') {
+    const oldMetadata = metadata[key];
+    if (isJsonObject(value) && isJsonObject(old) && isJsonObject(change) && oldMetadata !== undefined) {
       // Only a nested diff when the key held an object before; otherwise `change` is the whole value.
-      result[key] = updateStamps(oldStamps, old, value, change, stamp);
+      result[key] = update(oldMetadata as StateMetadata, old, value, change, leaf);
     } else {
-      result[key] = isJsonObject(value) ? stampAll(value, stamp) : stamp;
+      result[key] = isJsonObject(value) ? stampMetadata(value, leaf.timestamp) : leaf;
     }
   }
   return Object.freeze(result);
-}
-
-/** The public, per-leaf `{ timestamp }` view of `stamps`, deeply frozen. */
-export function metadataOf(stamps: Stamps): StateMetadata {
-  const metadata: Record<string, { readonly timestamp: number } | StateMetadata> = {};
-  for (const key of Object.keys(stamps)) {
-    const stamp = stamps[key]!;
-    metadata[key] = typeof stamp === 'number' ? Object.freeze({ timestamp: STAMP_EPOCH + stamp }) : metadataOf(stamp);
-  }
-  return Object.freeze(metadata);
 }
