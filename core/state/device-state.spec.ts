@@ -66,6 +66,22 @@ describe('DeviceState', () => {
     expect(state.snapshot.metadata['playlists']).not.toHaveProperty('timestamp');
   });
 
+  it("an older snapshot's metadata stays its own after later changes, and JSON carries it", () => {
+    const clock = new ManualClock(1_000);
+    const state = new DeviceState(clock, initial);
+    clock.advance(100);
+    const first = state.patch({ audio: { volume: 30 } })!.snapshot;
+    clock.advance(100);
+    state.patch({ audio: { volume: 40, device: 'hw:1' } });
+    expect(first.metadata).toEqual({
+      audio: { volume: { timestamp: 1_100 }, device: { timestamp: 1_000 } },
+      playback: { status: { timestamp: 1_000 } },
+    });
+    expect(state.snapshot.metadata['audio']).toEqual({ volume: { timestamp: 1_200 }, device: { timestamp: 1_200 } });
+    expect(state.snapshot.metadata).toBe(state.snapshot.metadata);
+    expect(JSON.parse(JSON.stringify(first))).toEqual({ state: first.state, version: 1, timestamp: 1_100, metadata: first.metadata });
+  });
+
   it('emits nothing and keeps the version when a patch changes nothing', () => {
     const state = new DeviceState(new ManualClock(), initial);
     const snapshots = collect<StateSnapshot>((next) => state.reported$.subscribe(next));
