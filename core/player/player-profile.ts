@@ -55,7 +55,7 @@ export function createPlayerProfile(player: PlayerAdapter, settings: PlayerProfi
     reconcile: reconcilePlayer,
     ...(sync ? { beforeStop: () => sync.cancel() } : {}),
     startup: startupSteps(settings),
-    status: (reported) => statusOf(reported),
+    status: statusOf,
   };
 }
 
@@ -75,7 +75,7 @@ class ContentSettingsHolder {
  * state and every settings change, once a state exists), the `player` section on every change of
  * availability, and content sync's patches. One plain subscription per source rather than a
  * combineLatest/merge/operator chain: every agent of a fleet keeps these for its whole life, and
- * the chain's subscribers cost several kilobytes each (issue 12). Errors of any source end the
+ * the chain's subscribers cost 6.6 KiB of heap per agent more (docs/benchmarks.md). Errors of any source end the
  * stream, as a merge's would.
  */
 function reportedState(player: PlayerAdapter, content: ContentSettingsHolder, settings: PlayerProfileSettings): Observable<JsonObject> {
