@@ -8,7 +8,11 @@ describe('playerAvailability', () => {
   it('reports the player unavailable with the reason while its link is down, available again once back, without repeats', () => {
     const status = new Subject<ConnectionStatus>();
     const seen: JsonObject[] = [];
-    playerAvailability(status).subscribe((patch) => seen.push(patch));
+    const patchOf = playerAvailability();
+    status.subscribe((next) => {
+      const patch = patchOf(next);
+      if (patch) seen.push(patch);
+    });
     status.next({ state: 'online', since: 1 });
     status.next({ state: 'online', since: 2 });
     status.next({ state: 'offline', since: 3, error: { code: 'unavailable', message: 'the connection to MPD was lost' } });

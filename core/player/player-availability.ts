@@ -1,4 +1,3 @@
-import { distinctUntilChanged, filter, map, type Observable } from 'rxjs';
 import type { JsonObject } from '../state/json.js';
 import type { ConnectionStatus } from '../transport/connection-status.js';
 
@@ -10,17 +9,19 @@ import type { ConnectionStatus } from '../transport/connection-status.js';
  * stays `playing` while every command answers `unavailable`. The name keeps clear of the AmoraOS
  * sections (`audio`, `playback`, `playlists`, `system`).
  *
- * Emits merge patches. `closed` (the agent stopping) changes nothing: the device goes offline anyway.
+ * Returns a function that turns each status into the merge patch to publish, or undefined when
+ * there is nothing new: the same availability again, or `closed` (the agent stopping changes
+ * nothing: the device goes offline anyway). A plain function rather than an operator chain, as
+ * every agent with a player keeps one for its whole life.
  */
-export function playerAvailability(status$: Observable<ConnectionStatus>): Observable<JsonObject> {
-  return status$.pipe(
-    filter((status) => status.state !== 'closed'),
-    map((status) => {
-      const available = status.state === 'online';
-      const error = available ? null : (status.error?.message ?? (status.state === 'connecting' ? 'connecting to the player' : 'the player is unreachable'));
-      return { available, error };
-    }),
-    distinctUntilChanged((a, b) => a.available === b.available && a.error === b.error),
-    map((section) => ({ player: section })),
-  );
+export function playerAvailability(): (status: ConnectionStatus) => JsonObject | undefined {
+  let last: { readonly available: boolean; readonly error: string | null } | undefined;
+  return (status) => {
+    if (status.state === 'closed') return undefined;
+    const available = status.state === 'online';
+    const error = available ? null : (status.error?.message ?? (status.state === 'connecting' ? 'connecting to the player' : 'the player is unreachable'));
+    if (last?.available === available && last.error === error) return undefined;
+    last = { available, error };
+    return { player: last };
+  };
 }

@@ -1,5 +1,5 @@
 import { inject, injectable, optional } from 'inversify';
-import { BehaviorSubject, distinctUntilChanged, type Observable } from 'rxjs';
+import { BehaviorSubject, type Observable } from 'rxjs';
 import {
   CommandError,
   systemClock,
@@ -45,7 +45,9 @@ export class VirtualPlayer implements PlayerAdapter {
     this.states = new BehaviorSubject(this.snapshot());
     this.statuses = new BehaviorSubject<ConnectionStatus>({ state: 'connecting', since: clock.now() });
     this.state$ = this.states.asObservable();
-    this.status$ = this.statuses.asObservable().pipe(distinctUntilChanged((a, b) => a.state === b.state));
+    // No distinctUntilChanged: start() and stop() never repeat a state, and the operator would cost
+    // every subscriber (each agent of a fleet) a subscriber of its own.
+    this.status$ = this.statuses.asObservable();
   }
 
   async start(signal: AbortSignal): Promise<void> {
@@ -59,7 +61,7 @@ export class VirtualPlayer implements PlayerAdapter {
       this.playlist = queue;
       this.publish();
     }
-    this.statuses.next({ state: 'online', since: this.clock.now() });
+    if (this.statuses.value.state !== 'online') this.statuses.next({ state: 'online', since: this.clock.now() });
   }
 
   async stop(): Promise<void> {
