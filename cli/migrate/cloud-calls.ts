@@ -1,8 +1,8 @@
-import { RateLimiter } from '../../core/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ExponentialBackoffRetryPolicy, RateLimiter } from '../../core/index.js';
 
-/** How many times a throttled call is tried again, and the first pause (doubled each time). */
+/** How many times a throttled call is tried again. */
 const THROTTLE_RETRIES = 5;
-const THROTTLE_PAUSE_MS = 500;
 
 /**
  * Every control-plane call of a migration goes through here: at most `perSecond` calls start per
@@ -11,6 +11,8 @@ const THROTTLE_PAUSE_MS = 500;
  */
 export class CloudCalls {
   private readonly limiter: RateLimiter<() => Promise<void>>;
+  /** Core's backoff (doubling from 500 ms, with jitter so concurrent calls do not retry in step). */
+  private readonly backoff = new ExponentialBackoffRetryPolicy({ initialMs: 500, throttledFactor: 1 });
   /** Calls made, throttled answers seen: for the report. */
   calls = 0;
   throttled = 0;
@@ -31,7 +33,7 @@ export class CloudCalls {
       } catch (error) {
         if (!isThrottled(error) || attempt >= THROTTLE_RETRIES) throw error;
         this.throttled++;
-        await new Promise((resolve) => setTimeout(resolve, THROTTLE_PAUSE_MS * 2 ** attempt));
+        await sleep(this.backoff.nextRetryTimeout(attempt + 1, true));
       }
     }
   }
