@@ -1,7 +1,7 @@
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import { createRequire } from 'node:module';
 import { redactSecrets, redactString, type LogFn, type Logger } from '../core/index.js';
-import { LOG_FORMATS, LOG_LEVELS } from '../core/internal.js';
+import { LOG_FORMATS, LOG_LEVELS } from '../core/basics.js';
 
 type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = (typeof LOG_FORMATS)[number];

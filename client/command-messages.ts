@@ -1,7 +1,7 @@
-import { AmoraError, isJsonObject, type CommandResponse, type JsonObject } from '../core/index.js';
+import { isAmoraError, isJsonObject, type CommandResponse, type JsonObject } from '../core/index.js';
 
 /**
- * The guide's `CommandResponse`: what every command of AmoraClient resolves with. A failure also
+ * The guide's `CommandResponse`: what every command of AmoraClient resolves with. A failure usually
  * carries a `code` (beyond the guide): the device's error code (`unauthorized` for a command its
  * middleware refused, or for an answer the client's middleware refused), or the transport's
  * (`timeout`, `unavailable`, ...).
@@ -37,6 +37,6 @@ export function commandResult(command: string, params: JsonObject, response: Com
 /** What a command resolves with when it could not be carried out at all, worded as the guide's client does. */
 export function invokeFailure(command: string, error: unknown): CommandResult {
   const reason = error instanceof Error ? error.message : String(error);
-  const code = error instanceof AmoraError ? { code: error.code } : {};
+  const code = isAmoraError(error) ? { code: error.code } : {};
   return { success: false, ...code, message: `Failed to invoke method ${command}: ${reason}` };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TimeoutError } from '../core/index.js';
 import { commandResult, invokeFailure } from './command-messages.js';
 import { playerStatusOf, playlistsOf } from './player-status.js';
 
@@ -38,5 +39,6 @@ describe('commandResult', () => {
     const refused = { command_id: 'c', command: 'play', success: false, error: { code: 'conflict', message: 'the queue is empty' }, timestamp: 1 } as const;
     expect(commandResult('play', {}, refused)).toEqual({ success: false, code: 'conflict', message: 'the queue is empty' });
     expect(invokeFailure('next', new Error('no response within 30000 ms'))).toEqual({ success: false, message: 'Failed to invoke method next: no response within 30000 ms' });
+    expect(invokeFailure('play', new TimeoutError('no response'))).toEqual({ success: false, code: 'timeout', message: 'Failed to invoke method play: no response' });
   });
 });

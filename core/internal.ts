@@ -9,7 +9,6 @@
 // State
 export { computeDelta } from './state/state-delta.js';
 export { deepEqual } from './state/merge-patch.js';
-export { isUnsafeKey } from './state/json-guard.js';
 
 // Commands and protocol
 export { commandErrorStatus } from './commands/dispatcher.js';
@@ -37,7 +36,6 @@ export { instanceIds } from './agent/container.js';
 
 // Configuration plumbing (the CLI, content sync)
 export { CORE_TRANSPORT_KEYS } from './config/schema.js';
-export { LOG_FORMATS, LOG_LEVELS } from './config/log-settings.js';
 export { ContentConfigSchema, ContentSourceSchema } from './config/content-schema.js';
 export { interpolateEnv, type EnvRecord } from './config/interpolate.js';
 export { ENV_SHORTCUTS, applyEnvOverrides } from './config/env-overrides.js';

@@ -5,7 +5,6 @@
 export {
   MqttConnection,
   type MqttConnectionDeps,
-  type MqttConnectionHooks,
   type MqttConnectionSettings,
 } from './transport/mqtt-connection.js';
 export type { ResolvedTls } from './transport/resolved-tls.js';
