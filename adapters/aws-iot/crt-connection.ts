@@ -97,7 +97,10 @@ export class CrtConnection extends ReconnectingLink implements AwsLink {
   }
 
   async unsubscribe(filters: readonly string[]): Promise<void> {
-    for (const filter of filters) this.subscriptions.delete(filter);
+    for (const filter of filters) {
+      this.subscriptions.delete(filter);
+      this.optional.delete(filter);
+    }
     const live = this.live;
     if (!live) return;
     await Promise.all(filters.map((filter) => this.guard(live, live.connection.unsubscribe(filter), `unsubscribe from ${filter}`)));

@@ -97,7 +97,10 @@ export class AwsMqttLink implements AwsLink {
   }
 
   async unsubscribe(filters: readonly string[]): Promise<void> {
-    for (const filter of filters) this.subscriptions.delete(filter);
+    for (const filter of filters) {
+      this.subscriptions.delete(filter);
+      this.optional.delete(filter);
+    }
     await this.connection.unsubscribe(filters);
   }
 

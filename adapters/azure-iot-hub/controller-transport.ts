@@ -109,8 +109,10 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
   async start(signal: AbortSignal): Promise<void> {
     if (this.service || this.stopped) return;
     signal.addEventListener('abort', () => void this.stop(), { once: true });
+    let ca: string | undefined;
     try {
-      this.service = new IotHubServiceClient(this.connectionString, await readPem(this.options.ca, 'ca'));
+      ca = await readPem(this.options.ca, 'ca');
+      this.service = new IotHubServiceClient(this.connectionString, ca);
     } catch (error) {
       if (error instanceof AmoraError) throw error;
       throw new ConfigError(`azure-iot-hub: ${(error as Error).message}`, { cause: error, details: { path: 'serviceConnectionString' } });
@@ -121,7 +123,7 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
           connectionString: this.eventHubConnectionString,
           consumerGroup: this.options.eventHubConsumerGroup,
           resumeOverlapMs: this.options.eventHubResumeOverlapMs,
-          ca: await readPem(this.options.ca, 'ca'),
+          ca,
           logger: this.logger,
           clock: this.clock,
           retryPolicy: this.retryPolicy,
@@ -136,7 +138,7 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
       if (first.state === 'offline' && (first.error?.code === 'authentication_failed' || first.error?.code === 'not_found')) {
         // Refused for good (a wrong key, an unknown consumer group): say so now rather than push nothing.
         await this.stop();
-        throw new ConfigError(`azure-iot-hub: eventHubConnectionString: ${first.error.message}`, { details: { path: 'eventHubConnectionString' } });
+        throw new ConfigError(`azure-iot-hub: eventHubConnectionString: ${first.error.message}`, { cause: first.error, details: { path: 'eventHubConnectionString' } });
       }
     }
     this.setStatus('connecting');

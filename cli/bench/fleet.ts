@@ -181,7 +181,7 @@ async function drained(subscribers: Subscribers, wire: { published(): number }, 
       last = now;
       lastChange = nowMs();
     } else if (nowMs() - lastChange > DRAIN_QUIET_MS) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await pause(100);
   }
 }
 

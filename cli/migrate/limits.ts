@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue } from '../../core/index.js';
 import { SHADOW_MAX_DEPTH, SHADOW_STATE_LIMIT_BYTES } from '../../adapters/aws-iot/shadow-document.js';
-import { IOT_HUB_LIMITS, twinSectionProblem } from '../../adapters/azure-iot-hub/limits.js';
+import { IOT_HUB_LIMITS, jsonByteLength as jsonBytes } from '../../adapters/azure-iot-hub/limits.js';
 
 /**
  * The target cloud's limits on what a migration writes, checked before anything is written:
@@ -15,10 +15,7 @@ export const TARGET_LIMITS = {
   twinTagsBytes: IOT_HUB_LIMITS.twinTagsBytes,
 } as const;
 
-/** UTF-8 size of a value's compact JSON text. */
-export function jsonBytes(value: JsonValue | undefined): number {
-  return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value), 'utf8');
-}
+export { jsonBytes };
 
 /** Top-level sections of `document` with their sizes, largest first. */
 export function sectionSizes(document: JsonObject): { readonly section: string; readonly bytes: number }[] {
@@ -48,9 +45,4 @@ export function objectDepth(value: JsonValue): number {
   const children = Array.isArray(value) ? value : Object.values(value);
   const deepest = children.reduce<number>((max, child) => Math.max(max, objectDepth(child)), 0);
   return Array.isArray(value) ? deepest : deepest + 1;
-}
-
-/** Why IoT Hub would refuse `section` as twin content (size, depth, property names), or undefined. */
-export function twinProblem(section: JsonObject, maxBytes: number = TARGET_LIMITS.twinSectionBytes): string | undefined {
-  return twinSectionProblem(section, maxBytes);
 }

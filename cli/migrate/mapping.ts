@@ -1,7 +1,8 @@
 import type { JsonObject, JsonValue } from '../../core/index.js';
 import { isValidThingName } from '../../adapters/aws-iot/shadow-topics.js';
 import type { Cloud, SourceDevice } from './fleet.js';
-import { fitSections, jsonBytes, objectDepth, sectionSizes, TARGET_LIMITS, twinProblem } from './limits.js';
+import { fitSections, jsonBytes, objectDepth, sectionSizes, TARGET_LIMITS } from './limits.js';
+import { twinSectionProblem } from '../../adapters/azure-iot-hub/limits.js';
 
 /** Something the operator should know about one device's move, and what to do about it. */
 export interface Finding {
@@ -116,7 +117,7 @@ function toAzure(device: SourceDevice): DevicePlan {
   const desired: Record<string, JsonValue> = {};
   const refused: string[] = [];
   for (const [section, value] of Object.entries(kept)) {
-    const problem = twinProblem({ [section]: value });
+    const problem = twinSectionProblem({ [section]: value }, TARGET_LIMITS.twinSectionBytes);
     if (problem === undefined) {
       desired[section] = value;
     } else {

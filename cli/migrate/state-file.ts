@@ -104,7 +104,8 @@ export class MigrationState {
    * steps costs a write per burst, not one per step (the document grows with the fleet).
    */
   private save(): Promise<void> {
-    this.queued ??= this.saving.then(() => {
+    // After a failed write the next one still runs (the failure went to whoever awaited it).
+    this.queued ??= this.saving.catch(() => undefined).then(() => {
       this.queued = undefined;
       return this.write();
     });

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { IotApiError, type CertificateRecord, type ControlPlaneRegistry, type ThingRecord } from './control-plane-registry.js';
+import { invalid, IotApiError, type CertificateRecord, type ControlPlaneRegistry, type ThingRecord } from './control-plane-registry.js';
 import type { ThingRegistry } from './thing-registry.js';
 
 /**
@@ -247,10 +247,6 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function invalid(message: string): IotApiError {
-  return new IotApiError(400, 'InvalidRequestException', message);
 }
 
 function unknownOperation(request: ControlPlaneRequest): IotApiError {

@@ -442,7 +442,8 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function invalid(message: string): IotApiError {
+/** AWS IoT's answer to a malformed request or one the resource's state does not allow. */
+export function invalid(message: string): IotApiError {
   return new IotApiError(400, 'InvalidRequestException', message);
 }
 
