@@ -32,6 +32,22 @@ describe('MigrationState', () => {
     expect(await readdir(dir)).toEqual(['state.json']);
   });
 
+  it('saves again after a write failed: one full disk does not lose every later step', async () => {
+    const folder = join(dir, 'state');
+    const path = join(folder, 'state.json');
+    const state = await MigrationState.open(path, run);
+    await state.step('p1', 'thing', async () => {});
+    // The folder replaced by a file: the next write fails, as on a full or read-only disk.
+    await rm(folder, { recursive: true });
+    await writeFile(folder, 'not a folder');
+    await expect(state.step('p2', 'thing', async () => {})).rejects.toThrow();
+    await rm(folder);
+    await state.step('p3', 'thing', async () => {});
+    const reopened = await MigrationState.open(path, run);
+    expect(reopened.done('p1', 'thing')).toBe(true);
+    expect(reopened.done('p3', 'thing')).toBe(true);
+  });
+
   it('has every one of many concurrent steps on disk once each has resolved', async () => {
     const path = join(dir, 'state.json');
     const state = await MigrationState.open(path, run);
