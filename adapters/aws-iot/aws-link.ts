@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import type { Clock, ConnectionStatus, Logger, RetryPolicy } from '../../core/index.js';
+import { RateLimiter, type Clock, type ConnectionStatus, type Logger, type RetryPolicy } from '../../core/index.js';
 
 /**
  * The MQTT connection to AWS IoT Core that both transports use, whichever client carries it:
@@ -62,3 +62,8 @@ export interface AwsLinkDeps {
 
 /** ALPN protocol that lets AWS IoT Core take MQTT with a client certificate on port 443. */
 export const AWS_MQTT_ALPN = 'x-amzn-mqtt-ca';
+
+/** Both links' publish pacing: publishes wait (in order) rather than being dropped; the outbox above bounds what waits. */
+export function publishLimiter(deps: AwsLinkDeps): RateLimiter<() => Promise<void>> {
+  return new RateLimiter<() => Promise<void>>((publish) => publish(), { perSecond: deps.maxPublishesPerSecond, capacity: Number.MAX_SAFE_INTEGER, clock: deps.clock });
+}

@@ -8,7 +8,7 @@ import {
   type ConnectionStatus,
   type LinkSession,
 } from '../../core/index.js';
-import type { AwsLink, AwsLinkDeps, AwsLinkHooks, AwsLinkSettings } from './aws-link.js';
+import { publishLimiter, type AwsLink, type AwsLinkDeps, type AwsLinkHooks, type AwsLinkSettings } from './aws-link.js';
 import { toCrtError } from './crt-errors.js';
 
 /**
@@ -68,12 +68,7 @@ export class CrtConnection extends ReconnectingLink implements AwsLink {
     deps: AwsLinkDeps,
   ) {
     super({ name: 'AWS IoT', endpoints: [`${settings.endpoint}:${settings.port}`], setupFailure: 'reconnect', sameStatus }, deps);
-    this.limiter = new RateLimiter<() => Promise<void>>((publish) => publish(), {
-      perSecond: deps.maxPublishesPerSecond,
-      // Publishes wait (in order) rather than being dropped: the outbox above bounds what waits.
-      capacity: Number.MAX_SAFE_INTEGER,
-      clock: deps.clock,
-    });
+    this.limiter = publishLimiter(deps);
   }
 
   /** Loads the SDK first: without it installed, start() fails saying what to install. */

@@ -7,7 +7,7 @@ import {
   type ConnectionStatus,
 } from '../../core/index.js';
 import { MqttConnection, type ResolvedTls } from '../../core/mqtt.js';
-import { AWS_MQTT_ALPN, type AwsLink, type AwsLinkDeps, type AwsLinkHooks, type AwsLinkSettings } from './aws-link.js';
+import { AWS_MQTT_ALPN, publishLimiter, type AwsLink, type AwsLinkDeps, type AwsLinkHooks, type AwsLinkSettings } from './aws-link.js';
 
 /**
  * The `mqtt` link: AWS IoT Core is plain MQTT 3.1.1 over mutual TLS, so mqtt.js speaks it through
@@ -57,12 +57,7 @@ export class AwsMqttLink implements AwsLink {
       deps,
     );
     this.status$ = this.connection.status$;
-    this.limiter = new RateLimiter<() => Promise<void>>((publish) => publish(), {
-      perSecond: deps.maxPublishesPerSecond,
-      // Publishes wait (in order) rather than being dropped: the outbox above bounds what waits.
-      capacity: Number.MAX_SAFE_INTEGER,
-      clock: deps.clock,
-    });
+    this.limiter = publishLimiter(deps);
   }
 
   get connected(): boolean {
