@@ -1,4 +1,4 @@
-import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { JsonObject } from '../../core/index.js';
 import { formatConnectionString } from '../../adapters/azure-iot-hub/connection-string.js';
 import { statusOf } from '../../adapters/azure-iot-hub/service-client.js';
@@ -7,7 +7,7 @@ import type { CloudCalls } from './cloud-calls.js';
 import type { DeviceOutput } from './device-output.js';
 import type { DevicePlan } from './mapping.js';
 import type { MigrationState } from './state-file.js';
-import { selfSignedIdentity } from './self-signed.js';
+import { selfSignedIdentity, thumbprintOf } from './self-signed.js';
 import type { TargetProvisioner } from './target.js';
 
 /** The variable secrets.env sets and transport.yaml reads (the azure-iot-hub kind's own fallback name). */
@@ -87,7 +87,7 @@ export class AzureTarget implements TargetProvisioner {
     const saved = await output.read(X509_CERT);
     let thumbprint: string;
     if (saved !== undefined && (await output.read(X509_KEY)) !== undefined) {
-      thumbprint = createHash('sha1').update(new X509Certificate(saved).raw).digest('hex').toUpperCase();
+      thumbprint = thumbprintOf(saved);
     } else {
       const identity = await selfSignedIdentity(deviceId, this.settings.certDays);
       await output.writeSecret(X509_KEY, identity.keyPem);

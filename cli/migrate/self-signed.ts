@@ -42,6 +42,10 @@ export async function selfSignedIdentity(deviceId: string, validDays: number): P
   ]);
   certificate.sign(forge.pki.privateKeyFromPem(privateKey), forge.md.sha256.create());
   const certPem = forge.pki.certificateToPem(certificate);
-  const thumbprint = createHash('sha1').update(new X509Certificate(certPem).raw).digest('hex').toUpperCase();
-  return { certPem, keyPem: privateKey, thumbprint };
+  return { certPem, keyPem: privateKey, thumbprint: thumbprintOf(certPem) };
+}
+
+/** IoT Hub's X.509 thumbprint of a certificate: its SHA-1 fingerprint, upper-case hex without colons. */
+export function thumbprintOf(certPem: string): string {
+  return createHash('sha1').update(new X509Certificate(certPem).raw).digest('hex').toUpperCase();
 }
