@@ -82,7 +82,7 @@ export async function applyPlan(plan: FleetPlan, target: TargetProvisioner, stat
   return {
     from: plan.from,
     to: plan.to,
-    target: target.where,
+    target: state.target,
     dryRun: options.dryRun,
     outDir: options.outDir,
     stateFile: state.path,
