@@ -1,7 +1,7 @@
 import type { Cloud } from './fleet.js';
 import type { DeviceOutput } from './device-output.js';
 import type { DevicePlan } from './mapping.js';
-import { mapLimited } from './map-limited.js';
+import { mapLimited } from '../map-limited.js';
 import type { FleetPlan } from './plan.js';
 import type { MigrationState } from './state-file.js';
 import type { TargetProvisioner } from './target.js';
