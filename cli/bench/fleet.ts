@@ -5,6 +5,7 @@ import { forkSibling, type ChildLink, type DevicesReply, type DevicesRequest, ty
 import { watchWire } from './fleet-wire.js';
 import { pause } from './transport-probe.js';
 import { LatencyRecorder, nowMs, type LatencySummary } from './latency-recorder.js';
+import { alternatingRounds } from './rounds.js';
 import { machineInfo, type BenchReport } from './report.js';
 
 export interface FleetOptions {
@@ -93,12 +94,9 @@ export async function runFleet(registry: PluginRegistry, options: FleetOptions):
     const subscriberFigures = { connectMs: Math.max(...connected.map((c) => c.connectMs)), heapPerClient: perClient('heapPerClient'), rssPerClient: perClient('rssPerClient') };
 
     const passes: FleetPass[] = [];
-    for (let round = 0; round < options.runs; round++) {
-      const order: FleetKind[] = round % 2 === 0 ? ['amora', 'raw'] : ['raw', 'amora'];
-      for (const who of order) {
-        log(`round ${round + 1}: ${who}...`);
-        passes.push(await runPass(who, registry, broker.url, subscribers, options));
-      }
+    for (const { round, who } of alternatingRounds<FleetKind>(options.runs, ['amora', 'raw'])) {
+      log(`round ${round + 1}: ${who}...`);
+      passes.push(await runPass(who, registry, broker.url, subscribers, options));
     }
     const { broker: _broker, ...rest } = options;
     return { date: new Date().toISOString(), machine: machineInfo(), options: { ...rest, broker: broker.description }, subscribers: subscriberFigures, passes };
