@@ -11,6 +11,7 @@ import {
   type JsonValue,
 } from '../../core/index.js';
 import { hubServiceSeam } from './service-http.js';
+import { withoutDollarKeys } from './twin-members.js';
 
 /**
  * The IoT Hub service API as the controller needs it, on the real azure-iothub Client and
@@ -143,8 +144,7 @@ export function serviceError(error: unknown, what: string): AmoraError {
 function toServiceTwin(twin: JsonObject): ServiceTwin {
   const properties = isJsonObject(twin['properties']) ? twin['properties'] : {};
   const reportedSection = isJsonObject(properties['reported']) ? properties['reported'] : {};
-  const reported: Record<string, JsonValue> = {};
-  for (const [key, value] of Object.entries(reportedSection)) if (!key.startsWith('$')) reported[key] = value;
+  const reported = withoutDollarKeys(reportedSection);
   const metadata = reportedSection['$metadata'];
   const updated = isJsonObject(metadata) && typeof metadata['$lastUpdated'] === 'string' ? Date.parse(metadata['$lastUpdated']) : Number.NaN;
   return {
