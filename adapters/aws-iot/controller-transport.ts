@@ -24,10 +24,10 @@ import {
 } from '../../core/index.js';
 import {
   parsedCommandResponseSchema,
+  parsedTelemetryMessageSchema,
   connectionMessageSchema,
   deepEqual,
   deviceDirectory,
-  telemetryMessageSchema,
 } from '../../core/internal.js';
 import type { AwsLink } from './aws-link.js';
 import { createAwsLink } from './create-link.js';
@@ -190,7 +190,7 @@ export class AwsIotControllerTransport implements ControllerTransport {
       this.topicSource(topic),
       (source) =>
         source.pipe(
-          map((message) => readPayload(telemetryMessageSchema, message.payload)),
+          map((message) => readPayload(parsedTelemetryMessageSchema, message.payload)),
           filter((message): message is TelemetryMessage => message !== undefined),
         ),
       false,
