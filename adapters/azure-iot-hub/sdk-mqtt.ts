@@ -48,9 +48,9 @@ export class AmoraMqtt extends deviceMqtt.Mqtt implements AmoraSdkTransport {
 }
 
 /**
- * The SDK's MQTT base config, named through azure-iot-device-mqtt (which declares it) rather than
- * azure-iot-mqtt-base, a package of its own that we do not depend on (published declarations
- * importing it would not resolve for users).
+ * The SDK's MQTT base config, named through azure-iot-device-mqtt rather than imported from the
+ * SDK's own MQTT base package, which we do not depend on (published declarations importing it
+ * would not resolve for users).
  */
 type MqttBaseTransportConfig = ReturnType<InstanceType<typeof deviceMqtt.MqttWs>['_getBaseTransportConfig']>;
 
