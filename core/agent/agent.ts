@@ -83,6 +83,7 @@ export class Agent implements AgentApi {
     this.state = new DeviceState(this.clock, undefined, options.storage?.versions, options.desired);
     this.dispatcher = new CommandDispatcher({
       specs: this.profile.commands,
+      services: this.profile.services,
       timeoutMs: options.commands?.timeoutMs,
       dedupeWindowMs: options.commands?.dedupeWindowMs,
       dedupeMax: options.commands?.dedupeMax,

@@ -39,8 +39,9 @@ export class LifecycleManager {
   private readonly statuses: BehaviorSubject<Readonly<Record<string, ComponentStatus>>>;
   /** Components whose start was attempted, in start order; those are the ones stop() visits. */
   private attempted: Lifecycle[] = [];
-  /** Aborted by stop() or by the caller's signal; handed to every component's start. */
+  /** Aborted by stop() or by the caller's signal while start() runs; handed to every component's start. */
   private run?: AbortController;
+  private startCalled = false;
   private stopping?: Promise<void>;
 
   constructor(components: readonly Lifecycle[], options: LifecycleManagerOptions = {}) {
@@ -73,7 +74,8 @@ export class LifecycleManager {
    * abort reason (after stopping what started) when `signal` aborts or stop() is called meanwhile.
    */
   async start(signal?: AbortSignal): Promise<LifecycleStartResult> {
-    if (this.run) throw new Error('LifecycleManager.start() called twice');
+    if (this.startCalled) throw new Error('LifecycleManager.start() called twice');
+    this.startCalled = true;
     const run = new AbortController();
     this.run = run;
     const onAbort = (): void => run.abort(signal?.reason);
@@ -101,6 +103,8 @@ export class LifecycleManager {
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      // Only a start in progress is aborted by stop(): the controller need not outlive it.
+      if (!run.signal.aborted) this.run = undefined;
     }
 
     if (run.signal.aborted) {
