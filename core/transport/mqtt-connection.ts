@@ -275,7 +275,14 @@ export class MqttConnection extends ReconnectingLink {
     };
     const client = mqtt.connect(url, options);
     // Events of a client replaced (protocol fallback, another broker) are ignored.
-    client.on('connect', (connack) => client === this.client && this.listener?.onConnect?.(connack));
+    client.on('connect', (connack) => {
+      // We never send topic aliases, yet mqtt.js builds a 1.5 KiB LRU cache (per client, per
+      // CONNACK) for those an MQTT 5 broker offers (Mosquitto: 10). Without it a publish without
+      // an alias, all we send, goes out the same (mqtt.js 5 _applyTopicAlias); it deletes the
+      // cache itself at the next CONNACK.
+      delete (client as unknown as { topicAliasSend?: unknown }).topicAliasSend;
+      if (client === this.client) this.listener?.onConnect?.(connack);
+    });
     client.on('close', () => {
       if (client === this.client) this.listener?.onClose();
       this.rejectUnacknowledged(client);
