@@ -160,7 +160,7 @@ export class Agent implements AgentApi {
     if (this.phase !== 'running') return;
     for (const transport of this.transports) this.beginPublishing(transport);
     // Desired values are applied when they change (reconcile-loop.ts), not whenever reported differs.
-    this.subscriptions.add(this.state.desired$.subscribe((desired) => this.reconciler.offer(desired)));
+    this.subscriptions.add(this.state.onDesired((desired) => this.reconciler.offer(desired)));
     this.startStatusTelemetry();
     this.logger.info({ device: this.deviceId, transports: this.transports.map((t) => t.id) }, 'agent started');
   }
@@ -201,7 +201,11 @@ export class Agent implements AgentApi {
       );
     }
     this.system?.start();
-    this.subscriptions.add(this.state.changes$.subscribe((change) => this.publishers.forEach((p) => p.push(change))));
+    this.subscriptions.add(
+      this.state.onChange((change) => {
+        for (const publisher of this.publishers) publisher.push(change);
+      }),
+    );
     this.sendingTelemetry = true;
     if (this.everyChange) {
       // Batched and queued like any telemetry, so no change is merged away (state-changes.ts).

@@ -38,6 +38,9 @@ export class DeviceState implements DeviceStateStore {
   private readonly desiredLimits: DesiredLimits;
   /** Highest version handed out without recording a new ceiling first. */
   private versionCeiling = Number.MAX_SAFE_INTEGER;
+  /** The agent's own listeners (see onChange, onDesired). */
+  private changeListener: ((change: StateChange) => void) | undefined;
+  private desiredListener: ((desired: JsonObject) => void) | undefined;
 
   constructor(
     @inject(TOKENS.Clock) @optional() private readonly clock: Clock = systemClock,
@@ -81,6 +84,27 @@ export class DeviceState implements DeviceStateStore {
   }
 
   /**
+   * Core-internal: the agent's one listener for changes, called before changes$ subscribers. A
+   * plain callback costs a fraction of the RxJS subscription every agent of a fleet would keep
+   * for its life. Returns what removes it.
+   */
+  onChange(listener: (change: StateChange) => void): () => void {
+    this.changeListener = listener;
+    return () => {
+      if (this.changeListener === listener) this.changeListener = undefined;
+    };
+  }
+
+  /** Core-internal, as onChange: the agent's one listener for desired state, called now and on every change. */
+  onDesired(listener: (desired: JsonObject) => void): () => void {
+    this.desiredListener = listener;
+    listener(this.desired.value);
+    return () => {
+      if (this.desiredListener === listener) this.desiredListener = undefined;
+    };
+  }
+
+  /**
    * Applies a merge patch to reported state. Returns undefined (and emits nothing) when the patch
    * changes nothing; otherwise bumps the version by one and returns the change with the minimal
    * effective patch. @throws CommandError `invalid_params` for an unsafe patch (see merge-patch.ts).
@@ -105,6 +129,7 @@ export class DeviceState implements DeviceStateStore {
     });
     const change: StateChange = Object.freeze({ snapshot, patch: effective });
     this.reported.next(snapshot);
+    this.changeListener?.(change);
     this.changes.next(change);
     this.refreshDelta();
     return change;
@@ -121,6 +146,7 @@ export class DeviceState implements DeviceStateStore {
     if (deepEqual(next, this.desired.value)) return;
     assertWithinDesiredLimits(next, this.desiredLimits);
     this.desired.next(next);
+    this.desiredListener?.(next);
     this.refreshDelta();
   }
 

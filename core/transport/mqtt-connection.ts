@@ -210,6 +210,19 @@ export class MqttConnection extends ReconnectingLink {
     clearTimeout(timer);
   }
 
+  /**
+   * Where the events of an accepted connection go, for as long as it lasts: made out here so it
+   * keeps only `lost`, not the settled attempt's promise and resolvers.
+   */
+  private connectedListener(lost: (error: unknown) => void): AttemptListener {
+    return {
+      onClose: () => {
+        this.listener = undefined;
+        lost(this.takeLastError());
+      },
+    };
+  }
+
   /** One CONNECT: resolves on CONNACK, rejects with why the socket closed before it. */
   private connectOnce(client: MqttClient, lost: (error: unknown) => void): Promise<IConnackPacket> {
     return new Promise<IConnackPacket>((resolve, reject) => {
@@ -217,12 +230,7 @@ export class MqttConnection extends ReconnectingLink {
       this.listener = {
         onConnect: (connack) => {
           this.lastError = undefined;
-          this.listener = {
-            onClose: () => {
-              this.listener = undefined;
-              lost(this.takeLastError());
-            },
-          };
+          this.listener = this.connectedListener(lost);
           resolve(connack);
         },
         onClose: () => {
