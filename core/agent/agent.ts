@@ -36,14 +36,15 @@ type AgentPhase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 export class Agent implements AgentApi {
   readonly deviceId: string;
   readonly state: DeviceState;
-  readonly health$: Observable<AgentHealth>;
+  // health$ and activity$ are getters (below): a deferred observable kept by every agent is
+  // memory a fleet multiplies, and most agents are never watched.
   /** Per-component lifecycle phases (idle, starting, running, failed, ...). */
   readonly lifecycle: LifecycleManager;
-  /** Commands answered, state published, desired state and telemetry, as they happen (for metrics). */
-  readonly activity$: Observable<AgentActivity>;
 
   private readonly profile: DeviceProfile;
   private readonly transports: readonly DeviceTransport[];
+  /** Components (the player), then transports: what the lifecycle starts and health$ shows. */
+  private readonly parts: readonly Lifecycle[];
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly dispatcher: CommandDispatcher;
@@ -106,7 +107,6 @@ export class Agent implements AgentApi {
         if (this.sendingTelemetry) this.track(this.sendTelemetry(batch));
       },
     });
-    this.activity$ = defer(() => this.activitySubject());
     // Nothing is made for a publish nobody watches (the metrics endpoint is the usual watcher).
     const published = (transport: string) => (ok: boolean, durationMs: number) => {
       if (this.activity?.observed) this.activity.next({ type: 'state', transport, ok, durationMs });
@@ -123,17 +123,23 @@ export class Agent implements AgentApi {
         () => this.lastCommandAt,
       );
     }
-    const components: readonly Lifecycle[] = options.components ?? [];
-    this.lifecycle = new LifecycleManager([...components, ...this.transports], { logger: this.logger, clock: this.clock });
+    this.parts = [...(options.components ?? []), ...this.transports];
+    this.lifecycle = new LifecycleManager(this.parts, { logger: this.logger, clock: this.clock });
+  }
+
+  /** Health of every part (components, transports) and the desired-state refusals; built per subscriber. */
+  get health$(): Observable<AgentHealth> {
     // Built when first watched: most agents of a fleet never are, and the pipeline costs a kilobyte or two.
-    this.health$ = defer(() =>
-      combineLatest([
-        mergeHealth(this.lifecycle.status$, [...components, ...this.transports]),
-        (this.desiredRefused ??= new BehaviorSubject(this.refusedCount)),
-      ]).pipe(
+    return defer(() =>
+      combineLatest([mergeHealth(this.lifecycle.status$, this.parts), (this.desiredRefused ??= new BehaviorSubject(this.refusedCount))]).pipe(
         map(([health, refused]) => (refused === 0 ? health : { ...health, desiredRefused: refused })),
       ),
     );
+  }
+
+  /** Commands answered, state published, desired state and telemetry, as they happen (for metrics). */
+  get activity$(): Observable<AgentActivity> {
+    return defer(() => this.activitySubject());
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Observable, Subscription } from 'rxjs';
+import { Observable } from 'rxjs';
 import { z } from 'zod';
 import type { DeviceProfile, ReconcileStep } from '../agent/device-profile.js';
 import { strictParams } from '../agent/strict-params.js';
@@ -99,32 +99,30 @@ function reportedState(player: PlayerAdapter, content: ContentSettingsHolder, se
     const report = (): void => {
       if (state !== undefined) subscriber.next(reportedPlayerState(state, content.value, backend, clock.now()));
     };
-    const subscriptions = new Subscription();
-    subscriptions.add(
-      player.state$.subscribe({
-        next: (next) => {
-          state = next;
-          report();
-        },
-        error: fail,
-      }),
-    );
-    content.onChange = report;
-    subscriptions.add(() => {
-      if (content.onChange === report) content.onChange = undefined;
+    const states = player.state$.subscribe({
+      next: (next) => {
+        state = next;
+        report();
+      },
+      error: fail,
     });
+    content.onChange = report;
     const availability = playerAvailability();
-    subscriptions.add(
-      player.status$.subscribe({
-        next: (status) => {
-          const patch = availability(status);
-          if (patch) subscriber.next(patch);
-        },
-        error: fail,
-      }),
-    );
-    if (sync) subscriptions.add(sync.state$.subscribe({ next: (patch) => subscriber.next(patch), error: fail }));
-    return subscriptions;
+    const statuses = player.status$.subscribe({
+      next: (status) => {
+        const patch = availability(status);
+        if (patch) subscriber.next(patch);
+      },
+      error: fail,
+    });
+    const syncs = sync?.state$.subscribe({ next: (patch) => subscriber.next(patch), error: fail });
+    // A teardown function, not a Subscription collecting the three: one object fewer per agent.
+    return () => {
+      states.unsubscribe();
+      statuses.unsubscribe();
+      syncs?.unsubscribe();
+      if (content.onChange === report) content.onChange = undefined;
+    };
   });
 }
 

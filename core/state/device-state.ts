@@ -25,11 +25,6 @@ export const INITIAL_DEVICE_STATE = Symbol.for('amora.device-state.initial');
  */
 @injectable()
 export class DeviceState implements DeviceStateStore {
-  readonly reported$: Observable<StateSnapshot>;
-  readonly changes$: Observable<StateChange>;
-  readonly desired$: Observable<JsonObject>;
-  readonly delta$: Observable<JsonObject>;
-
   private readonly reported: BehaviorSubject<StateSnapshot>;
   private readonly changes = new Subject<StateChange>();
   private readonly desired = new BehaviorSubject<JsonObject>(Object.freeze({}));
@@ -62,12 +57,27 @@ export class DeviceState implements DeviceStateStore {
     this.reported = new BehaviorSubject<StateSnapshot>(
       Object.freeze({ state, version, timestamp: now, metadata: stampMetadata(state, now) }),
     );
-    this.reported$ = this.reported.asObservable();
-    this.changes$ = this.changes.asObservable();
-    this.desired$ = this.desired.asObservable();
-    // delta is recomputed once per change and only emitted when it differs, so the subject
-    // already behaves like distinctUntilChanged(deepEqual) for every subscriber.
-    this.delta$ = this.delta.asObservable();
+  }
+
+  // The streams are getters: an observable kept per stream is memory every agent of a fleet keeps.
+  get reported$(): Observable<StateSnapshot> {
+    return this.reported.asObservable();
+  }
+
+  get changes$(): Observable<StateChange> {
+    return this.changes.asObservable();
+  }
+
+  get desired$(): Observable<JsonObject> {
+    return this.desired.asObservable();
+  }
+
+  /**
+   * delta is recomputed once per change and only emitted when it differs, so the subject
+   * already behaves like distinctUntilChanged(deepEqual) for every subscriber.
+   */
+  get delta$(): Observable<JsonObject> {
+    return this.delta.asObservable();
   }
 
   get snapshot(): StateSnapshot {
