@@ -6,7 +6,6 @@ import { systemClock, type Clock } from '../clock.js';
 import { defineCommand, type CommandContext, type CommandSpec } from '../commands/types.js';
 import { CommandError } from '../errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../state/json.js';
-import type { ContentSyncFeature } from './content-sync.js';
 import type { PlayerAdapter } from './player-adapter.js';
 import { playerAvailability } from './player-availability.js';
 import { playerCommands, playerStateToJson, servicesOf, type PlayerFeatures, type PlayerServices } from './player-commands.js';

@@ -44,7 +44,7 @@ export class RetainedGuard {
   published(topic: string, payload: string): void {
     let recent = this.own.get(topic);
     if (!recent) {
-      recent = { ring: new Array<number>(REMEMBERED).fill(NO_FINGERPRINT), next: 0 };
+      recent = { ring: Array.from({ length: REMEMBERED }, () => NO_FINGERPRINT), next: 0 };
       this.own.set(topic, recent);
     }
     recent.ring[recent.next] = fingerprint(payload);
