@@ -24,6 +24,7 @@ export {
   connectionMessageSchema,
   deviceStateMessageSchema,
   parsedCommandResponseSchema,
+  readCommandResponse,
   telemetryMessageSchema,
 } from './transport/wire-messages.js';
 export { DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem } from './transport/topic-levels.js';
