@@ -36,6 +36,7 @@ import {
 } from '../../core/index.js';
 import {
   connectionMessageSchema,
+  Deadlines,
   deviceDirectory,
   deviceStateMessageSchema,
   readCommandResponse,
@@ -97,6 +98,8 @@ export class MqttControllerTransport implements ControllerTransport {
   /** MQTT 5: where devices answer this controller's commands. */
   private readonly responseTopic: string;
   private syncSeq = 0;
+  /** Every invoke()'s deadline, on one timer. */
+  private readonly deadlines: Deadlines;
 
   constructor(
     @inject(TOKENS.KindOptions) private readonly options: MqttOptions,
@@ -109,6 +112,7 @@ export class MqttControllerTransport implements ControllerTransport {
     this.topics = new MqttTopics(options.topicPrefix);
     this.logger = (logger ?? silentLogger).child({ controller: id });
     this.clock = clock ?? systemClock;
+    this.deadlines = new Deadlines(this.clock);
     this.clientId = options.clientId ?? controllerClientId();
     this.clientTopic = `${this.topics.prefix}/clients/${assertTopicLevel(this.clientId, 'client id')}`;
     this.responseTopic = `${this.clientTopic}/responses`;
@@ -151,6 +155,7 @@ export class MqttControllerTransport implements ControllerTransport {
   async stop(): Promise<void> {
     const closed = new AmoraError('closed', 'controller stopped before the response arrived');
     for (const first of this.pending.values()) for (let waiter: PendingInvoke | undefined = first; waiter; waiter = waiter.next) waiter.reject(closed);
+    this.deadlines.close();
     for (const lease of this.responseLeases.values()) lease.release();
     this.responseLeases.clear();
     await Promise.all([this.connection.stop(), this.commandLink.stop()]);
@@ -248,9 +253,8 @@ export class MqttControllerTransport implements ControllerTransport {
     });
     // The deadline may pass while we still await the SUBACK or PUBACK; it is awaited below.
     answered.catch(() => undefined);
-    const timeout = this.clock.setTimeout(
-      () => waiter.reject(new TimeoutError(`no response to "${command}" (${commandId}) from ${deviceId} within ${timeoutMs} ms`, { details: { commandId, deviceId } })),
-      timeoutMs,
+    const timeout = this.deadlines.add(timeoutMs, () =>
+      waiter.reject(new TimeoutError(`no response to "${command}" (${commandId}) from ${deviceId} within ${timeoutMs} ms`, { details: { commandId, deviceId } })),
     );
     this.addPending(commandId, waiter);
     try {
