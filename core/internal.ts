@@ -27,6 +27,8 @@ export {
   connectionMessageSchema,
   deviceStateMessageSchema,
   parsedCommandResponseSchema,
+  parsedDeviceStateMessageSchema,
+  parsedTelemetryMessageSchema,
   readCommandResponse,
   telemetryMessageSchema,
 } from './transport/wire-messages.js';

@@ -35,12 +35,21 @@ import {
   type TelemetryMessage,
 } from '../../core/index.js';
 import {
+<<<<<<< HEAD
+=======
+  parsedCommandResponseSchema,
+  parsedDeviceStateMessageSchema,
+  parsedTelemetryMessageSchema,
+>>>>>>> main
   connectionMessageSchema,
   Deadlines,
   deviceDirectory,
+<<<<<<< HEAD
   deviceStateMessageSchema,
   readCommandResponse,
   telemetryMessageSchema,
+=======
+>>>>>>> main
 } from '../../core/internal.js';
 import { MqttConnection } from '../../core/mqtt.js';
 import { controllerClientId } from './client-id.js';
@@ -164,7 +173,7 @@ export class MqttControllerTransport implements ControllerTransport {
   state$(deviceId: string): Observable<DeviceStateMessage> {
     return this.stream(`state:${deviceId}`, this.topics.state(deviceId), (source) =>
       source.pipe(
-        map((message) => readPayload(deviceStateMessageSchema, message.payload)),
+        map((message) => readPayload(parsedDeviceStateMessageSchema, message.payload)),
         filter((message): message is DeviceStateMessage => message !== undefined && message.device_id === deviceId),
       ),
     );
@@ -203,7 +212,7 @@ export class MqttControllerTransport implements ControllerTransport {
       (source) =>
         source.pipe(
           map((message) => {
-            const state = readPayload(deviceStateMessageSchema, message.payload);
+            const state = readPayload(parsedDeviceStateMessageSchema, message.payload);
             // A message on another device's topic claiming to be this one is not believed.
             return state !== undefined && this.topics.parse(message.topic)?.deviceId === state.device_id ? state : undefined;
           }),
@@ -218,7 +227,7 @@ export class MqttControllerTransport implements ControllerTransport {
     const topic = this.topics.telemetryFilter(deviceId, kind ?? '#');
     return this.stream(`telemetry:${topic}`, topic, (source) =>
       source.pipe(
-        map((message) => readPayload(telemetryMessageSchema, message.payload)),
+        map((message) => readPayload(parsedTelemetryMessageSchema, message.payload)),
         filter((message): message is TelemetryMessage => message !== undefined),
       ),
       false,

@@ -4,6 +4,7 @@ import { buildController, parseConfig, type PluginRegistry } from '../../core/in
 import { findBinary } from '../../test/support/binaries.js';
 import { startMosquitto } from '../../test/support/mosquitto.js';
 import { nowMs } from './latency-recorder.js';
+import { alternatingRounds } from './rounds.js';
 import { deadline } from './transport-probe.js';
 
 /** What the discovery scenario measured: ms until a fresh controller knows the whole fleet. */
@@ -26,12 +27,9 @@ export async function runDiscovery(registry: PluginRegistry, devices: number, ro
   try {
     await seedPresences(broker.url, devices);
     const passes: { who: 'raw' | 'amora'; ms: number }[] = [];
-    for (let round = 0; round < rounds; round++) {
-      const order: ('raw' | 'amora')[] = round % 2 === 0 ? ['raw', 'amora'] : ['amora', 'raw'];
-      for (const who of order) {
-        const ms = who === 'raw' ? await rawDiscovery(broker.url, devices) : await amoraDiscovery(registry, broker.url, devices);
-        passes.push({ who, ms });
-      }
+    for (const { who } of alternatingRounds(rounds, ['raw', 'amora'])) {
+      const ms = who === 'raw' ? await rawDiscovery(broker.url, devices) : await amoraDiscovery(registry, broker.url, devices);
+      passes.push({ who, ms });
     }
     return { devices, passes };
   } finally {
