@@ -35,21 +35,12 @@ import {
   type TelemetryMessage,
 } from '../../core/index.js';
 import {
-<<<<<<< HEAD
-=======
-  parsedCommandResponseSchema,
-  parsedDeviceStateMessageSchema,
-  parsedTelemetryMessageSchema,
->>>>>>> main
   connectionMessageSchema,
   Deadlines,
   deviceDirectory,
-<<<<<<< HEAD
-  deviceStateMessageSchema,
+  parsedDeviceStateMessageSchema,
+  parsedTelemetryMessageSchema,
   readCommandResponse,
-  telemetryMessageSchema,
-=======
->>>>>>> main
 } from '../../core/internal.js';
 import { MqttConnection } from '../../core/mqtt.js';
 import { controllerClientId } from './client-id.js';
