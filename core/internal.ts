@@ -26,7 +26,6 @@ export {
   commandResponseSchema,
   connectionMessageSchema,
   deviceStateMessageSchema,
-  parsedCommandResponseSchema,
   parsedDeviceStateMessageSchema,
   parsedTelemetryMessageSchema,
   readCommandResponse,

@@ -23,11 +23,11 @@ import {
   type TelemetryMessage,
 } from '../../core/index.js';
 import {
-  parsedCommandResponseSchema,
-  parsedTelemetryMessageSchema,
   connectionMessageSchema,
   deepEqual,
   deviceDirectory,
+  parsedTelemetryMessageSchema,
+  readCommandResponse,
 } from '../../core/internal.js';
 import type { AwsLink } from './aws-link.js';
 import { createAwsLink } from './create-link.js';
@@ -292,7 +292,7 @@ export class AwsIotControllerTransport implements ControllerTransport {
     let lease = this.responseLeases.get(deviceId);
     if (!lease) {
       lease = this.router.add(this.topics.responses(deviceId), (_topic, payload) => {
-        const response = readPayload(parsedCommandResponseSchema, payload);
+        const response = readCommandResponse(payload);
         if (!response) return;
         for (const waiter of this.pending.get(response.command_id) ?? []) waiter.resolve(response);
       });
