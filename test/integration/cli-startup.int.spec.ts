@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,6 +74,17 @@ describe('amora startup', () => {
     expect(ours).toContain('adapters/mqtt/plugin.js');
     expect(ours).toContain('player/virtual/plugin.js');
     expect(packages.filter((name) => /^(@azure|@aws-sdk|aws-crt|aws-iot-device-sdk|azure-|rhea|prom-client|pino-pretty|vite)/.test(name))).toEqual([]);
+    // A JSON config is read by JSON.parse: the yaml package is for YAML files.
+    expect(packages).not.toContain('yaml');
     expect(ours.filter((module) => /^(content|dashboard|plugins|cli\/bench|cli\/metrics|adapters\/(azure|aws)|player\/mpd)\//.test(module))).toEqual([]);
+  });
+
+  it('amora keeps Node\'s compile cache under $XDG_CACHE_HOME/amora-sync where Node has one (22.1 and later)', async () => {
+    const cacheHome = join(dir, 'cache-home');
+    const result = await runCli(['--version'], { XDG_CACHE_HOME: cacheHome });
+    expect(result.code).toBe(0);
+    const written = await readdir(join(cacheHome, 'amora-sync', 'node-compile-cache')).catch(() => []);
+    // Node 20 has no compile cache: nothing is written there, and the CLI runs as before.
+    expect(written.length > 0).toBe('enableCompileCache' in nodeModule);
   });
 });
