@@ -34,3 +34,12 @@ export function enableCompileCache(env: NodeJS.ProcessEnv = process.env): void {
   }
   enable(directory);
 }
+
+/**
+ * Writes what the compile cache gathered so far (Node >= 23), which Node otherwise does only when
+ * the process exits: an agent that loses power or is killed never exits, and would compile
+ * everything again at the next boot. Called once the agent runs, when its modules are loaded.
+ */
+export function flushCompileCache(): void {
+  (nodeModule as { flushCompileCache?: () => void }).flushCompileCache?.();
+}

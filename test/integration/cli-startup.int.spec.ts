@@ -76,6 +76,10 @@ describe('amora startup', () => {
     expect(packages.filter((name) => /^(@azure|@aws-sdk|aws-crt|aws-iot-device-sdk|azure-|rhea|prom-client|pino-pretty|vite)/.test(name))).toEqual([]);
     // A JSON config is read by JSON.parse: the yaml package is for YAML files.
     expect(packages).not.toContain('yaml');
+    // dist/ imports rxjs's operators from their own modules (cli/build/rxjs-imports.ts), not its
+    // CommonJS index, which would load all 223 of them.
+    expect(agent.stderr).toContain('/node_modules/rxjs/dist/cjs/internal/Observable.js');
+    expect(agent.stderr).not.toContain('/node_modules/rxjs/dist/cjs/index.js');
     expect(ours.filter((module) => /^(content|dashboard|plugins|cli\/bench|cli\/metrics|adapters\/(azure|aws)|player\/mpd)\//.test(module))).toEqual([]);
   });
 
