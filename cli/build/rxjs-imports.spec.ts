@@ -10,9 +10,8 @@ const exports = rxjsExportMap(await readFile(require.resolve('rxjs'), 'utf8'));
 describe('deep rxjs imports in dist/', () => {
   it("gives every name the modules define the very object 'rxjs' exports, so plugins importing 'rxjs' share core's classes", () => {
     expect(exports.size).toBeGreaterThan(100);
-    for (const [name, { path, name: inner }] of exports) {
-      expect(require(path)[inner], name).toBe((rxjs as Record<string, unknown>)[name]);
-    }
+    const differing = [...exports].filter(([name, { path, name: inner }]) => (require(path) as Record<string, unknown>)[inner] !== (rxjs as Record<string, unknown>)[name]);
+    expect(differing.map(([name]) => name)).toEqual([]);
     expect(exports.get('Observable')).toEqual({ path: 'rxjs/internal/Observable', name: 'Observable' });
   });
 
