@@ -24,6 +24,8 @@ export {
   connectionMessageSchema,
   deviceStateMessageSchema,
   parsedCommandResponseSchema,
+  parsedDeviceStateMessageSchema,
+  parsedTelemetryMessageSchema,
   telemetryMessageSchema,
 } from './transport/wire-messages.js';
 export { DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem } from './transport/topic-levels.js';

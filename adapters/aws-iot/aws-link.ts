@@ -26,6 +26,17 @@ export interface AwsLink {
   publish(topic: string, payload: string, qos: 0 | 1, retain?: boolean): Promise<void>;
 }
 
+const CHECK_CERTIFICATE = 'check the certificate is registered and active, and its policy allows iot:Connect for this client id';
+
+/** What to check when a connection fails, the same whichever link met it. */
+export const CONNECT_HINTS = {
+  /** AWS IoT ends the TLS handshake (or the connection right after CONNECT) of a certificate it does not know. */
+  closed: `the endpoint closed the connection: ${CHECK_CERTIFICATE}`,
+  refused: `the broker refused the CONNECT: ${CHECK_CERTIFICATE}`,
+  /** A file missing or unreadable, or not PEM. */
+  files: 'check IOT_ENDPOINT, IOT_ROOT_CA_PATH, IOT_CERT_PATH and IOT_KEY_PATH',
+} as const;
+
 export interface AwsLinkSettings {
   /** Host name of the endpoint (IOT_ENDPOINT). */
   readonly endpoint: string;

@@ -3,7 +3,6 @@ import { inject, injectable, optional } from 'inversify';
 import { readFile } from 'node:fs/promises';
 import { distinctUntilChanged, map, Observable, ReplaySubject, share, startWith, filter, type OperatorFunction } from 'rxjs';
 import {
-  ExponentialBackoffRetryPolicy,
   readPayload,
   silentLogger,
   systemClock,
@@ -25,10 +24,10 @@ import {
 } from '../../core/index.js';
 import {
   parsedCommandResponseSchema,
+  parsedTelemetryMessageSchema,
   connectionMessageSchema,
   deepEqual,
   deviceDirectory,
-  telemetryMessageSchema,
 } from '../../core/internal.js';
 import type { AwsLink } from './aws-link.js';
 import { createAwsLink } from './create-link.js';
@@ -97,26 +96,11 @@ export class AwsIotControllerTransport implements ControllerTransport {
     this.clock = clock ?? systemClock;
     this.clientId = options.clientId ?? `amora-ctl-${Math.random().toString(36).slice(2, 10)}`;
     this.connection = createAwsLink(
-      options.link,
-      {
-        endpoint: options.endpoint,
-        port: options.port,
-        certPath: options.certPath,
-        keyPath: options.keyPath,
-        ...(options.caPath === undefined ? {} : { caPath: options.caPath }),
-        clientId: this.clientId,
-        keepAliveSeconds: options.keepAliveSeconds,
-        // A controller has no backlog worth keeping; its live filters are restored on connect.
-        cleanSession: true,
-        operationTimeoutMs: options.operationTimeoutMs,
-      },
+      options,
+      // A controller has no backlog worth keeping; its live filters are restored on connect.
+      { clientId: this.clientId, cleanSession: true },
       { onMessage: (topic, payload, retain) => this.router.dispatch(topic, payload, retain) },
-      {
-        retryPolicy: retryPolicy ?? new ExponentialBackoffRetryPolicy(options.retry ?? {}),
-        clock: this.clock,
-        logger: this.logger,
-        maxPublishesPerSecond: options.telemetry.maxPublishesPerSecond,
-      },
+      { retryPolicy, clock: this.clock, logger: this.logger },
     );
     // QoS 0: with a clean session QoS 1 buys nothing (nothing is kept for us while offline), and
     // on the sdk link each PUBACK would hold back our next publish on aws-crt's Nagle-enabled socket.
@@ -206,7 +190,7 @@ export class AwsIotControllerTransport implements ControllerTransport {
       this.topicSource(topic),
       (source) =>
         source.pipe(
-          map((message) => readPayload(telemetryMessageSchema, message.payload)),
+          map((message) => readPayload(parsedTelemetryMessageSchema, message.payload)),
           filter((message): message is TelemetryMessage => message !== undefined),
         ),
       false,

@@ -3,6 +3,7 @@ import {
   TransportError,
   type AmoraError,
 } from '../../core/index.js';
+import { CONNECT_HINTS } from './aws-link.js';
 
 /**
  * aws-crt rejects its promises with plain strings ("Failed to connect: aws-c-io: …"), sometimes
@@ -22,12 +23,8 @@ export function toCrtError(reason: unknown, what: string): AmoraError {
 }
 
 function hintFor(text: string): string | undefined {
-  if (/AWS_IO_SOCKET_CLOSED|AWS_ERROR_MQTT_UNEXPECTED_HANGUP/.test(text)) {
-    return 'the endpoint closed the connection: check the certificate is registered and active, and its policy allows iot:Connect for this client id';
-  }
-  if (/AWS_ERROR_MQTT_PROTOCOL_ERROR/.test(text)) {
-    return 'the broker refused the CONNECT: check the certificate is registered and its policy allows this client id';
-  }
-  if (/TLS|AWS_IO_FILE|PEM/.test(text)) return 'check IOT_ENDPOINT, IOT_ROOT_CA_PATH, IOT_CERT_PATH and IOT_KEY_PATH';
+  if (/AWS_IO_SOCKET_CLOSED|AWS_ERROR_MQTT_UNEXPECTED_HANGUP/.test(text)) return CONNECT_HINTS.closed;
+  if (/AWS_ERROR_MQTT_PROTOCOL_ERROR/.test(text)) return CONNECT_HINTS.refused;
+  if (/TLS|AWS_IO_FILE|PEM/.test(text)) return CONNECT_HINTS.files;
   return undefined;
 }

@@ -2,7 +2,6 @@ import { inject, injectable, optional } from 'inversify';
 import { Subject, type Observable } from 'rxjs';
 import {
   createMergePatch,
-  ExponentialBackoffRetryPolicy,
   BufferedSender,
   RetainedGuard,
   lostOffline,
@@ -118,17 +117,10 @@ export class AwsIotDeviceTransport implements DeviceTransport {
     );
     this.deltaTopic = this.shadow.topic('update/delta');
     this.connection = createAwsLink(
-      options.link,
+      options,
       {
-        endpoint: options.endpoint,
-        port: options.port,
-        certPath: options.certPath,
-        keyPath: options.keyPath,
-        ...(options.caPath === undefined ? {} : { caPath: options.caPath }),
         clientId: options.clientId ?? this.thingName,
-        keepAliveSeconds: options.keepAliveSeconds,
         cleanSession: options.cleanSession,
-        operationTimeoutMs: options.operationTimeoutMs,
         will: () => ({
           topic: this.topics.connection(this.thingName),
           payload: JSON.stringify(lostOffline(this.deviceId, this.clock.now())),
@@ -141,12 +133,7 @@ export class AwsIotDeviceTransport implements DeviceTransport {
         onDisconnected: () => this.onDisconnected(),
         onMessage: (topic, payload, retain) => this.onMessage(topic, payload, retain),
       },
-      {
-        retryPolicy: retryPolicy ?? new ExponentialBackoffRetryPolicy(options.retry ?? {}),
-        clock: this.clock,
-        logger: this.logger,
-        maxPublishesPerSecond: options.telemetry.maxPublishesPerSecond,
-      },
+      { retryPolicy, clock: this.clock, logger: this.logger },
     );
     // Shadow answers at QoS 0: each is awaited with a deadline and the GET after every connect
     // covers a lost delta, so QoS 1 would add nothing but PUBACKs, and on the sdk link (aws-crt

@@ -7,7 +7,7 @@ import {
   type ConnectionStatus,
 } from '../../core/index.js';
 import { MqttConnection, type ResolvedTls } from '../../core/mqtt.js';
-import { AWS_MQTT_ALPN, publishLimiter, type AwsLink, type AwsLinkDeps, type AwsLinkHooks, type AwsLinkSettings } from './aws-link.js';
+import { AWS_MQTT_ALPN, CONNECT_HINTS, publishLimiter, type AwsLink, type AwsLinkDeps, type AwsLinkHooks, type AwsLinkSettings } from './aws-link.js';
 
 /**
  * The `mqtt` link: AWS IoT Core is plain MQTT 3.1.1 over mutual TLS, so mqtt.js speaks it through
@@ -143,15 +143,15 @@ function describeFailure(error: unknown, what: string): AmoraError {
   const code = (error as { code?: unknown } | undefined)?.code;
   const text = error instanceof Error ? error.message : error === undefined ? 'connection closed' : String(error);
   if (typeof code === 'number' && REFUSED_CREDENTIALS.has(code)) {
-    return new AuthenticationError(`${what}: refused (CONNACK ${code}): check the certificate is registered and active, and its policy allows iot:Connect for this client id`, {
+    return new AuthenticationError(`${what}: CONNACK ${code} (${CONNECT_HINTS.refused})`, {
       cause: error,
       details: { reasonCode: code },
     });
   }
   const hint = /ECONNRESET|EPIPE|socket hang up|secure TLS connection|connection closed|certificate|alert/i.test(text)
-    ? ' (the endpoint closed the connection: check the certificate is registered and active, and its policy allows iot:Connect for this client id)'
+    ? CONNECT_HINTS.closed
     : /ENOENT|EACCES|PEM|key/i.test(text)
-      ? ' (check IOT_ENDPOINT, IOT_ROOT_CA_PATH, IOT_CERT_PATH and IOT_KEY_PATH)'
-      : '';
-  return new TransportError('unavailable', `${what}: ${text}${hint}`, { cause: error });
+      ? CONNECT_HINTS.files
+      : undefined;
+  return new TransportError('unavailable', `${what}: ${text}${hint ? ` (${hint})` : ''}`, { cause: error });
 }

@@ -1,5 +1,6 @@
 import { isJsonObject, type JsonObject, type JsonValue, type TelemetryMessage } from '../../core/index.js';
 import { telemetryMessageSchema } from '../../core/internal.js';
+import { withoutDollarKeys } from './twin-members.js';
 
 /**
  * What a controller learns from one event of the hub's Event Hub-compatible endpoint, read from
@@ -83,12 +84,6 @@ function parseBody(body: unknown): JsonValue | unknown {
   } catch {
     return body;
   }
-}
-
-function withoutDollarKeys(section: JsonObject): JsonObject {
-  const result: Record<string, JsonValue> = {};
-  for (const [key, value] of Object.entries(section)) if (!key.startsWith('$')) result[key] = value;
-  return result;
 }
 
 function stringOf(value: unknown): string | undefined {

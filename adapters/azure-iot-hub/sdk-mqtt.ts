@@ -1,6 +1,5 @@
 import type { TransportConfig } from 'azure-iot-common';
 import deviceMqtt from 'azure-iot-device-mqtt';
-import type { MqttBaseTransportConfig } from 'azure-iot-mqtt-base';
 
 /**
  * Our seams into azure-iot-device-mqtt (Node only).
@@ -47,6 +46,13 @@ export class AmoraMqtt extends deviceMqtt.Mqtt implements AmoraSdkTransport {
     return baseOf(this);
   }
 }
+
+/**
+ * The SDK's MQTT base config, named through azure-iot-device-mqtt rather than imported from the
+ * SDK's own MQTT base package, which we do not depend on (published declarations importing it
+ * would not resolve for users).
+ */
+type MqttBaseTransportConfig = ReturnType<InstanceType<typeof deviceMqtt.MqttWs>['_getBaseTransportConfig']>;
 
 /** MQTT over WebSocket, keeping the HostName's port. */
 export class AmoraMqttWs extends deviceMqtt.MqttWs implements AmoraSdkTransport {

@@ -1,7 +1,6 @@
 import { Agent } from 'node:https';
 import common from 'azure-iot-common';
 import iothub from 'azure-iothub';
-import restApi from 'azure-iothub/dist/common-http/rest_api_client.js';
 import {
   AmoraError,
   AuthenticationError,
@@ -11,8 +10,8 @@ import {
   type JsonObject,
   type JsonValue,
 } from '../../core/index.js';
-import { serviceConnectionInfo } from './connection-string.js';
-import { HubHttpRequestBuilder } from './service-http.js';
+import { hubServiceSeam } from './service-http.js';
+import { withoutDollarKeys } from './twin-members.js';
 
 /**
  * The IoT Hub service API as the controller needs it, on the real azure-iothub Client and
@@ -53,13 +52,9 @@ export class IotHubServiceClient {
   private readonly agent: Agent;
 
   constructor(connectionString: string, ca?: string) {
-    const info = serviceConnectionInfo(connectionString);
-    this.hostName = info.hostName;
-    // A signature object (not a string): RestApiClient re-signs it for an hour on every call.
-    const sharedAccessSignature = iothub.SharedAccessSignature.create(info.hostName, info.keyName, info.key, Math.floor(Date.now() / 1000) + 3600);
-    const config = { host: info.hostName, sharedAccessSignature };
     this.agent = new Agent({ keepAlive: true, ...(ca ? { ca } : {}) });
-    const rest = new restApi.RestApiClient(config, 'amora-sync', new HubHttpRequestBuilder({ ca, agent: this.agent }));
+    const { hostName, config, rest } = hubServiceSeam(connectionString, { userAgent: 'amora-sync', ca, agent: this.agent });
+    this.hostName = hostName;
     // The transport argument serves cloud-to-device messaging over AMQP, which we do not use.
     this.client = new iothub.Client(new iothub.Amqp(config as never), rest);
     this.client.setRetryPolicy(new common.NoRetry());
@@ -149,8 +144,7 @@ export function serviceError(error: unknown, what: string): AmoraError {
 function toServiceTwin(twin: JsonObject): ServiceTwin {
   const properties = isJsonObject(twin['properties']) ? twin['properties'] : {};
   const reportedSection = isJsonObject(properties['reported']) ? properties['reported'] : {};
-  const reported: Record<string, JsonValue> = {};
-  for (const [key, value] of Object.entries(reportedSection)) if (!key.startsWith('$')) reported[key] = value;
+  const reported = withoutDollarKeys(reportedSection);
   const metadata = reportedSection['$metadata'];
   const updated = isJsonObject(metadata) && typeof metadata['$lastUpdated'] === 'string' ? Date.parse(metadata['$lastUpdated']) : Number.NaN;
   return {

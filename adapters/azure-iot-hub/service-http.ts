@@ -1,7 +1,38 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
+import iothub from 'azure-iothub';
 import { Http } from 'azure-iothub/dist/common-http/http.js';
-import { splitHostPort } from './connection-string.js';
+import restApi from 'azure-iothub/dist/common-http/rest_api_client.js';
+import { serviceConnectionInfo, splitHostPort } from './connection-string.js';
+
+/** The azure-iothub REST client and its config, typed through the package's public entry only. */
+export type HubRestClient = NonNullable<ConstructorParameters<typeof iothub.Registry>[1]>;
+export type HubServiceConfig = ConstructorParameters<typeof iothub.Registry>[0];
+
+/** What the unmodified azure-iothub Client and Registry are built from (`new iothub.Registry(config, rest)`). */
+export interface HubServiceSeam {
+  /** The hub's host name (no secret). */
+  readonly hostName: string;
+  readonly config: HubServiceConfig;
+  readonly rest: HubRestClient;
+}
+
+/**
+ * The service SDK's config and RestApiClient for a service connection string, through the request
+ * builder below, so a `host:port` HostName and a private CA work. `agent`: reuse (and later destroy)
+ * one; by default each seam has its own keep-alive agent.
+ */
+export function hubServiceSeam(
+  connectionString: string,
+  options: { readonly userAgent: string; readonly ca?: string | undefined; readonly agent?: Agent },
+): HubServiceSeam {
+  const info = serviceConnectionInfo(connectionString);
+  // A signature object (not a string): RestApiClient re-signs it for an hour on every call.
+  const sharedAccessSignature = iothub.SharedAccessSignature.create(info.hostName, info.keyName, info.key, Math.floor(Date.now() / 1000) + 3600);
+  const config = { host: info.hostName, sharedAccessSignature };
+  const builder = new HubHttpRequestBuilder({ ca: options.ca, ...(options.agent ? { agent: options.agent } : {}) });
+  return { hostName: info.hostName, config, rest: new restApi.RestApiClient(config, options.userAgent, builder) };
+}
 
 /**
  * The HTTP request builder handed to azure-iothub's RestApiClient (the SDK's documented seam),
@@ -14,8 +45,11 @@ import { splitHostPort } from './connection-string.js';
  * - RestApiClient calls `request.setTimeout()` but never listens for 'timeout', so a silent
  *   server would hang the call forever; we turn the timeout into an error.
  * - TCP_NODELAY on every socket (small request/response exchanges, see the latency notes).
+ *
+ * Not exported: its base class lives under the SDK's dist/ (no public entry names it), and the
+ * published declarations must not import such a path; `hubServiceSeam` is the way in.
  */
-export class HubHttpRequestBuilder extends Http {
+class HubHttpRequestBuilder extends Http {
   constructor(options: { readonly ca?: string | undefined; readonly agent?: Agent } = {}) {
     super();
     const agent = options.agent ?? new Agent({ keepAlive: true, ...(options.ca ? { ca: options.ca } : {}) });

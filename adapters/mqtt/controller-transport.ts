@@ -36,10 +36,10 @@ import {
 } from '../../core/index.js';
 import {
   parsedCommandResponseSchema,
+  parsedDeviceStateMessageSchema,
+  parsedTelemetryMessageSchema,
   connectionMessageSchema,
   deviceDirectory,
-  deviceStateMessageSchema,
-  telemetryMessageSchema,
 } from '../../core/internal.js';
 import { MqttConnection } from '../../core/mqtt.js';
 import { controllerClientId } from './client-id.js';
@@ -153,7 +153,7 @@ export class MqttControllerTransport implements ControllerTransport {
   state$(deviceId: string): Observable<DeviceStateMessage> {
     return this.stream(`state:${deviceId}`, this.topics.state(deviceId), (source) =>
       source.pipe(
-        map((message) => readPayload(deviceStateMessageSchema, message.payload)),
+        map((message) => readPayload(parsedDeviceStateMessageSchema, message.payload)),
         filter((message): message is DeviceStateMessage => message !== undefined && message.device_id === deviceId),
       ),
     );
@@ -192,7 +192,7 @@ export class MqttControllerTransport implements ControllerTransport {
       (source) =>
         source.pipe(
           map((message) => {
-            const state = readPayload(deviceStateMessageSchema, message.payload);
+            const state = readPayload(parsedDeviceStateMessageSchema, message.payload);
             // A message on another device's topic claiming to be this one is not believed.
             return state !== undefined && this.topics.parse(message.topic)?.deviceId === state.device_id ? state : undefined;
           }),
@@ -207,7 +207,7 @@ export class MqttControllerTransport implements ControllerTransport {
     const topic = this.topics.telemetryFilter(deviceId, kind ?? '#');
     return this.stream(`telemetry:${topic}`, topic, (source) =>
       source.pipe(
-        map((message) => readPayload(telemetryMessageSchema, message.payload)),
+        map((message) => readPayload(parsedTelemetryMessageSchema, message.payload)),
         filter((message): message is TelemetryMessage => message !== undefined),
       ),
       false,

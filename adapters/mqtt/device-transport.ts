@@ -74,8 +74,6 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export class MqttDeviceTransport implements DeviceTransport {
   readonly capabilities: TransportCapabilities;
   readonly status$: Observable<ConnectionStatus>;
-  readonly commands$: Observable<InboundCommand>;
-  readonly desired$: Observable<DesiredUpdate>;
 
   private readonly topics: MqttTopics;
   private readonly logger: Logger;
@@ -169,8 +167,15 @@ export class MqttDeviceTransport implements DeviceTransport {
       this.logger,
     );
     this.status$ = this.connection.status$;
-    this.commands$ = this.commandsSubject.asObservable();
-    this.desired$ = this.desiredSubject.asObservable();
+  }
+
+  // Getters: an observable kept per stream is memory every device of a fleet keeps.
+  get commands$(): Observable<InboundCommand> {
+    return this.commandsSubject.asObservable();
+  }
+
+  get desired$(): Observable<DesiredUpdate> {
+    return this.desiredSubject.asObservable();
   }
 
   async start(signal: AbortSignal): Promise<void> {

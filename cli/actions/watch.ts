@@ -152,7 +152,26 @@ function reportLinkChanges(status$: Observable<ConnectionStatus>, where: string,
 }
 
 function printJson(event: WatchEvent): void {
-  process.stdout.write(`${JSON.stringify(event)}\n`);
+  writeOut(`${JSON.stringify(event)}\n`);
+}
+
+let corked = false;
+
+/**
+ * Writes to stdout, gathering what one turn of the event loop prints into one write: a fleet's
+ * retained messages arrive as a burst of thousands of lines, and a write (a syscall) per line cost
+ * watch more than reading, checking and formatting them (10,000 devices, 20,000 lines).
+ */
+function writeOut(text: string): void {
+  if (!corked) {
+    corked = true;
+    process.stdout.cork();
+    setImmediate(() => {
+      corked = false;
+      process.stdout.uncork();
+    });
+  }
+  process.stdout.write(text);
 }
 
 function printHuman(event: WatchEvent): void {
@@ -168,5 +187,5 @@ function printHuman(event: WatchEvent): void {
       : event.type === 'telemetry'
         ? `${event.device_id} telemetry ${event.kind} ${event.records.map((record) => JSON.stringify(record.data)).join(' ')}`
         : `${event.device_id} state v${event.version} ${JSON.stringify(event.changed)}`;
-  process.stdout.write(`${time} ${line}\n`);
+  writeOut(`${time} ${line}\n`);
 }

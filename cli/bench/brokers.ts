@@ -13,18 +13,22 @@ export interface BenchBroker {
 export const BROKER_NAMES = ['embedded', 'mosquitto', 'mosquitto-nagle'] as const;
 export type BrokerName = (typeof BROKER_NAMES)[number];
 
-/** Starts a broker on a random port, or says why it cannot (Mosquitto not installed). */
-export async function startBenchBroker(name: BrokerName): Promise<BenchBroker | string> {
+/**
+ * Starts a broker on a random port, or says why it cannot (Mosquitto not installed). Mosquitto
+ * runs with `max_queued_messages 20000`; `persistence: false` when what survives a restart does
+ * not matter (the fleet bench measures delivery).
+ */
+export async function startBenchBroker(name: BrokerName, options: { readonly persistence?: boolean } = {}): Promise<BenchBroker | string> {
   if (name === 'embedded') {
     const broker = await startEmbeddedBroker({ port: 0 });
-    return { name, description: 'embedded aedes (no-delay sockets)', url: `mqtt://127.0.0.1:${broker.port}`, stop: () => broker.close() };
+    return { name, description: 'embedded aedes in the bench process (no-delay sockets)', url: `mqtt://127.0.0.1:${broker.port}`, stop: () => broker.close() };
   }
   if (!findBinary('mosquitto')) return 'mosquitto is not installed (apt-get install mosquitto)';
   const nodelay = name === 'mosquitto';
-  const broker = await startMosquitto({ nodelay });
+  const broker = await startMosquitto({ nodelay, ...options });
   return {
     name,
-    description: `Mosquitto, set_tcp_nodelay ${nodelay}${nodelay ? '' : ' (its default)'}`,
+    description: `Mosquitto, set_tcp_nodelay ${nodelay}${nodelay ? '' : ' (its default)'}${options.persistence === false ? ', persistence false' : ''}`,
     url: broker.url,
     stop: () => broker.dispose(),
   };

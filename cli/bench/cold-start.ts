@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { startEmbeddedBroker } from '../../adapters/mqtt/node.js';
 import { nowMs } from './latency-recorder.js';
+import { alternatingRounds } from './rounds.js';
 import { deadline } from './transport-probe.js';
 
 /** What the cold-start scenario measured: fresh processes until their device is online, and their RSS then. */
@@ -34,21 +35,18 @@ export async function runColdStart(rounds = 3): Promise<ColdStartResult> {
     });
     await watcher.subscribeAsync('amora/devices/+/connection', { qos: 1 });
     const passes: { who: 'raw' | 'amora'; ms: number; rssBytes: number }[] = [];
-    for (let round = 0; round < rounds; round++) {
-      const order: ('raw' | 'amora')[] = round % 2 === 0 ? ['raw', 'amora'] : ['amora', 'raw'];
-      for (const who of order) {
-        const deviceId = `cold-${who}-${round}`;
-        const seen = new Promise<void>((resolve) => online.set(deviceId, resolve));
-        const start = nowMs();
-        const child = who === 'amora' ? await spawnAgent(dir, url, deviceId) : spawnRawScript(url, deviceId);
-        try {
-          await deadline(seen, `${who} cold start of ${deviceId}`, 60_000);
-          const ms = nowMs() - start;
-          passes.push({ who, ms, rssBytes: await rssOf(child) });
-        } finally {
-          online.delete(deviceId);
-          await end(child);
-        }
+    for (const { round, who } of alternatingRounds(rounds, ['raw', 'amora'])) {
+      const deviceId = `cold-${who}-${round}`;
+      const seen = new Promise<void>((resolve) => online.set(deviceId, resolve));
+      const start = nowMs();
+      const child = who === 'amora' ? await spawnAgent(dir, url, deviceId) : spawnRawScript(url, deviceId);
+      try {
+        await deadline(seen, `${who} cold start of ${deviceId}`, 60_000);
+        const ms = nowMs() - start;
+        passes.push({ who, ms, rssBytes: await rssOf(child) });
+      } finally {
+        online.delete(deviceId);
+        await end(child);
       }
     }
     return { passes };

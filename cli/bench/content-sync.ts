@@ -8,6 +8,7 @@ import { silentLogger, systemClock } from '../../core/index.js';
 import { ContentConfigSchema } from '../../core/internal.js';
 import { startAzurite } from '../../test/support/azurite.js';
 import { nowMs } from './latency-recorder.js';
+import { alternatingRounds } from './rounds.js';
 
 /** What the content-sync scenario measured: MB/s from Azurite to disk, per pass in run order. */
 export interface ContentSyncBenchResult {
@@ -33,15 +34,12 @@ export async function runContentSync(files = 8, fileBytes = 4 * 1024 * 1024, rou
     for (const name of names) await container.getBlockBlobClient(name).uploadData(randomBytes(fileBytes));
     const bytes = files * fileBytes;
     const passes: { who: 'raw' | 'amora'; mbPerSecond: number }[] = [];
-    for (let round = 0; round < rounds; round++) {
-      const order: ('raw' | 'amora')[] = round % 2 === 0 ? ['raw', 'amora'] : ['amora', 'raw'];
-      for (const who of order) {
-        const target = join(dir, `${who}-${round}`);
-        await mkdir(target, { recursive: true });
-        const ms = who === 'raw' ? await rawDownload(container, names, target) : await amoraSync(azurite.connectionString, target);
-        passes.push({ who, mbPerSecond: bytes / 1e6 / (ms / 1000) });
-        await rm(target, { recursive: true, force: true });
-      }
+    for (const { round, who } of alternatingRounds(rounds, ['raw', 'amora'])) {
+      const target = join(dir, `${who}-${round}`);
+      await mkdir(target, { recursive: true });
+      const ms = who === 'raw' ? await rawDownload(container, names, target) : await amoraSync(azurite.connectionString, target);
+      passes.push({ who, mbPerSecond: bytes / 1e6 / (ms / 1000) });
+      await rm(target, { recursive: true, force: true });
     }
     return { files, bytes, passes };
   } finally {

@@ -2,8 +2,9 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { filter, firstValueFrom } from 'rxjs';
 import { buildAgent, parseConfig, type Agent } from '../../core/index.js';
 import { createBuiltinRegistry } from '../builtins.js';
+import { mapLimited } from '../map-limited.js';
 import { benchProfile, benchState } from './bench-profile.js';
-import { fleetDeviceId, inBatches, serveRequests, settledMemory, type DevicesReply, type DevicesRequest } from './fleet-link.js';
+import { fleetDeviceId, serveRequests, settledMemory, type DevicesReply, type DevicesRequest } from './fleet-link.js';
 import { nowMs } from './latency-recorder.js';
 
 /**
@@ -29,8 +30,9 @@ serveRequests<DevicesRequest, DevicesReply>(async (request, reply) => {
     const start = nowMs();
     devices = [];
     const open = request.kind === 'amora' ? startAgent(createBuiltinRegistry()) : startRaw;
-    await inBatches(request.devices, request.concurrency, async (index) => {
-      devices[index] = await open(request.url, fleetDeviceId(index));
+    const ids = Array.from({ length: request.devices }, (_, index) => fleetDeviceId(index));
+    await mapLimited(ids, request.concurrency, async (id, index) => {
+      devices[index] = await open(request.url, id);
     });
     const onlineMs = nowMs() - start;
     const after = settledMemory();

@@ -133,15 +133,6 @@ export function settledMemory(): { heap: number; rss: number } {
   return { heap: usage.heapUsed, rss: usage.rss };
 }
 
-/** Runs `work` on every index, at most `concurrency` at a time (connect storms are paced alike for both kinds). */
-export async function inBatches(count: number, concurrency: number, work: (index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < count) await work(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
-}
-
 /** The device ids of the fleet, shared by devices, subscribers and the command probe. */
 export function fleetDeviceId(index: number): string {
   return `fleet-${String(index).padStart(5, '0')}`;

@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { fleetDeviceId, inBatches, sentAtOf, serveRequests, settledMemory, type SubscribersReply, type SubscribersRequest } from './fleet-link.js';
+import { mapLimited } from '../map-limited.js';
+import { fleetDeviceId, sentAtOf, serveRequests, settledMemory, type SubscribersReply, type SubscribersRequest } from './fleet-link.js';
 import { nowMs } from './latency-recorder.js';
 
 /**
@@ -28,8 +29,8 @@ serveRequests<SubscribersRequest, SubscribersReply>(async (request, reply) => {
     case 'connect': {
       const before = settledMemory();
       const start = nowMs();
-      await inBatches(request.clients, request.concurrency, async (offset) => {
-        const index = request.first + offset;
+      const indexes = Array.from({ length: request.clients }, (_, offset) => request.first + offset);
+      await mapLimited(indexes, request.concurrency, async (index) => {
         const client = await mqtt.connectAsync(request.url, { clientId: `fleet-app-${index}`, reconnectPeriod: 0 });
         (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
         client.on('message', (_topic, payload) => received(payload));

@@ -1,12 +1,11 @@
-import { startEmbeddedBroker } from '../../adapters/mqtt/node.js';
 import type { PluginRegistry } from '../../core/index.js';
-import { findBinary } from '../../test/support/binaries.js';
-import { startMosquitto } from '../../test/support/mosquitto.js';
+import { startBenchBroker, type BenchBroker } from './brokers.js';
 import { startCommandProbe } from './fleet-commands.js';
 import { forkSibling, type ChildLink, type DevicesReply, type DevicesRequest, type FleetKind, type SubscribersReply, type SubscribersRequest } from './fleet-link.js';
 import { watchWire } from './fleet-wire.js';
 import { pause } from './transport-probe.js';
 import { LatencyRecorder, nowMs, type LatencySummary } from './latency-recorder.js';
+import { alternatingRounds } from './rounds.js';
 import { machineInfo, type BenchReport } from './report.js';
 
 export interface FleetOptions {
@@ -95,12 +94,9 @@ export async function runFleet(registry: PluginRegistry, options: FleetOptions):
     const subscriberFigures = { connectMs: Math.max(...connected.map((c) => c.connectMs)), heapPerClient: perClient('heapPerClient'), rssPerClient: perClient('rssPerClient') };
 
     const passes: FleetPass[] = [];
-    for (let round = 0; round < options.runs; round++) {
-      const order: FleetKind[] = round % 2 === 0 ? ['amora', 'raw'] : ['raw', 'amora'];
-      for (const who of order) {
-        log(`round ${round + 1}: ${who}...`);
-        passes.push(await runPass(who, registry, broker.url, subscribers, options));
-      }
+    for (const { round, who } of alternatingRounds<FleetKind>(options.runs, ['amora', 'raw'])) {
+      log(`round ${round + 1}: ${who}...`);
+      passes.push(await runPass(who, registry, broker.url, subscribers, options));
     }
     const { broker: _broker, ...rest } = options;
     return { date: new Date().toISOString(), machine: machineInfo(), options: { ...rest, broker: broker.description }, subscribers: subscriberFigures, passes };
@@ -185,20 +181,11 @@ async function drained(subscribers: Subscribers, wire: { published(): number }, 
   }
 }
 
-interface FleetBroker {
-  readonly url: string;
-  readonly description: string;
-  stop(): Promise<void>;
-}
-
-async function startFleetBroker(choice: FleetOptions['broker']): Promise<FleetBroker> {
-  if (typeof choice === 'object') return { url: choice.url, description: `the broker at ${choice.url} (not started by the bench)`, stop: async () => {} };
-  if (choice === 'mosquitto') {
-    if (!findBinary('mosquitto')) throw new Error('mosquitto is not installed (apt-get install mosquitto), or run with --broker embedded');
-    // No persistence: a fleet bench measures delivery, not what survives a restart.
-    const broker = await startMosquitto({ nodelay: true, persistence: false });
-    return { url: broker.url, description: 'Mosquitto (set_tcp_nodelay true, max_queued_messages 20000, persistence false)', stop: () => broker.dispose() };
-  }
-  const broker = await startEmbeddedBroker({ port: 0 });
-  return { url: `mqtt://127.0.0.1:${broker.port}`, description: 'embedded aedes in the bench process (no-delay sockets)', stop: () => broker.close() };
+/** The broker the fleet runs on: one the bench starts (as `bench` does), or the one at a given URL. */
+async function startFleetBroker(choice: FleetOptions['broker']): Promise<BenchBroker> {
+  if (typeof choice === 'object') return { name: 'url', url: choice.url, description: `the broker at ${choice.url} (not started by the bench)`, stop: async () => {} };
+  // No persistence: a fleet bench measures delivery, not what survives a restart.
+  const broker = await startBenchBroker(choice, { persistence: false });
+  if (typeof broker === 'string') throw new Error(`${broker}, or run with --broker embedded`);
+  return broker;
 }

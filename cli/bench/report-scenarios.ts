@@ -115,15 +115,23 @@ export function contentSyncSection(result: ContentSyncBenchResult): string[] {
  * and the ratio of the medians (amora / raw), with the spread of each side.
  */
 export function discoverySection(discovery: DiscoveryResult): string[] {
-  const median = (who: 'raw' | 'amora') => passSpread(discovery.passes.filter((pass) => pass.who === who).map((pass) => pass.ms));
+  return [
+    ...passLines(`discovery: a fresh controller learns ${discovery.devices} retained presences on Mosquitto (connect to last device)`, discovery.passes, 'raw wildcard subscription', 'amora devices$()'),
+    ...passLines(`  watch: every retained presence and state of the ${discovery.devices} devices printed as JSON lines (spawn to last line)`, discovery.watch, 'raw wildcard script', 'amora watch --json'),
+    '',
+  ];
+}
+
+/** Passes of raw and amora in run order, each side's median with its spread, and the ratio of the medians. */
+function passLines(title: string, passes: DiscoveryResult['passes'], rawLabel: string, amoraLabel: string): string[] {
+  const median = (who: 'raw' | 'amora') => passSpread(passes.filter((pass) => pass.who === who).map((pass) => pass.ms));
   const raw = median('raw');
   const amora = median('amora');
   return [
-    `discovery: a fresh controller learns ${discovery.devices} retained presences on Mosquitto (connect to last device)`,
-    `  passes in run order: ${discovery.passes.map((pass) => `${pass.who} ${pass.ms.toFixed(0)} ms`).join(', ')}`,
-    `  raw wildcard subscription  median ${raw.median.toFixed(0)} ms (${raw.min.toFixed(0)}-${raw.max.toFixed(0)})`,
-    `  amora devices$()           median ${amora.median.toFixed(0)} ms (${amora.min.toFixed(0)}-${amora.max.toFixed(0)}), ${(amora.median / raw.median).toFixed(2)}x raw`,
-    '',
+    title,
+    `  passes in run order: ${passes.map((pass) => `${pass.who} ${pass.ms.toFixed(0)} ms`).join(', ')}`,
+    `  ${rawLabel.padEnd(27)}median ${raw.median.toFixed(0)} ms (${raw.min.toFixed(0)}-${raw.max.toFixed(0)})`,
+    `  ${amoraLabel.padEnd(27)}median ${amora.median.toFixed(0)} ms (${amora.min.toFixed(0)}-${amora.max.toFixed(0)}), ${(amora.median / raw.median).toFixed(2)}x raw`,
   ];
 }
 

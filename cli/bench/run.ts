@@ -15,6 +15,7 @@ import { mpdMissing, runMpd } from './mpd.js';
 import { measureMqttReference } from './mqtt-reference.js';
 import { runNagleSafeCommands } from './nagle-safe.js';
 import { runRawMqtt } from './raw-mqtt.js';
+import { alternatingRounds } from './rounds.js';
 import { runSigning } from './signing.js';
 import { describePlan, formatReport, machineInfo, type BenchReport, type BrokerResult, type SamplePlan } from './report.js';
 import type { CloudResult, MpdResult, ScenarioOptions, ScenarioResult, SigningResult } from './scenario.js';
@@ -164,12 +165,10 @@ async function runBroker(registry: PluginRegistry, name: BrokerName, plan: Sampl
   const passes: Record<(typeof BROKER_PASSES)[number], ScenarioResult[]> = { rawDefaults: [], raw: [], amora: [] };
   const order: string[] = [];
   try {
-    for (let round = 0; round < plan.rounds; round++) {
-      for (const who of round % 2 === 0 ? BROKER_PASSES : BROKER_PASSES.toReversed()) {
-        process.stderr.write(`${name}, round ${round + 1}: ${label[who]}...\n`);
-        passes[who].push(await run[who]());
-        order.push(who);
-      }
+    for (const { round, who } of alternatingRounds(plan.rounds, BROKER_PASSES)) {
+      process.stderr.write(`${name}, round ${round + 1}: ${label[who]}...\n`);
+      passes[who].push(await run[who]());
+      order.push(who);
     }
     // Once, after the rounds: at 44 ms a round trip the others' order cannot sway its 0.3 ms.
     if (nagleBound) process.stderr.write(`${name}: amora, Nagle-safe command path...\n`);

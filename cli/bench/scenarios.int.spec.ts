@@ -60,9 +60,12 @@ describe('bench scenarios', () => {
 });
 
 describeWithBinaries(['mosquitto'], 'bench scenario discovery', () => {
-  it('times raw and amora discovering a fleet, alternating, the order reversed each round', async () => {
-    const discovery = await runDiscovery(registry, 50);
-    expect(typeof discovery === 'string' ? discovery : discovery.passes.map((pass) => pass.who)).toEqual(['raw', 'amora', 'amora', 'raw']);
+  it('times raw and amora discovering a fleet and amora watch printing it, alternating, the order reversed each round', async () => {
+    const discovery = await runDiscovery(registry, 50, 2, await ensureCliBuilt());
+    if (typeof discovery === 'string') throw new Error(discovery);
+    expect(discovery.passes.map((pass) => pass.who)).toEqual(['raw', 'amora', 'amora', 'raw']);
+    expect(discovery.watch.map((pass) => pass.who)).toEqual(['raw', 'amora', 'amora', 'raw']);
+    expect([...discovery.passes, ...discovery.watch].every((pass) => pass.ms > 0)).toBe(true);
   });
 });
 

@@ -4,6 +4,7 @@ import {
 } from '../../core/index.js';
 import { startAgentPair } from './agent-pair.js';
 import { runRawMqttLatency } from './raw-mqtt.js';
+import { alternatingRounds } from './rounds.js';
 import type { SigningPass, SigningResult } from './scenario.js';
 import { probeCommands, probeState, type ProbeOptions } from './transport-probe.js';
 
@@ -47,9 +48,7 @@ export async function runSigning(registry: PluginRegistry, probe: ProbeOptions):
       }
     };
     const passes: SigningPass[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const who of round % 2 === 0 ? ORDER : ORDER.toReversed()) passes.push(await measure(who, round));
-    }
+    for (const { round, who } of alternatingRounds(ROUNDS, ORDER)) passes.push(await measure(who, round));
     return {
       description:
         'one aedes broker; raw = mqtt.js alone (retained QoS 1 state, QoS 1 command + response); off = Amora mqtt transport; on = the same with HS256 detached JWS on states, commands and responses and the playback section (which carries the marker) JWE-encrypted',

@@ -1,7 +1,7 @@
 import type { Cloud } from './fleet.js';
 import type { DeviceOutput } from './device-output.js';
 import type { DevicePlan } from './mapping.js';
-import { mapLimited } from './map-limited.js';
+import { mapLimited } from '../map-limited.js';
 import type { FleetPlan } from './plan.js';
 import type { MigrationState } from './state-file.js';
 import type { TargetProvisioner } from './target.js';
@@ -82,7 +82,7 @@ export async function applyPlan(plan: FleetPlan, target: TargetProvisioner, stat
   return {
     from: plan.from,
     to: plan.to,
-    target: target.where,
+    target: state.target,
     dryRun: options.dryRun,
     outDir: options.outDir,
     stateFile: state.path,

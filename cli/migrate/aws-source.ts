@@ -4,7 +4,7 @@ import { isJsonObject, type JsonObject } from '../../core/index.js';
 import type { AwsClients } from './aws-clients.js';
 import type { CloudCalls } from './cloud-calls.js';
 import type { SourceDevice, SourceFleet } from './fleet.js';
-import { mapLimited } from './map-limited.js';
+import { mapLimited } from '../map-limited.js';
 
 /**
  * Reads an AWS fleet: every thing (ListThings, paged) with its attributes, and the desired

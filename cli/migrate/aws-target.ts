@@ -10,7 +10,7 @@ import type { JsonObject } from '../../core/index.js';
 import type { AwsClients, AwsSettings } from './aws-clients.js';
 import { devicePolicyDocument } from './aws-policy.js';
 import type { CloudCalls } from './cloud-calls.js';
-import type { DeviceOutput } from './device-output.js';
+import { CA_FILE, type DeviceOutput } from './device-output.js';
 import type { DevicePlan } from './mapping.js';
 import type { MigrationState } from './state-file.js';
 import type { TargetProvisioner } from './target.js';
@@ -30,16 +30,13 @@ const CERTIFICATE_IDS = 'certificate.json';
 export class AwsTarget implements TargetProvisioner {
   readonly cloud = 'aws' as const;
   readonly steps = ['thing', 'certificate', 'principal', 'policy', 'desired', 'output'] as const;
-  readonly where: string;
 
   constructor(
     private readonly clients: AwsClients,
     private readonly settings: AwsSettings,
     private readonly calls: CloudCalls,
     private readonly state: MigrationState,
-  ) {
-    this.where = clients.where;
-  }
+  ) {}
 
   async prepare(): Promise<void> {
     try {
@@ -79,11 +76,7 @@ export class AwsTarget implements TargetProvisioner {
       const shadowName = this.settings.shadowName;
       await this.calls.call(() => this.clients.data.send(new UpdateThingShadowCommand({ thingName, payload, ...(shadowName ? { shadowName } : {}) })));
     });
-    await this.state.step(thingName, 'output', async () => {
-      if (this.settings.caPem) await output.writePublic('ca.pem', this.settings.caPem);
-      if (device.unmapped) await output.writeJson('unmapped.json', device.unmapped);
-      await output.writeTransport(this.transportEntry(thingName, output));
-    });
+    await this.state.step(thingName, 'output', () => output.writeFolder(this.transportEntry(thingName, output), { caPem: this.settings.caPem, unmapped: device.unmapped }));
   }
 
   /** The device's `transports:` entry on AWS. */
@@ -96,7 +89,7 @@ export class AwsTarget implements TargetProvisioner {
       thingName,
       certPath: output.devicePath(CERTIFICATE),
       keyPath: output.devicePath(PRIVATE_KEY),
-      ...(this.settings.caPem ? { caPath: output.devicePath('ca.pem') } : {}),
+      ...(this.settings.caPem ? { caPath: output.devicePath(CA_FILE) } : {}),
       ...(this.settings.shadowName ? { shadowName: this.settings.shadowName } : {}),
       ...(this.settings.topicPrefix !== 'amora' ? { topicPrefix: this.settings.topicPrefix } : {}),
     };

@@ -1,8 +1,6 @@
 import iothub from 'azure-iothub';
-import restApi from 'azure-iothub/dist/common-http/rest_api_client.js';
 import { Agent } from 'node:https';
-import { serviceConnectionInfo } from '../../adapters/azure-iot-hub/connection-string.js';
-import { HubHttpRequestBuilder } from '../../adapters/azure-iot-hub/service-http.js';
+import { hubServiceSeam } from '../../adapters/azure-iot-hub/service-http.js';
 
 /** How `amora migrate` reaches an IoT Hub. */
 export interface AzureSettings {
@@ -30,15 +28,11 @@ export interface AzureClients {
  * (so a `host:port` HostName and a private CA work), with the SDK's own retries left to us.
  */
 export function openAzureClients(settings: AzureSettings): AzureClients {
-  const info = serviceConnectionInfo(settings.connectionString);
-  // A signature object (not a string): RestApiClient re-signs it for an hour on every call.
-  const sharedAccessSignature = iothub.SharedAccessSignature.create(info.hostName, info.keyName, info.key, Math.floor(Date.now() / 1000) + 3600);
-  const config = { host: info.hostName, sharedAccessSignature };
   const agent = new Agent({ keepAlive: true, ...(settings.caPem ? { ca: settings.caPem } : {}) });
-  const rest = new restApi.RestApiClient(config, 'amora-migrate', new HubHttpRequestBuilder({ ca: settings.caPem, agent }));
+  const { hostName, config, rest } = hubServiceSeam(settings.connectionString, { userAgent: 'amora-migrate', ca: settings.caPem, agent });
   return {
     registry: new iothub.Registry(config, rest),
-    hostName: info.hostName,
+    hostName,
     close: () => agent.destroy(),
   };
 }

@@ -1,4 +1,5 @@
-import { isJsonObject, type JsonObject, type JsonValue } from '../../core/index.js';
+import { isJsonObject } from '../../core/index.js';
+import { withoutDollarKeys } from '../../adapters/azure-iot-hub/twin-members.js';
 import type { AzureClients } from './azure-clients.js';
 import type { CloudCalls } from './cloud-calls.js';
 import type { SourceDevice, SourceFleet } from './fleet.js';
@@ -34,13 +35,7 @@ function toSourceDevice(twin: unknown): SourceDevice | undefined {
   const properties = isJsonObject(twin['properties']) ? twin['properties'] : {};
   return {
     id: twin['deviceId'],
-    desired: withoutServiceMembers(properties['desired']),
+    desired: isJsonObject(properties['desired']) ? withoutDollarKeys(properties['desired']) : {},
     tags: isJsonObject(twin['tags']) ? twin['tags'] : {},
   };
-}
-
-/** A twin section without `$version`, `$metadata` and other `$` members the hub adds. */
-export function withoutServiceMembers(section: JsonValue | undefined): JsonObject {
-  if (!isJsonObject(section)) return {};
-  return Object.fromEntries(Object.entries(section).filter(([key]) => !key.startsWith('$')));
 }

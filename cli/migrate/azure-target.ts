@@ -4,7 +4,7 @@ import { formatConnectionString } from '../../adapters/azure-iot-hub/connection-
 import { statusOf } from '../../adapters/azure-iot-hub/service-client.js';
 import type { AzureClients, AzureSettings } from './azure-clients.js';
 import type { CloudCalls } from './cloud-calls.js';
-import type { DeviceOutput } from './device-output.js';
+import { CA_FILE, type DeviceOutput } from './device-output.js';
 import type { DevicePlan } from './mapping.js';
 import type { MigrationState } from './state-file.js';
 import { selfSignedIdentity, thumbprintOf } from './self-signed.js';
@@ -24,16 +24,13 @@ const X509_KEY = 'device.key.pem';
 export class AzureTarget implements TargetProvisioner {
   readonly cloud = 'azure' as const;
   readonly steps = ['identity', 'desired', 'output'] as const;
-  readonly where: string;
 
   constructor(
     private readonly clients: AzureClients,
     private readonly settings: AzureSettings,
     private readonly calls: CloudCalls,
     private readonly state: MigrationState,
-  ) {
-    this.where = clients.hostName;
-  }
+  ) {}
 
   async prepare(): Promise<void> {
     // Nothing fleet-wide: an IoT Hub identity carries its own authorization.
@@ -48,15 +45,11 @@ export class AzureTarget implements TargetProvisioner {
       const patch = { ...(Object.keys(tags).length > 0 ? { tags } : {}), properties: { desired: device.desired } };
       await this.calls.call(() => this.clients.registry.updateTwin(deviceId, patch, '*'));
     });
-    await this.state.step(deviceId, 'output', async () => {
-      if (this.settings.caPem) await output.writePublic('ca.pem', this.settings.caPem);
-      if (device.unmapped) await output.writeJson('unmapped.json', device.unmapped);
-      await output.writeTransport(this.transportEntry(deviceId, output));
-    });
+    await this.state.step(deviceId, 'output', () => output.writeFolder(this.transportEntry(deviceId, output), { caPem: this.settings.caPem, unmapped: device.unmapped }));
   }
 
   private transportEntry(deviceId: string, output: DeviceOutput): JsonObject {
-    const ca: JsonObject = this.settings.caPem ? { ca: output.devicePath('ca.pem') } : {};
+    const ca: JsonObject = this.settings.caPem ? { ca: output.devicePath(CA_FILE) } : {};
     if (this.settings.auth === 'x509') {
       return {
         kind: 'azure-iot-hub',

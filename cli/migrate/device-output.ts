@@ -3,6 +3,9 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { JsonObject } from '../../core/index.js';
 
+/** The target's CA in the folder, when one was given. */
+export const CA_FILE = 'ca.pem';
+
 /**
  * One device's folder in the output directory, ready for the fleet's config rollout:
  *
@@ -49,6 +52,16 @@ export class DeviceOutput {
 
   async writeTransport(entry: JsonObject): Promise<void> {
     await this.writePublic('transport.yaml', stringify([entry]));
+  }
+
+  /**
+   * The last step of every target: the target's CA (when one was given), the source data it has
+   * no place for (when any), then the `transports:` entry, which names the files before it.
+   */
+  async writeFolder(transport: JsonObject, extras: { readonly caPem?: string | undefined; readonly unmapped?: JsonObject | undefined }): Promise<void> {
+    if (extras.caPem) await this.writePublic(CA_FILE, extras.caPem);
+    if (extras.unmapped) await this.writeJson('unmapped.json', extras.unmapped);
+    await this.writeTransport(transport);
   }
 
   /** A file written earlier, or undefined. */

@@ -61,6 +61,11 @@ export class MigrationState {
     return new MigrationState(path, document);
   }
 
+  /** Where the target is (host, region and endpoint; never a secret), as the run that opened the file named it. */
+  get target(): string {
+    return this.document.target;
+  }
+
   done(deviceId: string, step: string): boolean {
     return this.document.devices[deviceId]?.steps[step] === true;
   }

@@ -5,8 +5,6 @@ import type { DeviceOutput } from './device-output.js';
 /** The target side of `apply`, one per cloud. */
 export interface TargetProvisioner {
   readonly cloud: Cloud;
-  /** Where the target is (host, region and endpoint): never a secret. */
-  readonly where: string;
   /** The steps of one device, in order (the names the state file records). */
   readonly steps: readonly string[];
   /** Fleet-wide work before the first device (AWS: the device policy). Idempotent. */

@@ -36,31 +36,40 @@ type AgentPhase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 export class Agent implements AgentApi {
   readonly deviceId: string;
   readonly state: DeviceState;
-  readonly health$: Observable<AgentHealth>;
+  // health$ and activity$ are getters (below): a deferred observable kept by every agent is
+  // memory a fleet multiplies, and most agents are never watched.
   /** Per-component lifecycle phases (idle, starting, running, failed, ...). */
   readonly lifecycle: LifecycleManager;
-  /** Commands answered, state published, desired state and telemetry, as they happen (for metrics). */
-  readonly activity$: Observable<AgentActivity>;
 
   private readonly profile: DeviceProfile;
   private readonly transports: readonly DeviceTransport[];
+  /** Components (the player), then transports: what the lifecycle starts and health$ shows. */
+  private readonly parts: readonly Lifecycle[];
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly dispatcher: CommandDispatcher;
   private readonly telemetry: TelemetryPipeline;
-  private readonly publishers: ReadonlyMap<DeviceTransport, StatePublisher>;
+  /** One per transport, at the transport's index. */
+  private readonly publishers: readonly StatePublisher[];
   private readonly reconciler: ReconcileLoop;
   private readonly system?: SystemSection;
   private readonly reboot?: AgentOptions['reboot'];
   private readonly stopTimeoutMs: number;
   private readonly statusIntervalMs?: number;
   private readonly subscriptions = new Subscription();
-  private readonly activity = new Subject<AgentActivity>();
-  private readonly desiredRefused = new BehaviorSubject(0);
+  /**
+   * Made when activity$ or health$ is first watched: most agents of a fleet never are, and every
+   * object an agent keeps for its life is multiplied by the fleet.
+   */
+  private activity?: Subject<AgentActivity>;
+  private desiredRefused?: BehaviorSubject<number>;
+  private refusedCount = 0;
+  /** Telemetry batches go to the transports (from wire() until the agent has stopped). */
+  private sendingTelemetry = false;
   /** Epoch ms of the last command answered, per transport id: reported as `system.last_command`. */
   private readonly lastCommandAt: Record<string, number> = {};
   /** Commands being answered and telemetry being sent; stop() waits for them. */
-  private readonly inFlight = new Set<Promise<void>>();
+  private inFlight?: Set<Promise<void>>;
   private readonly statusMinIntervalMs: number;
   /** `state.changes: every`: each change also leaves as `state_change` telemetry. */
   private readonly everyChange: boolean;
@@ -83,6 +92,7 @@ export class Agent implements AgentApi {
     this.state = new DeviceState(this.clock, undefined, options.storage?.versions, options.desired);
     this.dispatcher = new CommandDispatcher({
       specs: this.profile.commands,
+      services: this.profile.services,
       timeoutMs: options.commands?.timeoutMs,
       dedupeWindowMs: options.commands?.dedupeWindowMs,
       dedupeMax: options.commands?.dedupeMax,
@@ -93,13 +103,15 @@ export class Agent implements AgentApi {
       batchSize: options.telemetry?.batchSize,
       batchIntervalMs: options.telemetry?.batchIntervalMs,
       clock: this.clock,
+      onBatch: (batch) => {
+        if (this.sendingTelemetry) this.track(this.sendTelemetry(batch));
+      },
     });
-    this.activity$ = this.activity.asObservable();
     // Nothing is made for a publish nobody watches (the metrics endpoint is the usual watcher).
     const published = (transport: string) => (ok: boolean, durationMs: number) => {
-      if (this.activity.observed) this.activity.next({ type: 'state', transport, ok, durationMs });
+      if (this.activity?.observed) this.activity.next({ type: 'state', transport, ok, durationMs });
     };
-    this.publishers = new Map(this.transports.map((t) => [t, new StatePublisher(t, this.logger, this.clock, published(t.id))]));
+    this.publishers = this.transports.map((t) => new StatePublisher(t, this.logger, this.clock, published(t.id)));
     this.reconciler = new ReconcileLoop(this.profile, this.dispatcher, () => this.state.snapshot.state, this.logger);
     if (options.system !== false) {
       this.system = new SystemSection(
@@ -111,14 +123,23 @@ export class Agent implements AgentApi {
         () => this.lastCommandAt,
       );
     }
-    const components: readonly Lifecycle[] = options.components ?? [];
-    this.lifecycle = new LifecycleManager([...components, ...this.transports], { logger: this.logger, clock: this.clock });
+    this.parts = [...(options.components ?? []), ...this.transports];
+    this.lifecycle = new LifecycleManager(this.parts, { logger: this.logger, clock: this.clock });
+  }
+
+  /** Health of every part (components, transports) and the desired-state refusals; built per subscriber. */
+  get health$(): Observable<AgentHealth> {
     // Built when first watched: most agents of a fleet never are, and the pipeline costs a kilobyte or two.
-    this.health$ = defer(() =>
-      combineLatest([mergeHealth(this.lifecycle.status$, [...components, ...this.transports]), this.desiredRefused]).pipe(
+    return defer(() =>
+      combineLatest([mergeHealth(this.lifecycle.status$, this.parts), (this.desiredRefused ??= new BehaviorSubject(this.refusedCount))]).pipe(
         map(([health, refused]) => (refused === 0 ? health : { ...health, desiredRefused: refused })),
       ),
     );
+  }
+
+  /** Commands answered, state published, desired state and telemetry, as they happen (for metrics). */
+  get activity$(): Observable<AgentActivity> {
+    return defer(() => this.activitySubject());
   }
 
   /**
@@ -145,7 +166,7 @@ export class Agent implements AgentApi {
     if (this.phase !== 'running') return;
     for (const transport of this.transports) this.beginPublishing(transport);
     // Desired values are applied when they change (reconcile-loop.ts), not whenever reported differs.
-    this.subscriptions.add(this.state.desired$.subscribe((desired) => this.reconciler.offer(desired)));
+    this.subscriptions.add(this.state.onDesired((desired) => this.reconciler.offer(desired)));
     this.startStatusTelemetry();
     this.logger.info({ device: this.deviceId, transports: this.transports.map((t) => t.id) }, 'agent started');
   }
@@ -186,7 +207,12 @@ export class Agent implements AgentApi {
       );
     }
     this.system?.start();
-    this.subscriptions.add(this.state.changes$.subscribe((change) => this.publishers.forEach((p) => p.push(change))));
+    this.subscriptions.add(
+      this.state.onChange((change) => {
+        for (const publisher of this.publishers) publisher.push(change);
+      }),
+    );
+    this.sendingTelemetry = true;
     if (this.everyChange) {
       // Batched and queued like any telemetry, so no change is merged away (state-changes.ts).
       this.subscriptions.add(
@@ -205,20 +231,20 @@ export class Agent implements AgentApi {
       this.subscriptions.add(
         transport.desired$.subscribe({
           next: (update) => {
-            this.activity.next({ type: 'desired', transport: transport.id });
+            this.activity?.next({ type: 'desired', transport: transport.id });
             try {
               this.state.setDesired(update.patch, update.full ?? false);
             } catch (error) {
               // The last good desired state stays; the refusal is counted in health$.
-              this.desiredRefused.next(this.desiredRefused.value + 1);
-              this.logger.warn({ transport: transport.id, refused: this.desiredRefused.value, err: toErrorObject(error) }, 'desired state refused');
+              this.refusedCount++;
+              this.desiredRefused?.next(this.refusedCount);
+              this.logger.warn({ transport: transport.id, refused: this.refusedCount, err: toErrorObject(error) }, 'desired state refused');
             }
           },
           error: (error: unknown) => this.logger.error({ transport: transport.id, err: toErrorObject(error) }, 'desired stream failed'),
         }),
       );
     }
-    this.subscriptions.add(this.telemetry.batches$.subscribe((batch) => this.track(this.sendTelemetry(batch))));
   }
 
   /**
@@ -226,7 +252,7 @@ export class Agent implements AgentApi {
    * from the moment it reports online by itself (a transport that kept retrying after the error).
    */
   private beginPublishing(transport: DeviceTransport): void {
-    const publisher = this.publishers.get(transport);
+    const publisher = this.publishers[this.transports.indexOf(transport)];
     if (!publisher) return;
     if (this.lifecycle.status[transport.id]?.phase !== 'failed') {
       publisher.begin(this.state.snapshot);
@@ -259,7 +285,7 @@ export class Agent implements AgentApi {
     if (!response) return;
     const code = response.success ? 'ok' : response.error.code;
     this.lastCommandAt[transport.id] = received;
-    this.activity.next({ type: 'command', transport: transport.id, command: response.command, code, durationMs: this.clock.now() - received });
+    this.activity?.next({ type: 'command', transport: transport.id, command: response.command, code, durationMs: this.clock.now() - received });
     try {
       await transport.respond(inbound, response);
     } catch (error) {
@@ -301,9 +327,9 @@ export class Agent implements AgentApi {
     await Promise.all(
       this.transports.map((transport) =>
         transport.publishTelemetry(batch).then(
-          () => this.activity.next({ type: 'telemetry', transport: transport.id, ok: true, records: batch.records.length }),
+          () => this.activity?.next({ type: 'telemetry', transport: transport.id, ok: true, records: batch.records.length }),
           (error: unknown) => {
-            this.activity.next({ type: 'telemetry', transport: transport.id, ok: false, records: batch.records.length });
+            this.activity?.next({ type: 'telemetry', transport: transport.id, ok: false, records: batch.records.length });
             this.logger.warn({ transport: transport.id, kind: batch.kind, err: toErrorObject(error) }, 'telemetry publish failed');
           },
         ),
@@ -342,9 +368,18 @@ export class Agent implements AgentApi {
     this.statusTelemetry.start();
   }
 
+  private activitySubject(): Subject<AgentActivity> {
+    if (!this.activity) {
+      this.activity = new Subject<AgentActivity>();
+      if (this.phase === 'stopped') this.activity.complete();
+    }
+    return this.activity;
+  }
+
   private track(task: Promise<void>): void {
-    this.inFlight.add(task);
-    void task.finally(() => this.inFlight.delete(task));
+    const inFlight = (this.inFlight ??= new Set());
+    inFlight.add(task);
+    void task.finally(() => inFlight.delete(task));
   }
 
   private async shutdown(reason?: OfflineReason): Promise<void> {
@@ -362,12 +397,14 @@ export class Agent implements AgentApi {
         await this.withDeadline(this.settleInFlight());
       }
     }
-    for (const publisher of this.publishers.values()) publisher.end();
+    for (const publisher of this.publishers) publisher.end();
     await this.lifecycle.stop(reason);
     this.subscriptions.unsubscribe();
+    // Stopped transports get nothing more: what stop() flushes now is dropped, as it always was.
+    this.sendingTelemetry = false;
     this.telemetry.stop();
     this.state.dispose();
-    this.activity.complete();
+    this.activity?.complete();
     this.phase = 'stopped';
     this.logger.info({ device: this.deviceId }, 'agent stopped');
   }
@@ -381,8 +418,8 @@ export class Agent implements AgentApi {
   }
 
   private async settleInFlight(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled(this.inFlight);
-    await Promise.all([...this.publishers.values()].map((p) => p.idle()));
+    while (this.inFlight && this.inFlight.size > 0) await Promise.allSettled(this.inFlight);
+    await Promise.all(this.publishers.map((p) => p.idle()));
   }
 
   /** True when `work` finished before stopTimeoutMs. */

@@ -15,6 +15,11 @@ export interface ReconcileStep {
 export interface DeviceProfile {
   readonly name: string;
   readonly commands: readonly CommandSpec[];
+  /**
+   * Handed to every command handler as `context.services`: what the handlers act on (the player
+   * profile's player and features), so `commands` can be one list shared by every agent.
+   */
+  readonly services?: unknown;
   /** Partial reported-state updates (merge patches) from the device's own side, e.g. a player. */
   readonly state$?: Observable<JsonObject>;
   /**

@@ -36,11 +36,14 @@ export class LifecycleManager {
   private readonly components: readonly Lifecycle[];
   private readonly logger: Logger;
   private readonly clock: Clock;
-  private readonly statuses: BehaviorSubject<Readonly<Record<string, ComponentStatus>>>;
-  /** Components whose start was attempted, in start order; those are the ones stop() visits. */
-  private attempted: Lifecycle[] = [];
-  /** Aborted by stop() or by the caller's signal; handed to every component's start. */
+  private statusValue: Readonly<Record<string, ComponentStatus>>;
+  /** Made when status$ is first read (health$ is built on first watch, and many agents are never watched). */
+  private statuses?: BehaviorSubject<Readonly<Record<string, ComponentStatus>>>;
+  /** How many components, from the first, had their start attempted; those are the ones stop() visits. */
+  private attempted = 0;
+  /** Aborted by stop() or by the caller's signal while start() runs; handed to every component's start. */
   private run?: AbortController;
+  private startCalled = false;
   private stopping?: Promise<void>;
 
   constructor(components: readonly Lifecycle[], options: LifecycleManagerOptions = {}) {
@@ -53,19 +56,18 @@ export class LifecycleManager {
     this.logger = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
     const now = this.clock.now();
-    this.statuses = new BehaviorSubject(
-      Object.fromEntries(this.components.map((c) => [c.id, { id: c.id, phase: 'idle', since: now } as ComponentStatus])),
-    );
+    this.statusValue = Object.fromEntries(this.components.map((c) => [c.id, { id: c.id, phase: 'idle', since: now } as ComponentStatus]));
   }
 
   /** Per-component status, replayed to new subscribers and re-emitted on every phase change. */
   get status$(): Observable<Readonly<Record<string, ComponentStatus>>> {
+    this.statuses ??= new BehaviorSubject(this.statusValue);
     return this.statuses.asObservable();
   }
 
   /** The current status of every component. */
   get status(): Readonly<Record<string, ComponentStatus>> {
-    return this.statuses.value;
+    return this.statusValue;
   }
 
   /**
@@ -73,7 +75,8 @@ export class LifecycleManager {
    * abort reason (after stopping what started) when `signal` aborts or stop() is called meanwhile.
    */
   async start(signal?: AbortSignal): Promise<LifecycleStartResult> {
-    if (this.run) throw new Error('LifecycleManager.start() called twice');
+    if (this.startCalled) throw new Error('LifecycleManager.start() called twice');
+    this.startCalled = true;
     const run = new AbortController();
     this.run = run;
     const onAbort = (): void => run.abort(signal?.reason);
@@ -85,7 +88,7 @@ export class LifecycleManager {
     try {
       for (const component of this.components) {
         if (run.signal.aborted) break;
-        this.attempted.push(component);
+        this.attempted++;
         this.setPhase(component.id, 'starting');
         try {
           await raceAbort(component.start(run.signal), run.signal);
@@ -101,6 +104,8 @@ export class LifecycleManager {
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      // Only a start in progress is aborted by stop(): the controller need not outlive it.
+      if (!run.signal.aborted) this.run = undefined;
     }
 
     if (run.signal.aborted) {
@@ -121,8 +126,8 @@ export class LifecycleManager {
 
   private async stopAll(reason?: OfflineReason): Promise<void> {
     this.run?.abort(new Error('stopped'));
-    for (const component of this.attempted.toReversed()) {
-      const previous = this.statuses.value[component.id];
+    for (const component of this.components.slice(0, this.attempted).toReversed()) {
+      const previous = this.statusValue[component.id];
       this.setPhase(component.id, 'stopping', previous?.error);
       try {
         await (reason === undefined ? component.stop() : component.stop(reason));
@@ -139,7 +144,8 @@ export class LifecycleManager {
     const status: ComponentStatus = error
       ? { id, phase, since: this.clock.now(), error }
       : { id, phase, since: this.clock.now() };
-    this.statuses.next({ ...this.statuses.value, [id]: status });
+    this.statusValue = { ...this.statusValue, [id]: status };
+    this.statuses?.next(this.statusValue);
   }
 }
 

@@ -12,6 +12,8 @@ import { COMMAND_ERROR_STATUS, type CommandContext, type CommandRequest, type Co
 
 export interface CommandDispatcherOptions {
   readonly specs: readonly CommandSpec[];
+  /** Handed to every handler as `context.services` (DeviceProfile.services). */
+  readonly services?: unknown;
   /** Deadline of a handler unless its spec says otherwise, ms. Default 10 000. */
   readonly timeoutMs?: number;
   /** How long an answer is remembered for a repeated command_id, ms. Default 10 minutes. */
@@ -46,6 +48,7 @@ export class CommandDispatcher implements CommandDispatcherApi {
   static readonly commandErrorStatus = commandErrorStatus;
 
   private readonly specs: ReadonlyMap<string, CommandSpec>;
+  private readonly services: unknown;
   private readonly timeoutMs: number;
   private readonly maxPayloadBytes: number;
   private readonly clock: Clock;
@@ -56,12 +59,8 @@ export class CommandDispatcher implements CommandDispatcherApi {
   private readonly aborts = new Set<(reason: unknown) => void>();
 
   constructor(options: CommandDispatcherOptions) {
-    const specs = new Map<string, CommandSpec>();
-    for (const spec of options.specs) {
-      if (specs.has(spec.name)) throw new ConfigError(`command "${spec.name}" is defined twice`, { details: { path: 'commands' } });
-      specs.set(spec.name, spec);
-    }
-    this.specs = specs;
+    this.specs = specTable(options.specs);
+    this.services = options.services;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxPayloadBytes = options.maxPayloadBytes ?? 256 * 1024;
     this.clock = options.clock ?? systemClock;
@@ -206,6 +205,7 @@ export class CommandDispatcher implements CommandDispatcherApi {
       this.aborts.add(abort);
       const context: CommandContext = {
         commandId,
+        services: this.services,
         get signal(): AbortSignal {
           if (!controller) {
             controller = new AbortController();
@@ -245,6 +245,23 @@ export class CommandDispatcher implements CommandDispatcherApi {
   private failure(request: Pick<CommandRequest, 'command_id' | 'command'>, error: ErrorObject): CommandResponse {
     return { command_id: request.command_id, command: request.command, success: false, error, timestamp: this.clock.now() };
   }
+}
+
+/** Lookup tables of spec lists shared by many dispatchers (a profile's commands, one list per process). */
+const specTables = new WeakMap<readonly CommandSpec[], ReadonlyMap<string, CommandSpec>>();
+
+/** The specs by name, made once per list; @throws ConfigError for a name defined twice. */
+function specTable(list: readonly CommandSpec[]): ReadonlyMap<string, CommandSpec> {
+  const known = specTables.get(list);
+  if (known) return known;
+  const specs = new Map<string, CommandSpec>();
+  for (const spec of list) {
+    if (specs.has(spec.name)) throw new ConfigError(`command "${spec.name}" is defined twice`, { details: { path: 'commands' } });
+    specs.set(spec.name, spec);
+  }
+  // Only a frozen list can be shared safely: a caller may push to its own array later.
+  if (Object.isFrozen(list)) specTables.set(list, specs);
+  return specs;
 }
 
 /** invalid_params naming the first offending field, with every issue in JSON-safe form. */

@@ -54,25 +54,31 @@ export const COMMAND_ERROR_STATUS = {
 export type CommandErrorCode = keyof typeof COMMAND_ERROR_STATUS;
 
 /** What a handler gets besides its parameters. */
-export interface CommandContext {
+export interface CommandContext<Services = unknown> {
   readonly commandId: string;
   /** Aborted when the deadline passes or the agent stops. */
   readonly signal: AbortSignal;
+  /**
+   * The running agent's DeviceProfile.services (absent when the profile has none). With it one
+   * list of specs, built once per process, serves every agent: a handler finds its device's
+   * player (or anything else) here instead of closing over it.
+   */
+  readonly services?: Services;
 }
 
 /** One command of a device profile: its name, parameter schema and handler. */
-export interface CommandSpec<S extends z.ZodType = z.ZodType, R extends JsonValue | void = JsonValue | void> {
+export interface CommandSpec<S extends z.ZodType = z.ZodType, R extends JsonValue | void = JsonValue | void, Services = unknown> {
   readonly name: string;
   readonly description: string;
   readonly params: S;
   /** Overrides the dispatcher's default deadline for this command. */
   readonly timeoutMs?: number;
-  readonly handler: (params: z.output<S>, context: CommandContext) => Promise<R> | R;
+  readonly handler: (params: z.output<S>, context: CommandContext<Services>) => Promise<R> | R;
 }
 
-/** Helper that keeps a spec's parameter type tied to its schema. */
-export function defineCommand<S extends z.ZodType, R extends JsonValue | void>(
-  spec: CommandSpec<S, R>,
-): CommandSpec<S, R> {
+/** Helper that keeps a spec's parameter type tied to its schema (and its handler's services, if it uses them). */
+export function defineCommand<S extends z.ZodType, R extends JsonValue | void, Services = unknown>(
+  spec: CommandSpec<S, R, Services>,
+): CommandSpec<S, R, Services> {
   return spec;
 }

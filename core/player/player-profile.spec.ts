@@ -48,7 +48,7 @@ function recordingPlayer(): PlayerAdapter & { calls: string[]; state: BehaviorSu
 function setup(settings: PlayerProfileSettings = {}) {
   const player = recordingPlayer();
   const profile = createPlayerProfile(player, { clock: new ManualClock(), ...settings });
-  const dispatcher = new CommandDispatcher({ specs: profile.commands });
+  const dispatcher = new CommandDispatcher({ specs: profile.commands, services: profile.services });
   let id = 0;
   const run = (command: string, params: Record<string, unknown> = {}): Promise<CommandResponse> =>
     dispatcher.execute({ command, command_id: `c${++id}`, params: params as never });
@@ -61,6 +61,16 @@ describe('player profile commands', () => {
     expect(profile.name).toBe('player');
     expect(profile.commands.map((c) => c.name)).toEqual([...PLAYER_COMMANDS, 'setContentSync']);
     for (const spec of profile.commands) expect(spec.description).toMatch(/^[A-Z].+\.$/);
+  });
+
+  it('shares one command list between players; each agent drives its own', async () => {
+    const first = setup();
+    const second = setup();
+    expect(second.profile.commands).toBe(first.profile.commands);
+    await first.run('play');
+    await second.run('setVolume', { volume: 12 });
+    expect(first.player.calls).toEqual(['play']);
+    expect(second.player.calls).toEqual(['setVolume 12']);
   });
 
   it('drives the player; stop maps to stopPlayback', async () => {
@@ -221,7 +231,8 @@ describe('player profile features', () => {
   it('marks a reboot and answers rebooting; the agent carries it out once', async () => {
     const player = recordingPlayer();
     const reboot = new RebootRequest();
-    const dispatcher = new CommandDispatcher({ specs: createPlayerProfile(player, { features: { reboot } }).commands });
+    const profile = createPlayerProfile(player, { features: { reboot } });
+    const dispatcher = new CommandDispatcher({ specs: profile.commands, services: profile.services });
     expect(await dispatcher.execute({ command: 'reboot', command_id: 'r1', params: {} })).toMatchObject({ success: true, result: { rebooting: true } });
     expect(reboot.take()).toBe(true);
     reboot.request();

@@ -1,15 +1,14 @@
-import { Observable, Subject, Subscription } from 'rxjs';
+import { Observable } from 'rxjs';
 import { z } from 'zod';
 import type { DeviceProfile, ReconcileStep } from '../agent/device-profile.js';
 import { strictParams } from '../agent/strict-params.js';
 import { systemClock, type Clock } from '../clock.js';
-import { defineCommand, type CommandSpec } from '../commands/types.js';
+import { defineCommand, type CommandContext, type CommandSpec } from '../commands/types.js';
 import { CommandError } from '../errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../state/json.js';
-import type { ContentSyncFeature } from './content-sync.js';
 import type { PlayerAdapter } from './player-adapter.js';
 import { playerAvailability } from './player-availability.js';
-import { createPlayerCommands, playerStateToJson, type PlayerFeatures } from './player-commands.js';
+import { playerCommands, playerStateToJson, servicesOf, type PlayerFeatures, type PlayerServices } from './player-commands.js';
 import { reconcilePlayer } from './player-reconciler.js';
 import type { PlayerState, PlayerStatus } from './player-state.js';
 
@@ -48,9 +47,12 @@ export function createPlayerProfile(player: PlayerAdapter, settings: PlayerProfi
   const content = new ContentSettingsHolder();
   const features = settings.features ?? {};
   const sync = features.content;
+  const services: PlayerProfileServices = { player, features, content };
   return {
     name: PLAYER_PROFILE,
-    commands: [...createPlayerCommands(player, features), contentSyncCommand(content, sync)],
+    // One list for every agent of the process: the handlers find this agent's player in `services`.
+    commands: playerCommands(features.syncTimeoutMs, PROFILE_COMMANDS),
+    services,
     state$: reportedState(player, content, settings),
     reconcile: reconcilePlayer,
     ...(sync ? { beforeStop: () => sync.cancel() } : {}),
@@ -59,14 +61,22 @@ export function createPlayerProfile(player: PlayerAdapter, settings: PlayerProfi
   };
 }
 
-/** The content settings kept by the profile, and a signal when they change. */
+/** What the profile's commands act on (DeviceProfile.services): the player's, and the content settings. */
+interface PlayerProfileServices extends PlayerServices {
+  readonly content: ContentSettingsHolder;
+}
+
+/**
+ * The content settings kept by the profile, and who to tell when they change: one listener, the
+ * profile's state stream (a plain callback, not a Subject: every agent keeps one for its life).
+ */
 class ContentSettingsHolder {
   value: ContentSettings = {};
-  readonly changed = new Subject<void>();
+  onChange: (() => void) | undefined;
 
   set(value: ContentSettings): void {
     this.value = value;
-    this.changed.next();
+    this.onChange?.();
   }
 }
 
@@ -88,29 +98,30 @@ function reportedState(player: PlayerAdapter, content: ContentSettingsHolder, se
     const report = (): void => {
       if (state !== undefined) subscriber.next(reportedPlayerState(state, content.value, backend, clock.now()));
     };
-    const subscriptions = new Subscription();
-    subscriptions.add(
-      player.state$.subscribe({
-        next: (next) => {
-          state = next;
-          report();
-        },
-        error: fail,
-      }),
-    );
-    subscriptions.add(content.changed.subscribe(report));
+    const states = player.state$.subscribe({
+      next: (next) => {
+        state = next;
+        report();
+      },
+      error: fail,
+    });
+    content.onChange = report;
     const availability = playerAvailability();
-    subscriptions.add(
-      player.status$.subscribe({
-        next: (status) => {
-          const patch = availability(status);
-          if (patch) subscriber.next(patch);
-        },
-        error: fail,
-      }),
-    );
-    if (sync) subscriptions.add(sync.state$.subscribe({ next: (patch) => subscriber.next(patch), error: fail }));
-    return subscriptions;
+    const statuses = player.status$.subscribe({
+      next: (status) => {
+        const patch = availability(status);
+        if (patch) subscriber.next(patch);
+      },
+      error: fail,
+    });
+    const syncs = sync?.state$.subscribe({ next: (patch) => subscriber.next(patch), error: fail });
+    // A teardown function, not a Subscription collecting the three: one object fewer per agent.
+    return () => {
+      states.unsubscribe();
+      statuses.unsubscribe();
+      syncs?.unsubscribe();
+      if (content.onChange === report) content.onChange = undefined;
+    };
   });
 }
 
@@ -166,21 +177,24 @@ const contentSyncParams = strictParams({ enabled: z.boolean().optional(), source
  * `content.sync_enabled`. With content sync configured it switches the schedule and moves the
  * source (ContentSyncFeature.configure, which reports both); without, the flag is only kept.
  */
-function contentSyncCommand(content: ContentSettingsHolder, sync: ContentSyncFeature | undefined): CommandSpec {
-  return defineCommand({
-    name: 'setContentSync',
-    description: 'Switch content synchronisation on or off and move its source (reported as content.sync_enabled, content.source).',
-    params: contentSyncParams,
-    handler: async ({ enabled, source }) => {
-      if (sync) {
-        await sync.configure({ ...(enabled === undefined ? {} : { sync_enabled: enabled }), ...(source === undefined ? {} : { source }) });
-        return;
-      }
-      if (source !== undefined) throw new CommandError('unsupported', 'content sync is not configured on this device (config `content.source`)');
-      if (enabled !== undefined && content.value.sync_enabled !== enabled) content.set({ ...content.value, sync_enabled: enabled });
-    },
-  });
-}
+const SET_CONTENT_SYNC = defineCommand({
+  name: 'setContentSync',
+  description: 'Switch content synchronisation on or off and move its source (reported as content.sync_enabled, content.source).',
+  params: contentSyncParams,
+  handler: async ({ enabled, source }, context: CommandContext<PlayerProfileServices>) => {
+    const { content, features } = servicesOf(context);
+    const sync = features.content;
+    if (sync) {
+      await sync.configure({ ...(enabled === undefined ? {} : { sync_enabled: enabled }), ...(source === undefined ? {} : { source }) });
+      return;
+    }
+    if (source !== undefined) throw new CommandError('unsupported', 'content sync is not configured on this device (config `content.source`)');
+    if (enabled !== undefined && content.value.sync_enabled !== enabled) content.set({ ...content.value, sync_enabled: enabled });
+  },
+});
+
+/** The profile's own commands, after the player's (the handlers take PlayerProfileServices). */
+const PROFILE_COMMANDS = [SET_CONTENT_SYNC] as readonly CommandSpec[];
 
 /** ISO 8601 UTC to the second, as the Azure guide writes `lastUpdated` and `timestamp`. */
 function isoSeconds(epochMs: number): string {

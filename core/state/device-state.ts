@@ -25,11 +25,6 @@ export const INITIAL_DEVICE_STATE = Symbol.for('amora.device-state.initial');
  */
 @injectable()
 export class DeviceState implements DeviceStateStore {
-  readonly reported$: Observable<StateSnapshot>;
-  readonly changes$: Observable<StateChange>;
-  readonly desired$: Observable<JsonObject>;
-  readonly delta$: Observable<JsonObject>;
-
   private readonly reported: BehaviorSubject<StateSnapshot>;
   private readonly changes = new Subject<StateChange>();
   private readonly desired = new BehaviorSubject<JsonObject>(Object.freeze({}));
@@ -38,6 +33,9 @@ export class DeviceState implements DeviceStateStore {
   private readonly desiredLimits: DesiredLimits;
   /** Highest version handed out without recording a new ceiling first. */
   private versionCeiling = Number.MAX_SAFE_INTEGER;
+  /** The agent's own listeners (see onChange, onDesired). */
+  private changeListener: ((change: StateChange) => void) | undefined;
+  private desiredListener: ((desired: JsonObject) => void) | undefined;
 
   constructor(
     @inject(TOKENS.Clock) @optional() private readonly clock: Clock = systemClock,
@@ -59,12 +57,27 @@ export class DeviceState implements DeviceStateStore {
     this.reported = new BehaviorSubject<StateSnapshot>(
       Object.freeze({ state, version, timestamp: now, metadata: stampMetadata(state, now) }),
     );
-    this.reported$ = this.reported.asObservable();
-    this.changes$ = this.changes.asObservable();
-    this.desired$ = this.desired.asObservable();
-    // delta is recomputed once per change and only emitted when it differs, so the subject
-    // already behaves like distinctUntilChanged(deepEqual) for every subscriber.
-    this.delta$ = this.delta.asObservable();
+  }
+
+  // The streams are getters: an observable kept per stream is memory every agent of a fleet keeps.
+  get reported$(): Observable<StateSnapshot> {
+    return this.reported.asObservable();
+  }
+
+  get changes$(): Observable<StateChange> {
+    return this.changes.asObservable();
+  }
+
+  get desired$(): Observable<JsonObject> {
+    return this.desired.asObservable();
+  }
+
+  /**
+   * delta is recomputed once per change and only emitted when it differs, so the subject
+   * already behaves like distinctUntilChanged(deepEqual) for every subscriber.
+   */
+  get delta$(): Observable<JsonObject> {
+    return this.delta.asObservable();
   }
 
   get snapshot(): StateSnapshot {
@@ -78,6 +91,27 @@ export class DeviceState implements DeviceStateStore {
   /** The current desired state (merge of everything the far end asked for). */
   get desiredState(): JsonObject {
     return this.desired.value;
+  }
+
+  /**
+   * Core-internal: the agent's one listener for changes, called before changes$ subscribers. A
+   * plain callback costs a fraction of the RxJS subscription every agent of a fleet would keep
+   * for its life. Returns what removes it.
+   */
+  onChange(listener: (change: StateChange) => void): () => void {
+    this.changeListener = listener;
+    return () => {
+      if (this.changeListener === listener) this.changeListener = undefined;
+    };
+  }
+
+  /** Core-internal, as onChange: the agent's one listener for desired state, called now and on every change. */
+  onDesired(listener: (desired: JsonObject) => void): () => void {
+    this.desiredListener = listener;
+    listener(this.desired.value);
+    return () => {
+      if (this.desiredListener === listener) this.desiredListener = undefined;
+    };
   }
 
   /**
@@ -105,6 +139,7 @@ export class DeviceState implements DeviceStateStore {
     });
     const change: StateChange = Object.freeze({ snapshot, patch: effective });
     this.reported.next(snapshot);
+    this.changeListener?.(change);
     this.changes.next(change);
     this.refreshDelta();
     return change;
@@ -121,6 +156,7 @@ export class DeviceState implements DeviceStateStore {
     if (deepEqual(next, this.desired.value)) return;
     assertWithinDesiredLimits(next, this.desiredLimits);
     this.desired.next(next);
+    this.desiredListener?.(next);
     this.refreshDelta();
   }
 

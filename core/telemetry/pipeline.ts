@@ -11,6 +11,11 @@ export interface TelemetryPipelineOptions {
   /** Longest a record waits for its batch to fill, ms, counted from the batch's first record. Default 1 000. */
   readonly batchIntervalMs?: number;
   readonly clock?: Clock;
+  /**
+   * Called with every batch as it is formed, before `batches$` subscribers: the agent's way in,
+   * cheaper than a subscription every agent of a fleet would keep for its life.
+   */
+  readonly onBatch?: (batch: TelemetryBatch) => void;
 }
 
 /** Kinds become MQTT topic levels and cloud message properties: no wildcards, separators or spaces. */
@@ -30,13 +35,13 @@ interface Pending {
  * Keeping batches while a transport is offline is the Outbox's job, not this one's.
  */
 export class TelemetryPipeline implements TelemetryPipelineApi {
-  readonly batches$: Observable<TelemetryBatch>;
-
   private readonly batchSize: number;
   private readonly batchIntervalMs: number;
   private readonly clock: Clock;
-  private readonly subject = new Subject<TelemetryBatch>();
-  private readonly pending = new Map<string, Pending>();
+  private readonly onBatch: ((batch: TelemetryBatch) => void) | undefined;
+  /** Made when `batches$` is first read, and the pending batches when the first record arrives: many agents never use either. */
+  private subject?: Subject<TelemetryBatch>;
+  private pending?: Map<string, Pending>;
   private stopped = false;
   /** Drawn at the first record: random bytes cost a system call, and most agents of a fleet may never send telemetry. */
   private idPrefix?: string;
@@ -46,7 +51,16 @@ export class TelemetryPipeline implements TelemetryPipelineApi {
     this.batchSize = Math.max(1, Math.floor(options.batchSize ?? 50));
     this.batchIntervalMs = Math.max(0, options.batchIntervalMs ?? 1_000);
     this.clock = options.clock ?? systemClock;
-    this.batches$ = this.subject.asObservable();
+    this.onBatch = options.onBatch;
+  }
+
+  /** Batches as they are formed; hot (see the class). */
+  get batches$(): Observable<TelemetryBatch> {
+    if (!this.subject) {
+      this.subject = new Subject<TelemetryBatch>();
+      if (this.stopped) this.subject.complete();
+    }
+    return this.subject.asObservable();
   }
 
   /**
@@ -60,6 +74,7 @@ export class TelemetryPipeline implements TelemetryPipelineApi {
     }
     if (this.stopped) return;
     const record = this.stamp(kind, data);
+    this.pending ??= new Map();
     let pending = this.pending.get(kind);
     if (!pending) {
       pending = { records: [], timer: this.clock.setTimeout(() => this.flushKind(kind), this.batchIntervalMs) };
@@ -81,6 +96,7 @@ export class TelemetryPipeline implements TelemetryPipelineApi {
   /** Sends every pending batch now. */
   flush(): void {
     // Deleting the visited key during Map iteration is well defined.
+    if (!this.pending) return;
     for (const kind of this.pending.keys()) this.flushKind(kind);
   }
 
@@ -89,15 +105,18 @@ export class TelemetryPipeline implements TelemetryPipelineApi {
     if (this.stopped) return;
     this.flush();
     this.stopped = true;
-    this.subject.complete();
+    this.subject?.complete();
   }
 
   private flushKind(kind: string): void {
-    const pending = this.pending.get(kind);
+    const pending = this.pending?.get(kind);
     if (!pending) return;
-    this.pending.delete(kind);
+    this.pending!.delete(kind);
     pending.timer.cancel();
-    if (pending.records.length > 0) this.subject.next({ kind, records: pending.records });
+    if (pending.records.length === 0) return;
+    const batch = { kind, records: pending.records };
+    this.onBatch?.(batch);
+    this.subject?.next(batch);
   }
 }
 

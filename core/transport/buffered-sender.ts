@@ -38,17 +38,18 @@ export interface BufferedSenderOptions<M> {
  */
 export class BufferedSender<M> {
   private readonly outbox: Outbox<M>;
-  private readonly drops: DropLog;
+  /** Made at the first drop: most senders never drop anything. */
+  private drops?: DropLog;
   private isReady = false;
   private stopped = false;
 
   constructor(private readonly options: BufferedSenderOptions<M>) {
     // One line for the first drop, then a summary at most every 10 s: a long outage must not flood the log.
-    this.drops = new DropLog({ logger: options.logger, message: 'outbox full; dropped the oldest message', ...(options.clock ? { clock: options.clock } : {}) });
     this.outbox = new Outbox<M>({
       capacity: options.capacity,
       ...(options.store ? { store: options.store } : {}),
       onOverflow: (_dropped, lost) => {
+        this.drops ??= new DropLog({ logger: options.logger, message: 'outbox full; dropped the oldest message', ...(options.clock ? { clock: options.clock } : {}) });
         this.drops.note(options.describe(lost));
         this.report();
       },
@@ -80,7 +81,7 @@ export class BufferedSender<M> {
   close(): void {
     this.stopped = true;
     this.isReady = false;
-    this.drops.flush();
+    this.drops?.flush();
   }
 
   /** Sends now when ready, else keeps the message for the next connect. */

@@ -1,4 +1,4 @@
-import { distinctUntilChanged, ReplaySubject, type Observable } from 'rxjs';
+import { BehaviorSubject, defer, distinctUntilChanged, type Observable } from 'rxjs';
 import type { Clock } from '../clock.js';
 import type { ErrorObject } from '../errors.js';
 import type { ConnectionState, ConnectionStatus } from './connection-status.js';
@@ -22,7 +22,8 @@ export function sameStatus(a: ConnectionStatus, b: ConnectionStatus): boolean {
  * along, and `status$` replaying the latest with repeats (connecting → connecting) hidden.
  */
 export class ConnectionStatusKeeper {
-  private readonly subject = new ReplaySubject<ConnectionStatus>(1);
+  /** Made for the first subscriber of status$: many connections of a fleet are never watched. */
+  private subject?: BehaviorSubject<ConnectionStatus>;
   readonly status$: Observable<ConnectionStatus>;
   private latest: ConnectionStatus;
   private outbox: ConnectionStatus['outbox'];
@@ -33,9 +34,8 @@ export class ConnectionStatusKeeper {
     private readonly clock: Clock,
     same: (a: ConnectionStatus, b: ConnectionStatus) => boolean = sameStatus,
   ) {
-    this.status$ = this.subject.asObservable().pipe(distinctUntilChanged(same));
+    this.status$ = defer(() => (this.subject ??= new BehaviorSubject(this.latest)).pipe(distinctUntilChanged(same)));
     this.latest = { state: 'offline', since: clock.now() };
-    this.subject.next(this.latest);
   }
 
   /** The latest status. */
@@ -53,7 +53,7 @@ export class ConnectionStatusKeeper {
       ...(this.endpoint === undefined ? {} : { endpoint: this.endpoint }),
       ...(this.outbox === undefined ? {} : { outbox: this.outbox }),
     };
-    this.subject.next(this.latest);
+    this.subject?.next(this.latest);
   }
 
   /** Names the endpoint in use from now on (shown with every later status). */

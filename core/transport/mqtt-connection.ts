@@ -210,6 +210,19 @@ export class MqttConnection extends ReconnectingLink {
     clearTimeout(timer);
   }
 
+  /**
+   * Where the events of an accepted connection go, for as long as it lasts: made out here so it
+   * keeps only `lost`, not the settled attempt's promise and resolvers.
+   */
+  private connectedListener(lost: (error: unknown) => void): AttemptListener {
+    return {
+      onClose: () => {
+        this.listener = undefined;
+        lost(this.takeLastError());
+      },
+    };
+  }
+
   /** One CONNECT: resolves on CONNACK, rejects with why the socket closed before it. */
   private connectOnce(client: MqttClient, lost: (error: unknown) => void): Promise<IConnackPacket> {
     return new Promise<IConnackPacket>((resolve, reject) => {
@@ -217,12 +230,7 @@ export class MqttConnection extends ReconnectingLink {
       this.listener = {
         onConnect: (connack) => {
           this.lastError = undefined;
-          this.listener = {
-            onClose: () => {
-              this.listener = undefined;
-              lost(this.takeLastError());
-            },
-          };
+          this.listener = this.connectedListener(lost);
           resolve(connack);
         },
         onClose: () => {
@@ -275,7 +283,14 @@ export class MqttConnection extends ReconnectingLink {
     };
     const client = mqtt.connect(url, options);
     // Events of a client replaced (protocol fallback, another broker) are ignored.
-    client.on('connect', (connack) => client === this.client && this.listener?.onConnect?.(connack));
+    client.on('connect', (connack) => {
+      // We never send topic aliases, yet mqtt.js builds a 1.5 KiB LRU cache (per client, per
+      // CONNACK) for those an MQTT 5 broker offers (Mosquitto: 10). Without it a publish without
+      // an alias, all we send, goes out the same (mqtt.js 5 _applyTopicAlias); it deletes the
+      // cache itself at the next CONNACK.
+      delete (client as unknown as { topicAliasSend?: unknown }).topicAliasSend;
+      if (client === this.client) this.listener?.onConnect?.(connack);
+    });
     client.on('close', () => {
       if (client === this.client) this.listener?.onClose();
       this.rejectUnacknowledged(client);

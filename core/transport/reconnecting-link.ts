@@ -118,8 +118,11 @@ export abstract class ReconnectingLink {
   start(signal: AbortSignal): Promise<void> {
     if (this.started || this.stopping) return Promise.resolve();
     this.started = true;
-    signal.addEventListener('abort', () => void (this.firstAttempt && this.stop()), { once: true });
-    const settled = new Promise<void>((resolve) => (this.firstAttempt = resolve));
+    // Only the first attempt listens: a listener left on the signal would keep it, its closure and
+    // this link's start alive in every agent for as long as the signal lives.
+    const onAbort = (): void => void (this.firstAttempt && this.stop());
+    signal.addEventListener('abort', onAbort, { once: true });
+    const settled = new Promise<void>((resolve) => (this.firstAttempt = resolve)).finally(() => signal.removeEventListener('abort', onAbort));
     void this.attempt();
     return settled;
   }

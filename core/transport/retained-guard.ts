@@ -3,6 +3,8 @@ import type { Logger } from '../logging/logger.js';
 
 /** How many recent payloads per topic count as our own (a late echo of an older one is no stranger). */
 const REMEMBERED = 8;
+/** An empty slot: fingerprints are never negative. */
+const NO_FINGERPRINT = -1;
 
 /**
  * Keeps a device's own retained topics (state, presence) its own. The transport subscribes to
@@ -16,9 +18,13 @@ const REMEMBERED = 8;
  * copies on every collection.
  */
 export class RetainedGuard {
-  /** Per topic, fingerprints of our recent payloads (a late echo of an older one is no stranger). */
-  private readonly own = new Map<string, number[]>();
-  private readonly pending = new Map<string, { cancel(): void }>();
+  /**
+   * Per topic, fingerprints of our recent payloads (a late echo of an older one is no stranger),
+   * in a ring of REMEMBERED slots: an array grown by push would reserve 17.
+   */
+  private readonly own = new Map<string, { readonly ring: number[]; next: number }>();
+  /** Restores waiting for their delay; made for the first stranger (most devices never meet one). */
+  private pending?: Map<string, { cancel(): void }>;
   private restoredCount = 0;
 
   constructor(
@@ -36,28 +42,29 @@ export class RetainedGuard {
 
   /** We (re)published `payload` on `topic`; call before publishing. */
   published(topic: string, payload: string): void {
-    const recent = this.own.get(topic);
+    let recent = this.own.get(topic);
     if (!recent) {
-      this.own.set(topic, [fingerprint(payload)]);
-      return;
+      recent = { ring: Array.from({ length: REMEMBERED }, () => NO_FINGERPRINT), next: 0 };
+      this.own.set(topic, recent);
     }
-    recent.push(fingerprint(payload));
-    if (recent.length > REMEMBERED) recent.shift();
+    recent.ring[recent.next] = fingerprint(payload);
+    recent.next = (recent.next + 1) % REMEMBERED;
   }
 
   /** A message arrived on one of the guarded topics. */
   received(topic: string, payload: Uint8Array): void {
     const recent = this.own.get(topic);
     if (!recent) return; // nothing of ours there yet
-    if (recent.includes(fingerprint(new TextDecoder().decode(payload))) || this.pending.has(topic)) return;
+    if (recent.ring.includes(fingerprint(new TextDecoder().decode(payload))) || this.pending?.has(topic)) return;
     this.logger.warn(
       { topic, bytes: payload.byteLength },
       payload.byteLength === 0 ? 'our retained message was deleted; restoring it' : 'another client overwrote our retained message; restoring it',
     );
-    this.pending.set(
+    const pending = (this.pending ??= new Map());
+    pending.set(
       topic,
       this.clock.setTimeout(() => {
-        this.pending.delete(topic);
+        pending.delete(topic);
         this.restoredCount++;
         this.restore(topic).catch((error: unknown) =>
           this.logger.warn({ topic, err: { message: (error as Error).message } }, 'restoring our retained message failed'),
@@ -68,6 +75,7 @@ export class RetainedGuard {
 
   /** Cancels pending restores (the transport stops). */
   close(): void {
+    if (!this.pending) return;
     for (const timer of this.pending.values()) timer.cancel();
     this.pending.clear();
   }

@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { readPayload } from './payload-json.js';
-import { commandResponseSchema, parsedCommandResponseSchema } from './wire-messages.js';
+import type { z } from 'zod';
+import {
+  commandResponseSchema,
+  deviceStateMessageSchema,
+  parsedCommandResponseSchema,
+  parsedDeviceStateMessageSchema,
+  parsedTelemetryMessageSchema,
+  telemetryMessageSchema,
+} from './wire-messages.js';
 
-const read = (schema: typeof commandResponseSchema, value: unknown) => readPayload(schema, JSON.stringify(value));
+const read = (schema: z.ZodType, value: unknown) => readPayload(schema, JSON.stringify(value));
 
 describe('parsedCommandResponseSchema', () => {
   const responses: unknown[] = [
@@ -19,5 +27,38 @@ describe('parsedCommandResponseSchema', () => {
   it('reads what JSON text carries exactly as the documented schema does', () => {
     for (const response of responses) expect(read(parsedCommandResponseSchema, response)).toEqual(read(commandResponseSchema, response));
     expect(responses.map((response) => read(parsedCommandResponseSchema, response) !== undefined)).toEqual([true, true, true, false, false, false, false, false]);
+  });
+});
+
+describe('parsedDeviceStateMessageSchema', () => {
+  const messages: unknown[] = [
+    { device_id: 'd1', state: { audio: { volume: 40 }, list: [1, { a: null }] }, version: 3, timestamp: 1, extra: 'dropped' },
+    { device_id: 'd2', state: {}, version: 1, timestamp: 2 },
+    { device_id: 'd3', state: [], version: 1, timestamp: 3 },
+    { device_id: 'd4', state: 'playing', version: 1, timestamp: 4 },
+    { device_id: 'd5', state: null, version: 1, timestamp: 5 },
+    { device_id: 'd6', state: {}, version: '1', timestamp: 6 },
+    { state: {}, version: 1, timestamp: 7 },
+    'not an object',
+  ];
+
+  it('reads what JSON text carries exactly as the documented schema does', () => {
+    for (const message of messages) expect(read(parsedDeviceStateMessageSchema, message)).toEqual(read(deviceStateMessageSchema, message));
+    expect(messages.map((message) => read(parsedDeviceStateMessageSchema, message) !== undefined)).toEqual([true, true, false, false, false, false, false, false]);
+  });
+});
+
+describe('parsedTelemetryMessageSchema', () => {
+  const batches: unknown[] = [
+    { device_id: 'd1', kind: 'metrics', records: [{ id: 'r1', data: { cpu: [1, 2] }, timestamp: 1 }, { data: 'text', timestamp: 2 }] },
+    { device_id: 'd2', kind: 'metrics', records: [] },
+    { device_id: 'd3', kind: 'metrics', records: [{ data: 1 }] },
+    { device_id: 'd4', kind: 'metrics', records: {} },
+    { device_id: 'd5', records: [] },
+  ];
+
+  it('reads what JSON text carries exactly as the documented schema does', () => {
+    for (const batch of batches) expect(read(parsedTelemetryMessageSchema, batch)).toEqual(read(telemetryMessageSchema, batch));
+    expect(batches.map((batch) => read(parsedTelemetryMessageSchema, batch) !== undefined)).toEqual([true, true, false, false, false]);
   });
 });

@@ -1,14 +1,11 @@
 import { firstValueFrom, filter } from 'rxjs';
 import deviceSdk from 'azure-iot-device';
 import common from 'azure-iot-common';
-import iothub from 'azure-iothub';
-import restApi from 'azure-iothub/dist/common-http/rest_api_client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AmoraMqtt, AmoraMqttWs } from '../../adapters/azure-iot-hub/sdk-mqtt.js';
-import { HubHttpRequestBuilder } from '../../adapters/azure-iot-hub/service-http.js';
 import { createSasToken } from '../../adapters/azure-iot-hub/sas.js';
-import { serviceConnectionInfo } from '../../adapters/azure-iot-hub/connection-string.js';
 import { startAzureIotHubEmulator, type AzureIotHubEmulator } from '../../adapters/azure-iot-hub/emulator/index.js';
+import { serviceSdk } from './azure-support.js';
 
 /** The emulator against the unmodified vendor SDKs over real TLS. */
 describe('Azure IoT Hub emulator with the real SDKs', () => {
@@ -28,13 +25,6 @@ describe('Azure IoT Hub emulator with the real SDKs', () => {
     client.setRetryPolicy(new common.NoRetry());
     opened.push(client);
     return client;
-  }
-
-  function service(): { client: InstanceType<typeof iothub.Client>; registry: InstanceType<typeof iothub.Registry> } {
-    const info = serviceConnectionInfo(hub.serviceConnectionString);
-    const config = { host: info.hostName, sharedAccessSignature: iothub.SharedAccessSignature.create(info.hostName, info.keyName, info.key, Math.floor(Date.now() / 1000) + 3600) };
-    const rest = new restApi.RestApiClient(config, 'amora-test', new HubHttpRequestBuilder({ ca: hub.caPem }));
-    return { client: new iothub.Client({} as never, rest), registry: new iothub.Registry(config, rest) };
   }
 
   it('accepts a device with its SAS key over MQTT and over WebSocket', async () => {
@@ -75,7 +65,7 @@ describe('Azure IoT Hub emulator with the real SDKs', () => {
     const twin = await device.getTwin();
     await new Promise<void>((resolve, reject) => twin.properties.reported.update({ audio: { volume: 30 } }, (error?: Error) => (error ? reject(error) : resolve())));
 
-    const { client, registry } = service();
+    const { client, registry } = serviceSdk(hub);
     const { responseBody: serviceTwin } = await registry.getTwin('sdk-1');
     expect(serviceTwin.properties.reported['audio']).toEqual({ volume: 30 });
 

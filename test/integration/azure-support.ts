@@ -1,24 +1,17 @@
 import iothub from 'azure-iothub';
-import restApi from 'azure-iothub/dist/common-http/rest_api_client.js';
 import { filter, firstValueFrom, timeout, type Observable } from 'rxjs';
 import type { ConnectionStatus } from '../../core/transport/connection-status.js';
 import { ExponentialBackoffRetryPolicy } from '../../core/transport/exponential-backoff.js';
-import { serviceConnectionInfo } from '../../adapters/azure-iot-hub/connection-string.js';
 import { AzureIotHubDeviceTransport } from '../../adapters/azure-iot-hub/device-transport.js';
 import type { AzureIotHubEmulator } from '../../adapters/azure-iot-hub/emulator/index.js';
 import { parseAzureIotHubOptions, type AzureIotHubOptionsInput } from '../../adapters/azure-iot-hub/options.js';
-import { HubHttpRequestBuilder } from '../../adapters/azure-iot-hub/service-http.js';
+import { hubServiceSeam } from '../../adapters/azure-iot-hub/service-http.js';
 
 /** Shared by the Azure integration specs: real SDK clients pointed at the emulator. */
 
 /** The unmodified azure-iothub Client and Registry, reaching the emulator through the request-builder seam. */
-export function serviceSdk(hub: AzureIotHubEmulator): { client: InstanceType<typeof iothub.Client>; registry: InstanceType<typeof iothub.Registry> } {
-  const info = serviceConnectionInfo(hub.serviceConnectionString);
-  const config = {
-    host: info.hostName,
-    sharedAccessSignature: iothub.SharedAccessSignature.create(info.hostName, info.keyName, info.key, Math.floor(Date.now() / 1000) + 3600),
-  };
-  const rest = new restApi.RestApiClient(config, 'amora-test', new HubHttpRequestBuilder({ ca: hub.caPem }));
+export function serviceSdk(hub: Pick<AzureIotHubEmulator, 'serviceConnectionString' | 'caPem'>): { client: InstanceType<typeof iothub.Client>; registry: InstanceType<typeof iothub.Registry> } {
+  const { config, rest } = hubServiceSeam(hub.serviceConnectionString, { userAgent: 'amora-test', ca: hub.caPem });
   // Client needs a (AMQP) transport object for feedback and C2D, which these tests never use.
   return { client: new iothub.Client({} as never, rest), registry: new iothub.Registry(config, rest) };
 }

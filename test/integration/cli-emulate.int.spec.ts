@@ -8,11 +8,8 @@ import { iot, mqtt } from 'aws-iot-device-sdk-v2';
 import common from 'azure-iot-common';
 import deviceSdk from 'azure-iot-device';
 import deviceMqtt from 'azure-iot-device-mqtt';
-import iothub from 'azure-iothub';
-import restApi from 'azure-iothub/dist/common-http/rest_api_client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serviceConnectionInfo } from '../../adapters/azure-iot-hub/connection-string.js';
-import { HubHttpRequestBuilder } from '../../adapters/azure-iot-hub/service-http.js';
+import { serviceSdk } from './azure-support.js';
 import { ensureCliBuilt } from './cli-build.js';
 import { runCli, spawnCli, type CliProcess } from './cli-process.js';
 
@@ -25,15 +22,6 @@ function exported(stdout: string): Record<string, string> {
     for (const [, name, value] of line.matchAll(/(\w+)=('[^']*'|\S+)/g)) variables[name!] = value!.replace(/^'(.*)'$/, '$1');
   }
   return variables;
-}
-
-/** The unmodified azure-iothub Registry and Client for a service connection string (its HTTP seam trusts `ca`). */
-function azureService(connectionString: string, ca: string): { registry: InstanceType<typeof iothub.Registry>; client: InstanceType<typeof iothub.Client> } {
-  const info = serviceConnectionInfo(connectionString);
-  const config = { host: info.hostName, sharedAccessSignature: iothub.SharedAccessSignature.create(info.hostName, info.keyName, info.key, Math.floor(Date.now() / 1000) + 3600) };
-  const rest = new restApi.RestApiClient(config, 'amora-test', new HubHttpRequestBuilder({ ca }));
-  // Client wants an AMQP transport for feedback and C2D only; direct methods go through `rest`.
-  return { registry: new iothub.Registry(config, rest), client: new iothub.Client({} as never, rest) };
 }
 
 /** `amora emulate azure|aws` as a user runs them, with the real vendor SDKs on the printed settings. */
@@ -75,7 +63,7 @@ describe('amora emulate', () => {
       await device.open();
       device.onDeviceMethod('ping', (request, response) => void response.send(200, { pong: request.payload }));
 
-      const { registry, client } = azureService(serviceString, ca);
+      const { registry, client } = serviceSdk({ serviceConnectionString: serviceString, caPem: ca });
       const { responseBody } = await registry.get('player-001');
       expect(responseBody).toMatchObject({ deviceId: 'player-001', connectionState: 'Connected' });
       const { result } = await client.invokeDeviceMethod('player-001', { methodName: 'ping', payload: { n: 1 }, responseTimeoutInSeconds: 5 });

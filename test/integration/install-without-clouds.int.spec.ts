@@ -26,12 +26,48 @@ async function installFromCache(tarball: string, app: string): Promise<void> {
   });
 }
 
+interface PackageManifest {
+  readonly name: string;
+  readonly exports?: string | Record<string, unknown>;
+  readonly dependencies?: Record<string, string>;
+  readonly peerDependencies?: Record<string, string>;
+}
+
+/** Every module a declaration file names: `from '…'`, `import('…')`, `import '…'`, `/// <reference types="…" />`. */
+function importedModules(declarations: string): string[] {
+  const patterns = [/\bfrom\s+['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g, /^\s*import\s+['"]([^'"]+)['"]/gm, /<reference\s+types=['"]([^'"]+)['"]/g];
+  return patterns.flatMap((pattern) => [...declarations.matchAll(pattern)].map((match) => match[1]!));
+}
+
+/** `@scope/name/sub/path` -> `{ name: '@scope/name', subpath: './sub/path' }` (`.` for the package itself). */
+function splitSpecifier(specifier: string): { name: string; subpath: string } {
+  const parts = specifier.split('/');
+  const length = specifier.startsWith('@') ? 2 : 1;
+  return { name: parts.slice(0, length).join('/'), subpath: ['.', ...parts.slice(length)].join('/') };
+}
+
+/**
+ * Whether `subpath` is an entry `name` publishes: the package itself, or a key of its `exports`
+ * (`*` patterns included). A path into a package without `exports` (say `sdk/dist/internal.js`)
+ * is its layout, not its API. Read from the repository's own install: optional peers are absent
+ * from the user's.
+ */
+async function isPublicEntry(name: string, subpath: string): Promise<boolean> {
+  if (subpath === '.') return true;
+  const manifest = JSON.parse(await readFile(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as PackageManifest;
+  if (typeof manifest.exports !== 'object') return false;
+  return Object.keys(manifest.exports).some((key) => {
+    const [prefix, suffix] = key.split('*');
+    return suffix === undefined ? key === subpath : subpath.startsWith(prefix!) && subpath.endsWith(suffix);
+  });
+}
+
 /**
  * The package as a user installs it: `npm pack`, then `npm install` of the tarball into an empty
  * project (dependencies from the npm cache, the registry only for what the cache lacks; optional
  * peers left out as npm does). An MQTT agent runs from it; a cloud kind names the packages to
  * install; a TypeScript program importing every entry point type-checks against the published
- * declarations.
+ * declarations, and no declaration file (entry or not) imports what a user's install may lack.
  */
 describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK', () => {
   let dir: string;
@@ -159,6 +195,23 @@ describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK'
       (error: { stdout: string }) => error.stdout,
     );
     expect(result).toBe('');
+  });
+
+  it.concurrent('publishes declarations that import only relative files, node: builtins and public entries of declared packages', async ({ expect }) => {
+    const installed = join(app, 'node_modules', 'amora-sync');
+    const manifest = JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')) as PackageManifest;
+    const declared = new Set([manifest.name, ...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
+    const offending: string[] = [];
+    for (const file of (await readdir(join(installed, 'dist'), { recursive: true })).filter((name) => name.endsWith('.d.ts'))) {
+      for (const specifier of importedModules(await readFile(join(installed, 'dist', file), 'utf8'))) {
+        if (specifier.startsWith('.') || specifier.startsWith('node:')) continue;
+        const { name, subpath } = splitSpecifier(specifier);
+        // Our own subpaths resolve through our exports; another package's must be one of its public entries.
+        const allowed = declared.has(name) && (name === manifest.name || (await isPublicEntry(name, subpath)));
+        if (!allowed) offending.push(`dist/${file}: ${specifier}`);
+      }
+    }
+    expect(offending).toEqual([]);
   });
 
   it.concurrent.for(['azure-iot-hub', 'aws-iot'])('a %s agent exits 2 naming what to install', async (kind, { expect }) => {

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { isJsonObject } from '../../../core/index.js';
 import { invalid, IotApiError, type CertificateRecord, type ControlPlaneRegistry, type ThingRecord } from './control-plane-registry.js';
 import type { ThingRegistry } from './thing-registry.js';
 
@@ -61,7 +62,7 @@ export class ControlPlaneApi {
     if (collection === 'things' && name !== undefined && sub === undefined) {
       if (method === 'POST') {
         const input = body();
-        const payload = isObject(input['attributePayload']) ? input['attributePayload'] : {};
+        const payload = isJsonObject(input['attributePayload']) ? input['attributePayload'] : {};
         const thing = this.registry.createThing(name, stringRecord(payload['attributes'], 'attributes'), optionalString(input['thingTypeName'], 'thingTypeName'));
         return { thingName: thing.thingName, thingArn: thing.thingArn, thingId: thing.thingId };
       }
@@ -207,7 +208,7 @@ function jsonBody(body: Uint8Array): Record<string, unknown> {
   if (body.length === 0) return {};
   try {
     const value = JSON.parse(Buffer.from(body).toString('utf8')) as unknown;
-    if (isObject(value)) return value;
+    if (isJsonObject(value)) return value;
   } catch {
     // answered below
   }
@@ -216,7 +217,7 @@ function jsonBody(body: Uint8Array): Record<string, unknown> {
 
 function stringRecord(value: unknown, field: string): Record<string, string> {
   if (value === undefined || value === null) return {};
-  if (!isObject(value) || !Object.values(value).every((item) => typeof item === 'string')) throw invalid(`${field} must map names to strings`);
+  if (!isJsonObject(value) || !Object.values(value).every((item) => typeof item === 'string')) throw invalid(`${field} must map names to strings`);
   return value as Record<string, string>;
 }
 
@@ -243,10 +244,6 @@ function epochSeconds(date: Date): number {
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function unknownOperation(request: ControlPlaneRequest): IotApiError {

@@ -1,3 +1,5 @@
+import { isJsonObject } from '../../../core/index.js';
+
 /**
  * AWS IoT policy documents, parsed and evaluated the way AWS IoT's policy engine decides MQTT
  * actions: a request is allowed when some Allow statement matches its action and resource and no
@@ -41,13 +43,13 @@ export function parsePolicyDocument(text: string): IotPolicyDocument {
   } catch {
     throw new MalformedPolicyError('the policy document is not valid JSON');
   }
-  if (!isObject(document)) throw new MalformedPolicyError('the policy document must be a JSON object');
+  if (!isJsonObject(document)) throw new MalformedPolicyError('the policy document must be a JSON object');
   const raw = document['Statement'];
   const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
   if (list.length === 0) throw new MalformedPolicyError('the policy document has no Statement');
   const statements: Statement[] = [];
   for (const statement of list) {
-    if (!isObject(statement)) throw new MalformedPolicyError('each Statement must be an object');
+    if (!isJsonObject(statement)) throw new MalformedPolicyError('each Statement must be an object');
     const effect = statement['Effect'];
     if (effect !== 'Allow' && effect !== 'Deny') throw new MalformedPolicyError('each Statement needs an Effect of Allow or Deny');
     const actions = stringList(statement['Action'], 'Action');
@@ -112,8 +114,4 @@ function stringList(value: unknown, field: string): readonly string[] {
     throw new MalformedPolicyError(`each Statement needs an ${field} (a string or a list of strings)`);
   }
   return list as string[];
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,5 +1,5 @@
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import {
   type Logger,
@@ -7,6 +7,7 @@ import {
 import { MQTT_PAYLOAD_LIMIT_BYTES } from '../payloads.js';
 import { parseShadowTopic } from '../shadow-topics.js';
 import type { MqttPrincipal } from './control-plane-registry.js';
+import { listenOn } from './listen.js';
 import type { ShadowService } from './shadow-service.js';
 import type { ThingRegistry } from './thing-registry.js';
 
@@ -108,14 +109,7 @@ export class MqttEndpoint {
   /** Listens; resolves with the bound port. */
   async start(): Promise<number> {
     await this.broker.listen();
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    return (this.server.address() as AddressInfo).port;
+    return listenOn(this.server, this.options.port, this.options.host);
   }
 
   /** Publishes from the service side (shadow notifications, REST Publish). */

@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import {
   type Logger,
 } from '../../../core/index.js';
 import { isValidShadowName, isValidThingName } from '../shadow-topics.js';
 import type { ControlPlaneApi } from './control-plane-api.js';
 import { IotApiError } from './control-plane-registry.js';
+import { listenOn } from './listen.js';
 import type { RequestBudget } from './request-budget.js';
 import type { ShadowError } from './shadow-request.js';
 import type { ShadowService } from './shadow-service.js';
@@ -71,15 +72,8 @@ export class RestEndpoint {
     });
   }
 
-  async start(): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    return (this.server.address() as AddressInfo).port;
+  start(): Promise<number> {
+    return listenOn(this.server, this.options.port, this.options.host);
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import {
   type JsonObject,
 } from '../../../core/index.js';
+import { withoutDollarKeys } from '../twin-members.js';
 import {
   checkEtag,
   newTwin,
@@ -208,7 +209,7 @@ export class HubRegistry {
     this.devices.set(deviceId, { ...device, twin });
     this.changed();
     if (desiredPatch) {
-      const change = { deviceId, patch: stripDollar(desiredPatch), version: twin.desiredVersion };
+      const change = { deviceId, patch: withoutDollarKeys(desiredPatch), version: twin.desiredVersion };
       for (const listener of this.desiredListeners) listener(change);
     }
     return twin;
@@ -258,10 +259,6 @@ export class HubRegistry {
 /** IoT Hub device ids: up to 128 characters of letters, digits and `-.%_*?!(),:=@$'`. */
 export function isValidDeviceId(deviceId: string): boolean {
   return /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/.test(deviceId);
-}
-
-function stripDollar(patch: JsonObject): JsonObject {
-  return Object.fromEntries(Object.entries(patch).filter(([key]) => !key.startsWith('$')));
 }
 
 function newDeviceEtag(): string {

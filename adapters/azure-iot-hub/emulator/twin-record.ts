@@ -6,6 +6,7 @@ import {
   type JsonValue,
 } from '../../../core/index.js';
 import { IOT_HUB_LIMITS, twinSectionProblem } from '../limits.js';
+import { withoutDollarKeys } from '../twin-members.js';
 
 /**
  * One device twin as the emulator keeps it: tags, desired and reported sections with their own
@@ -93,7 +94,7 @@ export function serviceTwinProperties(twin: TwinRecord): JsonObject {
 
 function mergeSection(current: JsonObject, patch: JsonValue, replace: boolean, maxBytes: number, what: string): JsonObject {
   if (!isJsonObject(patch)) throw new TwinUpdateError(400, `${what} must be a JSON object`);
-  const withoutReserved = stripReserved(patch);
+  const withoutReserved = withoutDollarKeys(patch);
   const problem = twinSectionProblem(withoutReserved, Number.MAX_SAFE_INTEGER);
   if (problem) throw new TwinUpdateError(400, problem);
   let next: JsonObject;
@@ -105,13 +106,6 @@ function mergeSection(current: JsonObject, patch: JsonValue, replace: boolean, m
   const sizeProblem = twinSectionProblem(next, maxBytes);
   if (sizeProblem) throw new TwinUpdateError(400, `${what}: ${sizeProblem}`);
   return next;
-}
-
-/** Drops `$version`, `$metadata` and other hub-owned members a client may echo back. */
-function stripReserved(patch: JsonObject): JsonObject {
-  const keys = Object.keys(patch);
-  if (!keys.some((key) => key.startsWith('$'))) return patch;
-  return Object.fromEntries(keys.filter((key) => !key.startsWith('$')).map((key) => [key, patch[key]!]));
 }
 
 function newEtag(): string {

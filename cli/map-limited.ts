@@ -1,6 +1,7 @@
 /**
  * `items.map(work)` with at most `limit` pieces of work running at once, results in input order.
- * The first failure rejects (work already started runs to its end).
+ * The first failure rejects (work already started runs to its end). Shared by `migrate` (cloud
+ * calls) and `bench` (connect storms paced alike for both kinds).
  */
 export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results: R[] = [];
