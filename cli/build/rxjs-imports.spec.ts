@@ -2,27 +2,32 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import * as rxjs from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { deepenRxjsImports, rxjsExportMap } from './rxjs-imports.js';
+import { redirectRxjsImports, rxjsExportMap, rxjsImportedNames, rxjsShim } from './rxjs-imports.js';
 
 const require = createRequire(import.meta.url);
 const exports = rxjsExportMap(await readFile(require.resolve('rxjs'), 'utf8'));
 
-describe('deep rxjs imports in dist/', () => {
-  it("gives every name the modules define the very object 'rxjs' exports, so plugins importing 'rxjs' share core's classes", () => {
+describe("dist/'s rxjs shim", () => {
+  it("gives every name the module that defines the very object 'rxjs' exports, so plugins importing 'rxjs' share core's classes", () => {
     expect(exports.size).toBeGreaterThan(100);
     const differing = [...exports].filter(([name, { path, name: inner }]) => (require(path) as Record<string, unknown>)[inner] !== (rxjs as Record<string, unknown>)[name]);
     expect(differing.map(([name]) => name)).toEqual([]);
     expect(exports.get('Observable')).toEqual({ path: 'rxjs/internal/Observable', name: 'Observable' });
   });
 
-  it('rewrites an import on its own line, keeping renames and the rest of the module', () => {
-    const source = "import { map, Observable as Obs, firstValueFrom } from 'rxjs';\nimport { z } from 'zod';\nconst x = 1;\n";
-    expect(deepenRxjsImports(source, exports)).toBe(
-      "import { map } from 'rxjs/internal/operators/map'; import { Observable as Obs } from 'rxjs/internal/Observable'; import { firstValueFrom } from 'rxjs/internal/firstValueFrom';\nimport { z } from 'zod';\nconst x = 1;\n",
-    );
+  it('finds the names a module imports and points its import at the shim on the same line', () => {
+    const source = "import { map, Observable as Obs } from 'rxjs';\nimport { z } from 'zod';\nconst x = 1;\n";
+    expect(rxjsImportedNames(source)).toEqual(['map', 'Observable']);
+    const redirected = redirectRxjsImports(source, '../rxjs.cjs');
+    expect(redirected).toBe("import { map, Observable as Obs } from '../rxjs.cjs';\nimport { z } from 'zod';\nconst x = 1;\n");
+    // A module already pointed at the shim (not emitted again by tsc) still counts.
+    expect(rxjsImportedNames(redirected)).toEqual(['map', 'Observable']);
   });
 
-  it('fails the build on a name no rxjs module defines', () => {
-    expect(() => deepenRxjsImports("import { notAnOperator } from 'rxjs';", exports, 'dist/x.js')).toThrow(/dist\/x\.js: rxjs export "notAnOperator"/);
+  it('writes a CommonJS shim requiring each name from its module, and fails the build on a name no module defines', () => {
+    expect(rxjsShim(['map', 'Observable', 'map'], exports)).toContain(
+      "exports.Observable = require('rxjs/internal/Observable').Observable;\nexports.map = require('rxjs/internal/operators/map').map;\n",
+    );
+    expect(() => rxjsShim(['notAnOperator'], exports)).toThrow(/rxjs export "notAnOperator"/);
   });
 });

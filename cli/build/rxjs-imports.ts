@@ -1,14 +1,16 @@
 /**
- * Build step for dist/: `import { map, Observable } from 'rxjs'` becomes imports of the modules
- * that define those names (`rxjs/internal/operators/map`, `rxjs/internal/Observable`). Under
+ * Build step for dist/: its modules import rxjs through one CommonJS file, dist/rxjs.cjs, which
+ * requires each name from the module that defines it (`rxjs/internal/operators/map`, ...). Under
  * Node, rxjs's main entry is its CommonJS index, which loads all 223 of its modules; the agent
- * uses about 25 names, which need about 80. The deep paths are rxjs's own `./internal/*` exports
- * and resolve to the very files its index re-exports, so an Observable, a Subject or an operator
- * is the same object whether a plugin imports it from 'rxjs' or core from its deep path. The
- * sources keep importing 'rxjs': this only changes what the built files load.
+ * uses about 25 names, which need about 105. One file, not an import per module: each ES module
+ * import of a CommonJS module costs Node a source scan for its names, which ate the saving when
+ * every built module imported the deep paths itself. The deep paths are rxjs's own `./internal/*`
+ * exports and resolve to the very files its index re-exports, so an Observable, a Subject or an
+ * operator is the same object whether a plugin imports it from 'rxjs' or core through the shim.
+ * The sources keep importing 'rxjs': this only changes what the built files load.
  */
 
-/** Each name rxjs's CommonJS index exports, with the module (under `rxjs/internal/`) and the name there. */
+/** What rxjs's CommonJS index exports: each name's module (`rxjs/internal/...`) and its name there. */
 export function rxjsExportMap(indexSource: string): Map<string, { readonly path: string; readonly name: string }> {
   const modules = new Map<string, string>();
   for (const [, variable, path] of indexSource.matchAll(/^var (\w+) = require\("\.\/internal\/([\w/]+)"\);$/gm)) modules.set(variable!, path!);
@@ -21,22 +23,31 @@ export function rxjsExportMap(indexSource: string): Map<string, { readonly path:
   return exports;
 }
 
+// From 'rxjs', or from the shim already (a module tsc did not emit again in an incremental build).
+const RXJS_IMPORT = /import\s*\{([^}]*)\}\s*from\s*'(?:rxjs|(?:\.\.?\/)+rxjs\.cjs)';/g;
+
+/** The names a built ES module imports from 'rxjs'. */
+export function rxjsImportedNames(source: string): string[] {
+  return [...source.matchAll(RXJS_IMPORT)].flatMap(([, list]) =>
+    list!.split(',').map((part) => part.trim().split(/\s+as\s+/)[0] ?? '').filter(Boolean),
+  );
+}
+
+/** `source` with its imports from 'rxjs' taken from `shim` instead (same line, so source maps stay right). */
+export function redirectRxjsImports(source: string, shim: string): string {
+  return source.replace(RXJS_IMPORT, (_statement, list: string) => `import {${list}} from '${shim}';`);
+}
+
 /**
- * `source` (a built ES module) with every `import { ... } from 'rxjs'` replaced by imports from
- * the defining modules, on the same line so source maps stay right. Throws on a name the map
- * lacks (a newer rxjs moved it): the build fails rather than ship an import that cannot resolve.
+ * The CommonJS shim exporting `names`, each required from its defining module. Throws on a name
+ * the map lacks (a newer rxjs moved it): the build fails rather than ship an import that breaks.
  */
-export function deepenRxjsImports(source: string, exports: ReadonlyMap<string, { readonly path: string; readonly name: string }>, file = 'module'): string {
-  return source.replace(/import\s*\{([^}]*)\}\s*from\s*'rxjs';/g, (_statement, list: string) => {
-    const byPath = new Map<string, string[]>();
-    for (const specifier of list.split(',').map((part) => part.trim()).filter(Boolean)) {
-      const [imported = '', local = imported] = specifier.split(/\s+as\s+/);
-      const target = exports.get(imported);
-      if (!target) throw new Error(`${file}: rxjs export "${imported}" has no module under rxjs/internal/`);
-      const names = byPath.get(target.path) ?? [];
-      names.push(target.name === local ? local : `${target.name} as ${local}`);
-      byPath.set(target.path, names);
-    }
-    return [...byPath].map(([path, names]) => `import { ${names.join(', ')} } from '${path}';`).join(' ');
-  });
+export function rxjsShim(names: Iterable<string>, exports: ReadonlyMap<string, { readonly path: string; readonly name: string }>): string {
+  const lines = ["'use strict';", '// Written by cli/build/rxjs-imports.ts: the rxjs names dist/ uses, each from its own module.'];
+  for (const name of [...new Set(names)].toSorted()) {
+    const target = exports.get(name);
+    if (!target) throw new Error(`rxjs export "${name}" has no module under rxjs/internal/`);
+    lines.push(`exports.${name} = require('${target.path}').${target.name};`);
+  }
+  return `${lines.join('\n')}\n`;
 }

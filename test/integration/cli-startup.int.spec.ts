@@ -10,9 +10,13 @@ import { runCli, spawnCli, type CliResult } from './cli-process.js';
  * What the CLI loads before it answers: `--version`, help and usage errors come from the command
  * definitions alone, so they must not load core's barrels or the packages behind them (inversify,
  * zod, rxjs: hundreds of modules, half a second here). A module-loader hook (passed through
- * NODE_OPTIONS) prints every ES module the process loads.
+ * NODE_OPTIONS) prints every module the process loads.
  */
-const HOOK = `import { register } from 'node:module';
+const HOOK = `import { writeSync } from 'node:fs';
+import Module, { register } from 'node:module';
+// CommonJS modules a CommonJS module requires never reach the ES module hook below.
+const load = Module.prototype.load;
+Module.prototype.load = function (filename) { writeSync(2, 'module-loaded file://' + filename + '\\n'); return load.call(this, filename); };
 register('data:text/javascript,' + encodeURIComponent(
   "import { writeSync } from 'node:fs';" +
   "export async function load(url, context, next) { writeSync(2, 'module-loaded ' + url + '\\\\n'); return next(url, context); }"
@@ -76,8 +80,9 @@ describe('amora startup', () => {
     expect(packages.filter((name) => /^(@azure|@aws-sdk|aws-crt|aws-iot-device-sdk|azure-|rhea|prom-client|pino-pretty|vite)/.test(name))).toEqual([]);
     // A JSON config is read by JSON.parse: the yaml package is for YAML files.
     expect(packages).not.toContain('yaml');
-    // dist/ imports rxjs's operators from their own modules (cli/build/rxjs-imports.ts), not its
-    // CommonJS index, which would load all 223 of them.
+    // dist/ imports rxjs through a shim that requires each name from its own module
+    // (cli/build/rxjs-imports.ts), not through its CommonJS index, which loads all 223.
+    expect(ours).toContain('rxjs.cjs');
     expect(agent.stderr).toContain('/node_modules/rxjs/dist/cjs/internal/Observable.js');
     expect(agent.stderr).not.toContain('/node_modules/rxjs/dist/cjs/index.js');
     expect(ours.filter((module) => /^(content|dashboard|plugins|cli\/bench|cli\/metrics|adapters\/(azure|aws)|player\/mpd)\//.test(module))).toEqual([]);
