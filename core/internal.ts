@@ -18,6 +18,9 @@ export { renderProtocolSchemas } from './protocol/protocol-schemas.js';
 export { wireRecord } from './telemetry/wire-record.js';
 export { deviceMessageFor, isDeviceMessage } from './telemetry/device-message.js';
 
+// Commands: many per-command deadlines on one timer
+export { Deadlines, type Deadline } from './commands/deadlines.js';
+
 // Transports: the generic wire format, topic rules, presence tracking
 export {
   commandResponseSchema,
@@ -26,6 +29,7 @@ export {
   parsedCommandResponseSchema,
   parsedDeviceStateMessageSchema,
   parsedTelemetryMessageSchema,
+  readCommandResponse,
   telemetryMessageSchema,
 } from './transport/wire-messages.js';
 export { DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem } from './transport/topic-levels.js';

@@ -35,11 +35,12 @@ import {
   type TelemetryMessage,
 } from '../../core/index.js';
 import {
-  parsedCommandResponseSchema,
+  connectionMessageSchema,
+  Deadlines,
+  deviceDirectory,
   parsedDeviceStateMessageSchema,
   parsedTelemetryMessageSchema,
-  connectionMessageSchema,
-  deviceDirectory,
+  readCommandResponse,
 } from '../../core/internal.js';
 import { MqttConnection } from '../../core/mqtt.js';
 import { controllerClientId } from './client-id.js';
@@ -53,10 +54,15 @@ const DEFAULT_INVOKE_TIMEOUT_MS = 10_000;
 /** Upper bound on waiting for the broker's retained state when the sync marker does not come back. */
 const RETAINED_WAIT_CAP_MS = 2_000;
 
-interface PendingInvoke {
-  resolve(response: CommandResponse): void;
-  reject(error: unknown): void;
+/** One invoke() waiting for its answer. */
+class PendingInvoke {
+  resolve: (response: CommandResponse) => void = noop;
+  reject: (error: unknown) => void = noop;
+  /** Another call waiting for the same command_id. */
+  next: PendingInvoke | undefined = undefined;
 }
+
+const noop = (): void => undefined;
 
 const decoder = new TextDecoder();
 
@@ -83,7 +89,8 @@ export class MqttControllerTransport implements ControllerTransport {
   private readonly commandLink: MqttConnection;
   private readonly subscriptions: TopicSubscriptions;
   private readonly streams = new Map<string, Observable<unknown>>();
-  private readonly pending = new Map<string, Set<PendingInvoke>>();
+  /** The calls waiting for an answer, by command_id (each the head of a chain, see addPending). */
+  private readonly pending = new Map<string, PendingInvoke>();
   private readonly syncWaiters = new Map<string, () => void>();
   /** MQTT 3.1.1: device responses topics stay subscribed once used (no SUBSCRIBE round trip per call). */
   private readonly responseLeases = new Map<string, TopicLease>();
@@ -91,6 +98,8 @@ export class MqttControllerTransport implements ControllerTransport {
   /** MQTT 5: where devices answer this controller's commands. */
   private readonly responseTopic: string;
   private syncSeq = 0;
+  /** Every invoke()'s deadline, on one timer. */
+  private readonly deadlines: Deadlines;
 
   constructor(
     @inject(TOKENS.KindOptions) private readonly options: MqttOptions,
@@ -103,6 +112,7 @@ export class MqttControllerTransport implements ControllerTransport {
     this.topics = new MqttTopics(options.topicPrefix);
     this.logger = (logger ?? silentLogger).child({ controller: id });
     this.clock = clock ?? systemClock;
+    this.deadlines = new Deadlines(this.clock);
     this.clientId = options.clientId ?? controllerClientId();
     this.clientTopic = `${this.topics.prefix}/clients/${assertTopicLevel(this.clientId, 'client id')}`;
     this.responseTopic = `${this.clientTopic}/responses`;
@@ -144,7 +154,8 @@ export class MqttControllerTransport implements ControllerTransport {
 
   async stop(): Promise<void> {
     const closed = new AmoraError('closed', 'controller stopped before the response arrived');
-    for (const waiters of this.pending.values()) for (const waiter of waiters) waiter.reject(closed);
+    for (const first of this.pending.values()) for (let waiter: PendingInvoke | undefined = first; waiter; waiter = waiter.next) waiter.reject(closed);
+    this.deadlines.close();
     for (const lease of this.responseLeases.values()) lease.release();
     this.responseLeases.clear();
     await Promise.all([this.connection.stop(), this.commandLink.stop()]);
@@ -235,35 +246,49 @@ export class MqttControllerTransport implements ControllerTransport {
     // MQTT 5: answers come to our client topic (always subscribed). 3.1.1: listen on the device's
     // responses topic for as long as this call waits.
     const lease = v5 ? undefined : this.responseLease(deviceId);
-    let timeout: { cancel(): void } | undefined;
-    const waiter: PendingInvoke = { resolve: () => undefined, reject: () => undefined };
+    const waiter = new PendingInvoke();
     const answered = new Promise<CommandResponse>((resolve, reject) => {
       waiter.resolve = resolve;
       waiter.reject = reject;
-      timeout = this.clock.setTimeout(
-        () => reject(new TimeoutError(`no response to "${command}" (${commandId}) from ${deviceId} within ${timeoutMs} ms`, { details: { commandId, deviceId } })),
-        timeoutMs,
-      );
     });
     // The deadline may pass while we still await the SUBACK or PUBACK; it is awaited below.
     answered.catch(() => undefined);
-    const waiters = this.pending.get(commandId) ?? new Set<PendingInvoke>();
-    waiters.add(waiter);
-    this.pending.set(commandId, waiters);
+    const timeout = this.deadlines.add(timeoutMs, () =>
+      waiter.reject(new TimeoutError(`no response to "${command}" (${commandId}) from ${deviceId} within ${timeoutMs} ms`, { details: { commandId, deviceId } })),
+    );
+    this.addPending(commandId, waiter);
     try {
       if (lease) await lease.ready;
       // No correlation data: the response carries the command_id, which is what answers are
       // matched by, so a copy in the properties would only be encoded, stored and parsed twice.
-      await this.commandLink.publish(this.topics.commands(deviceId), payload, {
-        qos: this.options.qos.commands,
-        retain: false,
-        ...(v5 ? { properties: { responseTopic: this.responseTopic, messageExpiryInterval: Math.max(1, Math.ceil(timeoutMs / 1_000)) } } : {}),
-      });
+      const qos = this.options.qos.commands;
+      await this.commandLink.publish(
+        this.topics.commands(deviceId),
+        payload,
+        v5 ? { qos, retain: false, properties: { responseTopic: this.responseTopic, messageExpiryInterval: Math.max(1, Math.ceil(timeoutMs / 1_000)) } } : { qos, retain: false },
+      );
       return await answered;
     } finally {
-      timeout?.cancel();
-      waiters.delete(waiter);
-      if (waiters.size === 0) this.pending.delete(commandId);
+      timeout.cancel();
+      this.removePending(commandId, waiter);
+    }
+  }
+
+  /** Waiters are kept one per command_id; a second call with the same id (rare) is chained to the first. */
+  private addPending(commandId: string, waiter: PendingInvoke): void {
+    const first = this.pending.get(commandId);
+    if (first) waiter.next = first;
+    this.pending.set(commandId, waiter);
+  }
+
+  private removePending(commandId: string, waiter: PendingInvoke): void {
+    let previous: PendingInvoke | undefined;
+    for (let current = this.pending.get(commandId); current; previous = current, current = current.next) {
+      if (current !== waiter) continue;
+      if (previous) previous.next = current.next;
+      else if (current.next) this.pending.set(commandId, current.next);
+      else this.pending.delete(commandId);
+      return;
     }
   }
 
@@ -358,12 +383,12 @@ export class MqttControllerTransport implements ControllerTransport {
   }
 
   private onResponse(message: TopicMessage): void {
-    const response = readPayload(parsedCommandResponseSchema, message.payload);
+    const response = readCommandResponse(message.payload);
     if (!response) {
       this.logger.debug({ topic: message.topic }, 'ignoring a malformed command response');
       return;
     }
-    for (const waiter of this.pending.get(response.command_id) ?? []) waiter.resolve(response);
+    for (let waiter = this.pending.get(response.command_id); waiter; waiter = waiter.next) waiter.resolve(response);
   }
 }
 

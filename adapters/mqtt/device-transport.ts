@@ -84,6 +84,7 @@ export class MqttDeviceTransport implements DeviceTransport {
   private readonly commandsSubject = new Subject<InboundCommand>();
   private readonly desiredSubject = new Subject<DesiredUpdate>();
   private readonly commandsTopic: string;
+  private readonly responsesTopic: string;
   private readonly desiredTopic: string;
   private readonly stateTopic: string;
   private readonly connectionTopic: string;
@@ -105,6 +106,7 @@ export class MqttDeviceTransport implements DeviceTransport {
     this.deviceId = deviceId;
     this.topics = new MqttTopics(options.topicPrefix);
     this.commandsTopic = this.topics.commands(deviceId);
+    this.responsesTopic = this.topics.responses(deviceId);
     this.desiredTopic = this.topics.desired(deviceId);
     this.stateTopic = this.topics.state(deviceId);
     this.connectionTopic = this.topics.connection(deviceId);
@@ -208,12 +210,9 @@ export class MqttDeviceTransport implements DeviceTransport {
   async respond(command: InboundCommand, response: CommandResponse): Promise<void> {
     const context = (command.context ?? {}) as MqttCommandContext;
     const payload = encodeResponseOrError(response, (answer) => encodePayload(answer, this.options.maxPayloadBytes, 'command response'), this.logger);
-    await this.sender.send({
-      topic: context.responseTopic ?? this.topics.responses(this.deviceId),
-      payload,
-      qos: this.options.qos.responses,
-      ...(context.correlationData === undefined ? {} : { correlationData: context.correlationData }),
-    });
+    const topic = context.responseTopic ?? this.responsesTopic;
+    const qos = this.options.qos.responses;
+    await this.sender.send(context.correlationData === undefined ? { topic, payload, qos } : { topic, payload, qos, correlationData: context.correlationData });
   }
 
   async publishTelemetry(batch: TelemetryBatch): Promise<void> {
@@ -331,11 +330,13 @@ export class MqttDeviceTransport implements DeviceTransport {
       this.logger.warn({ topic: packet.topic }, 'ignoring a retained command (publish commands without the retain flag)');
       return;
     }
+    // Built member by member: spreading conditional parts allocated two objects more per command.
     const properties = packet.properties;
-    const context: MqttCommandContext = {
-      ...(properties?.responseTopic ? { responseTopic: properties.responseTopic } : {}),
-      ...(properties?.correlationData ? { correlationData: new Uint8Array(properties.correlationData) } : {}),
-    };
+    const context: { responseTopic?: string; correlationData?: Uint8Array } = {};
+    if (properties) {
+      if (properties.responseTopic) context.responseTopic = properties.responseTopic;
+      if (properties.correlationData) context.correlationData = new Uint8Array(properties.correlationData);
+    }
     this.connection.coalesceWrites();
     // Core refuses a payload too large to parse and still finds its command_id to address the refusal.
     this.commandsSubject.next({ payload, context });

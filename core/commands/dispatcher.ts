@@ -54,7 +54,10 @@ export class CommandDispatcher implements CommandDispatcherApi {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly dedupe: DedupeCache<CommandResponse>;
-  private readonly running = new Set<Promise<CommandResponse>>();
+  /** Commands being run and not answered yet. */
+  private running = 0;
+  /** drain() callers waiting for `running` to reach 0. */
+  private readonly idle: (() => void)[] = [];
   /** Aborts the handler of each command running now (see runHandler). */
   private readonly aborts = new Set<(reason: unknown) => void>();
 
@@ -79,7 +82,7 @@ export class CommandDispatcher implements CommandDispatcherApi {
 
   /** Commands being run and not answered yet (dedupe hits not counted). */
   get inFlight(): number {
-    return this.running.size;
+    return this.running;
   }
 
   /** Decodes, runs and answers; undefined (and a warning) when no command_id could be read. */
@@ -107,7 +110,7 @@ export class CommandDispatcher implements CommandDispatcherApi {
   }
 
   execute(request: CommandRequest): Promise<CommandResponse> {
-    const { hit, value } = this.dedupe.getOrRun(request.command_id, () => this.track(this.run(request)));
+    const { hit, value } = this.dedupe.getOrRun(request.command_id, () => this.run(request));
     if (!hit) return value;
     this.logger.debug({ command: request.command, command_id: request.command_id }, 'repeated command_id, answering again');
     return value.then((first) =>
@@ -128,22 +131,22 @@ export class CommandDispatcher implements CommandDispatcherApi {
 
   /** Resolves once every command running now (and any started meanwhile) has been answered. */
   async drain(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled(this.running);
+    while (this.running > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
-  private track(response: Promise<CommandResponse>): Promise<CommandResponse> {
-    this.running.add(response);
-    void response.finally(() => this.running.delete(response));
-    return response;
-  }
-
+  /** Counted in run() itself: a Set of promises and a `finally` on each cost two promises more per command. */
   private async run(request: CommandRequest): Promise<CommandResponse> {
-    const started = this.clock.now();
-    const response = await this.answer(request);
-    const fields = { command: request.command, command_id: request.command_id, durationMs: this.clock.now() - started };
-    if (response.success) this.logger.debug(fields, 'command succeeded');
-    else this.logger.warn({ ...fields, code: response.error.code, reason: response.error.message }, 'command failed');
-    return response;
+    this.running++;
+    try {
+      const started = this.clock.now();
+      const response = await this.answer(request);
+      const fields = { command: request.command, command_id: request.command_id, durationMs: this.clock.now() - started };
+      if (response.success) this.logger.debug(fields, 'command succeeded');
+      else this.logger.warn({ ...fields, code: response.error.code, reason: response.error.message }, 'command failed');
+      return response;
+    } finally {
+      if (--this.running === 0) for (const idle of this.idle.splice(0)) idle();
+    }
   }
 
   private async answer(request: CommandRequest): Promise<CommandResponse> {
@@ -166,22 +169,40 @@ export class CommandDispatcher implements CommandDispatcherApi {
     try {
       const parsed = spec.params.safeParse(request.params);
       if (!parsed.success) return this.failure(request, paramsError(parsed.error));
-      return this.success(request, await this.runHandler(spec, parsed.data, request.command_id));
+      const result = this.runHandler(spec, parsed.data, request.command_id);
+      return this.success(request, isThenable(result) ? await result : result);
     } catch (error) {
       return this.failure(request, toErrorObject(error));
     }
   }
 
   /**
-   * Runs the handler against its deadline and `abortAll()`; rejects with the abort reason. The
-   * handler's AbortController is made when it first reads `signal` (most handlers never do, and
-   * a controller with its listener cost more than the rest of running a quick command).
+   * Runs the handler; one that answers at once (a plain value, or a throw) is done with no
+   * deadline to keep. One that returns a promise runs against its deadline and `abortAll()`, and
+   * rejects with the abort reason. The handler's AbortController is made when it first reads
+   * `signal` (most handlers never do, and a controller with its listener cost more than the rest
+   * of running a quick command).
    */
-  private runHandler(spec: CommandSpec, params: unknown, commandId: string): Promise<JsonValue | void> {
+  private runHandler(spec: CommandSpec, params: unknown, commandId: string): JsonValue | void | Promise<JsonValue | void> {
+    let controller: AbortController | undefined;
+    let abortedBy: unknown;
+    const context: CommandContext = {
+      commandId,
+      services: this.services,
+      get signal(): AbortSignal {
+        if (!controller) {
+          controller = new AbortController();
+          // Read after the answer: the signal tells the truth about why it ended.
+          if (abortedBy !== undefined) controller.abort(abortedBy);
+        }
+        return controller.signal;
+      },
+    };
+    // A synchronous throw reaches answer()'s catch, as a rejection would.
+    const result = spec.handler(params as z.output<z.ZodType>, context);
+    if (!isThenable(result)) return result;
     const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
     return new Promise<JsonValue | void>((resolve, reject) => {
-      let controller: AbortController | undefined;
-      let abortedBy: unknown;
       let answered = false;
       // Cleanup happens when the command is answered, not when the handler settles: a handler that
       // ignores its signal and never settles must not keep its entry (or timer) forever.
@@ -203,30 +224,15 @@ export class CommandDispatcher implements CommandDispatcherApi {
         timeoutMs,
       );
       this.aborts.add(abort);
-      const context: CommandContext = {
-        commandId,
-        services: this.services,
-        get signal(): AbortSignal {
-          if (!controller) {
-            controller = new AbortController();
-            // Read after the answer: the signal tells the truth about why it ended.
-            if (abortedBy !== undefined) controller.abort(abortedBy);
-          }
-          return controller.signal;
+      // A late settlement after an abort lands here and is ignored.
+      result.then(
+        (value) => {
+          if (finish()) resolve(value);
         },
-      };
-      // Called inside a promise chain so a synchronous throw becomes a rejection too; a late
-      // settlement after an abort lands here and is ignored.
-      Promise.resolve()
-        .then(() => spec.handler(params as z.output<z.ZodType>, context))
-        .then(
-          (result) => {
-            if (finish()) resolve(result);
-          },
-          (error: unknown) => {
-            if (finish()) reject(error);
-          },
-        );
+        (error: unknown) => {
+          if (finish()) reject(error);
+        },
+      );
     });
   }
 
@@ -245,6 +251,10 @@ export class CommandDispatcher implements CommandDispatcherApi {
   private failure(request: Pick<CommandRequest, 'command_id' | 'command'>, error: ErrorObject): CommandResponse {
     return { command_id: request.command_id, command: request.command, success: false, error, timestamp: this.clock.now() };
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<JsonValue | void> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
 /** Lookup tables of spec lists shared by many dispatchers (a profile's commands, one list per process). */

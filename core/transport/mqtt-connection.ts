@@ -277,6 +277,13 @@ export class MqttConnection extends ReconnectingLink {
       manualConnect: true,
       // We resubscribe ourselves when the session is gone, after our own hook logic.
       resubscribe: false,
+      // mqtt.js re-arms its keepalive timer on every acknowledgement it receives by default (a
+      // clearInterval and a setInterval per QoS 1 message); a PINGREQ each keepalive period
+      // instead costs nothing per message and keeps the same liveness check.
+      reschedulePings: false,
+      // mqtt.js logs through `debug` about ten times per packet (a rest-argument array each, even
+      // when disabled); DEBUG=mqttjs* still gets those lines.
+      ...(mqttDebugWanted() ? {} : { log: noLog }),
       ...(settings.username === undefined ? {} : { username: settings.username }),
       ...(settings.password === undefined ? {} : { password: settings.password }),
       ...(this.version === 5 && !settings.clean ? { properties: { sessionExpiryInterval: settings.sessionExpirySeconds ?? 0 } } : {}),
@@ -326,6 +333,14 @@ export class MqttConnection extends ReconnectingLink {
     if (!this.client?.connected) throw new TransportError('unavailable', 'MQTT client is not connected');
     return this.client;
   }
+}
+
+const noLog = (): void => undefined;
+
+/** Whether DEBUG names mqtt.js's namespaces (Node only; browsers have no process.env). */
+function mqttDebugWanted(): boolean {
+  const debug = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.['DEBUG'];
+  return debug !== undefined && /mqttjs|\*/.test(debug);
 }
 
 /** CONNACK "unacceptable protocol version" (3.1.1 code 1, as a 3.1.1 broker answers) or 5.0 code 132. */

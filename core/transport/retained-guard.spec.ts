@@ -26,4 +26,20 @@ describe('RetainedGuard', () => {
     clock.advance(1_000);
     expect(restored).toHaveLength(1);
   });
+
+  it('knows its own echo whatever the characters and size, and a stranger differing in one byte', () => {
+    const clock = new ManualClock();
+    const restored: string[] = [];
+    const guard = new RetainedGuard(async (topic) => void restored.push(topic), clock, silentLogger, 250);
+    const large = JSON.stringify({ title: 'Café del Mar – 東京 🎵', padding: 'x'.repeat(10_000) });
+    guard.published('t', 'Grüße, €1');
+    guard.published('t', large);
+    guard.received('t', bytes(large));
+    guard.received('t', bytes('Grüße, €1'));
+    clock.advance(1_000);
+    expect(restored).toEqual([]);
+    guard.received('t', bytes('Grüße, €2'));
+    clock.advance(250);
+    expect(restored).toEqual(['t']);
+  });
 });

@@ -7,6 +7,7 @@ import {
   parsedCommandResponseSchema,
   parsedDeviceStateMessageSchema,
   parsedTelemetryMessageSchema,
+  readCommandResponse,
   telemetryMessageSchema,
 } from './wire-messages.js';
 
@@ -22,11 +23,26 @@ describe('parsedCommandResponseSchema', () => {
     { command_id: 'c6', command: 'echo', success: 'yes', timestamp: 6 },
     { command_id: 'c7', command: 'echo', success: false, timestamp: 7 },
     ['not', 'an', 'object'],
+    { command_id: 'c9', command: 'echo', success: true, result: 'r', timestamp: 9, signature: 'kept too' },
+    { command_id: 'c10', command: 'echo', success: true, timestamp: '10' },
   ];
 
   it('reads what JSON text carries exactly as the documented schema does', () => {
     for (const response of responses) expect(read(parsedCommandResponseSchema, response)).toEqual(read(commandResponseSchema, response));
-    expect(responses.map((response) => read(parsedCommandResponseSchema, response) !== undefined)).toEqual([true, true, true, false, false, false, false, false]);
+    expect(responses.map((response) => read(parsedCommandResponseSchema, response) !== undefined)).toEqual([true, true, true, false, false, false, false, false, true, false]);
+  });
+
+  it('is what readCommandResponse gives for the same text, success or not', () => {
+    for (const response of responses) {
+      const text = JSON.stringify(response);
+      expect(readCommandResponse(text)).toEqual(readPayload(commandResponseSchema, text));
+      expect(readCommandResponse(new TextEncoder().encode(text))).toEqual(readPayload(commandResponseSchema, text));
+    }
+  });
+
+  it('refuses text that is not JSON, or bytes that are not UTF-8, without throwing', () => {
+    expect(readCommandResponse('{"command_id":')).toBeUndefined();
+    expect(readCommandResponse(new Uint8Array([0x7b, 0xff, 0x7d]))).toBeUndefined();
   });
 });
 

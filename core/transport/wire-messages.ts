@@ -90,6 +90,38 @@ export const commandResponseSchema = commandResponse(jsonValue);
  */
 export const parsedCommandResponseSchema = commandResponse(z.custom<JsonValue>());
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A command response payload as parsedCommandResponseSchema reads it, or undefined. The usual
+ * answer (a success) is recognised by four type checks and used as JSON.parse made it: the
+ * schema's union of loose objects copies every key of it, which cost a controller more per
+ * command than the rest of reading the answer. Anything else (failures, odd shapes) goes
+ * through the schema.
+ */
+export function readCommandResponse(payload: Uint8Array | string): CommandResponse | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof payload === 'string' ? payload : utf8.decode(payload));
+  } catch {
+    return undefined;
+  }
+  if (isPlainSuccess(value)) return value;
+  const result = parsedCommandResponseSchema.safeParse(value);
+  return result.success ? result.data : undefined;
+}
+
+function isPlainSuccess(value: unknown): value is CommandResponse {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Record<string, unknown>;
+  return (
+    candidate['success'] === true &&
+    typeof candidate['command_id'] === 'string' &&
+    typeof candidate['command'] === 'string' &&
+    typeof candidate['timestamp'] === 'number'
+  );
+}
+
 /** The data of a `state_change` telemetry record (core/state/state-changes.ts). */
 export const stateChangeRecordSchema: z.ZodType<StateChangeRecord> = z.object({
   version: z.number(),
