@@ -64,6 +64,8 @@ function signedClientSuite(deviceId: string, startBroker: () => Promise<Broker>)
   it('a command of its changed on the way is refused unauthorized and never runs', async () => {
     await client.setVolume(20);
     const signed = await wire.next((topic, text) => topic === `${topics}/commands` && text.includes('"volume":20'));
+    // The answer can arrive before the state it changed: see 20 first, so a 100 later can only be the tampered command's.
+    await expect.poll(async () => (await client.getStatus()).volume, { timeout: 10_000 }).toBe(20);
     const tampered = JSON.parse(signed.text) as { command_id: string; params: Record<string, unknown> };
     tampered.command_id = `tampered-${deviceId}`;
     tampered.params['volume'] = 100;
