@@ -293,7 +293,8 @@ const emptyObjectSchemas = new WeakMap<z.ZodType, boolean>();
 function parsesToEmptyObject(schema: z.ZodType): boolean {
   let known = emptyObjectSchemas.get(schema);
   if (known === undefined) {
-    const def = (schema as { _zod?: { def?: { type?: unknown; shape?: object; catchall?: unknown; checks?: readonly unknown[] } } })._zod?.def;
+    type Def = { type?: unknown; shape?: object; catchall?: unknown; checks?: readonly unknown[] };
+    const def = (schema as unknown as Record<string, { def?: Def } | undefined>)['_zod']?.def;
     known = def?.type === 'object' && def.shape !== undefined && Object.keys(def.shape).length === 0 && def.catchall === undefined && (def.checks?.length ?? 0) === 0;
     emptyObjectSchemas.set(schema, known);
   }
