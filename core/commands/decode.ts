@@ -62,32 +62,35 @@ export function decodeCommand(inbound: InboundCommand, limits: DecodeLimits): De
 function decode(inbound: InboundCommand, limits: DecodeLimits): DecodeResult {
   const outOfBand = inbound.command !== undefined;
   const requestId = typeof inbound.requestId === 'string' && inbound.requestId !== '' ? inbound.requestId : undefined;
-  const early = { commandId: requestId, command: outOfBand && typeof inbound.command === 'string' ? inbound.command : undefined };
 
-  const body = readBody(inbound.payload, limits.maxPayloadBytes);
-  if (!body.ok) {
+  const value = readBody(inbound.payload, limits.maxPayloadBytes);
+  if (value instanceof BodyFailure) {
     const payload = inbound.payload;
-    const scan = early.commandId === undefined && body.error.code === 'payload_too_large' && (typeof payload === 'string' || payload instanceof Uint8Array);
-    const commandId = scan ? scanCommandId(payload) : early.commandId;
-    return { ok: false, ...present({ ...early, commandId }), error: body.error };
+    const scan = requestId === undefined && value.error.code === 'payload_too_large' && (typeof payload === 'string' || payload instanceof Uint8Array);
+    const commandId = scan ? scanCommandId(payload) : requestId;
+    return { ok: false, ...present({ ...early(inbound, requestId), commandId }), error: value.error };
   }
-  const value = body.value;
 
   if (outOfBand) {
     if (typeof inbound.command !== 'string' || inbound.command === '') {
-      return fail('invalid_params', 'command name must be a non-empty string', 'command', early);
+      return fail('invalid_params', 'command name must be a non-empty string', 'command', early(inbound, requestId));
     }
     if (value === undefined || value === null) return request(inbound.command, requestId, {}, undefined);
-    if (!isJsonObject(value)) return fail('invalid_params', 'params must be a JSON object', 'params', early);
+    if (!isJsonObject(value)) return fail('invalid_params', 'params must be a JSON object', 'params', early(inbound, requestId));
     const wrapped = Object.hasOwn(value, 'command_id') || Object.hasOwn(value, 'params');
     if (!wrapped) return request(inbound.command, requestId, value, undefined);
     return fromEnvelope(value, inbound.command, requestId);
   }
 
   if (!isJsonObject(value)) {
-    return fail('invalid_params', 'command payload must be a JSON object', 'payload', early);
+    return fail('invalid_params', 'command payload must be a JSON object', 'payload', early(inbound, requestId));
   }
   return fromEnvelope(value, undefined, requestId);
+}
+
+/** What an error can be addressed to before the body is read (made on failure paths only). */
+function early(inbound: InboundCommand, requestId: string | undefined): { commandId: string | undefined; command: string | undefined } {
+  return { commandId: requestId, command: typeof inbound.command === 'string' ? inbound.command : undefined };
 }
 
 /** Reads `{command?, command_id?, params?, timestamp?}`; `name` is the out-of-band command name. */
@@ -102,33 +105,31 @@ function fromEnvelope(envelope: JsonObject, name: string | undefined, requestId:
 
   const commandValue = name ?? envelope['command'];
   const command = typeof commandValue === 'string' && commandValue !== '' ? commandValue : undefined;
-  const known = { commandId, command };
 
   if (idProblem) {
-    return fail('invalid_params', 'command_id must be a non-empty string or a number', 'command_id', known);
+    return fail('invalid_params', 'command_id must be a non-empty string or a number', 'command_id', { commandId, command });
   }
-  if (command === undefined) return fail('invalid_params', 'command must be a non-empty string', 'command', known);
-  if (commandId === undefined) return fail('invalid_params', 'command_id is required', 'command_id', known);
+  if (command === undefined) return fail('invalid_params', 'command must be a non-empty string', 'command', { commandId, command });
+  if (commandId === undefined) return fail('invalid_params', 'command_id is required', 'command_id', { commandId, command });
 
   const paramsValue = envelope['params'];
   if (paramsValue !== undefined && paramsValue !== null && !isJsonObject(paramsValue)) {
-    return fail('invalid_params', 'params must be a JSON object', 'params', known);
+    return fail('invalid_params', 'params must be a JSON object', 'params', { commandId, command });
   }
   const expiresAt = envelope['expires_at'];
   if (expiresAt !== undefined && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt))) {
-    return fail('invalid_params', 'expires_at must be epoch milliseconds (a number)', 'expires_at', known);
+    return fail('invalid_params', 'expires_at must be epoch milliseconds (a number)', 'expires_at', { commandId, command });
   }
   const timestamp = envelope['timestamp'];
   return request(command, commandId, paramsValue ?? {}, typeof timestamp === 'number' && Number.isFinite(timestamp) ? timestamp : undefined, expiresAt);
 }
 
 function request(command: string, commandId: string | undefined, params: JsonObject, timestamp: number | undefined, expiresAt?: number): DecodeResult {
-  const known = { commandId, command };
-  if (commandId === undefined) return fail('invalid_params', 'command_id is required', 'command_id', known);
+  if (commandId === undefined) return fail('invalid_params', 'command_id is required', 'command_id', { command });
   const problem = findJsonProblem(params);
   if (problem) {
     const field = problem.path === '' ? 'params' : `params.${problem.path}`;
-    return fail('invalid_params', `invalid params: ${problem.message}`, field, known);
+    return fail('invalid_params', `invalid params: ${problem.message}`, field, { commandId, command });
   }
   // Members added to a literal, not spread onto a copy: on Node 20 that copy is slow to build and to stringify.
   const decoded: { -readonly [K in keyof CommandRequest]: CommandRequest[K] } = { command, command_id: commandId, params };
@@ -137,11 +138,17 @@ function request(command: string, commandId: string | undefined, params: JsonObj
   return { ok: true, request: decoded };
 }
 
-type Body = { ok: true; value: JsonValue | undefined } | { ok: false; error: ErrorObject };
+/** A payload that cannot be read; anything else readBody returns is the body. */
+class BodyFailure {
+  constructor(readonly error: ErrorObject) {}
+}
 
-/** Checks the size and parses the payload; `undefined` stands for "no body". */
-function readBody(payload: InboundCommand['payload'], maxPayloadBytes: number): Body {
-  if (payload === undefined) return { ok: true, value: undefined };
+/**
+ * Checks the size and parses the payload; `undefined` stands for "no body". The value itself (not
+ * a wrapper) on success: one object less per command.
+ */
+function readBody(payload: InboundCommand['payload'], maxPayloadBytes: number): JsonValue | undefined | BodyFailure {
+  if (payload === undefined) return undefined;
   let text: string;
   if (payload instanceof Uint8Array) {
     if (payload.byteLength > maxPayloadBytes) return tooLarge(maxPayloadBytes);
@@ -159,13 +166,13 @@ function readBody(payload: InboundCommand['payload'], maxPayloadBytes: number): 
     if (problem) return invalid(`payload is not acceptable JSON: ${problem.message}`, 'payload');
     const json = JSON.stringify(payload);
     if (utf8Length(json, maxPayloadBytes) > maxPayloadBytes) return tooLarge(maxPayloadBytes);
-    return { ok: true, value: payload };
+    return payload;
   }
-  if (text.trim() === '') return { ok: true, value: undefined };
+  if (text.trim() === '') return undefined;
   try {
     // JSON.parse defines `__proto__` as an own key instead of setting the prototype; the guard in
     // request() then refuses such keys, so they never reach code that copies by assignment.
-    return { ok: true, value: JSON.parse(text) as JsonValue };
+    return JSON.parse(text) as JsonValue;
   } catch {
     return invalid('payload is not valid JSON', 'payload');
   }
@@ -179,15 +186,12 @@ function utf8Length(text: string, limit: number): number {
   return utf8Encoder.encode(text).byteLength;
 }
 
-function tooLarge(maxPayloadBytes: number): Body {
-  return {
-    ok: false,
-    error: { code: 'payload_too_large', message: `payload exceeds ${maxPayloadBytes} bytes`, details: { maxPayloadBytes } },
-  };
+function tooLarge(maxPayloadBytes: number): BodyFailure {
+  return new BodyFailure({ code: 'payload_too_large', message: `payload exceeds ${maxPayloadBytes} bytes`, details: { maxPayloadBytes } });
 }
 
-function invalid(message: string, field: string): Body {
-  return { ok: false, error: { code: 'invalid_params', message, details: { field } } };
+function invalid(message: string, field: string): BodyFailure {
+  return new BodyFailure({ code: 'invalid_params', message, details: { field } });
 }
 
 function fail(

@@ -83,6 +83,35 @@ describe('CommandDispatcher.execute', () => {
     expect(await dispatcher.execute(request('nil', {}, 'c-2'))).toMatchObject({ success: true, result: null });
   });
 
+  it('hands each params schema the output zod gives, for empty objects strict, loose and refined too', async () => {
+    const schemas = {
+      plain: z.object({}),
+      strict: z.object({}).strict(),
+      loose: z.object({}).loose(),
+      refined: z.object({}).refine((value) => !('forbidden' in value), 'forbidden'),
+      optionalKey: z.object({ level: z.number().optional() }),
+    };
+    const seen: Record<string, unknown[]> = {};
+    const specs = Object.entries(schemas).map(([name, params]) =>
+      defineCommand({ name, description: '', params, handler: (value: unknown) => void (seen[name] ??= []).push(value) }),
+    );
+    const { dispatcher } = setup(specs);
+    const inputs: Record<string, JsonValue>[] = [{}, { extra: 1 }, { forbidden: true }, { level: 'loud' }];
+    const outcomes: unknown[] = [];
+    const expected: unknown[] = [];
+    for (const [name, schema] of Object.entries(schemas)) {
+      for (const [index, params] of inputs.entries()) {
+        const response = await dispatcher.execute(request(name, params, `${name}-${index}`));
+        outcomes.push([name, params, response.success ? seen[name]?.at(-1) : response.error.code]);
+        const parsed = schema.safeParse(params);
+        expected.push([name, params, parsed.success ? parsed.data : 'invalid_params']);
+      }
+    }
+    expect(outcomes).toEqual(expected);
+    // A handler may keep or change what it was given: each run gets its own object.
+    expect(seen['plain']?.[0]).not.toBe(seen['plain']?.[1]);
+  });
+
   it('refuses invalid params naming the field, with the issues, without running the handler', async () => {
     const handler = vi.fn<() => undefined>();
     const { dispatcher } = setup([defineCommand({ ...setVolume, handler })]);

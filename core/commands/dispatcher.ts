@@ -3,6 +3,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { CommandError, ConfigError, TimeoutError, toErrorObject, type ErrorObject } from '../errors.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
 import type { JsonValue } from '../state/json.js';
+import { isJsonObject } from '../state/json.js';
 import { findJsonProblem } from '../state/json-guard.js';
 import type { InboundCommand } from '../transport/device-transport.js';
 import { decodeCommand } from './decode.js';
@@ -141,12 +142,25 @@ export class CommandDispatcher implements CommandDispatcherApi {
     while (this.running > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
-  /** Counted in run() itself: a Set of promises and a `finally` on each cost two promises more per command. */
-  private async run(request: CommandRequest): Promise<CommandResponse> {
+  /**
+   * Counted in run() itself: a Set of promises and a `finally` on each cost two promises more per
+   * command. A handler that answers at once is answered without an await (each async frame and
+   * await cost more than the rest of a quick command's bookkeeping).
+   */
+  private run(request: CommandRequest): Promise<CommandResponse> {
     this.running++;
+    const started = this.clock.now();
+    const answer = this.answer(request);
+    if (!(answer instanceof Promise)) return Promise.resolve(this.ran(request, started, answer));
+    return answer.then(
+      (response) => this.ran(request, started, response),
+      (error: unknown) => this.ran(request, started, this.failure(request, toErrorObject(error))),
+    );
+  }
+
+  /** Logs an answered command and counts it done; returns its response. */
+  private ran(request: CommandRequest, started: number, response: CommandResponse): CommandResponse {
     try {
-      const started = this.clock.now();
-      const response = await this.answer(request);
       const fields = { command: request.command, command_id: request.command_id, durationMs: this.clock.now() - started };
       if (response.success) this.logger.debug(fields, 'command succeeded');
       else this.logger.warn({ ...fields, code: response.error.code, reason: response.error.message }, 'command failed');
@@ -156,7 +170,8 @@ export class CommandDispatcher implements CommandDispatcherApi {
     }
   }
 
-  private async answer(request: CommandRequest): Promise<CommandResponse> {
+  /** The response, synchronously unless the handler returned a promise; never throws or rejects. */
+  private answer(request: CommandRequest): CommandResponse | Promise<CommandResponse> {
     const spec = this.specs.get(request.command);
     if (!spec) {
       return this.failure(request, {
@@ -174,10 +189,20 @@ export class CommandDispatcher implements CommandDispatcherApi {
       });
     }
     try {
-      const parsed = spec.params.safeParse(request.params);
-      if (!parsed.success) return this.failure(request, paramsError(parsed.error));
-      const result = this.runHandler(spec, parsed.data, request.command_id);
-      return this.success(request, isThenable(result) ? await result : result);
+      let params: unknown;
+      // `{}` is what z.object({}) makes of any object: no parse for a command that takes nothing.
+      if (isJsonObject(request.params) && parsesToEmptyObject(spec.params)) params = {};
+      else {
+        const parsed = spec.params.safeParse(request.params);
+        if (!parsed.success) return this.failure(request, paramsError(parsed.error));
+        params = parsed.data;
+      }
+      const result = this.runHandler(spec, params, request.command_id);
+      if (!(result instanceof Promise)) return this.success(request, result);
+      return result.then(
+        (value) => this.success(request, value),
+        (error: unknown) => this.failure(request, toErrorObject(error)),
+      );
     } catch (error) {
       return this.failure(request, toErrorObject(error));
     }
@@ -262,6 +287,25 @@ export class CommandDispatcher implements CommandDispatcherApi {
 
 function isThenable(value: unknown): value is PromiseLike<JsonValue | void> {
   return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+}
+
+/** Whether a params schema is a plain z.object({}) (found once per schema); see parsesToEmptyObject. */
+const emptyObjectSchemas = new WeakMap<z.ZodType, boolean>();
+
+/**
+ * A plain `z.object({})`: no keys, unknown keys stripped (no catchall: not strict, loose or
+ * passthrough), no refinements. Its output for any JSON object is `{}`. Read from zod 4's
+ * definition (`_zod.def`); anything else, or another zod, is parsed as usual.
+ */
+function parsesToEmptyObject(schema: z.ZodType): boolean {
+  let known = emptyObjectSchemas.get(schema);
+  if (known === undefined) {
+    type Def = { type?: unknown; shape?: object; catchall?: unknown; checks?: readonly unknown[] };
+    const def = (schema as unknown as Record<string, { def?: Def } | undefined>)['_zod']?.def;
+    known = def?.type === 'object' && def.shape !== undefined && Object.keys(def.shape).length === 0 && def.catchall === undefined && (def.checks?.length ?? 0) === 0;
+    emptyObjectSchemas.set(schema, known);
+  }
+  return known;
 }
 
 /** Lookup tables of spec lists shared by many dispatchers (a profile's commands, one list per process). */
