@@ -81,8 +81,10 @@ export class MqttDeviceTransport implements DeviceTransport {
   private readonly connection: MqttConnection;
   private readonly sender: BufferedSender<OutgoingMessage>;
   private readonly guard: RetainedGuard;
-  private readonly commandsSubject = new Subject<InboundCommand>();
-  private readonly desiredSubject = new Subject<DesiredUpdate>();
+  // Made when commands$/desired$ is first watched: the agent uses listen() (see DeviceTransport).
+  private commandsSubject?: Subject<InboundCommand>;
+  private desiredSubject?: Subject<DesiredUpdate>;
+  private listener?: { command(inbound: InboundCommand): void; desired(update: DesiredUpdate): void };
   private readonly commandsTopic: string;
   private readonly responsesTopic: string;
   private readonly desiredTopic: string;
@@ -173,11 +175,18 @@ export class MqttDeviceTransport implements DeviceTransport {
 
   // Getters: an observable kept per stream is memory every device of a fleet keeps.
   get commands$(): Observable<InboundCommand> {
-    return this.commandsSubject.asObservable();
+    return (this.commandsSubject ??= new Subject()).asObservable();
   }
 
   get desired$(): Observable<DesiredUpdate> {
-    return this.desiredSubject.asObservable();
+    return (this.desiredSubject ??= new Subject()).asObservable();
+  }
+
+  listen(listener: { command(inbound: InboundCommand): void; desired(update: DesiredUpdate): void }): () => void {
+    this.listener = listener;
+    return () => {
+      if (this.listener === listener) this.listener = undefined;
+    };
   }
 
   async start(signal: AbortSignal): Promise<void> {
@@ -339,7 +348,9 @@ export class MqttDeviceTransport implements DeviceTransport {
     }
     this.connection.coalesceWrites();
     // Core refuses a payload too large to parse and still finds its command_id to address the refusal.
-    this.commandsSubject.next({ payload, context });
+    const inbound: InboundCommand = { payload, context };
+    this.listener?.command(inbound);
+    this.commandsSubject?.next(inbound);
   }
 
   private onDesired(payload: Uint8Array): void {
@@ -357,6 +368,8 @@ export class MqttDeviceTransport implements DeviceTransport {
       this.logger.warn({ reason: problem?.message ?? 'not a JSON object' }, 'ignoring an invalid desired-state patch');
       return;
     }
-    this.desiredSubject.next({ patch });
+    const update: DesiredUpdate = { patch };
+    this.listener?.desired(update);
+    this.desiredSubject?.next(update);
   }
 }

@@ -15,6 +15,7 @@ import {
 } from '../../core/node.js';
 import { instanceIds } from '../../core/internal.js';
 import { createBuiltinRegistry } from '../builtins.js';
+import { flushCompileCache } from '../compile-cache.js';
 import { locatePluginError } from '../config-errors.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { logHealthChanges, whenAllCredentialsRefused } from '../health-log.js';
@@ -102,7 +103,10 @@ export async function runAgent(options: AgentRunOptions): Promise<void> {
     });
     await agent.start(abort.signal);
     logger.info({ device: config.device.id }, 'agent running');
-    if (first) await systemd.ready(`running ${config.device.id}`);
+    if (first) {
+      await systemd.ready(`running ${config.device.id}`);
+      flushCompileCache();
+    }
   };
 
   onShutdown(async () => {

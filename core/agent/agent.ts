@@ -11,7 +11,7 @@ import type { JsonObject, JsonValue } from '../state/json.js';
 import { TelemetryPipeline } from '../telemetry/pipeline.js';
 import type { EmitOptions } from '../telemetry/pipeline.types.js';
 import type { TelemetryBatch } from '../telemetry/types.js';
-import type { DeviceTransport, InboundCommand } from '../transport/device-transport.js';
+import type { DesiredUpdate, DeviceTransport, InboundCommand } from '../transport/device-transport.js';
 import type { AgentActivity } from './agent-activity.js';
 import type { OfflineReason } from '../transport/wire-messages.js';
 import { mergeHealth } from './agent-health.js';
@@ -198,14 +198,13 @@ export class Agent implements AgentApi {
 
   private wire(): void {
     this.accepting = true;
-    if (this.profile.state$) {
-      this.subscriptions.add(
-        this.profile.state$.subscribe({
-          next: (patch) => this.patchState(patch, 'profile'),
-          error: (error: unknown) => this.logger.error({ err: toErrorObject(error) }, 'profile state stream failed'),
-        }),
-      );
-    }
+    const profileState = {
+      next: (patch: JsonObject) => this.patchState(patch, 'profile'),
+      error: (error: unknown) => this.logger.error({ err: toErrorObject(error) }, 'profile state stream failed'),
+    };
+    // Plain callbacks where the profile takes them: a subscription is kept for the agent's life.
+    if (this.profile.watchState) this.subscriptions.add(this.profile.watchState(profileState));
+    else if (this.profile.state$) this.subscriptions.add(this.profile.state$.subscribe(profileState));
     this.system?.start();
     this.subscriptions.add(
       this.state.onChange((change) => {
@@ -222,28 +221,37 @@ export class Agent implements AgentApi {
       );
     }
     for (const transport of this.transports) {
+      const command = (inbound: InboundCommand): void => this.track(this.answer(transport, inbound));
+      const desired = (update: DesiredUpdate): void => this.offerDesired(transport, update);
+      // Plain callbacks where the transport takes them: a subscription per stream is kept for the agent's life.
+      if (transport.listen) {
+        this.subscriptions.add(transport.listen({ command, desired }));
+        continue;
+      }
       this.subscriptions.add(
         transport.commands$.subscribe({
-          next: (inbound) => this.track(this.answer(transport, inbound)),
+          next: command,
           error: (error: unknown) => this.logger.error({ transport: transport.id, err: toErrorObject(error) }, 'command stream failed'),
         }),
       );
       this.subscriptions.add(
         transport.desired$.subscribe({
-          next: (update) => {
-            this.activity?.next({ type: 'desired', transport: transport.id });
-            try {
-              this.state.setDesired(update.patch, update.full ?? false);
-            } catch (error) {
-              // The last good desired state stays; the refusal is counted in health$.
-              this.refusedCount++;
-              this.desiredRefused?.next(this.refusedCount);
-              this.logger.warn({ transport: transport.id, refused: this.refusedCount, err: toErrorObject(error) }, 'desired state refused');
-            }
-          },
+          next: desired,
           error: (error: unknown) => this.logger.error({ transport: transport.id, err: toErrorObject(error) }, 'desired stream failed'),
         }),
       );
+    }
+  }
+
+  private offerDesired(transport: DeviceTransport, update: DesiredUpdate): void {
+    this.activity?.next({ type: 'desired', transport: transport.id });
+    try {
+      this.state.setDesired(update.patch, update.full ?? false);
+    } catch (error) {
+      // The last good desired state stays; the refusal is counted in health$.
+      this.refusedCount++;
+      this.desiredRefused?.next(this.refusedCount);
+      this.logger.warn({ transport: transport.id, refused: this.refusedCount, err: toErrorObject(error) }, 'desired state refused');
     }
   }
 

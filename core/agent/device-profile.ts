@@ -23,6 +23,12 @@ export interface DeviceProfile {
   /** Partial reported-state updates (merge patches) from the device's own side, e.g. a player. */
   readonly state$?: Observable<JsonObject>;
   /**
+   * Optional, with state$: hands `listener` what state$ emits (and its error) until the returned
+   * function is called. The agent uses it instead of subscribing when a profile has it: an RxJS
+   * subscription kept per agent is memory a fleet of in-process agents multiplies.
+   */
+  watchState?(listener: { next(patch: JsonObject): void; error(error: unknown): void }): () => void;
+  /**
    * Commands that move reported towards desired, given the delta (desired minus reported) and the
    * current reported state (for desired keys that are not mirrored one to one in reported state).
    */

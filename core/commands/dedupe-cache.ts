@@ -25,7 +25,11 @@ interface Entry<T> {
  * plus the number of running tasks. A task that rejects is forgotten, so a retry can run it again.
  */
 export class DedupeCache<T> {
-  private readonly entries = new Map<string, Entry<T>>();
+  private entryMap?: Map<string, Entry<T>>;
+  /** Made on first use: a cache per agent that may never see a command is memory a fleet multiplies. */
+  private get entries(): Map<string, Entry<T>> {
+    return (this.entryMap ??= new Map());
+  }
   private readonly windowMs: number;
   private readonly max: number;
   private readonly clock: Clock;

@@ -59,7 +59,14 @@ export class CommandDispatcher implements CommandDispatcherApi {
   /** drain() callers waiting for `running` to reach 0. */
   private readonly idle: (() => void)[] = [];
   /** Aborts the handler of each command running now (see runHandler). */
-  private readonly aborts = new Set<(reason: unknown) => void>();
+  private abortSet?: Set<(reason: unknown) => void>;
+  /**
+   * `aborts`, made on first use: most agents of a fleet rarely run a command, and an empty Set
+   * kept per agent is memory the fleet multiplies.
+   */
+  private get aborts(): Set<(reason: unknown) => void> {
+    return (this.abortSet ??= new Set());
+  }
 
   constructor(options: CommandDispatcherOptions) {
     this.specs = specTable(options.specs);

@@ -28,6 +28,15 @@ describe('loadConfigFile', () => {
     expect(config.player).toEqual({ kind: 'virtual' });
   });
 
+  it('loads a .json file YAML reads but JSON.parse does not (a comment, a trailing comma)', async () => {
+    const file = join(dir, 'commented.json');
+    await writeFile(file, '{ "device": { "id": "player-002" }, # the broker\n "transports": [{ "kind": "mqtt", "url": "mqtt://localhost:1883" },] }\n');
+    const config = await loadConfigFile(file, {});
+    expect(config.device.id).toBe('player-002');
+    await writeFile(file, '{ "device": { "id": "player-002" }\n');
+    await expect(loadConfigFile(file, {})).rejects.toThrow(/commented\.json: not valid JSON at line \d+/);
+  });
+
   it('names the file in every error and never quotes its content', async () => {
     await expect(loadConfigFile(join(dir, 'missing.yaml'), {})).rejects.toThrow(/missing\.yaml: file not found/);
     await expect(loadConfigFile(join(dir, 'agent.toml'), {})).rejects.toThrow(/agent\.toml: unsupported config file extension/);

@@ -15,6 +15,14 @@ export interface PlayerAdapter {
   /** Health of the link to the player. */
   readonly status$: Observable<ConnectionStatus>;
 
+  /**
+   * Optional: calls `listener` with the current state and status, then with every change (what
+   * state$ and status$ emit), until the returned function is called; one listener, a later call
+   * replaces it. The player profile uses it instead of subscribing when a player has it: two RxJS
+   * subscriptions kept per agent are memory a fleet of in-process agents multiplies.
+   */
+  watch?(listener: { state(state: PlayerState): void; status(status: ConnectionStatus): void }): () => void;
+
   start(signal: AbortSignal): Promise<void>;
   stop(): Promise<void>;
 

@@ -8,6 +8,7 @@ import { CommandError } from '../errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../state/json.js';
 import type { PlayerAdapter } from './player-adapter.js';
 import { playerAvailability } from './player-availability.js';
+import type { ConnectionStatus } from '../transport/connection-status.js';
 import { playerCommands, playerStateToJson, servicesOf, type PlayerFeatures, type PlayerServices } from './player-commands.js';
 import { reconcilePlayer } from './player-reconciler.js';
 import type { PlayerState, PlayerStatus } from './player-state.js';
@@ -53,7 +54,8 @@ export function createPlayerProfile(player: PlayerAdapter, settings: PlayerProfi
     // One list for every agent of the process: the handlers find this agent's player in `services`.
     commands: playerCommands(features.syncTimeoutMs, PROFILE_COMMANDS),
     services,
-    state$: reportedState(player, content, settings),
+    state$: new Observable<JsonObject>((subscriber) => watchReported(player, content, settings, subscriber)),
+    watchState: (listener) => watchReported(player, content, settings, listener),
     reconcile: reconcilePlayer,
     ...(sync ? { beforeStop: () => sync.cancel() } : {}),
     startup: startupSteps(settings),
@@ -81,48 +83,55 @@ class ContentSettingsHolder {
 }
 
 /**
- * The profile's reported-state patches: the player's state with the content settings (on every
- * state and every settings change, once a state exists), the `player` section on every change of
- * availability, and content sync's patches. One plain subscription per source rather than a
- * combineLatest/merge/operator chain: every agent of a fleet keeps these for its whole life, and
- * the chain's subscribers cost 6.6 KiB of heap per agent more (docs/benchmarks.md). Errors of any source end the
- * stream, as a merge's would.
+ * The profile's reported-state patches, to `sink`: the player's state with the content settings (on
+ * every state and every settings change, once a state exists), the `player` section on every change
+ * of availability, and content sync's patches; returns what stops them. One plain subscription (or
+ * the player's watch callbacks) per source rather than a combineLatest/merge/operator chain: every
+ * agent of a fleet keeps these for its whole life, and the chain's subscribers cost 6.6 KiB of heap
+ * per agent more (docs/benchmarks.md). Errors of any source end the stream, as a merge's would.
  */
-function reportedState(player: PlayerAdapter, content: ContentSettingsHolder, settings: PlayerProfileSettings): Observable<JsonObject> {
-  return new Observable<JsonObject>((subscriber) => {
-    const clock = settings.clock ?? systemClock;
-    const backend = settings.audio?.backend;
-    const sync = settings.features?.content;
-    const fail = (error: unknown): void => subscriber.error(error);
-    let state: PlayerState | undefined;
-    const report = (): void => {
-      if (state !== undefined) subscriber.next(reportedPlayerState(state, content.value, backend, clock.now()));
-    };
-    const states = player.state$.subscribe({
-      next: (next) => {
-        state = next;
-        report();
-      },
-      error: fail,
-    });
-    content.onChange = report;
-    const availability = playerAvailability();
-    const statuses = player.status$.subscribe({
-      next: (status) => {
-        const patch = availability(status);
-        if (patch) subscriber.next(patch);
-      },
-      error: fail,
-    });
-    const syncs = sync?.state$.subscribe({ next: (patch) => subscriber.next(patch), error: fail });
-    // A teardown function, not a Subscription collecting the three: one object fewer per agent.
-    return () => {
+function watchReported(
+  player: PlayerAdapter,
+  content: ContentSettingsHolder,
+  settings: PlayerProfileSettings,
+  sink: { next(patch: JsonObject): void; error(error: unknown): void },
+): () => void {
+  const clock = settings.clock ?? systemClock;
+  const backend = settings.audio?.backend;
+  const sync = settings.features?.content;
+  const fail = (error: unknown): void => sink.error(error);
+  let state: PlayerState | undefined;
+  const report = (): void => {
+    if (state !== undefined) sink.next(reportedPlayerState(state, content.value, backend, clock.now()));
+  };
+  const onState = (next: PlayerState): void => {
+    state = next;
+    report();
+  };
+  const availability = playerAvailability();
+  const onStatus = (status: ConnectionStatus): void => {
+    const patch = availability(status);
+    if (patch) sink.next(patch);
+  };
+  content.onChange = report;
+  let unwatch: () => void;
+  if (player.watch) {
+    unwatch = player.watch({ state: onState, status: onStatus });
+  } else {
+    const states = player.state$.subscribe({ next: onState, error: fail });
+    const statuses = player.status$.subscribe({ next: onStatus, error: fail });
+    unwatch = () => {
       states.unsubscribe();
       statuses.unsubscribe();
-      syncs?.unsubscribe();
-      if (content.onChange === report) content.onChange = undefined;
     };
-  });
+  }
+  const syncs = sync?.state$.subscribe({ next: (patch) => sink.next(patch), error: fail });
+  // A teardown function, not a Subscription collecting them: one object fewer per agent.
+  return () => {
+    unwatch();
+    syncs?.unsubscribe();
+    if (content.onChange === report) content.onChange = undefined;
+  };
 }
 
 /** Reported state of one player state: the AmoraOS sections, `content`, `status` and `lastUpdated`. */

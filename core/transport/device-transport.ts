@@ -46,6 +46,14 @@ export interface DeviceTransport {
   readonly commands$: Observable<InboundCommand>;
   readonly desired$: Observable<DesiredUpdate>;
 
+  /**
+   * Optional: also hands every command and desired update straight to `listener` (one listener; a
+   * later call replaces it) and returns what detaches it. The agent uses it instead of subscribing
+   * to commands$ and desired$ when a transport has it: two RxJS subscriptions kept per transport
+   * for the agent's life are memory a fleet of in-process agents multiplies.
+   */
+  listen?(listener: { command(inbound: InboundCommand): void; desired(update: DesiredUpdate): void }): () => void;
+
   /** Connects; resolves once the first connection attempt has settled (online or retrying). */
   start(signal: AbortSignal): Promise<void>;
   /** Announces offline (with `reason`, `graceful` by default), flushes in-flight responses and closes. Idempotent. */

@@ -47,6 +47,23 @@ describe('VirtualPlayer', () => {
     expect(last().playback).toMatchObject({ status: 'playing', current_track: 'Blue in Green', playlist: 'Morning Jazz' });
   });
 
+  it('tells a watch() listener the same states and statuses as state$ and status$, until unwatched', async () => {
+    const clock = new ManualClock();
+    const player = new VirtualPlayer(virtualPlayerOptionsSchema.parse({ playlists: PLAYLISTS }), 'virtual', clock);
+    const streamed: unknown[] = [];
+    const watched: unknown[] = [];
+    player.state$.subscribe((state) => streamed.push(state));
+    player.status$.subscribe((status) => streamed.push(status.state));
+    const unwatch = player.watch({ state: (state) => watched.push(state), status: (status) => watched.push(status.state) });
+    await player.start(new AbortController().signal);
+    await player.play();
+    expect(watched).toEqual(streamed);
+    expect(watched.at(-1)).toMatchObject({ playback: { status: 'playing', current_track: 'One' } });
+    unwatch();
+    await player.stop();
+    expect(watched).toHaveLength(streamed.length - 1);
+  });
+
   it('queues the configured playlist at start, or nothing with queue ""', async () => {
     expect((await started({ playlists: PLAYLISTS, queue: 'Other' })).last().playback.playlist).toBe('Other');
     expect(virtualPlayerOptionsSchema.safeParse({ queue: 'Nope' }).error?.issues.map((i) => i.path.join('.'))).toEqual(['queue']);

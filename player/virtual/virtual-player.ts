@@ -29,6 +29,8 @@ export class VirtualPlayer implements PlayerAdapter {
   private device: string;
   private timer: { cancel(): void } | undefined;
   private running = false;
+  /** The one watch() listener (the player profile's), called next to the subjects. */
+  private watcher?: { state(state: PlayerState): void; status(status: ConnectionStatus): void };
 
   readonly state$: Observable<PlayerState>;
   readonly status$: Observable<ConnectionStatus>;
@@ -50,6 +52,15 @@ export class VirtualPlayer implements PlayerAdapter {
     this.status$ = this.statuses.asObservable();
   }
 
+  watch(listener: { state(state: PlayerState): void; status(status: ConnectionStatus): void }): () => void {
+    this.watcher = listener;
+    listener.state(this.states.value);
+    listener.status(this.statuses.value);
+    return () => {
+      if (this.watcher === listener) this.watcher = undefined;
+    };
+  }
+
   async start(signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
     this.running = true;
@@ -61,7 +72,7 @@ export class VirtualPlayer implements PlayerAdapter {
       this.playlist = queue;
       this.publish();
     }
-    if (this.statuses.value.state !== 'online') this.statuses.next({ state: 'online', since: this.clock.now() });
+    if (this.statuses.value.state !== 'online') this.setStatus({ state: 'online', since: this.clock.now() });
   }
 
   async stop(): Promise<void> {
@@ -69,7 +80,7 @@ export class VirtualPlayer implements PlayerAdapter {
     this.running = false;
     this.timer?.cancel();
     this.timer = undefined;
-    this.statuses.next({ state: 'closed', since: this.clock.now() });
+    this.setStatus({ state: 'closed', since: this.clock.now() });
   }
 
   async play(): Promise<void> {
@@ -137,7 +148,7 @@ export class VirtualPlayer implements PlayerAdapter {
     this.playlists = Object.fromEntries(
       found.map((playlist) => [playlist.name, playlist.entries.map((entry) => ({ title: trackTitle(entry), duration: LIBRARY_TRACK_SECONDS }))]),
     );
-    this.states.next(this.snapshot());
+    this.setState(this.snapshot());
   }
 
   async getStatus(): Promise<PlayerState> {
@@ -177,7 +188,17 @@ export class VirtualPlayer implements PlayerAdapter {
 
   private publish(): void {
     const next = this.snapshot();
-    if (JSON.stringify(next) !== JSON.stringify(this.states.value)) this.states.next(next);
+    if (JSON.stringify(next) !== JSON.stringify(this.states.value)) this.setState(next);
+  }
+
+  private setState(state: PlayerState): void {
+    this.states.next(state);
+    this.watcher?.state(state);
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    this.statuses.next(status);
+    this.watcher?.status(status);
   }
 
   private snapshot(): PlayerState {

@@ -84,8 +84,9 @@ async function lockReleased(): Promise<void> {
   });
 }
 
-function tsc(): Promise<void> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT }, () => resolve());
-  });
+/** tsc, then the build's rxjs step (cli/build/rxjs-shim.ts), as `npm run build` runs them. */
+async function tsc(): Promise<void> {
+  const run = (args: string[]) => new Promise<void>((resolve) => execFile(process.execPath, args, { cwd: ROOT }, () => resolve()));
+  await run([join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
+  await run([join(ROOT, 'dist', 'cli', 'build', 'rxjs-shim.js')]);
 }

@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,9 +10,13 @@ import { runCli, spawnCli, type CliResult } from './cli-process.js';
  * What the CLI loads before it answers: `--version`, help and usage errors come from the command
  * definitions alone, so they must not load core's barrels or the packages behind them (inversify,
  * zod, rxjs: hundreds of modules, half a second here). A module-loader hook (passed through
- * NODE_OPTIONS) prints every ES module the process loads.
+ * NODE_OPTIONS) prints every module the process loads.
  */
-const HOOK = `import { register } from 'node:module';
+const HOOK = `import { writeSync } from 'node:fs';
+import Module, { register } from 'node:module';
+// CommonJS modules a CommonJS module requires never reach the ES module hook below.
+const load = Module.prototype.load;
+Module.prototype.load = function (filename) { writeSync(2, 'module-loaded file://' + filename + '\\n'); return load.call(this, filename); };
 register('data:text/javascript,' + encodeURIComponent(
   "import { writeSync } from 'node:fs';" +
   "export async function load(url, context, next) { writeSync(2, 'module-loaded ' + url + '\\\\n'); return next(url, context); }"
@@ -73,6 +78,22 @@ describe('amora startup', () => {
     expect(ours).toContain('adapters/mqtt/plugin.js');
     expect(ours).toContain('player/virtual/plugin.js');
     expect(packages.filter((name) => /^(@azure|@aws-sdk|aws-crt|aws-iot-device-sdk|azure-|rhea|prom-client|pino-pretty|vite)/.test(name))).toEqual([]);
+    // A JSON config is read by JSON.parse: the yaml package is for YAML files.
+    expect(packages).not.toContain('yaml');
+    // dist/ imports rxjs through a shim that requires each name from its own module
+    // (cli/build/rxjs-imports.ts), not through its CommonJS index, which loads all 223.
+    expect(ours).toContain('rxjs.cjs');
+    expect(agent.stderr).toContain('/node_modules/rxjs/dist/cjs/internal/Observable.js');
+    expect(agent.stderr).not.toContain('/node_modules/rxjs/dist/cjs/index.js');
     expect(ours.filter((module) => /^(content|dashboard|plugins|cli\/bench|cli\/metrics|adapters\/(azure|aws)|player\/mpd)\//.test(module))).toEqual([]);
+  });
+
+  it('amora keeps Node\'s compile cache under $XDG_CACHE_HOME/amora-sync where Node has one (22.1 and later)', async () => {
+    const cacheHome = join(dir, 'cache-home');
+    const result = await runCli(['--version'], { XDG_CACHE_HOME: cacheHome });
+    expect(result.code).toBe(0);
+    const written = await readdir(join(cacheHome, 'amora-sync', 'node-compile-cache')).catch(() => []);
+    // Node 20 has no compile cache: nothing is written there, and the CLI runs as before.
+    expect(written.length > 0).toBe('enableCompileCache' in nodeModule);
   });
 });
