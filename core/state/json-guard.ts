@@ -115,9 +115,10 @@ const QUICK_DEPTH_LIMIT = DEFAULT_MAX_JSON_DEPTH;
 
 /**
  * True when `value` is certainly safe plain JSON within `maxDepth`. False means "not certain":
- * a problem, or a cycle (which runs into the depth bound).
+ * a problem, or a cycle (which runs into the depth bound). Core-internal: the merge walk uses it
+ * for the values it does not walk itself, and leaves a false to findJsonProblem.
  */
-function isPlainJson(value: unknown, depth: number, maxDepth: number, allowUndefined: boolean): boolean {
+export function isPlainJson(value: unknown, depth: number, maxDepth: number, allowUndefined: boolean): boolean {
   switch (typeof value) {
     case 'string':
     case 'boolean':

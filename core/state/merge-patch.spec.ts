@@ -105,6 +105,17 @@ describe('applyMergePatch', () => {
       for (let i = 0; i < 100; i++) deep = { d: deep };
       expect(() => applyMergePatch({}, deep)).toThrow(/deeper than 64/);
     });
+
+    it('even where the patch would change nothing, and names the first problem', () => {
+      const target = deepFreeze({ a: [{}], b: { c: 1 } });
+      // deepEqual alone would call [new Date()] equal to [{}]: the patch is refused all the same.
+      expect(() => applyMergePatchWithEffect(target, { a: [new Date(0)] } as unknown as JsonObject)).toThrow(/"a.0" is not a plain object/);
+      expect(() => applyMergePatchWithEffect(target, { b: { c: 1, f: () => 1 } } as unknown as JsonObject)).toThrow(/"b.f" is not a JSON value/);
+      const cycle: Record<string, unknown> = { b: { c: 1 } };
+      (cycle['b'] as Record<string, unknown>)['back'] = cycle;
+      expect(() => applyMergePatchWithEffect(target, cycle as JsonObject)).toThrow(/"b.back" is a circular reference/);
+      expect(() => applyMergePatch(target, { b: { n: Number.POSITIVE_INFINITY }, z: { prototype: 1 } })).toThrow(/"b.n" is not a finite number/);
+    });
   });
 });
 

@@ -17,10 +17,17 @@
  * never written onto an object.
  */
 import { CommandError } from '../errors.js';
-import { findJsonProblem } from './json-guard.js';
+import { DEFAULT_MAX_JSON_DEPTH, findJsonProblem, isPlainJson, isUnsafeKey } from './json-guard.js';
 import { isJsonObject, type JsonArray, type JsonObject, type JsonValue } from './json.js';
 
 const EMPTY: JsonObject = Object.freeze({});
+
+/**
+ * What the merge walk returns when it meets something in the patch it cannot vouch for. The walk
+ * checks the patch as it goes (one walk, not a guard's walk and then the merge's); on this answer
+ * the caller leaves the verdict, and its exact message, to the guard.
+ */
+const UNCHECKED: JsonObject = Object.freeze({});
 
 /**
  * Applies `patch` to `target` (RFC 7386) and returns the result; see the module comment.
@@ -28,8 +35,11 @@ const EMPTY: JsonObject = Object.freeze({});
  * @throws CommandError `invalid_params` for an unsafe or non-JSON patch.
  */
 export function applyMergePatch(target: JsonObject, patch: JsonObject): JsonObject {
+  assertPatchObject(patch);
+  const result = mergeObject(target, patch, undefined, 0);
+  if (result !== UNCHECKED) return result;
   assertSafePatch(patch);
-  return mergeObject(target, patch, undefined);
+  return mergeObject(target, patch, undefined, -1);
 }
 
 /**
@@ -39,19 +49,20 @@ export function applyMergePatch(target: JsonObject, patch: JsonObject): JsonObje
  * @throws CommandError `invalid_params` for an unsafe or non-JSON patch.
  */
 export function applyMergePatchWithEffect(target: JsonObject, patch: JsonObject): { readonly result: JsonObject; readonly effective: JsonObject } {
-  assertSafePatch(patch);
-  const effective: Record<string, JsonValue> = {};
-  const result = mergeObject(target, patch, effective);
+  assertPatchObject(patch);
+  let effective: Record<string, JsonValue> = {};
+  let result = mergeObject(target, patch, effective, 0);
+  if (result === UNCHECKED) {
+    assertSafePatch(patch);
+    effective = {};
+    result = mergeObject(target, patch, effective, -1);
+  }
   return { result, effective: Object.freeze(effective) };
 }
 
 /** Throws `CommandError('invalid_params')` unless `patch` is a safe JSON object (see module comment). */
 export function assertSafePatch(patch: unknown): asserts patch is JsonObject {
-  if (!isJsonObject(patch)) {
-    throw new CommandError('invalid_params', 'a merge patch must be a JSON object', {
-      details: { field: '', reason: 'not_json' },
-    });
-  }
+  assertPatchObject(patch);
   const problem = findJsonProblem(patch, { allowUndefinedMembers: true });
   if (problem) {
     throw new CommandError('invalid_params', `invalid merge patch: ${problem.message}`, {
@@ -60,13 +71,38 @@ export function assertSafePatch(patch: unknown): asserts patch is JsonObject {
   }
 }
 
-/** Merges; when `effective` is given, records in it each change made (see applyMergePatchWithEffect). */
-function mergeObject(target: JsonObject, patch: JsonObject, effective: Record<string, JsonValue> | undefined): JsonObject {
+function assertPatchObject(patch: unknown): asserts patch is JsonObject {
+  if (!isJsonObject(patch)) {
+    throw new CommandError('invalid_params', 'a merge patch must be a JSON object', {
+      details: { field: '', reason: 'not_json' },
+    });
+  }
+}
+
+/**
+ * Merges; when `effective` is given, records in it each change made (see applyMergePatchWithEffect).
+ * `depth` is the patch node's depth, checked as the guard does (findJsonProblem with
+ * allowUndefinedMembers); -1 when the guard has already passed the patch. Returns UNCHECKED, having
+ * changed nothing, on anything the checks here cannot vouch for.
+ */
+function mergeObject(target: JsonObject, patch: JsonObject, effective: Record<string, JsonValue> | undefined, depth: number): JsonObject {
+  const check = depth >= 0;
+  if (check) {
+    if (depth >= DEFAULT_MAX_JSON_DEPTH) return UNCHECKED;
+    const proto: unknown = Object.getPrototypeOf(patch);
+    if (proto !== Object.prototype && proto !== null) return UNCHECKED;
+  }
   // Copied lazily so an ineffective patch allocates nothing and returns `target` itself.
   let result: Record<string, JsonValue> | undefined;
   for (const key of Object.keys(patch)) {
+    if (check && isUnsafeKey(key)) return UNCHECKED;
     const value = patch[key];
     if (value === undefined) continue;
+    // Primitives are checked here; arrays by the guard's quick walk (deepEqual below could call a
+    // non-JSON array equal to a JSON one); objects by the recursion.
+    if (check && (typeof value === 'object' && value !== null ? Array.isArray(value) && !isPlainJson(value, depth + 1, DEFAULT_MAX_JSON_DEPTH, true) : !isJsonPrimitive(value))) {
+      return UNCHECKED;
+    }
     const present = Object.hasOwn(target, key);
     const current = present ? target[key] : undefined;
     let next: JsonValue | undefined;
@@ -78,7 +114,8 @@ function mergeObject(target: JsonObject, patch: JsonObject, effective: Record<st
     } else if (isJsonObject(value)) {
       // Into an object the change is itself a nested patch; over anything else, the whole new value.
       const nested = effective && isJsonObject(current) ? {} : undefined;
-      next = mergeObject(isJsonObject(current) ? current : EMPTY, value, nested);
+      next = mergeObject(isJsonObject(current) ? current : EMPTY, value, nested, check ? depth + 1 : -1);
+      if (next === UNCHECKED) return UNCHECKED;
       if (next === current) continue;
       change = nested ? Object.freeze(nested) : next;
     } else {
@@ -93,6 +130,19 @@ function mergeObject(target: JsonObject, patch: JsonObject, effective: Record<st
     else result[key] = next;
   }
   return result === undefined ? target : Object.freeze(result);
+}
+
+/** A JSON primitive as the guard takes it: null, a string, a boolean or a finite number. */
+function isJsonPrimitive(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    default:
+      return value === null;
+  }
 }
 
 /**
