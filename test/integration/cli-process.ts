@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { ReplaySubject, type Observable } from 'rxjs';
+import { afterAll } from 'vitest';
 import { waitFor } from '../support/wait-for.js';
 import { CLI_MAIN, ROOT } from './cli-build.js';
 
@@ -26,6 +27,14 @@ function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
+/** Every CLI process a spec file started that may still run. */
+const running = new Set<CliProcess>();
+
+// A test that times out never reaches its own `finally`, and a process it started (`watch`,
+// `migrate status --watch`) would outlive the run and load every later test and benchmark: each
+// spec file that starts CLIs ends whatever of them is left.
+afterAll(() => Promise.all([...running].map((cli) => cli.kill())));
+
 /** A running `node dist/cli/main.js ...`, with its output as line streams. */
 export class CliProcess {
   readonly child: ChildProcess;
@@ -42,6 +51,8 @@ export class CliProcess {
     this.stderr$ = lines(this.child.stderr!, this.err);
     // 'close', not 'exit': by then every line of output has been read.
     this.exited = new Promise((resolve) => this.child.once('close', (code, signal) => resolve({ code, signal })));
+    running.add(this);
+    void this.exited.then(() => running.delete(this));
   }
 
   get stdout(): string {
