@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,7 +86,11 @@ describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK'
     broker = await startMosquitto();
   }, 240_000);
 
+  // A test that times out never reaches its own `finally`: the agent it started must not outlive the run.
+  let agent: ChildProcess | undefined;
+
   afterAll(async () => {
+    agent?.kill('SIGKILL');
     await broker?.dispose();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -103,7 +107,7 @@ describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK'
   it.concurrent('runs an MQTT agent on the virtual player', async ({ expect }) => {
     const config = join(app, 'agent.yaml');
     await writeFile(config, `device: { id: lean-001 }\nplayer: { kind: virtual }\ntransports:\n  - kind: mqtt\n    url: ${broker.url}\n`);
-    const agent = spawn(process.execPath, [join(app, 'node_modules', 'amora-sync', 'dist', 'cli', 'main.js'), 'agent', '--config', config], {
+    agent = spawn(process.execPath, [join(app, 'node_modules', 'amora-sync', 'dist', 'cli', 'main.js'), 'agent', '--config', config], {
       cwd: app,
       stdio: 'ignore',
     });
