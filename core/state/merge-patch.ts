@@ -98,11 +98,9 @@ function mergeObject(target: JsonObject, patch: JsonObject, effective: Record<st
     if (check && isUnsafeKey(key)) return UNCHECKED;
     const value = patch[key];
     if (value === undefined) continue;
-    // Primitives are checked here; arrays by the guard's quick walk (deepEqual below could call a
-    // non-JSON array equal to a JSON one); objects by the recursion.
-    if (check && (typeof value === 'object' && value !== null ? Array.isArray(value) && !isPlainJson(value, depth + 1, DEFAULT_MAX_JSON_DEPTH, true) : !isJsonPrimitive(value))) {
-      return UNCHECKED;
-    }
+    // Objects are checked by the recursion; primitives and arrays by the guard's quick walk
+    // (deepEqual below could call a non-JSON array equal to a JSON one).
+    if (check && !isJsonObject(value) && !isPlainJson(value, depth + 1, DEFAULT_MAX_JSON_DEPTH, true)) return UNCHECKED;
     const present = Object.hasOwn(target, key);
     const current = present ? target[key] : undefined;
     let next: JsonValue | undefined;
@@ -130,19 +128,6 @@ function mergeObject(target: JsonObject, patch: JsonObject, effective: Record<st
     else result[key] = next;
   }
   return result === undefined ? target : Object.freeze(result);
-}
-
-/** A JSON primitive as the guard takes it: null, a string, a boolean or a finite number. */
-function isJsonPrimitive(value: unknown): boolean {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(value);
-    default:
-      return value === null;
-  }
 }
 
 /**

@@ -8,10 +8,16 @@ const encoder = new TextEncoder();
 
 /** Parses a payload with a schema; undefined for anything that is not valid UTF-8 JSON of that shape. */
 export function readPayload<S extends z.ZodType>(schema: S, payload: Uint8Array | string): z.output<S> | undefined {
+  const value = parsePayload(payload);
+  if (value === undefined) return undefined;
+  const result = schema.safeParse(value);
+  return result.success ? result.data : undefined;
+}
+
+/** The JSON value a payload holds; undefined (which JSON cannot hold) for invalid UTF-8 or JSON. */
+export function parsePayload(payload: Uint8Array | string): unknown {
   try {
-    const text = typeof payload === 'string' ? payload : decoder.decode(payload);
-    const result = schema.safeParse(JSON.parse(text));
-    return result.success ? result.data : undefined;
+    return JSON.parse(typeof payload === 'string' ? payload : decoder.decode(payload));
   } catch {
     return undefined;
   }

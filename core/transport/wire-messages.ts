@@ -3,6 +3,7 @@ import type { CommandResponse } from '../commands/types.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../state/json.js';
 import type { DeviceStateMessage } from '../state/snapshot.js';
 import type { StateChangeRecord } from '../state/state-changes.js';
+import { parsePayload } from './payload-json.js';
 
 /**
  * The JSON payloads of the generic MQTT wire protocol (docs/protocol.md) that core's own types do
@@ -90,8 +91,6 @@ export const commandResponseSchema = commandResponse(jsonValue);
  */
 export const parsedCommandResponseSchema = commandResponse(z.custom<JsonValue>());
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * A command response payload as parsedCommandResponseSchema reads it, or undefined. The usual
  * answer (a success) is recognised by four type checks and used as JSON.parse made it: the
@@ -100,12 +99,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * through the schema.
  */
 export function readCommandResponse(payload: Uint8Array | string): CommandResponse | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(typeof payload === 'string' ? payload : utf8.decode(payload));
-  } catch {
-    return undefined;
-  }
+  const value = parsePayload(payload);
   if (isPlainSuccess(value)) return value;
   const result = parsedCommandResponseSchema.safeParse(value);
   return result.success ? result.data : undefined;
