@@ -225,11 +225,16 @@ export class MqttControllerTransport implements ControllerTransport {
     );
   }
 
-  async invoke(deviceId: string, command: string, params: JsonObject = {}, options: InvokeOptions = {}): Promise<CommandResponse> {
+  /**
+   * Not an async function: the answer settles the caller's promise directly from the message
+   * handler, where awaiting the PUBACK and then the answer cost three promise hops per command.
+   * An answer that comes before the PUBACK (a separate command connection) is taken as it is.
+   */
+  invoke(deviceId: string, command: string, params: JsonObject = {}, options: InvokeOptions = {}): Promise<CommandResponse> {
     const commandId = options.commandId ?? newCommandId();
     const timeoutMs = options.timeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS;
     if (!this.connection.online || !this.commandLink.online) {
-      throw new TransportError('unavailable', `cannot send "${command}" to ${deviceId}: controller is offline`);
+      return Promise.reject(new TransportError('unavailable', `cannot send "${command}" to ${deviceId}: controller is offline`));
     }
     // Known only once connected: a 3.1.1-only broker makes the connection fall back from 5.
     const v5 = this.connection.protocolVersion === 5 && this.commandLink.protocolVersion === 5;
@@ -237,41 +242,49 @@ export class MqttControllerTransport implements ControllerTransport {
     // it hours later). MQTT 5: the broker discards it at the deadline (message expiry, no clocks
     // involved). 3.1.1 has no expiry: the envelope carries `expires_at` for the device to check.
     const now = this.clock.now();
-    const payload = encodePayload(
-      v5 ? { command, command_id: commandId, params, timestamp: now } : { command, command_id: commandId, params, timestamp: now, expires_at: now + timeoutMs },
-      this.options.maxPayloadBytes,
-      `command "${command}"`,
-    );
-
-    // MQTT 5: answers come to our client topic (always subscribed). 3.1.1: listen on the device's
-    // responses topic for as long as this call waits.
-    const lease = v5 ? undefined : this.responseLease(deviceId);
-    const waiter = new PendingInvoke();
-    const answered = new Promise<CommandResponse>((resolve, reject) => {
-      waiter.resolve = resolve;
-      waiter.reject = reject;
-    });
-    // The deadline may pass while we still await the SUBACK or PUBACK; it is awaited below.
-    answered.catch(() => undefined);
-    const timeout = this.deadlines.add(timeoutMs, () =>
-      waiter.reject(new TimeoutError(`no response to "${command}" (${commandId}) from ${deviceId} within ${timeoutMs} ms`, { details: { commandId, deviceId } })),
-    );
-    this.addPending(commandId, waiter);
+    let topic: string;
+    let payload: string;
     try {
-      if (lease) await lease.ready;
-      // No correlation data: the response carries the command_id, which is what answers are
-      // matched by, so a copy in the properties would only be encoded, stored and parsed twice.
-      const qos = this.options.qos.commands;
-      await this.commandLink.publish(
-        this.topics.commands(deviceId),
-        payload,
-        v5 ? { qos, retain: false, properties: { responseTopic: this.responseTopic, messageExpiryInterval: Math.max(1, Math.ceil(timeoutMs / 1_000)) } } : { qos, retain: false },
+      topic = this.topics.commands(deviceId);
+      payload = encodePayload(
+        v5 ? { command, command_id: commandId, params, timestamp: now } : { command, command_id: commandId, params, timestamp: now, expires_at: now + timeoutMs },
+        this.options.maxPayloadBytes,
+        `command "${command}"`,
       );
-      return await answered;
-    } finally {
-      timeout.cancel();
-      this.removePending(commandId, waiter);
+    } catch (error) {
+      return Promise.reject(error);
     }
+    // MQTT 5: answers come to our client topic (always subscribed). 3.1.1: the device's responses
+    // topic, subscribed on first use and kept.
+    const lease = v5 ? undefined : this.responseLease(deviceId);
+    // No correlation data: the response carries the command_id, which is what answers are
+    // matched by, so a copy in the properties would only be encoded, stored and parsed twice.
+    const qos = this.options.qos.commands;
+    const publishOptions = v5
+      ? { qos, retain: false, properties: { responseTopic: this.responseTopic, messageExpiryInterval: Math.max(1, Math.ceil(timeoutMs / 1_000)) } }
+      : { qos, retain: false };
+    const send = (): Promise<void> => this.commandLink.publish(topic, payload, publishOptions);
+    return new Promise<CommandResponse>((resolve, reject) => {
+      const waiter = new PendingInvoke();
+      const done = (): void => {
+        timeout.cancel();
+        this.removePending(commandId, waiter);
+      };
+      waiter.resolve = (response) => {
+        done();
+        resolve(response);
+      };
+      waiter.reject = (error) => {
+        done();
+        reject(error);
+      };
+      const timeout = this.deadlines.add(timeoutMs, () =>
+        waiter.reject(new TimeoutError(`no response to "${command}" (${commandId}) from ${deviceId} within ${timeoutMs} ms`, { details: { commandId, deviceId } })),
+      );
+      this.addPending(commandId, waiter);
+      // A refused subscription or publish ends the call; after the answer it changes nothing.
+      (lease ? lease.ready.then(send) : send()).catch(waiter.reject);
+    });
   }
 
   /** Waiters are kept one per command_id; a second call with the same id (rare) is chained to the first. */
