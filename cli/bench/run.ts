@@ -145,8 +145,9 @@ const BROKER_PASSES = ['rawDefaults', 'raw', 'amora'] as const;
 
 /**
  * Raw mqtt.js (defaults, then no-delay) and Amora through one broker, `plan.rounds` times, the
- * order reversed every round so neither side always runs on a fresher (or more tired) machine;
- * a string says why it was skipped.
+ * order reversed every round so neither side always runs on a fresher (or more tired) machine,
+ * then the command round trip by MQTT version (command-versions.ts); a string says why it was
+ * skipped.
  */
 async function runBroker(registry: PluginRegistry, name: BrokerName, plan: SamplePlan): Promise<BrokerResult | string> {
   const broker = await startBenchBroker(name);
