@@ -221,7 +221,7 @@ export class Agent implements AgentApi {
       );
     }
     for (const transport of this.transports) {
-      const command = (inbound: InboundCommand): void => this.track(this.answer(transport, inbound));
+      const command = (inbound: InboundCommand): void => this.answer(transport, inbound);
       const desired = (update: DesiredUpdate): void => this.offerDesired(transport, update);
       // Plain callbacks where the transport takes them: a subscription per stream is kept for the agent's life.
       if (transport.listen) {
@@ -284,22 +284,38 @@ export class Agent implements AgentApi {
     }
   }
 
-  /** Dispatches one inbound command and answers on the transport it came from. */
-  private async answer(transport: DeviceTransport, inbound: InboundCommand): Promise<void> {
+  /**
+   * Dispatches one inbound command and answers on the transport it came from. An answer there is
+   * at once (a quick handler, a refusal) goes to the transport in this same call: over MQTT it
+   * then leaves ahead of the command's own PUBACK, so the broker forwards it first.
+   */
+  private answer(transport: DeviceTransport, inbound: InboundCommand): void {
     const received = this.clock.now();
     const response = this.accepting
-      ? await this.dispatcher.dispatch(inbound, { maxPayloadBytes: transport.capabilities.maxPayloadBytes })
-      : await this.refuse(inbound);
-    if (!response) return;
+      ? this.dispatcher.dispatchNow(inbound, { maxPayloadBytes: transport.capabilities.maxPayloadBytes })
+      : this.refuse(inbound);
+    if (response instanceof Promise) this.track(response.then((answer) => answer && this.deliver(transport, inbound, answer, received)));
+    else if (response) this.track(this.deliver(transport, inbound, response, received));
+  }
+
+  /** Hands a response to its transport; settles once the transport has taken it, never rejects. */
+  private deliver(transport: DeviceTransport, inbound: InboundCommand, response: CommandResponse, received: number): Promise<void> {
     const code = response.success ? 'ok' : response.error.code;
     this.lastCommandAt[transport.id] = received;
     this.activity?.next({ type: 'command', transport: transport.id, command: response.command, code, durationMs: this.clock.now() - received });
+    let sent: Promise<void>;
     try {
-      await transport.respond(inbound, response);
+      sent = transport.respond(inbound, response);
     } catch (error) {
-      this.logger.warn({ transport: transport.id, command_id: response.command_id, err: toErrorObject(error) }, 'command response failed');
+      sent = Promise.reject(error);
     }
-    this.rebootIfRequested();
+    return sent.then(
+      () => this.rebootIfRequested(),
+      (error: unknown) => {
+        this.logger.warn({ transport: transport.id, command_id: response.command_id, err: toErrorObject(error) }, 'command response failed');
+        this.rebootIfRequested();
+      },
+    );
   }
 
   /**

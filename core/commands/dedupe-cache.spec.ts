@@ -115,4 +115,21 @@ describe('DedupeCache', () => {
     expect(cache.size).toBe(0);
     expect(cache.getOrRun('id', () => Promise.resolve('fresh')).hit).toBe(false);
   });
+
+  it('remembers an answer given at once as itself: no promise, kept for the window, bounded by max', () => {
+    const clock = new ManualClock();
+    const cache = new DedupeCache<{ n: number }>({ windowMs: 1_000, max: 2, clock });
+    const first = { n: 1 };
+    expect(cache.getOrRun('a', () => first)).toEqual({ hit: false, value: first });
+    const repeat = cache.getOrRun('a', () => ({ n: 2 }));
+    expect(repeat.hit).toBe(true);
+    expect(repeat.value).toBe(first);
+    expect(cache.peek('a')).toBe(first);
+    cache.getOrRun('b', () => ({ n: 3 }));
+    cache.getOrRun('c', () => ({ n: 4 }));
+    expect(cache.size).toBe(2);
+    expect(cache.getOrRun('a', () => ({ n: 5 })).hit).toBe(false); // evicted: least recently used
+    clock.advance(1_000);
+    expect(cache.getOrRun('c', () => ({ n: 6 })).hit).toBe(false); // past the window
+  });
 });

@@ -9,7 +9,8 @@ export interface DedupeCacheOptions {
 }
 
 interface Entry<T> {
-  readonly promise: Promise<T>;
+  /** The answer, or the promise of it while the work runs (and when the work answered with one). */
+  readonly answer: T | Promise<T>;
   /** Epoch ms after which the entry is stale; Infinity while the work is still running. */
   expiresAt: number;
 }
@@ -23,6 +24,9 @@ interface Entry<T> {
  * with the injected clock, so no timers are left behind). Running entries are never evicted,
  * since evicting one would let a duplicate run concurrently: the cache may briefly hold `max`
  * plus the number of running tasks. A task that rejects is forgotten, so a retry can run it again.
+ *
+ * Work that answers at once (a plain value, not a promise) is remembered as that value and handed
+ * back as it is: no promise and no callback per entry, which a quick command's round trip feels.
  */
 export class DedupeCache<T> {
   private entryMap?: Map<string, Entry<T>>;
@@ -49,22 +53,28 @@ export class DedupeCache<T> {
 
   /**
    * The remembered answer for `key` (`hit: true`), or the answer of `run()` started now and
-   * remembered (`hit: false`). `run` is called synchronously on a miss.
+   * remembered (`hit: false`). `run` is called synchronously on a miss; a synchronous throw
+   * becomes a rejected promise.
    */
-  getOrRun(key: string, run: () => Promise<T>): { readonly hit: boolean; readonly value: Promise<T> } {
+  getOrRun(key: string, run: () => T | Promise<T>): { readonly hit: boolean; readonly value: T | Promise<T> } {
     const existing = this.lookup(key);
-    if (existing) return { hit: true, value: existing.promise };
+    if (existing) return { hit: true, value: existing.answer };
 
-    let promise: Promise<T>;
+    let answer: T | Promise<T>;
     try {
-      promise = run();
+      answer = run();
     } catch (error) {
-      promise = Promise.reject(error);
+      answer = Promise.reject(error);
     }
-    const entry: Entry<T> = { promise, expiresAt: Number.POSITIVE_INFINITY };
+    if (!(answer instanceof Promise)) {
+      this.entries.set(key, { answer, expiresAt: this.clock.now() + this.windowMs });
+      this.evict();
+      return { hit: false, value: answer };
+    }
+    const entry: Entry<T> = { answer, expiresAt: Number.POSITIVE_INFINITY };
     this.entries.set(key, entry);
     this.running++;
-    entry.promise.then(
+    answer.then(
       () => {
         this.running--;
         // Only if still ours: the key may have been cleared meanwhile.
@@ -78,12 +88,12 @@ export class DedupeCache<T> {
         if (this.entries.get(key) === entry) this.entries.delete(key);
       },
     );
-    return { hit: false, value: entry.promise };
+    return { hit: false, value: answer };
   }
 
   /** The remembered answer for `key`, without running anything on a miss. */
-  peek(key: string): Promise<T> | undefined {
-    return this.lookup(key)?.promise;
+  peek(key: string): T | Promise<T> | undefined {
+    return this.lookup(key)?.answer;
   }
 
   /** Forgets everything. */

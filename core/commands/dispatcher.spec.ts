@@ -407,6 +407,9 @@ describe('CommandDispatcher.execute', () => {
   });
 });
 
+/** A command as it arrives from the wire. */
+const wire = (json: string): InboundCommand => ({ payload: new TextEncoder().encode(json) });
+
 describe('CommandDispatcher.dispatch', () => {
   it('decodes, runs and answers a wire command', async () => {
     const { dispatcher } = setup([setVolume]);
@@ -438,6 +441,24 @@ describe('CommandDispatcher.dispatch', () => {
       error: { code: 'payload_too_large' },
     });
     expect(commandErrorStatus('payload_too_large')).toBe(413);
+  });
+
+  it('dispatchNow answers a quick handler, a refusal and a repeat synchronously; a slow handler with a promise', async () => {
+    const slow = controllable();
+    const { dispatcher } = setup([setVolume, slow.spec, defineCommand({ name: 'other', description: '', params: z.object({}), handler: () => 'other' })]);
+    const quick = dispatcher.dispatchNow(wire('{"command":"setVolume","command_id":"n-1","params":{"volume":7}}'));
+    expect(quick).toMatchObject({ command_id: 'n-1', success: true, result: { volume: 7 } });
+    expect(dispatcher.dispatchNow(wire('{"command":"setVolume","command_id":"n-1","params":{"volume":7}}'))).toBe(quick);
+    expect(dispatcher.dispatchNow(wire('{"command":"other","command_id":"n-1"}'))).toMatchObject({ success: false, error: { code: 'conflict' } });
+    expect(dispatcher.dispatchNow(wire('{"command":"setVolume","command_id":"n-2","params":{"volume":"loud"}}'))).toMatchObject({
+      success: false,
+      error: { code: 'invalid_params' },
+    });
+    const pending = dispatcher.dispatchNow(wire('{"command":"slow","command_id":"n-3"}'));
+    expect(pending).toBeInstanceOf(Promise);
+    slow.runs[0]!.resolve('done');
+    await expect(pending).resolves.toMatchObject({ command_id: 'n-3', success: true, result: 'done' });
+    await expect(dispatcher.answered('n-1')).resolves.toBe(quick);
   });
 
   it('never rejects, whatever arrives', async () => {

@@ -93,12 +93,24 @@ export class CommandDispatcher implements CommandDispatcherApi {
     return this.running;
   }
 
-  /** Decodes, runs and answers; undefined (and a warning) when no command_id could be read. */
-  /** `maxPayloadBytes` overrides the dispatcher's limit for this command (the carrying transport's own). */
+  /**
+   * Decodes, runs and answers; undefined (and a warning) when no command_id could be read.
+   * `maxPayloadBytes` overrides the dispatcher's limit for this command (the carrying transport's own).
+   */
   async dispatch(inbound: InboundCommand, limits: { readonly maxPayloadBytes?: number } = {}): Promise<CommandResponse | undefined> {
+    return this.dispatchNow(inbound, limits);
+  }
+
+  /**
+   * What `dispatch` does, but the answer comes synchronously when there is one at once (a handler
+   * that answers at once, a refusal, a settled repeat): the agent then hands the response to its
+   * transport while the command's packet is still being handled, so on MQTT it leaves ahead of
+   * the command's PUBACK and the broker forwards it first. Never throws.
+   */
+  dispatchNow(inbound: InboundCommand, limits: { readonly maxPayloadBytes?: number } = {}): CommandResponse | Promise<CommandResponse> | undefined {
     try {
       const decoded = decodeCommand(inbound, { maxPayloadBytes: limits.maxPayloadBytes ?? this.maxPayloadBytes });
-      if (decoded.ok) return await this.execute(decoded.request);
+      if (decoded.ok) return this.executeNow(decoded.request);
       this.logger.warn(
         { command: decoded.command, command_id: decoded.commandId, code: decoded.error.code, reason: decoded.error.message },
         'command refused',
@@ -114,22 +126,28 @@ export class CommandDispatcher implements CommandDispatcherApi {
 
   /** The answer already given (or being given) to `commandId`, if it is still remembered. */
   answered(commandId: string): Promise<CommandResponse> | undefined {
-    return this.dedupe.peek(commandId);
+    const answer = this.dedupe.peek(commandId);
+    return answer === undefined ? undefined : Promise.resolve(answer);
   }
 
   execute(request: CommandRequest): Promise<CommandResponse> {
+    return Promise.resolve(this.executeNow(request));
+  }
+
+  /** `execute`, synchronous when the answer is (see dispatchNow). */
+  private executeNow(request: CommandRequest): CommandResponse | Promise<CommandResponse> {
     const { hit, value } = this.dedupe.getOrRun(request.command_id, () => this.run(request));
     if (!hit) return value;
     this.logger.debug({ command: request.command, command_id: request.command_id }, 'repeated command_id, answering again');
-    return value.then((first) =>
+    const sameCommand = (first: CommandResponse): CommandResponse =>
       first.command === request.command
         ? first
         : this.failure(request, {
             code: 'conflict',
             message: `command_id "${request.command_id}" was already used for command "${first.command}"`,
             details: { command_id: request.command_id, command: first.command },
-          }),
-    );
+          });
+    return value instanceof Promise ? value.then(sameCommand) : sameCommand(value);
   }
 
   /** Aborts every running handler; their commands are answered `unavailable` at once. */
@@ -147,11 +165,11 @@ export class CommandDispatcher implements CommandDispatcherApi {
    * command. A handler that answers at once is answered without an await (each async frame and
    * await cost more than the rest of a quick command's bookkeeping).
    */
-  private run(request: CommandRequest): Promise<CommandResponse> {
+  private run(request: CommandRequest): CommandResponse | Promise<CommandResponse> {
     this.running++;
     const started = this.clock.now();
     const answer = this.answer(request);
-    if (!(answer instanceof Promise)) return Promise.resolve(this.ran(request, started, answer));
+    if (!(answer instanceof Promise)) return this.ran(request, started, answer);
     return answer.then(
       (response) => this.ran(request, started, response),
       (error: unknown) => this.ran(request, started, this.failure(request, toErrorObject(error))),

@@ -9,6 +9,8 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 export class TcpProxy {
   /** Connections accepted and relayed so far (not counting those reset while cut). */
   relayed = 0;
+  /** Sees each chunk a client sends towards the server, as one read delivered it. */
+  onClientData?: (chunk: Buffer) => void;
   private readonly sockets = new Set<Socket>();
   private down = false;
 
@@ -59,6 +61,7 @@ export class TcpProxy {
         upstream.destroy();
       });
     }
+    client.on('data', (chunk: Buffer) => this.onClientData?.(chunk));
     client.pipe(upstream);
     upstream.pipe(client);
   }

@@ -1,0 +1,121 @@
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { MqttControllerTransport } from '../../adapters/mqtt/controller-transport.js';
+import { createAgent } from '../../core/agent/agent.js';
+import { defineCommand } from '../../core/commands/types.js';
+import { TOKENS } from '../../core/plugins/tokens.js';
+import type { JsonValue } from '../../core/state/json.js';
+import type { DeviceTransport } from '../../core/transport/device-transport.js';
+import { startMosquitto, type MosquittoHandle } from '../support/mosquitto.js';
+import { buildMqttInstance, TEST_RETRY } from '../support/mqtt-harness.js';
+import { describeWithBinaries } from '../support/system-deps.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+
+const signal = (): AbortSignal => new AbortController().signal;
+
+/** One MQTT control packet as the device sent it, and which socket read (chunk) carried it. */
+interface SentPacket {
+  readonly type: 'publish' | 'puback' | 'other';
+  readonly topic?: string;
+  readonly chunk: number;
+}
+
+/** Splits the device's byte stream into MQTT packets (fixed header, remaining length, topic of a PUBLISH). */
+function packetsOf(chunks: readonly Buffer[]): SentPacket[] {
+  const owner: number[] = [];
+  chunks.forEach((chunk, index) => owner.push(...Array<number>(chunk.length).fill(index)));
+  const bytes = Buffer.concat(chunks);
+  const packets: SentPacket[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const kind = bytes[at]! >> 4;
+    let length = 0;
+    let shift = 0;
+    let cursor = at + 1;
+    for (;;) {
+      const byte = bytes[cursor++]!;
+      length += (byte & 0x7f) << shift;
+      shift += 7;
+      if ((byte & 0x80) === 0) break;
+    }
+    const type = kind === 3 ? 'publish' : kind === 4 ? 'puback' : 'other';
+    const topic = kind === 3 ? bytes.subarray(cursor + 2, cursor + 2 + bytes.readUInt16BE(cursor)).toString() : undefined;
+    packets.push({ type, ...(topic === undefined ? {} : { topic }), chunk: owner[at]! });
+    at = cursor + length;
+  }
+  return packets;
+}
+
+// A command whose handler answers at once is answered while its packet is still being handled:
+// the response leaves in the same write as the command's PUBACK, ahead of it, so the broker
+// forwards it to the caller before it turns to the acknowledgement. A handler that takes time
+// does not hold the PUBACK back.
+describeWithBinaries(['mosquitto'], 'the order in which a device answers a command on MQTT', () => {
+  let broker: MosquittoHandle;
+  let proxy: TcpProxy;
+  const cleanup: (() => Promise<unknown>)[] = [];
+  const chunks: Buffer[] = [];
+
+  const profile = {
+    name: 'order',
+    commands: [
+      defineCommand({ name: 'quick', description: 'answers at once', params: z.object({}), handler: () => ({ quick: true }) }),
+      defineCommand({
+        name: 'slow',
+        description: 'answers after a moment',
+        params: z.object({}),
+        handler: () => new Promise<JsonValue>((resolve) => setTimeout(() => resolve({ slow: true }), 50)),
+      }),
+    ],
+  };
+
+  beforeAll(async () => {
+    broker = await startMosquitto({ nodelay: true });
+    proxy = await TcpProxy.start(broker.port);
+    proxy.onClientData = (chunk) => chunks.push(chunk);
+  });
+
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).toReversed()) await step();
+  });
+
+  afterAll(async () => {
+    await proxy?.close();
+    await broker?.dispose();
+  });
+
+  for (const protocolVersion of [5, 4] as const) {
+    it(`MQTT ${protocolVersion}: a quick answer leaves ahead of the PUBACK, in the same write; a slow one after it`, async () => {
+      const id = `order-v${protocolVersion}`;
+      const transport = buildMqttInstance<DeviceTransport>(TOKENS.DeviceTransport, { url: `mqtt://127.0.0.1:${proxy.port}`, retry: TEST_RETRY, protocolVersion }, id);
+      const agent = createAgent({ deviceId: id, profile, transports: [transport], system: false });
+      cleanup.push(() => agent.stop());
+      await agent.start();
+      const controller = buildMqttInstance<MqttControllerTransport>(TOKENS.ControllerTransport, { url: broker.url, retry: TEST_RETRY, protocolVersion });
+      cleanup.push(() => controller.stop());
+      await controller.start(signal());
+
+      // On MQTT 3.1.1 the device also acknowledges its own retained messages coming back (no
+      // `nl`), so the response is looked for and what follows it checked.
+      const sentSince = (from: number): { packets: SentPacket[]; response: number } => {
+        const packets = packetsOf(chunks.slice(from));
+        return { packets, response: packets.findIndex((packet) => packet.topic?.endsWith('/responses')) };
+      };
+
+      for (let round = 0; round < 3; round++) {
+        const from = chunks.length;
+        await expect(controller.invoke(id, 'quick', {}, { timeoutMs: 5_000 })).resolves.toMatchObject({ success: true, result: { quick: true } });
+        const { packets, response } = sentSince(from);
+        expect(response).toBeGreaterThanOrEqual(0);
+        expect(packets[response + 1]).toMatchObject({ type: 'puback', chunk: packets[response]!.chunk });
+      }
+
+      const from = chunks.length;
+      await expect(controller.invoke(id, 'slow', {}, { timeoutMs: 5_000 })).resolves.toMatchObject({ success: true, result: { slow: true } });
+      const { packets, response } = sentSince(from);
+      expect(response).toBeGreaterThan(0);
+      expect(packets.slice(0, response)).toContainEqual(expect.objectContaining({ type: 'puback' }));
+      expect(packets[response + 1]).toBeUndefined();
+    });
+  }
+});
