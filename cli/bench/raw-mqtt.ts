@@ -1,7 +1,7 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import { LatencyRecorder, nowMs, type LatencySummary } from './latency-recorder.js';
 import type { ScenarioOptions, ScenarioResult } from './scenario.js';
-import { deadline, pause, type ProbeOptions } from './transport-probe.js';
+import { deadline, pause, SAMPLE_DEADLINE_MS, type ProbeOptions } from './transport-probe.js';
 
 /**
  * The baseline: the same work done with mqtt.js alone, as a developer would write it by hand:
@@ -9,8 +9,8 @@ import { deadline, pause, type ProbeOptions } from './transport-probe.js';
  * set TCP_NODELAY (as Amora's do); without it, mqtt.js's defaults.
  */
 export async function runRawMqtt(options: ScenarioOptions, noDelay: boolean): Promise<ScenarioResult> {
-  const device = await connect(options.url, 'raw-device', noDelay);
-  const app = await connect(options.url, 'raw-app', noDelay);
+  const device = await connectRaw(options.url, 'raw-device', noDelay);
+  const app = await connectRaw(options.url, 'raw-app', noDelay);
   const probe = { samples: options.samples, warmup: options.warmup, pacingMs: 0 };
   try {
     const stateLatencySummary = await stateLatency(device, app, probe);
@@ -30,8 +30,8 @@ export async function runRawMqtt(options: ScenarioOptions, noDelay: boolean): Pr
 
 /** The latency rows alone, paced like the scenarios they stand beside; no-delay sockets. */
 export async function runRawMqttLatency(url: string, probe: ProbeOptions): Promise<{ stateLatency: LatencySummary; commandRoundTrip: LatencySummary }> {
-  const device = await connect(url, 'raw-device', true);
-  const app = await connect(url, 'raw-app', true);
+  const device = await connectRaw(url, 'raw-device', true);
+  const app = await connectRaw(url, 'raw-app', true);
   try {
     return { stateLatency: await stateLatency(device, app, probe), commandRoundTrip: await commandRoundTrip(device, app, probe) };
   } finally {
@@ -39,8 +39,9 @@ export async function runRawMqttLatency(url: string, probe: ProbeOptions): Promi
   }
 }
 
-async function connect(url: string, clientId: string, noDelay: boolean): Promise<MqttClient> {
-  const client = await mqtt.connectAsync(url, { clientId: `${clientId}-${process.pid}`, reconnectPeriod: 0 });
+/** An mqtt.js client as the raw sides use it: no reconnects, MQTT 3.1.1 (mqtt.js's default) unless told 5. */
+export async function connectRaw(url: string, clientId: string, noDelay: boolean, protocolVersion: 4 | 5 = 4): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(url, { clientId: `${clientId}-${process.pid}`, reconnectPeriod: 0, protocolVersion });
   if (noDelay) (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
   return client;
 }
@@ -82,35 +83,75 @@ async function stateLatency(device: MqttClient, app: MqttClient, options: ProbeO
 }
 
 async function commandRoundTrip(device: MqttClient, app: MqttClient, options: ProbeOptions) {
-  await device.subscribeAsync('bench/raw/commands', { qos: 1 });
-  await app.subscribeAsync('bench/raw/responses', { qos: 1 });
-  device.on('message', (_topic, payload) => {
+  const commands = await openRawCommands(device, app, 4);
+  const recorder = new LatencyRecorder();
+  try {
+    for (let i = 0; i < options.warmup + options.samples; i++) {
+      const elapsed = await commands.roundTrip(i);
+      if (i >= options.warmup) recorder.record(elapsed);
+      await pause(options.pacingMs);
+    }
+  } finally {
+    await commands.close();
+  }
+  return recorder.summary();
+}
+
+/** A hand-written command path on two mqtt.js clients: the app sends, the device answers each command. */
+export interface RawCommands {
+  /** Command `raw-<i>` → its response, in ms. */
+  roundTrip(i: number): Promise<number>;
+  /** Removes the listeners and subscriptions; the clients stay connected. */
+  close(): Promise<void>;
+}
+
+/**
+ * QoS 1 command → QoS 1 response between `app` and `device`, connected with `protocolVersion`.
+ * MQTT 5 does what Amora's controller and device do over it (adapters/mqtt): the command names
+ * the app's response topic and expires with the sample's deadline; the device answers on the
+ * topic the command names, with no properties. Each version has its own topics, so both can run
+ * on one broker at once.
+ */
+export async function openRawCommands(device: MqttClient, app: MqttClient, protocolVersion: 4 | 5): Promise<RawCommands> {
+  const root = protocolVersion === 5 ? 'bench/raw5' : 'bench/raw';
+  const commandsTopic = `${root}/commands`;
+  const responsesTopic = `${root}/responses`;
+  const expirySeconds = Math.ceil(SAMPLE_DEADLINE_MS / 1_000);
+  await device.subscribeAsync(commandsTopic, { qos: 1 });
+  await app.subscribeAsync(responsesTopic, { qos: 1 });
+  const onCommand = (_topic: string, payload: Buffer, packet: IPublishPacket): void => {
     const command = JSON.parse(payload.toString()) as { command: string; command_id: string };
     const response = { command_id: command.command_id, command: command.command, success: true, result: {}, timestamp: Date.now() };
-    device.publish('bench/raw/responses', JSON.stringify(response), { qos: 1 });
-  });
+    device.publish(packet.properties?.responseTopic ?? responsesTopic, JSON.stringify(response), { qos: 1 });
+  };
   const pending = new Map<string, (time: number) => void>();
-  app.on('message', (_topic, payload) => {
+  const onResponse = (_topic: string, payload: Buffer): void => {
     const at = nowMs();
     const response = JSON.parse(payload.toString()) as { command_id: string };
     pending.get(response.command_id)?.(at);
-  });
-  const recorder = new LatencyRecorder();
-  for (let i = 0; i < options.warmup + options.samples; i++) {
-    const id = `raw-${i}`;
-    const answered = new Promise<number>((resolve) => pending.set(id, resolve));
-    const start = nowMs();
-    app.publish('bench/raw/commands', JSON.stringify({ command: 'echo', command_id: id, params: { value: i }, timestamp: Date.now() }), { qos: 1 });
-    const at = await deadline(answered, `raw command ${id}`);
-    pending.delete(id);
-    if (i >= options.warmup) recorder.record(at - start);
-    await pause(options.pacingMs);
-  }
-  device.removeAllListeners('message');
-  app.removeAllListeners('message');
-  await device.unsubscribeAsync('bench/raw/commands');
-  await app.unsubscribeAsync('bench/raw/responses');
-  return recorder.summary();
+  };
+  device.on('message', onCommand);
+  app.on('message', onResponse);
+  return {
+    async roundTrip(i) {
+      const id = `raw-${i}`;
+      const answered = new Promise<number>((resolve) => pending.set(id, resolve));
+      const start = nowMs();
+      const command = JSON.stringify({ command: 'echo', command_id: id, params: { value: i }, timestamp: Date.now() });
+      // Options made per publish, as Amora's are; 3.1.1's carry no `properties` key at all (see core's MqttConnection.publish).
+      app.publish(commandsTopic, command, protocolVersion === 5 ? { qos: 1, properties: { responseTopic: responsesTopic, messageExpiryInterval: expirySeconds } } : { qos: 1 });
+      try {
+        return (await deadline(answered, `raw command ${id}`)) - start;
+      } finally {
+        pending.delete(id);
+      }
+    },
+    async close() {
+      device.off('message', onCommand);
+      app.off('message', onResponse);
+      await Promise.all([device.unsubscribeAsync(commandsTopic), app.unsubscribeAsync(responsesTopic)]);
+    },
+  };
 }
 
 /** How long the subscriber may hear nothing before the messages still missing count as dropped. */

@@ -1,4 +1,5 @@
 import type { LatencySummary } from './latency-recorder.js';
+import { quantile } from './round-ratios.js';
 
 /** Table rows shared by every section of the report: one latency summary per row, in ms. */
 
@@ -29,7 +30,5 @@ export function versus(summary: LatencySummary, reference: LatencySummary, name:
 /** Median, least and greatest of the passes a scenario alternated (raw and amora, order reversed each round). */
 export function passSpread(values: readonly number[]): { median: number; min: number; max: number } {
   const sorted = values.toSorted((a, b) => a - b);
-  const middle = sorted.length / 2;
-  const median = sorted.length % 2 === 1 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-  return { median, min: sorted[0]!, max: sorted.at(-1)! };
+  return { median: quantile(sorted, 0.5), min: sorted[0]!, max: sorted.at(-1)! };
 }

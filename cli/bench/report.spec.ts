@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { commandRatios, type CommandSideResult, type CommandVersionsResult } from './command-versions.js';
 import type { LatencySummary } from './latency-recorder.js';
 import type { FleetPass, FleetReport } from './fleet.js';
 import { formatFleetReport } from './fleet-report.js';
 import { formatReport, type BenchReport } from './report.js';
 import { passSpread } from './report-rows.js';
+import { roundRatios } from './round-ratios.js';
 import { samplePlan, selectScenarios } from './run.js';
 import type { ScenarioResult } from './scenario.js';
 
@@ -16,6 +18,15 @@ const brokerRun = (delivered: number, p50 = 0.05): ScenarioResult => ({
   throughputSent: 20_000,
   throughputDelivered: delivered,
 });
+
+/** One side of the command round trip by MQTT version: its p50 over all samples and its blocks' p50s. */
+function side(name: CommandSideResult['side'], p50: number, blockP50s: number[]): CommandSideResult {
+  return { side: name, commandRoundTrip: summary(p50, blockP50s.length * 100), blockP50s };
+}
+
+function commandVersions(sides: CommandSideResult[]): CommandVersionsResult {
+  return { block: 100, rounds: 3, warmup: 500, sides, ratios: commandRatios(sides) };
+}
 
 /** Amora merges a burst of patches: few messages delivered, at a low message rate. */
 const amoraRun = (delivered: number, p50: number): ScenarioResult => ({ ...brokerRun(delivered, p50), throughputPerSecond: delivered, patchesPerSecond: 20_000 });
@@ -33,6 +44,24 @@ const report: BenchReport = {
       rawDefaults: [brokerRun(20_000), brokerRun(20_000)],
       raw: [brokerRun(17_000, 0.04), brokerRun(20_000, 0.06)],
       amora: [amoraRun(101, 0.1), amoraRun(150, 0.2)],
+      commandVersions: commandVersions([
+        side('raw-4', 0.1, [1, 2, 4]),
+        side('amora-4', 0.15, [1.5, 3, 5]),
+        side('raw-5', 0.12, [1.2, 2.2, 4.4]),
+        side('amora-5', 0.18, [1.8, 3.3, 6.6]),
+      ]),
+    },
+    {
+      broker: 'embedded',
+      description: 'aedes',
+      order: ['rawDefaults', 'raw', 'amora'],
+      rawDefaults: [brokerRun(20_000)],
+      raw: [brokerRun(20_000)],
+      amora: [amoraRun(120, 0.1)],
+      commandVersions: {
+        ...commandVersions([side('raw-4', 0.1, [1, 2, 4]), side('amora-4', 0.15, [1.5, 3, 5])]),
+        unavailable: { sides: ['raw-5', 'amora-5'], reason: 'the broker refuses MQTT 5 (CONNACK code 1)' },
+      },
     },
   ],
   reference: {
@@ -104,7 +133,66 @@ describe('formatReport', () => {
   it('prints the sample count of every row and the plan behind them', () => {
     expect(line(/state → service\s+azure/)).toMatch(/azure\s+500\s/);
     expect(text).toContain('samples per row (n): brokers 5000');
+    expect(text).toContain('command round trip by MQTT version 100 rounds of 100 per side after 500 warm-up');
     expect(text).toContain('one every 20 ms');
+  });
+
+  it('tables the command round trip by MQTT version under its broker: each side\'s p50, each amora side against raw of its version per round, and what MQTT 5 costs', () => {
+    const mosquitto = text.slice(text.indexOf('mosquitto: '), text.indexOf('embedded: '));
+    const row = (who: string): string => mosquitto.split('\n').find((l) => new RegExp(`command round trip\\s+${who}\\s+\\d`).test(l)) ?? '';
+    expect(mosquitto).toContain('by MQTT version, interleaved: all connected at once, 500 warm-up each, then 3 rounds of 100 back to back per side, order raw-4, amora-4, raw-5, amora-5, reversed every round');
+    expect(row('raw mqtt 3\\.1\\.1')).toMatch(/ 300\s+0\.100\s+0\.200/);
+    expect(row('raw mqtt 3\\.1\\.1')).not.toContain('x raw');
+    expect(row('amora 3\\.1\\.1')).toMatch(/0\.150 .* 1\.50x raw 3\.1\.1 \(IQR 1\.38-1\.50\)$/);
+    expect(row('raw mqtt 5')).toMatch(/0\.120 .* 1\.10x raw 3\.1\.1 \(IQR 1\.10-1\.15\)$/);
+    expect(row('amora 5')).toMatch(/0\.180 .* 1\.50x raw 5 \(IQR 1\.50-1\.50\); 1\.65x raw 3\.1\.1 \(IQR 1\.65-1\.73\)$/);
+  });
+
+  it('says where the MQTT 5 sides could not run, and measures the 3.1.1 ones there', () => {
+    const embedded = text.slice(text.indexOf('embedded: '));
+    expect(embedded).toMatch(/command round trip\s+amora 3\.1\.1\s+300 .* 1\.50x raw 3\.1\.1/);
+    expect(embedded).toMatch(/command round trip\s+raw mqtt 5, amora 5\s+n\/a: the broker refuses MQTT 5 \(CONNACK code 1\)/);
+    expect(embedded).not.toMatch(/x raw 5/);
+  });
+});
+
+describe('roundRatios', () => {
+  it('divides each round\'s figure by the other side\'s in the same round, and gives the median and quartiles of those ratios', () => {
+    // Ratios 2, 1.5, 2, 3: sorted 1.5, 2, 2, 3.
+    expect(roundRatios([2, 3, 4, 6], [1, 2, 2, 2])).toEqual({ median: 2, q1: 1.875, q3: 2.25, rounds: 4 });
+    expect(roundRatios([3], [2])).toEqual({ median: 1.5, q1: 1.5, q3: 1.5, rounds: 1 });
+  });
+
+  it('refuses figures from different numbers of rounds', () => {
+    expect(() => roundRatios([1, 2], [1])).toThrow(/one figure per round on each side \(2 vs 1\)/);
+  });
+});
+
+describe('commandRatios', () => {
+  it('puts each amora side against raw of its version and both MQTT 5 sides against raw 3.1.1, round by round', () => {
+    const ratios = commandRatios([
+      { side: 'raw-4', blockP50s: [1, 2, 4] },
+      { side: 'amora-4', blockP50s: [1.5, 3, 5] },
+      { side: 'raw-5', blockP50s: [1.2, 2.2, 4.4] },
+      { side: 'amora-5', blockP50s: [1.8, 3.3, 6.6] },
+    ]);
+    expect(ratios.map(({ of, to, rounds }) => `${of}/${to} ${rounds}`)).toEqual(['amora-4/raw-4 3', 'amora-5/raw-5 3', 'raw-5/raw-4 3', 'amora-5/raw-4 3']);
+    const [amora4, amora5, raw5, amora5raw4] = ratios;
+    // amora-4 / raw-4 per round: 1.5, 1.5, 1.25.
+    expect(amora4).toMatchObject({ median: 1.5, q1: 1.375, q3: 1.5 });
+    expect(amora5?.median).toBeCloseTo(1.5, 10);
+    // raw-5 / raw-4: 1.2, 1.1, 1.1.
+    expect([raw5?.median, raw5?.q1, raw5?.q3].map((value) => value?.toFixed(3))).toEqual(['1.100', '1.100', '1.150']);
+    // amora-5 / raw-4: 1.8, 1.65, 1.65.
+    expect(amora5raw4?.median).toBeCloseTo(1.65, 10);
+  });
+
+  it('leaves out the ratios of a side not measured (MQTT 5 on aedes)', () => {
+    const ratios = commandRatios([
+      { side: 'raw-4', blockP50s: [1, 2] },
+      { side: 'amora-4', blockP50s: [1.5, 2] },
+    ]);
+    expect(ratios).toEqual([{ of: 'amora-4', to: 'raw-4', median: 1.25, q1: 1.125, q3: 1.375, rounds: 2 }]);
   });
 });
 
@@ -115,8 +203,10 @@ describe('samplePlan', () => {
       brokers: { samples: 5000, warmup: 500 },
       nagleBound: { samples: 200, warmup: 20 },
       paced: { samples: 500, warmup: 50, pacingMs: 20 },
+      commandVersions: { block: 100, rounds: 100, warmup: 500 },
     });
     expect(samplePlan(150).paced.samples).toBe(150);
+    expect(samplePlan(1).commandVersions).toEqual({ block: 10, rounds: 2, warmup: 100 });
   });
 });
 

@@ -2,7 +2,9 @@ import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import type { LatencySummary } from './latency-recorder.js';
 import { headerRow, latencyRow, passSpread, versus } from './report-rows.js';
 import type { ColdStartResult } from './cold-start.js';
+import type { CommandVersionsPlan, CommandVersionsResult } from './command-versions.js';
 import type { ContentSyncBenchResult } from './content-sync.js';
+import { commandVersionsTable, describeCommandVersions } from './report-command-versions.js';
 import { cloudSection, coldStartSection, contentSyncSection, discoverySection, mpdSection, signingSection } from './report-scenarios.js';
 import type { DiscoveryResult } from './discovery.js';
 import type { CloudResult, MpdResult, ReferenceResult, ScenarioResult, SigningResult } from './scenario.js';
@@ -20,6 +22,8 @@ export interface BrokerResult {
   readonly amora: readonly ScenarioResult[];
   /** Command round trips of the Nagle-safe path (cli/bench/nagle-safe.ts), on a broker with Nagle's algorithm on; one pass. */
   readonly nagleSafe?: LatencySummary;
+  /** Command round trips of raw and Amora over MQTT 3.1.1 and 5, interleaved (cli/bench/command-versions.ts); not with Nagle's algorithm on. */
+  readonly commandVersions?: CommandVersionsResult;
 }
 
 /** How many samples each kind of row takes (after its warm-up), so a run stays a few minutes. */
@@ -32,6 +36,8 @@ export interface SamplePlan {
   readonly nagleBound: { readonly samples: number; readonly warmup: number };
   /** MPD, the clouds and their generic MQTT reference: paced, so the AWS transport's publish rate never waits. */
   readonly paced: { readonly samples: number; readonly warmup: number; readonly pacingMs: number };
+  /** The command round trip by MQTT version on the no-delay brokers: blocks per side per round, rounds, warm-up per side. */
+  readonly commandVersions: CommandVersionsPlan;
 }
 
 export interface BenchReport {
@@ -118,6 +124,7 @@ function brokerSection(result: BrokerResult): string[] {
       : []),
     `  throughput, messages delivered per second (median, min-max): raw (dflt) ${rate(result.rawDefaults)}, raw ${rate(result.raw)}, amora ${rate(result.amora)}, ${ratio.toFixed(2)}x raw`,
     `    amora applied ${result.amora[0]?.throughputSent} patches at ${Math.round(patches)}/s, sent as ${messages} messages (latest state wins, the rest merged)`,
+    ...(result.commandVersions ? commandVersionsTable(result.commandVersions) : []),
     '',
   ];
 }
@@ -126,7 +133,8 @@ function brokerSection(result: BrokerResult): string[] {
 export function describePlan(plan: SamplePlan): string {
   return (
     `samples per row (n): brokers ${plan.brokers.samples} back to back after ${plan.brokers.warmup} warm-up, per pass, ${plan.rounds} passes of each side; ` +
-    `Nagle-bound round trips ${plan.nagleBound.samples}; MPD, clouds and their mqtt reference ${plan.paced.samples}, one every ${plan.paced.pacingMs} ms`
+    `Nagle-bound round trips ${plan.nagleBound.samples}; ${describeCommandVersions(plan.commandVersions)}; ` +
+    `MPD, clouds and their mqtt reference ${plan.paced.samples}, one every ${plan.paced.pacingMs} ms`
   );
 }
 

@@ -8,6 +8,7 @@ import { runAmora } from './amora.js';
 import { runAws } from './aws.js';
 import { runAzure } from './azure.js';
 import { runColdStart, type ColdStartResult } from './cold-start.js';
+import { runCommandVersions } from './command-versions.js';
 import type { ContentSyncBenchResult } from './content-sync.js';
 import { runDiscovery, type DiscoveryResult } from './discovery.js';
 import { BROKER_NAMES, startBenchBroker, type BrokerName } from './brokers.js';
@@ -46,6 +47,8 @@ export function samplePlan(samples: number, rounds = 2): SamplePlan {
     brokers: { samples: n, warmup: Math.max(500, Math.ceil(n / 10)) },
     nagleBound: { samples: Math.min(n, 200), warmup: 20 },
     paced: { samples: Math.min(n, 500), warmup: 50, pacingMs: PACING_MS },
+    // 100 rounds of 100 at 5,000: 15-20 s a broker on 2 cores; --samples 100 gives 2 rounds of 10.
+    commandVersions: { block: Math.min(100, Math.ceil(n / 10)), rounds: Math.max(2, Math.floor(n / 50)), warmup: Math.min(500, n) },
   };
 }
 
@@ -142,8 +145,9 @@ const BROKER_PASSES = ['rawDefaults', 'raw', 'amora'] as const;
 
 /**
  * Raw mqtt.js (defaults, then no-delay) and Amora through one broker, `plan.rounds` times, the
- * order reversed every round so neither side always runs on a fresher (or more tired) machine;
- * a string says why it was skipped.
+ * order reversed every round so neither side always runs on a fresher (or more tired) machine,
+ * then the command round trip by MQTT version (command-versions.ts); a string says why it was
+ * skipped.
  */
 async function runBroker(registry: PluginRegistry, name: BrokerName, plan: SamplePlan): Promise<BrokerResult | string> {
   const broker = await startBenchBroker(name);
@@ -173,7 +177,10 @@ async function runBroker(registry: PluginRegistry, name: BrokerName, plan: Sampl
     // Once, after the rounds: at 44 ms a round trip the others' order cannot sway its 0.3 ms.
     if (nagleBound) process.stderr.write(`${name}: amora, Nagle-safe command path...\n`);
     const nagleSafe = nagleBound ? await runNagleSafeCommands(registry, scenario) : undefined;
-    return { broker: name, description: broker.description, order, ...passes, ...(nagleSafe ? { nagleSafe } : {}) };
+    // Not where Nagle's algorithm holds every round trip for 44 ms: no protocol's share would show.
+    if (!nagleBound) process.stderr.write(`${name}: command round trip by MQTT version, interleaved...\n`);
+    const commandVersions = nagleBound ? undefined : await runCommandVersions(registry, broker.url, plan.commandVersions);
+    return { broker: name, description: broker.description, order, ...passes, ...(nagleSafe ? { nagleSafe } : {}), ...(commandVersions ? { commandVersions } : {}) };
   } finally {
     await broker.stop();
   }

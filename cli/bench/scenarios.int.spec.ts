@@ -9,10 +9,13 @@ import { describeWithBinaries } from '../../test/support/system-deps.js';
 import { createBuiltinRegistry } from '../builtins.js';
 import { runAws } from './aws.js';
 import { runAzure } from './azure.js';
+import { startBenchBroker, type BrokerName } from './brokers.js';
+import { runCommandVersions, type CommandVersionsResult } from './command-versions.js';
 import { runContentSync } from './content-sync.js';
 import { runDiscovery } from './discovery.js';
 import { runMpd } from './mpd.js';
 import { measureMqttReference } from './mqtt-reference.js';
+import { samplePlan } from './run.js';
 import { runSigning } from './signing.js';
 import type { ColdStartResult } from './cold-start.js';
 import type { FleetReport } from './fleet.js';
@@ -56,6 +59,44 @@ describe('bench scenarios', () => {
       sdkQos0?.measures.commandRoundTrip,
     );
     expect(measured).toEqual(all(5));
+  });
+});
+
+/** The command round trip by MQTT version with the plan of `--samples 1`, on a broker of its own. */
+async function commandVersionsOn(name: BrokerName): Promise<CommandVersionsResult> {
+  const broker = await startBenchBroker(name);
+  if (typeof broker === 'string') throw new Error(broker);
+  try {
+    return await runCommandVersions(registry, broker.url, samplePlan(1).commandVersions);
+  } finally {
+    await broker.stop();
+  }
+}
+
+/** Each side's sample count and block count, and whether every block p50 is a time. */
+const measured = (result: CommandVersionsResult) =>
+  result.sides.map((side) => ({ side: side.side, samples: side.commandRoundTrip.samples, blocks: side.blockP50s.length, timed: side.blockP50s.every((p50) => p50 > 0) }));
+
+describe('bench scenario command round trip by MQTT version', () => {
+  it('times raw and amora over MQTT 3.1.1 on aedes in interleaved blocks, and says the MQTT 5 sides cannot run there', async () => {
+    const result = await commandVersionsOn('embedded');
+    const { block, rounds } = samplePlan(1).commandVersions;
+    expect(measured(result)).toEqual(['raw-4', 'amora-4'].map((side) => ({ side, samples: block * rounds, blocks: rounds, timed: true })));
+    expect(result.ratios.map(({ of, to, rounds: n }) => ({ of, to, rounds: n }))).toEqual([{ of: 'amora-4', to: 'raw-4', rounds }]);
+    expect(result.ratios.every((ratio) => ratio.q1 > 0 && ratio.median >= ratio.q1 && ratio.q3 >= ratio.median)).toBe(true);
+    expect(result.unavailable?.sides).toEqual(['raw-5', 'amora-5']);
+    expect(result.unavailable?.reason).toMatch(/refuses MQTT 5/);
+  });
+});
+
+describeWithBinaries(['mosquitto'], 'bench scenario command round trip by MQTT version on Mosquitto', () => {
+  it('times raw and amora over MQTT 3.1.1 and 5 in interleaved blocks, each amora side against raw of its version', async () => {
+    const result = await commandVersionsOn('mosquitto');
+    const { block, rounds } = samplePlan(1).commandVersions;
+    expect(measured(result)).toEqual(['raw-4', 'amora-4', 'raw-5', 'amora-5'].map((side) => ({ side, samples: block * rounds, blocks: rounds, timed: true })));
+    expect(result.ratios.map(({ of, to }) => `${of}/${to}`)).toEqual(['amora-4/raw-4', 'amora-5/raw-5', 'raw-5/raw-4', 'amora-5/raw-4']);
+    expect(result.ratios.every((ratio) => ratio.rounds === rounds && ratio.q1 > 0 && ratio.median >= ratio.q1 && ratio.q3 >= ratio.median)).toBe(true);
+    expect(result.unavailable).toBeUndefined();
   });
 });
 

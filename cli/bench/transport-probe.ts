@@ -30,8 +30,11 @@ export interface StateLatencies {
   readonly atController?: LatencySummary;
 }
 
-/** Longest one sample may take before the benchmark gives up with an error instead of hanging. */
-const SAMPLE_DEADLINE_MS = 15_000;
+/**
+ * Longest one sample may take before the benchmark gives up with an error instead of hanging; also
+ * each command's `timeoutMs`, which sets the message expiry Amora gives it over MQTT 5.
+ */
+export const SAMPLE_DEADLINE_MS = 15_000;
 
 /** Markers are unique across a run, so an update is never mistaken for an earlier one. */
 let nextMarker = 1;
@@ -82,14 +85,20 @@ export async function probeState(pair: AgentPair, options: StateProbeOptions): P
 export async function probeCommands(pair: AgentPair, options: ProbeOptions): Promise<LatencySummary> {
   const recorder = new LatencyRecorder();
   for (let i = 0; i < options.warmup + options.samples; i++) {
-    const start = nowMs();
-    const response = await pair.controller.invoke(pair.deviceId, 'echo', { value: i }, { timeoutMs: SAMPLE_DEADLINE_MS });
-    const elapsed = nowMs() - start;
-    if (!response.success) throw new Error(`bench command failed: ${response.error.message}`);
+    const elapsed = await commandRoundTrip(pair, i);
     if (i >= options.warmup) recorder.record(elapsed);
     await pause(options.pacingMs);
   }
   return recorder.summary();
+}
+
+/** One `invoke()` of the bench profile's `echo` with `value` → its response, in ms; a failed command throws. */
+export async function commandRoundTrip(pair: AgentPair, value: number): Promise<number> {
+  const start = nowMs();
+  const response = await pair.controller.invoke(pair.deviceId, 'echo', { value }, { timeoutMs: SAMPLE_DEADLINE_MS });
+  const elapsed = nowMs() - start;
+  if (!response.success) throw new Error(`bench command failed: ${response.error.message}`);
+  return elapsed;
 }
 
 /** A callback that takes the time first, then clears itself and resolves with it. */

@@ -1,0 +1,157 @@
+import mqtt from 'mqtt';
+import type { PluginRegistry } from '../../core/index.js';
+import { startAgentPair } from './agent-pair.js';
+import { LatencyRecorder, type LatencySummary } from './latency-recorder.js';
+import { connectRaw, openRawCommands } from './raw-mqtt.js';
+import { median, roundRatios, type RatioSpread } from './round-ratios.js';
+import { alternatingRounds } from './rounds.js';
+import { commandRoundTrip } from './transport-probe.js';
+
+/**
+ * The command round trip of raw mqtt.js and Amora, each over MQTT 3.1.1 and MQTT 5, on one broker,
+ * interleaved in short blocks. The whole-pass rows compare Amora on MQTT 5 (its default) with raw
+ * mqtt.js on 3.1.1, minutes apart on a machine whose speed drifts; here every side is connected
+ * at once and each round runs one block of each, so a ratio of two blocks of the same round
+ * separates Amora's share from the protocol's.
+ */
+
+export type CommandSide = 'raw-4' | 'amora-4' | 'raw-5' | 'amora-5';
+
+/** The first round's order (later rounds reverse it): each Amora side next to the raw side of its version. */
+export const COMMAND_SIDES: readonly CommandSide[] = ['raw-4', 'amora-4', 'raw-5', 'amora-5'];
+
+/** Per-round ratios reported: each Amora side against raw of its version, then what MQTT 5 costs. */
+const RATIOS: readonly { readonly of: CommandSide; readonly to: CommandSide }[] = [
+  { of: 'amora-4', to: 'raw-4' },
+  { of: 'amora-5', to: 'raw-5' },
+  { of: 'raw-5', to: 'raw-4' },
+  { of: 'amora-5', to: 'raw-4' },
+];
+
+export interface CommandVersionsPlan {
+  /** Back-to-back round trips per side in each round. */
+  readonly block: number;
+  readonly rounds: number;
+  /** Round trips per side before the first round, not recorded. */
+  readonly warmup: number;
+}
+
+export interface CommandSideResult {
+  readonly side: CommandSide;
+  /** Over all its samples (every block). */
+  readonly commandRoundTrip: LatencySummary;
+  /** The p50 of each of its blocks, in round order. */
+  readonly blockP50s: readonly number[];
+}
+
+/** The median (and IQR) over the rounds of `of`'s block p50 / `to`'s block p50 in the same round. */
+export interface CommandRatio extends RatioSpread {
+  readonly of: CommandSide;
+  readonly to: CommandSide;
+}
+
+export interface CommandVersionsResult extends CommandVersionsPlan {
+  /** The sides measured, in the first round's order; every other round ran them reversed. */
+  readonly sides: readonly CommandSideResult[];
+  readonly ratios: readonly CommandRatio[];
+  /** Sides not measured, and why (aedes refuses MQTT 5). */
+  readonly unavailable?: { readonly sides: readonly CommandSide[]; readonly reason: string };
+}
+
+/** The per-round ratios between the sides measured (a ratio whose side is missing is left out). */
+export function commandRatios(sides: readonly Pick<CommandSideResult, 'side' | 'blockP50s'>[]): CommandRatio[] {
+  const blocks = new Map(sides.map((side) => [side.side, side.blockP50s]));
+  return RATIOS.flatMap(({ of, to }) => {
+    const numerator = blocks.get(of);
+    const denominator = blocks.get(to);
+    return numerator && denominator ? [{ of, to, ...roundRatios(numerator, denominator) }] : [];
+  });
+}
+
+/** One side's command path, connected and ready. */
+interface Side {
+  readonly side: CommandSide;
+  /** Times its next command → response, in ms. */
+  roundTrip(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function runCommandVersions(registry: PluginRegistry, url: string, plan: CommandVersionsPlan): Promise<CommandVersionsResult> {
+  const refusal = await refusesMqtt5(url);
+  const names = refusal === undefined ? COMMAND_SIDES : COMMAND_SIDES.filter((side) => side.endsWith('-4'));
+  const sides: Side[] = [];
+  try {
+    // One at a time: a side that fails to start leaves the ones before it to be stopped below.
+    for (const name of names) sides.push(await startSide(registry, url, name));
+    for (const side of sides) for (let i = 0; i < plan.warmup; i++) await side.roundTrip();
+    const recorders = new Map(sides.map((side) => [side, new LatencyRecorder()]));
+    const blockP50s = new Map(sides.map((side) => [side, [] as number[]]));
+    for (const { who } of alternatingRounds(plan.rounds, sides)) {
+      const samples: number[] = [];
+      for (let i = 0; i < plan.block; i++) samples.push(await who.roundTrip());
+      for (const ms of samples) recorders.get(who)!.record(ms);
+      blockP50s.get(who)!.push(median(samples));
+    }
+    const results = sides.map((side) => ({ side: side.side, commandRoundTrip: recorders.get(side)!.summary(), blockP50s: blockP50s.get(side)! }));
+    return {
+      ...plan,
+      sides: results,
+      ratios: commandRatios(results),
+      ...(refusal === undefined
+        ? {}
+        : {
+            unavailable: {
+              sides: COMMAND_SIDES.filter((side) => !names.includes(side)),
+              reason: `the broker refuses MQTT 5 (${refusal}); Amora falls back to 3.1.1 there, so an MQTT 5 side would measure 3.1.1 again`,
+            },
+          }),
+    };
+  } finally {
+    for (const side of sides.toReversed()) await side.stop();
+  }
+}
+
+async function startSide(registry: PluginRegistry, url: string, side: CommandSide): Promise<Side> {
+  const protocolVersion = side.endsWith('-5') ? 5 : 4;
+  let sent = 0;
+  if (side.startsWith('amora')) {
+    const pair = await startAgentPair(registry, { deviceId: `bench-v${protocolVersion}-${process.pid}`, transport: { kind: 'mqtt', url, protocolVersion } });
+    return { side, roundTrip: () => commandRoundTrip(pair, sent++), stop: () => pair.stop() };
+  }
+  const device = await connectRaw(url, `raw-device-v${protocolVersion}`, true, protocolVersion);
+  const app = await connectRaw(url, `raw-app-v${protocolVersion}`, true, protocolVersion).catch(async (error: unknown) => {
+    await device.endAsync();
+    throw error;
+  });
+  const end = (): Promise<unknown> => Promise.all([device.endAsync(), app.endAsync()]);
+  const commands = await openRawCommands(device, app, protocolVersion).catch(async (error: unknown) => {
+    await end();
+    throw error;
+  });
+  return {
+    side,
+    roundTrip: () => commands.roundTrip(sent++),
+    async stop() {
+      await commands.close();
+      await end();
+    },
+  };
+}
+
+/**
+ * Why the broker refuses an MQTT 5 connection (aedes speaks 3.1.1 only), or undefined when it
+ * accepts one. The refusal Amora's own connection falls back on: CONNACK "unacceptable protocol
+ * version" (3.1.1's code 1) or "unsupported protocol version" (MQTT 5's 132).
+ */
+async function refusesMqtt5(url: string): Promise<string | undefined> {
+  try {
+    const client = await mqtt.connectAsync(url, { clientId: `bench-v5-probe-${process.pid}`, protocolVersion: 5, reconnectPeriod: 0 });
+    await client.endAsync();
+    return undefined;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 1) return 'CONNACK code 1, unacceptable protocol version';
+    if (code === 132) return 'CONNACK code 132, unsupported protocol version';
+    throw error;
+  }
+}
