@@ -387,7 +387,7 @@ export class MqttControllerTransport implements ControllerTransport {
   private onMessage(message: TopicMessage): void {
     // Checked first: an answer to a command is the message whose latency matters here.
     if (message.topic === this.responseTopic) return this.onResponse(message);
-    if (message.topic.startsWith(`${this.clientTopic}/`)) {
+    if (message.topic.startsWith(this.clientTopic) && message.topic.charAt(this.clientTopic.length) === '/') {
       const channel = message.topic.slice(this.clientTopic.length + 1);
       if (channel === 'sync') this.syncWaiters.get(decoder.decode(message.payload))?.();
       return;

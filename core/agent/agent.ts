@@ -295,10 +295,13 @@ export class Agent implements AgentApi {
       ? this.dispatcher.dispatchNow(inbound, { maxPayloadBytes: transport.capabilities.maxPayloadBytes })
       : this.refuse(inbound);
     if (response instanceof Promise) this.track(response.then((answer) => answer && this.deliver(transport, inbound, answer, received)));
-    else if (response) this.track(this.deliver(transport, inbound, response, received));
+    else if (response) this.deliver(transport, inbound, response, received);
   }
 
-  /** Hands a response to its transport; settles once the transport has taken it, never rejects. */
+  /**
+   * Hands a response to its transport; the returned promise (tracked until then, so stop() waits
+   * for it) settles once the transport has taken it, and never rejects.
+   */
   private deliver(transport: DeviceTransport, inbound: InboundCommand, response: CommandResponse, received: number): Promise<void> {
     const code = response.success ? 'ok' : response.error.code;
     this.lastCommandAt[transport.id] = received;
@@ -309,13 +312,21 @@ export class Agent implements AgentApi {
     } catch (error) {
       sent = Promise.reject(error);
     }
-    return sent.then(
-      () => this.rebootIfRequested(),
+    // Tracked by hand rather than through track(): a `finally` per command cost two promises more.
+    const inFlight = (this.inFlight ??= new Set());
+    const delivered: Promise<void> = sent.then(
+      () => {
+        inFlight.delete(delivered);
+        this.rebootIfRequested();
+      },
       (error: unknown) => {
+        inFlight.delete(delivered);
         this.logger.warn({ transport: transport.id, command_id: response.command_id, err: toErrorObject(error) }, 'command response failed');
         this.rebootIfRequested();
       },
     );
+    inFlight.add(delivered);
+    return delivered;
   }
 
   /**

@@ -132,4 +132,31 @@ describe('DedupeCache', () => {
     clock.advance(1_000);
     expect(cache.getOrRun('c', () => ({ n: 6 })).hit).toBe(false); // past the window
   });
+
+  it('keeps evicting the least recently used over a long run, whatever was used again meanwhile', () => {
+    const clock = new ManualClock();
+    const cache = new DedupeCache<number>({ windowMs: 60_000, max: 50, clock });
+    let retriesAnswered = 0;
+    for (let n = 0; n < 5_000; n++) {
+      cache.getOrRun(`id-${n}`, () => n);
+      // A retry of a recent command now and then moves it to the back of the queue.
+      if (n % 7 === 0 && cache.getOrRun(`id-${Math.max(0, n - 3)}`, () => -1).hit) retriesAnswered++;
+    }
+    expect(retriesAnswered).toBe(Math.ceil(5_000 / 7));
+    expect(cache.size).toBe(50);
+    // The 50 most recently used: the last 50 ids, one of them kept by a retry instead of another.
+    const kept = Array.from({ length: 5_000 }, (_, n) => n).filter((n) => cache.peek(`id-${n}`) !== undefined);
+    expect(kept).toHaveLength(50);
+    expect(Math.min(...kept)).toBeGreaterThanOrEqual(5_000 - 53);
+  });
+
+  it('still knows which answer was used least recently after the same ones are asked for again and again', () => {
+    const cache = new DedupeCache<number>({ windowMs: 60_000, max: 3, clock: new ManualClock() });
+    for (let n = 0; n < 3; n++) cache.getOrRun(`id-${n}`, () => n);
+    // 10,000 uses and no eviction: the queue of uses is rebuilt on the way, its order kept.
+    for (let round = 1; round <= 10_000; round++) expect(cache.getOrRun(`id-${round % 3}`, () => -1).hit).toBe(true);
+    cache.getOrRun('id-3', () => 3);
+    // id-2 was used last at round 9,998, before id-0 (9,999) and id-1 (10,000).
+    expect([0, 1, 2, 3].map((n) => cache.peek(`id-${n}`))).toEqual([0, 1, undefined, 3]);
+  });
 });

@@ -13,6 +13,8 @@ interface Entry<T> {
   readonly answer: T | Promise<T>;
   /** Epoch ms after which the entry is stale; Infinity while the work is still running. */
   expiresAt: number;
+  /** Its latest place in the eviction queue (a sequence number); -1 while running. */
+  slot: number;
 }
 
 /**
@@ -27,6 +29,11 @@ interface Entry<T> {
  *
  * Work that answers at once (a plain value, not a promise) is remembered as that value and handed
  * back as it is: no promise and no callback per entry, which a quick command's round trip feels.
+ *
+ * The least recently used entry is found through a queue of keys, not by iterating the Map: V8
+ * leaves a deleted Map entry as a hole until the table is rebuilt, and an iteration from the
+ * front of a cache that evicts one entry per command stepped over hundreds of holes each time
+ * (~5k instructions a command, more than the rest of answering it).
  */
 export class DedupeCache<T> {
   private entryMap?: Map<string, Entry<T>>;
@@ -34,6 +41,15 @@ export class DedupeCache<T> {
   private get entries(): Map<string, Entry<T>> {
     return (this.entryMap ??= new Map());
   }
+  /**
+   * Keys of settled entries, least recently used first; a key appears again each time it is
+   * used, and only the place matching its entry's `slot` counts (the older ones are skipped).
+   */
+  private queue: string[] = [];
+  /** Sequence number of queue[0]. */
+  private base = 0;
+  /** Index in `queue` of the next place eviction looks at. */
+  private head = 0;
   private readonly windowMs: number;
   private readonly max: number;
   private readonly clock: Clock;
@@ -67,11 +83,12 @@ export class DedupeCache<T> {
       answer = Promise.reject(error);
     }
     if (!(answer instanceof Promise)) {
-      this.entries.set(key, { answer, expiresAt: this.clock.now() + this.windowMs });
-      this.evict();
+      const entry: Entry<T> = { answer, expiresAt: this.clock.now() + this.windowMs, slot: -1 };
+      this.entries.set(key, entry);
+      this.settled(key, entry);
       return { hit: false, value: answer };
     }
-    const entry: Entry<T> = { answer, expiresAt: Number.POSITIVE_INFINITY };
+    const entry: Entry<T> = { answer, expiresAt: Number.POSITIVE_INFINITY, slot: -1 };
     this.entries.set(key, entry);
     this.running++;
     answer.then(
@@ -80,7 +97,7 @@ export class DedupeCache<T> {
         // Only if still ours: the key may have been cleared meanwhile.
         if (this.entries.get(key) === entry) {
           entry.expiresAt = this.clock.now() + this.windowMs;
-          this.evict();
+          this.settled(key, entry);
         }
       },
       () => {
@@ -99,28 +116,66 @@ export class DedupeCache<T> {
   /** Forgets everything. */
   clear(): void {
     this.entries.clear();
+    this.queue = [];
+    this.base += this.head;
+    this.head = 0;
   }
 
   private lookup(key: string): Entry<T> | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    this.entries.delete(key);
-    if (entry.expiresAt <= this.clock.now()) return undefined;
-    // Re-inserting moves the key to the end of the Map's order: most recently used.
-    this.entries.set(key, entry);
+    if (entry.expiresAt <= this.clock.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    // Used again: it goes to the back of the queue (most recently used).
+    if (entry.slot >= 0) this.enqueue(key, entry);
     return entry;
   }
 
-  private evict(): void {
-    // Map order is least recently used first: drop settled entries from the front until the bound
-    // holds again (stale ones only cost memory; lookup() never returns them). Running entries are
-    // skipped, and the front is where the excess is, so this touches a handful of entries, not all.
+  /** A settled entry joins the queue; the least recently used beyond `max` go. */
+  private settled(key: string, entry: Entry<T>): void {
+    this.enqueue(key, entry);
     let excess = this.entries.size - this.running - this.max;
-    if (excess <= 0) return;
-    for (const [key, entry] of this.entries) {
-      if (entry.expiresAt === Number.POSITIVE_INFINITY) continue;
-      this.entries.delete(key);
-      if (--excess <= 0) return;
+    const queue = this.queue;
+    while (excess > 0 && this.head < queue.length) {
+      const oldest = queue[this.head]!;
+      const slot = this.base + this.head;
+      this.head++;
+      const candidate = this.entries.get(oldest);
+      // A place the key has since left (used again, or forgotten) evicts nothing.
+      if (candidate?.slot !== slot) continue;
+      this.entries.delete(oldest);
+      excess--;
     }
+    // Dropped from the front in batches, like the deadlines' queues.
+    if (this.head >= 64 && this.head * 2 >= queue.length) {
+      queue.splice(0, this.head);
+      this.base += this.head;
+      this.head = 0;
+    }
+  }
+
+  private enqueue(key: string, entry: Entry<T>): void {
+    // Places left behind by keys used again pile up when nothing is evicted: rebuild the queue
+    // from the places that still count once they outnumber the entries (amortised O(1)).
+    if (this.queue.length - this.head > 2 * this.entries.size + 64) this.compact();
+    entry.slot = this.base + this.queue.length;
+    this.queue.push(key);
+  }
+
+  private compact(): void {
+    const kept: string[] = [];
+    const base = this.base + this.queue.length;
+    for (let index = this.head; index < this.queue.length; index++) {
+      const key = this.queue[index]!;
+      const entry = this.entries.get(key);
+      if (entry?.slot !== this.base + index) continue;
+      entry.slot = base + kept.length;
+      kept.push(key);
+    }
+    this.queue = kept;
+    this.base = base;
+    this.head = 0;
   }
 }

@@ -84,22 +84,33 @@ export class BufferedSender<M> {
     this.drops?.flush();
   }
 
-  /** Sends now when ready, else keeps the message for the next connect. */
-  async send(message: M): Promise<void> {
-    if (this.isReady) {
-      try {
-        await this.options.send(message);
-        return;
-      } catch (error) {
-        if (this.options.connected() || (isAmoraError(error) && error.code === 'payload_too_large')) throw error;
-      }
+  /**
+   * Sends now when ready, else keeps the message for the next connect. Not an async function: a
+   * message sent at once settles with its send's own promise (one promise and hop fewer each).
+   */
+  send(message: M): Promise<void> {
+    if (!this.isReady) return this.keep(message);
+    let sent: Promise<void>;
+    try {
+      sent = this.options.send(message);
+    } catch (error) {
+      sent = Promise.reject(error);
     }
+    return sent.catch((error: unknown) => {
+      if (this.options.connected() || (isAmoraError(error) && error.code === 'payload_too_large')) throw error;
+      return this.keep(message);
+    });
+  }
+
+  /** Queues a message for the next connect (logged and dropped once stopped). */
+  private keep(message: M): Promise<void> {
     if (this.stopped) {
       this.options.logger.warn(this.options.describe(message), 'transport stopped; message not sent');
-      return;
+      return Promise.resolve();
     }
     this.outbox.push(message);
     this.report();
+    return Promise.resolve();
   }
 
   /**
