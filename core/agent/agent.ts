@@ -285,9 +285,9 @@ export class Agent implements AgentApi {
   }
 
   /**
-   * Dispatches one inbound command and answers on the transport it came from. An answer there is
-   * at once (a quick handler, a refusal) goes to the transport in this same call: over MQTT it
-   * then leaves ahead of the command's own PUBACK, so the broker forwards it first.
+   * Dispatches one inbound command and answers on the transport it came from. An answer ready at
+   * once (a quick handler, a refusal) goes to the transport in this same call: over MQTT it then
+   * leaves ahead of the command's own PUBACK, so the broker forwards it first.
    */
   private answer(transport: DeviceTransport, inbound: InboundCommand): void {
     const received = this.clock.now();
