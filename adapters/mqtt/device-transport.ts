@@ -85,6 +85,9 @@ export class MqttDeviceTransport implements DeviceTransport {
   private commandsSubject?: Subject<InboundCommand>;
   private desiredSubject?: Subject<DesiredUpdate>;
   private listener?: { command(inbound: InboundCommand): void; desired(update: DesiredUpdate): void };
+  /** The command being handed to the agent right now, and whether its response came back meanwhile. */
+  private handing?: InboundCommand;
+  private answeredWhileHanding = false;
   private readonly commandsTopic: string;
   private readonly responsesTopic: string;
   private readonly desiredTopic: string;
@@ -218,6 +221,7 @@ export class MqttDeviceTransport implements DeviceTransport {
 
   respond(command: InboundCommand, response: CommandResponse): Promise<void> {
     // Not an async function: the sender's promise is handed on, one promise fewer per command.
+    if (command === this.handing) this.answeredWhileHanding = true;
     const context = (command.context ?? {}) as MqttCommandContext;
     let payload: string;
     try {
@@ -352,11 +356,20 @@ export class MqttDeviceTransport implements DeviceTransport {
       if (properties.responseTopic) context.responseTopic = properties.responseTopic;
       if (properties.correlationData) context.correlationData = new Uint8Array(properties.correlationData);
     }
-    this.connection.coalesceWrites();
     // Core refuses a payload too large to parse and still finds its command_id to address the refusal.
     const inbound: InboundCommand = { payload, context };
-    this.listener?.command(inbound);
-    this.commandsSubject?.next(inbound);
+    this.handing = inbound;
+    this.answeredWhileHanding = false;
+    try {
+      this.listener?.command(inbound);
+      this.commandsSubject?.next(inbound);
+    } finally {
+      this.handing = undefined;
+    }
+    // Answered at once: the response is already written and mqtt.js writes the PUBACK next, both
+    // in the same tick, which its own cork joins into one write. Otherwise hold this turn's writes
+    // (the PUBACK) so an answer that comes a few promise hops later still leaves with it.
+    if (!this.answeredWhileHanding) this.connection.coalesceWrites();
   }
 
   private onDesired(payload: Uint8Array): void {
