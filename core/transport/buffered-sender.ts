@@ -85,8 +85,8 @@ export class BufferedSender<M> {
   }
 
   /**
-   * Sends now when ready, else keeps the message for the next connect. Not an async function: a
-   * message sent at once settles with its send's own promise (one promise and hop fewer each).
+   * Sends now when ready, else keeps the message for the next connect. Not an async function:
+   * chaining on the send's own promise costs one promise and one hop fewer than awaiting it.
    */
   send(message: M): Promise<void> {
     if (!this.isReady) return this.keep(message);
@@ -102,13 +102,17 @@ export class BufferedSender<M> {
     });
   }
 
-  /** Queues a message for the next connect (logged and dropped once stopped). */
+  /** Queues a message for the next connect (logged and dropped once stopped); never throws. */
   private keep(message: M): Promise<void> {
     if (this.stopped) {
       this.options.logger.warn(this.options.describe(message), 'transport stopped; message not sent');
       return Promise.resolve();
     }
-    this.outbox.push(message);
+    try {
+      this.outbox.push(message);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.report();
     return Promise.resolve();
   }
