@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import * as rxjs from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { redirectRxjsImports, rxjsExportMap, rxjsImportedNames, rxjsShim } from './rxjs-imports.js';
+import { redirectRxjsImports, RXJS_SPECIFIER, rxjsExportMap, rxjsImportedNames, rxjsShim } from './rxjs-imports.js';
 
 const require = createRequire(import.meta.url);
 const exports = rxjsExportMap(await readFile(require.resolve('rxjs'), 'utf8'));
@@ -18,8 +18,8 @@ describe("dist/'s rxjs shim", () => {
   it('finds the names a module imports and points its import at the shim on the same line', () => {
     const source = "import { map, Observable as Obs } from 'rxjs';\nimport { z } from 'zod';\nconst x = 1;\n";
     expect(rxjsImportedNames(source)).toEqual(['map', 'Observable']);
-    const redirected = redirectRxjsImports(source, '../rxjs.cjs');
-    expect(redirected).toBe("import { map, Observable as Obs } from '../rxjs.cjs';\nimport { z } from 'zod';\nconst x = 1;\n");
+    const redirected = redirectRxjsImports(source, RXJS_SPECIFIER);
+    expect(redirected).toBe("import { map, Observable as Obs } from '#rxjs';\nimport { z } from 'zod';\nconst x = 1;\n");
     // A module already pointed at the shim (not emitted again by tsc) still counts.
     expect(rxjsImportedNames(redirected)).toEqual(['map', 'Observable']);
   });

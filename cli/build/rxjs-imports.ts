@@ -2,13 +2,19 @@
  * Build step for dist/: its modules import rxjs through one CommonJS file, dist/rxjs.cjs, which
  * requires each name from the module that defines it (`rxjs/internal/operators/map`, ...). Under
  * Node, rxjs's main entry is its CommonJS index, which loads all 223 of its modules; the agent
- * uses about 25 names, which need about 105. One file, not an import per module: each ES module
+ * uses about 25 names, which need 85. One file, not an import per module: each ES module
  * import of a CommonJS module costs Node a source scan for its names, which ate the saving when
  * every built module imported the deep paths itself. The deep paths are rxjs's own `./internal/*`
  * exports and resolve to the very files its index re-exports, so an Observable, a Subject or an
  * operator is the same object whether a plugin imports it from 'rxjs' or core through the shim.
- * The sources keep importing 'rxjs': this only changes what the built files load.
+ * The sources keep importing 'rxjs': this only changes what the built files load. They import
+ * `#rxjs`, which package.json's "imports" maps to the shim under Node and to rxjs itself for any
+ * other condition: a browser bundler (no `node` condition) resolves the app's own 'rxjs' to rxjs's
+ * ES build, and a shim requiring its CommonJS files would have put a second rxjs in the bundle.
  */
+
+/** What dist/'s modules import rxjs from (package.json "imports"). */
+export const RXJS_SPECIFIER = '#rxjs';
 
 /** What rxjs's CommonJS index exports: each name's module (`rxjs/internal/...`) and its name there. */
 export function rxjsExportMap(indexSource: string): Map<string, { readonly path: string; readonly name: string }> {
@@ -24,7 +30,7 @@ export function rxjsExportMap(indexSource: string): Map<string, { readonly path:
 }
 
 // From 'rxjs', or from the shim already (a module tsc did not emit again in an incremental build).
-const RXJS_IMPORT = /import\s*\{([^}]*)\}\s*from\s*'(?:rxjs|(?:\.\.?\/)+rxjs\.cjs)';/g;
+const RXJS_IMPORT = /import\s*\{([^}]*)\}\s*from\s*'(?:rxjs|#rxjs)';/g;
 
 /** The names a built ES module imports from 'rxjs'. */
 export function rxjsImportedNames(source: string): string[] {

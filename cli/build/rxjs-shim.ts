@@ -1,10 +1,11 @@
-// `npm run build`, after tsc: dist/'s modules import rxjs through dist/rxjs.cjs, which loads only
-// the rxjs modules they use (see rxjs-imports.ts for why and why there is still one rxjs).
+// `npm run build`, after tsc: dist/'s modules import rxjs through `#rxjs` (package.json "imports"):
+// under Node dist/rxjs.cjs, which loads only the rxjs modules they use; elsewhere (a browser
+// bundler) rxjs itself, so a bundle holds one rxjs. See rxjs-imports.ts for why.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { redirectRxjsImports, rxjsExportMap, rxjsImportedNames, rxjsShim } from './rxjs-imports.js';
+import { redirectRxjsImports, RXJS_SPECIFIER, rxjsExportMap, rxjsImportedNames, rxjsShim } from './rxjs-imports.js';
 
 const dist = fileURLToPath(new URL('../../', import.meta.url));
 const shimFile = join(dist, 'rxjs.cjs');
@@ -19,8 +20,5 @@ for (const entry of await readdir(dist, { recursive: true, withFileTypes: true }
   if (rxjsImportedNames(source).length > 0) modules.set(file, source);
 }
 await writeFile(shimFile, rxjsShim([...modules.values()].flatMap(rxjsImportedNames), exports));
-for (const [file, source] of modules) {
-  const path = relative(dirname(file), shimFile).split(sep).join('/');
-  await writeFile(file, redirectRxjsImports(source, path.startsWith('.') ? path : `./${path}`));
-}
-console.log(`dist: ${modules.size} modules import rxjs through dist/rxjs.cjs`);
+for (const [file, source] of modules) await writeFile(file, redirectRxjsImports(source, RXJS_SPECIFIER));
+console.log(`dist: ${modules.size} modules import rxjs through ${RXJS_SPECIFIER} (dist/rxjs.cjs under Node)`);

@@ -9,6 +9,7 @@ import { RebootRequest } from '../agent/reboot-request.js';
 import { ManualClock } from '../../test/support/manual-clock.js';
 import { createPlayerProfile, type PlayerProfileSettings } from './player-profile.js';
 import type { PlayerState } from './player-state.js';
+import type { JsonObject } from '../state/json.js';
 
 const initial: PlayerState = {
   audio: { volume: 50, backend: 'pulse' },
@@ -162,6 +163,39 @@ describe('player profile state', () => {
       { command: 'setVolume', params: { volume: 80 } },
     ]);
     expect(setup().profile.startup).toEqual([]);
+  });
+
+  it('feeds every state$ subscriber and the agent\'s watchState at once, on a player whose watch() takes one listener', async () => {
+    const player = recordingPlayer();
+    // PlayerAdapter.watch's contract: one listener, a later call replaces it.
+    let watcher: Parameters<NonNullable<PlayerAdapter['watch']>>[0] | undefined;
+    const watching: PlayerAdapter = {
+      ...player,
+      watch: (listener) => {
+        watcher = listener;
+        listener.state(player.state.value);
+        const states = player.state.subscribe((state) => watcher === listener && listener.state(state));
+        return () => {
+          states.unsubscribe();
+          if (watcher === listener) watcher = undefined;
+        };
+      },
+    };
+    const profile = createPlayerProfile(watching, { clock: new ManualClock() });
+    const dispatcher = new CommandDispatcher({ specs: profile.commands, services: profile.services });
+    const seen: { agent: JsonObject[]; first: JsonObject[]; second: JsonObject[] } = { agent: [], first: [], second: [] };
+    const stopAgent = profile.watchState!({ next: (patch) => seen.agent.push(patch), error: () => undefined });
+    const first = profile.state$!.subscribe((patch) => seen.first.push(patch));
+    const second = profile.state$!.subscribe((patch) => seen.second.push(patch));
+    player.state.next({ ...initial, audio: { ...initial.audio, volume: 70 } });
+    expect((await dispatcher.execute({ command: 'setContentSync', command_id: 's1', params: { enabled: true } })).success).toBe(true);
+    for (const patches of Object.values(seen)) {
+      expect(patches.map((patch) => (patch['audio'] as JsonObject | undefined)?.['volume'])).toContain(70);
+      expect(patches.at(-1)?.['content']).toEqual({ sync_enabled: true });
+    }
+    stopAgent();
+    first.unsubscribe();
+    second.unsubscribe();
   });
 
   it('reports content.sync_enabled once set, and selects outputs on players that have them', async () => {

@@ -54,8 +54,10 @@ export function createPlayerProfile(player: PlayerAdapter, settings: PlayerProfi
     // One list for every agent of the process: the handlers find this agent's player in `services`.
     commands: playerCommands(features.syncTimeoutMs, PROFILE_COMMANDS),
     services,
-    state$: new Observable<JsonObject>((subscriber) => watchReported(player, content, settings, subscriber)),
-    watchState: (listener) => watchReported(player, content, settings, listener),
+    // state$ may have any number of subscribers: it reads the player's own (multicast) streams.
+    // watchState is the agent's one listener: it may take the player's single watch() slot.
+    state$: new Observable<JsonObject>((subscriber) => watchReported(player, content, settings, subscriber, false)),
+    watchState: (listener) => watchReported(player, content, settings, listener, true),
     reconcile: reconcilePlayer,
     ...(sync ? { beforeStop: () => sync.cancel() } : {}),
     startup: startupSteps(settings),
@@ -69,16 +71,25 @@ interface PlayerProfileServices extends PlayerServices {
 }
 
 /**
- * The content settings kept by the profile, and who to tell when they change: one listener, the
- * profile's state stream (a plain callback, not a Subject: every agent keeps one for its life).
+ * The content settings kept by the profile, and who to tell when they change: the profile's state
+ * watchers (plain callbacks in an array, not a Subject: every agent keeps one for its life).
  */
 class ContentSettingsHolder {
   value: ContentSettings = {};
-  onChange: (() => void) | undefined;
+  private readonly listeners: (() => void)[] = [];
 
   set(value: ContentSettings): void {
     this.value = value;
-    this.onChange?.();
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  /** Calls `listener` after every set() until the returned function is called. */
+  watch(listener: () => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const index = this.listeners.indexOf(listener);
+      if (index >= 0) this.listeners.splice(index, 1);
+    };
   }
 }
 
@@ -89,12 +100,15 @@ class ContentSettingsHolder {
  * the player's watch callbacks) per source rather than a combineLatest/merge/operator chain: every
  * agent of a fleet keeps these for its whole life, and the chain's subscribers cost 6.6 KiB of heap
  * per agent more (docs/benchmarks.md). Errors of any source end the stream, as a merge's would.
+ * `useWatch`: take the player's watch() (one listener per player, a later call replaces it) when
+ * it has one; otherwise subscribe to its state$ and status$, which any number may do.
  */
 function watchReported(
   player: PlayerAdapter,
   content: ContentSettingsHolder,
   settings: PlayerProfileSettings,
   sink: { next(patch: JsonObject): void; error(error: unknown): void },
+  useWatch: boolean,
 ): () => void {
   const clock = settings.clock ?? systemClock;
   const backend = settings.audio?.backend;
@@ -113,9 +127,9 @@ function watchReported(
     const patch = availability(status);
     if (patch) sink.next(patch);
   };
-  content.onChange = report;
+  const unwatchContent = content.watch(report);
   let unwatch: () => void;
-  if (player.watch) {
+  if (useWatch && player.watch) {
     unwatch = player.watch({ state: onState, status: onStatus });
   } else {
     const states = player.state$.subscribe({ next: onState, error: fail });
@@ -130,7 +144,7 @@ function watchReported(
   return () => {
     unwatch();
     syncs?.unsubscribe();
-    if (content.onChange === report) content.onChange = undefined;
+    unwatchContent();
   };
 }
 
