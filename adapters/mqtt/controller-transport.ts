@@ -282,8 +282,10 @@ export class MqttControllerTransport implements ControllerTransport {
         waiter.reject(new TimeoutError(`no response to "${command}" (${commandId}) from ${deviceId} within ${timeoutMs} ms`, { details: { commandId, deviceId } })),
       );
       this.addPending(commandId, waiter);
-      // A refused subscription or publish ends the call; after the answer it changes nothing.
-      (lease ? lease.ready.then(send) : send()).catch(waiter.reject);
+      // A refused subscription or publish ends the call; after the answer it changes nothing. A
+      // refused subscription is forgotten, so the next call to this device subscribes again.
+      const sent = lease ? lease.ready.then(send, (error: unknown) => this.dropResponseLease(deviceId, lease, error)) : send();
+      sent.catch(waiter.reject);
     });
   }
 
@@ -334,6 +336,14 @@ export class MqttControllerTransport implements ControllerTransport {
     const payload = encodePayload(patch, this.options.maxPayloadBytes, 'desired-state patch');
     if (!this.connection.online) throw new TransportError('unavailable', `cannot set desired state of ${deviceId}: controller is offline`);
     await this.connection.publish(this.topics.desired(deviceId), payload, { qos: this.options.qos.commands, retain: false });
+  }
+
+  private dropResponseLease(deviceId: string, lease: TopicLease, error: unknown): never {
+    if (this.responseLeases.get(deviceId) === lease) {
+      this.responseLeases.delete(deviceId);
+      lease.release();
+    }
+    throw error;
   }
 
   private responseLease(deviceId: string): TopicLease {

@@ -78,4 +78,20 @@ describe('Deadlines', () => {
     clock.advance(100);
     expect(fired).toEqual(['later']);
   });
+
+  it('waits for a deadline beyond what one Node timer can take in steps, and calls it on time', () => {
+    const clock = new ManualClock();
+    const delays: number[] = [];
+    const recording = { now: () => clock.now(), setTimeout: (fn: () => void, ms: number) => (delays.push(ms), clock.setTimeout(fn, ms)) };
+    const deadlines = new Deadlines(recording);
+    const thirtyDays = 30 * 24 * 3_600_000;
+    let fired = 0;
+    deadlines.add(thirtyDays, () => fired++);
+    clock.advance(thirtyDays - 1);
+    expect(fired).toBe(0);
+    clock.advance(1);
+    expect(fired).toBe(1);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(2_147_483_647);
+    expect(delays.length).toBeGreaterThan(1);
+  });
 });

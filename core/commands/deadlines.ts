@@ -1,5 +1,8 @@
 import type { Clock } from '../clock.js';
 
+/** The longest delay a Node timer takes as given (a signed 32-bit count of milliseconds). */
+const MAX_TIMER_DELAY_MS = 2_147_483_647;
+
 /** A deadline of Deadlines: `cancel()` it once the awaited thing happened. */
 export interface Deadline {
   cancel(): void;
@@ -83,7 +86,9 @@ export class Deadlines {
   private arm(at: number): void {
     this.timer?.cancel();
     this.armedAt = at;
-    this.timer = this.clock.setTimeout(() => this.expire(), Math.max(0, at - this.clock.now()));
+    // Node fires a delay past 2^31-1 ms after 1 ms (with a warning): wait at most that long, and
+    // expire() re-arms for what is left.
+    this.timer = this.clock.setTimeout(() => this.expire(), Math.min(MAX_TIMER_DELAY_MS, Math.max(0, at - this.clock.now())));
   }
 
   private expire(): void {

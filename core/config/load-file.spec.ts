@@ -37,6 +37,12 @@ describe('loadConfigFile', () => {
     await expect(loadConfigFile(file, {})).rejects.toThrow(/commented\.json: not valid JSON at line \d+/);
   });
 
+  it('keeps the last value of a key a .json file gives twice, as JSON.parse does (YAML would refuse it)', async () => {
+    const file = join(dir, 'twice.json');
+    await writeFile(file, '{ "device": { "id": "first", "id": "second" }, "transports": [{ "kind": "mqtt", "url": "mqtt://localhost:1883" }] }\n');
+    expect((await loadConfigFile(file, {})).device.id).toBe('second');
+  });
+
   it('names the file in every error and never quotes its content', async () => {
     await expect(loadConfigFile(join(dir, 'missing.yaml'), {})).rejects.toThrow(/missing\.yaml: file not found/);
     await expect(loadConfigFile(join(dir, 'agent.toml'), {})).rejects.toThrow(/agent\.toml: unsupported config file extension/);

@@ -25,14 +25,18 @@ export async function loadConfigFile(path: string, env: EnvRecord = process.env)
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : 'cannot read file';
     throw new ConfigError(`${file}: ${reason}`, { cause: error, details: { file } });
   }
-  let raw: unknown;
-  try {
-    raw = (extension === '.json' ? parseJson(text) : undefined) ?? (await import('yaml')).parse(text, { prettyErrors: true });
-  } catch (error) {
-    // YAML errors quote the offending line, which may hold a secret: keep only the position.
-    const position = (error as { linePos?: { line: number; col: number }[] }).linePos?.[0];
-    const where = position ? ` at line ${position.line}, column ${position.col}` : '';
-    throw new ConfigError(`${file}: not valid ${extension === '.json' ? 'JSON' : 'YAML'}${where}`, { details: { file } });
+  let raw = extension === '.json' ? parseJson(text) : undefined;
+  if (raw == null) {
+    // Imported before the try: a failure to load the parser is not the file's fault.
+    const yaml = await import('yaml');
+    try {
+      raw = yaml.parse(text, { prettyErrors: true }) as unknown;
+    } catch (error) {
+      // YAML errors quote the offending line, which may hold a secret: keep only the position.
+      const position = (error as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+      const where = position ? ` at line ${position.line}, column ${position.col}` : '';
+      throw new ConfigError(`${file}: not valid ${extension === '.json' ? 'JSON' : 'YAML'}${where}`, { details: { file } });
+    }
   }
   return parseConfig(raw, { env, baseDir: dirname(file), source: file });
 }

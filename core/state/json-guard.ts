@@ -10,9 +10,6 @@
  * The walk is iterative, so hostile input cannot make the guard itself overflow the stack.
  */
 
-/** Keys refused anywhere in external JSON objects, because assigning them can pollute prototypes. */
-export const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
-
 /** Deep enough for any real device state or command; shallow enough for recursion to stay safe. */
 export const DEFAULT_MAX_JSON_DEPTH = 64;
 
@@ -35,10 +32,13 @@ export interface JsonGuardOptions {
   readonly allowUndefinedMembers?: boolean;
 }
 
-/** True when `key` must never be written onto an object. */
+/**
+ * True when `key` must never be written onto an object: refused anywhere in external JSON objects,
+ * because assigning it can pollute prototypes.
+ */
 export function isUnsafeKey(key: string): boolean {
-  // Compared, not looked up in UNSAFE_KEYS: every key of every patch comes through here, and a
-  // Set lookup hashes the key where a comparison of interned strings is a pointer test.
+  // Compared, not looked up in a Set: every key of every patch comes through here, and a Set
+  // lookup hashes the key where a comparison of interned strings is a pointer test.
   return key === '__proto__' || key === 'constructor' || key === 'prototype';
 }
 

@@ -44,11 +44,11 @@ export class BufferedSender<M> {
   private stopped = false;
 
   constructor(private readonly options: BufferedSenderOptions<M>) {
-    // One line for the first drop, then a summary at most every 10 s: a long outage must not flood the log.
     this.outbox = new Outbox<M>({
       capacity: options.capacity,
       ...(options.store ? { store: options.store } : {}),
       onOverflow: (_dropped, lost) => {
+        // One line for the first drop, then a summary at most every 10 s: a long outage must not flood the log.
         this.drops ??= new DropLog({ logger: options.logger, message: 'outbox full; dropped the oldest message', ...(options.clock ? { clock: options.clock } : {}) });
         this.drops.note(options.describe(lost));
         this.report();

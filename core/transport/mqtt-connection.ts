@@ -340,7 +340,9 @@ const noLog = (): void => undefined;
 /** Whether DEBUG names mqtt.js's namespaces (Node only; browsers have no process.env). */
 function mqttDebugWanted(): boolean {
   const debug = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.['DEBUG'];
-  return debug !== undefined && /mqttjs|\*/.test(debug);
+  // debug's syntax: names or patterns split by commas or spaces; mqtt.js logs as mqttjs*, and a
+  // lone `*` turns on every namespace (DEBUG=express:* does not name mqtt.js).
+  return debug !== undefined && debug.split(/[\s,]+/).some((name) => name === '*' || name.startsWith('mqttjs'));
 }
 
 /** CONNACK "unacceptable protocol version" (3.1.1 code 1, as a 3.1.1 broker answers) or 5.0 code 132. */

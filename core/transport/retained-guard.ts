@@ -82,7 +82,8 @@ export class RetainedGuard {
 }
 
 const encoder = new TextEncoder();
-/** Where a payload's UTF-8 is hashed; grown when a payload needs more. */
+/** Where a payload's UTF-8 is hashed; kept for payloads up to 64 KiB, a larger one gets its own. */
+const SCRATCH_LIMIT = 64 * 1024;
 let scratch = new Uint8Array(4096);
 let blocks = new Int32Array(scratch.buffer);
 
@@ -97,14 +98,21 @@ function fingerprint(payload: string | Uint8Array): number {
   // UTF-8 needs at most 3 bytes per UTF-16 unit.
   const room = typeof payload === 'string' ? payload.length * 3 : payload.byteLength;
   if (room > scratch.byteLength) {
-    scratch = new Uint8Array((room + 3) & ~3);
-    blocks = new Int32Array(scratch.buffer);
+    const bytes = new Uint8Array((room + 3) & ~3);
+    if (room > SCRATCH_LIMIT) return murmur(payload, bytes, new Int32Array(bytes.buffer));
+    scratch = bytes;
+    blocks = new Int32Array(bytes.buffer);
   }
+  return murmur(payload, scratch, blocks);
+}
+
+/** The hash of `payload` encoded into `bytes` (room enough), `blocks` a 32-bit view of the same buffer. */
+function murmur(payload: string | Uint8Array, bytes: Uint8Array, blocks: Int32Array): number {
   let length: number;
   if (typeof payload === 'string') {
-    length = encoder.encodeInto(payload, scratch).written;
+    length = encoder.encodeInto(payload, bytes).written;
   } else {
-    scratch.set(payload);
+    bytes.set(payload);
     length = payload.byteLength;
   }
   let hash = 0;
@@ -115,7 +123,7 @@ function fingerprint(payload: string | Uint8Array): number {
     hash = (Math.imul(hash, 5) + 0xe6546b64) | 0;
   }
   let tail = 0;
-  for (let i = length - 1; i >= whole << 2; i--) tail = (tail << 8) | scratch[i]!;
+  for (let i = length - 1; i >= whole << 2; i--) tail = (tail << 8) | bytes[i]!;
   hash ^= mixBlock(tail) ^ length;
   hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
   hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
