@@ -19,13 +19,12 @@ export { wireRecord } from './telemetry/wire-record.js';
 export { deviceMessageFor, isDeviceMessage } from './telemetry/device-message.js';
 
 // Commands: many per-command deadlines on one timer
-export { Deadlines, type Deadline } from './commands/deadlines.js';
+export { Deadlines } from './commands/deadlines.js';
 
 // Transports: the generic wire format, topic rules, presence tracking
 export {
   commandResponseSchema,
   connectionMessageSchema,
-  deviceStateMessageSchema,
   parsedDeviceStateMessageSchema,
   parsedTelemetryMessageSchema,
   readCommandResponse,

@@ -3,6 +3,7 @@
 // package does not export it), and an entry of its own so core/index.ts and core/internal.ts stay
 // free of the mqtt package; browser-safe like them (mqtt.js runs over ws:// there).
 export {
+  isProtocolRefusal,
   MqttConnection,
   type MqttConnectionDeps,
   type MqttConnectionSettings,

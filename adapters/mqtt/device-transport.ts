@@ -366,9 +366,10 @@ export class MqttDeviceTransport implements DeviceTransport {
     } finally {
       this.handing = undefined;
     }
-    // Answered at once: the response is already written and mqtt.js writes the PUBACK next, both
-    // in the same tick, which its own cork joins into one write. Otherwise hold this turn's writes
-    // (the PUBACK) so an answer that comes a few promise hops later still leaves with it.
+    // Answered at once: the response is written (or, while the connection resyncs, queued) and
+    // mqtt.js writes the PUBACK next, in the same tick, which its own cork joins into one write.
+    // Otherwise hold this turn's writes (the PUBACK) so an answer a few promise hops later still
+    // leaves with it.
     if (!this.answeredWhileHanding) this.connection.coalesceWrites();
   }
 

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { startEmbeddedBroker } from '../../adapters/mqtt/node.js';
+import { coldStartEnv, endProcess } from './bench-process.js';
 import { nowMs } from './latency-recorder.js';
 import { alternatingRounds } from './rounds.js';
 import { deadline } from './transport-probe.js';
@@ -46,7 +46,7 @@ export async function runColdStart(rounds = 3): Promise<ColdStartResult> {
         passes.push({ who, ms, rssBytes: await rssOf(child) });
       } finally {
         online.delete(deviceId);
-        await end(child);
+        await endProcess(child);
       }
     }
     return { passes };
@@ -61,7 +61,7 @@ async function spawnAgent(dir: string, url: string, deviceId: string): Promise<C
   const config = join(dir, `${deviceId}.json`);
   await writeFile(config, JSON.stringify({ device: { id: deviceId }, player: { kind: 'virtual' }, transports: [{ kind: 'mqtt', url }] }));
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
-  return spawn(process.execPath, [main, 'agent', '--config', config, '--no-state-dir', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, [main, 'agent', '--config', config, '--no-state-dir', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'], env: coldStartEnv() });
 }
 
 /** The least a device written with mqtt.js does before it can be reached, as a one-file script. */
@@ -86,11 +86,3 @@ async function rssOf(child: ChildProcess): Promise<number> {
   return kib === undefined ? Number.NaN : Number(kib) * 1024;
 }
 
-async function end(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}

@@ -1,5 +1,6 @@
 import mqtt from 'mqtt';
 import type { PluginRegistry } from '../../core/index.js';
+import { isProtocolRefusal } from '../../core/mqtt.js';
 import { startAgentPair } from './agent-pair.js';
 import { LatencyRecorder, type LatencySummary } from './latency-recorder.js';
 import { connectRaw, openRawCommands } from './raw-mqtt.js';
@@ -140,8 +141,7 @@ async function startSide(registry: PluginRegistry, url: string, side: CommandSid
 
 /**
  * Why the broker refuses an MQTT 5 connection (aedes speaks 3.1.1 only), or undefined when it
- * accepts one. The refusal Amora's own connection falls back on: CONNACK "unacceptable protocol
- * version" (3.1.1's code 1) or "unsupported protocol version" (MQTT 5's 132).
+ * accepts one: the refusal Amora's own connection falls back to 3.1.1 on (isProtocolRefusal).
  */
 async function refusesMqtt5(url: string): Promise<string | undefined> {
   try {
@@ -149,9 +149,7 @@ async function refusesMqtt5(url: string): Promise<string | undefined> {
     await client.endAsync();
     return undefined;
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 1) return 'CONNACK code 1, unacceptable protocol version';
-    if (code === 132) return 'CONNACK code 132, unsupported protocol version';
-    throw error;
+    if (!isProtocolRefusal(error)) throw error;
+    return `CONNACK code ${(error as { code: number }).code}, unacceptable protocol version`;
   }
 }

@@ -5,6 +5,7 @@ import { filter, firstValueFrom } from 'rxjs';
 import { buildController, parseConfig, type PluginRegistry } from '../../core/index.js';
 import { findBinary } from '../../test/support/binaries.js';
 import { startMosquitto } from '../../test/support/mosquitto.js';
+import { coldStartEnv, endProcess } from './bench-process.js';
 import { nowMs } from './latency-recorder.js';
 import { alternatingRounds } from './rounds.js';
 import { deadline } from './transport-probe.js';
@@ -62,9 +63,12 @@ async function seedFleet(url: string, devices: number): Promise<void> {
     for (let i = 0; i < devices; i++) {
       const deviceId = `fleet-${String(i).padStart(5, '0')}`;
       const presence = JSON.stringify({ device_id: deviceId, status: 'online', timestamp: Date.now() });
-      void client.publishAsync(`amora/devices/${deviceId}/connection`, presence, { qos: 1, retain: true });
       const message = JSON.stringify({ device_id: deviceId, state, version: 3, timestamp: Date.now() });
-      await client.publishAsync(`amora/devices/${deviceId}/state`, message, { qos: 1, retain: true });
+      // Both leave back to back; both acknowledgements are awaited (a refusal fails the seeding).
+      await Promise.all([
+        client.publishAsync(`amora/devices/${deviceId}/connection`, presence, { qos: 1, retain: true }),
+        client.publishAsync(`amora/devices/${deviceId}/state`, message, { qos: 1, retain: true }),
+      ]);
     }
   } finally {
     await client.endAsync();
@@ -120,7 +124,7 @@ await client.subscribeAsync(['amora/devices/+/connection', 'amora/devices/+/stat
 `;
   const args = who === 'raw' ? ['--input-type=module', '-e', script] : [cli, 'watch', '--json', '--url', url];
   const start = nowMs();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], ...(who === 'amora' ? { env: coldStartEnv() } : {}) });
   try {
     let seen = 0;
     const all = new Promise<void>((resolve, reject) => {
@@ -133,6 +137,7 @@ await client.subscribeAsync(['amora/devices/+/connection', 'amora/devices/+/stat
     await deadline(all, `every retained presence and state (${who} watch)`, 120_000);
     return nowMs() - start;
   } finally {
-    child.kill('SIGKILL');
+    // Waited for, so the next pass never shares the machine with this one's ending.
+    await endProcess(child);
   }
 }

@@ -198,6 +198,24 @@ describe('rateLimitTelemetry', () => {
     expect(published).toEqual([1, 2, 3]);
   });
 
+  it('hands commands and desired state through the wrapped transport\'s plain callbacks when it has them', () => {
+    const { transport } = fakeTransport();
+    expect(rateLimitTelemetry(transport, { perSecond: 1 }).listen).toBeUndefined();
+    const seen: string[] = [];
+    const listening = {
+      ...transport,
+      listen: (listener: { command(inbound: { payload?: unknown }): void; desired(update: { patch: object }): void }) => {
+        listener.command({ payload: 'c' });
+        listener.desired({ patch: {} });
+        return () => seen.push('detached');
+      },
+    };
+    const limited = rateLimitTelemetry(listening, { perSecond: 1 });
+    const detach = limited.listen!({ command: () => seen.push('command'), desired: () => seen.push('desired') });
+    detach();
+    expect(seen).toEqual(['command', 'desired', 'detached']);
+  });
+
   it('adds its drops to status$ outbox counts, on top of the transport\'s own', async () => {
     const clock = new ManualClock(0);
     const { transport, status } = fakeTransport();

@@ -179,6 +179,8 @@ export function rateLimitTelemetry(transport: DeviceTransport, options: Telemetr
     status$,
     commands$: transport.commands$,
     desired$: transport.desired$,
+    // Commands and desired state pass untouched: the wrapped transport's plain callbacks too.
+    ...(transport.listen ? { listen: (listener: Parameters<NonNullable<DeviceTransport['listen']>>[0]) => transport.listen!(listener) } : {}),
     start: (signal) => transport.start(signal),
     stop: async (reason) => {
       limiter.close();

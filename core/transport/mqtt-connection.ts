@@ -346,7 +346,7 @@ function mqttDebugWanted(): boolean {
 }
 
 /** CONNACK "unacceptable protocol version" (3.1.1 code 1, as a 3.1.1 broker answers) or 5.0 code 132. */
-function isProtocolRefusal(error: unknown): boolean {
+export function isProtocolRefusal(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
   return code === 1 || code === 132;
 }

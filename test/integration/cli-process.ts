@@ -18,12 +18,14 @@ export interface CliResult extends CliExit {
 }
 
 /**
- * The environment without the user's AMORA_* settings, so a developer's AMORA_MQTT_URL or
- * AMORA_CONFIG cannot change what a spec tests.
+ * The environment without the user's AMORA_* settings and Node compile-cache switches, so a
+ * developer's AMORA_MQTT_URL, AMORA_CONFIG or NODE_COMPILE_CACHE cannot change what a spec tests.
  */
 function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AMORA_')) env[key] = value;
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('AMORA_') && key !== 'NODE_COMPILE_CACHE' && key !== 'NODE_DISABLE_COMPILE_CACHE') env[key] = value;
+  }
   return { ...env, ...extra };
 }
 

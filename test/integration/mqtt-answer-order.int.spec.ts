@@ -13,17 +13,14 @@ import { TcpProxy } from '../support/tcp-proxy.js';
 
 const signal = (): AbortSignal => new AbortController().signal;
 
-/** One MQTT control packet as the device sent it, and which socket read (chunk) carried it. */
+/** One MQTT control packet as the device sent it. */
 interface SentPacket {
   readonly type: 'publish' | 'puback' | 'other';
   readonly topic?: string;
-  readonly chunk: number;
 }
 
 /** Splits the device's byte stream into MQTT packets (fixed header, remaining length, topic of a PUBLISH). */
 function packetsOf(chunks: readonly Buffer[]): SentPacket[] {
-  const owner: number[] = [];
-  chunks.forEach((chunk, index) => owner.push(...Array<number>(chunk.length).fill(index)));
   const bytes = Buffer.concat(chunks);
   const packets: SentPacket[] = [];
   let at = 0;
@@ -40,16 +37,17 @@ function packetsOf(chunks: readonly Buffer[]): SentPacket[] {
     }
     const type = kind === 3 ? 'publish' : kind === 4 ? 'puback' : 'other';
     const topic = kind === 3 ? bytes.subarray(cursor + 2, cursor + 2 + bytes.readUInt16BE(cursor)).toString() : undefined;
-    packets.push({ type, ...(topic === undefined ? {} : { topic }), chunk: owner[at]! });
+    packets.push({ type, ...(topic === undefined ? {} : { topic }) });
     at = cursor + length;
   }
   return packets;
 }
 
 // A command whose handler answers at once is answered while its packet is still being handled:
-// the response leaves in the same write as the command's PUBACK, ahead of it, so the broker
-// forwards it to the caller before it turns to the acknowledgement. A handler that takes time
-// does not hold the PUBACK back.
+// the response leaves ahead of the command's PUBACK, so the broker forwards it to the caller
+// before it turns to the acknowledgement. A handler that takes time does not hold the PUBACK back.
+// (That both leave in one write was checked with strace; a relay on the same event loop cannot
+// tell one write from two made in the same turn, so this spec checks the order only.)
 describeWithBinaries(['mosquitto'], 'the order in which a device answers a command on MQTT', () => {
   let broker: MosquittoHandle;
   let proxy: TcpProxy;
@@ -85,7 +83,7 @@ describeWithBinaries(['mosquitto'], 'the order in which a device answers a comma
   });
 
   for (const protocolVersion of [5, 4] as const) {
-    it(`MQTT ${protocolVersion}: a quick answer leaves ahead of the PUBACK, in the same write; a slow one after it`, async () => {
+    it(`MQTT ${protocolVersion}: a quick answer leaves ahead of the PUBACK; a slow one after it`, async () => {
       const id = `order-v${protocolVersion}`;
       const transport = buildMqttInstance<DeviceTransport>(TOKENS.DeviceTransport, { url: `mqtt://127.0.0.1:${proxy.port}`, retry: TEST_RETRY, protocolVersion }, id);
       const agent = createAgent({ deviceId: id, profile, transports: [transport], system: false });
@@ -107,7 +105,7 @@ describeWithBinaries(['mosquitto'], 'the order in which a device answers a comma
         await expect(controller.invoke(id, 'quick', {}, { timeoutMs: 5_000 })).resolves.toMatchObject({ success: true, result: { quick: true } });
         const { packets, response } = sentSince(from);
         expect(response).toBeGreaterThanOrEqual(0);
-        expect(packets[response + 1]).toMatchObject({ type: 'puback', chunk: packets[response]!.chunk });
+        expect(packets[response + 1]).toMatchObject({ type: 'puback' });
       }
 
       const from = chunks.length;
