@@ -20,6 +20,7 @@ export { deviceMessageFor, isDeviceMessage } from './telemetry/device-message.js
 
 // Commands: many per-command deadlines on one timer
 export { Deadlines } from './commands/deadlines.js';
+export { closeServer, listenOn } from './transport/server-listen.js';
 
 // Transports: the generic wire format, topic rules, presence tracking
 export {

@@ -1,9 +1,10 @@
 import { Aedes } from 'aedes';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { silentLogger, type Logger } from '../../core/index.js';
+import { closeServer, listenOn } from '../../core/internal.js';
 import { installAuthHooks } from './broker-auth/aedes-hooks.js';
 import type { BrokerAuthOptions, BrokerTlsOptions } from './broker-auth/broker-auth-options.js';
 import { BrokerAuthorizer, type BrokerDenials } from './broker-auth/broker-authorizer.js';
@@ -72,8 +73,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
   let http: HttpServer | undefined;
   let wss: WebSocketServer | undefined;
   try {
-    const port = await listen(tcp, options.port ?? 1883, host);
-    const tlsPort = tlsServer ? await listen(tlsServer, options.tls?.port ?? 8883, host) : undefined;
+    const port = await listenOn(tcp, options.port ?? 1883, host);
+    const tlsPort = tlsServer ? await listenOn(tlsServer, options.tls?.port ?? 8883, host) : undefined;
     let wsPort: number | undefined;
     if (options.wsPort !== undefined) {
       http = createHttpServer();
@@ -83,7 +84,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
       // process instead of rejecting through listen() below.
       wss.on('error', (error) => logger.debug({ err: error.message }, 'WebSocket server error'));
       wss.on('connection', (websocket, request) => aedes.handle(createWebSocketStream(websocket), request));
-      wsPort = await listen(http, options.wsPort, host);
+      wsPort = await listenOn(http, options.wsPort, host);
     }
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> =>
@@ -138,17 +139,3 @@ function tlsListener(tls: BrokerTlsOptions, accept: (socket: Socket) => void, lo
   return server;
 }
 
-function listen(server: Server | HttpServer | TlsServer, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error): void => reject(error);
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.removeListener('error', onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(server: Server | HttpServer | TlsServer): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}

@@ -80,7 +80,8 @@ class ContentSettingsHolder {
 
   set(value: ContentSettings): void {
     this.value = value;
-    for (const listener of [...this.listeners]) listener();
+    // A copy: a listener may stop watching (and so leave the list) while it is called.
+    for (const listener of this.listeners.slice()) listener();
   }
 
   /** Calls `listener` after every set() until the returned function is called. */

@@ -106,8 +106,8 @@ function fingerprint(payload: string | Uint8Array): number {
   return murmur(payload, scratch, blocks);
 }
 
-/** The hash of `payload` encoded into `bytes` (room enough), `blocks` a 32-bit view of the same buffer. */
-function murmur(payload: string | Uint8Array, bytes: Uint8Array, blocks: Int32Array): number {
+/** The hash of `payload` encoded into `bytes` (room enough), `words` a 32-bit view of the same buffer. */
+function murmur(payload: string | Uint8Array, bytes: Uint8Array, words: Int32Array): number {
   let length: number;
   if (typeof payload === 'string') {
     length = encoder.encodeInto(payload, bytes).written;
@@ -118,7 +118,7 @@ function murmur(payload: string | Uint8Array, bytes: Uint8Array, blocks: Int32Ar
   let hash = 0;
   const whole = length >>> 2;
   for (let i = 0; i < whole; i++) {
-    hash ^= mixBlock(blocks[i]!);
+    hash ^= mixBlock(words[i]!);
     hash = (hash << 13) | (hash >>> 19);
     hash = (Math.imul(hash, 5) + 0xe6546b64) | 0;
   }

@@ -4,10 +4,10 @@ import { createServer, type Server, type TLSSocket } from 'node:tls';
 import {
   type Logger,
 } from '../../../core/index.js';
+import { listenOn } from '../../../core/internal.js';
 import { MQTT_PAYLOAD_LIMIT_BYTES } from '../payloads.js';
 import { parseShadowTopic } from '../shadow-topics.js';
 import type { MqttPrincipal } from './control-plane-registry.js';
-import { listenOn } from './listen.js';
 import type { ShadowService } from './shadow-service.js';
 import type { ThingRegistry } from './thing-registry.js';
 

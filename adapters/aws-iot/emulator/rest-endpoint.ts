@@ -4,10 +4,10 @@ import type { Socket } from 'node:net';
 import {
   type Logger,
 } from '../../../core/index.js';
+import { listenOn } from '../../../core/internal.js';
 import { isValidShadowName, isValidThingName } from '../shadow-topics.js';
 import type { ControlPlaneApi } from './control-plane-api.js';
 import { IotApiError } from './control-plane-registry.js';
-import { listenOn } from './listen.js';
 import type { RequestBudget } from './request-budget.js';
 import type { ShadowError } from './shadow-request.js';
 import type { ShadowService } from './shadow-service.js';

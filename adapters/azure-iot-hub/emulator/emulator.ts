@@ -1,8 +1,8 @@
-import { once } from 'node:events';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import { closeServer, listenOn } from '../../../core/internal.js';
 import { formatConnectionString } from '../connection-string.js';
 import {
   certificatePaths,
@@ -153,8 +153,8 @@ export async function startAzureIotHubEmulator(options: AzureIotHubEmulatorOptio
 
   let eventHub: EventHubEndpoint | undefined;
   try {
-    await listen(mqttServer, options.port ?? 8883, bind);
-    await listen(httpsServer, options.httpsPort ?? 8443, bind);
+    await listenOn(mqttServer, options.port ?? 8883, bind);
+    await listenOn(httpsServer, options.httpsPort ?? 8443, bind);
     ports = { mqtt: (mqttServer.address() as AddressInfo).port, https: (httpsServer.address() as AddressInfo).port };
     if (options.eventHub !== false) {
       eventHub = await EventHubEndpoint.start(
@@ -231,11 +231,3 @@ function toEmulated(device: DeviceRecord): EmulatedDevice {
     : { deviceId: device.deviceId, authenticationType: device.authentication.type };
 }
 
-async function listen(server: TlsServer | HttpsServer, port: number, host: string): Promise<void> {
-  server.listen(port, host);
-  await once(server, 'listening');
-}
-
-function closeServer(server: TlsServer | HttpsServer): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}
