@@ -18,8 +18,9 @@ export { renderProtocolSchemas } from './protocol/protocol-schemas.js';
 export { wireRecord } from './telemetry/wire-record.js';
 export { deviceMessageFor, isDeviceMessage } from './telemetry/device-message.js';
 
-// Commands: many per-command deadlines on one timer
+// Commands: many per-command deadlines on one timer; a controller's calls waiting for answers
 export { Deadlines } from './commands/deadlines.js';
+export { PendingCommands, type PendingCommand } from './commands/pending-commands.js';
 export { closeServer, listenOn } from './transport/server-listen.js';
 
 // Transports: the generic wire format, topic rules, presence tracking
@@ -34,6 +35,8 @@ export {
 export { DEFAULT_TOPIC_PREFIX, topicLevelProblem, topicPrefixProblem } from './transport/topic-levels.js';
 export { hasWildcard, topicMatches } from './transport/topic-match.js';
 export { deviceDirectory, type PresenceSighting } from './transport/device-directory.js';
+export { presenceOf } from './transport/presence.js';
+export { SharedStreams } from './transport/shared-streams.js';
 export type { ResolvedTls } from './transport/resolved-tls.js';
 
 // Agent building (the CLI)

@@ -6,6 +6,7 @@ export {
   isProtocolRefusal,
   MqttConnection,
   type MqttConnectionDeps,
+  type MqttConnectionHooks,
   type MqttConnectionSettings,
 } from './transport/mqtt-connection.js';
 export type { ResolvedTls } from './transport/resolved-tls.js';

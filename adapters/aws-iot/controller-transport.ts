@@ -1,12 +1,11 @@
 import { GetThingShadowCommand, PublishCommand, UpdateThingShadowCommand, type IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { inject, injectable, optional } from 'inversify';
 import { readFile } from 'node:fs/promises';
-import { distinctUntilChanged, map, Observable, ReplaySubject, share, startWith, filter, type OperatorFunction } from 'rxjs';
+import { distinctUntilChanged, map, Observable, startWith, filter, type OperatorFunction } from 'rxjs';
 import {
   readPayload,
   silentLogger,
   systemClock,
-  TimeoutError,
   TOKENS,
   TransportError,
   type Clock,
@@ -23,11 +22,13 @@ import {
   type TelemetryMessage,
 } from '../../core/index.js';
 import {
-  connectionMessageSchema,
   deepEqual,
   deviceDirectory,
   parsedTelemetryMessageSchema,
+  PendingCommands,
+  presenceOf,
   readCommandResponse,
+  SharedStreams,
 } from '../../core/internal.js';
 import type { AwsLink } from './aws-link.js';
 import { createAwsLink } from './create-link.js';
@@ -40,13 +41,7 @@ import { TopicRouter, type TopicLease } from './topic-router.js';
 import { AwsTopics } from './topics.js';
 
 const DEFAULT_INVOKE_TIMEOUT_MS = 10_000;
-const decoder = new TextDecoder();
 const encoder = new TextEncoder();
-
-interface PendingInvoke {
-  resolve(response: CommandResponse): void;
-  reject(error: unknown): void;
-}
 
 interface RoutedMessage {
   readonly topic: string;
@@ -78,8 +73,9 @@ export class AwsIotControllerTransport implements ControllerTransport {
   private readonly clock: Clock;
   private readonly connection: AwsLink;
   private readonly router: TopicRouter;
-  private readonly streams = new Map<string, Observable<unknown>>();
-  private readonly pending = new Map<string, Set<PendingInvoke>>();
+  private readonly streams = new SharedStreams();
+  /** The calls waiting for an answer, by command_id, their deadlines on one timer. */
+  private readonly pending: PendingCommands;
   private readonly responseLeases = new Map<string, TopicLease>();
   private dataPlane: IoTDataPlaneClient | undefined;
   private stopping: Promise<void> | undefined;
@@ -94,6 +90,7 @@ export class AwsIotControllerTransport implements ControllerTransport {
     this.topics = new AwsTopics(options.topicPrefix);
     this.logger = (logger ?? silentLogger).child({ controller: id });
     this.clock = clock ?? systemClock;
+    this.pending = new PendingCommands(this.clock);
     this.clientId = options.clientId ?? `amora-ctl-${Math.random().toString(36).slice(2, 10)}`;
     this.connection = createAwsLink(
       options,
@@ -122,8 +119,7 @@ export class AwsIotControllerTransport implements ControllerTransport {
   }
 
   private async shutdown(): Promise<void> {
-    const closed = new TransportError('closed', 'controller stopped before the device answered');
-    for (const waiters of this.pending.values()) for (const waiter of waiters) waiter.reject(closed);
+    this.pending.rejectAll(new TransportError('closed', 'controller stopped before the device answered'));
     for (const lease of this.responseLeases.values()) lease.release();
     this.responseLeases.clear();
     await this.connection.stop();
@@ -197,44 +193,38 @@ export class AwsIotControllerTransport implements ControllerTransport {
     );
   }
 
-  async invoke(deviceId: string, command: string, params: JsonObject = {}, options: InvokeOptions = {}): Promise<CommandResponse> {
+  /**
+   * Not an async function, like the MQTT controller's: the answer settles the caller's promise
+   * straight from the responses topic's handler. The deadline runs from the call, SUBACK and
+   * PUBACK included.
+   */
+  invoke(deviceId: string, command: string, params: JsonObject = {}, options: InvokeOptions = {}): Promise<CommandResponse> {
     const commandId = options.commandId ?? crypto.randomUUID();
     const timeoutMs = options.timeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS;
-    const payload = JSON.stringify({ command, command_id: commandId, params, timestamp: this.clock.now() });
-    if (encoder.encode(payload).byteLength > MQTT_PAYLOAD_LIMIT_BYTES) {
-      throw new TransportError('payload_too_large', `command "${command}" is over AWS IoT's ${MQTT_PAYLOAD_LIMIT_BYTES}-byte limit`);
+    let topic: string;
+    let payload: string;
+    try {
+      topic = this.topics.commands(deviceId);
+      payload = JSON.stringify({ command, command_id: commandId, params, timestamp: this.clock.now() });
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (!this.connection.online) throw new TransportError('unavailable', `cannot send "${command}" to ${deviceId}: controller is offline`);
+    if (encoder.encode(payload).byteLength > MQTT_PAYLOAD_LIMIT_BYTES) {
+      return Promise.reject(new TransportError('payload_too_large', `command "${command}" is over AWS IoT's ${MQTT_PAYLOAD_LIMIT_BYTES}-byte limit`));
+    }
+    if (!this.connection.online) return Promise.reject(new TransportError('unavailable', `cannot send "${command}" to ${deviceId}: controller is offline`));
 
     const lease = this.responseLease(deviceId);
-    let timer: { cancel(): void } | undefined;
-    const waiter: PendingInvoke = { resolve: () => undefined, reject: () => undefined };
-    const answered = new Promise<CommandResponse>((resolve, reject) => {
-      waiter.resolve = resolve;
-      waiter.reject = reject;
-      timer = this.clock.setTimeout(
-        () => reject(new TimeoutError(`no response to "${command}" (${commandId}) from ${deviceId} within ${timeoutMs} ms`, { details: { commandId, deviceId } })),
-        timeoutMs,
+    // Registered before the command leaves, so an answer cannot slip past.
+    const waiter = this.pending.add(commandId, timeoutMs, command, deviceId);
+    lease.ready
+      // Not sent once stopping: its caller has had `closed` already.
+      .then(() => (this.stopping ? undefined : this.publishCommand(topic, payload)))
+      .catch((error: unknown) =>
+        // Stopped meanwhile: say so, rather than whichever operation the shutdown cut short.
+        waiter.fail(this.stopping ? new TransportError('closed', `controller stopped before ${deviceId} answered "${command}"`, { cause: error }) : error),
       );
-    });
-    // The deadline may pass while the SUBACK or PUBACK is awaited; it is awaited below.
-    answered.catch(() => undefined);
-    const waiters = this.pending.get(commandId) ?? new Set();
-    waiters.add(waiter);
-    this.pending.set(commandId, waiters);
-    try {
-      await lease.ready;
-      await this.publishCommand(this.topics.commands(deviceId), payload);
-      return await answered;
-    } catch (error) {
-      // Stopped meanwhile: say so, rather than whichever operation the shutdown cut short.
-      if (this.stopping) throw new TransportError('closed', `controller stopped before ${deviceId} answered "${command}"`, { cause: error });
-      throw error;
-    } finally {
-      timer?.cancel();
-      waiters.delete(waiter);
-      if (waiters.size === 0) this.pending.delete(commandId);
-    }
+    return waiter.promise;
   }
 
   async getState(deviceId: string): Promise<DeviceStateMessage | undefined> {
@@ -293,8 +283,7 @@ export class AwsIotControllerTransport implements ControllerTransport {
     if (!lease) {
       lease = this.router.add(this.topics.responses(deviceId), (_topic, payload) => {
         const response = readCommandResponse(payload);
-        if (!response) return;
-        for (const waiter of this.pending.get(response.command_id) ?? []) waiter.resolve(response);
+        if (response) this.pending.settle(response);
       });
       this.responseLeases.set(deviceId, lease);
     }
@@ -308,25 +297,20 @@ export class AwsIotControllerTransport implements ControllerTransport {
     };
   }
 
-  /** One shared, ref-counted (and by default replaying) stream per key. */
+  /** The shared stream of what `produce` emits while someone listens, through `pipe`. */
   private stream<T, S = T>(
     key: string,
     produce: (subscriber: { next(value: S): void }) => () => void,
     pipe?: OperatorFunction<S, T>,
     replay = true,
   ): Observable<T> {
-    const cached = this.streams.get(key) as Observable<T> | undefined;
-    if (cached) return cached;
-    const source = new Observable<S>((subscriber) => produce(subscriber));
-    const piped = (pipe ? source.pipe(pipe) : source) as Observable<T>;
-    const shared = piped.pipe(share<T>(replay ? { connector: () => new ReplaySubject<T>(1), resetOnRefCountZero: true } : { resetOnRefCountZero: true }));
-    this.streams.set(key, shared);
-    return shared;
+    return this.streams.get(
+      key,
+      () => {
+        const source = new Observable<S>((subscriber) => produce(subscriber));
+        return (pipe ? source.pipe(pipe) : source) as Observable<T>;
+      },
+      { replay },
+    );
   }
-}
-
-function presenceOf(payload: Uint8Array): PresenceState | undefined {
-  // An empty retained payload clears presence (e.g. a decommissioned device).
-  if (payload.byteLength === 0) return 'unknown';
-  return readPayload(connectionMessageSchema, decoder.decode(payload))?.status;
 }

@@ -1,5 +1,5 @@
 import { inject, injectable, optional } from 'inversify';
-import { concatMap, defer, distinctUntilChanged, filter, firstValueFrom, from, map, Observable, ReplaySubject, share, startWith, Subject, throwError } from 'rxjs';
+import { concatMap, distinctUntilChanged, filter, firstValueFrom, from, map, Observable, ReplaySubject, startWith, Subject, throwError } from 'rxjs';
 import {
   AmoraError,
   ConfigError,
@@ -22,6 +22,7 @@ import {
   type RetryPolicy,
   type TelemetryMessage,
 } from '../../core/index.js';
+import { SharedStreams } from '../../core/internal.js';
 import { COMMAND_RESPONSE_KEY } from './desired-command.js';
 import { IOT_HUB_LIMITS, jsonByteLength } from './limits.js';
 import { commandResponseFromMethod } from './method-answer.js';
@@ -76,7 +77,7 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
   private feed: EventHubFeed | undefined;
   private readonly hubEvents = new Subject<HubEvent>();
   private readonly statusSubject = new ReplaySubject<ConnectionStatus>(1);
-  private readonly streams = new Map<string, Observable<unknown>>();
+  private readonly streams = new SharedStreams();
   private readonly etags = new Map<string, string>();
   private service: IotHubServiceClient | undefined;
   private status: ConnectionStatus;
@@ -167,7 +168,7 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
   }
 
   state$(deviceId: string): Observable<DeviceStateMessage> {
-    if (this.pushMode) return this.shared(`push-state:${deviceId}`, () => pushedState$(this.pushSources(), deviceId));
+    if (this.pushMode) return this.streams.get(`push-state:${deviceId}`, () => pushedState$(this.pushSources(), deviceId));
     return this.poll(`state:${deviceId}`, () => this.readState(deviceId), (source) =>
       source.pipe(
         filter((message): message is DeviceStateMessage => message !== undefined),
@@ -177,7 +178,7 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
   }
 
   connection$(deviceId: string): Observable<PresenceState> {
-    if (this.pushMode) return this.shared(`push-connection:${deviceId}`, () => pushedConnection$(this.pushSources(), deviceId));
+    if (this.pushMode) return this.streams.get(`push-connection:${deviceId}`, () => pushedConnection$(this.pushSources(), deviceId));
     return this.poll(`connection:${deviceId}`, () => this.call(() => this.requireService().presence(deviceId)), (source) => {
       let previous: DevicePresence | undefined;
       return source.pipe(
@@ -201,7 +202,7 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
   readonly fleetStates$?: () => Observable<DeviceStateMessage>;
 
   devices$(): Observable<readonly DeviceInfo[]> {
-    if (this.pushMode) return this.shared('push-devices', () => pushedDevices$(this.pushSources()));
+    if (this.pushMode) return this.streams.get('push-devices', () => pushedDevices$(this.pushSources()));
     return this.poll('devices', () => this.call(() => this.requireService().listPresence()), (source) =>
       source.pipe(
         map((devices) =>
@@ -314,45 +315,35 @@ export class AzureIotHubControllerTransport implements ControllerTransport {
     };
   }
 
-  /** One shared, ref-counted stream per key that replays its latest value to late subscribers. */
-  private shared<T>(key: string, create: () => Observable<T>): Observable<T> {
-    const cached = this.streams.get(key) as Observable<T> | undefined;
-    if (cached) return cached;
-    const stream = defer(create).pipe(share<T>({ connector: () => new ReplaySubject<T>(1), resetOnRefCountZero: true }));
-    this.streams.set(key, stream);
-    return stream;
-  }
-
   /**
    * A shared, ref-counted, replaying stream that re-reads every `refreshIntervalMs` while
    * subscribed, and every FAST_REFRESH_MS for a while after this controller changed something
    * (a command or a desired patch usually changes reported state within moments).
    */
   private poll<R, T>(key: string, read: () => Promise<R>, pipe: (source: Observable<R>) => Observable<T>): Observable<T> {
-    const cached = this.streams.get(key) as Observable<T> | undefined;
-    if (cached) return cached;
-    const reads = new Observable<R>((subscriber) => {
-      let timer: { cancel(): void } | undefined;
-      let closed = false;
-      const loop = async (): Promise<void> => {
-        try {
-          subscriber.next(await read());
-        } catch (error) {
-          this.logger.debug({ key, err: { message: (error as Error).message } }, 'IoT Hub read failed; trying again at the next refresh');
-        }
-        if (closed) return;
-        const fast = this.clock.now() < this.fastUntil;
-        timer = this.clock.setTimeout(() => void loop(), fast ? Math.min(FAST_REFRESH_MS, this.options.refreshIntervalMs) : this.options.refreshIntervalMs);
-      };
-      void loop();
-      return () => {
-        closed = true;
-        timer?.cancel();
-      };
-    });
-    const shared = pipe(reads).pipe(share<T>({ connector: () => new ReplaySubject<T>(1), resetOnRefCountZero: true }));
-    this.streams.set(key, shared);
-    return shared;
+    return this.streams.get(key, () =>
+      pipe(
+        new Observable<R>((subscriber) => {
+          let timer: { cancel(): void } | undefined;
+          let closed = false;
+          const loop = async (): Promise<void> => {
+            try {
+              subscriber.next(await read());
+            } catch (error) {
+              this.logger.debug({ key, err: { message: (error as Error).message } }, 'IoT Hub read failed; trying again at the next refresh');
+            }
+            if (closed) return;
+            const fast = this.clock.now() < this.fastUntil;
+            timer = this.clock.setTimeout(() => void loop(), fast ? Math.min(FAST_REFRESH_MS, this.options.refreshIntervalMs) : this.options.refreshIntervalMs);
+          };
+          void loop();
+          return () => {
+            closed = true;
+            timer?.cancel();
+          };
+        }),
+      ),
+    );
   }
 
   /** Runs a service call: retries throttled ones with the RetryPolicy, and keeps status$ current. */

@@ -1,24 +1,10 @@
 import { inject, injectable, optional } from 'inversify';
+import { distinctUntilChanged, filter, firstValueFrom, map, Observable, ReplaySubject, startWith, race, type OperatorFunction } from 'rxjs';
 import {
-  distinctUntilChanged,
-  filter,
-  firstValueFrom,
-  map,
-  Observable,
-  ReplaySubject,
-  share,
-  startWith,
-  race,
-  type OperatorFunction,
-} from 'rxjs';
-import {
-  AmoraError,
   encodePayload,
-  ExponentialBackoffRetryPolicy,
   readPayload,
   silentLogger,
   systemClock,
-  TimeoutError,
   TOKENS,
   TransportError,
   type Clock,
@@ -35,17 +21,19 @@ import {
   type TelemetryMessage,
 } from '../../core/index.js';
 import {
-  connectionMessageSchema,
-  Deadlines,
   deviceDirectory,
   parsedDeviceStateMessageSchema,
   parsedTelemetryMessageSchema,
+  PendingCommands,
+  presenceOf,
   readCommandResponse,
+  SharedStreams,
 } from '../../core/internal.js';
-import { MqttConnection } from '../../core/mqtt.js';
+import type { MqttConnection, MqttConnectionHooks } from '../../core/mqtt.js';
 import { controllerClientId } from './client-id.js';
-import { brokerUrls, type MqttOptions } from './options.js';
-import { inlineTlsLoader, type TlsMaterialLoader } from './tls.js';
+import { mqttConnectionFor } from './connection.js';
+import type { MqttOptions } from './options.js';
+import type { TlsMaterialLoader } from './tls.js';
 import { MQTT_TOKENS } from './tokens.js';
 import { TopicSubscriptions, type TopicLease, type TopicMessage } from './topic-subscriptions.js';
 import { assertTopicLevel, MqttTopics } from './topics.js';
@@ -53,16 +41,6 @@ import { assertTopicLevel, MqttTopics } from './topics.js';
 const DEFAULT_INVOKE_TIMEOUT_MS = 10_000;
 /** Upper bound on waiting for the broker's retained state when the sync marker does not come back. */
 const RETAINED_WAIT_CAP_MS = 2_000;
-
-/** One invoke() waiting for its answer. */
-class PendingInvoke {
-  resolve: (response: CommandResponse) => void = noop;
-  reject: (error: unknown) => void = noop;
-  /** Another call waiting for the same command_id. */
-  next: PendingInvoke | undefined = undefined;
-}
-
-const noop = (): void => undefined;
 
 const decoder = new TextDecoder();
 
@@ -88,9 +66,9 @@ export class MqttControllerTransport implements ControllerTransport {
   /** Where commands go out: the one connection, or their own (`commandConnection: separate`). */
   private readonly commandLink: MqttConnection;
   private readonly subscriptions: TopicSubscriptions;
-  private readonly streams = new Map<string, Observable<unknown>>();
-  /** The calls waiting for an answer, by command_id (each the head of a chain, see addPending). */
-  private readonly pending = new Map<string, PendingInvoke>();
+  private readonly streams = new SharedStreams();
+  /** The calls waiting for an answer, by command_id, their deadlines on one timer. */
+  private readonly pending: PendingCommands;
   private readonly syncWaiters = new Map<string, () => void>();
   /** MQTT 3.1.1: device responses topics stay subscribed once used (no SUBSCRIBE round trip per call). */
   private readonly responseLeases = new Map<string, TopicLease>();
@@ -98,8 +76,6 @@ export class MqttControllerTransport implements ControllerTransport {
   /** MQTT 5: where devices answer this controller's commands. */
   private readonly responseTopic: string;
   private syncSeq = 0;
-  /** Every invoke()'s deadline, on one timer. */
-  private readonly deadlines: Deadlines;
 
   constructor(
     @inject(TOKENS.KindOptions) private readonly options: MqttOptions,
@@ -107,36 +83,18 @@ export class MqttControllerTransport implements ControllerTransport {
     @inject(TOKENS.Logger) @optional() logger: Logger | undefined,
     @inject(TOKENS.RetryPolicy) @optional() retryPolicy: RetryPolicy | undefined,
     @inject(TOKENS.Clock) @optional() clock: Clock | undefined,
-    @inject(MQTT_TOKENS.TlsLoader) @optional() private readonly tlsLoader: TlsMaterialLoader | undefined,
+    @inject(MQTT_TOKENS.TlsLoader) @optional() tlsLoader: TlsMaterialLoader | undefined,
   ) {
     this.topics = new MqttTopics(options.topicPrefix);
     this.logger = (logger ?? silentLogger).child({ controller: id });
     this.clock = clock ?? systemClock;
-    this.deadlines = new Deadlines(this.clock);
+    this.pending = new PendingCommands(this.clock);
     this.clientId = options.clientId ?? controllerClientId();
     this.clientTopic = `${this.topics.prefix}/clients/${assertTopicLevel(this.clientId, 'client id')}`;
     this.responseTopic = `${this.clientTopic}/responses`;
-    const connection = (clientId: string, hooks: ConstructorParameters<typeof MqttConnection>[1]): MqttConnection =>
-      new MqttConnection(
-        {
-          urls: brokerUrls(options),
-          clientId,
-          protocolVersion: options.protocolVersion,
-          keepaliveSeconds: options.keepaliveSeconds,
-          connectTimeoutMs: options.connectTimeoutMs,
-          // A controller has no backlog worth keeping; it resubscribes what is live instead.
-          clean: true,
-          ...(options.username === undefined ? {} : { username: options.username }),
-          ...(options.password === undefined ? {} : { password: options.password }),
-          ...(options.tls ? { tls: () => (this.tlsLoader ?? inlineTlsLoader)(options.tls!) } : {}),
-        },
-        hooks,
-        {
-          retryPolicy: retryPolicy ?? new ExponentialBackoffRetryPolicy(options.retry ?? {}),
-          clock: this.clock,
-          logger: this.logger,
-        },
-      );
+    const deps = { retryPolicy, clock: this.clock, logger: this.logger, tlsLoader };
+    // A controller has no backlog worth keeping; it resubscribes what is live instead.
+    const connection = (clientId: string, hooks: MqttConnectionHooks): MqttConnection => mqttConnectionFor(options, { clientId, clean: true }, hooks, deps);
     this.connection = connection(this.clientId, {
       onConnected: () => this.onConnected(),
       onMessage: (topic, payload, packet) => this.onMessage({ topic, payload, packet }),
@@ -153,9 +111,7 @@ export class MqttControllerTransport implements ControllerTransport {
   }
 
   async stop(): Promise<void> {
-    const closed = new AmoraError('closed', 'controller stopped before the response arrived');
-    for (const first of this.pending.values()) for (let waiter: PendingInvoke | undefined = first; waiter; waiter = waiter.next) waiter.reject(closed);
-    this.deadlines.close();
+    this.pending.rejectAll(new TransportError('closed', 'controller stopped before the response arrived'));
     for (const lease of this.responseLeases.values()) lease.release();
     this.responseLeases.clear();
     await Promise.all([this.connection.stop(), this.commandLink.stop()]);
@@ -173,7 +129,7 @@ export class MqttControllerTransport implements ControllerTransport {
   connection$(deviceId: string): Observable<PresenceState> {
     return this.stream(`connection:${deviceId}`, this.topics.connection(deviceId), (source) =>
       source.pipe(
-        map((message) => presenceOf(message)),
+        map((message) => presenceOf(message.payload)),
         filter((presence): presence is PresenceState => presence !== undefined),
         startWith<PresenceState>('unknown'),
         distinctUntilChanged(),
@@ -186,7 +142,7 @@ export class MqttControllerTransport implements ControllerTransport {
       source.pipe(
         map((message) => {
           const parsed = this.topics.parse(message.topic);
-          const presence = presenceOf(message);
+          const presence = presenceOf(message.payload);
           return parsed && presence !== undefined ? { deviceId: parsed.deviceId, presence } : undefined;
         }),
         filter((sighting) => sighting !== undefined),
@@ -263,48 +219,18 @@ export class MqttControllerTransport implements ControllerTransport {
     const publishOptions = v5
       ? { qos, retain: false, properties: { responseTopic: this.responseTopic, messageExpiryInterval: Math.max(1, Math.ceil(timeoutMs / 1_000)) } }
       : { qos, retain: false };
-    const send = (): Promise<void> => this.commandLink.publish(topic, payload, publishOptions);
-    return new Promise<CommandResponse>((resolve, reject) => {
-      const waiter = new PendingInvoke();
-      const done = (): void => {
-        timeout.cancel();
-        this.removePending(commandId, waiter);
-      };
-      waiter.resolve = (response) => {
-        done();
-        resolve(response);
-      };
-      waiter.reject = (error) => {
-        done();
-        reject(error);
-      };
-      const timeout = this.deadlines.add(timeoutMs, () =>
-        waiter.reject(new TimeoutError(`no response to "${command}" (${commandId}) from ${deviceId} within ${timeoutMs} ms`, { details: { commandId, deviceId } })),
-      );
-      this.addPending(commandId, waiter);
-      // A refused subscription or publish ends the call; after the answer it changes nothing. A
-      // refused subscription is forgotten, so the next call to this device subscribes again.
-      const sent = lease ? lease.ready.then(send, (error: unknown) => this.dropResponseLease(deviceId, lease, error)) : send();
-      sent.catch(waiter.reject);
-    });
-  }
-
-  /** Waiters are kept one per command_id; a second call with the same id (rare) is chained to the first. */
-  private addPending(commandId: string, waiter: PendingInvoke): void {
-    const first = this.pending.get(commandId);
-    if (first) waiter.next = first;
-    this.pending.set(commandId, waiter);
-  }
-
-  private removePending(commandId: string, waiter: PendingInvoke): void {
-    let previous: PendingInvoke | undefined;
-    for (let current = this.pending.get(commandId); current; previous = current, current = current.next) {
-      if (current !== waiter) continue;
-      if (previous) previous.next = current.next;
-      else if (current.next) this.pending.set(commandId, current.next);
-      else this.pending.delete(commandId);
-      return;
-    }
+    // Registered before the command leaves: an answer may come before the PUBACK.
+    const waiter = this.pending.add(commandId, timeoutMs, command, deviceId);
+    // A refused subscription or publish ends the call; after the answer it changes nothing. A
+    // refused subscription is forgotten, so the next call to this device subscribes again.
+    const sent = lease
+      ? lease.ready.then(
+          () => this.commandLink.publish(topic, payload, publishOptions),
+          (error: unknown) => this.dropResponseLease(deviceId, lease, error),
+        )
+      : this.commandLink.publish(topic, payload, publishOptions);
+    sent.catch((error: unknown) => waiter.fail(error));
+    return waiter.promise;
   }
 
   async getState(deviceId: string): Promise<DeviceStateMessage | undefined> {
@@ -355,20 +281,17 @@ export class MqttControllerTransport implements ControllerTransport {
     return lease;
   }
 
-  /** One shared, ref-counted, replaying stream per key. */
+  /** The shared stream of one topic's messages through `pipe`: subscribed on the broker while someone listens. */
   private stream<T>(key: string, topic: string, pipe: OperatorFunction<TopicMessage, T>, replay = true): Observable<T> {
-    const cached = this.streams.get(key) as Observable<T> | undefined;
-    if (cached) return cached;
-    const source = new Observable<TopicMessage>((subscriber) => {
-      const lease = this.subscriptions.add(topic, (message) => subscriber.next(message));
-      return () => lease.release();
-    });
-    const shared = source.pipe(
-      pipe,
-      share<T>(replay ? { connector: () => new ReplaySubject<T>(1), resetOnRefCountZero: true } : { resetOnRefCountZero: true }),
+    return this.streams.get(
+      key,
+      () =>
+        new Observable<TopicMessage>((subscriber) => {
+          const lease = this.subscriptions.add(topic, (message) => subscriber.next(message));
+          return () => lease.release();
+        }).pipe(pipe),
+      { replay },
     );
-    this.streams.set(key, shared);
-    return shared;
   }
 
   /** A marker message to ourselves: resolves when it has made the round trip through the broker. */
@@ -411,14 +334,8 @@ export class MqttControllerTransport implements ControllerTransport {
       this.logger.debug({ topic: message.topic }, 'ignoring a malformed command response');
       return;
     }
-    for (let waiter = this.pending.get(response.command_id); waiter; waiter = waiter.next) waiter.resolve(response);
+    this.pending.settle(response);
   }
-}
-
-function presenceOf(message: TopicMessage): PresenceState | undefined {
-  // An empty retained payload clears presence (e.g. a decommissioned device).
-  if (message.payload.byteLength === 0) return 'unknown';
-  return readPayload(connectionMessageSchema, message.payload)?.status;
 }
 
 function newCommandId(): string {

@@ -5,7 +5,6 @@ import {
   BufferedSender,
   encodePayload,
   encodeResponseOrError,
-  ExponentialBackoffRetryPolicy,
   findJsonProblem,
   isAmoraError,
   isJsonObject,
@@ -33,10 +32,11 @@ import {
   type DeviceStorage,
 } from '../../core/index.js';
 import { wireRecord, deviceMessageFor, isDeviceMessage } from '../../core/internal.js';
-import { MqttConnection } from '../../core/mqtt.js';
+import type { MqttConnection } from '../../core/mqtt.js';
 import { deviceClientId } from './client-id.js';
-import { brokerUrls, type MqttOptions, type MqttQos } from './options.js';
-import { inlineTlsLoader, type TlsMaterialLoader } from './tls.js';
+import { mqttConnectionFor } from './connection.js';
+import type { MqttOptions, MqttQos } from './options.js';
+import type { TlsMaterialLoader } from './tls.js';
 import { MQTT_TOKENS } from './tokens.js';
 import { MqttTopics } from './topics.js';
 
@@ -103,7 +103,7 @@ export class MqttDeviceTransport implements DeviceTransport {
     @inject(TOKENS.Logger) @optional() logger: Logger | undefined,
     @inject(TOKENS.RetryPolicy) @optional() retryPolicy: RetryPolicy | undefined,
     @inject(TOKENS.Clock) @optional() clock: Clock | undefined,
-    @inject(MQTT_TOKENS.TlsLoader) @optional() private readonly tlsLoader: TlsMaterialLoader | undefined,
+    @inject(MQTT_TOKENS.TlsLoader) @optional() tlsLoader: TlsMaterialLoader | undefined,
     @inject(TOKENS.DeviceStorage) @optional() storage?: DeviceStorage,
   ) {
     // The device's identity on this broker (AmoraOS `broker.device_id`) may differ from the agent's.
@@ -123,18 +123,12 @@ export class MqttDeviceTransport implements DeviceTransport {
       retained: true,
       desiredState: true,
     };
-    this.connection = new MqttConnection(
+    this.connection = mqttConnectionFor(
+      options,
       {
-        urls: brokerUrls(options),
         clientId: options.clientId ?? deviceClientId(deviceId, id),
-        protocolVersion: options.protocolVersion,
-        keepaliveSeconds: options.keepaliveSeconds,
-        connectTimeoutMs: options.connectTimeoutMs,
         clean: false,
         sessionExpirySeconds: options.sessionExpirySeconds,
-        ...(options.username === undefined ? {} : { username: options.username }),
-        ...(options.password === undefined ? {} : { password: options.password }),
-        ...(options.tls ? { tls: () => (this.tlsLoader ?? inlineTlsLoader)(options.tls!) } : {}),
         will: () => ({
           topic: this.connectionTopic,
           payload: JSON.stringify(lostOffline(deviceId, this.clock.now())),
@@ -147,11 +141,7 @@ export class MqttDeviceTransport implements DeviceTransport {
         onDisconnected: () => this.sender.pause(),
         onMessage: (topic, payload, packet) => this.onMessage(topic, payload, packet),
       },
-      {
-        retryPolicy: retryPolicy ?? new ExponentialBackoffRetryPolicy(options.retry ?? {}),
-        clock: this.clock,
-        logger: this.logger,
-      },
+      { retryPolicy, clock: this.clock, logger: this.logger, tlsLoader },
     );
     this.sender = new BufferedSender<OutgoingMessage>({
       ...(storage ? { store: storage.outbox<OutgoingMessage>(id) } : {}),

@@ -1,4 +1,6 @@
-import type { ConnectionMessage, OfflineReason } from './wire-messages.js';
+import type { PresenceState } from './connection-status.js';
+import { readPayload } from './payload-json.js';
+import { connectionMessageSchema, type ConnectionMessage, type OfflineReason } from './wire-messages.js';
 
 /**
  * The presence message of the generic wire protocol: `online` after every connect, `offline` with
@@ -16,4 +18,13 @@ export function gracefulOffline(deviceId: string, now: number): ConnectionMessag
 /** The last will the broker publishes for a device whose connection died without a goodbye. */
 export function lostOffline(deviceId: string, now: number): ConnectionMessage {
   return presenceMessage(deviceId, 'offline', now, 'lost');
+}
+
+/**
+ * What a controller makes of a retained presence payload: an empty one clears presence (a
+ * decommissioned device) and reads `unknown`; one that is not a presence message, undefined.
+ */
+export function presenceOf(payload: Uint8Array | string): PresenceState | undefined {
+  if (payload.length === 0) return 'unknown';
+  return readPayload(connectionMessageSchema, payload)?.status;
 }
