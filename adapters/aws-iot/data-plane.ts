@@ -29,9 +29,9 @@ export function createDataPlaneClient(options: AwsIotOptions, caPem: string | un
  * The keep-alive HTTPS agent of the AWS REST clients (this data plane, `amora migrate`'s control
  * and data planes). Unlike Azure's `ca` (which replaces the system store), a given CA is added to
  * Node's bundled roots: the AWS setting (`caPath`, AmoraOS `root_ca_path`, `--aws-ca`) is
- * conventionally the devices' MQTT root (Amazon Root CA 1, or the emulator's CA), while the
- * REST endpoints (the regional control plane, a `controller.httpsEndpoint`) may chain to other
- * Amazon roots, which replacing the store would reject.
+ * conventionally the one file AWS's device guides hand out (Amazon Root CA 1) or the emulator's
+ * CA, while AWS endpoints may present a chain to another Amazon root (Root CA 3 for ECC; AWS
+ * advises trusting them all), which a store replaced by that one file would reject.
  */
 export function awsHttpsAgent(caPem: string | undefined): Agent {
   return new Agent({ keepAlive: true, ...(caPem ? { ca: [...rootCertificates, caPem] } : {}) });
