@@ -17,13 +17,24 @@ import type { AwsIotOptions } from './options.js';
 export function createDataPlaneClient(options: AwsIotOptions, caPem: string | undefined): IoTDataPlaneClient {
   const { controller } = options;
   const region = controller.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
-  const httpsAgent = new Agent({ keepAlive: true, ...(caPem ? { ca: [...rootCertificates, caPem] } : {}) });
   return new IoTDataPlaneClient({
     endpoint: controller.httpsEndpoint ?? `https://${options.endpoint}`,
     region,
     ...(controller.credentials ? { credentials: controller.credentials } : {}),
-    requestHandler: { httpsAgent },
+    requestHandler: { httpsAgent: awsHttpsAgent(caPem) },
   });
+}
+
+/**
+ * The keep-alive HTTPS agent of the AWS REST clients (this data plane, `amora migrate`'s control
+ * and data planes). Unlike Azure's `ca` (which replaces the system store), a given CA is added to
+ * Node's bundled roots: the AWS setting (`caPath`, AmoraOS `root_ca_path`, `--aws-ca`) is
+ * conventionally the one file AWS's device guides hand out (Amazon Root CA 1) or the emulator's
+ * CA, while AWS endpoints may present a chain to another Amazon root (Root CA 3 for ECC; AWS
+ * advises trusting them all), which a store replaced by that one file would reject.
+ */
+export function awsHttpsAgent(caPem: string | undefined): Agent {
+  return new Agent({ keepAlive: true, ...(caPem ? { ca: [...rootCertificates, caPem] } : {}) });
 }
 
 /** The exception name the SDK gives a failed call, if it is one of the service's. */

@@ -1,4 +1,4 @@
-import { Agent } from 'node:https';
+import type { Agent } from 'node:https';
 import common from 'azure-iot-common';
 import iothub from 'azure-iothub';
 import {
@@ -52,8 +52,8 @@ export class IotHubServiceClient {
   private readonly agent: Agent;
 
   constructor(connectionString: string, ca?: string) {
-    this.agent = new Agent({ keepAlive: true, ...(ca ? { ca } : {}) });
-    const { hostName, config, rest } = hubServiceSeam(connectionString, { userAgent: 'amora-sync', ca, agent: this.agent });
+    const { hostName, config, rest, agent } = hubServiceSeam(connectionString, { userAgent: 'amora-sync', ca });
+    this.agent = agent;
     this.hostName = hostName;
     // The transport argument serves cloud-to-device messaging over AMQP, which we do not use.
     this.client = new iothub.Client(new iothub.Amqp(config as never), rest);

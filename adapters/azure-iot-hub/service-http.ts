@@ -15,23 +15,32 @@ export interface HubServiceSeam {
   readonly hostName: string;
   readonly config: HubServiceConfig;
   readonly rest: HubRestClient;
+  /** The keep-alive agent every request of this seam goes through; destroy it when done. */
+  readonly agent: Agent;
 }
 
 /**
  * The service SDK's config and RestApiClient for a service connection string, through the request
- * builder below, so a `host:port` HostName and a private CA work. `agent`: reuse (and later destroy)
- * one; by default each seam has its own keep-alive agent.
+ * builder below, so a `host:port` HostName and a private CA work. The seam owns one keep-alive
+ * agent (`agent`): the caller destroys it when done with the clients built on the seam.
  */
-export function hubServiceSeam(
-  connectionString: string,
-  options: { readonly userAgent: string; readonly ca?: string | undefined; readonly agent?: Agent },
-): HubServiceSeam {
+export function hubServiceSeam(connectionString: string, options: { readonly userAgent: string; readonly ca?: string | undefined }): HubServiceSeam {
   const info = serviceConnectionInfo(connectionString);
   // A signature object (not a string): RestApiClient re-signs it for an hour on every call.
   const sharedAccessSignature = iothub.SharedAccessSignature.create(info.hostName, info.keyName, info.key, Math.floor(Date.now() / 1000) + 3600);
   const config = { host: info.hostName, sharedAccessSignature };
-  const builder = new HubHttpRequestBuilder({ ca: options.ca, ...(options.agent ? { agent: options.agent } : {}) });
-  return { hostName: info.hostName, config, rest: new restApi.RestApiClient(config, options.userAgent, builder) };
+  const agent = hubHttpsAgent(options.ca);
+  return { hostName: info.hostName, config, rest: new restApi.RestApiClient(config, options.userAgent, new HubHttpRequestBuilder(agent)), agent };
+}
+
+/**
+ * Keep-alive, so consecutive service calls reuse one TLS connection. A given `ca` replaces the
+ * system store, as the adapter's `ca` option documents and does for the device (MQTT) and Event
+ * Hubs (AMQP) connections, and as `amora migrate`'s Azure `caPem` says: a private hub or the
+ * emulator is reached with its own CA only. (AWS adds to the store on purpose: see `awsHttpsAgent`.)
+ */
+function hubHttpsAgent(ca: string | undefined): Agent {
+  return new Agent({ keepAlive: true, ...(ca ? { ca } : {}) });
 }
 
 /**
@@ -50,10 +59,10 @@ export function hubServiceSeam(
  * published declarations must not import such a path; `hubServiceSeam` is the way in.
  */
 class HubHttpRequestBuilder extends Http {
-  constructor(options: { readonly ca?: string | undefined; readonly agent?: Agent } = {}) {
+  constructor(agent: Agent) {
     super();
-    const agent = options.agent ?? new Agent({ keepAlive: true, ...(options.ca ? { ca: options.ca } : {}) });
-    super.setOptions({ ...(options.ca ? { ca: options.ca } : {}), http: { agent } });
+    // The CA travels in the agent (whose TLS options apply to every socket it opens).
+    super.setOptions({ http: { agent } });
   }
 
   override setOptions(): void {

@@ -4,7 +4,7 @@ import { isProtocolRefusal } from '../../core/mqtt.js';
 import { startAgentPair } from './agent-pair.js';
 import { LatencyRecorder, type LatencySummary } from './latency-recorder.js';
 import { connectRaw, openRawCommands } from './raw-mqtt.js';
-import { median, roundRatios, type RatioSpread } from './round-ratios.js';
+import { roundRatios, type RatioSpread } from './round-ratios.js';
 import { alternatingRounds } from './rounds.js';
 import { commandRoundTrip } from './transport-probe.js';
 
@@ -41,7 +41,7 @@ export interface CommandSideResult {
   readonly side: CommandSide;
   /** Over all its samples (every block). */
   readonly commandRoundTrip: LatencySummary;
-  /** The p50 of each of its blocks, in round order. */
+  /** The p50 of each of its blocks, in round order (LatencyRecorder's, as `commandRoundTrip.p50`). */
   readonly blockP50s: readonly number[];
 }
 
@@ -90,8 +90,14 @@ export async function runCommandVersions(registry: PluginRegistry, url: string, 
     for (const { who } of alternatingRounds(plan.rounds, sides)) {
       const samples: number[] = [];
       for (let i = 0; i < plan.block; i++) samples.push(await who.roundTrip());
-      for (const ms of samples) recorders.get(who)!.record(ms);
-      blockP50s.get(who)!.push(median(samples));
+      // The block's p50 by the same definition as the row's p50 beside the ratio (an interpolated
+      // median of an even block sits up to half the middle gap higher).
+      const block = new LatencyRecorder();
+      for (const ms of samples) {
+        recorders.get(who)!.record(ms);
+        block.record(ms);
+      }
+      blockP50s.get(who)!.push(block.summary().p50);
     }
     const results = sides.map((side) => ({ side: side.side, commandRoundTrip: recorders.get(side)!.summary(), blockP50s: blockP50s.get(side)! }));
     return {

@@ -1,7 +1,7 @@
 import type { FleetPass, FleetReport } from './fleet.js';
 import type { FleetKind } from './fleet-link.js';
 import type { LatencySummary } from './latency-recorder.js';
-import { passSpread } from './report-rows.js';
+import { passSpread, PERCENTILES_NOTE } from './report-rows.js';
 
 /** `amora bench fleet` as a person reads it: every pass in run order, then amora / raw as ratios of medians. */
 
@@ -31,6 +31,7 @@ export function formatFleetReport(report: FleetReport): string {
     `broker: ${o.broker}`,
     `subscribers (plain mqtt.js, one device each): all connected in ${fixed(report.subscribers.connectMs / 1000, 1)} s, heap ${kib(report.subscribers.heapPerClient)} KiB, RSS ${kib(report.subscribers.rssPerClient)} KiB per connection`,
     '',
+    PERCENTILES_NOTE,
     'passes in run order; latencies p50 / p95 / p99 / max in ms',
     ...report.passes.map(passLine),
     '',

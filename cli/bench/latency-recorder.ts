@@ -8,7 +8,11 @@ export interface LatencySummary {
   readonly max: number;
 }
 
-/** Records latencies in ms with microsecond resolution (HdrHistogram) and summarises them. */
+/**
+ * Records latencies in ms with microsecond resolution (HdrHistogram) and summarises them. Every
+ * percentile of samples in the reports is this one (the sample at rank ceil(p% of n), to 3
+ * significant digits): the p50/p95/p99 columns, each pass's figures, the command-version blocks' p50.
+ */
 export class LatencyRecorder {
   private readonly histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
 

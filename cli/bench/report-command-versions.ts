@@ -27,7 +27,7 @@ export function commandVersionsTable(result: CommandVersionsResult): string[] {
   const unavailable = result.unavailable;
   return [
     `  by MQTT version, interleaved: all connected at once, ${result.warmup} warm-up each, then ${result.rounds} rounds of ${result.block} back to back per side, order ${order.join(', ')}, reversed every round`,
-    '  ratios: median over the rounds of block p50 / the other side\'s block p50 in the same round (interquartile range)',
+    '  p50/p95/p99 over all of a side\'s samples; ratios: median over the rounds of block p50 (same percentile, of the block\'s samples) / the other side\'s block p50 in the same round (interquartile range)',
     headerRow(),
     ...rows,
     ...(unavailable ? [noteRow(MEASURE, unavailable.sides.map((side) => WHO[side]).join(', '), `n/a: ${unavailable.reason}`)] : []),

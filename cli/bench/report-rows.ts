@@ -5,6 +5,14 @@ import { quantile } from './round-ratios.js';
 
 const ms = (value: number): string => value.toFixed(3);
 
+/**
+ * The reports' header line on the two definitions behind their figures: a percentile of latency
+ * samples (LatencyRecorder) and a median of passes or rounds (quantile). So a broker row's p50 is
+ * the median over its passes of each pass's p50.
+ */
+export const PERCENTILES_NOTE =
+  "p50/p95/p99 = percentiles of a pass's samples (HdrHistogram: the sample at that rank, 3 significant digits); median, IQR = of passes or rounds, interpolated; a row of several passes shows the median of their figures";
+
 /** The column titles, aligned with latencyRow. */
 export function headerRow(): string {
   return `  ${'measure'.padEnd(19)} ${'who'.padEnd(20)} ${'n'.padStart(5)} ${'p50'.padStart(8)} ${'p95'.padStart(8)} ${'p99'.padStart(8)} ${'max'.padStart(9)}`;
@@ -27,7 +35,7 @@ export function versus(summary: LatencySummary, reference: LatencySummary, name:
   return `${(summary.p50 / reference.p50).toFixed(2)}x ${name}, p50 ${delta >= 0 ? '+' : ''}${ms(delta)} ms`;
 }
 
-/** Median, least and greatest of the passes a scenario alternated (raw and amora, order reversed each round). */
+/** Median (interpolated, see quantile), least and greatest of the passes a scenario alternated (raw and amora, order reversed each round). */
 export function passSpread(values: readonly number[]): { median: number; min: number; max: number } {
   const sorted = values.toSorted((a, b) => a - b);
   return { median: quantile(sorted, 0.5), min: sorted[0]!, max: sorted.at(-1)! };

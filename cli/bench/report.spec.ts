@@ -4,7 +4,7 @@ import type { LatencySummary } from './latency-recorder.js';
 import type { FleetPass, FleetReport } from './fleet.js';
 import { formatFleetReport } from './fleet-report.js';
 import { formatReport, type BenchReport } from './report.js';
-import { passSpread } from './report-rows.js';
+import { passSpread, PERCENTILES_NOTE } from './report-rows.js';
 import { roundRatios } from './round-ratios.js';
 import { samplePlan, selectScenarios } from './run.js';
 import type { ScenarioResult } from './scenario.js';
@@ -137,6 +137,11 @@ describe('formatReport', () => {
     expect(text).toContain('one every 20 ms');
   });
 
+  it('says which figures are percentiles of samples and which are medians of passes or rounds', () => {
+    expect(text).toContain(PERCENTILES_NOTE);
+    expect(text).toContain('ratios: median over the rounds of block p50 (same percentile, of the block\'s samples)');
+  });
+
   it('tables the command round trip by MQTT version under its broker: each side\'s p50, each amora side against raw of its version per round, and what MQTT 5 costs', () => {
     const mosquitto = text.slice(text.indexOf('mosquitto: '), text.indexOf('embedded: '));
     const row = (who: string): string => mosquitto.split('\n').find((l) => new RegExp(`command round trip\\s+${who}\\s+\\d`).test(l)) ?? '';
@@ -262,6 +267,7 @@ describe('formatFleetReport', () => {
     expect(text).toContain('1. amora online 4.00 s; heap 40.0 KiB, RSS 120.0 KiB per device; CPU 160 µs per message published (150 per update made)');
     expect(text).toContain('delivered 49000/50000 (1000 missing); 14000 updates made, 13720 published (280 merged into later states)');
     expect(text).toContain('(n 300, 2 unanswered)');
+    expect(text).toContain(PERCENTILES_NOTE);
     expect(text).toContain('busy (share of one core): devices process 50%, busiest subscribers process 25%; subscribers\' CPU 40 µs per delivery');
   });
 

@@ -1,6 +1,6 @@
 import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import type { LatencySummary } from './latency-recorder.js';
-import { headerRow, latencyRow, passSpread, versus } from './report-rows.js';
+import { headerRow, latencyRow, passSpread, PERCENTILES_NOTE, versus } from './report-rows.js';
 import type { ColdStartResult } from './cold-start.js';
 import type { CommandVersionsPlan, CommandVersionsResult } from './command-versions.js';
 import type { ContentSyncBenchResult } from './content-sync.js';
@@ -145,6 +145,7 @@ export function formatReport(report: BenchReport): string {
     `${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.node}, load ${report.machine.loadavg.join(' ')}`,
     `${describePlan(report.plan)}; latencies in ms`,
     'raw = mqtt.js with no-delay sockets, raw (dflt) = its defaults; compare rows within a section, not across runs',
+    PERCENTILES_NOTE,
     '',
   ];
   for (const result of report.results) lines.push(...brokerSection(result));

@@ -18,7 +18,9 @@ export interface RatioSpread {
 
 /**
  * The value at fraction `p` (0-1) of ascending `sorted` values, interpolated linearly between the
- * two nearest (so the median of an even count is the mean of the middle two).
+ * two nearest (so the median of an even count is the mean of the middle two). Only for figures of
+ * whole passes or rounds (the medians of passes' p50s, rates and times; the per-round ratios'
+ * median and IQR); a percentile of latency samples is LatencyRecorder's.
  */
 export function quantile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -27,11 +29,6 @@ export function quantile(sorted: readonly number[], p: number): number {
   const low = sorted[below]!;
   const high = sorted[Math.min(below + 1, sorted.length - 1)]!;
   return low + (high - low) * (at - below);
-}
-
-/** The median of `values` in any order. */
-export function median(values: readonly number[]): number {
-  return quantile(values.toSorted((a, b) => a - b), 0.5);
 }
 
 /** `numerator[i] / denominator[i]` for each round i (both measured in round i), summarised. */

@@ -1,7 +1,6 @@
 import { DescribeEndpointCommand, IoTClient } from '@aws-sdk/client-iot';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
-import { Agent } from 'node:https';
-import { rootCertificates } from 'node:tls';
+import { awsHttpsAgent } from '../../adapters/aws-iot/data-plane.js';
 
 /** How `amora migrate` reaches an AWS account (credentials come from the SDK's default chain). */
 export interface AwsSettings {
@@ -32,7 +31,7 @@ export interface AwsClients {
 }
 
 export async function openAwsClients(settings: AwsSettings): Promise<AwsClients> {
-  const httpsAgent = new Agent({ keepAlive: true, ...(settings.caPem ? { ca: [...rootCertificates, settings.caPem] } : {}) });
+  const httpsAgent = awsHttpsAgent(settings.caPem);
   const common = { region: settings.region, requestHandler: { httpsAgent } };
   const control = new IoTClient({ ...common, ...(settings.controlEndpoint ? { endpoint: settings.controlEndpoint } : {}) });
   let deviceEndpoint = settings.deviceEndpoint;

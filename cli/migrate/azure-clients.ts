@@ -1,5 +1,4 @@
 import iothub from 'azure-iothub';
-import { Agent } from 'node:https';
 import { hubServiceSeam } from '../../adapters/azure-iot-hub/service-http.js';
 
 /** How `amora migrate` reaches an IoT Hub. */
@@ -28,8 +27,7 @@ export interface AzureClients {
  * (so a `host:port` HostName and a private CA work), with the SDK's own retries left to us.
  */
 export function openAzureClients(settings: AzureSettings): AzureClients {
-  const agent = new Agent({ keepAlive: true, ...(settings.caPem ? { ca: settings.caPem } : {}) });
-  const { hostName, config, rest } = hubServiceSeam(settings.connectionString, { userAgent: 'amora-migrate', ca: settings.caPem, agent });
+  const { hostName, config, rest, agent } = hubServiceSeam(settings.connectionString, { userAgent: 'amora-migrate', ca: settings.caPem });
   return {
     registry: new iothub.Registry(config, rest),
     hostName,

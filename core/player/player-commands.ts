@@ -150,26 +150,25 @@ const REBOOT_COMMAND = defineCommand({
 
 /**
  * The player commands (their handlers find the player in `context.services`, PlayerServices),
- * in the order they are documented, with `extra` after them. One list per `syncTimeoutMs` (a
- * deadline is a spec field), shared by every agent of the process; frozen, so the dispatcher
- * shares its lookup table too.
+ * in the order they are documented, with `extra` after them (the player profile's own commands,
+ * which live with the profile). One list per `syncTimeoutMs` (a deadline is a spec field) and
+ * `extra`, shared by every agent of the process; frozen, so the dispatcher shares its lookup
+ * table too.
  */
-export function playerCommands(syncTimeoutMs: number | undefined, extra: readonly CommandSpec[] = []): readonly CommandSpec[] {
+export function playerCommands(syncTimeoutMs: number | undefined, extra: readonly CommandSpec[]): readonly CommandSpec[] {
   const timeoutMs = syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS;
   let byExtra = commandLists.get(timeoutMs);
   if (!byExtra) commandLists.set(timeoutMs, (byExtra = new WeakMap()));
-  const key = extra.length === 0 ? NO_EXTRA : extra;
-  let list = byExtra.get(key);
+  let list = byExtra.get(extra);
   if (!list) {
     // The handlers take PlayerServices; the agent hands them the profile's services (unknown to it).
     const specs = [...PLAYBACK_COMMANDS, syncContentCommand(timeoutMs), REBOOT_COMMAND] as readonly CommandSpec[];
     list = Object.freeze([...specs, ...extra]);
-    byExtra.set(key, list);
+    byExtra.set(extra, list);
   }
   return list;
 }
 
-const NO_EXTRA: readonly CommandSpec[] = [];
 /** The shared lists, by sync deadline, then by the extra specs after them. */
 const commandLists = new Map<number, WeakMap<readonly CommandSpec[], readonly CommandSpec[]>>();
 

@@ -43,11 +43,15 @@ async function isFresh(): Promise<boolean> {
   return (await newestSourceMtime()) <= built;
 }
 
-/** The newest mtime of the sources tsconfig.build.json compiles (spec files excluded, as it does). */
+/**
+ * The newest mtime of the sources tsconfig.build.json compiles (spec files excluded, as it does).
+ * test/support is not in its `include` (the package ships only the helpers `amora bench` imports,
+ * which tsc builds by following the imports), so it is scanned besides.
+ */
 async function newestSourceMtime(): Promise<number> {
   const config = JSON.parse(await readFile(join(ROOT, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
   let newest = 0;
-  for (const dir of config.include) {
+  for (const dir of [...config.include, 'test/support']) {
     const entries = await readdir(join(ROOT, dir), { recursive: true, withFileTypes: true }).catch(() => []);
     for (const entry of entries) {
       if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.spec.ts') || entry.name.endsWith('.d.ts')) continue;

@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, it } from 'vitest';
@@ -38,6 +38,9 @@ function importedModules(declarations: string): string[] {
   const patterns = [/\bfrom\s+['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g, /^\s*import\s+['"]([^'"]+)['"]/gm, /<reference\s+types=['"]([^'"]+)['"]/g];
   return patterns.flatMap((pattern) => [...declarations.matchAll(pattern)].map((match) => match[1]!));
 }
+
+/** A relative module specifier in built JavaScript: `from './x.js'`, `import('./x.js')`, `import './x.js'`. */
+const RELATIVE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"](\.{1,2}\/[^'"]+)['"]/g;
 
 /** `@scope/name/sub/path` -> `{ name: '@scope/name', subpath: './sub/path' }` (`.` for the package itself). */
 function splitSpecifier(specifier: string): { name: string; subpath: string } {
@@ -216,6 +219,19 @@ describeWithBinaries(['mosquitto'], 'npm install amora-sync without a cloud SDK'
       }
     }
     expect(offending).toEqual([]);
+  });
+
+  it.concurrent('ships no build-time script, compiled spec or test helper that the shipped code does not import', async ({ expect }) => {
+    const installed = join(app, 'node_modules', 'amora-sync');
+    const files = (await readdir(installed, { recursive: true })).map((file) => file.replaceAll('\\', '/')).filter((file) => !file.startsWith('node_modules/'));
+    // dist/cli/build runs in `npm run build`, dist/cli/docs in `npm run docs:schemas`: the repository's, not a user's.
+    expect(files.filter((file) => /^dist\/cli\/(build|docs)(\/|$)/.test(file) || file.includes('.spec.'))).toEqual([]);
+    // `amora bench` runs a few test/support helpers (Mosquitto, MPD, Azurite launchers); the rest are the tests' own.
+    const imported = new Set<string>();
+    for (const file of files.filter((name) => name.endsWith('.js'))) {
+      for (const [, specifier] of (await readFile(join(installed, file), 'utf8')).matchAll(RELATIVE_IMPORT)) imported.add(posix.join(posix.dirname(file), specifier!));
+    }
+    expect(files.filter((file) => file.startsWith('dist/test/support/') && file.endsWith('.js') && !imported.has(file))).toEqual([]);
   });
 
   it.concurrent.for(['azure-iot-hub', 'aws-iot'])('a %s agent exits 2 naming what to install', async (kind, { expect }) => {
