@@ -213,13 +213,18 @@ export class AwsIotControllerTransport implements ControllerTransport {
       return Promise.reject(new TransportError('payload_too_large', `command "${command}" is over AWS IoT's ${MQTT_PAYLOAD_LIMIT_BYTES}-byte limit`));
     }
     if (!this.connection.online) return Promise.reject(new TransportError('unavailable', `cannot send "${command}" to ${deviceId}: controller is offline`));
+    // Still online while stop() disconnects: stop() has rejected every waiting call already.
+    if (this.stopping) return Promise.reject(new TransportError('closed', `cannot send "${command}" to ${deviceId}: controller is stopping`));
 
     const lease = this.responseLease(deviceId);
     // Registered before the command leaves, so an answer cannot slip past.
     const waiter = this.pending.add(commandId, timeoutMs, command, deviceId);
     lease.ready
-      // Not sent once stopping: its caller has had `closed` already.
-      .then(() => (this.stopping ? undefined : this.publishCommand(topic, payload)))
+      .then(() => {
+        // A command must not leave after its caller was told `closed` (stop() rejected it).
+        if (this.stopping) throw new TransportError('closed', 'stopped before the command was sent');
+        return this.publishCommand(topic, payload);
+      })
       .catch((error: unknown) =>
         // Stopped meanwhile: say so, rather than whichever operation the shutdown cut short.
         waiter.fail(this.stopping ? new TransportError('closed', `controller stopped before ${deviceId} answered "${command}"`, { cause: error }) : error),
