@@ -44,6 +44,13 @@ const RETAINED_WAIT_CAP_MS = 2_000;
 
 const decoder = new TextDecoder();
 
+/** A device's responses topic, as this controller holds it. */
+interface ResponseSubscription {
+  readonly lease: TopicLease;
+  /** Once the broker confirmed it (or, on MQTT 5, refused it): commands leave without waiting. */
+  confirmed: boolean;
+}
+
 /**
  * The controller side of the generic MQTT protocol, for apps, backends and `amora ctl`.
  * Browser-safe (mqtt.js over ws:// or wss:// there).
@@ -70,8 +77,8 @@ export class MqttControllerTransport implements ControllerTransport {
   /** The calls waiting for an answer, by command_id, their deadlines on one timer. */
   private readonly pending: PendingCommands;
   private readonly syncWaiters = new Map<string, () => void>();
-  /** MQTT 3.1.1: device responses topics stay subscribed once used (no SUBSCRIBE round trip per call). */
-  private readonly responseLeases = new Map<string, TopicLease>();
+  /** Devices' responses topics, each subscribed on the first command to it and kept. */
+  private readonly responseSubscriptions = new Map<string, ResponseSubscription>();
   private readonly clientTopic: string;
   /** MQTT 5: where devices answer this controller's commands. */
   private readonly responseTopic: string;
@@ -112,8 +119,8 @@ export class MqttControllerTransport implements ControllerTransport {
 
   async stop(): Promise<void> {
     this.pending.rejectAll(new TransportError('closed', 'controller stopped before the response arrived'));
-    for (const lease of this.responseLeases.values()) lease.release();
-    this.responseLeases.clear();
+    for (const responses of this.responseSubscriptions.values()) responses.lease.release();
+    this.responseSubscriptions.clear();
     await Promise.all([this.connection.stop(), this.commandLink.stop()]);
   }
 
@@ -210,9 +217,11 @@ export class MqttControllerTransport implements ControllerTransport {
     } catch (error) {
       return Promise.reject(error);
     }
-    // MQTT 5: answers come to our client topic (always subscribed). 3.1.1: the device's responses
-    // topic, subscribed on first use and kept.
-    const lease = v5 ? undefined : this.responseLease(deviceId);
+    // Answers are heard on the device's responses topic (subscribed on the first command to it,
+    // then kept) and, with MQTT 5, on our own response topic, which the command names. Both: a
+    // device on 3.1.1 never sees the response topic (the broker drops properties for it), and
+    // the AmoraOS devices answer on their responses topic whatever the command says.
+    const responses = this.responseSubscription(deviceId);
     // No correlation data: the response carries the command_id, which is what answers are
     // matched by, so a copy in the properties would only be encoded, stored and parsed twice.
     const qos = this.options.qos.commands;
@@ -221,14 +230,13 @@ export class MqttControllerTransport implements ControllerTransport {
       : { qos, retain: false };
     // Registered before the command leaves: an answer may come before the PUBACK.
     const waiter = this.pending.add(commandId, timeoutMs, command, deviceId);
-    // A refused subscription or publish ends the call; after the answer it changes nothing. A
-    // refused subscription is forgotten, so the next call to this device subscribes again.
-    const sent = lease
-      ? lease.ready.then(
-          () => this.commandLink.publish(topic, payload, publishOptions),
-          (error: unknown) => this.dropResponseLease(deviceId, lease, error),
-        )
-      : this.commandLink.publish(topic, payload, publishOptions);
+    const send = (): Promise<void> => this.commandLink.publish(topic, payload, publishOptions);
+    // The first command to a device waits for the SUBACK (with a separate command connection the
+    // broker could otherwise deliver the command, and take the answer, first); later ones do not.
+    // A refused publish ends the call; after the answer it changes nothing.
+    const sent = responses.confirmed
+      ? send()
+      : responses.lease.ready.then(send, (error: unknown) => (v5 ? this.withoutResponsesTopic(responses, error, send) : this.dropResponseSubscription(deviceId, responses, error)));
     sent.catch((error: unknown) => waiter.fail(error));
     return waiter.promise;
   }
@@ -264,21 +272,48 @@ export class MqttControllerTransport implements ControllerTransport {
     await this.connection.publish(this.topics.desired(deviceId), payload, { qos: this.options.qos.commands, retain: false });
   }
 
-  private dropResponseLease(deviceId: string, lease: TopicLease, error: unknown): never {
-    if (this.responseLeases.get(deviceId) === lease) {
-      this.responseLeases.delete(deviceId);
-      lease.release();
+  /**
+   * MQTT 3.1.1: a refused responses topic ends the call, since no answer could be heard. It is
+   * forgotten, so the next call to this device subscribes again.
+   */
+  private dropResponseSubscription(deviceId: string, responses: ResponseSubscription, error: unknown): never {
+    if (this.responseSubscriptions.get(deviceId) === responses) {
+      this.responseSubscriptions.delete(deviceId);
+      responses.lease.release();
     }
     throw error;
   }
 
-  private responseLease(deviceId: string): TopicLease {
-    let lease = this.responseLeases.get(deviceId);
-    if (!lease) {
-      lease = this.subscriptions.add(this.topics.responses(deviceId), (message) => this.onResponse(message));
-      this.responseLeases.set(deviceId, lease);
+  /**
+   * MQTT 5: a refused responses topic (an ACL) leaves our own response topic, which devices on
+   * MQTT 5 answer on. The command goes out; later ones neither wait for that topic nor ask for it
+   * again, and a reconnect does not resubscribe it (the entry stays, its lease released).
+   */
+  private withoutResponsesTopic(responses: ResponseSubscription, error: unknown, send: () => Promise<void>): Promise<void> {
+    if (!responses.confirmed) {
+      responses.confirmed = true;
+      responses.lease.release();
+      this.logger.warn(
+        { err: String(error) },
+        'the broker refused a device responses topic: answers from devices on MQTT 3.1.1 (or that ignore the response topic) will not be heard',
+      );
     }
-    return lease;
+    return send();
+  }
+
+  private responseSubscription(deviceId: string): ResponseSubscription {
+    let responses = this.responseSubscriptions.get(deviceId);
+    if (!responses) {
+      const lease = this.subscriptions.add(this.topics.responses(deviceId), (message) => this.onResponse(message));
+      const created: ResponseSubscription = { lease, confirmed: false };
+      lease.ready.then(
+        () => (created.confirmed = true),
+        () => undefined,
+      );
+      responses = created;
+      this.responseSubscriptions.set(deviceId, responses);
+    }
+    return responses;
   }
 
   /** The shared stream of one topic's messages through `pipe`: subscribed on the broker while someone listens. */
