@@ -28,6 +28,7 @@ import {
   PendingCommands,
   presenceOf,
   readCommandResponse,
+  ResponseSubscriptions,
   SharedStreams,
 } from '../../core/internal.js';
 import type { AwsLink } from './aws-link.js';
@@ -37,7 +38,7 @@ import type { AwsIotOptions } from './options.js';
 import { MQTT_PAYLOAD_LIMIT_BYTES } from './payloads.js';
 import { parseDocuments, parseGetAccepted } from './shadow-document.js';
 import { shadowTopic } from './shadow-topics.js';
-import { TopicRouter, type TopicLease } from './topic-router.js';
+import { TopicRouter } from './topic-router.js';
 import { AwsTopics } from './topics.js';
 
 const DEFAULT_INVOKE_TIMEOUT_MS = 10_000;
@@ -76,7 +77,8 @@ export class AwsIotControllerTransport implements ControllerTransport {
   private readonly streams = new SharedStreams();
   /** The calls waiting for an answer, by command_id, their deadlines on one timer. */
   private readonly pending: PendingCommands;
-  private readonly responseLeases = new Map<string, TopicLease>();
+  /** Devices' responses topics, each subscribed before the first command to it and kept. */
+  private readonly responses: ResponseSubscriptions;
   private dataPlane: IoTDataPlaneClient | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -102,6 +104,12 @@ export class AwsIotControllerTransport implements ControllerTransport {
     // QoS 0: with a clean session QoS 1 buys nothing (nothing is kept for us while offline), and
     // on the sdk link each PUBACK would hold back our next publish on aws-crt's Nagle-enabled socket.
     this.router = new TopicRouter(this.connection, 0, this.logger);
+    this.responses = new ResponseSubscriptions((deviceId) =>
+      this.router.add(this.topics.responses(deviceId), (_topic, payload) => {
+        const response = readCommandResponse(payload);
+        if (response) this.pending.settle(response);
+      }),
+    );
     this.status$ = this.connection.status$;
   }
 
@@ -120,8 +128,7 @@ export class AwsIotControllerTransport implements ControllerTransport {
 
   private async shutdown(): Promise<void> {
     this.pending.rejectAll(new TransportError('closed', 'controller stopped before the device answered'));
-    for (const lease of this.responseLeases.values()) lease.release();
-    this.responseLeases.clear();
+    this.responses.releaseAll();
     await this.connection.stop();
     this.dataPlane?.destroy();
   }
@@ -216,15 +223,14 @@ export class AwsIotControllerTransport implements ControllerTransport {
     // Still online while stop() disconnects: stop() has rejected every waiting call already.
     if (this.stopping) return Promise.reject(new TransportError('closed', `cannot send "${command}" to ${deviceId}: controller is stopping`));
 
-    const lease = this.responseLease(deviceId);
     // Registered before the command leaves, so an answer cannot slip past.
     const waiter = this.pending.add(commandId, timeoutMs, command, deviceId);
-    lease.ready
-      .then(() => {
+    // The first command to a device waits for its responses topic's SUBACK; a refusal ends the call.
+    this.responses
+      .send(deviceId, () =>
         // A command must not leave after its caller was told `closed` (stop() rejected it).
-        if (this.stopping) throw new TransportError('closed', 'stopped before the command was sent');
-        return this.publishCommand(topic, payload);
-      })
+        this.stopping ? Promise.reject(new TransportError('closed', 'stopped before the command was sent')) : this.publishCommand(topic, payload),
+      )
       .catch((error: unknown) =>
         // Stopped meanwhile: say so, rather than whichever operation the shutdown cut short.
         waiter.fail(this.stopping ? new TransportError('closed', `controller stopped before ${deviceId} answered "${command}"`, { cause: error }) : error),
@@ -281,18 +287,6 @@ export class AwsIotControllerTransport implements ControllerTransport {
   private requireDataPlane(): IoTDataPlaneClient {
     if (!this.dataPlane) throw new TransportError('unavailable', 'AWS IoT controller is not started');
     return this.dataPlane;
-  }
-
-  private responseLease(deviceId: string): TopicLease {
-    let lease = this.responseLeases.get(deviceId);
-    if (!lease) {
-      lease = this.router.add(this.topics.responses(deviceId), (_topic, payload) => {
-        const response = readCommandResponse(payload);
-        if (response) this.pending.settle(response);
-      });
-      this.responseLeases.set(deviceId, lease);
-    }
-    return lease;
   }
 
   private topicSource(topic: string): (subscriber: { next(message: RoutedMessage): void }) => () => void {

@@ -27,6 +27,7 @@ import {
   PendingCommands,
   presenceOf,
   readCommandResponse,
+  ResponseSubscriptions,
   SharedStreams,
 } from '../../core/internal.js';
 import type { MqttConnection, MqttConnectionHooks } from '../../core/mqtt.js';
@@ -35,7 +36,7 @@ import { mqttConnectionFor } from './connection.js';
 import type { MqttOptions } from './options.js';
 import type { TlsMaterialLoader } from './tls.js';
 import { MQTT_TOKENS } from './tokens.js';
-import { TopicSubscriptions, type TopicLease, type TopicMessage } from './topic-subscriptions.js';
+import { TopicSubscriptions, type TopicMessage } from './topic-subscriptions.js';
 import { assertTopicLevel, MqttTopics } from './topics.js';
 
 const DEFAULT_INVOKE_TIMEOUT_MS = 10_000;
@@ -43,13 +44,9 @@ const DEFAULT_INVOKE_TIMEOUT_MS = 10_000;
 const RETAINED_WAIT_CAP_MS = 2_000;
 
 const decoder = new TextDecoder();
-
-/** A device's responses topic, as this controller holds it. */
-interface ResponseSubscription {
-  readonly lease: TopicLease;
-  /** Once the broker confirmed it (or, on MQTT 5, refused it): commands leave without waiting. */
-  confirmed: boolean;
-}
+/** MQTT 5 only; on 3.1.1 the refusal ends the command, since no answer could be heard. */
+const RESPONSES_REFUSED =
+  "the broker refused this device's responses topic: its answers reach this controller only if the device is on MQTT 5 and answers on the response topic the command names";
 
 /**
  * The controller side of the generic MQTT protocol, for apps, backends and `amora ctl`.
@@ -77,8 +74,10 @@ export class MqttControllerTransport implements ControllerTransport {
   /** The calls waiting for an answer, by command_id, their deadlines on one timer. */
   private readonly pending: PendingCommands;
   private readonly syncWaiters = new Map<string, () => void>();
-  /** Devices' responses topics, each subscribed on the first command to it and kept. */
-  private readonly responseSubscriptions = new Map<string, ResponseSubscription>();
+  /** Devices' responses topics, each subscribed before the first command to it and kept. */
+  private readonly responses: ResponseSubscriptions;
+  /** MQTT 5: told when the broker refuses a device's responses topic (the error names it). */
+  private readonly responsesRefused = (error: unknown): void => this.logger.warn({ err: String(error) }, RESPONSES_REFUSED);
   private readonly clientTopic: string;
   /** MQTT 5: where devices answer this controller's commands. */
   private readonly responseTopic: string;
@@ -110,6 +109,7 @@ export class MqttControllerTransport implements ControllerTransport {
     this.commandLink =
       options.commandConnection === 'separate' ? connection(`${this.clientId}-commands`, { onMessage: () => undefined }) : this.connection;
     this.subscriptions = new TopicSubscriptions(this.connection, options.qos.responses, this.logger);
+    this.responses = new ResponseSubscriptions((deviceId) => this.subscriptions.add(this.topics.responses(deviceId), (message) => this.onResponse(message)));
     this.status$ = this.connection.status$;
   }
 
@@ -119,8 +119,7 @@ export class MqttControllerTransport implements ControllerTransport {
 
   async stop(): Promise<void> {
     this.pending.rejectAll(new TransportError('closed', 'controller stopped before the response arrived'));
-    for (const responses of this.responseSubscriptions.values()) responses.lease.release();
-    this.responseSubscriptions.clear();
+    this.responses.releaseAll();
     await Promise.all([this.connection.stop(), this.commandLink.stop()]);
   }
 
@@ -217,11 +216,6 @@ export class MqttControllerTransport implements ControllerTransport {
     } catch (error) {
       return Promise.reject(error);
     }
-    // Answers are heard on the device's responses topic (subscribed on the first command to it,
-    // then kept) and, with MQTT 5, on our own response topic, which the command names. Both: a
-    // device on 3.1.1 never sees the response topic (the broker drops properties for it), and
-    // the AmoraOS devices answer on their responses topic whatever the command says.
-    const responses = this.responseSubscription(deviceId);
     // No correlation data: the response carries the command_id, which is what answers are
     // matched by, so a copy in the properties would only be encoded, stored and parsed twice.
     const qos = this.options.qos.commands;
@@ -230,13 +224,17 @@ export class MqttControllerTransport implements ControllerTransport {
       : { qos, retain: false };
     // Registered before the command leaves: an answer may come before the PUBACK.
     const waiter = this.pending.add(commandId, timeoutMs, command, deviceId);
-    const send = (): Promise<void> => this.commandLink.publish(topic, payload, publishOptions);
-    // The first command to a device waits for the SUBACK (with a separate command connection the
-    // broker could otherwise deliver the command, and take the answer, first); later ones do not.
-    // A refused publish ends the call; after the answer it changes nothing.
-    const sent = responses.confirmed
-      ? send()
-      : responses.lease.ready.then(send, (error: unknown) => (v5 ? this.withoutResponsesTopic(responses, error, send) : this.dropResponseSubscription(deviceId, responses, error)));
+    // Answers are heard on the device's responses topic and, with MQTT 5, on our own response
+    // topic, which the command names. Both: a device on 3.1.1 never sees the response topic (the
+    // broker drops properties for it), and the AmoraOS devices answer on their responses topic
+    // whatever the command says. The first command to a device waits for that subscription's
+    // SUBACK (with a separate command connection the broker could otherwise deliver the command,
+    // and take the answer, first). A refused publish ends the call; after the answer it changes nothing.
+    const sent = this.responses.send(
+      deviceId,
+      () => this.commandLink.publish(topic, payload, publishOptions),
+      v5 ? this.responsesRefused : undefined,
+    );
     sent.catch((error: unknown) => waiter.fail(error));
     return waiter.promise;
   }
@@ -270,50 +268,6 @@ export class MqttControllerTransport implements ControllerTransport {
     const payload = encodePayload(patch, this.options.maxPayloadBytes, 'desired-state patch');
     if (!this.connection.online) throw new TransportError('unavailable', `cannot set desired state of ${deviceId}: controller is offline`);
     await this.connection.publish(this.topics.desired(deviceId), payload, { qos: this.options.qos.commands, retain: false });
-  }
-
-  /**
-   * MQTT 3.1.1: a refused responses topic ends the call, since no answer could be heard. It is
-   * forgotten, so the next call to this device subscribes again.
-   */
-  private dropResponseSubscription(deviceId: string, responses: ResponseSubscription, error: unknown): never {
-    if (this.responseSubscriptions.get(deviceId) === responses) {
-      this.responseSubscriptions.delete(deviceId);
-      responses.lease.release();
-    }
-    throw error;
-  }
-
-  /**
-   * MQTT 5: a refused responses topic (an ACL) leaves our own response topic, which devices on
-   * MQTT 5 answer on. The command goes out; later ones neither wait for that topic nor ask for it
-   * again, and a reconnect does not resubscribe it (the entry stays, its lease released).
-   */
-  private withoutResponsesTopic(responses: ResponseSubscription, error: unknown, send: () => Promise<void>): Promise<void> {
-    if (!responses.confirmed) {
-      responses.confirmed = true;
-      responses.lease.release();
-      this.logger.warn(
-        { err: String(error) },
-        'the broker refused a device responses topic: answers from devices on MQTT 3.1.1 (or that ignore the response topic) will not be heard',
-      );
-    }
-    return send();
-  }
-
-  private responseSubscription(deviceId: string): ResponseSubscription {
-    let responses = this.responseSubscriptions.get(deviceId);
-    if (!responses) {
-      const lease = this.subscriptions.add(this.topics.responses(deviceId), (message) => this.onResponse(message));
-      const created: ResponseSubscription = { lease, confirmed: false };
-      lease.ready.then(
-        () => (created.confirmed = true),
-        () => undefined,
-      );
-      responses = created;
-      this.responseSubscriptions.set(deviceId, responses);
-    }
-    return responses;
   }
 
   /** The shared stream of one topic's messages through `pipe`: subscribed on the broker while someone listens. */

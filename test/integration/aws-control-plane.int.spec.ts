@@ -33,9 +33,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { AwsIotControllerTransport } from '../../adapters/aws-iot/controller-transport.js';
 import { AwsIotDeviceTransport } from '../../adapters/aws-iot/device-transport.js';
 import { startAwsIotEmulator, type AwsIotEmulator } from '../../adapters/aws-iot/emulator/emulator.js';
 import { parseAwsIotOptions } from '../../adapters/aws-iot/options.js';
+import { createAgent } from '../../core/agent/agent.js';
+import { defineCommand } from '../../core/commands/types.js';
 import { blobText, controlPlaneClient, dataPlaneClient, SdkClient, statusIs } from './aws-support.js';
 
 let emulator: AwsIotEmulator;
@@ -144,6 +148,50 @@ describe('AWS IoT emulator: control plane (@aws-sdk/client-iot)', () => {
       expect(shadow.state.reported['volume']).toBe(21);
     } finally {
       await transport.stop();
+    }
+  });
+
+  it("fails a controller's command while its policy refuses the device's responses topic, and sends the next once a policy allows it", async () => {
+    const everythingBut = (denied: string) => ({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: ['iot:Connect', 'iot:Publish', 'iot:Receive', 'iot:Subscribe'], Resource: '*' },
+        { Effect: 'Deny', Action: 'iot:Subscribe', Resource: `${FILTER}/${denied}` },
+      ],
+    });
+    await iot.send(new CreatePolicyCommand({ policyName: 'ctl-narrow', policyDocument: JSON.stringify(everythingBut('amora/devices/cp-answering/responses')) }));
+    await iot.send(new CreatePolicyCommand({ policyName: 'ctl-broad', policyDocument: JSON.stringify(everythingBut('amora/devices/nobody/responses')) }));
+    const keys = await provision('cp-controller', 'ctl-narrow');
+    const certPath = join(dir, 'cp-controller.cert.pem');
+    const keyPath = join(dir, 'cp-controller.private.key');
+    await writeFile(certPath, keys.certificatePem);
+    await writeFile(keyPath, keys.privateKey, { mode: 0o600 });
+    const device = await emulator.createThing('cp-answering');
+    const deviceOptions = parseAwsIotOptions({ endpoint: emulator.endpoint, port: emulator.mqttPort, certPath: device.certPath, keyPath: device.keyPath, caPath: emulator.caPath });
+    const transport = new AwsIotDeviceTransport(deviceOptions, 'aws-iot', 'cp-answering', undefined, { shouldRetry: () => true, nextRetryTimeout: () => 100 }, undefined);
+    const profile = { name: 'echo', commands: [defineCommand({ name: 'echo', description: 'answers', params: z.object({}), handler: () => ({ ok: true }) })] };
+    const agent = createAgent({ deviceId: 'cp-answering', profile, transports: [transport], system: false });
+    const controllerOptions = parseAwsIotOptions({
+      endpoint: emulator.endpoint,
+      port: emulator.mqttPort,
+      certPath,
+      keyPath,
+      caPath: emulator.caPath,
+      controller: { httpsEndpoint: emulator.httpsEndpoint, credentials: { accessKeyId: emulator.credentials.accessKeyId, secretAccessKey: emulator.credentials.secretAccessKey } },
+    });
+    const controller = new AwsIotControllerTransport(controllerOptions, 'aws-iot', undefined, { shouldRetry: () => true, nextRetryTimeout: () => 100 }, undefined);
+    try {
+      await agent.start();
+      await controller.start(new AbortController().signal);
+      await statusIs(controller.status$, 'online');
+      await expect(controller.invoke('cp-answering', 'echo', {}, { timeoutMs: 5_000 })).rejects.toThrow(/subscri|refused|denied/i);
+      await iot.send(new DetachPolicyCommand({ policyName: 'ctl-narrow', target: keys.certificateArn }));
+      await iot.send(new AttachPolicyCommand({ policyName: 'ctl-broad', target: keys.certificateArn }));
+      // The refused subscription was forgotten: this command subscribes again before it is sent.
+      expect(await controller.invoke('cp-answering', 'echo', {}, { timeoutMs: 5_000 })).toMatchObject({ success: true, result: { ok: true } });
+    } finally {
+      await controller.stop();
+      await agent.stop();
     }
   });
 

@@ -1,0 +1,77 @@
+/** A hold on one subscription, as a controller's topic registry hands it out. */
+export interface SubscriptionLease {
+  /** Settles once the broker confirmed the subscription (rejects if it refused it). */
+  readonly ready: Promise<void>;
+  release(): void;
+}
+
+interface Held {
+  readonly lease: SubscriptionLease;
+  /** The broker confirmed it (or a refusal was accepted): commands leave without waiting. */
+  confirmed: boolean;
+}
+
+/**
+ * The devices' responses topics a controller listens on: each subscribed before the first command
+ * to its device, then kept for the controller's life, so a command costs no SUBSCRIBE round trip.
+ *
+ * Only the first command to a device waits for the SUBACK; once it came, commands are sent in the
+ * same call (a `then` on the settled SUBACK cost every command a promise hop, measurable in the
+ * round trip). A refused subscription is forgotten, so the next command to that device asks
+ * again, unless the caller can do without the topic (see `send`).
+ */
+export class ResponseSubscriptions {
+  private readonly held = new Map<string, Held>();
+
+  constructor(
+    /** Subscribes the responses topic of `deviceId`. */
+    private readonly subscribe: (deviceId: string) => SubscriptionLease,
+  ) {}
+
+  /**
+   * Runs `publish` once the responses topic of `deviceId` is subscribed. A refusal ends the command
+   * with the broker's error, unless `tolerateRefusal` is given: then it is told once, the topic is
+   * not asked for again, and commands are published all the same (an MQTT 5 controller also hears
+   * answers on its own response topic).
+   */
+  send(deviceId: string, publish: () => Promise<void>, tolerateRefusal?: (error: unknown) => void): Promise<void> {
+    const held = this.hold(deviceId);
+    if (held.confirmed) return publish();
+    return held.lease.ready.then(publish, (error: unknown) => {
+      if (tolerateRefusal) {
+        if (!held.confirmed) {
+          held.confirmed = true;
+          held.lease.release();
+          tolerateRefusal(error);
+        }
+        return publish();
+      }
+      if (this.held.get(deviceId) === held) {
+        this.held.delete(deviceId);
+        held.lease.release();
+      }
+      throw error;
+    });
+  }
+
+  /** Releases every subscription (the controller stops). */
+  releaseAll(): void {
+    for (const held of this.held.values()) held.lease.release();
+    this.held.clear();
+  }
+
+  private hold(deviceId: string): Held {
+    let held = this.held.get(deviceId);
+    if (!held) {
+      const lease = this.subscribe(deviceId);
+      const created: Held = { lease, confirmed: false };
+      lease.ready.then(
+        () => (created.confirmed = true),
+        () => undefined,
+      );
+      held = created;
+      this.held.set(deviceId, held);
+    }
+    return held;
+  }
+}
