@@ -54,8 +54,8 @@ const RESPONSES_REFUSED =
  *
  * Topic streams are ref-counted: the first subscriber subscribes on the broker, the last one
  * unsubscribes, and late subscribers get the latest value at once. Commands are correlated by
- * command_id; with MQTT 5 responses come to this client's own response topic (with correlation
- * data), with 3.1.1 from the device's responses topic.
+ * command_id; answers come from the device's responses topic and, with MQTT 5, to this client's
+ * own response topic, which each command names.
  */
 @injectable()
 export class MqttControllerTransport implements ControllerTransport {
