@@ -228,13 +228,15 @@ export class MqttControllerTransport implements ControllerTransport {
     // topic, which the command names. Both: a device on 3.1.1 never sees the response topic (the
     // broker drops properties for it), and the AmoraOS devices answer on their responses topic
     // whatever the command says. The first command to a device waits for that subscription's
-    // SUBACK (with a separate command connection the broker could otherwise deliver the command,
-    // and take the answer, first). A refused publish ends the call; after the answer it changes nothing.
-    const sent = this.responses.send(
-      deviceId,
-      () => this.commandLink.publish(topic, payload, publishOptions),
-      v5 ? this.responsesRefused : undefined,
-    );
+    // SUBACK, except on MQTT 5 over the one connection: there the SUBSCRIBE is ahead of the
+    // command on the wire, and MQTT 5 devices answer on our own topic anyway (a command to a new
+    // device each time, as a fleet-wide rollout sends, would otherwise pay a round trip more).
+    // A refused publish ends the call; after the answer it changes nothing.
+    const publish = (): Promise<void> => this.commandLink.publish(topic, payload, publishOptions);
+    const sent =
+      v5 && this.commandLink === this.connection
+        ? this.responses.sendNow(deviceId, publish, this.responsesRefused)
+        : this.responses.send(deviceId, publish, v5 ? this.responsesRefused : undefined);
     sent.catch((error: unknown) => waiter.fail(error));
     return waiter.promise;
   }

@@ -73,6 +73,23 @@ describe('ResponseSubscriptions', () => {
     expect(subscribed).toEqual(['d1']);
   });
 
+  it('sendNow publishes before the SUBACK, and is told of a refusal once', async () => {
+    const { responses, leases, subscribed } = registry();
+    const told: unknown[] = [];
+    const published: number[] = [];
+    const tolerate = (error: unknown): void => void told.push(error);
+    void responses.sendNow('d1', async () => void published.push(1), tolerate);
+    void responses.sendNow('d1', async () => void published.push(2), tolerate);
+    expect(published).toEqual([1, 2]);
+    leases[0]!.refuse(new Error('SUBACK 135'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(told).toHaveLength(1);
+    expect(leases[0]!.released).toBe(1);
+    void responses.sendNow('d1', async () => void published.push(3), tolerate);
+    expect(published).toEqual([1, 2, 3]);
+    expect(subscribed).toEqual(['d1']);
+  });
+
   it('keeps one subscription per device and releases all of them', async () => {
     const { responses, leases, subscribed } = registry();
     const sends = ['d1', 'd2', 'd1'].map((id) => responses.send(id, async () => undefined));

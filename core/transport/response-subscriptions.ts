@@ -9,6 +9,8 @@ interface Held {
   readonly lease: SubscriptionLease;
   /** The broker confirmed it (or a refusal was accepted): commands leave without waiting. */
   confirmed: boolean;
+  /** sendNow() has asked to be told of a refusal. */
+  watched: boolean;
 }
 
 /**
@@ -54,6 +56,27 @@ export class ResponseSubscriptions {
     });
   }
 
+  /**
+   * Runs `publish` at once, without waiting for a new subscription's SUBACK, for a command that
+   * leaves on the subscription's own connection after its SUBSCRIBE (the broker handles a
+   * connection's packets in order, so the subscription is in place before the command is
+   * delivered) and whose answer has another way back (an MQTT 5 controller's own response topic).
+   * A refusal is told once to `tolerateRefusal`; the topic is not asked for again.
+   */
+  sendNow(deviceId: string, publish: () => Promise<void>, tolerateRefusal: (error: unknown) => void): Promise<void> {
+    const held = this.hold(deviceId);
+    if (!held.confirmed && !held.watched) {
+      held.watched = true;
+      held.lease.ready.catch((error: unknown) => {
+        if (held.confirmed) return;
+        held.confirmed = true;
+        held.lease.release();
+        tolerateRefusal(error);
+      });
+    }
+    return publish();
+  }
+
   /** Releases every subscription (the controller stops). */
   releaseAll(): void {
     for (const held of this.held.values()) held.lease.release();
@@ -64,7 +87,7 @@ export class ResponseSubscriptions {
     let held = this.held.get(deviceId);
     if (!held) {
       const lease = this.subscribe(deviceId);
-      const created: Held = { lease, confirmed: false };
+      const created: Held = { lease, confirmed: false, watched: false };
       lease.ready.then(
         () => (created.confirmed = true),
         () => undefined,
