@@ -82,6 +82,17 @@ const GUIDE_POLICY = {
   ],
 };
 
+/** A policy allowing every MQTT action except subscribing to `denied`. */
+function everythingBut(denied: string): object {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Action: ['iot:Connect', 'iot:Publish', 'iot:Receive', 'iot:Subscribe'], Resource: '*' },
+      { Effect: 'Deny', Action: 'iot:Subscribe', Resource: `${FILTER}/${denied}` },
+    ],
+  };
+}
+
 /** CreateThing, CreateKeysAndCertificate, AttachThingPrincipal and (unless `policy` is null) AttachPolicy. */
 async function provision(thingName: string, policy: string | null = 'device-policy'): Promise<{ certificateArn: string; certificateId: string; certificatePem: string; privateKey: string }> {
   await iot.send(new CreateThingCommand({ thingName, attributePayload: { attributes: { model: 'amp-1' } } }));
@@ -152,13 +163,6 @@ describe('AWS IoT emulator: control plane (@aws-sdk/client-iot)', () => {
   });
 
   it("fails a controller's command while its policy refuses the device's responses topic, and sends the next once a policy allows it", async () => {
-    const everythingBut = (denied: string) => ({
-      Version: '2012-10-17',
-      Statement: [
-        { Effect: 'Allow', Action: ['iot:Connect', 'iot:Publish', 'iot:Receive', 'iot:Subscribe'], Resource: '*' },
-        { Effect: 'Deny', Action: 'iot:Subscribe', Resource: `${FILTER}/${denied}` },
-      ],
-    });
     await iot.send(new CreatePolicyCommand({ policyName: 'ctl-narrow', policyDocument: JSON.stringify(everythingBut('amora/devices/cp-answering/responses')) }));
     await iot.send(new CreatePolicyCommand({ policyName: 'ctl-broad', policyDocument: JSON.stringify(everythingBut('amora/devices/nobody/responses')) }));
     const keys = await provision('cp-controller', 'ctl-narrow');
