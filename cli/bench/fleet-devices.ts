@@ -29,7 +29,7 @@ serveRequests<DevicesRequest, DevicesReply>(async (request, reply) => {
     const before = settledMemory();
     const start = nowMs();
     devices = [];
-    const open = request.kind === 'amora' ? startAgent(createBuiltinRegistry()) : startRaw;
+    const open = request.kind === 'amora' ? startAgent(createBuiltinRegistry(), request.protocolVersion) : startRaw;
     const ids = Array.from({ length: request.devices }, (_, index) => fleetDeviceId(index));
     await mapLimited(ids, request.concurrency, async (id, index) => {
       devices[index] = await open(request.url, id);
@@ -72,9 +72,9 @@ async function sendLoop(rate: number, durationMs: number): Promise<Omit<Extract<
   return { sent, cpuMicros: used.user + used.system, elapsedMs: nowMs() - start, lateMs };
 }
 
-function startAgent(registry: ReturnType<typeof createBuiltinRegistry>) {
+function startAgent(registry: ReturnType<typeof createBuiltinRegistry>, protocolVersion: 4 | 5) {
   return async (url: string, deviceId: string): Promise<FleetDevice> => {
-    const config = parseConfig({ device: { id: deviceId, profile: 'bench' }, system: { enabled: false }, transports: [{ kind: 'mqtt', url }] }, { env: {} });
+    const config = parseConfig({ device: { id: deviceId, profile: 'bench' }, system: { enabled: false }, transports: [{ kind: 'mqtt', url, protocolVersion }] }, { env: {} });
     const agent: Agent = await buildAgent(config, registry, { profile: benchProfile });
     await agent.start(new AbortController().signal);
     await firstValueFrom(agent.health$.pipe(filter((health) => Object.values(health.components).every((status) => status.state === 'online'))));

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Orchestrator → devices child. */
 export type DevicesRequest =
-  | { readonly type: 'start'; readonly kind: FleetKind; readonly url: string; readonly devices: number; readonly concurrency: number }
+  | { readonly type: 'start'; readonly kind: FleetKind; readonly url: string; readonly devices: number; readonly concurrency: number; readonly protocolVersion: 4 | 5 }
   | { readonly type: 'run'; readonly rate: number; readonly durationMs: number }
   | { readonly type: 'stop' };
 

@@ -28,7 +28,7 @@ export function formatFleetReport(report: FleetReport): string {
     `${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.node}, load ${report.machine.loadavg.join(' ')}`,
     `${o.devices} devices in one process, ${o.clients} subscribers in ${o.subscriberProcesses} process(es), ${o.rate} state update(s)/s per device for ${o.durationS} s; ` +
       `one command every ${o.commandIntervalMs} ms meanwhile; ${o.runs} round(s), order reversed each round`,
-    `broker: ${o.broker}`,
+    `broker: ${o.broker}; Amora on MQTT ${o.protocolVersion === 4 ? '3.1.1' : '5'}, raw mqtt.js on 3.1.1`,
     `subscribers (plain mqtt.js, one device each): all connected in ${fixed(report.subscribers.connectMs / 1000, 1)} s, heap ${kib(report.subscribers.heapPerClient)} KiB, RSS ${kib(report.subscribers.rssPerClient)} KiB per connection`,
     '',
     PERCENTILES_NOTE,

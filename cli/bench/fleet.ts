@@ -22,6 +22,8 @@ export interface FleetOptions {
   readonly subscriberProcesses: number;
   /** Pause between two commands of the probe, ms. */
   readonly commandIntervalMs: number;
+  /** MQTT version of the Amora agents and the probe's controller (raw mqtt.js stays on 3.1.1). Default 5. */
+  readonly protocolVersion?: 4 | 5;
 }
 
 /** One pass: one kind of device fleet started, loaded and measured. */
@@ -113,11 +115,12 @@ type Subscribers = readonly ChildLink<SubscribersRequest, SubscribersReply>[];
 async function runPass(who: FleetKind, registry: PluginRegistry, url: string, subscribers: Subscribers, options: FleetOptions): Promise<FleetPass> {
   const devices = forkSibling<DevicesRequest, DevicesReply>('./fleet-devices.js', `${who} devices process`);
   try {
-    devices.send({ type: 'start', kind: who, url, devices: options.devices, concurrency: CONNECT_CONCURRENCY });
+    const protocolVersion = options.protocolVersion ?? 5;
+    devices.send({ type: 'start', kind: who, url, devices: options.devices, concurrency: CONNECT_CONCURRENCY, protocolVersion });
     const online = await devices.next('online');
     // The work that follows going online (retained messages, first publishes) is not the steady state.
     await pause(SETTLE_MS);
-    const probe = await startCommandProbe(who, registry, url, options.devices);
+    const probe = await startCommandProbe(who, registry, url, options.devices, protocolVersion);
     const since = nowMs();
     const wire = await watchWire(url, since);
     // Every subscriber counts from `since` before the first send, or early deliveries would go uncounted.

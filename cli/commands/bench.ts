@@ -18,6 +18,7 @@ interface FleetCliOptions {
   readonly url?: string;
   readonly subscriberProcesses?: number;
   readonly commandInterval: number;
+  readonly protocolVersion: '4' | '5';
   readonly json?: string | true;
 }
 
@@ -58,6 +59,7 @@ function fleetCommand(): Command {
     .option('--url <url>', 'use this running broker instead of starting one')
     .addOption(new Option('--subscriber-processes <n>', 'child processes the subscriber connections are split across (default: one per 2,500)').argParser(integerIn(1, 64, 'a process count')))
     .addOption(new Option('--command-interval <ms>', 'pause between two commands of the probe that runs during each pass').default(20).argParser(integerIn(0, 60_000, 'milliseconds')))
+    .addOption(new Option('--protocol-version <v>', "MQTT version of the Amora agents and the probe's controller (raw mqtt.js stays on 3.1.1, its default)").choices(['4', '5']).default('5'))
     .option('--json [file]', 'print the results as JSON on stdout, or write them to a file')
     .action(async (options: FleetCliOptions) => {
       const { runFleetBench } = await import('../bench/fleet-run.js');
@@ -70,6 +72,7 @@ function fleetCommand(): Command {
         broker: options.url ? { url: options.url } : options.broker,
         subscriberProcesses: options.subscriberProcesses ?? Math.ceil(options.clients / 2500),
         commandIntervalMs: options.commandInterval,
+        protocolVersion: options.protocolVersion === '4' ? 4 : 5,
       }, options.json);
     });
 }
