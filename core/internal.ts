@@ -20,7 +20,7 @@ export { deviceMessageFor, isDeviceMessage } from './telemetry/device-message.js
 
 // Commands: many per-command deadlines on one timer; a controller's calls waiting for answers
 export { Deadlines } from './commands/deadlines.js';
-export { PendingCommands, type PendingCommand } from './commands/pending-commands.js';
+export { PendingCommands } from './commands/pending-commands.js';
 export { closeServer, listenOn } from './transport/server-listen.js';
 
 // Transports: the generic wire format, topic rules, presence tracking
@@ -37,7 +37,7 @@ export { hasWildcard, topicMatches } from './transport/topic-match.js';
 export { deviceDirectory, type PresenceSighting } from './transport/device-directory.js';
 export { presenceOf } from './transport/presence.js';
 export { SharedStreams } from './transport/shared-streams.js';
-export { ResponseSubscriptions, type SubscriptionLease } from './transport/response-subscriptions.js';
+export { ResponseSubscriptions } from './transport/response-subscriptions.js';
 export type { ResolvedTls } from './transport/resolved-tls.js';
 
 // Agent building (the CLI)

@@ -41,11 +41,7 @@ export class ResponseSubscriptions {
     if (held.confirmed) return publish();
     return held.lease.ready.then(publish, (error: unknown) => {
       if (tolerateRefusal) {
-        if (!held.confirmed) {
-          held.confirmed = true;
-          held.lease.release();
-          tolerateRefusal(error);
-        }
+        this.doWithout(held, error, tolerateRefusal);
         return publish();
       }
       if (this.held.get(deviceId) === held) {
@@ -67,12 +63,7 @@ export class ResponseSubscriptions {
     const held = this.hold(deviceId);
     if (!held.confirmed && !held.watched) {
       held.watched = true;
-      held.lease.ready.catch((error: unknown) => {
-        if (held.confirmed) return;
-        held.confirmed = true;
-        held.lease.release();
-        tolerateRefusal(error);
-      });
+      held.lease.ready.catch((error: unknown) => this.doWithout(held, error, tolerateRefusal));
     }
     return publish();
   }
@@ -81,6 +72,14 @@ export class ResponseSubscriptions {
   releaseAll(): void {
     for (const held of this.held.values()) held.lease.release();
     this.held.clear();
+  }
+
+  /** A tolerated refusal: told once; the entry stays, settled, so the topic is not asked for again. */
+  private doWithout(held: Held, error: unknown, tolerateRefusal: (error: unknown) => void): void {
+    if (held.confirmed) return;
+    held.confirmed = true;
+    held.lease.release();
+    tolerateRefusal(error);
   }
 
   private hold(deviceId: string): Held {
