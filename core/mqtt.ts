@@ -8,5 +8,6 @@ export {
   type MqttConnectionDeps,
   type MqttConnectionHooks,
   type MqttConnectionSettings,
+  type MqttPublishOptions,
 } from './transport/mqtt-connection.js';
 export type { ResolvedTls } from './transport/resolved-tls.js';

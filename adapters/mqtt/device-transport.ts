@@ -32,7 +32,7 @@ import {
   type DeviceStorage,
 } from '../../core/index.js';
 import { wireRecord, deviceMessageFor, isDeviceMessage } from '../../core/internal.js';
-import type { MqttConnection } from '../../core/mqtt.js';
+import type { MqttConnection, MqttPublishOptions } from '../../core/mqtt.js';
 import { deviceClientId } from './client-id.js';
 import { mqttConnectionFor } from './connection.js';
 import type { MqttOptions, MqttQos } from './options.js';
@@ -92,6 +92,7 @@ export class MqttDeviceTransport implements DeviceTransport {
   private readonly responsesTopic: string;
   private readonly desiredTopic: string;
   private readonly stateTopic: string;
+  private readonly stateOptions: MqttPublishOptions;
   private readonly connectionTopic: string;
   private latestState: StateSnapshot | undefined;
   private readonly deviceId: string;
@@ -114,6 +115,7 @@ export class MqttDeviceTransport implements DeviceTransport {
     this.responsesTopic = this.topics.responses(deviceId);
     this.desiredTopic = this.topics.desired(deviceId);
     this.stateTopic = this.topics.state(deviceId);
+    this.stateOptions = { qos: options.qos.state, retain: true };
     this.connectionTopic = this.topics.connection(deviceId);
     this.logger = (logger ?? silentLogger).child({ transport: id });
     this.clock = clock ?? systemClock;
@@ -203,10 +205,15 @@ export class MqttDeviceTransport implements DeviceTransport {
     this.latestState = snapshot;
     // Offline, only the latest snapshot matters: resync() publishes it after the next connect.
     if (!this.sender.ready) return Promise.resolve();
-    return this.sendState(payload).catch((error: unknown) => {
-      // Lost meanwhile: resync() republishes it. Anything else (e.g. refused by an ACL) is the caller's to see.
-      if (this.connection.connected) throw error;
-    });
+    this.guard.published(this.stateTopic, payload);
+    // One promise, settled from the connection's callback: a fleet publishes state every second.
+    return new Promise((resolve, reject) =>
+      this.connection.send(this.stateTopic, payload, this.stateOptions, (error) => {
+        // Lost meanwhile: resync() republishes it. Anything else (e.g. refused by an ACL) is the caller's to see.
+        if (error && this.connection.connected) reject(error);
+        else resolve();
+      }),
+    );
   }
 
   respond(command: InboundCommand, response: CommandResponse): Promise<void> {
@@ -310,7 +317,7 @@ export class MqttDeviceTransport implements DeviceTransport {
 
   private sendState(payload: string): Promise<void> {
     this.guard.published(this.stateTopic, payload);
-    return this.connection.publish(this.stateTopic, payload, { qos: this.options.qos.state, retain: true });
+    return this.connection.publish(this.stateTopic, payload, this.stateOptions);
   }
 
   private stateMessage(snapshot: StateSnapshot): string {

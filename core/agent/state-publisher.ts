@@ -17,6 +17,13 @@ export class StatePublisher {
   private pending?: StateSnapshot;
   private sending?: Promise<void>;
   private active = false;
+  /** When the publish in flight (of `lastSent`) began; one at a time, so fields, not a closure per publish. */
+  private startedAt = 0;
+  private readonly onPublished = (): void => this.settled(true);
+  private readonly onFailed = (error: unknown): void => {
+    this.logger.warn({ transport: this.transport.id, version: this.lastSent?.version, err: toErrorObject(error) }, 'state publish failed');
+    this.settled(false);
+  };
 
   constructor(
     private readonly transport: DeviceTransport,
@@ -60,21 +67,15 @@ export class StatePublisher {
 
   private send(snapshot: StateSnapshot, patch: StateChange['patch']): void {
     this.lastSent = snapshot;
-    const started = this.clock?.now() ?? 0;
+    this.startedAt = this.clock?.now() ?? 0;
     // One `then` with both handlers: a fleet publishes often, and each chained step is a promise.
-    this.sending = this.transport.publishState(snapshot, patch).then(
-      () => this.settled(started, true),
-      (error: unknown) => {
-        this.logger.warn({ transport: this.transport.id, version: snapshot.version, err: toErrorObject(error) }, 'state publish failed');
-        this.settled(started, false);
-      },
-    );
+    this.sending = this.transport.publishState(snapshot, patch).then(this.onPublished, this.onFailed);
   }
 
   /** After a publish: told to onSettled, then what is pending is offered. */
-  private settled(started: number, ok: boolean): void {
+  private settled(ok: boolean): void {
     this.sending = undefined;
-    this.onSettled?.(ok, (this.clock?.now() ?? 0) - started);
+    this.onSettled?.(ok, (this.clock?.now() ?? 0) - this.startedAt);
     const next = this.pending;
     this.pending = undefined;
     if (next && this.active) this.offer(next, undefined);

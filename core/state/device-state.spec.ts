@@ -198,6 +198,30 @@ describe('DeviceState', () => {
     expect(completed).toEqual(['reported', 'changes', 'desired', 'delta']);
   });
 
+  it('a stream first watched after changes starts from the current values', () => {
+    // The streams are made on first use (a fleet's agents are rarely watched).
+    const state = new DeviceState(new ManualClock(), initial);
+    state.patch({ audio: { volume: 20 } });
+    state.setDesired({ audio: { volume: 30 } });
+    expect(collect<StateSnapshot>((next) => state.reported$.subscribe(next)).map((s) => s.version)).toEqual([1]);
+    expect(collect<JsonObject>((next) => state.desired$.subscribe(next))).toEqual([{ audio: { volume: 30 } }]);
+    expect(collect<JsonObject>((next) => state.delta$.subscribe(next))).toEqual([{ audio: { volume: 30 } }]);
+    const changes = collect<StateChange>((next) => state.changes$.subscribe(next));
+    state.patch({ audio: { volume: 30 } });
+    expect(changes.map((c) => c.patch)).toEqual([{ audio: { volume: 30 } }]);
+  });
+
+  it('a stream first watched after dispose() completes at once', () => {
+    const state = new DeviceState(new ManualClock(), initial);
+    state.dispose();
+    const completed: string[] = [];
+    const streams: Record<string, Observable<unknown>> = { reported: state.reported$, changes: state.changes$, desired: state.desired$, delta: state.delta$ };
+    for (const [name, stream] of Object.entries(streams)) {
+      stream.subscribe({ complete: () => completed.push(name) });
+    }
+    expect(completed).toEqual(['reported', 'changes', 'desired', 'delta']);
+  });
+
   describe('dependency injection', () => {
     it('resolves with the bound clock and initial state', () => {
       const container = new Container();

@@ -14,6 +14,8 @@ import { assertWithinDesiredLimits, DEFAULT_DESIRED_LIMITS, type DesiredLimits }
 /** DI token for an optional initial reported state (a JsonObject) of the DeviceState. */
 export const INITIAL_DEVICE_STATE = Symbol.for('amora.device-state.initial');
 
+const EMPTY: JsonObject = Object.freeze({});
+
 /**
  * The device's model of itself (see DeviceStateStore). Snapshots are deeply frozen and share
  * unchanged subtrees with the previous version. Everything happens synchronously inside `patch()`
@@ -25,10 +27,17 @@ export const INITIAL_DEVICE_STATE = Symbol.for('amora.device-state.initial');
  */
 @injectable()
 export class DeviceState implements DeviceStateStore {
-  private readonly reported: BehaviorSubject<StateSnapshot>;
-  private readonly changes = new Subject<StateChange>();
-  private readonly desired = new BehaviorSubject<JsonObject>(Object.freeze({}));
-  private readonly delta = new BehaviorSubject<JsonObject>(Object.freeze({}));
+  // The values are plain fields; each stream's subject is made when the stream is first asked
+  // for. An agent of a fleet is rarely watched, and a subject's `next` on every update (even with
+  // nobody listening) is work and memory the fleet multiplies.
+  private current: StateSnapshot;
+  private desiredValue: JsonObject = EMPTY;
+  private deltaValue: JsonObject = EMPTY;
+  private reported?: BehaviorSubject<StateSnapshot>;
+  private changes?: Subject<StateChange>;
+  private desired?: BehaviorSubject<JsonObject>;
+  private delta?: BehaviorSubject<JsonObject>;
+  private disposed = false;
   private readonly versions: VersionStore | undefined;
   private readonly desiredLimits: DesiredLimits;
   /** Highest version handed out without recording a new ceiling first. */
@@ -54,22 +63,19 @@ export class DeviceState implements DeviceStateStore {
       this.versionCeiling = version + VERSION_LEASE;
       versions.save(this.versionCeiling);
     }
-    this.reported = new BehaviorSubject<StateSnapshot>(
-      Object.freeze({ state, version, timestamp: now, metadata: stampMetadata(state, now) }),
-    );
+    this.current = Object.freeze({ state, version, timestamp: now, metadata: stampMetadata(state, now) });
   }
 
-  // The streams are getters: an observable kept per stream is memory every agent of a fleet keeps.
   get reported$(): Observable<StateSnapshot> {
-    return this.reported.asObservable();
+    return (this.reported ??= this.made(new BehaviorSubject(this.current))).asObservable();
   }
 
   get changes$(): Observable<StateChange> {
-    return this.changes.asObservable();
+    return (this.changes ??= this.made(new Subject<StateChange>())).asObservable();
   }
 
   get desired$(): Observable<JsonObject> {
-    return this.desired.asObservable();
+    return (this.desired ??= this.made(new BehaviorSubject(this.desiredValue))).asObservable();
   }
 
   /**
@@ -77,20 +83,20 @@ export class DeviceState implements DeviceStateStore {
    * already behaves like distinctUntilChanged(deepEqual) for every subscriber.
    */
   get delta$(): Observable<JsonObject> {
-    return this.delta.asObservable();
+    return (this.delta ??= this.made(new BehaviorSubject(this.deltaValue))).asObservable();
   }
 
   get snapshot(): StateSnapshot {
-    return this.reported.value;
+    return this.current;
   }
 
   get version(): number {
-    return this.reported.value.version;
+    return this.current.version;
   }
 
   /** The current desired state (merge of everything the far end asked for). */
   get desiredState(): JsonObject {
-    return this.desired.value;
+    return this.desiredValue;
   }
 
   /**
@@ -108,7 +114,7 @@ export class DeviceState implements DeviceStateStore {
   /** Core-internal, as onChange: the agent's one listener for desired state, called now and on every change. */
   onDesired(listener: (desired: JsonObject) => void): () => void {
     this.desiredListener = listener;
-    listener(this.desired.value);
+    listener(this.desiredValue);
     return () => {
       if (this.desiredListener === listener) this.desiredListener = undefined;
     };
@@ -120,7 +126,7 @@ export class DeviceState implements DeviceStateStore {
    * effective patch. @throws CommandError `invalid_params` for an unsafe patch (see merge-patch.ts).
    */
   patch(patch: JsonObject): StateChange | undefined {
-    const previous = this.reported.value;
+    const previous = this.current;
     // One walk over the patch, not a diff of the whole state: the cost follows the patch's size.
     const { result: state, effective } = applyMergePatchWithEffect(previous.state, patch);
     if (state === previous.state) return undefined;
@@ -138,9 +144,10 @@ export class DeviceState implements DeviceStateStore {
       metadata: updateMetadata(previous, state, effective, timestamp),
     });
     const change: StateChange = Object.freeze({ snapshot, patch: effective });
-    this.reported.next(snapshot);
+    this.current = snapshot;
+    this.reported?.next(snapshot);
     this.changeListener?.(change);
-    this.changes.next(change);
+    this.changes?.next(change);
     this.refreshDelta();
     return change;
   }
@@ -152,26 +159,36 @@ export class DeviceState implements DeviceStateStore {
    * would exceed the desired limits (size, keys).
    */
   setDesired(patch: JsonObject, full = false): void {
-    const next = applyMergePatch(full ? {} : this.desired.value, patch);
-    if (deepEqual(next, this.desired.value)) return;
+    const next = applyMergePatch(full ? {} : this.desiredValue, patch);
+    if (deepEqual(next, this.desiredValue)) return;
     assertWithinDesiredLimits(next, this.desiredLimits);
-    this.desired.next(next);
+    this.desiredValue = next;
+    this.desired?.next(next);
     this.desiredListener?.(next);
     this.refreshDelta();
   }
 
   /** Completes every stream; the store must not be used afterwards. */
   dispose(): void {
-    this.reported.complete();
-    this.changes.complete();
-    this.desired.complete();
-    this.delta.complete();
+    this.disposed = true;
+    this.reported?.complete();
+    this.changes?.complete();
+    this.desired?.complete();
+    this.delta?.complete();
+  }
+
+  /** A stream's subject, completed at once when the store is already disposed. */
+  private made<S extends { complete(): void }>(subject: S): S {
+    if (this.disposed) subject.complete();
+    return subject;
   }
 
   private refreshDelta(): void {
     // Nothing desired, nothing missing: the usual case needs no walk over reported state.
-    if (Object.keys(this.desired.value).length === 0 && Object.keys(this.delta.value).length === 0) return;
-    const delta = computeDelta(this.desired.value, this.reported.value.state);
-    if (!deepEqual(delta, this.delta.value)) this.delta.next(delta);
+    if (Object.keys(this.desiredValue).length === 0 && Object.keys(this.deltaValue).length === 0) return;
+    const delta = computeDelta(this.desiredValue, this.current.state);
+    if (deepEqual(delta, this.deltaValue)) return;
+    this.deltaValue = delta;
+    this.delta?.next(delta);
   }
 }
