@@ -45,8 +45,11 @@ const RETAINED_WAIT_CAP_MS = 2_000;
 
 const decoder = new TextDecoder();
 /** MQTT 5 only; on 3.1.1 the refusal ends the command, since no answer could be heard. */
+/** The key of the one responses subscription of `responseSubscription: fleet` (no device id holds a `+`). */
+const FLEET = '+';
+
 const RESPONSES_REFUSED =
-  "the broker refused this device's responses topic: its answers reach this controller only if the device is on MQTT 5 and answers on the response topic the command names";
+  'the broker refused a responses subscription (the error names the filter): answers reach this controller only from devices on MQTT 5 that answer on the response topic the command names';
 
 /**
  * The controller side of the generic MQTT protocol, for apps, backends and `amora ctl`.
@@ -76,6 +79,8 @@ export class MqttControllerTransport implements ControllerTransport {
   private readonly syncWaiters = new Map<string, () => void>();
   /** Devices' responses topics, each subscribed before the first command to it and kept. */
   private readonly responses: ResponseSubscriptions;
+  /** What `responses` keys a device's subscription by: its id, or FLEET for everyone (`responseSubscription: fleet`). */
+  private readonly responsesKey: (deviceId: string) => string;
   /** MQTT 5: told when the broker refuses a device's responses topic (the error names it). */
   private readonly responsesRefused = (error: unknown): void => this.logger.warn({ err: String(error) }, RESPONSES_REFUSED);
   private readonly clientTopic: string;
@@ -109,7 +114,12 @@ export class MqttControllerTransport implements ControllerTransport {
     this.commandLink =
       options.commandConnection === 'separate' ? connection(`${this.clientId}-commands`, { onMessage: () => undefined }) : this.connection;
     this.subscriptions = new TopicSubscriptions(this.connection, options.qos.responses, this.logger);
-    this.responses = new ResponseSubscriptions((deviceId) => this.subscriptions.add(this.topics.responses(deviceId), (message) => this.onResponse(message)));
+    // `fleet`: every device shares one key, so one subscription, to the wildcard, serves them all.
+    const onResponse = (message: TopicMessage): void => this.onResponse(message);
+    this.responsesKey = options.responseSubscription === 'fleet' ? (): string => FLEET : (deviceId: string): string => deviceId;
+    this.responses = new ResponseSubscriptions((key) =>
+      this.subscriptions.add(key === FLEET ? this.topics.allDevices('responses') : this.topics.responses(key), onResponse),
+    );
     this.status$ = this.connection.status$;
   }
 
@@ -235,8 +245,8 @@ export class MqttControllerTransport implements ControllerTransport {
     const publish = (): Promise<void> => this.commandLink.publish(topic, payload, publishOptions);
     const sent =
       v5 && this.commandLink === this.connection
-        ? this.responses.sendNow(deviceId, publish, this.responsesRefused)
-        : this.responses.send(deviceId, publish, v5 ? this.responsesRefused : undefined);
+        ? this.responses.sendNow(this.responsesKey(deviceId), publish, this.responsesRefused)
+        : this.responses.send(this.responsesKey(deviceId), publish, v5 ? this.responsesRefused : undefined);
     sent.catch((error: unknown) => waiter.fail(error));
     return waiter.promise;
   }

@@ -95,6 +95,15 @@ export const mqttOptionsSchema = z.strictObject({
    * `qos.responses: 0` on the devices (docs/configuration.md). Default `shared`.
    */
   commandConnection: z.enum(['shared', 'separate']).default('shared'),
+  /**
+   * Controller side: how it hears devices that answer on their own `{p}/devices/{id}/responses`
+   * (devices on MQTT 3.1.1, the AmoraOS devices). `device` subscribes that topic before the first
+   * command to each device, so a controller hears only the devices it commands; `fleet`
+   * subscribes `{p}/devices/+/responses` once, so no command waits on a SUBSCRIBE, but it hears
+   * every device's answers to every controller's commands (its ACL must allow the wildcard).
+   * Default `device`.
+   */
+  responseSubscription: z.enum(['device', 'fleet']).default('device'),
   connectTimeoutMs: int(1).default(10_000),
   /** Reconnection backoff; when absent, the agent's RetryPolicy (or the default one) is used. */
   retry: z.strictObject({ initialMs: int(1).default(1_000), maxMs: int(1).default(30_000) }).optional(),

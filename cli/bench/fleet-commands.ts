@@ -18,8 +18,15 @@ export const COMMAND_DEADLINE_MS = 15_000;
 /** One command round trip: `echo` to a device, back to the prober. */
 type RoundTrip = (deviceId: string, value: number) => Promise<void>;
 
-export async function startCommandProbe(kind: FleetKind, registry: PluginRegistry, url: string, devices: number, protocolVersion: 4 | 5 = 5): Promise<CommandProbe> {
-  const { roundTrip, close } = kind === 'amora' ? await amoraLink(registry, url, protocolVersion) : await rawLink(url);
+export async function startCommandProbe(
+  kind: FleetKind,
+  registry: PluginRegistry,
+  url: string,
+  devices: number,
+  protocolVersion: 4 | 5 = 5,
+  responses: 'device' | 'fleet' = 'fleet',
+): Promise<CommandProbe> {
+  const { roundTrip, close } = kind === 'amora' ? await amoraLink(registry, url, protocolVersion, responses) : await rawLink(url);
   const recorder = new LatencyRecorder();
   const stopped = new AbortController();
   let unanswered = 0;
@@ -53,8 +60,8 @@ export async function startCommandProbe(kind: FleetKind, registry: PluginRegistr
   };
 }
 
-async function amoraLink(registry: PluginRegistry, url: string, protocolVersion: 4 | 5): Promise<{ roundTrip: RoundTrip; close: () => Promise<void> }> {
-  const config = parseConfig({ device: { id: 'fleet-controller' }, transports: [{ kind: 'mqtt', url, protocolVersion }] }, { env: {} });
+async function amoraLink(registry: PluginRegistry, url: string, protocolVersion: 4 | 5, responseSubscription: 'device' | 'fleet'): Promise<{ roundTrip: RoundTrip; close: () => Promise<void> }> {
+  const config = parseConfig({ device: { id: 'fleet-controller' }, transports: [{ kind: 'mqtt', url, protocolVersion, responseSubscription }] }, { env: {} });
   const controller = await buildController(config, registry);
   await controller.start(new AbortController().signal);
   return {

@@ -29,6 +29,7 @@ export function formatFleetReport(report: FleetReport): string {
     `${o.devices} devices in one process, ${o.clients} subscribers in ${o.subscriberProcesses} process(es), ${o.rate} state update(s)/s per device for ${o.durationS} s; ` +
       `one command every ${o.commandIntervalMs} ms meanwhile; ${o.runs} round(s), order reversed each round`,
     `broker: ${o.broker}; Amora on MQTT ${o.protocolVersion === 4 ? '3.1.1' : '5'}, raw mqtt.js on 3.1.1`,
+    `command probe: one command at a time, each to a device it has not commanded yet (until it has commanded them all); it hears answers on ${o.probeResponses === 'device' ? "each device's responses topic, subscribed before its first command (amora: responseSubscription device; raw: the wildcard)" : 'the wildcard {p}/devices/+/responses (amora: responseSubscription fleet)'}`,
     `subscribers (plain mqtt.js, one device each): all connected in ${fixed(report.subscribers.connectMs / 1000, 1)} s, heap ${kib(report.subscribers.heapPerClient)} KiB, RSS ${kib(report.subscribers.rssPerClient)} KiB per connection`,
     '',
     PERCENTILES_NOTE,

@@ -24,6 +24,12 @@ export interface FleetOptions {
   readonly commandIntervalMs: number;
   /** MQTT version of the Amora agents and the probe's controller (raw mqtt.js stays on 3.1.1). Default 5. */
   readonly protocolVersion?: 4 | 5;
+  /**
+   * How the probe's Amora controller hears answers (its `responseSubscription`). Default `fleet`:
+   * one wildcard subscription, as the raw probe has; `device` pays a SUBSCRIBE on each device's
+   * first command, and the probe commands a device it has not commanded yet each time (until it has commanded them all).
+   */
+  readonly probeResponses?: 'device' | 'fleet';
 }
 
 /** One pass: one kind of device fleet started, loaded and measured. */
@@ -120,7 +126,7 @@ async function runPass(who: FleetKind, registry: PluginRegistry, url: string, su
     const online = await devices.next('online');
     // The work that follows going online (retained messages, first publishes) is not the steady state.
     await pause(SETTLE_MS);
-    const probe = await startCommandProbe(who, registry, url, options.devices, protocolVersion);
+    const probe = await startCommandProbe(who, registry, url, options.devices, protocolVersion, options.probeResponses ?? 'fleet');
     const since = nowMs();
     const wire = await watchWire(url, since);
     // Every subscriber counts from `since` before the first send, or early deliveries would go uncounted.

@@ -268,6 +268,7 @@ describe('formatFleetReport', () => {
     expect(text).toContain('delivered 49000/50000 (1000 missing); 14000 updates made, 13720 published (280 merged into later states)');
     expect(text).toContain('(n 300, 2 unanswered)');
     expect(text).toContain(PERCENTILES_NOTE);
+    expect(text).toContain('it hears answers on the wildcard {p}/devices/+/responses (amora: responseSubscription fleet)');
     expect(text).toContain('busy (share of one core): devices process 50%, busiest subscribers process 25%; subscribers\' CPU 40 µs per delivery');
   });
 

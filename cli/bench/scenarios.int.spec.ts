@@ -145,12 +145,12 @@ describeWithBinaries(['mosquitto'], 'bench fleet', () => {
     }
   });
 
-  it('runs the agents and the probe on MQTT 3.1.1 with --protocol-version 4, every command answered', async () => {
+  it('runs the agents and the probe on MQTT 3.1.1 with --protocol-version 4, every command answered on each device\'s responses topic', async () => {
     const main = await ensureCliBuilt();
-    const args = ['bench', 'fleet', '--devices', '3', '--clients', '3', '--duration', '1', '--runs', '1', '--command-interval', '50', '--protocol-version', '4', '--json'];
+    const args = ['bench', 'fleet', '--devices', '3', '--clients', '3', '--duration', '1', '--runs', '1', '--command-interval', '50', '--protocol-version', '4', '--probe-responses', 'device', '--json'];
     const { stdout } = await run(process.execPath, [main, ...args], { timeout: 120_000 });
     const report = JSON.parse(stdout) as FleetReport;
-    expect(report.options.protocolVersion).toBe(4);
+    expect(report.options).toMatchObject({ protocolVersion: 4, probeResponses: 'device' });
     const amora = report.passes.find((pass) => pass.who === 'amora');
     expect({ delivered: amora?.delivered, unanswered: amora?.commandsUnanswered }).toEqual({ delivered: 3, unanswered: 0 });
     expect(amora?.commandRoundTrip.samples).toBeGreaterThan(0);

@@ -19,6 +19,7 @@ interface FleetCliOptions {
   readonly subscriberProcesses?: number;
   readonly commandInterval: number;
   readonly protocolVersion: '4' | '5';
+  readonly probeResponses: 'device' | 'fleet';
   readonly json?: string | true;
 }
 
@@ -60,6 +61,9 @@ function fleetCommand(): Command {
     .addOption(new Option('--subscriber-processes <n>', 'child processes the subscriber connections are split across (default: one per 2,500)').argParser(integerIn(1, 64, 'a process count')))
     .addOption(new Option('--command-interval <ms>', 'pause between two commands of the probe that runs during each pass').default(20).argParser(integerIn(0, 60_000, 'milliseconds')))
     .addOption(new Option('--protocol-version <v>', "MQTT version of the Amora agents and the probe's controller (raw mqtt.js stays on 3.1.1, its default)").choices(['4', '5']).default('5'))
+    .addOption(
+      new Option('--probe-responses <mode>', "how the probe's Amora controller hears answers (its responseSubscription): fleet, one wildcard as raw's probe has; device, one SUBSCRIBE per device commanded").choices(['fleet', 'device']).default('fleet'),
+    )
     .option('--json [file]', 'print the results as JSON on stdout, or write them to a file')
     .action(async (options: FleetCliOptions) => {
       const { runFleetBench } = await import('../bench/fleet-run.js');
@@ -73,6 +77,7 @@ function fleetCommand(): Command {
         subscriberProcesses: options.subscriberProcesses ?? Math.ceil(options.clients / 2500),
         commandIntervalMs: options.commandInterval,
         protocolVersion: options.protocolVersion === '4' ? 4 : 5,
+        probeResponses: options.probeResponses,
       }, options.json);
     });
 }

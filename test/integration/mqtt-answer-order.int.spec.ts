@@ -9,39 +9,10 @@ import type { DeviceTransport } from '../../core/transport/device-transport.js';
 import { startMosquitto, type MosquittoHandle } from '../support/mosquitto.js';
 import { buildMqttInstance, TEST_RETRY } from '../support/mqtt-harness.js';
 import { describeWithBinaries } from '../support/system-deps.js';
+import { mqttPacketsOf, type SentPacket } from '../support/mqtt-wire.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
 const signal = (): AbortSignal => new AbortController().signal;
-
-/** One MQTT control packet as the device sent it. */
-interface SentPacket {
-  readonly type: 'publish' | 'puback' | 'other';
-  readonly topic?: string;
-}
-
-/** Splits the device's byte stream into MQTT packets (fixed header, remaining length, topic of a PUBLISH). */
-function packetsOf(chunks: readonly Buffer[]): SentPacket[] {
-  const bytes = Buffer.concat(chunks);
-  const packets: SentPacket[] = [];
-  let at = 0;
-  while (at < bytes.length) {
-    const kind = bytes[at]! >> 4;
-    let length = 0;
-    let shift = 0;
-    let cursor = at + 1;
-    for (;;) {
-      const byte = bytes[cursor++]!;
-      length += (byte & 0x7f) << shift;
-      shift += 7;
-      if ((byte & 0x80) === 0) break;
-    }
-    const type = kind === 3 ? 'publish' : kind === 4 ? 'puback' : 'other';
-    const topic = kind === 3 ? bytes.subarray(cursor + 2, cursor + 2 + bytes.readUInt16BE(cursor)).toString() : undefined;
-    packets.push({ type, ...(topic === undefined ? {} : { topic }) });
-    at = cursor + length;
-  }
-  return packets;
-}
 
 // A command whose handler answers at once is answered while its packet is still being handled:
 // the response leaves ahead of the command's PUBACK, so the broker forwards it to the caller
@@ -96,7 +67,7 @@ describeWithBinaries(['mosquitto'], 'the order in which a device answers a comma
       // On MQTT 3.1.1 the device also acknowledges its own retained messages coming back (no
       // `nl`), so the response is looked for and what follows it checked.
       const sentSince = (from: number): { packets: SentPacket[]; response: number } => {
-        const packets = packetsOf(chunks.slice(from));
+        const packets = mqttPacketsOf(chunks.slice(from), protocolVersion);
         return { packets, response: packets.findIndex((packet) => packet.topic?.endsWith('/responses')) };
       };
 

@@ -9,7 +9,9 @@ import { TOKENS } from '../../core/plugins/tokens.js';
 import type { DeviceTransport } from '../../core/transport/device-transport.js';
 import { startMosquitto, type MosquittoHandle } from '../support/mosquitto.js';
 import { buildMqttInstance, rawClient, TEST_RETRY } from '../support/mqtt-harness.js';
+import { mqttPacketsOf } from '../support/mqtt-wire.js';
 import { describeWithBinaries } from '../support/system-deps.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 
 // A controller on MQTT 5 (the default) names its own response topic in each command. A device on
 // MQTT 3.1.1 never sees that property (the broker drops it for a 3.1.1 subscriber) and answers on
@@ -17,11 +19,14 @@ import { describeWithBinaries } from '../support/system-deps.js';
 // The controller must hear those answers too, or every command to such a device times out.
 describeWithBinaries(['mosquitto'], 'a controller on MQTT 5 and devices on other terms', () => {
   let broker: MosquittoHandle;
+  /** In front of the broker for a controller whose SUBSCRIBEs a test reads. */
+  let proxy: TcpProxy;
+  const sentToBroker: Buffer[] = [];
   const cleanup: (() => Promise<unknown>)[] = [];
   let sequence = 0;
 
-  async function controller(options: Omit<MqttOptionsInput, 'url'> = {}): Promise<MqttControllerTransport> {
-    const built = buildMqttInstance<MqttControllerTransport>(TOKENS.ControllerTransport, { url: broker.url, retry: TEST_RETRY, ...options });
+  async function controller(options: Omit<MqttOptionsInput, 'url'> = {}, url = broker.url): Promise<MqttControllerTransport> {
+    const built = buildMqttInstance<MqttControllerTransport>(TOKENS.ControllerTransport, { url, retry: TEST_RETRY, ...options });
     cleanup.push(() => built.stop());
     await built.start(new AbortController().signal);
     return built;
@@ -44,6 +49,8 @@ describeWithBinaries(['mosquitto'], 'a controller on MQTT 5 and devices on other
 
   beforeAll(async () => {
     broker = await startMosquitto();
+    proxy = await TcpProxy.start(broker.port);
+    proxy.onClientData = (chunk) => sentToBroker.push(chunk);
   });
 
   afterEach(async () => {
@@ -51,6 +58,7 @@ describeWithBinaries(['mosquitto'], 'a controller on MQTT 5 and devices on other
   });
 
   afterAll(async () => {
+    await proxy?.close();
     await broker?.dispose();
   });
 
@@ -81,4 +89,19 @@ describeWithBinaries(['mosquitto'], 'a controller on MQTT 5 and devices on other
     expect(await ctl.invoke(id, 'echo', { value: 3 }, { timeoutMs: 5_000 })).toMatchObject({ success: true, result: { value: 3 } });
     expect(await ctl.invoke(id, 'echo', { value: 4 }, { timeoutMs: 5_000 })).toMatchObject({ success: true, result: { value: 4 } });
   });
+
+  for (const mode of ['device', 'fleet'] as const) {
+    it(`responseSubscription: ${mode} hears 3.1.1 devices through ${mode === 'fleet' ? 'one wildcard SUBSCRIBE' : 'one SUBSCRIBE per device'}`, async () => {
+      const ids = [1, 2, 3].map((n) => `mixed-${mode}-${++sequence}-${n}`);
+      for (const id of ids) await seedDevice(id, 4);
+      sentToBroker.length = 0;
+      const ctl = await controller({ responseSubscription: mode }, `mqtt://127.0.0.1:${proxy.port}`);
+      for (const id of [...ids, ...ids]) {
+        expect(await ctl.invoke(id, 'ping', { id }, { timeoutMs: 5_000 })).toMatchObject({ success: true, result: { heard: { id } } });
+      }
+      const filters = mqttPacketsOf(sentToBroker, 5).flatMap((packet) => packet.filters ?? []).filter((filter) => filter.endsWith('/responses'));
+      const expected = mode === 'fleet' ? ['amora/devices/+/responses'] : ids.map((id) => `amora/devices/${id}/responses`);
+      expect(filters.filter((filter) => filter.startsWith('amora/devices/'))).toEqual(expected);
+    });
+  }
 });
