@@ -44,10 +44,10 @@ const DEFAULT_INVOKE_TIMEOUT_MS = 10_000;
 const RETAINED_WAIT_CAP_MS = 2_000;
 
 const decoder = new TextDecoder();
-/** MQTT 5 only; on 3.1.1 the refusal ends the command, since no answer could be heard. */
 /** The key of the one responses subscription of `responseSubscription: fleet` (no device id holds a `+`). */
 const FLEET = '+';
 
+/** MQTT 5 only; on 3.1.1 the refusal ends the command, since no answer could be heard. */
 const RESPONSES_REFUSED =
   'the broker refused a responses subscription (the error names the filter): answers reach this controller only from devices on MQTT 5 that answer on the response topic the command names';
 
