@@ -104,11 +104,13 @@ export class AwsIotControllerTransport implements ControllerTransport {
     // QoS 0: with a clean session QoS 1 buys nothing (nothing is kept for us while offline), and
     // on the sdk link each PUBACK would hold back our next publish on aws-crt's Nagle-enabled socket.
     this.router = new TopicRouter(this.connection, 0, this.logger);
-    this.responses = new ResponseSubscriptions((deviceId) =>
-      this.router.add(this.topics.responses(deviceId), (_topic, payload) => {
-        const response = readCommandResponse(payload);
-        if (response) this.pending.settle(response);
-      }),
+    this.responses = new ResponseSubscriptions(
+      (deviceId) =>
+        this.router.add(deviceId === undefined ? this.topics.allDevices('responses') : this.topics.responses(deviceId), (_topic, payload) => {
+          const response = readCommandResponse(payload);
+          if (response) this.pending.settle(response);
+        }),
+      this.options.controller.responseSubscription,
     );
     this.status$ = this.connection.status$;
   }

@@ -128,6 +128,13 @@ const awsIotObjectSchema = z.strictObject({
         .optional(),
       /** How invoke() publishes commands: over the MQTT connection (default) or the REST Publish API. */
       commandPublish: z.enum(['mqtt', 'http']).default('mqtt'),
+      /**
+       * Which responses topics invoke() listens on: each device's, subscribed before its first
+       * command (`device`, default), or every device's through one wildcard (`fleet`: no SUBSCRIBE,
+       * a round trip to AWS IoT Core, per new device; the policy must allow the wildcard, and the
+       * answers of every device to every controller arrive).
+       */
+      responseSubscription: z.enum(['device', 'fleet']).default('device'),
     })
     .prefault({}),
 });

@@ -44,9 +44,6 @@ const DEFAULT_INVOKE_TIMEOUT_MS = 10_000;
 const RETAINED_WAIT_CAP_MS = 2_000;
 
 const decoder = new TextDecoder();
-/** The key of the one responses subscription of `responseSubscription: fleet` (no device id holds a `+`). */
-const FLEET = '+';
-
 /** MQTT 5 only; on 3.1.1 the refusal ends the command, since no answer could be heard. */
 const RESPONSES_REFUSED =
   'the broker refused a responses subscription (the error names the filter): answers reach this controller only from devices on MQTT 5 that answer on the response topic the command names';
@@ -79,8 +76,6 @@ export class MqttControllerTransport implements ControllerTransport {
   private readonly syncWaiters = new Map<string, () => void>();
   /** Devices' responses topics, each subscribed before the first command to it and kept. */
   private readonly responses: ResponseSubscriptions;
-  /** What `responses` keys a device's subscription by: its id, or FLEET for everyone (`responseSubscription: fleet`). */
-  private readonly responsesKey: (deviceId: string) => string;
   /** MQTT 5: told when the broker refuses a device's responses topic (the error names it). */
   private readonly responsesRefused = (error: unknown): void => this.logger.warn({ err: String(error) }, RESPONSES_REFUSED);
   private readonly clientTopic: string;
@@ -114,11 +109,10 @@ export class MqttControllerTransport implements ControllerTransport {
     this.commandLink =
       options.commandConnection === 'separate' ? connection(`${this.clientId}-commands`, { onMessage: () => undefined }) : this.connection;
     this.subscriptions = new TopicSubscriptions(this.connection, options.qos.responses, this.logger);
-    // `fleet`: every device shares one key, so one subscription, to the wildcard, serves them all.
     const onResponse = (message: TopicMessage): void => this.onResponse(message);
-    this.responsesKey = options.responseSubscription === 'fleet' ? (): string => FLEET : (deviceId: string): string => deviceId;
-    this.responses = new ResponseSubscriptions((key) =>
-      this.subscriptions.add(key === FLEET ? this.topics.allDevices('responses') : this.topics.responses(key), onResponse),
+    this.responses = new ResponseSubscriptions(
+      (deviceId) => this.subscriptions.add(deviceId === undefined ? this.topics.allDevices('responses') : this.topics.responses(deviceId), onResponse),
+      options.responseSubscription,
     );
     this.status$ = this.connection.status$;
   }
@@ -245,8 +239,8 @@ export class MqttControllerTransport implements ControllerTransport {
     const publish = (): Promise<void> => this.commandLink.publish(topic, payload, publishOptions);
     const sent =
       v5 && this.commandLink === this.connection
-        ? this.responses.sendNow(this.responsesKey(deviceId), publish, this.responsesRefused)
-        : this.responses.send(this.responsesKey(deviceId), publish, v5 ? this.responsesRefused : undefined);
+        ? this.responses.sendNow(deviceId, publish, this.responsesRefused)
+        : this.responses.send(deviceId, publish, v5 ? this.responsesRefused : undefined);
     sent.catch((error: unknown) => waiter.fail(error));
     return waiter.promise;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ResponseSubscriptions, type SubscriptionLease } from './response-subscriptions.js';
+import { ResponseSubscriptions, type ResponseScope, type SubscriptionLease } from './response-subscriptions.js';
 
 /** A lease whose SUBACK the spec settles, and whether it was released. */
 function lease(): SubscriptionLease & { grant(): void; refuse(error: Error): void; released: number } {
@@ -19,15 +19,16 @@ function lease(): SubscriptionLease & { grant(): void; refuse(error: Error): voi
   return held;
 }
 
-function registry() {
+function registry(scope?: ResponseScope) {
   const leases: ReturnType<typeof lease>[] = [];
+  /** The devices subscribed, in order; `*` for every device's (scope `fleet`). */
   const subscribed: string[] = [];
   const responses = new ResponseSubscriptions((deviceId) => {
-    subscribed.push(deviceId);
+    subscribed.push(deviceId ?? '*');
     const made = lease();
     leases.push(made);
     return made;
-  });
+  }, scope);
   return { responses, leases, subscribed };
 }
 
@@ -100,5 +101,33 @@ describe('ResponseSubscriptions', () => {
     expect(leases.map((made) => made.released)).toEqual([1, 1]);
     void responses.send('d1', async () => undefined);
     expect(subscribed).toEqual(['d1', 'd2', 'd1']);
+  });
+
+  describe('scope fleet', () => {
+    it('subscribes every device\'s responses once, before the first command to any device', async () => {
+      const { responses, leases, subscribed } = registry('fleet');
+      const published: string[] = [];
+      const first = responses.send('d1', async () => void published.push('d1'));
+      const second = responses.send('d2', async () => void published.push('d2'));
+      await Promise.resolve();
+      expect(published).toEqual([]);
+      leases[0]!.grant();
+      await Promise.all([first, second]);
+      void responses.send('d3', async () => void published.push('d3'));
+      expect(published).toEqual(['d1', 'd2', 'd3']);
+      expect(subscribed).toEqual(['*']);
+    });
+
+    it('asks again for the one subscription after a refusal', async () => {
+      const { responses, leases, subscribed } = registry('fleet');
+      const refused = responses.send('d1', async () => undefined);
+      leases[0]!.refuse(new Error('SUBACK 128'));
+      await expect(refused).rejects.toThrow('SUBACK 128');
+      const again = responses.send('d2', async () => undefined);
+      leases[1]!.grant();
+      await again;
+      expect(subscribed).toEqual(['*', '*']);
+      expect(leases[0]!.released).toBe(1);
+    });
   });
 });

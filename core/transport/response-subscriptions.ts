@@ -14,8 +14,16 @@ interface Held {
 }
 
 /**
+ * Which responses topics a controller subscribes: each device's own, before the first command to
+ * it (`device`), or every device's through one wildcard (`fleet`: no SUBSCRIBE per device, but the
+ * answers of every device to every controller arrive).
+ */
+export type ResponseScope = 'device' | 'fleet';
+
+/**
  * The devices' responses topics a controller listens on: each subscribed before the first command
- * to its device, then kept for the controller's life, so a command costs no SUBSCRIBE round trip.
+ * to its device (or, with scope `fleet`, one subscription for all, before the first command), then
+ * kept for the controller's life, so a command costs no SUBSCRIBE round trip.
  *
  * Only the first command to a device waits for the SUBACK; once it came, commands are sent in the
  * same call (a `then` on the settled SUBACK cost every command a promise hop, measurable in the
@@ -23,11 +31,13 @@ interface Held {
  * again, unless the caller can do without the topic (see `send`).
  */
 export class ResponseSubscriptions {
-  private readonly held = new Map<string, Held>();
+  /** By device id, or under `undefined` the one subscription of scope `fleet`. */
+  private readonly held = new Map<string | undefined, Held>();
 
   constructor(
-    /** Subscribes the responses topic of `deviceId`. */
-    private readonly subscribe: (deviceId: string) => SubscriptionLease,
+    /** Subscribes the responses topic of `deviceId`, or every device's when it is undefined (scope `fleet`). */
+    private readonly subscribe: (deviceId: string | undefined) => SubscriptionLease,
+    private readonly scope: ResponseScope = 'device',
   ) {}
 
   /**
@@ -44,8 +54,9 @@ export class ResponseSubscriptions {
         this.doWithout(held, error, tolerateRefusal);
         return publish();
       }
-      if (this.held.get(deviceId) === held) {
-        this.held.delete(deviceId);
+      const key = this.keyOf(deviceId);
+      if (this.held.get(key) === held) {
+        this.held.delete(key);
         held.lease.release();
       }
       throw error;
@@ -82,17 +93,22 @@ export class ResponseSubscriptions {
     tolerateRefusal(error);
   }
 
+  private keyOf(deviceId: string): string | undefined {
+    return this.scope === 'fleet' ? undefined : deviceId;
+  }
+
   private hold(deviceId: string): Held {
-    let held = this.held.get(deviceId);
+    const key = this.keyOf(deviceId);
+    let held = this.held.get(key);
     if (!held) {
-      const lease = this.subscribe(deviceId);
+      const lease = this.subscribe(key);
       const created: Held = { lease, confirmed: false, watched: false };
       lease.ready.then(
         () => (created.confirmed = true),
         () => undefined,
       );
       held = created;
-      this.held.set(deviceId, held);
+      this.held.set(key, held);
     }
     return held;
   }

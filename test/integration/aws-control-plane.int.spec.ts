@@ -162,40 +162,69 @@ describe('AWS IoT emulator: control plane (@aws-sdk/client-iot)', () => {
     }
   });
 
-  it("fails a controller's command while its policy refuses the device's responses topic, and sends the next once a policy allows it", async () => {
-    await iot.send(new CreatePolicyCommand({ policyName: 'ctl-narrow', policyDocument: JSON.stringify(everythingBut('amora/devices/cp-answering/responses')) }));
-    await iot.send(new CreatePolicyCommand({ policyName: 'ctl-broad', policyDocument: JSON.stringify(everythingBut('amora/devices/nobody/responses')) }));
-    const keys = await provision('cp-controller', 'ctl-narrow');
-    const certPath = join(dir, 'cp-controller.cert.pem');
-    const keyPath = join(dir, 'cp-controller.private.key');
+  /**
+   * An agent answering `echo` as `thingName`, and a controller whose certificate has `policy`
+   * (`controller` adds to its controller options); both started. Returns what stops them.
+   */
+  async function answeringPair(thingName: string, controllerThing: string, policy: string, controller: Record<string, unknown> = {}) {
+    const keys = await provision(controllerThing, policy);
+    const certPath = join(dir, `${controllerThing}.cert.pem`);
+    const keyPath = join(dir, `${controllerThing}.private.key`);
     await writeFile(certPath, keys.certificatePem);
     await writeFile(keyPath, keys.privateKey, { mode: 0o600 });
-    const device = await emulator.createThing('cp-answering');
+    const device = await emulator.createThing(thingName);
     const deviceOptions = parseAwsIotOptions({ endpoint: emulator.endpoint, port: emulator.mqttPort, certPath: device.certPath, keyPath: device.keyPath, caPath: emulator.caPath });
-    const transport = new AwsIotDeviceTransport(deviceOptions, 'aws-iot', 'cp-answering', undefined, { shouldRetry: () => true, nextRetryTimeout: () => 100 }, undefined);
+    const transport = new AwsIotDeviceTransport(deviceOptions, 'aws-iot', thingName, undefined, { shouldRetry: () => true, nextRetryTimeout: () => 100 }, undefined);
     const profile = { name: 'echo', commands: [defineCommand({ name: 'echo', description: 'answers', params: z.object({}), handler: () => ({ ok: true }) })] };
-    const agent = createAgent({ deviceId: 'cp-answering', profile, transports: [transport], system: false });
+    const agent = createAgent({ deviceId: thingName, profile, transports: [transport], system: false });
     const controllerOptions = parseAwsIotOptions({
       endpoint: emulator.endpoint,
       port: emulator.mqttPort,
       certPath,
       keyPath,
       caPath: emulator.caPath,
-      controller: { httpsEndpoint: emulator.httpsEndpoint, credentials: { accessKeyId: emulator.credentials.accessKeyId, secretAccessKey: emulator.credentials.secretAccessKey } },
+      controller: { httpsEndpoint: emulator.httpsEndpoint, credentials: { accessKeyId: emulator.credentials.accessKeyId, secretAccessKey: emulator.credentials.secretAccessKey }, ...controller },
     });
-    const controller = new AwsIotControllerTransport(controllerOptions, 'aws-iot', undefined, { shouldRetry: () => true, nextRetryTimeout: () => 100 }, undefined);
+    const ctl = new AwsIotControllerTransport(controllerOptions, 'aws-iot', undefined, { shouldRetry: () => true, nextRetryTimeout: () => 100 }, undefined);
+    const stop = async (): Promise<void> => {
+      await ctl.stop();
+      await agent.stop();
+    };
     try {
       await agent.start();
-      await controller.start(new AbortController().signal);
-      await statusIs(controller.status$, 'online');
+      await ctl.start(new AbortController().signal);
+      await statusIs(ctl.status$, 'online');
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+    return { controller: ctl, certificateArn: keys.certificateArn!, stop };
+  }
+
+  it("fails a controller's command while its policy refuses the device's responses topic, and sends the next once a policy allows it", async () => {
+    await iot.send(new CreatePolicyCommand({ policyName: 'ctl-narrow', policyDocument: JSON.stringify(everythingBut('amora/devices/cp-answering/responses')) }));
+    await iot.send(new CreatePolicyCommand({ policyName: 'ctl-broad', policyDocument: JSON.stringify(everythingBut('amora/devices/nobody/responses')) }));
+    const { controller, certificateArn, stop } = await answeringPair('cp-answering', 'cp-controller', 'ctl-narrow');
+    try {
       await expect(controller.invoke('cp-answering', 'echo', {}, { timeoutMs: 5_000 })).rejects.toThrow(/subscri|refused|denied/i);
-      await iot.send(new DetachPolicyCommand({ policyName: 'ctl-narrow', target: keys.certificateArn }));
-      await iot.send(new AttachPolicyCommand({ policyName: 'ctl-broad', target: keys.certificateArn }));
+      await iot.send(new DetachPolicyCommand({ policyName: 'ctl-narrow', target: certificateArn }));
+      await iot.send(new AttachPolicyCommand({ policyName: 'ctl-broad', target: certificateArn }));
       // The refused subscription was forgotten: this command subscribes again before it is sent.
       expect(await controller.invoke('cp-answering', 'echo', {}, { timeoutMs: 5_000 })).toMatchObject({ success: true, result: { ok: true } });
     } finally {
-      await controller.stop();
-      await agent.stop();
+      await stop();
+    }
+  });
+
+  it('commands with responseSubscription fleet under a policy that grants the wildcard of responses but not the device\'s own topic', async () => {
+    // The per-device filter is denied, so the default (one SUBSCRIBE per device) would fail, as above.
+    await iot.send(new CreatePolicyCommand({ policyName: 'ctl-fleet', policyDocument: JSON.stringify(everythingBut('amora/devices/cp-fleet-device/responses')) }));
+    const { controller, stop } = await answeringPair('cp-fleet-device', 'cp-fleet-controller', 'ctl-fleet', { responseSubscription: 'fleet' });
+    try {
+      expect(await controller.invoke('cp-fleet-device', 'echo', {}, { timeoutMs: 5_000 })).toMatchObject({ success: true, result: { ok: true } });
+      expect(await controller.invoke('cp-fleet-device', 'echo', {}, { timeoutMs: 5_000 })).toMatchObject({ success: true, result: { ok: true } });
+    } finally {
+      await stop();
     }
   });
 
