@@ -77,7 +77,7 @@ export class AwsIotControllerTransport implements ControllerTransport {
   private readonly streams = new SharedStreams();
   /** The calls waiting for an answer, by command_id, their deadlines on one timer. */
   private readonly pending: PendingCommands;
-  /** Devices' responses topics, each subscribed before the first command to it and kept. */
+  /** Devices' responses topics (with `fleet`, one for all), each subscribed before the first command to it and kept. */
   private readonly responses: ResponseSubscriptions;
   private dataPlane: IoTDataPlaneClient | undefined;
   private stopping: Promise<void> | undefined;

@@ -74,7 +74,7 @@ export class MqttControllerTransport implements ControllerTransport {
   /** The calls waiting for an answer, by command_id, their deadlines on one timer. */
   private readonly pending: PendingCommands;
   private readonly syncWaiters = new Map<string, () => void>();
-  /** Devices' responses topics, each subscribed before the first command to it and kept. */
+  /** Devices' responses topics (with `fleet`, one for all), each subscribed before the first command to it and kept. */
   private readonly responses: ResponseSubscriptions;
   /** MQTT 5: told when the broker refuses a device's responses topic (the error names it). */
   private readonly responsesRefused = (error: unknown): void => this.logger.warn({ err: String(error) }, RESPONSES_REFUSED);
