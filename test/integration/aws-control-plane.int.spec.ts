@@ -102,6 +102,45 @@ async function provision(thingName: string, policy: string | null = 'device-poli
   return { certificateArn: keys.certificateArn!, certificateId: keys.certificateId!, certificatePem: keys.certificatePem!, privateKey: keys.keyPair!.PrivateKey! };
 }
 
+/**
+ * An agent answering `echo` as `thingName`, and a controller whose certificate has `policy`
+ * (`controller` adds to its controller options); both started. Returns what stops them.
+ */
+async function answeringPair(thingName: string, controllerThing: string, policy: string, controller: Record<string, unknown> = {}) {
+  const keys = await provision(controllerThing, policy);
+  const certPath = join(dir, `${controllerThing}.cert.pem`);
+  const keyPath = join(dir, `${controllerThing}.private.key`);
+  await writeFile(certPath, keys.certificatePem);
+  await writeFile(keyPath, keys.privateKey, { mode: 0o600 });
+  const device = await emulator.createThing(thingName);
+  const deviceOptions = parseAwsIotOptions({ endpoint: emulator.endpoint, port: emulator.mqttPort, certPath: device.certPath, keyPath: device.keyPath, caPath: emulator.caPath });
+  const transport = new AwsIotDeviceTransport(deviceOptions, 'aws-iot', thingName, undefined, { shouldRetry: () => true, nextRetryTimeout: () => 100 }, undefined);
+  const profile = { name: 'echo', commands: [defineCommand({ name: 'echo', description: 'answers', params: z.object({}), handler: () => ({ ok: true }) })] };
+  const agent = createAgent({ deviceId: thingName, profile, transports: [transport], system: false });
+  const controllerOptions = parseAwsIotOptions({
+    endpoint: emulator.endpoint,
+    port: emulator.mqttPort,
+    certPath,
+    keyPath,
+    caPath: emulator.caPath,
+    controller: { httpsEndpoint: emulator.httpsEndpoint, credentials: { accessKeyId: emulator.credentials.accessKeyId, secretAccessKey: emulator.credentials.secretAccessKey }, ...controller },
+  });
+  const ctl = new AwsIotControllerTransport(controllerOptions, 'aws-iot', undefined, { shouldRetry: () => true, nextRetryTimeout: () => 100 }, undefined);
+  const stop = async (): Promise<void> => {
+    await ctl.stop();
+    await agent.stop();
+  };
+  try {
+    await agent.start();
+    await ctl.start(new AbortController().signal);
+    await statusIs(ctl.status$, 'online');
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { controller: ctl, certificateArn: keys.certificateArn!, stop };
+}
+
 describe('AWS IoT emulator: control plane (@aws-sdk/client-iot)', () => {
   beforeAll(async () => {
     await iot.send(new CreatePolicyCommand({ policyName: 'device-policy', policyDocument: DEVICE_POLICY }));
@@ -161,45 +200,6 @@ describe('AWS IoT emulator: control plane (@aws-sdk/client-iot)', () => {
       await transport.stop();
     }
   });
-
-  /**
-   * An agent answering `echo` as `thingName`, and a controller whose certificate has `policy`
-   * (`controller` adds to its controller options); both started. Returns what stops them.
-   */
-  async function answeringPair(thingName: string, controllerThing: string, policy: string, controller: Record<string, unknown> = {}) {
-    const keys = await provision(controllerThing, policy);
-    const certPath = join(dir, `${controllerThing}.cert.pem`);
-    const keyPath = join(dir, `${controllerThing}.private.key`);
-    await writeFile(certPath, keys.certificatePem);
-    await writeFile(keyPath, keys.privateKey, { mode: 0o600 });
-    const device = await emulator.createThing(thingName);
-    const deviceOptions = parseAwsIotOptions({ endpoint: emulator.endpoint, port: emulator.mqttPort, certPath: device.certPath, keyPath: device.keyPath, caPath: emulator.caPath });
-    const transport = new AwsIotDeviceTransport(deviceOptions, 'aws-iot', thingName, undefined, { shouldRetry: () => true, nextRetryTimeout: () => 100 }, undefined);
-    const profile = { name: 'echo', commands: [defineCommand({ name: 'echo', description: 'answers', params: z.object({}), handler: () => ({ ok: true }) })] };
-    const agent = createAgent({ deviceId: thingName, profile, transports: [transport], system: false });
-    const controllerOptions = parseAwsIotOptions({
-      endpoint: emulator.endpoint,
-      port: emulator.mqttPort,
-      certPath,
-      keyPath,
-      caPath: emulator.caPath,
-      controller: { httpsEndpoint: emulator.httpsEndpoint, credentials: { accessKeyId: emulator.credentials.accessKeyId, secretAccessKey: emulator.credentials.secretAccessKey }, ...controller },
-    });
-    const ctl = new AwsIotControllerTransport(controllerOptions, 'aws-iot', undefined, { shouldRetry: () => true, nextRetryTimeout: () => 100 }, undefined);
-    const stop = async (): Promise<void> => {
-      await ctl.stop();
-      await agent.stop();
-    };
-    try {
-      await agent.start();
-      await ctl.start(new AbortController().signal);
-      await statusIs(ctl.status$, 'online');
-    } catch (error) {
-      await stop();
-      throw error;
-    }
-    return { controller: ctl, certificateArn: keys.certificateArn!, stop };
-  }
 
   it("fails a controller's command while its policy refuses the device's responses topic, and sends the next once a policy allows it", async () => {
     await iot.send(new CreatePolicyCommand({ policyName: 'ctl-narrow', policyDocument: JSON.stringify(everythingBut('amora/devices/cp-answering/responses')) }));
