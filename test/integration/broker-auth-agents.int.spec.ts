@@ -65,6 +65,25 @@ describe('agents by certificate, an app by JWT, on the embedded broker', () => {
     expect((agents[1]!.state.snapshot.state['audio'] as { volume?: number } | undefined)?.volume).not.toBe(1);
   });
 
+  it('with responseSubscription fleet: its wildcard is accepted, so a command to the other device is dropped and times out', async () => {
+    const token = await new SignJWT({ amora_devices: ['player-001'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
+    const config = parseConfig({
+      device: { id: 'fleet-app' },
+      transports: [{ kind: 'mqtt', url: `mqtt://127.0.0.1:${broker.port}`, protocolVersion: 4, username: 'alice', password: token, responseSubscription: 'fleet' }],
+    });
+    const fleetApp = await buildController(config, createBuiltinRegistry());
+    await fleetApp.start(new AbortController().signal);
+    try {
+      expect(await fleetApp.invoke('player-001', 'setVolume', { volume: 43 }, { timeoutMs: 10_000 })).toMatchObject({ success: true });
+      const denied = broker.denials.publishes;
+      await expect(fleetApp.invoke('player-002', 'setVolume', { volume: 2 }, { timeoutMs: 1_500 })).rejects.toMatchObject({ name: 'TimeoutError' });
+      expect(broker.denials.publishes).toBeGreaterThan(denied);
+      expect((agents[1]!.state.snapshot.state['audio'] as { volume?: number } | undefined)?.volume).not.toBe(2);
+    } finally {
+      await fleetApp.stop();
+    }
+  });
+
   it("lists only its own device among those it watches", async () => {
     await expect.poll(async () => {
       const devices = await new Promise<readonly { deviceId: string }[]>((resolve) => {
