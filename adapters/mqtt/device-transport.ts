@@ -195,7 +195,8 @@ export class MqttDeviceTransport implements DeviceTransport {
   }
 
   publishState(snapshot: StateSnapshot, _patch: JsonObject): Promise<void> {
-    // Not an async function: the publish's own promise is handed on, one promise fewer per state.
+    // Not an async function: one promise per state, settled from the connection's callback (a
+    // fleet publishes state every second).
     let payload: string;
     try {
       payload = this.stateMessage(snapshot);
@@ -206,7 +207,6 @@ export class MqttDeviceTransport implements DeviceTransport {
     // Offline, only the latest snapshot matters: resync() publishes it after the next connect.
     if (!this.sender.ready) return Promise.resolve();
     this.guard.published(this.stateTopic, payload);
-    // One promise, settled from the connection's callback: a fleet publishes state every second.
     return new Promise((resolve, reject) =>
       this.connection.send(this.stateTopic, payload, this.stateOptions, (error) => {
         // Lost meanwhile: resync() republishes it. Anything else (e.g. refused by an ACL) is the caller's to see.
