@@ -9,3 +9,16 @@ export interface JsonObject {
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** Owns nothing: a for-in over it meets only what was added, enumerable, to Object.prototype. */
+const PROBE = {};
+
+/**
+ * Whether something enumerable was added to Object.prototype. The state's hot loops use for-in
+ * (V8 reads each member through its enum cache, well below Object.keys and a keyed load), which
+ * also walks the prototype chain: when this is true they check each key is the object's own.
+ */
+export function objectPrototypeHasEnumerable(): boolean {
+  for (const _ in PROBE) return true;
+  return false;
+}

@@ -68,6 +68,27 @@ describe('applyMergePatch', () => {
   it('does not confuse inherited properties with state', () => {
     expect(applyMergePatch({}, { toString: null })).toEqual({});
     expect(applyMergePatch({}, { hasOwnProperty: 1 })).toEqual({ hasOwnProperty: 1 });
+    const withToString = applyMergePatch({ toString: 'own' }, { toString: 'own', other: 1 });
+    expect(withToString).toEqual({ toString: 'own', other: 1 });
+    expect(applyMergePatchWithEffect(withToString, { toString: null }).effective).toEqual({ toString: null });
+  });
+
+  it('merges only the patch’s own members when something enumerable was added to Object.prototype', () => {
+    // Another library in the process may do this; the merge walks members with for-in.
+    // oxlint-disable-next-line no-extend-native -- the pollution is what this test is about
+    Object.defineProperty(Object.prototype, 'injected', { value: 'x', enumerable: true, configurable: true, writable: true });
+    try {
+      const { result, effective } = applyMergePatchWithEffect({ a: { b: 1 } }, { a: { b: 2 }, c: 3 });
+      expect(Object.keys(result)).toEqual(['a', 'c']);
+      expect(Object.keys(result['a'] as JsonObject)).toEqual(['b']);
+      expect(Object.keys(effective)).toEqual(['a', 'c']);
+      expect(Object.keys(applyMergePatch({}, { d: { e: 1 } })['d'] as JsonObject)).toEqual(['e']);
+      // The inherited value is no member of the target either.
+      expect(applyMergePatchWithEffect({}, { injected: null }).effective).toEqual({});
+      expect(applyMergePatchWithEffect({}, { injected: 'x' }).effective).toEqual({ injected: 'x' });
+    } finally {
+      delete (Object.prototype as Record<string, unknown>)['injected'];
+    }
   });
 
   describe('refuses unsafe patches with CommandError invalid_params', () => {

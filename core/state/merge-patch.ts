@@ -18,7 +18,7 @@
  */
 import { CommandError } from '../errors.js';
 import { DEFAULT_MAX_JSON_DEPTH, findJsonProblem, isPlainJson, isUnsafeKey } from './json-guard.js';
-import { isJsonObject, type JsonArray, type JsonObject, type JsonValue } from './json.js';
+import { isJsonObject, objectPrototypeHasEnumerable, type JsonArray, type JsonObject, type JsonValue } from './json.js';
 
 const EMPTY: JsonObject = Object.freeze({});
 
@@ -36,10 +36,11 @@ const UNCHECKED: JsonObject = Object.freeze({});
  */
 export function applyMergePatch(target: JsonObject, patch: JsonObject): JsonObject {
   assertPatchObject(patch);
-  const result = mergeObject(target, patch, undefined, 0);
+  const foreign = objectPrototypeHasEnumerable();
+  const result = mergeObject(target, patch, undefined, 0, foreign);
   if (result !== UNCHECKED) return result;
   assertSafePatch(patch);
-  return mergeObject(target, patch, undefined, -1);
+  return mergeObject(target, patch, undefined, -1, foreign);
 }
 
 /**
@@ -51,11 +52,12 @@ export function applyMergePatch(target: JsonObject, patch: JsonObject): JsonObje
 export function applyMergePatchWithEffect(target: JsonObject, patch: JsonObject): { readonly result: JsonObject; readonly effective: JsonObject } {
   assertPatchObject(patch);
   let effective: Record<string, JsonValue> = {};
-  let result = mergeObject(target, patch, effective, 0);
+  const foreign = objectPrototypeHasEnumerable();
+  let result = mergeObject(target, patch, effective, 0, foreign);
   if (result === UNCHECKED) {
     assertSafePatch(patch);
     effective = {};
-    result = mergeObject(target, patch, effective, -1);
+    result = mergeObject(target, patch, effective, -1, foreign);
   }
   return { result, effective: Object.freeze(effective) };
 }
@@ -85,7 +87,13 @@ function assertPatchObject(patch: unknown): asserts patch is JsonObject {
  * allowUndefinedMembers); -1 when the guard has already passed the patch. Returns UNCHECKED, having
  * changed nothing, on anything the checks here cannot vouch for.
  */
-function mergeObject(target: JsonObject, patch: JsonObject, effective: Record<string, JsonValue> | undefined, depth: number): JsonObject {
+function mergeObject(
+  target: JsonObject,
+  patch: JsonObject,
+  effective: Record<string, JsonValue> | undefined,
+  depth: number,
+  foreign: boolean,
+): JsonObject {
   const check = depth >= 0;
   if (check) {
     if (depth >= DEFAULT_MAX_JSON_DEPTH) return UNCHECKED;
@@ -94,15 +102,23 @@ function mergeObject(target: JsonObject, patch: JsonObject, effective: Record<st
   }
   // Copied lazily so an ineffective patch allocates nothing and returns `target` itself.
   let result: Record<string, JsonValue> | undefined;
-  for (const key of Object.keys(patch)) {
+  // for-in reads each member through V8's enum cache, well below Object.keys and a keyed load per
+  // member. It also walks the prototype chain: when something enumerable was added to
+  // Object.prototype (`foreign`), each key is checked to be the patch's own, as Object.keys would.
+  for (const key in patch) {
+    if (foreign && !Object.hasOwn(patch, key)) continue;
     if (check && isUnsafeKey(key)) return UNCHECKED;
     const value = patch[key];
     if (value === undefined) continue;
     // Objects are checked by the recursion; primitives and arrays by the guard's quick walk
     // (deepEqual below could call a non-JSON array equal to a JSON one).
     if (check && !isJsonObject(value) && !isPlainJson(value, depth + 1, DEFAULT_MAX_JSON_DEPTH, true)) return UNCHECKED;
-    const present = Object.hasOwn(target, key);
-    const current = present ? target[key] : undefined;
+    // JSON values are never functions: unless something was added to Object.prototype, a function
+    // here is inherited and anything else the target's own (`__proto__` and `constructor` never get
+    // this far). Cheaper than Object.hasOwn per key.
+    const found = target[key];
+    const present = foreign ? Object.hasOwn(target, key) : found !== undefined && typeof found !== 'function';
+    const current = present ? found : undefined;
     let next: JsonValue | undefined;
     let change: JsonValue;
     if (value === null) {
@@ -112,7 +128,7 @@ function mergeObject(target: JsonObject, patch: JsonObject, effective: Record<st
     } else if (isJsonObject(value)) {
       // Into an object the change is itself a nested patch; over anything else, the whole new value.
       const nested = effective && isJsonObject(current) ? {} : undefined;
-      next = mergeObject(isJsonObject(current) ? current : EMPTY, value, nested, check ? depth + 1 : -1);
+      next = mergeObject(isJsonObject(current) ? current : EMPTY, value, nested, check ? depth + 1 : -1, foreign);
       if (next === UNCHECKED) return UNCHECKED;
       if (next === current) continue;
       change = nested ? Object.freeze(nested) : next;
