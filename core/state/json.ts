@@ -14,9 +14,9 @@ export function isJsonObject(value: unknown): value is JsonObject {
 const PROBE = {};
 
 /**
- * Whether something enumerable was added to Object.prototype. The state's hot loops use for-in
+ * Whether something enumerable was added to Object.prototype. The merge walks a patch with for-in
  * (V8 reads each member through its enum cache, well below Object.keys and a keyed load), which
- * also walks the prototype chain: when this is true they check each key is the object's own.
+ * also walks the prototype chain: when this is true it checks each key is the patch's own.
  */
 export function objectPrototypeHasEnumerable(): boolean {
   for (const _ in PROBE) return true;
