@@ -73,6 +73,22 @@ describe('CommandDispatcher.execute', () => {
     });
   });
 
+  it('hands the handler its command_id, the services and a live signal, destructured or not', async () => {
+    const services = { player: 'the device’s own' };
+    const whoAsks = defineCommand({
+      name: 'whoAsks',
+      description: '',
+      params: z.object({}),
+      handler: (_params, context) => {
+        const { commandId, signal } = context;
+        return { commandId, services: context.services as JsonValue, aborted: signal.aborted, same: signal === context.signal };
+      },
+    });
+    const { dispatcher } = setup([whoAsks], { services });
+    const response = await dispatcher.execute(request('whoAsks', {}, 'c-42'));
+    expect(response).toMatchObject({ success: true, result: { commandId: 'c-42', services, aborted: false, same: true } });
+  });
+
   it('omits result when the handler returns nothing, keeps a null result', async () => {
     const nothing = defineCommand({ name: 'play', description: '', params: z.object({}), handler: () => undefined });
     const nil = defineCommand({ name: 'nil', description: '', params: z.object({}), handler: () => null });

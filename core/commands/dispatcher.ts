@@ -8,8 +8,9 @@ import { findJsonProblem } from '../state/json-guard.js';
 import type { InboundCommand } from '../transport/device-transport.js';
 import { decodeCommand } from './decode.js';
 import { DedupeCache } from './dedupe-cache.js';
+import { HandlerContext } from './handler-context.js';
 import type { CommandDispatcherApi } from './dispatcher.types.js';
-import { COMMAND_ERROR_STATUS, type CommandContext, type CommandRequest, type CommandResponse, type CommandSpec } from './types.js';
+import { COMMAND_ERROR_STATUS, type CommandRequest, type CommandResponse, type CommandSpec } from './types.js';
 
 export interface CommandDispatcherOptions {
   readonly specs: readonly CommandSpec[];
@@ -229,25 +230,10 @@ export class CommandDispatcher implements CommandDispatcherApi {
   /**
    * Runs the handler; one that answers at once (a plain value, or a throw) is done with no
    * deadline to keep. One that returns a promise runs against its deadline and `abortAll()`, and
-   * rejects with the abort reason. The handler's AbortController is made when it first reads
-   * `signal` (most handlers never do, and a controller with its listener cost more than the rest
-   * of running a quick command).
+   * rejects with the abort reason.
    */
   private runHandler(spec: CommandSpec, params: unknown, commandId: string): JsonValue | void | Promise<JsonValue | void> {
-    let controller: AbortController | undefined;
-    let abortedBy: unknown;
-    const context: CommandContext = {
-      commandId,
-      services: this.services,
-      get signal(): AbortSignal {
-        if (!controller) {
-          controller = new AbortController();
-          // Read after the answer: the signal tells the truth about why it ended.
-          if (abortedBy !== undefined) controller.abort(abortedBy);
-        }
-        return controller.signal;
-      },
-    };
+    const context = new HandlerContext(commandId, this.services);
     // A synchronous throw reaches answer()'s catch, as a rejection would.
     const result = spec.handler(params as z.output<z.ZodType>, context);
     if (!isThenable(result)) return result;
@@ -265,8 +251,7 @@ export class CommandDispatcher implements CommandDispatcherApi {
       };
       const abort = (reason: unknown): void => {
         if (!finish()) return;
-        abortedBy = reason;
-        controller?.abort(reason);
+        context.abort(reason);
         reject(reason);
       };
       const timer = this.clock.setTimeout(
