@@ -39,11 +39,7 @@ const READY_TIMEOUT_MS = 30_000;
 /** Builds both ends from one config through the built-in registry, as `amora agent` and `amora ctl` do. */
 export async function startAgentPair(registry: PluginRegistry, options: AgentPairOptions): Promise<AgentPair> {
   const { deviceId } = options;
-  const raw = options.player
-    ? { device: { id: deviceId }, player: options.player, transports: [options.transport] }
-    : { device: { id: deviceId, profile: 'bench' }, system: { enabled: false }, transports: [options.transport] };
-  const config = parseConfig(options.middleware ? { ...raw, middleware: options.middleware } : raw, { env: {} });
-  const agentOptions: BuildAgentOptions = options.player ? {} : { profile: benchProfile };
+  const { config, agentOptions } = pairConfig(options);
   const agent = await buildAgent(config, registry, agentOptions);
   const controller = await buildController(config, registry);
   const abort = new AbortController();
@@ -67,7 +63,43 @@ export async function startAgentPair(registry: PluginRegistry, options: AgentPai
   return pair;
 }
 
-async function presenceOnline({ controller, deviceId }: AgentPair): Promise<void> {
+/** The agent of a pair alone, started: for a process of its own (cli/bench/command-devices.ts). */
+export async function startPairAgent(registry: PluginRegistry, options: AgentPairOptions): Promise<Agent> {
+  const { config, agentOptions } = pairConfig(options);
+  const agent = await buildAgent(config, registry, agentOptions);
+  try {
+    await agent.start(new AbortController().signal);
+  } catch (error) {
+    await agent.stop();
+    throw error;
+  }
+  return agent;
+}
+
+/** The controller of a pair alone, started, once the agent (running elsewhere) is online. */
+export async function startPairController(registry: PluginRegistry, options: AgentPairOptions): Promise<ControllerTransport> {
+  const controller = await buildController(pairConfig(options).config, registry);
+  try {
+    await controller.start(new AbortController().signal);
+    await presenceOnline({ controller, deviceId: options.deviceId });
+  } catch (error) {
+    await controller.stop();
+    throw error;
+  }
+  return controller;
+}
+
+/** The config both ends are built from, and the agent's build options. */
+function pairConfig(options: AgentPairOptions): { config: ReturnType<typeof parseConfig>; agentOptions: BuildAgentOptions } {
+  const { deviceId } = options;
+  const raw = options.player
+    ? { device: { id: deviceId }, player: options.player, transports: [options.transport] }
+    : { device: { id: deviceId, profile: 'bench' }, system: { enabled: false }, transports: [options.transport] };
+  const config = parseConfig(options.middleware ? { ...raw, middleware: options.middleware } : raw, { env: {} });
+  return { config, agentOptions: options.player ? {} : { profile: benchProfile } };
+}
+
+async function presenceOnline({ controller, deviceId }: Pick<AgentPair, 'controller' | 'deviceId'>): Promise<void> {
   await firstValueFrom(controller.status$.pipe(filter((s) => s.state === 'online'), timeout(READY_TIMEOUT_MS)));
   await firstValueFrom(controller.connection$(deviceId).pipe(filter((p) => p === 'online'), timeout(READY_TIMEOUT_MS)));
 }

@@ -1,9 +1,10 @@
 import mqtt from 'mqtt';
 import type { PluginRegistry } from '../../core/index.js';
 import { isProtocolRefusal } from '../../core/mqtt.js';
-import { startAgentPair } from './agent-pair.js';
+import { startAgentPair, startPairController } from './agent-pair.js';
+import { forkSibling } from './fleet-link.js';
 import { LatencyRecorder, type LatencySummary } from './latency-recorder.js';
-import { connectRaw, openRawCommands } from './raw-mqtt.js';
+import { connectRaw, openRawCommands, sendRawCommands } from './raw-mqtt.js';
 import { roundRatios, type RatioSpread } from './round-ratios.js';
 import { alternatingRounds } from './rounds.js';
 import { commandRoundTrip } from './transport-probe.js';
@@ -14,6 +15,11 @@ import { commandRoundTrip } from './transport-probe.js';
  * mqtt.js on 3.1.1, minutes apart on a machine whose speed drifts; here every side is connected
  * at once and each round runs one block of each, so a ratio of two blocks of the same round
  * separates Amora's share from the protocol's.
+ *
+ * It runs twice: with the devices in this process, and with them in a process of their own
+ * (cli/bench/command-devices.ts), as a device and its controller are deployed. Sharing one event
+ * loop, whatever either end does after a write (an agent's bookkeeping after it has sent the
+ * answer) delays the other end's next read; apart, it does not.
  */
 
 export type CommandSide = 'raw-4' | 'amora-4' | 'raw-5' | 'amora-5';
@@ -51,7 +57,17 @@ export interface CommandRatio extends RatioSpread {
   readonly to: CommandSide;
 }
 
+/** Where the devices that answer run: beside their callers, or in a process of their own. */
+export type DevicePlacement = 'in-process' | 'own-process';
+
+/** Orchestrator → the devices process (cli/bench/command-devices.ts). */
+export type CommandDevicesRequest = { readonly type: 'start'; readonly url: string; readonly sides: readonly CommandSide[]; readonly idSuffix: string } | { readonly type: 'stop' };
+
+/** The devices process → orchestrator. */
+export type CommandDevicesReply = { readonly type: 'ready' } | { readonly type: 'failed'; readonly message: string };
+
 export interface CommandVersionsResult extends CommandVersionsPlan {
+  readonly devices: DevicePlacement;
   /** The sides measured, in the first round's order; every other round ran them reversed. */
   readonly sides: readonly CommandSideResult[];
   readonly ratios: readonly CommandRatio[];
@@ -77,13 +93,23 @@ interface Side {
   stop(): Promise<void>;
 }
 
-export async function runCommandVersions(registry: PluginRegistry, url: string, plan: CommandVersionsPlan): Promise<CommandVersionsResult> {
+export async function runCommandVersions(
+  registry: PluginRegistry,
+  url: string,
+  plan: CommandVersionsPlan,
+  devices: DevicePlacement = 'in-process',
+): Promise<CommandVersionsResult> {
   const refusal = await refusesMqtt5(url);
   const names = refusal === undefined ? COMMAND_SIDES : COMMAND_SIDES.filter((side) => side.endsWith('-4'));
   const sides: Side[] = [];
+  const apart = devices === 'own-process' ? forkSibling<CommandDevicesRequest, CommandDevicesReply>('./command-devices.js', 'command devices process') : undefined;
   try {
+    if (apart) {
+      apart.send({ type: 'start', url, sides: names, idSuffix: `${process.pid}-apart` });
+      await apart.next('ready');
+    }
     // One at a time: a side that fails to start leaves the ones before it to be stopped below.
-    for (const name of names) sides.push(await startSide(registry, url, name));
+    for (const name of names) sides.push(await (apart ? startCaller(registry, url, name, `${process.pid}-apart`) : startSide(registry, url, name)));
     for (const side of sides) for (let i = 0; i < plan.warmup; i++) await side.roundTrip();
     const recorders = new Map(sides.map((side) => [side, new LatencyRecorder()]));
     const blockP50s = new Map(sides.map((side) => [side, [] as number[]]));
@@ -102,6 +128,7 @@ export async function runCommandVersions(registry: PluginRegistry, url: string, 
     const results = sides.map((side) => ({ side: side.side, commandRoundTrip: recorders.get(side)!.summary(), blockP50s: blockP50s.get(side)! }));
     return {
       ...plan,
+      devices,
       sides: results,
       ratios: commandRatios(results),
       ...(refusal === undefined
@@ -115,6 +142,7 @@ export async function runCommandVersions(registry: PluginRegistry, url: string, 
     };
   } finally {
     for (const side of sides.toReversed()) await side.stop();
+    await apart?.stop({ type: 'stop' });
   }
 }
 
@@ -122,7 +150,7 @@ async function startSide(registry: PluginRegistry, url: string, side: CommandSid
   const protocolVersion = side.endsWith('-5') ? 5 : 4;
   let sent = 0;
   if (side.startsWith('amora')) {
-    const pair = await startAgentPair(registry, { deviceId: `bench-v${protocolVersion}-${process.pid}`, transport: { kind: 'mqtt', url, protocolVersion } });
+    const pair = await startAgentPair(registry, { deviceId: commandDeviceId(side, String(process.pid)), transport: { kind: 'mqtt', url, protocolVersion } });
     return { side, roundTrip: () => commandRoundTrip(pair, sent++), stop: () => pair.stop() };
   }
   const device = await connectRaw(url, `raw-device-v${protocolVersion}`, true, protocolVersion);
@@ -141,6 +169,35 @@ async function startSide(registry: PluginRegistry, url: string, side: CommandSid
     async stop() {
       await commands.close();
       await end();
+    },
+  };
+}
+
+/** The name of a side's device (an agent's id): the same in this process and in the devices process. */
+export function commandDeviceId(side: CommandSide, suffix: string): string {
+  return `bench-v${side.endsWith('-5') ? 5 : 4}-${suffix}`;
+}
+
+/** A side's caller alone (a controller, or raw mqtt.js's app); its device runs in the devices process. */
+async function startCaller(registry: PluginRegistry, url: string, side: CommandSide, idSuffix: string): Promise<Side> {
+  const protocolVersion = side.endsWith('-5') ? 5 : 4;
+  let sent = 0;
+  if (side.startsWith('amora')) {
+    const deviceId = commandDeviceId(side, idSuffix);
+    const controller = await startPairController(registry, { deviceId, transport: { kind: 'mqtt', url, protocolVersion } });
+    return { side, roundTrip: () => commandRoundTrip({ controller, deviceId }, sent++), stop: () => controller.stop() };
+  }
+  const app = await connectRaw(url, `raw-app-v${protocolVersion}`, true, protocolVersion);
+  const commands = await sendRawCommands(app, protocolVersion).catch(async (error: unknown) => {
+    await app.endAsync();
+    throw error;
+  });
+  return {
+    side,
+    roundTrip: () => commands.roundTrip(sent++),
+    async stop() {
+      await commands.close();
+      await app.endAsync();
     },
   };
 }

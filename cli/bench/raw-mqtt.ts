@@ -113,24 +113,54 @@ export interface RawCommands {
  * on one broker at once.
  */
 export async function openRawCommands(device: MqttClient, app: MqttClient, protocolVersion: 4 | 5): Promise<RawCommands> {
+  const answering = await answerRawCommands(device, protocolVersion);
+  const sending = await sendRawCommands(app, protocolVersion).catch(async (error: unknown) => {
+    await answering.close();
+    throw error;
+  });
+  return {
+    roundTrip: (i) => sending.roundTrip(i),
+    async close() {
+      await Promise.all([sending.close(), answering.close()]);
+    },
+  };
+}
+
+/** Each version's topics (see openRawCommands). */
+function rawCommandTopics(protocolVersion: 4 | 5): { readonly commands: string; readonly responses: string } {
   const root = protocolVersion === 5 ? 'bench/raw5' : 'bench/raw';
-  const commandsTopic = `${root}/commands`;
-  const responsesTopic = `${root}/responses`;
-  const expirySeconds = Math.ceil(SAMPLE_DEADLINE_MS / 1_000);
-  await device.subscribeAsync(commandsTopic, { qos: 1 });
-  await app.subscribeAsync(responsesTopic, { qos: 1 });
+  return { commands: `${root}/commands`, responses: `${root}/responses` };
+}
+
+/** The device's half of openRawCommands: answers each command. `close` removes the listener and the subscription. */
+export async function answerRawCommands(device: MqttClient, protocolVersion: 4 | 5): Promise<{ close(): Promise<void> }> {
+  const topics = rawCommandTopics(protocolVersion);
+  await device.subscribeAsync(topics.commands, { qos: 1 });
   const onCommand = (_topic: string, payload: Buffer, packet: IPublishPacket): void => {
     const command = JSON.parse(payload.toString()) as { command: string; command_id: string };
     const response = { command_id: command.command_id, command: command.command, success: true, result: {}, timestamp: Date.now() };
-    device.publish(packet.properties?.responseTopic ?? responsesTopic, JSON.stringify(response), { qos: 1 });
+    device.publish(packet.properties?.responseTopic ?? topics.responses, JSON.stringify(response), { qos: 1 });
   };
+  device.on('message', onCommand);
+  return {
+    async close() {
+      device.off('message', onCommand);
+      await device.unsubscribeAsync(topics.commands);
+    },
+  };
+}
+
+/** The app's half of openRawCommands: sends command `raw-<i>` and times it to its response. */
+export async function sendRawCommands(app: MqttClient, protocolVersion: 4 | 5): Promise<RawCommands> {
+  const topics = rawCommandTopics(protocolVersion);
+  const expirySeconds = Math.ceil(SAMPLE_DEADLINE_MS / 1_000);
+  await app.subscribeAsync(topics.responses, { qos: 1 });
   const pending = new Map<string, (time: number) => void>();
   const onResponse = (_topic: string, payload: Buffer): void => {
     const at = nowMs();
     const response = JSON.parse(payload.toString()) as { command_id: string };
     pending.get(response.command_id)?.(at);
   };
-  device.on('message', onCommand);
   app.on('message', onResponse);
   return {
     async roundTrip(i) {
@@ -139,7 +169,7 @@ export async function openRawCommands(device: MqttClient, app: MqttClient, proto
       const start = nowMs();
       const command = JSON.stringify({ command: 'echo', command_id: id, params: { value: i }, timestamp: Date.now() });
       // Options made per publish, as Amora's are; 3.1.1's carry no `properties` key at all (see core's MqttConnection.publish).
-      app.publish(commandsTopic, command, protocolVersion === 5 ? { qos: 1, properties: { responseTopic: responsesTopic, messageExpiryInterval: expirySeconds } } : { qos: 1 });
+      app.publish(topics.commands, command, protocolVersion === 5 ? { qos: 1, properties: { responseTopic: topics.responses, messageExpiryInterval: expirySeconds } } : { qos: 1 });
       try {
         return (await deadline(answered, `raw command ${id}`)) - start;
       } finally {
@@ -147,9 +177,8 @@ export async function openRawCommands(device: MqttClient, app: MqttClient, proto
       }
     },
     async close() {
-      device.off('message', onCommand);
       app.off('message', onResponse);
-      await Promise.all([device.unsubscribeAsync(commandsTopic), app.unsubscribeAsync(responsesTopic)]);
+      await app.unsubscribeAsync(topics.responses);
     },
   };
 }

@@ -24,8 +24,8 @@ function side(name: CommandSideResult['side'], p50: number, blockP50s: number[])
   return { side: name, commandRoundTrip: summary(p50, blockP50s.length * 100), blockP50s };
 }
 
-function commandVersions(sides: CommandSideResult[]): CommandVersionsResult {
-  return { block: 100, rounds: 3, warmup: 500, sides, ratios: commandRatios(sides) };
+function commandVersions(sides: CommandSideResult[], devices: CommandVersionsResult['devices'] = 'in-process'): CommandVersionsResult {
+  return { block: 100, rounds: 3, warmup: 500, devices, sides, ratios: commandRatios(sides) };
 }
 
 /** Amora merges a burst of patches: few messages delivered, at a low message rate. */
@@ -50,6 +50,10 @@ const report: BenchReport = {
         side('raw-5', 0.12, [1.2, 2.2, 4.4]),
         side('amora-5', 0.18, [1.8, 3.3, 6.6]),
       ]),
+      commandVersionsApart: commandVersions(
+        [side('raw-4', 0.2, [2, 2, 2]), side('amora-4', 0.24, [2.4, 2.4, 2.4]), side('raw-5', 0.22, [2.2, 2.2, 2.2]), side('amora-5', 0.26, [2.6, 2.6, 2.6])],
+        'own-process',
+      ),
     },
     {
       broker: 'embedded',
@@ -145,12 +149,20 @@ describe('formatReport', () => {
   it('tables the command round trip by MQTT version under its broker: each side\'s p50, each amora side against raw of its version per round, and what MQTT 5 costs', () => {
     const mosquitto = text.slice(text.indexOf('mosquitto: '), text.indexOf('embedded: '));
     const row = (who: string): string => mosquitto.split('\n').find((l) => new RegExp(`command round trip\\s+${who}\\s+\\d`).test(l)) ?? '';
-    expect(mosquitto).toContain('by MQTT version, interleaved: all connected at once, 500 warm-up each, then 3 rounds of 100 back to back per side, order raw-4, amora-4, raw-5, amora-5, reversed every round');
+    expect(mosquitto).toContain('by MQTT version, interleaved, devices and callers in one process: all connected at once, 500 warm-up each, then 3 rounds of 100 back to back per side, order raw-4, amora-4, raw-5, amora-5, reversed every round');
     expect(row('raw mqtt 3\\.1\\.1')).toMatch(/ 300\s+0\.100\s+0\.200/);
     expect(row('raw mqtt 3\\.1\\.1')).not.toContain('x raw');
     expect(row('amora 3\\.1\\.1')).toMatch(/0\.150 .* 1\.50x raw 3\.1\.1 \(IQR 1\.38-1\.50\)$/);
     expect(row('raw mqtt 5')).toMatch(/0\.120 .* 1\.10x raw 3\.1\.1 \(IQR 1\.10-1\.15\)$/);
     expect(row('amora 5')).toMatch(/0\.180 .* 1\.50x raw 5 \(IQR 1\.50-1\.50\); 1\.65x raw 3\.1\.1 \(IQR 1\.65-1\.73\)$/);
+  });
+
+  it('tables the same with the devices in a process of their own, after the one-process table', () => {
+    const mosquitto = text.slice(text.indexOf('mosquitto: '), text.indexOf('embedded: '));
+    const apart = mosquitto.indexOf('by MQTT version, interleaved, the devices in a process of their own (as deployed): all connected at once');
+    expect(apart).toBeGreaterThan(mosquitto.indexOf('by MQTT version, interleaved, devices and callers in one process'));
+    expect(mosquitto.slice(apart)).toMatch(/command round trip\s+amora 3\.1\.1\s+300\s+0\.240 .* 1\.20x raw 3\.1\.1 \(IQR 1\.20-1\.20\)$/m);
+    expect(text.slice(text.indexOf('embedded: '))).not.toContain('a process of their own');
   });
 
   it('says where the MQTT 5 sides could not run, and measures the 3.1.1 ones there', () => {

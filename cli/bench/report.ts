@@ -24,6 +24,8 @@ export interface BrokerResult {
   readonly nagleSafe?: LatencySummary;
   /** Command round trips of raw and Amora over MQTT 3.1.1 and 5, interleaved (cli/bench/command-versions.ts); not with Nagle's algorithm on. */
   readonly commandVersions?: CommandVersionsResult;
+  /** The same with the devices in a process of their own. */
+  readonly commandVersionsApart?: CommandVersionsResult;
 }
 
 /** How many samples each kind of row takes (after its warm-up), so a run stays a few minutes. */
@@ -125,6 +127,7 @@ function brokerSection(result: BrokerResult): string[] {
     `  throughput, messages delivered per second (median, min-max): raw (dflt) ${rate(result.rawDefaults)}, raw ${rate(result.raw)}, amora ${rate(result.amora)}, ${ratio.toFixed(2)}x raw`,
     `    amora applied ${result.amora[0]?.throughputSent} patches at ${Math.round(patches)}/s, sent as ${messages} messages (latest state wins, the rest merged)`,
     ...(result.commandVersions ? commandVersionsTable(result.commandVersions) : []),
+    ...(result.commandVersionsApart ? commandVersionsTable(result.commandVersionsApart) : []),
     '',
   ];
 }

@@ -180,7 +180,17 @@ async function runBroker(registry: PluginRegistry, name: BrokerName, plan: Sampl
     // Not where Nagle's algorithm holds every round trip for 44 ms: no protocol's share would show.
     if (!nagleBound) process.stderr.write(`${name}: command round trip by MQTT version, interleaved...\n`);
     const commandVersions = nagleBound ? undefined : await runCommandVersions(registry, broker.url, plan.commandVersions);
-    return { broker: name, description: broker.description, order, ...passes, ...(nagleSafe ? { nagleSafe } : {}), ...(commandVersions ? { commandVersions } : {}) };
+    if (!nagleBound) process.stderr.write(`${name}: command round trip by MQTT version, the devices in a process of their own...\n`);
+    const commandVersionsApart = nagleBound ? undefined : await runCommandVersions(registry, broker.url, plan.commandVersions, 'own-process');
+    return {
+      broker: name,
+      description: broker.description,
+      order,
+      ...passes,
+      ...(nagleSafe ? { nagleSafe } : {}),
+      ...(commandVersions ? { commandVersions } : {}),
+      ...(commandVersionsApart ? { commandVersionsApart } : {}),
+    };
   } finally {
     await broker.stop();
   }

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ensureCliBuilt } from '../../test/integration/cli-build.js';
@@ -93,10 +94,32 @@ describeWithBinaries(['mosquitto'], 'bench scenario command round trip by MQTT v
   it('times raw and amora over MQTT 3.1.1 and 5 in interleaved blocks, each amora side against raw of its version', async () => {
     const result = await commandVersionsOn('mosquitto');
     const { block, rounds } = samplePlan(1).commandVersions;
+    expect(result.devices).toBe('in-process');
     expect(measured(result)).toEqual(['raw-4', 'amora-4', 'raw-5', 'amora-5'].map((side) => ({ side, samples: block * rounds, blocks: rounds, timed: true })));
     expect(result.ratios.map(({ of, to }) => `${of}/${to}`)).toEqual(['amora-4/raw-4', 'amora-5/raw-5', 'raw-5/raw-4', 'amora-5/raw-4']);
     expect(result.ratios.every((ratio) => ratio.rounds === rounds && ratio.q1 > 0 && ratio.median >= ratio.q1 && ratio.q3 >= ratio.median)).toBe(true);
     expect(result.unavailable).toBeUndefined();
+  });
+});
+
+describeWithBinaries(['mosquitto'], 'bench scenario command round trip by MQTT version, the devices in a process of their own', () => {
+  it('times the same four sides with the devices forked off, each amora side against raw of its version', async () => {
+    // The devices' process is a module of the built CLI, so the scenario runs from there too.
+    const dist = dirname(dirname(await ensureCliBuilt()));
+    const built = (await import(pathToFileURL(join(dist, 'cli/bench/command-versions.js')).href)) as typeof import('./command-versions.js');
+    const builtins = (await import(pathToFileURL(join(dist, 'cli/builtins.js')).href)) as typeof import('../builtins.js');
+    const broker = await startBenchBroker('mosquitto');
+    if (typeof broker === 'string') throw new Error(broker);
+    let result: CommandVersionsResult;
+    try {
+      result = await built.runCommandVersions(builtins.createBuiltinRegistry(), broker.url, samplePlan(1).commandVersions, 'own-process');
+    } finally {
+      await broker.stop();
+    }
+    const { block, rounds } = samplePlan(1).commandVersions;
+    expect(result.devices).toBe('own-process');
+    expect(measured(result)).toEqual(['raw-4', 'amora-4', 'raw-5', 'amora-5'].map((side) => ({ side, samples: block * rounds, blocks: rounds, timed: true })));
+    expect(result.ratios.map(({ of, to }) => `${of}/${to}`)).toEqual(['amora-4/raw-4', 'amora-5/raw-5', 'raw-5/raw-4', 'amora-5/raw-4']);
   });
 });
 

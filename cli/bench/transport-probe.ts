@@ -93,7 +93,7 @@ export async function probeCommands(pair: AgentPair, options: ProbeOptions): Pro
 }
 
 /** One `invoke()` of the bench profile's `echo` with `value` → its response, in ms; a failed command throws. */
-export async function commandRoundTrip(pair: AgentPair, value: number): Promise<number> {
+export async function commandRoundTrip(pair: Pick<AgentPair, 'controller' | 'deviceId'>, value: number): Promise<number> {
   const start = nowMs();
   const response = await pair.controller.invoke(pair.deviceId, 'echo', { value }, { timeoutMs: SAMPLE_DEADLINE_MS });
   const elapsed = nowMs() - start;
