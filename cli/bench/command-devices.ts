@@ -1,7 +1,7 @@
 import type { Agent } from '../../core/index.js';
 import { createBuiltinRegistry } from '../builtins.js';
 import { startPairAgent } from './agent-pair.js';
-import { commandDeviceId, type CommandDevicesReply, type CommandDevicesRequest, type CommandSide } from './command-versions.js';
+import { commandDeviceId, versionOf, type CommandDevicesReply, type CommandDevicesRequest, type CommandSide } from './command-versions.js';
 import { serveRequests } from './fleet-link.js';
 import { answerRawCommands, connectRaw } from './raw-mqtt.js';
 
@@ -25,7 +25,7 @@ serveRequests<CommandDevicesRequest, CommandDevicesReply>(async (request, reply)
 });
 
 async function startDevice(registry: ReturnType<typeof createBuiltinRegistry>, url: string, side: CommandSide, idSuffix: string): Promise<() => Promise<unknown>> {
-  const protocolVersion = side.endsWith('-5') ? 5 : 4;
+  const protocolVersion = versionOf(side);
   if (side.startsWith('amora')) {
     const agent: Agent = await startPairAgent(registry, { deviceId: commandDeviceId(side, idSuffix), transport: { kind: 'mqtt', url, protocolVersion } });
     return () => agent.stop();

@@ -4,7 +4,7 @@ import { isProtocolRefusal } from '../../core/mqtt.js';
 import { startAgentPair, startPairController } from './agent-pair.js';
 import { forkSibling } from './fleet-link.js';
 import { LatencyRecorder, type LatencySummary } from './latency-recorder.js';
-import { connectRaw, openRawCommands, sendRawCommands } from './raw-mqtt.js';
+import { connectRaw, openRawCommands, sendRawCommands, type RawCommands } from './raw-mqtt.js';
 import { roundRatios, type RatioSpread } from './round-ratios.js';
 import { alternatingRounds } from './rounds.js';
 import { commandRoundTrip } from './transport-probe.js';
@@ -147,9 +147,9 @@ export async function runCommandVersions(
 }
 
 async function startSide(registry: PluginRegistry, url: string, side: CommandSide): Promise<Side> {
-  const protocolVersion = side.endsWith('-5') ? 5 : 4;
-  let sent = 0;
+  const protocolVersion = versionOf(side);
   if (side.startsWith('amora')) {
+    let sent = 0;
     const pair = await startAgentPair(registry, { deviceId: commandDeviceId(side, String(process.pid)), transport: { kind: 'mqtt', url, protocolVersion } });
     return { side, roundTrip: () => commandRoundTrip(pair, sent++), stop: () => pair.stop() };
   }
@@ -163,6 +163,12 @@ async function startSide(registry: PluginRegistry, url: string, side: CommandSid
     await end();
     throw error;
   });
+  return rawSide(side, commands, end);
+}
+
+/** A raw side from its command path and what ends its clients. */
+function rawSide(side: CommandSide, commands: RawCommands, end: () => Promise<unknown>): Side {
+  let sent = 0;
   return {
     side,
     roundTrip: () => commands.roundTrip(sent++),
@@ -173,16 +179,21 @@ async function startSide(registry: PluginRegistry, url: string, side: CommandSid
   };
 }
 
+/** The MQTT version a side speaks. */
+export function versionOf(side: CommandSide): 4 | 5 {
+  return side.endsWith('-5') ? 5 : 4;
+}
+
 /** The name of a side's device (an agent's id): the same in this process and in the devices process. */
 export function commandDeviceId(side: CommandSide, suffix: string): string {
-  return `bench-v${side.endsWith('-5') ? 5 : 4}-${suffix}`;
+  return `bench-v${versionOf(side)}-${suffix}`;
 }
 
 /** A side's caller alone (a controller, or raw mqtt.js's app); its device runs in the devices process. */
 async function startCaller(registry: PluginRegistry, url: string, side: CommandSide, idSuffix: string): Promise<Side> {
-  const protocolVersion = side.endsWith('-5') ? 5 : 4;
-  let sent = 0;
+  const protocolVersion = versionOf(side);
   if (side.startsWith('amora')) {
+    let sent = 0;
     const deviceId = commandDeviceId(side, idSuffix);
     const controller = await startPairController(registry, { deviceId, transport: { kind: 'mqtt', url, protocolVersion } });
     return { side, roundTrip: () => commandRoundTrip({ controller, deviceId }, sent++), stop: () => controller.stop() };
@@ -192,14 +203,7 @@ async function startCaller(registry: PluginRegistry, url: string, side: CommandS
     await app.endAsync();
     throw error;
   });
-  return {
-    side,
-    roundTrip: () => commands.roundTrip(sent++),
-    async stop() {
-      await commands.close();
-      await app.endAsync();
-    },
-  };
+  return rawSide(side, commands, () => app.endAsync());
 }
 
 /**
