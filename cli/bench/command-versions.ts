@@ -67,6 +67,7 @@ export type CommandDevicesRequest = { readonly type: 'start'; readonly url: stri
 export type CommandDevicesReply = { readonly type: 'ready' } | { readonly type: 'failed'; readonly message: string };
 
 export interface CommandVersionsResult extends CommandVersionsPlan {
+  /** Where the devices ran. */
   readonly devices: DevicePlacement;
   /** The sides measured, in the first round's order; every other round ran them reversed. */
   readonly sides: readonly CommandSideResult[];
@@ -103,13 +104,14 @@ export async function runCommandVersions(
   const names = refusal === undefined ? COMMAND_SIDES : COMMAND_SIDES.filter((side) => side.endsWith('-4'));
   const sides: Side[] = [];
   const apart = devices === 'own-process' ? forkSibling<CommandDevicesRequest, CommandDevicesReply>('./command-devices.js', 'command devices process') : undefined;
+  const idSuffix = `${process.pid}-apart`;
   try {
     if (apart) {
-      apart.send({ type: 'start', url, sides: names, idSuffix: `${process.pid}-apart` });
+      apart.send({ type: 'start', url, sides: names, idSuffix });
       await apart.next('ready');
     }
     // One at a time: a side that fails to start leaves the ones before it to be stopped below.
-    for (const name of names) sides.push(await (apart ? startCaller(registry, url, name, `${process.pid}-apart`) : startSide(registry, url, name)));
+    for (const name of names) sides.push(await (apart ? startCaller(registry, url, name, idSuffix) : startSide(registry, url, name)));
     for (const side of sides) for (let i = 0; i < plan.warmup; i++) await side.roundTrip();
     const recorders = new Map(sides.map((side) => [side, new LatencyRecorder()]));
     const blockP50s = new Map(sides.map((side) => [side, [] as number[]]));
