@@ -24,6 +24,7 @@ import {
 import {
   deepEqual,
   deviceDirectory,
+  isResponsesTopic,
   parsedTelemetryMessageSchema,
   PendingCommands,
   presenceOf,
@@ -96,8 +97,9 @@ export class AwsIotControllerTransport implements ControllerTransport {
     this.clientId = options.clientId ?? `amora-ctl-${Math.random().toString(36).slice(2, 10)}`;
     this.connection = createAwsLink(
       options,
-      // A controller has no backlog worth keeping; its live filters are restored on connect.
-      { clientId: this.clientId, cleanSession: true },
+      // A controller has no backlog worth keeping; its live filters are restored on connect. An
+      // answer's PUBACK waits until the caller awaiting it has resumed.
+      { clientId: this.clientId, cleanSession: true, deferAcknowledgement: isResponsesTopic },
       { onMessage: (topic, payload, retain) => this.router.dispatch(topic, payload, retain) },
       { retryPolicy, clock: this.clock, logger: this.logger },
     );

@@ -4,7 +4,7 @@ import { brokerUrls, type MqttOptions } from './options.js';
 import { inlineTlsLoader, type TlsMaterialLoader } from './tls.js';
 
 /** What a device's connection and a controller's differ in; the rest comes from the options alike. */
-export type OwnConnectionSettings = Pick<MqttConnectionSettings, 'clientId' | 'clean' | 'sessionExpirySeconds' | 'will'>;
+export type OwnConnectionSettings = Pick<MqttConnectionSettings, 'clientId' | 'clean' | 'sessionExpirySeconds' | 'will' | 'deferAcknowledgement'>;
 
 /**
  * A connection to the options' brokers (urls, protocol version, keepalive, credentials, TLS read

@@ -22,6 +22,7 @@ import {
 } from '../../core/index.js';
 import {
   deviceDirectory,
+  isResponsesTopic,
   parsedDeviceStateMessageSchema,
   parsedTelemetryMessageSchema,
   PendingCommands,
@@ -99,8 +100,10 @@ export class MqttControllerTransport implements ControllerTransport {
     this.clientTopic = `${this.topics.prefix}/clients/${assertTopicLevel(this.clientId, 'client id')}`;
     this.responseTopic = `${this.clientTopic}/responses`;
     const deps = { retryPolicy, clock: this.clock, logger: this.logger, tlsLoader };
-    // A controller has no backlog worth keeping; it resubscribes what is live instead.
-    const connection = (clientId: string, hooks: MqttConnectionHooks): MqttConnection => mqttConnectionFor(options, { clientId, clean: true }, hooks, deps);
+    // A controller has no backlog worth keeping; it resubscribes what is live instead. An
+    // answer's PUBACK waits until the caller awaiting it has resumed.
+    const connection = (clientId: string, hooks: MqttConnectionHooks): MqttConnection =>
+      mqttConnectionFor(options, { clientId, clean: true, deferAcknowledgement: isResponsesTopic }, hooks, deps);
     this.connection = connection(this.clientId, {
       onConnected: () => this.onConnected(),
       onMessage: (topic, payload, packet) => this.onMessage({ topic, payload, packet }),

@@ -45,6 +45,16 @@ export interface MqttConnectionSettings {
    * attempt (retried with backoff) and a renewed one is picked up by the next.
    */
   readonly tls?: () => Promise<ResolvedTls>;
+  /**
+   * Messages (by topic) acknowledged a microtask after their handlers ran instead of at once: the
+   * answers a controller's callers await. The caller then resumes before mqtt.js builds and writes
+   * the answer's PUBACK (a system call), and a command it sends at once leaves ahead of that
+   * PUBACK, in the same write. Only there: another message's PUBACK put off goes out after
+   * whatever its handlers' callbacks send on other connections (in one process, a device's next
+   * state), and a device answering a command at once already sends the answer ahead of the
+   * command's PUBACK, in one write that a deferred PUBACK would split in two.
+   */
+  readonly deferAcknowledgement?: (topic: string) => boolean;
 }
 
 /** What a publish may set (the rest of mqtt.js's publish options are never needed here). */
@@ -297,6 +307,15 @@ export class MqttConnection extends ReconnectingLink {
       ...(this.version === 5 && !settings.clean ? { properties: { sessionExpiryInterval: settings.sessionExpirySeconds ?? 0 } } : {}),
     };
     const client = mqtt.connect(url, options);
+    // mqtt.js calls handleMessage after a message's `message` listeners and sends the
+    // acknowledgement (and reads the next packet) when it calls back.
+    const deferred = settings.deferAcknowledgement;
+    if (deferred) {
+      client.handleMessage = (packet, callback) => {
+        if (deferred(packet.topic)) queueMicrotask(() => callback());
+        else callback();
+      };
+    }
     // Events of a client replaced (protocol fallback, another broker) are ignored.
     client.on('connect', (connack) => {
       // We never send topic aliases, yet mqtt.js builds a 1.5 KiB LRU cache (per client, per

@@ -19,7 +19,8 @@ const signal = (): AbortSignal => new AbortController().signal;
 // before it turns to the acknowledgement. A handler that takes time does not hold the PUBACK back.
 // (That both leave in one write was checked with strace; a relay on the same event loop cannot
 // tell one write from two made in the same turn, so this spec checks the order only.)
-describeWithBinaries(['mosquitto'], 'the order in which a device answers a command on MQTT', () => {
+// At the other end the controller acknowledges an answer only after the caller has resumed.
+describeWithBinaries(['mosquitto'], 'the order of a command, its answer and their acknowledgements on MQTT', () => {
   let broker: MosquittoHandle;
   let proxy: TcpProxy;
   const cleanup: (() => Promise<unknown>)[] = [];
@@ -85,6 +86,32 @@ describeWithBinaries(['mosquitto'], 'the order in which a device answers a comma
       expect(response).toBeGreaterThan(0);
       expect(packets.slice(0, response)).toContainEqual(expect.objectContaining({ type: 'puback' }));
       expect(packets[response + 1]).toBeUndefined();
+    });
+
+    // The controller's side: its caller resumes with the answer before the answer's PUBACK is
+    // built and written, so a command sent right away leaves ahead of that PUBACK.
+    it(`MQTT ${protocolVersion}: a controller's caller resumes before the answer's PUBACK is sent`, async () => {
+      const id = `order-ctl-v${protocolVersion}`;
+      const transport = buildMqttInstance<DeviceTransport>(TOKENS.DeviceTransport, { url: broker.url, retry: TEST_RETRY, protocolVersion }, id);
+      const agent = createAgent({ deviceId: id, profile, transports: [transport], system: false });
+      cleanup.push(() => agent.stop());
+      await agent.start();
+      const controller = buildMqttInstance<MqttControllerTransport>(TOKENS.ControllerTransport, { url: `mqtt://127.0.0.1:${proxy.port}`, retry: TEST_RETRY, protocolVersion });
+      cleanup.push(() => controller.stop());
+      await controller.start(signal());
+      // The first command subscribes the device's responses topic; the pair after it is timed.
+      await expect(controller.invoke(id, 'quick', {}, { timeoutMs: 5_000 })).resolves.toMatchObject({ success: true });
+
+      const from = chunks.length;
+      const second = await controller.invoke(id, 'quick', {}, { timeoutMs: 5_000 }).then(() => controller.invoke(id, 'quick', {}, { timeoutMs: 5_000 }));
+      expect(second).toMatchObject({ success: true, result: { quick: true } });
+      const sent = mqttPacketsOf(chunks.slice(from), protocolVersion).filter((packet) => packet.type !== 'other');
+      const commands = sent.flatMap((packet, index) => (packet.topic?.endsWith(`/${id}/commands`) ? [index] : []));
+      expect(commands).toHaveLength(2);
+      // Between the two commands the controller acknowledged nothing: the first answer's PUBACK
+      // went out behind the second command.
+      expect(sent.slice(commands[0]! + 1, commands[1])).toEqual([]);
+      expect(sent[commands[1]! + 1]).toMatchObject({ type: 'puback' });
     });
   }
 });
