@@ -49,10 +49,10 @@ export interface MqttConnectionSettings {
    * Messages (by topic) acknowledged a microtask after their handlers ran instead of at once: the
    * answers a controller's callers await. The caller then resumes before mqtt.js builds and writes
    * the answer's PUBACK (a system call), and a command it sends at once leaves ahead of that
-   * PUBACK, in the same write. Only there: another message's PUBACK put off goes out after
-   * whatever its handlers' callbacks send on other connections (in one process, a device's next
-   * state), and a device answering a command at once already sends the answer ahead of the
-   * command's PUBACK, in one write that a deferred PUBACK would split in two.
+   * PUBACK, in the same write. Elsewhere it costs: what the callbacks send next on another
+   * connection waits behind the deferred PUBACK's write (measured: the next state of an agent in
+   * the same process, later), and a device that answers a command at once already sends the
+   * answer ahead of the command's PUBACK, in one write that a deferred PUBACK would split in two.
    */
   readonly deferAcknowledgement?: (topic: string) => boolean;
 }

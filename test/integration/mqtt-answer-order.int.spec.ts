@@ -99,7 +99,7 @@ describeWithBinaries(['mosquitto'], 'the order of a command, its answer and thei
       const controller = buildMqttInstance<MqttControllerTransport>(TOKENS.ControllerTransport, { url: `mqtt://127.0.0.1:${proxy.port}`, retry: TEST_RETRY, protocolVersion });
       cleanup.push(() => controller.stop());
       await controller.start(signal());
-      // The first command subscribes the device's responses topic; the pair after it is timed.
+      // The first command subscribes the device's responses topic; the pair after it is checked.
       await expect(controller.invoke(id, 'quick', {}, { timeoutMs: 5_000 })).resolves.toMatchObject({ success: true });
 
       const from = chunks.length;
