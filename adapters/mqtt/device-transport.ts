@@ -40,6 +40,9 @@ import type { TlsMaterialLoader } from './tls.js';
 import { MQTT_TOKENS } from './tokens.js';
 import { MqttTopics } from './topics.js';
 
+/** States awaiting their PUBACK at once (TransportCapabilities.statesInFlight). */
+const STATES_IN_FLIGHT = 2;
+
 /** What `respond()` needs to answer an MQTT 5 request on its own response topic. */
 export interface MqttCommandContext {
   readonly responseTopic?: string;
@@ -124,6 +127,9 @@ export class MqttDeviceTransport implements DeviceTransport {
       qos: [0, 1, 2],
       retained: true,
       desiredState: true,
+      // Each state is the whole retained snapshot, delivered in order on one connection: a change
+      // made while one awaits its PUBACK leaves at once; a burst still merges (latest wins).
+      statesInFlight: STATES_IN_FLIGHT,
     };
     this.connection = mqttConnectionFor(
       options,

@@ -5,6 +5,7 @@ import { silentLogger } from '../logging/logger.js';
 import { DeviceState } from '../state/device-state.js';
 import type { JsonObject } from '../state/json.js';
 import type { StateChange, StateSnapshot } from '../state/snapshot.js';
+import type { TransportCapabilities } from '../transport/device-transport.js';
 import { StatePublisher } from './state-publisher.js';
 
 /** A transport whose publishes wait until the spec lets each one through. */
@@ -19,6 +20,11 @@ class SlowTransport extends InMemoryTransport {
     this.publishes.next();
     await gate.promise;
   }
+}
+
+/** A slow transport that lets two states await their acknowledgement at once. */
+class WindowTransport extends SlowTransport {
+  override readonly capabilities: TransportCapabilities = { maxPayloadBytes: 256 * 1024, qos: [0, 1], retained: true, desiredState: true, statesInFlight: 2 };
 }
 
 describe('StatePublisher', () => {
@@ -61,6 +67,33 @@ describe('StatePublisher', () => {
     await publisher.idle();
     expect(transport.published.map((p) => p.version)).toEqual([0, 3]);
     expect(changes).toHaveLength(3);
+  });
+
+  it("keeps as many publishes in flight as the transport's statesInFlight, then merges", async () => {
+    const state = new DeviceState();
+    const transport = new WindowTransport('window');
+    const publisher = new StatePublisher(transport, silentLogger);
+    state.changes$.subscribe((change) => publisher.push(change));
+    publisher.begin(state.snapshot);
+    state.patch({ volume: 1 });
+    state.patch({ volume: 2, track: 'a' });
+    state.patch({ volume: 3 });
+    // Two in flight (the whole state, then the first change); the next two wait, merged.
+    expect(transport.published.map((p) => p.version)).toEqual([0, 1]);
+    let idle = false;
+    void publisher.idle().then(() => (idle = true));
+    const next = firstValueFrom(transport.publishes);
+    transport.gates[0]?.resolve();
+    await next;
+    expect(transport.published.at(-1)).toEqual({ version: 3, patch: { volume: 3, track: 'a' }, state: { volume: 3, track: 'a' } });
+    transport.gates[1]?.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
+    // The first change's publish settled; the merged one is still in flight.
+    expect(idle).toBe(false);
+    transport.gates[2]?.resolve();
+    await publisher.idle();
+    expect(idle).toBe(true);
+    expect(transport.published.map((p) => p.version)).toEqual([0, 1, 3]);
   });
 
   it('logs a failed publish and goes on with the next change', async () => {

@@ -6,19 +6,25 @@ import type { StateChange, StateSnapshot } from '../state/snapshot.js';
 import type { DeviceTransport } from '../transport/device-transport.js';
 
 /**
- * Feeds one transport with reported state, one publish at a time and in order. Changes that
- * arrive while a publish is in flight are coalesced: only the latest snapshot is sent next, with
- * a patch computed from the last one sent, so a slow transport never builds a backlog and never
+ * Feeds one transport with reported state, in order, with at most the transport's
+ * `statesInFlight` publishes (default 1) awaiting their acknowledgement. Changes that arrive
+ * while that many are in flight are coalesced: only the latest snapshot is sent next, with a
+ * patch computed from the last one sent, so a slow transport never builds a backlog and never
  * sees patches out of order. A failed publish is logged; resync after a reconnect is the
  * transport's job.
  */
 export class StatePublisher {
   private lastSent?: StateSnapshot;
   private pending?: StateSnapshot;
-  private sending?: Promise<void>;
+  private inFlight = 0;
+  private readonly window: number;
+  private idleWaiters?: (() => void)[];
   private active = false;
-  /** When the publish in flight (of `lastSent`) began; one at a time, so fields, not a closure per publish. */
-  private startedAt = 0;
+  /**
+   * When the oldest publish in flight began (publishes settle in order on the transports that
+   * allow more than one): fields, not a closure per publish.
+   */
+  private readonly startedAt: number[] = [];
   private readonly onPublished = (): void => this.settled(true);
   private readonly onFailed = (error: unknown): void => {
     this.logger.warn({ transport: this.transport.id, version: this.lastSent?.version, err: toErrorObject(error) }, 'state publish failed');
@@ -31,7 +37,9 @@ export class StatePublisher {
     private readonly clock?: Clock,
     /** Told how each publish went and how long it took, ms (the agent's activity$). */
     private readonly onSettled?: (ok: boolean, durationMs: number) => void,
-  ) {}
+  ) {
+    this.window = Math.max(1, Math.floor(transport.capabilities.statesInFlight ?? 1));
+  }
 
   /** Starts publishing with the whole current state (the transport has just started). */
   begin(current: StateSnapshot): void {
@@ -50,13 +58,14 @@ export class StatePublisher {
   }
 
   /** Resolves when no publish is in flight. */
-  async idle(): Promise<void> {
-    while (this.sending) await this.sending;
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.idleWaiters ??= []).push(resolve));
   }
 
   private offer(snapshot: StateSnapshot, patch: StateChange['patch'] | undefined): void {
     if (this.lastSent && snapshot.version <= this.lastSent.version) return;
-    if (this.sending) {
+    if (this.inFlight >= this.window) {
       this.pending = snapshot;
       return;
     }
@@ -67,17 +76,22 @@ export class StatePublisher {
 
   private send(snapshot: StateSnapshot, patch: StateChange['patch']): void {
     this.lastSent = snapshot;
-    this.startedAt = this.clock?.now() ?? 0;
+    this.inFlight++;
+    this.startedAt.push(this.clock?.now() ?? 0);
     // One `then` with both handlers: a fleet publishes often, and each chained step is a promise.
-    this.sending = this.transport.publishState(snapshot, patch).then(this.onPublished, this.onFailed);
+    void this.transport.publishState(snapshot, patch).then(this.onPublished, this.onFailed);
   }
 
-  /** After a publish: told to onSettled, then what is pending is offered. */
+  /** After a publish: told to onSettled, then what is pending is offered; idle() told once nothing is in flight. */
   private settled(ok: boolean): void {
-    this.sending = undefined;
-    this.onSettled?.(ok, (this.clock?.now() ?? 0) - this.startedAt);
+    this.inFlight--;
+    this.onSettled?.(ok, (this.clock?.now() ?? 0) - (this.startedAt.shift() ?? 0));
     const next = this.pending;
     this.pending = undefined;
     if (next && this.active) this.offer(next, undefined);
+    if (this.inFlight > 0 || !this.idleWaiters) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = undefined;
+    for (const resolve of waiters) resolve();
   }
 }

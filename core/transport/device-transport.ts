@@ -14,6 +14,14 @@ export interface TransportCapabilities {
   readonly retained: boolean;
   /** The transport delivers desired state (`desired$` emits). */
   readonly desiredState: boolean;
+  /**
+   * How many state publishes may await their acknowledgement at once (default 1); changes made
+   * while that many are unacknowledged merge into the next (latest wins). More than one suits a
+   * transport whose states are whole snapshots delivered in order (the generic MQTT kind's
+   * retained state): a change made just after another then leaves at once, not one round trip
+   * to the far end later.
+   */
+  readonly statesInFlight?: number;
 }
 
 /** A command as a transport received it, before core decodes and validates it. */

@@ -1,3 +1,4 @@
+import { filter, firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createAgent } from '../../core/agent/agent.js';
 import { TOKENS } from '../../core/plugins/tokens.js';
@@ -65,6 +66,33 @@ describeWithBinaries(['mosquitto'], 'every state change over MQTT', () => {
       expect(states.values.length).toBeLessThan(received.length);
     } finally {
       changes.stop();
+      states.stop();
+      await controller.stop();
+      await agent.stop();
+    }
+  });
+
+  // Two states may await their PUBACK at once on MQTT: a change made while one is unacknowledged
+  // leaves at once, and what comes after those two merges into one (latest wins).
+  it('sends a change made just after another at once, and merges the rest of a burst', async () => {
+    const deviceId = `burst-${process.pid}`;
+    const transport = buildMqttInstance<MqttDeviceTransport>(TOKENS.DeviceTransport, { url: broker.url, retry: TEST_RETRY }, deviceId);
+    const agent = createAgent({ deviceId, profile: { name: 'counter', commands: [] }, transports: [transport], system: false });
+    const controller = buildMqttInstance<MqttControllerTransport>(TOKENS.ControllerTransport, { url: broker.url, retry: TEST_RETRY });
+    await controller.start(new AbortController().signal);
+    const states = new Recorder<DeviceStateMessage>(controller.state$(deviceId), WAIT_MS);
+    try {
+      // The first snapshot's publish acknowledged: nothing in flight when the burst begins.
+      const firstSettled = firstValueFrom(agent.activity$.pipe(filter((activity) => activity.type === 'state')));
+      await agent.start();
+      const initial = await states.wait('the first snapshot', () => true);
+      await firstSettled;
+      for (let n = 1; n <= 10; n++) agent.state.patch({ counter: n });
+      const last = agent.state.version;
+      await states.wait('the last snapshot', (message) => message.version === last);
+      expect(states.values.map((message) => message.version)).toEqual([initial.version, initial.version + 1, initial.version + 2, last]);
+      expect(states.values.at(-1)?.state).toEqual({ counter: 10 });
+    } finally {
       states.stop();
       await controller.stop();
       await agent.stop();
