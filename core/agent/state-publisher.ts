@@ -21,8 +21,8 @@ export class StatePublisher {
   private idleWaiters?: (() => void)[];
   private active = false;
   /**
-   * When the oldest publish in flight began (publishes settle in order on the transports that
-   * allow more than one): fields, not a closure per publish.
+   * When each publish in flight began, oldest first: they settle in the order sent on the
+   * transports that allow more than one. Kept here rather than in a closure per publish.
    */
   private readonly startedAt: number[] = [];
   private readonly onPublished = (): void => this.settled(true);
