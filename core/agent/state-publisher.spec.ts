@@ -1,6 +1,6 @@
 import { firstValueFrom, Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { deferred, InMemoryTransport } from '../../test/support/agent-doubles.js';
+import { deferred, IN_MEMORY_CAPABILITIES, InMemoryTransport } from '../../test/support/agent-doubles.js';
 import { silentLogger } from '../logging/logger.js';
 import { DeviceState } from '../state/device-state.js';
 import type { JsonObject } from '../state/json.js';
@@ -24,7 +24,7 @@ class SlowTransport extends InMemoryTransport {
 
 /** A slow transport that lets two states await their acknowledgement at once. */
 class WindowTransport extends SlowTransport {
-  override readonly capabilities: TransportCapabilities = { maxPayloadBytes: 256 * 1024, qos: [0, 1], retained: true, desiredState: true, statesInFlight: 2 };
+  override readonly capabilities: TransportCapabilities = { ...IN_MEMORY_CAPABILITIES, statesInFlight: 2 };
 }
 
 describe('StatePublisher', () => {

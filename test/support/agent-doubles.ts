@@ -48,9 +48,12 @@ export interface TransportFaults {
   holdState?: Promise<void>;
 }
 
+/** What an InMemoryTransport can do (a subclass may claim more). */
+export const IN_MEMORY_CAPABILITIES: TransportCapabilities = { maxPayloadBytes: 256 * 1024, qos: [0, 1], retained: true, desiredState: true };
+
 /** A DeviceTransport that records what it is asked to do, in a log shared with other doubles. */
 export class InMemoryTransport implements DeviceTransport {
-  readonly capabilities: TransportCapabilities = { maxPayloadBytes: 256 * 1024, qos: [0, 1], retained: true, desiredState: true };
+  readonly capabilities: TransportCapabilities = IN_MEMORY_CAPABILITIES;
   readonly statuses = new BehaviorSubject<ConnectionStatus>({ state: 'offline', since: 0 });
   readonly status$: Observable<ConnectionStatus> = this.statuses.asObservable();
   readonly inbound = new Subject<InboundCommand>();
