@@ -37,7 +37,7 @@ export { hasWildcard, topicMatches } from './transport/topic-match.js';
 export { deviceDirectory, type PresenceSighting } from './transport/device-directory.js';
 export { presenceOf } from './transport/presence.js';
 export { SharedStreams } from './transport/shared-streams.js';
-export { isResponsesTopic, ResponseSubscriptions } from './transport/response-subscriptions.js';
+export { ResponseSubscriptions } from './transport/response-subscriptions.js';
 export type { ResolvedTls } from './transport/resolved-tls.js';
 
 // Agent building (the CLI)

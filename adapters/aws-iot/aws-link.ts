@@ -53,8 +53,6 @@ export interface AwsLinkSettings {
   readonly operationTimeoutMs: number;
   /** The last will, evaluated before every connect so its timestamp is fresh. */
   readonly will?: () => { readonly topic: string; readonly payload: string; readonly qos: 0 | 1; readonly retain: boolean };
-  /** The `mqtt` link acknowledges these messages after their handlers' promise callbacks (a controller's answers; see core's MqttConnection). */
-  readonly deferAcknowledgement?: (topic: string) => boolean;
 }
 
 export interface AwsLinkHooks {

@@ -24,7 +24,6 @@ import {
 import {
   deepEqual,
   deviceDirectory,
-  isResponsesTopic,
   parsedTelemetryMessageSchema,
   PendingCommands,
   presenceOf,
@@ -97,9 +96,10 @@ export class AwsIotControllerTransport implements ControllerTransport {
     this.clientId = options.clientId ?? `amora-ctl-${Math.random().toString(36).slice(2, 10)}`;
     this.connection = createAwsLink(
       options,
-      // A controller has no backlog worth keeping; its live filters are restored on connect. An
-      // answer's PUBACK waits until the caller awaiting it has resumed.
-      { clientId: this.clientId, cleanSession: true, deferAcknowledgement: isResponsesTopic },
+      // A controller has no backlog worth keeping; its live filters are restored on connect. Its
+      // subscriptions are QoS 0 (below), so answers come without a PUBACK to hold back: unlike the
+      // MQTT controller's, this connection defers no acknowledgement.
+      { clientId: this.clientId, cleanSession: true },
       { onMessage: (topic, payload, retain) => this.router.dispatch(topic, payload, retain) },
       { retryPolicy, clock: this.clock, logger: this.logger },
     );

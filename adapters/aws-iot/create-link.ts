@@ -5,7 +5,7 @@ import { AwsMqttLink } from './mqtt-link.js';
 import type { AwsIotOptions } from './options.js';
 
 /** What the device's link and the controller's differ in; the rest comes from the options alike. */
-export type OwnLinkSettings = Pick<AwsLinkSettings, 'clientId' | 'cleanSession' | 'will' | 'deferAcknowledgement'>;
+export type OwnLinkSettings = Pick<AwsLinkSettings, 'clientId' | 'cleanSession' | 'will'>;
 
 /**
  * The link the options ask for (`link`; the `sdk` one loads aws-iot-device-sdk-v2 when started),

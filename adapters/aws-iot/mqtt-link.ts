@@ -42,7 +42,6 @@ export class AwsMqttLink implements AwsLink {
         clean: settings.cleanSession,
         setupFailure: 'reconnect',
         ...(settings.will ? { will: settings.will } : {}),
-        ...(settings.deferAcknowledgement ? { deferAcknowledgement: settings.deferAcknowledgement } : {}),
         tls: () => readTls(settings),
         describeFailure: (error, _url, lost) =>
           describeFailure(error, lost ? 'AWS IoT connection lost' : `cannot connect to ${settings.endpoint}:${settings.port}`),

@@ -22,7 +22,6 @@ import {
 } from '../../core/index.js';
 import {
   deviceDirectory,
-  isResponsesTopic,
   parsedDeviceStateMessageSchema,
   parsedTelemetryMessageSchema,
   PendingCommands,
@@ -45,6 +44,15 @@ const DEFAULT_INVOKE_TIMEOUT_MS = 10_000;
 const RETAINED_WAIT_CAP_MS = 2_000;
 
 const decoder = new TextDecoder();
+
+/**
+ * Whether a message came where answers to commands arrive: a device's `{p}/devices/{id}/responses`
+ * or, on MQTT 5, this controller's own `{p}/clients/{id}/responses`. Their PUBACKs wait until the
+ * caller awaiting the answer has resumed (core's `deferAcknowledgement`).
+ */
+function isResponsesTopic(topic: string): boolean {
+  return topic.endsWith('/responses');
+}
 /** MQTT 5 only; on 3.1.1 the refusal ends the command, since no answer could be heard. */
 const RESPONSES_REFUSED =
   'the broker refused a responses subscription (the error names the filter): answers reach this controller only from devices on MQTT 5 that answer on the response topic the command names';

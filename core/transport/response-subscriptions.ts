@@ -14,16 +14,6 @@ interface Held {
 }
 
 /**
- * Whether a message came where answers to commands arrive: a device's `{p}/devices/{id}/responses`
- * or, on MQTT 5, the controller's own `{p}/clients/{id}/responses`. A controller acknowledges
- * these only once the caller awaiting the answer has resumed (MqttConnectionSettings'
- * `deferAcknowledgement`).
- */
-export function isResponsesTopic(topic: string): boolean {
-  return topic.endsWith('/responses');
-}
-
-/**
  * Which responses topics a controller subscribes: each device's own, before the first command to
  * it (`device`), or every device's through one wildcard (`fleet`: no SUBSCRIBE per device, but the
  * answers of every device to every controller arrive).
