@@ -46,13 +46,16 @@ export interface MqttConnectionSettings {
    */
   readonly tls?: () => Promise<ResolvedTls>;
   /**
-   * Messages (by topic) acknowledged a microtask after their handlers ran instead of at once: the
-   * answers a controller's callers await. The caller then resumes before mqtt.js builds and writes
-   * the answer's PUBACK (a system call), and a command it sends at once leaves ahead of that
-   * PUBACK, in the same write. Elsewhere it costs: what the callbacks send next on another
-   * connection waits behind the deferred PUBACK's write (measured: the next state of an agent in
-   * the same process, later), and a device that answers a command at once already sends the
-   * answer ahead of the command's PUBACK, in one write that a deferred PUBACK would split in two.
+   * Messages (by topic) acknowledged only after the promise callbacks their handlers set off have
+   * run, and after what those callbacks wrote (see afterCallbackWrites): the answers a
+   * controller's callers await. The caller then resumes before mqtt.js builds and writes the
+   * answer's PUBACK (a system call), and a command it sends at once leaves ahead of that PUBACK.
+   * The order matters as much as the wait: Mosquitto reads one packet per connection per turn of
+   * its loop, so a PUBACK ahead of the command in the same write held the command back a turn.
+   * Elsewhere it costs: what the callbacks send next on another connection waits behind the
+   * deferred PUBACK's write (measured: the next state of an agent in the same process, later),
+   * and a device that answers a command at once already sends the answer ahead of the command's
+   * PUBACK, in one write that a deferred PUBACK would split in two.
    */
   readonly deferAcknowledgement?: (topic: string) => boolean;
 }
@@ -312,7 +315,7 @@ export class MqttConnection extends ReconnectingLink {
     const deferred = settings.deferAcknowledgement;
     if (deferred) {
       client.handleMessage = (packet, callback) => {
-        if (deferred(packet.topic)) queueMicrotask(() => callback());
+        if (deferred(packet.topic)) afterCallbackWrites(callback);
         else callback();
       };
     }
@@ -363,6 +366,21 @@ export class MqttConnection extends ReconnectingLink {
 }
 
 const noLog = (): void => undefined;
+
+const nextTick = (globalThis as { process?: { nextTick?: (task: () => void) => void } }).process?.nextTick;
+
+/**
+ * Runs `task` once the promise callbacks queued now have all run (however many hops a caller's
+ * `await` takes) and the writes they made have been queued in order: Node runs a next-tick
+ * callback only when the microtask queue is empty, and one queued from a microtask runs after the
+ * ticks that mqtt.js queued meanwhile to flush those writes, or while they are still corked, so
+ * behind them. A plain microtask was not enough: with a caller a few hops away it ran first, and
+ * its PUBACK went out ahead of the caller's command in the same write. Browsers have no next
+ * tick; there the task runs as a microtask.
+ */
+function afterCallbackWrites(task: () => void): void {
+  queueMicrotask(nextTick ? () => nextTick(task) : task);
+}
 
 /** Whether DEBUG names mqtt.js's namespaces (Node only; browsers have no process.env). */
 function mqttDebugWanted(): boolean {

@@ -1,3 +1,4 @@
+import { BehaviorSubject } from 'rxjs';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { MqttControllerTransport } from '../../adapters/mqtt/controller-transport.js';
@@ -11,8 +12,14 @@ import { buildMqttInstance, TEST_RETRY } from '../support/mqtt-harness.js';
 import { describeWithBinaries } from '../support/system-deps.js';
 import { mqttPacketsOf, type SentPacket } from '../support/mqtt-wire.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
+import { waitFor } from '../support/wait-for.js';
 
 const signal = (): AbortSignal => new AbortController().signal;
+
+/** Resumes its caller `count` promise hops later, as an async wrapper or two would. */
+async function hops(count: number): Promise<void> {
+  for (let hop = 0; hop < count; hop++) await Promise.resolve();
+}
 
 // A command whose handler answers at once is answered while its packet is still being handled:
 // the response leaves ahead of the command's PUBACK, so the broker forwards it to the caller
@@ -25,6 +32,8 @@ describeWithBinaries(['mosquitto'], 'the order of a command, its answer and thei
   let proxy: TcpProxy;
   const cleanup: (() => Promise<unknown>)[] = [];
   const chunks: Buffer[] = [];
+  /** How many chunks the relay has seen, as they come. */
+  const relayed$ = new BehaviorSubject(0);
 
   const profile = {
     name: 'order',
@@ -42,7 +51,7 @@ describeWithBinaries(['mosquitto'], 'the order of a command, its answer and thei
   beforeAll(async () => {
     broker = await startMosquitto({ nodelay: true });
     proxy = await TcpProxy.start(broker.port);
-    proxy.onClientData = (chunk) => chunks.push(chunk);
+    proxy.onClientData = (chunk) => relayed$.next(chunks.push(chunk));
   });
 
   afterEach(async () => {
@@ -89,7 +98,8 @@ describeWithBinaries(['mosquitto'], 'the order of a command, its answer and thei
     });
 
     // The controller's side: its caller resumes with the answer before the answer's PUBACK is
-    // built and written, so a command sent right away leaves ahead of that PUBACK.
+    // built and written, so a command sent right away leaves ahead of that PUBACK, also from a
+    // caller a few promise hops away (an async wrapper or two, as application code has).
     it(`MQTT ${protocolVersion}: a controller's caller resumes before the answer's PUBACK is sent`, async () => {
       const id = `order-ctl-v${protocolVersion}`;
       const transport = buildMqttInstance<DeviceTransport>(TOKENS.DeviceTransport, { url: broker.url, retry: TEST_RETRY, protocolVersion }, id);
@@ -99,19 +109,32 @@ describeWithBinaries(['mosquitto'], 'the order of a command, its answer and thei
       const controller = buildMqttInstance<MqttControllerTransport>(TOKENS.ControllerTransport, { url: `mqtt://127.0.0.1:${proxy.port}`, retry: TEST_RETRY, protocolVersion });
       cleanup.push(() => controller.stop());
       await controller.start(signal());
-      // The first command subscribes the device's responses topic; the pair after it is checked.
+      const sentSince = (from: number): SentPacket[] => mqttPacketsOf(chunks.slice(from), protocolVersion).filter((packet) => packet.type !== 'other');
+      // Each pair starts once every answer before it has been acknowledged on the wire, so the
+      // PUBACKs seen are the pair's own.
+      const acknowledged = (from: number, count: number): Promise<unknown> =>
+        waitFor(relayed$, () => sentSince(from).filter((packet) => packet.type === 'puback').length >= count);
+      // The first command subscribes the device's responses topic; the pairs after it are checked.
+      const first = chunks.length;
       await expect(controller.invoke(id, 'quick', {}, { timeoutMs: 5_000 })).resolves.toMatchObject({ success: true });
+      await acknowledged(first, 1);
 
-      const from = chunks.length;
-      const second = await controller.invoke(id, 'quick', {}, { timeoutMs: 5_000 }).then(() => controller.invoke(id, 'quick', {}, { timeoutMs: 5_000 }));
-      expect(second).toMatchObject({ success: true, result: { quick: true } });
-      const sent = mqttPacketsOf(chunks.slice(from), protocolVersion).filter((packet) => packet.type !== 'other');
-      const commands = sent.flatMap((packet, index) => (packet.topic?.endsWith(`/${id}/commands`) ? [index] : []));
-      expect(commands).toHaveLength(2);
-      // Between the two commands the controller acknowledged nothing: the first answer's PUBACK
-      // went out behind the second command.
-      expect(sent.slice(commands[0]! + 1, commands[1])).toEqual([]);
-      expect(sent[commands[1]! + 1]).toMatchObject({ type: 'puback' });
+      for (const count of [0, 1, 4]) {
+        const from = chunks.length;
+        const second = await controller
+          .invoke(id, 'quick', {}, { timeoutMs: 5_000 })
+          .then(() => hops(count))
+          .then(() => controller.invoke(id, 'quick', {}, { timeoutMs: 5_000 }));
+        expect(second).toMatchObject({ success: true, result: { quick: true } });
+        await acknowledged(from, 2);
+        const sent = sentSince(from);
+        const commands = sent.flatMap((packet, index) => (packet.topic?.endsWith(`/${id}/commands`) ? [index] : []));
+        expect(commands, `${count} hops`).toHaveLength(2);
+        // Between the two commands the controller acknowledged nothing: the first answer's PUBACK
+        // went out behind the second command.
+        expect(sent.slice(commands[0]! + 1, commands[1]), `${count} hops`).toEqual([]);
+        expect(sent[commands[1]! + 1], `${count} hops`).toMatchObject({ type: 'puback' });
+      }
     });
   }
 });
