@@ -53,6 +53,7 @@ const decoder = new TextDecoder();
 function isResponsesTopic(topic: string): boolean {
   return topic.endsWith('/responses');
 }
+
 /** MQTT 5 only; on 3.1.1 the refusal ends the command, since no answer could be heard. */
 const RESPONSES_REFUSED =
   'the broker refused a responses subscription (the error names the filter): answers reach this controller only from devices on MQTT 5 that answer on the response topic the command names';
