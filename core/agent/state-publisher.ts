@@ -16,13 +16,13 @@ import type { DeviceTransport } from '../transport/device-transport.js';
 export class StatePublisher {
   private lastSent?: StateSnapshot;
   private pending?: StateSnapshot;
-  private inFlight = 0;
   private readonly window: number;
   private idleWaiters?: (() => void)[];
   private active = false;
   /**
-   * When each publish in flight began, oldest first: they settle in the order sent on the
-   * transports that allow more than one. Kept here rather than in a closure per publish.
+   * When each publish in flight began, oldest first (they settle in the order sent on the
+   * transports that allow more than one); its length is how many are in flight. Kept here rather
+   * than in a closure per publish.
    */
   private readonly startedAt: number[] = [];
   private readonly onPublished = (): void => this.settled(true);
@@ -59,13 +59,13 @@ export class StatePublisher {
 
   /** Resolves when no publish is in flight. */
   idle(): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
+    if (this.startedAt.length === 0) return Promise.resolve();
     return new Promise((resolve) => (this.idleWaiters ??= []).push(resolve));
   }
 
   private offer(snapshot: StateSnapshot, patch: StateChange['patch'] | undefined): void {
     if (this.lastSent && snapshot.version <= this.lastSent.version) return;
-    if (this.inFlight >= this.window) {
+    if (this.startedAt.length >= this.window) {
       this.pending = snapshot;
       return;
     }
@@ -76,7 +76,6 @@ export class StatePublisher {
 
   private send(snapshot: StateSnapshot, patch: StateChange['patch']): void {
     this.lastSent = snapshot;
-    this.inFlight++;
     this.startedAt.push(this.clock?.now() ?? 0);
     // One `then` with both handlers: a fleet publishes often, and each chained step is a promise.
     void this.transport.publishState(snapshot, patch).then(this.onPublished, this.onFailed);
@@ -84,12 +83,12 @@ export class StatePublisher {
 
   /** After a publish: told to onSettled, then what is pending is offered; idle() told once nothing is in flight. */
   private settled(ok: boolean): void {
-    this.inFlight--;
-    this.onSettled?.(ok, (this.clock?.now() ?? 0) - (this.startedAt.shift() ?? 0));
+    const began = this.startedAt.shift() ?? 0;
+    this.onSettled?.(ok, (this.clock?.now() ?? 0) - began);
     const next = this.pending;
     this.pending = undefined;
     if (next && this.active) this.offer(next, undefined);
-    if (this.inFlight > 0 || !this.idleWaiters) return;
+    if (this.startedAt.length > 0 || !this.idleWaiters) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = undefined;
     for (const resolve of waiters) resolve();
