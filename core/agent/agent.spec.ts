@@ -1,12 +1,15 @@
+import { Container } from 'inversify';
 import { filter, firstValueFrom, Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { deferred, EventLog, FakePlayer, InMemoryTransport, type TransportFaults } from '../../test/support/agent-doubles.js';
 import { ManualClock } from '../../test/support/manual-clock.js';
 import type { Logger } from '../logging/logger.js';
 import { createPlayerProfile } from '../player/player-profile.js';
+import { TOKENS } from '../plugins/tokens.js';
 import type { JsonObject } from '../state/json.js';
 import { Agent, createAgent } from './agent.js';
 import type { AgentOptions } from './agent.types.js';
+import { agentModule } from './agent-module.js';
 
 interface LogLine {
   level: string;
@@ -414,5 +417,28 @@ describe('Agent graceful stop', () => {
     const { agent, log } = setup();
     await Promise.all([agent.stop(), agent.stop()]);
     expect(log).toEqual([]);
+  });
+});
+
+describe('Agent through DI', () => {
+  it('resolves TOKENS.Agent from container bindings', async () => {
+    const events = new EventLog();
+    const log = events.entries;
+    const player = new FakePlayer('player', events);
+    const transport = new InMemoryTransport('mqtt', events);
+    const container = new Container();
+    container.bind(TOKENS.DeviceId).toConstantValue('player-002');
+    container.bind(TOKENS.PlayerAdapter).toConstantValue(player);
+    container.bind(TOKENS.DeviceTransport).toConstantValue(transport);
+    container.bind(TOKENS.DeviceProfile).toConstantValue(createPlayerProfile(player));
+    container.load(agentModule());
+    const agent = container.get<Agent>(TOKENS.Agent);
+    expect(container.get(TOKENS.Agent)).toBe(agent);
+    expect(container.get(TOKENS.DeviceState)).toBe(agent.state);
+    await agent.start();
+    expect(agent.deviceId).toBe('player-002');
+    expect(transport.lastState).toMatchObject({ audio: { volume: 50 }, system: { version: '0.0.0' } });
+    await agent.stop();
+    expect(log.filter((l) => l.startsWith('st'))).toEqual(['start player', 'start mqtt', 'stop mqtt', 'stop player']);
   });
 });

@@ -22,8 +22,9 @@ import type { ContentConfig } from '../config/content-schema.js';
 import type { ContentSyncFeature } from '../player/content-sync.js';
 import type { PlayerFeatures } from '../player/player-commands.js';
 import type { DeviceStorage } from '../state/device-storage.js';
-import { createAgent, type Agent } from './agent.js';
+import type { Agent } from './agent.js';
 import { RebootRequest } from './reboot-request.js';
+import { AGENT_TOKENS, agentModule } from './agent-module.js';
 import type { DeviceProfile } from './device-profile.js';
 
 export interface BuildOptions {
@@ -71,14 +72,15 @@ export interface BuildControllerOptions extends BuildOptions {
 export const DEFAULT_PLAYER_KIND = 'virtual';
 
 /**
- * Builds an agent from a validated config: loads the config's plugins, instantiates through DI
+ * Builds an agent from a validated config through DI: loads the config's plugins, instantiates
  * the player kind (default `virtual`) and every transport kind, each in its own child container
  * (instance ids `mqtt`, `mqtt#2`, ...), wraps those with a `rateLimit` in a telemetry rate
- * limiter, picks the profile, and assembles the agent from them.
+ * limiter, picks the profile, and resolves TOKENS.Agent.
  * Nothing starts here; call `agent.start(signal)`. Fails with PluginLoadError on bad kinds/options.
  */
 export async function buildAgent(config: LoadedConfig, registry: PluginRegistry, options: BuildAgentOptions = {}): Promise<Agent> {
   const root = await rootContainer(config, registry, options);
+  if (options.version !== undefined) root.bind(AGENT_TOKENS.Version).toConstantValue(options.version);
   if (options.storage !== undefined) root.bind(TOKENS.DeviceStorage).toConstantValue(options.storage);
 
   const profileName = config.device.profile;
@@ -92,37 +94,19 @@ export async function buildAgent(config: LoadedConfig, registry: PluginRegistry,
 
   const middlewares = await buildMiddlewares(registry, root, config);
   const ids = instanceIds(config.transports);
-  const transports: DeviceTransport[] = [];
   for (const [index, section] of config.transports.entries()) {
     const built = await instantiate<DeviceTransport>(registry, root, config, section, 'transport', TOKENS.DeviceTransport, ids[index] ?? section.kind);
     const transport = withDeviceMiddleware(built, middlewares, config.device.id, options.logger ?? silentLogger, options.clock ?? systemClock);
-    transports.push(section.rateLimit ? withRateLimit(transport, section.rateLimit, options) : transport);
+    root.bind(TOKENS.DeviceTransport).toConstantValue(section.rateLimit ? withRateLimit(transport, section.rateLimit, options) : transport);
   }
 
   const features = playerFeatures(config, player, options);
+  if (features.content) root.bind(AGENT_TOKENS.Component).toConstantValue(features.content);
+  if (features.reboot && options.reboot) root.bind(AGENT_TOKENS.Reboot).toConstantValue({ request: features.reboot, run: options.reboot });
   const settings = { ...(config.audio ? { audio: config.audio } : {}), clock: options.clock ?? systemClock, features };
-  const profile = await resolveProfile(root, registry, profileName, player, options.profile, settings);
-  // The agent is made from the parts, not resolved from the container: every binding made after
-  // the kinds' child containers exist, and every resolution, costs inversify allocations a fleet
-  // multiplies (binding the parts and resolving the agent was 15-20 % of building one, measured).
-  const system = config.system;
-  return createAgent({
-    deviceId: config.device.id,
-    profile,
-    transports,
-    // Started in this order, before the transports: the player, then content sync.
-    components: [...(player ? [player] : []), ...(features.content ? [features.content] : [])],
-    logger: options.logger ?? silentLogger,
-    clock: options.clock ?? systemClock,
-    version: options.version ?? '0.0.0',
-    commands: config.commands,
-    telemetry: config.telemetry,
-    system: system?.enabled === false ? false : { uptimeIntervalMs: system?.uptimeIntervalMs },
-    storage: options.storage,
-    desired: config.desired,
-    state: config.state,
-    reboot: features.reboot && options.reboot ? { request: features.reboot, run: options.reboot } : undefined,
-  });
+  root.bind(TOKENS.DeviceProfile).toConstantValue(await resolveProfile(root, registry, profileName, player, options.profile, settings));
+  root.load(agentModule());
+  return root.get<Agent>(TOKENS.Agent);
 }
 
 /**

@@ -27,7 +27,6 @@ export const TOKENS = {
   DesiredLimits: Symbol.for('amora.desired-limits'),
   CommandDispatcher: Symbol.for('amora.command-dispatcher'),
   TelemetryPipeline: Symbol.for('amora.telemetry'),
-  /** Not bound by buildAgent (it makes the agent from the parts); for a container an integrator composes. */
   Agent: Symbol.for('amora.agent'),
   /** A MessageMiddleware, bound by each `middleware` kind instance. */
   MessageMiddleware: Symbol.for('amora.middleware'),
