@@ -9,6 +9,7 @@
 // State
 export { computeDelta } from './state/state-delta.js';
 export { deepEqual } from './state/merge-patch.js';
+export { StateText } from './state/state-text.js';
 
 // Commands and protocol
 export { commandErrorStatus } from './commands/dispatcher.js';
@@ -37,6 +38,7 @@ export { hasWildcard, topicMatches } from './transport/topic-match.js';
 export { deviceDirectory, type PresenceSighting } from './transport/device-directory.js';
 export { presenceOf } from './transport/presence.js';
 export { SharedStreams } from './transport/shared-streams.js';
+export { sizedPayload } from './transport/payload-json.js';
 export { ResponseSubscriptions } from './transport/response-subscriptions.js';
 export type { ResolvedTls } from './transport/resolved-tls.js';
 

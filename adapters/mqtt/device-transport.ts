@@ -18,7 +18,6 @@ import {
   type CommandResponse,
   type ConnectionStatus,
   type DesiredUpdate,
-  type DeviceStateMessage,
   type DeviceTransport,
   type InboundCommand,
   type JsonObject,
@@ -31,7 +30,7 @@ import {
   type TransportCapabilities,
   type DeviceStorage,
 } from '../../core/index.js';
-import { wireRecord, deviceMessageFor, isDeviceMessage } from '../../core/internal.js';
+import { wireRecord, deviceMessageFor, isDeviceMessage, sizedPayload, StateText } from '../../core/internal.js';
 import type { MqttConnection, MqttPublishOptions } from '../../core/mqtt.js';
 import { deviceClientId } from './client-id.js';
 import { mqttConnectionFor } from './connection.js';
@@ -98,6 +97,8 @@ export class MqttDeviceTransport implements DeviceTransport {
   private readonly stateOptions: MqttPublishOptions;
   private readonly connectionTopic: string;
   private latestState: StateSnapshot | undefined;
+  /** The state's JSON, reusing the text of members unchanged since the last state (StateText). */
+  private readonly stateText = new StateText();
   private readonly deviceId: string;
 
   constructor(
@@ -326,14 +327,10 @@ export class MqttDeviceTransport implements DeviceTransport {
     return this.connection.publish(this.stateTopic, payload, this.stateOptions);
   }
 
+  /** `JSON.stringify` of the DeviceStateMessage, with the state's text from StateText. */
   private stateMessage(snapshot: StateSnapshot): string {
-    const message: DeviceStateMessage = {
-      device_id: this.deviceId,
-      state: snapshot.state,
-      version: snapshot.version,
-      timestamp: snapshot.timestamp,
-    };
-    return encodePayload(message, this.options.maxPayloadBytes, 'state message');
+    const text = `{"device_id":${JSON.stringify(this.deviceId)},"state":${this.stateText.of(snapshot.state)},"version":${JSON.stringify(snapshot.version)},"timestamp":${JSON.stringify(snapshot.timestamp)}}`;
+    return sizedPayload(text, this.options.maxPayloadBytes, 'state message');
   }
 
   private publishConnection(status: 'online' | 'offline', reason?: OfflineReason): Promise<void> {

@@ -28,7 +28,11 @@ export function parsePayload(payload: Uint8Array | string): unknown {
  * UTF-8 size exceeds `maxPayloadBytes`; `what` names the message in the error.
  */
 export function encodePayload(value: unknown, maxPayloadBytes: number, what: string): string {
-  const text = JSON.stringify(value);
+  return sizedPayload(JSON.stringify(value), maxPayloadBytes, what);
+}
+
+/** `text` itself, or the `payload_too_large` error of encodePayload when its UTF-8 is over `maxPayloadBytes`. */
+export function sizedPayload(text: string, maxPayloadBytes: number, what: string): string {
   // Encoding is only needed when the text could be too large (3 bytes per UTF-16 unit at most).
   const bytes = text.length * 3 <= maxPayloadBytes ? 0 : encoder.encode(text).byteLength;
   if (bytes > maxPayloadBytes) {
