@@ -22,7 +22,7 @@ export async function startCommandProbe(
   kind: FleetKind,
   registry: PluginRegistry,
   url: string,
-  devices: number,
+  fleet: { readonly pass: number; readonly devices: number },
   protocolVersion: 4 | 5 = 5,
   responses: 'device' | 'fleet' = 'fleet',
 ): Promise<CommandProbe> {
@@ -36,7 +36,7 @@ export async function startCommandProbe(
       loop = (async () => {
         for (let i = 0; !stopped.signal.aborted; i++) {
           // A stride coprime with most fleet sizes walks the whole fleet.
-          const deviceId = fleetDeviceId((i * 7919) % devices);
+          const deviceId = fleetDeviceId(fleet.pass, (i * 7919) % fleet.devices);
           const start = nowMs();
           const answered = await deadline(roundTrip(deviceId, i), `command ${i} to ${deviceId}`, COMMAND_DEADLINE_MS).then(
             () => true,

@@ -30,7 +30,7 @@ serveRequests<DevicesRequest, DevicesReply>(async (request, reply) => {
     const start = nowMs();
     devices = [];
     const open = request.kind === 'amora' ? startAgent(createBuiltinRegistry(), request.protocolVersion) : startRaw;
-    const ids = Array.from({ length: request.devices }, (_, index) => fleetDeviceId(index));
+    const ids = Array.from({ length: request.devices }, (_, index) => fleetDeviceId(request.pass, index));
     await mapLimited(ids, request.concurrency, async (id, index) => {
       devices[index] = await open(request.url, id);
     });

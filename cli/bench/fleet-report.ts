@@ -47,7 +47,7 @@ function passLine(pass: FleetPass, index: number): string {
   return [
     `  ${index + 1}. ${pass.who.padEnd(5)} online ${fixed(pass.onlineMs / 1000, 2)} s; heap ${kib(pass.heapPerDevice)} KiB, RSS ${kib(pass.rssPerDevice)} KiB per device; CPU ${fixed(pass.cpuPerMessageMicros, 0)} µs per message published (${fixed(pass.cpuPerUpdateMicros, 0)} per update made)`,
     `     busy (share of one core): devices process ${percent(pass.devicesBusy)}, busiest subscribers process ${percent(pass.subscribersBusy)}; subscribers' CPU ${fixed(pass.subscribersCpuPerDeliveryMicros, 0)} µs per delivery`,
-    `     delivered ${pass.delivered}/${pass.expected}${lost > 0 ? ` (${lost} missing)` : ''}${pass.delivered > pass.expected ? ' (more than sent: duplicates)' : ''}; ${pass.sent} updates made, ${pass.published} published${merged(pass)}; sends late against the schedule p99 ${fixed(pass.sendLate.p99, 1)} ms`,
+    `     delivered ${pass.delivered}/${pass.expected}${lost > 0 ? ` (${lost} missing)` : ''}${pass.delivered > pass.expected ? ' (more than sent: duplicates)' : ''}; ${pass.sent} updates made, ${published(pass)}; sends late against the schedule p99 ${fixed(pass.sendLate.p99, 1)} ms`,
     `     state ${latency(pass.stateLatency)}; command round trip ${latency(pass.commandRoundTrip)} (n ${pass.commandRoundTrip.samples}${pass.commandsUnanswered > 0 ? `, ${pass.commandsUnanswered} unanswered` : ''})`,
   ].join('\n');
 }
@@ -60,9 +60,11 @@ function summaryLine(label: string, unit: string, passes: readonly FleetPass[], 
   return `  ${label.padEnd(26)} ${(amora.median / raw.median).toFixed(2)}x   amora ${spread(amora)}, raw ${spread(raw)}`;
 }
 
-/** Updates that never reached the wire (merged by latest-wins), when some did not. */
-function merged(pass: FleetPass): string {
-  return pass.published < pass.sent ? ` (${pass.sent - pass.published} merged into later states)` : '';
+/** What reached the wire, and the updates that never did (merged by latest-wins), when some did not. */
+function published(pass: FleetPass): string {
+  const merged = pass.published < pass.watchedSent ? ` (${pass.watchedSent - pass.published} merged into later states)` : '';
+  const of = pass.watchedSent < pass.sent ? ` of the ${pass.watchedSent} made by the ${pass.watchedDevices} devices watched` : '';
+  return `${pass.published} published${of}${merged}`;
 }
 
 function percent(share: number): string {

@@ -5,12 +5,16 @@ import { nowMs } from './latency-recorder.js';
 
 /**
  * A share of the fleet's subscriber connections (apps watching a device), alone in this process:
- * plain mqtt.js clients, each subscribed to one device's state, client j to device j mod N, the
- * same for every pass. A received state counts when it was sent at or after the pass's start;
+ * plain mqtt.js clients, connected once for the whole run, each subscribed to one device's state,
+ * client j to device j mod N of the pass being measured (each pass has its own device ids, see
+ * fleetDeviceId). A received state counts when it was sent at or after the pass's start;
  * its latency is now minus the send time it carries (`playback.position`, the shared monotonic clock).
  */
 
-const clients: MqttClient[] = [];
+/** Each client and the device index it watches. */
+const clients: { readonly client: MqttClient; readonly device: number }[] = [];
+/** The topic filter each client holds, by client index (none before the first pass). */
+let watching: string[] = [];
 let since = Number.POSITIVE_INFINITY;
 let delivered = 0;
 let latencies: number[] = [];
@@ -34,8 +38,7 @@ serveRequests<SubscribersRequest, SubscribersReply>(async (request, reply) => {
         const client = await mqtt.connectAsync(request.url, { clientId: `fleet-app-${index}`, reconnectPeriod: 0 });
         (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
         client.on('message', (_topic, payload) => received(payload));
-        await client.subscribeAsync(`amora/devices/${fleetDeviceId(index % request.devices)}/state`, { qos: 1 });
-        clients.push(client);
+        clients.push({ client, device: index % request.devices });
       });
       const connectMs = nowMs() - start;
       const after = settledMemory();
@@ -43,6 +46,7 @@ serveRequests<SubscribersRequest, SubscribersReply>(async (request, reply) => {
       return;
     }
     case 'measure':
+      await watch(request.pass);
       since = request.since;
       delivered = 0;
       latencies = [];
@@ -60,7 +64,18 @@ serveRequests<SubscribersRequest, SubscribersReply>(async (request, reply) => {
       return;
     }
     case 'stop':
-      await Promise.allSettled(clients.map((client) => client.endAsync(true)));
+      await Promise.allSettled(clients.map(({ client }) => client.endAsync(true)));
       process.exit(0);
   }
 });
+
+/** Moves every client to its device of `pass`: the previous pass's subscription goes, the new one comes. */
+async function watch(pass: number): Promise<void> {
+  const next = clients.map(({ device }) => `amora/devices/${fleetDeviceId(pass, device)}/state`);
+  await mapLimited(clients.map((entry, index) => ({ ...entry, index })), 100, async ({ client, index }) => {
+    const previous = watching[index];
+    if (previous !== undefined) await client.unsubscribeAsync(previous);
+    await client.subscribeAsync(next[index]!, { qos: 1 });
+  });
+  watching = next;
+}

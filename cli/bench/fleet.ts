@@ -42,8 +42,15 @@ export interface FleetPass {
   readonly rssPerDevice: number;
   /** State updates made (`patch()` or publish); subscribers' deliveries expected (updates × subscribers of the device) and counted. */
   readonly sent: number;
-  /** State messages that reached the broker (fewer than `sent` when the agent merged updates). */
+  /**
+   * State messages of the watched devices that reached the broker (fewer than their updates when
+   * the agent merged some): the devices the subscribers watch, all of them unless there are fewer
+   * subscribers than devices.
+   */
   readonly published: number;
+  /** How many devices `published` counts, and their updates made. */
+  readonly watchedDevices: number;
+  readonly watchedSent: number;
   readonly expected: number;
   readonly delivered: number;
   /** Send → a subscriber's message, every delivery. */
@@ -52,7 +59,10 @@ export interface FleetPass {
   readonly sendLate: LatencySummary;
   /** CPU time (user + system) of the devices process while sending, per state update made, µs. */
   readonly cpuPerUpdateMicros: number;
-  /** The same CPU time per state message published: updates merged away do not make it look cheaper. */
+  /**
+   * The same CPU time per state message published: updates merged away do not make it look
+   * cheaper. With fewer devices watched than made, their share published stands for the fleet's.
+   */
   readonly cpuPerMessageMicros: number;
   /** Share of one core the devices process used while sending (near 1: it could not keep up). */
   readonly devicesBusy: number;
@@ -104,7 +114,7 @@ export async function runFleet(registry: PluginRegistry, options: FleetOptions):
     const passes: FleetPass[] = [];
     for (const { round, who } of alternatingRounds<FleetKind>(options.runs, ['amora', 'raw'])) {
       log(`round ${round + 1}: ${who}...`);
-      passes.push(await runPass(who, registry, broker.url, subscribers, options));
+      passes.push(await runPass(who, passes.length + 1, registry, broker.url, subscribers, options));
     }
     const { broker: _broker, ...rest } = options;
     return { date: new Date().toISOString(), machine: machineInfo(), options: { ...rest, broker: broker.description }, subscribers: subscriberFigures, passes };
@@ -118,25 +128,29 @@ const log = (line: string): boolean => process.stderr.write(`fleet: ${line}\n`);
 
 type Subscribers = readonly ChildLink<SubscribersRequest, SubscribersReply>[];
 
-async function runPass(who: FleetKind, registry: PluginRegistry, url: string, subscribers: Subscribers, options: FleetOptions): Promise<FleetPass> {
+async function runPass(who: FleetKind, pass: number, registry: PluginRegistry, url: string, subscribers: Subscribers, options: FleetOptions): Promise<FleetPass> {
   const devices = forkSibling<DevicesRequest, DevicesReply>('./fleet-devices.js', `${who} devices process`);
   try {
     const protocolVersion = options.protocolVersion ?? 5;
-    devices.send({ type: 'start', kind: who, url, devices: options.devices, concurrency: CONNECT_CONCURRENCY, protocolVersion });
+    devices.send({ type: 'start', kind: who, pass, url, devices: options.devices, concurrency: CONNECT_CONCURRENCY, protocolVersion });
     const online = await devices.next('online');
     // The work that follows going online (retained messages, first publishes) is not the steady state.
     await pause(SETTLE_MS);
-    const probe = await startCommandProbe(who, registry, url, options.devices, protocolVersion, options.probeResponses ?? 'fleet');
+    const probe = await startCommandProbe(who, registry, url, { pass, devices: options.devices }, protocolVersion, options.probeResponses ?? 'fleet');
     const since = nowMs();
-    const wire = await watchWire(url, since);
+    const watchedDevices = Math.min(options.devices, options.clients);
+    const wire = await watchWire(url, since, { pass, devices: options.devices, watched: watchedDevices });
     // Every subscriber counts from `since` before the first send, or early deliveries would go uncounted.
-    await Promise.all(subscribers.map((link) => (link.send({ type: 'measure', since }), link.next('measuring'))));
+    await Promise.all(subscribers.map((link) => (link.send({ type: 'measure', pass, since }), link.next('measuring'))));
     devices.send({ type: 'run', rate: options.rate, durationMs: options.durationS * 1000 });
     probe.run(options.commandIntervalMs);
     const sent = await devices.next('sent', options.durationS * 1000 + 120_000);
     const commands = await probe.finish();
-    const expected = (sent.sent / options.devices) * options.clients;
-    await drained(subscribers, wire, { delivered: expected, published: sent.sent });
+    // Every device makes the same number of updates.
+    const perDevice = sent.sent / options.devices;
+    const expected = perDevice * options.clients;
+    const watchedSent = perDevice * watchedDevices;
+    await drained(subscribers, wire, { delivered: expected, published: watchedSent });
     const published = wire.published();
     await wire.stop();
     const collected = await Promise.all(subscribers.map((link) => (link.send({ type: 'collect' }), link.next('collected'))));
@@ -152,12 +166,14 @@ async function runPass(who: FleetKind, registry: PluginRegistry, url: string, su
       rssPerDevice: online.rssPerDevice,
       sent: sent.sent,
       published,
+      watchedDevices,
+      watchedSent,
       expected,
       delivered,
       stateLatency: stateLatency.summary(),
       sendLate: sendLate.summary(),
       cpuPerUpdateMicros: sent.cpuMicros / sent.sent,
-      cpuPerMessageMicros: sent.cpuMicros / published,
+      cpuPerMessageMicros: sent.cpuMicros / ((sent.sent * published) / watchedSent),
       devicesBusy: sent.cpuMicros / 1000 / sent.elapsedMs,
       subscribersBusy: Math.max(...collected.map((part) => part.busy)),
       subscribersCpuPerDeliveryMicros: collected.reduce((sum, part) => sum + part.cpuMicros, 0) / Math.max(1, delivered),

@@ -252,6 +252,8 @@ const pass = (who: 'amora' | 'raw', p50: number, delivered: number): FleetPass =
   rssPerDevice: (who === 'amora' ? 120 : 40) * 1024,
   sent: 14_000,
   published: who === 'amora' && delivered < 50_000 ? 13_720 : 14_000,
+  watchedDevices: 1400,
+  watchedSent: 14_000,
   expected: 50_000,
   delivered,
   stateLatency: summary(p50, delivered),
@@ -266,6 +268,7 @@ const pass = (who: 'amora' | 'raw', p50: number, delivered: number): FleetPass =
 });
 
 describe('formatFleetReport', () => {
+
   const fleet: FleetReport = {
     date: '2026-12-06T00:00:00.000Z',
     machine: report.machine,
@@ -279,6 +282,7 @@ describe('formatFleetReport', () => {
     expect(text).toContain('1. amora online 4.00 s; heap 40.0 KiB, RSS 120.0 KiB per device; CPU 160 µs per message published (150 per update made)');
     expect(text).toContain('delivered 49000/50000 (1000 missing); 14000 updates made, 13720 published (280 merged into later states)');
     expect(text).toContain('(n 300, 2 unanswered)');
+    expect(text).not.toContain('devices watched');
     expect(text).toContain(PERCENTILES_NOTE);
     expect(text).toContain('it hears answers on the wildcard {p}/devices/+/responses (amora: responseSubscription fleet)');
     expect(text).toContain('busy (share of one core): devices process 50%, busiest subscribers process 25%; subscribers\' CPU 40 µs per delivery');
@@ -288,5 +292,13 @@ describe('formatFleetReport', () => {
     expect(text).toMatch(/state latency p50\s+1\.50x\s+amora 3\.00 ms \(2\.00-4\.00\), raw 2\.00 ms \(1\.00-3\.00\)/);
     expect(text).toMatch(/heap per device\s+2\.00x/);
     expect(text).toMatch(/CPU per message published\s+1\.60x\s+amora 160 µs/);
+  });
+
+  it('says which devices the published count covers when the subscribers watch fewer than all', () => {
+    const amora = { ...pass('amora', 2, 2000), sent: 100_000, published: 1990, watchedDevices: 200, watchedSent: 2000, expected: 2000 };
+    const raw = { ...amora, who: 'raw' as const, published: 2000 };
+    expect(formatFleetReport({ ...fleet, passes: [amora, raw] })).toContain(
+      '100000 updates made, 1990 published of the 2000 made by the 200 devices watched (10 merged into later states)',
+    );
   });
 });

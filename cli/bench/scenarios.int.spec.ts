@@ -172,14 +172,17 @@ describeWithBinaries(['mosquitto'], 'bench fleet', () => {
     }
   }, FORKED_TEST_MS);
 
-  it('runs the agents and the probe on MQTT 3.1.1 with --protocol-version 4, every command answered on each device\'s responses topic', async () => {
+  it('runs the agents and the probe on MQTT 3.1.1 with --protocol-version 4, every command answered on each device\'s responses topic; with fewer subscribers than devices it counts what the watched ones published', async () => {
     const main = await ensureCliBuilt();
-    const args = ['bench', 'fleet', '--devices', '3', '--clients', '3', '--duration', '1', '--runs', '1', '--command-interval', '50', '--protocol-version', '4', '--probe-responses', 'device', '--json'];
+    const args = ['bench', 'fleet', '--devices', '4', '--clients', '2', '--duration', '1', '--runs', '1', '--command-interval', '50', '--protocol-version', '4', '--probe-responses', 'device', '--json'];
     const { stdout } = await run(process.execPath, [main, ...args], { timeout: FORKED_RUN_MS });
     const report = JSON.parse(stdout) as FleetReport;
     expect(report.options).toMatchObject({ protocolVersion: 4, probeResponses: 'device' });
+    for (const pass of report.passes) {
+      expect({ sent: pass.sent, watchedDevices: pass.watchedDevices, watchedSent: pass.watchedSent, published: pass.published }).toEqual({ sent: 4, watchedDevices: 2, watchedSent: 2, published: 2 });
+    }
     const amora = report.passes.find((pass) => pass.who === 'amora');
-    expect({ delivered: amora?.delivered, unanswered: amora?.commandsUnanswered }).toEqual({ delivered: 3, unanswered: 0 });
+    expect({ delivered: amora?.delivered, unanswered: amora?.commandsUnanswered }).toEqual({ delivered: 2, unanswered: 0 });
     expect(amora?.commandRoundTrip.samples).toBeGreaterThan(0);
   }, FORKED_TEST_MS);
 });
