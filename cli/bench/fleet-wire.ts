@@ -9,7 +9,7 @@ import { fleetDeviceId, sentAtOf } from './fleet-link.js';
  *
  * Only those devices: on every device of a 10,000-device fleet, this one client took 10,000
  * messages a second from the broker, costing the broker and the bench's own process about half a
- * core of the two the devices share (measured: the agents' sends fell 65-200 ms behind their
+ * core of the two the devices share (measured: the agents' sends fell 20-524 ms behind their
  * schedule at p99 with it, 18-19 ms without).
  */
 export async function watchWire(url: string, since: number, fleet: { readonly pass: number; readonly devices: number; readonly watched: number }): Promise<{ published(): number; stop(): Promise<void> }> {
