@@ -43,9 +43,9 @@ export interface FleetPass {
   /** State updates made (`patch()` or publish); subscribers' deliveries expected (updates × subscribers of the device) and counted. */
   readonly sent: number;
   /**
-   * State messages of the watched devices that reached the broker (fewer than their updates when
-   * the agent merged some): the devices the subscribers watch, all of them unless there are fewer
-   * subscribers than devices.
+   * Updates of the watched devices that reached the broker, each once however often it arrived
+   * (fewer than their updates when the agent merged some): the devices the subscribers watch, all
+   * of them unless there are fewer subscribers than devices.
    */
   readonly published: number;
   /** How many devices `published` counts, and their updates made. */
@@ -139,7 +139,7 @@ async function runPass(who: FleetKind, pass: number, registry: PluginRegistry, u
     const probe = await startCommandProbe(who, registry, url, { pass, devices: options.devices }, protocolVersion, options.probeResponses ?? 'fleet');
     const since = nowMs();
     const watchedDevices = Math.min(options.devices, options.clients);
-    const wire = await watchWire(url, since, { pass, devices: options.devices, watched: watchedDevices });
+    const wire = await watchWire(url, since, { pass, watched: watchedDevices });
     // Every subscriber counts from `since` before the first send, or early deliveries would go uncounted.
     await Promise.all(subscribers.map((link) => (link.send({ type: 'measure', pass, since }), link.next('measuring'))));
     devices.send({ type: 'run', rate: options.rate, durationMs: options.durationS * 1000 });
