@@ -15,6 +15,8 @@ import { nowMs } from './latency-recorder.js';
 const clients: { readonly client: MqttClient; readonly device: number }[] = [];
 /** The topic filter each client holds, by client index (none before the first pass). */
 let watching: string[] = [];
+/** Subscriptions in flight at once when the clients move (the connect concurrency). */
+let concurrency = 1;
 let since = Number.POSITIVE_INFINITY;
 let delivered = 0;
 let latencies: number[] = [];
@@ -31,6 +33,7 @@ function received(payload: Buffer): void {
 serveRequests<SubscribersRequest, SubscribersReply>(async (request, reply) => {
   switch (request.type) {
     case 'connect': {
+      concurrency = request.concurrency;
       const before = settledMemory();
       const start = nowMs();
       const indexes = Array.from({ length: request.clients }, (_, offset) => request.first + offset);
@@ -72,7 +75,7 @@ serveRequests<SubscribersRequest, SubscribersReply>(async (request, reply) => {
 /** Moves every client to its device of `pass`: the previous pass's subscription goes, the new one comes. */
 async function watch(pass: number): Promise<void> {
   const next = clients.map(({ device }) => `amora/devices/${fleetDeviceId(pass, device)}/state`);
-  await mapLimited(clients.map((entry, index) => ({ ...entry, index })), 100, async ({ client, index }) => {
+  await mapLimited(clients, concurrency, async ({ client }, index) => {
     const previous = watching[index];
     if (previous !== undefined) await client.unsubscribeAsync(previous);
     await client.subscribeAsync(next[index]!, { qos: 1 });
