@@ -18,6 +18,7 @@ import {
   type CommandResponse,
   type ConnectionStatus,
   type DesiredUpdate,
+  type DeviceStateMessage,
   type DeviceTransport,
   type InboundCommand,
   type JsonObject,
@@ -57,6 +58,15 @@ interface OutgoingMessage {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The state message's JSON from the JSON text of each member, in the order `JSON.stringify` of a
+ * DeviceStateMessage writes them. Typed by the message, so a member added to or removed from it
+ * fails to compile at the one call instead of leaving the wire format behind.
+ */
+function stateMessageJson(member: { readonly [K in keyof DeviceStateMessage]: string }): string {
+  return `{"device_id":${member.device_id},"state":${member.state},"version":${member.version},"timestamp":${member.timestamp}}`;
+}
 
 /**
  * The generic MQTT device transport (see topics.ts for the layout).
@@ -329,7 +339,12 @@ export class MqttDeviceTransport implements DeviceTransport {
 
   /** `JSON.stringify` of the DeviceStateMessage, with the state's text from StateText. */
   private stateMessage(snapshot: StateSnapshot): string {
-    const text = `{"device_id":${JSON.stringify(this.deviceId)},"state":${this.stateText.of(snapshot.state)},"version":${JSON.stringify(snapshot.version)},"timestamp":${JSON.stringify(snapshot.timestamp)}}`;
+    const text = stateMessageJson({
+      device_id: JSON.stringify(this.deviceId),
+      state: this.stateText.of(snapshot.state),
+      version: JSON.stringify(snapshot.version),
+      timestamp: JSON.stringify(snapshot.timestamp),
+    });
     return sizedPayload(text, this.options.maxPayloadBytes, 'state message');
   }
 
