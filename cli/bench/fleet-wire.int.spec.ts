@@ -10,7 +10,7 @@ describe('bench fleet: the counting subscriber', () => {
 
   beforeAll(async () => {
     broker = await startEmbeddedBroker({ port: 0 });
-    device = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, { clientId: 'fleet-wire-spec-device', reconnectPeriod: 0 });
+    device = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, { clientId: 'spec-fleet-device', reconnectPeriod: 0 });
   });
 
   afterAll(async () => {
