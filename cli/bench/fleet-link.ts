@@ -144,6 +144,11 @@ export function fleetDeviceId(pass: number, index: number): string {
   return `fleet-${pass}-${String(index).padStart(5, '0')}`;
 }
 
+/** The state topic of device `index` of `pass`, where the subscribers and the counting subscriber listen. */
+export function fleetStateTopic(pass: number, index: number): string {
+  return `amora/devices/${fleetDeviceId(pass, index)}/state`;
+}
+
 /** The send time a fleet device put in its state message (`playback.position`), if the payload is one. */
 export function sentAtOf(payload: Buffer): number | undefined {
   const sentAt = (JSON.parse(payload.toString()) as { state?: { playback?: { position?: unknown } } }).state?.playback?.position;

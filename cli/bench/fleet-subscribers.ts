@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { mapLimited } from '../map-limited.js';
-import { fleetDeviceId, sentAtOf, serveRequests, settledMemory, type SubscribersReply, type SubscribersRequest } from './fleet-link.js';
+import { fleetStateTopic, sentAtOf, serveRequests, settledMemory, type SubscribersReply, type SubscribersRequest } from './fleet-link.js';
 import { nowMs } from './latency-recorder.js';
 
 /**
@@ -13,8 +13,8 @@ import { nowMs } from './latency-recorder.js';
 
 /** Each client and the device index it watches. */
 const clients: { readonly client: MqttClient; readonly device: number }[] = [];
-/** The topic filter each client holds, by client index (none before the first pass). */
-let watching: string[] = [];
+/** The pass whose devices the clients watch (none before the first). */
+let watchedPass: number | undefined;
 /** Subscriptions in flight at once when the clients move (the connect concurrency). */
 let concurrency = 1;
 let since = Number.POSITIVE_INFINITY;
@@ -74,11 +74,10 @@ serveRequests<SubscribersRequest, SubscribersReply>(async (request, reply) => {
 
 /** Moves every client to its device of `pass`: the previous pass's subscription goes, the new one comes. */
 async function watch(pass: number): Promise<void> {
-  const next = clients.map(({ device }) => `amora/devices/${fleetDeviceId(pass, device)}/state`);
-  await mapLimited(clients, concurrency, async ({ client }, index) => {
-    const previous = watching[index];
-    if (previous !== undefined) await client.unsubscribeAsync(previous);
-    await client.subscribeAsync(next[index]!, { qos: 1 });
+  const previous = watchedPass;
+  await mapLimited(clients, concurrency, async ({ client, device }) => {
+    if (previous !== undefined) await client.unsubscribeAsync(fleetStateTopic(previous, device));
+    await client.subscribeAsync(fleetStateTopic(pass, device), { qos: 1 });
   });
-  watching = next;
+  watchedPass = pass;
 }

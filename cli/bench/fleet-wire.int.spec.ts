@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../adapters/mqtt/embedded-broker.js';
-import { fleetDeviceId } from './fleet-link.js';
+import { fleetDeviceId, fleetStateTopic } from './fleet-link.js';
 import { watchWire } from './fleet-wire.js';
 
 describe('bench fleet: the counting subscriber', () => {
@@ -20,7 +20,7 @@ describe('bench fleet: the counting subscriber', () => {
 
   /** A fleet device's state as the bench's devices write it: the send time is `playback.position`. */
   const publishState = (pass: number, index: number, sentAt: number): Promise<unknown> =>
-    device.publishAsync(`amora/devices/${fleetDeviceId(pass, index)}/state`, JSON.stringify({ device_id: fleetDeviceId(pass, index), state: { playback: { position: sentAt } } }), { qos: 1, retain: true });
+    device.publishAsync(fleetStateTopic(pass, index), JSON.stringify({ device_id: fleetDeviceId(pass, index), state: { playback: { position: sentAt } } }), { qos: 1, retain: true });
 
   it("counts each watched device's update once, republished or not, and nothing of other devices, passes or earlier times", async () => {
     const wire = await watchWire(`mqtt://127.0.0.1:${broker.port}`, 100, { pass: 1, watched: 2 });

@@ -1,5 +1,5 @@
 import mqtt from 'mqtt';
-import { fleetDeviceId, sentAtOf } from './fleet-link.js';
+import { fleetStateTopic, sentAtOf } from './fleet-link.js';
 
 /**
  * A subscriber on the state topics of the pass's devices that the fleet's subscribers watch
@@ -24,7 +24,7 @@ export async function watchWire(url: string, since: number, fleet: { readonly pa
     if (sentAt !== undefined && sentAt >= since) seen.add(`${topic} ${sentAt}`);
   });
   await client.subscribeAsync(
-    Array.from({ length: fleet.watched }, (_, index) => `amora/devices/${fleetDeviceId(fleet.pass, index)}/state`),
+    Array.from({ length: fleet.watched }, (_, index) => fleetStateTopic(fleet.pass, index)),
     { qos: 1 },
   );
   return { published: () => seen.size, stop: () => client.endAsync(true) };
