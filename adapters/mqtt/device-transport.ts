@@ -28,6 +28,7 @@ import {
   type StateSnapshot,
   type TelemetryBatch,
   type TelemetryMessage,
+  type TransportError,
   type TransportCapabilities,
   type DeviceStorage,
 } from '../../core/index.js';
@@ -224,13 +225,20 @@ export class MqttDeviceTransport implements DeviceTransport {
     // Offline, only the latest snapshot matters: resync() publishes it after the next connect.
     if (!this.sender.ready) return Promise.resolve();
     this.guard.published(this.stateTopic, payload);
-    return new Promise((resolve, reject) =>
-      this.connection.send(this.stateTopic, payload, this.stateOptions, (error) => {
-        // Lost meanwhile: resync() republishes it. Anything else (e.g. refused by an ACL) is the caller's to see.
-        if (error && this.connection.connected) reject(error);
-        else resolve();
-      }),
-    );
+    return new Promise((resolve, reject) => this.connection.send(this.stateTopic, payload, this.stateOptions, this.stateSettler(resolve, reject)));
+  }
+
+  /**
+   * The callback of one state publish, made apart from publishState so that it keeps the
+   * resolvers only, not the message (mqtt.js may keep a callback past its call; see core's
+   * UnacknowledgedPublishes).
+   */
+  private stateSettler(resolve: () => void, reject: (error: TransportError) => void): (error?: TransportError) => void {
+    return (error) => {
+      // Lost meanwhile: resync() republishes it. Anything else (e.g. refused by an ACL) is the caller's to see.
+      if (error && this.connection.connected) reject(error);
+      else resolve();
+    };
   }
 
   respond(command: InboundCommand, response: CommandResponse): Promise<void> {

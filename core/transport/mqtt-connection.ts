@@ -6,6 +6,7 @@ import { isThrottled, redactUrl, toConnectionError } from './mqtt-connect-errors
 import { ReconnectingLink, type LinkSession } from './reconnecting-link.js';
 import type { ResolvedTls } from './resolved-tls.js';
 import type { RetryPolicy } from './retry-policy.js';
+import { UnacknowledgedPublishes, type PublishDone, type Unacknowledged } from './unacknowledged-publishes.js';
 
 /**
  * One mqtt.js client kept connected by core's ReconnectingLink (mqtt.js itself only knows a fixed
@@ -96,11 +97,8 @@ export class MqttConnection extends ReconnectingLink {
   private version: 4 | 5;
   private lastError: unknown;
   private listener: AttemptListener | undefined;
-  /**
-   * What rejects each publish still waiting for its acknowledgement, and its client: one entry
-   * per publish instead of a `close` listener per publish on the client.
-   */
-  private readonly unacknowledged = new Map<() => void, MqttClient>();
+  /** Publishes waiting for their acknowledgement: one entry each instead of a `close` listener per publish on the client. */
+  private readonly unacknowledged = new UnacknowledgedPublishes<MqttClient>();
 
   constructor(
     private readonly settings: MqttConnectionSettings,
@@ -118,7 +116,7 @@ export class MqttConnection extends ReconnectingLink {
 
   /** Publishes while connected. Resolves on PUBACK (QoS 1/2) or once written (QoS 0). */
   publish(topic: string, payload: string | Uint8Array, options: MqttPublishOptions): Promise<void> {
-    return new Promise<void>((resolve, reject) => this.send(topic, payload, options, (error) => (error ? reject(error) : resolve())));
+    return new Promise<void>((resolve, reject) => this.send(topic, payload, options, settlePromise(resolve, reject)));
   }
 
   /**
@@ -126,7 +124,7 @@ export class MqttConnection extends ReconnectingLink {
    * `done` is called once, without an error when `publish` would resolve, else with the
    * TransportError it would reject with; when not connected, before `send` returns.
    */
-  send(topic: string, payload: string | Uint8Array, options: MqttPublishOptions, done: (error?: TransportError) => void): void {
+  send(topic: string, payload: string | Uint8Array, options: MqttPublishOptions, done: PublishDone): void {
     const client = this.client;
     if (!client || !client.connected || this.closing) {
       done(new TransportError('unavailable', 'MQTT client is not connected'));
@@ -135,18 +133,18 @@ export class MqttConnection extends ReconnectingLink {
     // A loss before the PUBACK: mqtt.js keeps a copy for resending after a reconnect, but only
     // in memory, which a power cut or kill -9 loses. Failing lets the caller queue the message
     // in its (persistent) outbox; if both copies arrive, the duplicate is QoS 1's own.
-    const lost = (): void => done(new TransportError('unavailable', `connection lost before the broker acknowledged ${topic}`));
-    this.unacknowledged.set(lost, client);
+    const entry = this.unacknowledged.add(client, topic, done);
     // mqtt.js spreads the options into its defaults ({qos, retain, dup}) on every publish; on
     // Node 20 a key the defaults lack (even `properties: undefined`) makes that spread take
     // microseconds instead of nanoseconds, so `properties` is there only when it is needed.
     const { qos, retain, properties } = options;
     const settled: IClientPublishOptions = properties === undefined ? { qos, retain } : { qos, retain, properties };
-    client.publish(topic, payload as Buffer | string, settled, (error) => {
-      // Gone from the map: the loss was told already (a resent copy's PUBACK tells nobody).
-      if (!this.unacknowledged.delete(lost)) return;
-      done(error ? new TransportError('transport_failed', `publish to ${topic} failed: ${error.message}`, { cause: error }) : undefined);
-    });
+    client.publish(topic, payload as Buffer | string, settled, (error) => this.acknowledged(entry, error));
+  }
+
+  private acknowledged(entry: Unacknowledged<MqttClient>, error: Error | undefined): void {
+    // Told already when the connection was lost: a resent copy's PUBACK tells nobody.
+    this.unacknowledged.settle(entry, error ? new TransportError('transport_failed', `publish to ${entry.topic} failed: ${error.message}`, { cause: error }) : undefined);
   }
 
   /** Subscribes; refuses with a TransportError when the broker denies any filter. */
@@ -346,11 +344,7 @@ export class MqttConnection extends ReconnectingLink {
   }
 
   private rejectUnacknowledged(client: MqttClient): void {
-    for (const [lost, sentOn] of this.unacknowledged) {
-      if (sentOn !== client) continue;
-      this.unacknowledged.delete(lost);
-      lost();
-    }
+    this.unacknowledged.settleAll(client, (entry) => new TransportError('unavailable', `connection lost before the broker acknowledged ${entry.topic}`));
   }
 
   private takeLastError(): unknown {
@@ -366,6 +360,14 @@ export class MqttConnection extends ReconnectingLink {
 }
 
 const noLog = (): void => undefined;
+
+/**
+ * The callback of a publish that settles a promise. Made out here, so that it keeps the resolvers
+ * only, not the topic and message of the call that made it (see UnacknowledgedPublishes).
+ */
+function settlePromise(resolve: () => void, reject: (error: TransportError) => void): PublishDone {
+  return (error) => (error ? reject(error) : resolve());
+}
 
 const nextTick = (globalThis as { process?: { nextTick?: (task: () => void) => void } }).process?.nextTick;
 

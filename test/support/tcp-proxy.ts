@@ -4,7 +4,8 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 /**
  * A TCP relay on 127.0.0.1 in front of a server, to make a network fault happen: `cut()` resets
  * every relayed connection and resets new ones until `restore()`, as a dead link would; the
- * server behind it keeps running (and keeps what it retains meanwhile).
+ * server behind it keeps running (and keeps what it retains meanwhile). `holdReplies()` stops
+ * relaying what the server sends (its acknowledgements, say) until the connection is cut.
  */
 export class TcpProxy {
   /** Connections accepted and relayed so far (not counting those reset while cut). */
@@ -12,6 +13,8 @@ export class TcpProxy {
   /** Sees each chunk a client sends towards the server, as one read delivered it. */
   onClientData?: (chunk: Buffer) => void;
   private readonly sockets = new Set<Socket>();
+  /** Each relayed connection's server side and client side. */
+  private readonly pairs = new Map<Socket, Socket>();
   private down = false;
 
   private constructor(
@@ -39,6 +42,11 @@ export class TcpProxy {
     this.down = false;
   }
 
+  /** Stops relaying what the server sends on the connections open now; it waits in the relay. */
+  holdReplies(): void {
+    for (const [upstream, client] of this.pairs) upstream.unpipe(client);
+  }
+
   async close(): Promise<void> {
     this.cut();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -57,6 +65,7 @@ export class TcpProxy {
       socket.on('error', () => undefined);
       socket.once('close', () => {
         this.sockets.delete(socket);
+        this.pairs.delete(upstream);
         client.destroy();
         upstream.destroy();
       });
@@ -64,5 +73,6 @@ export class TcpProxy {
     client.on('data', (chunk: Buffer) => this.onClientData?.(chunk));
     client.pipe(upstream);
     upstream.pipe(client);
+    this.pairs.set(upstream, client);
   }
 }
