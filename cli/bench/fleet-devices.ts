@@ -4,6 +4,7 @@ import { buildAgent, parseConfig, type Agent } from '../../core/index.js';
 import { createBuiltinRegistry } from '../builtins.js';
 import { mapLimited } from '../map-limited.js';
 import { benchProfile, benchState } from './bench-profile.js';
+import { watchCollector } from './collector-watch.js';
 import { fleetDeviceId, serveRequests, settledMemory, type DevicesReply, type DevicesRequest } from './fleet-link.js';
 import { nowMs } from './latency-recorder.js';
 
@@ -47,12 +48,14 @@ serveRequests<DevicesRequest, DevicesReply>(async (request, reply) => {
 
 /**
  * Sends every device's updates on schedule (device i at (k + i/N)/R s) and reports how many went
- * out, the CPU this process spent meanwhile, and how late the sends ran against the schedule.
+ * out, the CPU this process spent meanwhile, what its garbage collector did, and how late the
+ * sends ran against the schedule.
  */
 async function sendLoop(rate: number, durationMs: number): Promise<Omit<Extract<DevicesReply, { type: 'sent' }>, 'type'>> {
   const n = devices.length;
   const total = Math.floor((rate * durationMs) / 1000) * n;
   const spacingMs = 1000 / (rate * n);
+  const collector = watchCollector();
   const cpu = process.cpuUsage();
   const start = nowMs();
   const lateMs: number[] = [];
@@ -69,7 +72,8 @@ async function sendLoop(rate: number, durationMs: number): Promise<Omit<Extract<
     if (sent < total) await new Promise((resolve) => setTimeout(resolve, Math.max(0, start + sent * spacingMs - nowMs())));
   }
   const used = process.cpuUsage(cpu);
-  return { sent, cpuMicros: used.user + used.system, elapsedMs: nowMs() - start, lateMs };
+  const elapsedMs = nowMs() - start;
+  return { sent, cpuMicros: used.user + used.system, elapsedMs, lateMs, collector: await collector.stop() };
 }
 
 function startAgent(registry: ReturnType<typeof createBuiltinRegistry>, protocolVersion: 4 | 5) {

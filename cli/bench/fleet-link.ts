@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { CollectorFigures } from './collector-watch.js';
 
 /**
  * The fleet bench runs its devices and its subscribers in child processes of their own, so each
@@ -16,7 +17,7 @@ export type DevicesRequest =
 /** Devices child → orchestrator. */
 export type DevicesReply =
   | { readonly type: 'online'; readonly onlineMs: number; readonly heapPerDevice: number; readonly rssPerDevice: number }
-  | { readonly type: 'sent'; readonly sent: number; readonly cpuMicros: number; readonly elapsedMs: number; readonly lateMs: readonly number[] }
+  | { readonly type: 'sent'; readonly sent: number; readonly cpuMicros: number; readonly elapsedMs: number; readonly lateMs: readonly number[]; readonly collector: CollectorFigures }
   | { readonly type: 'failed'; readonly message: string };
 
 /** Orchestrator → subscribers child. */

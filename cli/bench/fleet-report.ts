@@ -1,3 +1,4 @@
+import type { CollectorFigures } from './collector-watch.js';
 import type { FleetPass, FleetReport } from './fleet.js';
 import type { FleetKind } from './fleet-link.js';
 import type { LatencySummary } from './latency-recorder.js';
@@ -18,6 +19,8 @@ const MEASURES: readonly { readonly label: string; readonly unit: string; readon
   { label: 'heap per device', unit: 'KiB', of: (p) => p.heapPerDevice / 1024 },
   { label: 'RSS per device', unit: 'KiB', of: (p) => p.rssPerDevice / 1024 },
   { label: 'CPU per message published', unit: 'µs', of: (p) => p.cpuPerMessageMicros },
+  { label: 'scavenge pause p50', unit: 'ms', of: (p) => p.collector.minor.medianMs },
+  { label: 'GC pauses per update', unit: 'µs', of: (p) => pausedMs(p.collector) * 1000 / p.sent },
   { label: 'time until all online', unit: 'ms', of: (p) => p.onlineMs },
 ];
 
@@ -48,6 +51,7 @@ function passLine(pass: FleetPass, index: number): string {
     `  ${index + 1}. ${pass.who.padEnd(5)} online ${fixed(pass.onlineMs / 1000, 2)} s; heap ${kib(pass.heapPerDevice)} KiB, RSS ${kib(pass.rssPerDevice)} KiB per device; CPU ${fixed(pass.cpuPerMessageMicros, 0)} µs per message published (${fixed(pass.cpuPerUpdateMicros, 0)} per update made)`,
     `     busy (share of one core): devices process ${percent(pass.devicesBusy)}, busiest subscribers process ${percent(pass.subscribersBusy)}; subscribers' CPU ${fixed(pass.subscribersCpuPerDeliveryMicros, 0)} µs per delivery`,
     `     delivered ${pass.delivered}/${pass.expected}${lost > 0 ? ` (${lost} missing)` : ''}${pass.delivered > pass.expected ? ' (more than sent: duplicates)' : ''}; ${pass.sent} updates made, ${published(pass)}; sends late against the schedule p99 ${fixed(pass.sendLate.p99, 1)} ms`,
+    `     collector while sending: ${collectorLine(pass)}`,
     `     state ${latency(pass.stateLatency)}; command round trip ${latency(pass.commandRoundTrip)} (n ${pass.commandRoundTrip.samples}${pass.commandsUnanswered > 0 ? `, ${pass.commandsUnanswered} unanswered` : ''})`,
   ].join('\n');
 }
@@ -65,6 +69,22 @@ function published(pass: FleetPass): string {
   const merged = pass.published < pass.watchedSent ? ` (${pass.watchedSent - pass.published} merged into later states)` : '';
   const of = pass.watchedSent < pass.sent ? ` of the ${pass.watchedSent} made by the ${pass.watchedDevices} devices watched` : '';
   return `${pass.published} published${of}${merged}`;
+}
+
+/** The pauses on the devices process's main thread, all kinds. */
+function pausedMs(collector: CollectorFigures): number {
+  return collector.minor.totalMs + collector.major.totalMs + collector.other.totalMs;
+}
+
+/** Scavenges and full collections with their pauses, and what the old generation gained per update. */
+function collectorLine(pass: FleetPass): string {
+  const { minor, major, other } = pass.collector;
+  const full = major.count > 0 ? `${major.count} full (${fixed(major.totalMs, 1)} ms)` : 'no full collection';
+  const steps = other.count > 0 ? `, ${other.count} other pauses (${fixed(other.totalMs, 1)} ms)` : '';
+  return (
+    `${minor.count} scavenges (pause p50 ${fixed(minor.medianMs, 1)} ms, longest ${fixed(minor.maxMs, 1)}), ${full}${steps}; ` +
+    `${fixed((pausedMs(pass.collector) * 1000) / pass.sent, 1)} µs paused and ${fixed(pass.collector.oldGrowthBytes / pass.sent, 0)} bytes of old generation gained per update`
+  );
 }
 
 function percent(share: number): string {

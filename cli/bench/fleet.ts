@@ -1,5 +1,6 @@
 import type { PluginRegistry } from '../../core/index.js';
 import { startBenchBroker, type BenchBroker } from './brokers.js';
+import type { CollectorFigures } from './collector-watch.js';
 import { startCommandProbe } from './fleet-commands.js';
 import { forkSibling, type ChildLink, type DevicesReply, type DevicesRequest, type FleetKind, type SubscribersReply, type SubscribersRequest } from './fleet-link.js';
 import { watchWire } from './fleet-wire.js';
@@ -66,6 +67,8 @@ export interface FleetPass {
   readonly cpuPerMessageMicros: number;
   /** Share of one core the devices process used while sending (near 1: it could not keep up). */
   readonly devicesBusy: number;
+  /** What the devices process's garbage collector did while sending. */
+  readonly collector: CollectorFigures;
   /** The same for the busiest subscribers process, from the first send to the last delivery. */
   readonly subscribersBusy: number;
   /** CPU time of all subscribers processes per delivery, µs: what one process would need to carry them all. */
@@ -175,6 +178,7 @@ async function runPass(who: FleetKind, pass: number, registry: PluginRegistry, u
       cpuPerUpdateMicros: sent.cpuMicros / sent.sent,
       cpuPerMessageMicros: sent.cpuMicros / ((sent.sent * published) / watchedSent),
       devicesBusy: sent.cpuMicros / 1000 / sent.elapsedMs,
+      collector: sent.collector,
       subscribersBusy: Math.max(...collected.map((part) => part.busy)),
       subscribersCpuPerDeliveryMicros: collected.reduce((sum, part) => sum + part.cpuMicros, 0) / Math.max(1, delivered),
       commandRoundTrip: commands.roundTrip,

@@ -261,6 +261,12 @@ const pass = (who: 'amora' | 'raw', p50: number, delivered: number): FleetPass =
   cpuPerUpdateMicros: who === 'amora' ? 150 : 100,
   cpuPerMessageMicros: who === 'amora' ? 160 : 100,
   devicesBusy: 0.5,
+  collector: {
+    minor: { count: 10, totalMs: who === 'amora' ? 100 : 50, medianMs: who === 'amora' ? 10 : 5, maxMs: who === 'amora' ? 14 : 7 },
+    major: who === 'amora' ? { count: 1, totalMs: 12, medianMs: 12, maxMs: 12 } : { count: 0, totalMs: 0, medianMs: 0, maxMs: 0 },
+    other: { count: 0, totalMs: 0, medianMs: 0, maxMs: 0 },
+    oldGrowthBytes: who === 'amora' ? 14_000_000 : 7_000_000,
+  },
   subscribersBusy: 0.25,
   subscribersCpuPerDeliveryMicros: 40,
   commandRoundTrip: summary(p50 * 2, 300),
@@ -286,12 +292,16 @@ describe('formatFleetReport', () => {
     expect(text).toContain(PERCENTILES_NOTE);
     expect(text).toContain('it hears answers on the wildcard {p}/devices/+/responses (amora: responseSubscription fleet)');
     expect(text).toContain('busy (share of one core): devices process 50%, busiest subscribers process 25%; subscribers\' CPU 40 µs per delivery');
+    expect(text).toContain('collector while sending: 10 scavenges (pause p50 10.0 ms, longest 14.0), 1 full (12.0 ms); 8.0 µs paused and 1000 bytes of old generation gained per update');
+    expect(text).toContain('collector while sending: 10 scavenges (pause p50 5.0 ms, longest 7.0), no full collection; 3.6 µs paused and 500 bytes of old generation gained per update');
   });
 
   it('compares amora with raw as ratios of the medians of their passes, with each side\'s spread', () => {
     expect(text).toMatch(/state latency p50\s+1\.50x\s+amora 3\.00 ms \(2\.00-4\.00\), raw 2\.00 ms \(1\.00-3\.00\)/);
     expect(text).toMatch(/heap per device\s+2\.00x/);
     expect(text).toMatch(/CPU per message published\s+1\.60x\s+amora 160 µs/);
+    expect(text).toMatch(/scavenge pause p50\s+2\.00x\s+amora 10 ms/);
+    expect(text).toMatch(/GC pauses per update\s+2\.24x\s+amora 8\.00 µs/);
   });
 
   it('says which devices the published count covers when the subscribers watch fewer than all', () => {

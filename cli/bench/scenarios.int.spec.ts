@@ -169,6 +169,8 @@ describeWithBinaries(['mosquitto'], 'bench fleet', () => {
       expect(pass.commandRoundTrip.samples).toBeGreaterThan(0);
       expect(pass.commandsUnanswered).toBe(0);
       expect(pass.heapPerDevice).toBeGreaterThan(0);
+      // What the devices process's collector did while sending, from its own process.
+      expect(pass.collector).toMatchObject({ minor: { count: expect.any(Number), totalMs: expect.any(Number) }, major: { count: expect.any(Number) }, oldGrowthBytes: expect.any(Number) });
     }
   }, FORKED_TEST_MS);
 
