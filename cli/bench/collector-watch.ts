@@ -41,7 +41,7 @@ function kindOf(entry: PerformanceEntry): number | undefined {
 }
 
 function pauses(entries: readonly PerformanceEntry[]): PauseFigures {
-  const durations = entries.map((entry) => entry.duration).sort((a, b) => a - b);
+  const durations = entries.map((entry) => entry.duration).toSorted((a, b) => a - b);
   return {
     count: durations.length,
     totalMs: durations.reduce((sum, ms) => sum + ms, 0),
