@@ -66,7 +66,7 @@ export function watchCollector(): { stop(): Promise<CollectorFigures> } {
       const oldGrowthBytes = oldGenerationUsed() - oldBefore;
       await new Promise((resolve) => setTimeout(resolve, 0));
       observer.disconnect();
-      // Only collections from here on have entries; those that begin while this waits are not the window's.
+      // Only collections since observe() have entries; those that began once stop() was called are not the window's.
       const inWindow = entries.filter((entry) => entry.startTime <= until);
       const of = (wanted: (kind: number | undefined) => boolean): PauseFigures => pauses(inWindow.filter((entry) => wanted(kindOf(entry))));
       const { NODE_PERFORMANCE_GC_MINOR: MINOR, NODE_PERFORMANCE_GC_MAJOR: MAJOR } = constants;
