@@ -22,7 +22,8 @@ export type DevicesReply =
 
 /** Orchestrator → subscribers child. */
 export type SubscribersRequest =
-  | { readonly type: 'connect'; readonly url: string; readonly clients: number; readonly first: number; readonly devices: number; readonly concurrency: number }
+  /** Connect `clients` subscribers, `first` to `first + clients - 1` of the fleet's `fleetClients`. */
+  | { readonly type: 'connect'; readonly url: string; readonly clients: number; readonly first: number; readonly fleetClients: number; readonly devices: number; readonly concurrency: number }
   /** Watch the devices of `pass`, and count and time every state sent at or after `since` (shared monotonic clock, ms). */
   | { readonly type: 'measure'; readonly pass: number; readonly since: number }
   | { readonly type: 'count' }
@@ -148,6 +149,23 @@ export function fleetDeviceId(pass: number, index: number): string {
 /** The state topic of device `index` of `pass`, where the subscribers and the counting subscriber listen. */
 export function fleetStateTopic(pass: number, index: number): string {
   return `amora/devices/${fleetDeviceId(pass, index)}/state`;
+}
+
+/**
+ * The device index subscriber `client` of `clients` watches, in a fleet of `devices`. With at least
+ * as many subscribers as devices, client j watches device j mod N, so every device is watched.
+ * With fewer, they are spread evenly over the fleet. The devices send in index order, each once a
+ * round, so devices 0 to M - 1 would all send in one slice of every round: at 10,000 devices and
+ * 200 subscribers, its first 20 ms of each second. A pass's p99 then came from ten such slices,
+ * and whether a scavenge's pause fell in one of them decided it.
+ */
+export function watchedDevice(client: number, clients: number, devices: number): number {
+  return clients >= devices ? client % devices : Math.floor((client * devices) / clients);
+}
+
+/** The devices the fleet's subscribers watch, each once, in index order. */
+export function watchedDevices(clients: number, devices: number): number[] {
+  return Array.from({ length: Math.min(clients, devices) }, (_, client) => watchedDevice(client, clients, devices));
 }
 
 /** The send time a fleet device put in its state message (`playback.position`), if the payload is one. */

@@ -1,13 +1,13 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { mapLimited } from '../map-limited.js';
-import { fleetStateTopic, sentAtOf, serveRequests, settledMemory, type SubscribersReply, type SubscribersRequest } from './fleet-link.js';
+import { fleetStateTopic, sentAtOf, serveRequests, settledMemory, watchedDevice, type SubscribersReply, type SubscribersRequest } from './fleet-link.js';
 import { nowMs } from './latency-recorder.js';
 
 /**
  * A share of the fleet's subscriber connections (apps watching a device), alone in this process:
  * plain mqtt.js clients, connected once for the whole run, each subscribed to one device's state,
- * client j to device j mod N of the pass being measured (each pass has its own device ids, see
- * fleetDeviceId). A received state counts when it was sent at or after the pass's start;
+ * client j to its device of the pass being measured (see watchedDevice; each pass has its own
+ * device ids, see fleetDeviceId). A received state counts when it was sent at or after the pass's start;
  * its latency is now minus the send time it carries (`playback.position`, the shared monotonic clock).
  */
 
@@ -41,7 +41,7 @@ serveRequests<SubscribersRequest, SubscribersReply>(async (request, reply) => {
         const client = await mqtt.connectAsync(request.url, { clientId: `fleet-app-${index}`, reconnectPeriod: 0 });
         (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
         client.on('message', (_topic, payload) => received(payload));
-        clients.push({ client, device: index % request.devices });
+        clients.push({ client, device: watchedDevice(index, request.fleetClients, request.devices) });
       });
       const connectMs = nowMs() - start;
       const after = settledMemory();

@@ -23,7 +23,7 @@ describe('bench fleet: the counting subscriber', () => {
     device.publishAsync(fleetStateTopic(pass, index), JSON.stringify({ device_id: fleetDeviceId(pass, index), state: { playback: { position: sentAt } } }), { qos: 1, retain: true });
 
   it("counts each watched device's update once, republished or not, and nothing of other devices, passes or earlier times", async () => {
-    const wire = await watchWire(`mqtt://127.0.0.1:${broker.port}`, 100, { pass: 1, watched: 2 });
+    const wire = await watchWire(`mqtt://127.0.0.1:${broker.port}`, 100, { pass: 1, devices: [0, 1] });
     // Its topics get six of the states below; once it has acknowledged six, it has taken in all of
     // them (mqtt.js hands a QoS 1 message over before it acknowledges it).
     let acknowledged = 0;

@@ -3,7 +3,7 @@ import { fleetStateTopic, sentAtOf } from './fleet-link.js';
 
 /**
  * A subscriber on the state topics of the pass's devices that the fleet's subscribers watch
- * (devices 0 to `watched` - 1): counts the distinct state messages those devices put on the wire
+ * (`devices`, their indexes; see watchedDevices): counts the distinct state messages those devices put on the wire
  * since `since`. Beside the subscribers' deliveries it tells merged updates (never published:
  * Amora sends the latest state when it falls behind) from lost ones (published, not delivered).
  *
@@ -16,7 +16,7 @@ import { fleetStateTopic, sentAtOf } from './fleet-link.js';
  * messages flow, so a state published then can arrive twice (seen with the embedded broker, raw
  * and Amora devices alike: 41 published for 40 updates).
  */
-export async function watchWire(url: string, since: number, fleet: { readonly pass: number; readonly watched: number }): Promise<{ published(): number; stop(): Promise<void> }> {
+export async function watchWire(url: string, since: number, fleet: { readonly pass: number; readonly devices: readonly number[] }): Promise<{ published(): number; stop(): Promise<void> }> {
   const client = await mqtt.connectAsync(url, { clientId: `fleet-wire-${process.pid}`, reconnectPeriod: 0 });
   const seen = new Set<string>();
   client.on('message', (topic, payload) => {
@@ -24,7 +24,7 @@ export async function watchWire(url: string, since: number, fleet: { readonly pa
     if (sentAt !== undefined && sentAt >= since) seen.add(`${topic} ${sentAt}`);
   });
   await client.subscribeAsync(
-    Array.from({ length: fleet.watched }, (_, index) => fleetStateTopic(fleet.pass, index)),
+    fleet.devices.map((index) => fleetStateTopic(fleet.pass, index)),
     { qos: 1 },
   );
   return { published: () => seen.size, stop: () => client.endAsync(true) };

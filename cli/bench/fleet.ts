@@ -2,7 +2,7 @@ import type { PluginRegistry } from '../../core/index.js';
 import { startBenchBroker, type BenchBroker } from './brokers.js';
 import type { CollectorFigures } from './collector-watch.js';
 import { startCommandProbe } from './fleet-commands.js';
-import { forkSibling, type ChildLink, type DevicesReply, type DevicesRequest, type FleetKind, type SubscribersReply, type SubscribersRequest } from './fleet-link.js';
+import { forkSibling, type ChildLink, type DevicesReply, type DevicesRequest, type FleetKind, type SubscribersReply, type SubscribersRequest, watchedDevices } from './fleet-link.js';
 import { watchWire } from './fleet-wire.js';
 import { pause } from './transport-probe.js';
 import { LatencyRecorder, nowMs, type LatencySummary } from './latency-recorder.js';
@@ -108,7 +108,7 @@ export async function runFleet(registry: PluginRegistry, options: FleetOptions):
     log(`${broker.description}; connecting ${options.clients} subscribers in ${subscribers.length} process(es)...`);
     const share = Math.ceil(options.clients / subscribers.length);
     subscribers.forEach((link, i) =>
-      link.send({ type: 'connect', url: broker.url, first: i * share, clients: Math.max(0, Math.min(share, options.clients - i * share)), devices: options.devices, concurrency: CONNECT_CONCURRENCY }),
+      link.send({ type: 'connect', url: broker.url, first: i * share, fleetClients: options.clients, clients: Math.max(0, Math.min(share, options.clients - i * share)), devices: options.devices, concurrency: CONNECT_CONCURRENCY }),
     );
     const connected = await Promise.all(subscribers.map((link) => link.next('connected')));
     const perClient = (key: 'heapPerClient' | 'rssPerClient'): number => connected.reduce((sum, c) => sum + c[key], 0) / connected.length;
@@ -141,8 +141,8 @@ async function runPass(who: FleetKind, pass: number, registry: PluginRegistry, u
     await pause(SETTLE_MS);
     const probe = await startCommandProbe(who, registry, url, { pass, devices: options.devices }, protocolVersion, options.probeResponses ?? 'fleet');
     const since = nowMs();
-    const watchedDevices = Math.min(options.devices, options.clients);
-    const wire = await watchWire(url, since, { pass, watched: watchedDevices });
+    const watched = watchedDevices(options.clients, options.devices);
+    const wire = await watchWire(url, since, { pass, devices: watched });
     // Every subscriber counts from `since` before the first send, or early deliveries would go uncounted.
     await Promise.all(subscribers.map((link) => (link.send({ type: 'measure', pass, since }), link.next('measuring'))));
     devices.send({ type: 'run', rate: options.rate, durationMs: options.durationS * 1000 });
@@ -152,7 +152,7 @@ async function runPass(who: FleetKind, pass: number, registry: PluginRegistry, u
     // Every device makes the same number of updates.
     const perDevice = sent.sent / options.devices;
     const expected = perDevice * options.clients;
-    const watchedSent = perDevice * watchedDevices;
+    const watchedSent = perDevice * watched.length;
     await drained(subscribers, wire, { delivered: expected, published: watchedSent });
     const published = wire.published();
     await wire.stop();
@@ -169,7 +169,7 @@ async function runPass(who: FleetKind, pass: number, registry: PluginRegistry, u
       rssPerDevice: online.rssPerDevice,
       sent: sent.sent,
       published,
-      watchedDevices,
+      watchedDevices: watched.length,
       watchedSent,
       expected,
       delivered,
