@@ -156,8 +156,8 @@ export function fleetStateTopic(pass: number, index: number): string {
  * as many subscribers as devices, client j watches device j mod N, so every device is watched.
  * With fewer, they are spread evenly over the fleet. The devices send in index order, each once a
  * round, so devices 0 to M - 1 would all send in one slice of every round: at 10,000 devices and
- * 200 subscribers, its first 20 ms of each second. A pass's p99 then came from ten such slices,
- * and whether a scavenge's pause fell in one of them decided it.
+ * 200 subscribers, the first 20 ms of each second. Watched that way (until 2026-12-08), a 10 s
+ * pass's p99 came from ten such slices, and whether a scavenge's pause fell in one decided it.
  */
 export function watchedDevice(client: number, clients: number, devices: number): number {
   return clients >= devices ? client % devices : Math.floor((client * devices) / clients);

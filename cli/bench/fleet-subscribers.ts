@@ -7,8 +7,9 @@ import { nowMs } from './latency-recorder.js';
  * A share of the fleet's subscriber connections (apps watching a device), alone in this process:
  * plain mqtt.js clients, connected once for the whole run, each subscribed to one device's state,
  * client j to its device of the pass being measured (see watchedDevice; each pass has its own
- * device ids, see fleetDeviceId). A received state counts when it was sent at or after the pass's start;
- * its latency is now minus the send time it carries (`playback.position`, the shared monotonic clock).
+ * device ids, see fleetDeviceId). A received state counts when it was sent at or after the pass's
+ * start; its latency is now minus the send time it carries (`playback.position`, the shared
+ * monotonic clock).
  */
 
 /** Each client and the device index it watches. */

@@ -3,8 +3,8 @@ import { fleetStateTopic, sentAtOf } from './fleet-link.js';
 
 /**
  * A subscriber on the state topics of the pass's devices that the fleet's subscribers watch
- * (`devices`, their indexes; see watchedDevices): counts the distinct state messages those devices put on the wire
- * since `since`. Beside the subscribers' deliveries it tells merged updates (never published:
+ * (`devices`, their indexes; see watchedDevices): counts the distinct state messages those devices
+ * put on the wire since `since`. Beside the subscribers' deliveries it tells merged updates (never published:
  * Amora sends the latest state when it falls behind) from lost ones (published, not delivered).
  *
  * Only those devices: on every device of a 10,000-device fleet, a wildcard took 10,000 messages a
