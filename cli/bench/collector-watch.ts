@@ -1,5 +1,6 @@
 import { constants, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
+import { quantile } from './round-ratios.js';
 
 /**
  * What V8's garbage collector did in a process over a window: the fleet's devices process while it
@@ -45,7 +46,7 @@ function pauses(entries: readonly PerformanceEntry[]): PauseFigures {
   return {
     count: durations.length,
     totalMs: durations.reduce((sum, ms) => sum + ms, 0),
-    medianMs: durations.length === 0 ? 0 : durations[Math.floor(durations.length / 2)]!,
+    medianMs: durations.length === 0 ? 0 : quantile(durations, 0.5),
     maxMs: durations.length === 0 ? 0 : durations[durations.length - 1]!,
   };
 }

@@ -1,4 +1,3 @@
-import type { CollectorFigures } from './collector-watch.js';
 import type { FleetPass, FleetReport } from './fleet.js';
 import type { FleetKind } from './fleet-link.js';
 import type { LatencySummary } from './latency-recorder.js';
@@ -20,7 +19,7 @@ const MEASURES: readonly { readonly label: string; readonly unit: string; readon
   { label: 'RSS per device', unit: 'KiB', of: (p) => p.rssPerDevice / 1024 },
   { label: 'CPU per message published', unit: 'µs', of: (p) => p.cpuPerMessageMicros },
   { label: 'scavenge pause p50', unit: 'ms', of: (p) => p.collector.minor.medianMs },
-  { label: 'GC pauses per update', unit: 'µs', of: (p) => pausedMs(p.collector) * 1000 / p.sent },
+  { label: 'GC pauses per update', unit: 'µs', of: pausedMicrosPerUpdate },
   { label: 'time until all online', unit: 'ms', of: (p) => p.onlineMs },
 ];
 
@@ -71,9 +70,10 @@ function published(pass: FleetPass): string {
   return `${pass.published} published${of}${merged}`;
 }
 
-/** The pauses on the devices process's main thread, all kinds. */
-function pausedMs(collector: CollectorFigures): number {
-  return collector.minor.totalMs + collector.major.totalMs + collector.other.totalMs;
+/** The pauses of all kinds on the devices process's main thread while sending, per update made. */
+function pausedMicrosPerUpdate(pass: FleetPass): number {
+  const { minor, major, other } = pass.collector;
+  return ((minor.totalMs + major.totalMs + other.totalMs) * 1000) / pass.sent;
 }
 
 /** Scavenges and full collections with their pauses, and what the old generation gained per update. */
@@ -83,7 +83,7 @@ function collectorLine(pass: FleetPass): string {
   const steps = other.count > 0 ? `, ${other.count} other pauses (${fixed(other.totalMs, 1)} ms)` : '';
   return (
     `${minor.count} scavenges (pause p50 ${fixed(minor.medianMs, 1)} ms, longest ${fixed(minor.maxMs, 1)}), ${full}${steps}; ` +
-    `${fixed((pausedMs(pass.collector) * 1000) / pass.sent, 1)} µs paused and ${fixed(pass.collector.oldGrowthBytes / pass.sent, 0)} bytes of old generation gained per update`
+    `${fixed(pausedMicrosPerUpdate(pass), 1)} µs paused and ${fixed(pass.collector.oldGrowthBytes / pass.sent, 0)} bytes of old generation gained per update`
   );
 }
 

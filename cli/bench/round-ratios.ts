@@ -20,7 +20,8 @@ export interface RatioSpread {
  * The value at fraction `p` (0-1) of ascending `sorted` values, interpolated linearly between the
  * two nearest (so the median of an even count is the mean of the middle two). Only for figures of
  * whole passes or rounds (the medians of passes' p50s, rates and times; the per-round ratios'
- * median and IQR); a percentile of latency samples is LatencyRecorder's.
+ * median and IQR) and for a window's few dozen collector pauses; a percentile of latency samples
+ * is LatencyRecorder's.
  */
 export function quantile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
