@@ -7,6 +7,8 @@ export interface BenchBroker {
   readonly name: string;
   readonly description: string;
   readonly url: string;
+  /** The broker's own process, when it has one the bench started (Mosquitto): its scheduler figures are read from it. */
+  pid?(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function startBenchBroker(name: BrokerName, options: { readonly per
     name,
     description: `Mosquitto, set_tcp_nodelay ${nodelay}${nodelay ? '' : ' (its default)'}${options.persistence === false ? ', persistence false' : ''}`,
     url: broker.url,
+    pid: () => broker.pid(),
     stop: () => broker.dispose(),
   };
 }

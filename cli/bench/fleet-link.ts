@@ -63,6 +63,11 @@ export class ChildLink<Request extends { type: string }, Reply extends { type: s
     this.child.send(request);
   }
 
+  /** The child's process id (its scheduler figures are read from it). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** The next reply of `type`; rejects on a `failed` reply or when the child dies. */
   next<T extends Reply['type']>(type: T, timeoutMs = 120_000): Promise<Extract<Reply, { type: T }>> {
     const index = this.queued.findIndex((reply) => reply.type === type);

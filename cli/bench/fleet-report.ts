@@ -51,6 +51,7 @@ function passLine(pass: FleetPass, index: number): string {
     `     busy (share of one core): devices process ${percent(pass.devicesBusy)}, busiest subscribers process ${percent(pass.subscribersBusy)}; subscribers' CPU ${fixed(pass.subscribersCpuPerDeliveryMicros, 0)} µs per delivery`,
     `     delivered ${pass.delivered}/${pass.expected}${lost > 0 ? ` (${lost} missing)` : ''}${pass.delivered > pass.expected ? ' (more than sent: duplicates)' : ''}; ${pass.sent} updates made, ${published(pass)}; sends late against the schedule p99 ${fixed(pass.sendLate.p99, 1)} ms`,
     `     collector while sending: ${collectorLine(pass)}`,
+    ...schedulerLine(pass),
     `     state ${latency(pass.stateLatency)}; command round trip ${latency(pass.commandRoundTrip)} (n ${pass.commandRoundTrip.samples}${pass.commandsUnanswered > 0 ? `, ${pass.commandsUnanswered} unanswered` : ''})`,
   ].join('\n');
 }
@@ -85,6 +86,16 @@ function collectorLine(pass: FleetPass): string {
     `${minor.count} scavenges (pause p50 ${fixed(minor.medianMs, 1)} ms, longest ${fixed(minor.maxMs, 1)}), ${full}${steps}; ` +
     `${fixed(pausedMicrosPerUpdate(pass), 1)} µs paused and ${fixed(pass.collector.oldGrowthBytes / pass.sent, 0)} bytes of old generation gained per update`
   );
+}
+
+/** How long the broker and the devices process's main thread waited for a core while sending (none where there is no schedstat). */
+function schedulerLine(pass: FleetPass): string[] {
+  const { broker, devices } = pass.scheduler;
+  const parts = [
+    ...(devices ? [`devices process's main thread ${percent(devices.waiting)} (it ran ${percent(devices.running)})`] : []),
+    ...(broker ? [`broker ${percent(broker.waiting)} (it ran ${percent(broker.running)})`] : []),
+  ];
+  return parts.length > 0 ? [`     waiting for a core while sending (share of the window): ${parts.join(', ')}`] : [];
 }
 
 function percent(share: number): string {

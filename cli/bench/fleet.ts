@@ -5,6 +5,7 @@ import { startCommandProbe } from './fleet-commands.js';
 import { forkSibling, type ChildLink, type DevicesReply, type DevicesRequest, type FleetKind, type SubscribersReply, type SubscribersRequest, watchedDevices } from './fleet-link.js';
 import { watchWire } from './fleet-wire.js';
 import { pause } from './transport-probe.js';
+import { watchScheduler, type SchedulerShares } from './scheduler-share.js';
 import { LatencyRecorder, nowMs, type LatencySummary } from './latency-recorder.js';
 import { alternatingRounds } from './rounds.js';
 import { machineInfo, type BenchReport } from './report.js';
@@ -69,6 +70,12 @@ export interface FleetPass {
   readonly devicesBusy: number;
   /** What the devices process's garbage collector did while sending. */
   readonly collector: CollectorFigures;
+  /**
+   * While sending, from Linux's schedstat (absent elsewhere, and for a broker the bench did not
+   * start): how much of the window the broker and the devices process's main thread ran, and how
+   * much they waited, runnable, for a core. On shared cores either wait delays the messages due.
+   */
+  readonly scheduler: { readonly broker?: SchedulerShares; readonly devices?: SchedulerShares };
   /** The same for the busiest subscribers process, from the first send to the last delivery. */
   readonly subscribersBusy: number;
   /** CPU time of all subscribers processes per delivery, µs: what one process would need to carry them all. */
@@ -117,7 +124,7 @@ export async function runFleet(registry: PluginRegistry, options: FleetOptions):
     const passes: FleetPass[] = [];
     for (const { round, who } of alternatingRounds<FleetKind>(options.runs, ['amora', 'raw'])) {
       log(`round ${round + 1}: ${who}...`);
-      passes.push(await runPass(who, passes.length + 1, registry, broker.url, subscribers, options));
+      passes.push(await runPass(who, passes.length + 1, registry, broker, subscribers, options));
     }
     const { broker: _broker, ...rest } = options;
     return { date: new Date().toISOString(), machine: machineInfo(), options: { ...rest, broker: broker.description }, subscribers: subscriberFigures, passes };
@@ -131,7 +138,8 @@ const log = (line: string): boolean => process.stderr.write(`fleet: ${line}\n`);
 
 type Subscribers = readonly ChildLink<SubscribersRequest, SubscribersReply>[];
 
-async function runPass(who: FleetKind, pass: number, registry: PluginRegistry, url: string, subscribers: Subscribers, options: FleetOptions): Promise<FleetPass> {
+async function runPass(who: FleetKind, pass: number, registry: PluginRegistry, broker: BenchBroker, subscribers: Subscribers, options: FleetOptions): Promise<FleetPass> {
+  const url = broker.url;
   const devices = forkSibling<DevicesRequest, DevicesReply>('./fleet-devices.js', `${who} devices process`);
   try {
     const protocolVersion = options.protocolVersion ?? 5;
@@ -145,9 +153,12 @@ async function runPass(who: FleetKind, pass: number, registry: PluginRegistry, u
     const wire = await watchWire(url, since, { pass, devices: watched });
     // Every subscriber counts from `since` before the first send, or early deliveries would go uncounted.
     await Promise.all(subscribers.map((link) => (link.send({ type: 'measure', pass, since }), link.next('measuring'))));
+    const brokerScheduler = watchScheduler(broker.pid?.());
+    const devicesScheduler = watchScheduler(devices.pid);
     devices.send({ type: 'run', rate: options.rate, durationMs: options.durationS * 1000 });
     probe.run(options.commandIntervalMs);
     const sent = await devices.next('sent', options.durationS * 1000 + 120_000);
+    const scheduler = { broker: brokerScheduler.stop(), devices: devicesScheduler.stop() };
     const commands = await probe.finish();
     // Every device makes the same number of updates.
     const perDevice = sent.sent / options.devices;
@@ -179,6 +190,7 @@ async function runPass(who: FleetKind, pass: number, registry: PluginRegistry, u
       cpuPerMessageMicros: sent.cpuMicros / ((sent.sent * published) / watchedSent),
       devicesBusy: sent.cpuMicros / 1000 / sent.elapsedMs,
       collector: sent.collector,
+      scheduler,
       subscribersBusy: Math.max(...collected.map((part) => part.busy)),
       subscribersCpuPerDeliveryMicros: collected.reduce((sum, part) => sum + part.cpuMicros, 0) / Math.max(1, delivered),
       commandRoundTrip: commands.roundTrip,

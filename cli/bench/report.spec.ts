@@ -267,6 +267,7 @@ const pass = (who: 'amora' | 'raw', p50: number, delivered: number): FleetPass =
     other: { count: 0, totalMs: 0, medianMs: 0, maxMs: 0 },
     oldGrowthBytes: who === 'amora' ? 14_000_000 : 7_000_000,
   },
+  scheduler: who === 'amora' ? { broker: { running: 0.4, waiting: 0.18 }, devices: { running: 0.95, waiting: 0.04 } } : {},
   subscribersBusy: 0.25,
   subscribersCpuPerDeliveryMicros: 40,
   commandRoundTrip: summary(p50 * 2, 300),
@@ -294,6 +295,9 @@ describe('formatFleetReport', () => {
     expect(text).toContain('busy (share of one core): devices process 50%, busiest subscribers process 25%; subscribers\' CPU 40 µs per delivery');
     expect(text).toContain('collector while sending: 10 scavenges (pause p50 10.0 ms, longest 14.0), 1 full (12.0 ms); 8.0 µs paused and 1000 bytes of old generation gained per update');
     expect(text).toContain('collector while sending: 10 scavenges (pause p50 5.0 ms, longest 7.0), no full collection; 3.6 µs paused and 500 bytes of old generation gained per update');
+    expect(text).toContain("waiting for a core while sending (share of the window): devices process's main thread 4% (it ran 95%), broker 18% (it ran 40%)");
+    // Without schedstat (not Linux, or a broker the bench did not start) the line is left out.
+    expect(text.match(/waiting for a core/g)).toHaveLength(2);
   });
 
   it('compares amora with raw as ratios of the medians of their passes, with each side\'s spread', () => {

@@ -171,6 +171,10 @@ describeWithBinaries(['mosquitto'], 'bench fleet', () => {
       expect(pass.heapPerDevice).toBeGreaterThan(0);
       // What the devices process's collector did while sending, from its own process.
       expect(pass.collector).toMatchObject({ minor: { count: expect.any(Number), totalMs: expect.any(Number) }, major: { count: expect.any(Number) }, oldGrowthBytes: expect.any(Number) });
+      // The Mosquitto the bench started and the devices process, read from their schedstat while sending.
+      expect(pass.scheduler.broker?.running).toBeGreaterThan(0);
+      expect(pass.scheduler.devices?.running).toBeGreaterThan(0);
+      expect(pass.scheduler.broker?.waiting).toBeGreaterThanOrEqual(0);
     }
   }, FORKED_TEST_MS);
 

@@ -45,6 +45,8 @@ export interface MosquittoHandle {
   kill(): Promise<void>;
   /** The last lines Mosquitto wrote, for failure messages. */
   log(): string;
+  /** The running broker's process id (it changes with restart()); undefined while stopped. */
+  pid(): number | undefined;
   /** Removes the temp directory after stopping. */
   dispose(): Promise<void>;
 }
@@ -94,6 +96,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     },
     kill: () => server.stop('SIGKILL'),
     log: () => server.log(),
+    pid: () => server.pid(),
     async dispose() {
       await server.dispose();
       await rm(dir, { recursive: true, force: true });

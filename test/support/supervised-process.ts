@@ -53,6 +53,11 @@ export class SupervisedProcess {
     }
   }
 
+  /** The running process's id; undefined before start and after it exits. */
+  pid(): number | undefined {
+    return this.child && this.child.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined;
+  }
+
   /** The last lines the process wrote to stderr. */
   log(): string {
     return this.lines.join('\n');
