@@ -174,7 +174,6 @@ describeWithBinaries(['mosquitto'], 'bench fleet', () => {
       // The Mosquitto the bench started and the devices process, read from their schedstat while sending.
       expect(pass.scheduler.broker?.running).toBeGreaterThan(0);
       expect(pass.scheduler.devices?.running).toBeGreaterThan(0);
-      expect(pass.scheduler.broker?.waiting).toBeGreaterThanOrEqual(0);
     }
   }, FORKED_TEST_MS);
 
