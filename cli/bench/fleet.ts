@@ -71,8 +71,8 @@ export interface FleetPass {
   /** What the devices process's garbage collector did while sending. */
   readonly collector: CollectorFigures;
   /**
-   * While sending, from Linux's schedstat (absent elsewhere, and for a broker the bench did not
-   * start): how much of the window the broker and the devices process's main thread ran, and how
+   * While sending, from Linux's schedstat (absent elsewhere, and for a broker that is no process
+   * of the bench's own: `--url`, or the embedded one in the bench's process): how much of the window the broker and the devices process's main thread ran, and how
    * much they waited, runnable, for a core. On shared cores either wait delays the messages due.
    */
   readonly scheduler: { readonly broker?: SchedulerShares; readonly devices?: SchedulerShares };

@@ -36,7 +36,7 @@ export function schedulerTimes(pid: number): SchedulerTimes | undefined {
   }
 }
 
-/** What happened between two readings `elapsedMs` apart, as shares of one core. */
+/** What happened between two readings `elapsedMs` apart, as shares of that time. */
 export function schedulerShares(before: SchedulerTimes | undefined, after: SchedulerTimes | undefined, elapsedMs: number): SchedulerShares | undefined {
   if (!before || !after || elapsedMs <= 0) return undefined;
   const share = (ns: number): number => Math.max(0, ns) / 1e6 / elapsedMs;
